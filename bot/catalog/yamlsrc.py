@@ -1,0 +1,57 @@
+"""YAML loading that remembers the line of every mapping, for `file:line: reason` messages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+LINE_KEY = "__line__"
+
+
+class _LineLoader(yaml.SafeLoader):
+    pass
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
+    mapping = loader.construct_mapping(node, deep=True)
+    mapping[LINE_KEY] = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+class SourceError(Exception):
+    def __init__(self, path: Path, line: int, reason: str):
+        super().__init__(f"{path}:{line}: {reason}")
+        self.path, self.line, self.reason = path, line, reason
+
+
+def load_yaml(path: Path) -> Any:
+    """Parse one YAML file; mappings carry LINE_KEY. Raises SourceError on bad YAML."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise SourceError(path, 1, f"not UTF-8 ({exc.reason})") from None
+    try:
+        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else 1
+        raise SourceError(path, line, f"invalid YAML: {exc.problem}") from None
+    except yaml.YAMLError as exc:
+        raise SourceError(path, 1, f"invalid YAML: {exc}") from None
+
+
+def line_of(node: Any, default: int = 1) -> int:
+    return node.get(LINE_KEY, default) if isinstance(node, dict) else default
+
+
+def clean(node: Any) -> Any:
+    """Drop the line markers (for exporting)."""
+    if isinstance(node, dict):
+        return {k: clean(v) for k, v in node.items() if k != LINE_KEY}
+    if isinstance(node, list):
+        return [clean(v) for v in node]
+    return node

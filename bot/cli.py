@@ -1,0 +1,83 @@
+"""The `lawbot` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+
+def _content_root(args: argparse.Namespace) -> Path:
+    from bot.config import default_content_root, load_config
+
+    if getattr(args, "content", None):
+        return Path(args.content)
+    if getattr(args, "config", None):
+        return load_config(Path(args.config)).content_root
+    return default_content_root()
+
+
+def cmd_content_check(args: argparse.Namespace) -> int:
+    from bot.catalog.check import check_content
+
+    catalog, problems = check_content(_content_root(args))
+    for problem in problems:
+        print(problem)
+    summary = (f"{len(catalog.laws.laws)} laws, {len(catalog.questions)} questions, "
+               f"{len(catalog.exams)} exams, {len(catalog.cases)} cases, {len(catalog.services)} service guides")
+    if problems:
+        print(f"content check: {len(problems)} problem(s); loaded {summary}", file=sys.stderr)
+        return 1
+    print(f"content check: OK — {summary}")
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from bot.channels.console.adapter import run_console
+
+    return asyncio.run(run_console(config_path=args.config, data_dir=args.data_dir, user=args.user))
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from bot.runner import run_service
+
+    return asyncio.run(run_service(config_path=args.config))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lawbot", description="法治学习与办事助手 lawbot")
+    parser.add_argument("--config", help="path to config.yaml (default: none, built-in defaults)")
+    sub = parser.add_subparsers(dest="command")
+
+    chat = sub.add_parser("chat", help="chat in this terminal (console channel)")
+    chat.add_argument("--data-dir", help="where the SQLite file lives (default: ./data)")
+    chat.add_argument("--user", default="local", help="console user name (default: local)")
+    chat.set_defaults(func=cmd_chat)
+
+    run = sub.add_parser("run", help="run the configured channels (Telegram)")
+    run.set_defaults(func=cmd_run)
+
+    content = sub.add_parser("content", help="content tools")
+    content_sub = content.add_subparsers(dest="content_command")
+    check = content_sub.add_parser("check", help="validate laws, questions, exams, cases and guides")
+    check.add_argument("--content", help="content root (default: the shipped content)")
+    check.set_defaults(func=cmd_content_check)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    from bot.config import ConfigError
+
+    try:
+        return args.func(args)
+    except ConfigError as exc:
+        print(f"lawbot: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,98 @@
+"""Mock and official exam rules: drawing a paper, timing and grading."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Iterable, Mapping
+
+from bot.domain.models import Attempt, ExamDefinition, PaperItem, QType, Question
+
+
+class PaperError(ValueError):
+    """The bank cannot satisfy a blueprint."""
+
+
+def eligible(questions: Iterable[Question], qtype: QType, tags: tuple[str, ...]) -> list[Question]:
+    wanted = set(tags)
+    return [q for q in questions if q.type is qtype and (not wanted or wanted & set(q.tags))]
+
+
+def check_blueprint(definition: ExamDefinition, questions: list[Question]) -> list[str]:
+    """Reasons the bank cannot fill the blueprint (empty when it can)."""
+    problems = []
+    for item in definition.blueprint:
+        have = len(eligible(questions, item.type, item.tags))
+        if have < item.count:
+            tags = f" tagged {'/'.join(item.tags)}" if item.tags else ""
+            problems.append(
+                f"blueprint needs {item.count} {item.type.value} questions{tags}, the bank has {have}"
+            )
+    return problems
+
+
+def draw_paper(definition: ExamDefinition, questions: list[Question], rng: random.Random) -> list[PaperItem]:
+    """A fresh paper: each blueprint line draws distinct questions; options shuffled."""
+    used: set[str] = set()
+    paper: list[PaperItem] = []
+    for item in definition.blueprint:
+        pool = [q for q in eligible(questions, item.type, item.tags) if q.id not in used]
+        if len(pool) < item.count:
+            raise PaperError(f"not enough {item.type.value} questions for exam {definition.id}")
+        for q in rng.sample(pool, item.count):
+            used.add(q.id)
+            order = list(range(q.option_count))
+            if definition.shuffle_options and q.type is not QType.JUDGE:
+                rng.shuffle(order)
+            paper.append(PaperItem(qid=q.id, order=tuple(order), points=item.points))
+    return paper
+
+
+def is_expired(attempt: Attempt, now: float) -> bool:
+    return now >= attempt.deadline
+
+
+def remaining_seconds(attempt: Attempt, now: float) -> int:
+    return max(0, int(attempt.deadline - now))
+
+
+@dataclass(frozen=True, slots=True)
+class Grade:
+    score: float
+    max_score: float
+    passed: bool
+    correct: int
+    total: int
+    wrong_positions: tuple[int, ...]
+
+
+def grade(attempt: Attempt, definition: ExamDefinition, bank: Mapping[str, Question]) -> Grade:
+    """All-or-nothing per question (the usual rule for 多选 in 学法考法 exams)."""
+    score = 0.0
+    correct = 0
+    wrong: list[int] = []
+    for pos, item in enumerate(attempt.paper):
+        question = bank.get(item.qid)
+        chosen = attempt.answers.get(pos, frozenset())
+        if question is not None and question.is_correct(chosen):
+            score += item.points
+            correct += 1
+        else:
+            wrong.append(pos)
+    max_score = sum(item.points for item in attempt.paper)
+    score = round(score, 2)
+    return Grade(
+        score=score,
+        max_score=max_score,
+        passed=score >= definition.pass_mark,
+        correct=correct,
+        total=len(attempt.paper),
+        wrong_positions=tuple(wrong),
+    )
+
+
+def attempts_left(definition: ExamDefinition, used: int) -> int | None:
+    """None when unlimited."""
+    if definition.attempts_allowed <= 0:
+        return None
+    return max(0, definition.attempts_allowed - used)
