@@ -1,0 +1,1 @@
+"""The platform-neutral core: ChatService.handle(Incoming) -> list[Reply]."""

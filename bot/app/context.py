@@ -1,0 +1,59 @@
+"""What every flow gets: the dependencies (Deps) and the current user's turn (Turn)."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.app.clock import Clock
+from bot.app.messages import Choice, Reply
+from bot.app.texts import tr
+from bot.catalog.catalog import Catalog
+from bot.config import Config
+from bot.storage.ports import Storage
+
+
+@dataclass
+class Deps:
+    storage: Storage
+    catalog: Catalog
+    clock: Clock
+    config: Config
+    rng: random.Random = field(default_factory=random.Random)
+
+
+@dataclass
+class Turn:
+    user: str
+    locale: str
+    state: dict[str, Any]
+    now: float
+    from_button: bool = False
+
+    def t(self, key: str, **values: object) -> str:
+        return tr(self.locale, key, **values)
+
+    def choice(self, key: str, action: str) -> Choice:
+        return Choice(tr(self.locale, key), action)
+
+    def flow(self) -> str | None:
+        return self.state.get("flow")
+
+    def clear_flow(self) -> None:
+        for key in list(self.state):
+            if key not in ("locale", "serial"):  # serial only grows, so old buttons stay stale
+                del self.state[key]
+
+
+def main_menu(turn: Turn) -> list[list[Choice]]:
+    c = turn.choice
+    return [
+        [c("btn_practice", "p:m"), c("btn_exam", "x:l")],
+        [c("btn_wrong", "p:w"), c("btn_review", "p:v")],
+        [c("btn_me", "me"), c("btn_lang", "lang")],
+    ]
+
+
+def menu_reply(turn: Turn, key: str = "menu", **values: object) -> Reply:
+    return Reply(turn.t(key, **values), main_menu(turn))

@@ -1,0 +1,316 @@
+"""Mock exams (模拟考试): draw a paper, answer in any order, hand in, server-side timer."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.app import views
+from bot.app.context import Deps, Turn, main_menu, menu_reply
+from bot.app.messages import Choice, Reply
+from bot.app.texts import tr
+from bot.domain import exam_rules, review
+from bot.domain.models import Attempt, QType
+
+log = logging.getLogger(__name__)
+SHEET_JUMPS = 20  # at most this many "go to question" buttons on the answer sheet
+
+
+def _points(value: float) -> str:
+    return f"{value:g}"
+
+
+class ExamFlow:
+    def __init__(self, deps: Deps):
+        self.deps = deps
+        self.store = deps.storage
+        self.catalog = deps.catalog
+
+    # --- choosing and starting -------------------------------------------------------
+    async def menu(self, turn: Turn) -> list[Reply]:
+        open_attempt = await self.store.open_attempt_for(turn.user)
+        if open_attempt is not None:
+            expired = await self._expire_if_due(turn, open_attempt)
+            if expired:
+                return expired
+            return [self._resume_prompt(turn, open_attempt)]
+        rows = [[Choice(d.title_for(turn.locale), f"x:i:{d.id}")] for d in self.catalog.exams.values()]
+        rows.append([turn.choice("btn_menu", "m")])
+        return [Reply(turn.t("exam_menu"), rows)]
+
+    def _resume_prompt(self, turn: Turn, attempt: Attempt) -> Reply:
+        definition = self.catalog.exams.get(attempt.exam_id)
+        title = definition.title_for(turn.locale) if definition else attempt.exam_id
+        remaining = views.format_duration(exam_rules.remaining_seconds(attempt, turn.now), turn.locale)
+        text = turn.t("exam_resume", title=title, remaining=remaining,
+                      answered=len(attempt.paper) - len(attempt.unanswered()), count=len(attempt.paper))
+        return Reply(text, [[turn.choice("btn_resume_exam", f"x:g:{attempt.id}:{turn.state.get('pos', 0) if turn.state.get('attempt') == attempt.id else 0}"),
+                             turn.choice("btn_submit", f"x:h:{attempt.id}")]])
+
+    async def info(self, turn: Turn, exam_id: str) -> list[Reply] | None:
+        definition = self.catalog.exams.get(exam_id)
+        if definition is None:
+            return None
+        used = await self.store.count_attempts(turn.user, exam_id)
+        left = exam_rules.attempts_left(definition, used)
+        attempts = (turn.t("attempts_unlimited") if left is None
+                    else turn.t("attempts_left", left=left, total=definition.attempts_allowed))
+        text = turn.t("exam_info", title=definition.title_for(turn.locale), count=definition.question_count,
+                      max_score=_points(definition.max_score), pass_mark=_points(definition.pass_mark),
+                      minutes=definition.time_limit_minutes, attempts=attempts)
+        rows = [[turn.choice("btn_start_exam", f"x:go:{exam_id}"), turn.choice("btn_back", "x:l")]]
+        return [Reply(text, rows)]
+
+    async def start(self, turn: Turn, exam_id: str) -> list[Reply] | None:
+        definition = self.catalog.exams.get(exam_id)
+        if definition is None:
+            return None
+        open_attempt = await self.store.open_attempt_for(turn.user)
+        if open_attempt is not None:  # a double tap on "start" resumes instead of starting twice
+            expired = await self._expire_if_due(turn, open_attempt)
+            if expired:
+                return expired
+            return await self.show(turn, open_attempt, turn.state.get("pos", 0) if turn.state.get("attempt") == open_attempt.id else 0)
+        used = await self.store.count_attempts(turn.user, exam_id)
+        if exam_rules.attempts_left(definition, used) == 0:
+            return [menu_reply(turn, "no_attempts_left", title=definition.title_for(turn.locale))]
+        try:
+            paper = exam_rules.draw_paper(definition, self.catalog.question_list, self.deps.rng)
+        except exam_rules.PaperError:
+            log.exception("cannot draw exam %s", exam_id)
+            return [menu_reply(turn, "exam_paper_error")]
+        deadline = turn.now + definition.time_limit_minutes * 60
+        attempt = await self.store.create_attempt(turn.user, exam_id, "mock", turn.now, deadline, paper)
+        turn.clear_flow()
+        turn.state.update(flow="exam", attempt=attempt.id, pos=0)
+        return await self.show(turn, attempt, 0, edit=False)
+
+    # --- the paper -------------------------------------------------------------------
+    async def show(self, turn: Turn, attempt: Attempt, pos: int, edit: bool = True) -> list[Reply]:
+        definition = self.catalog.exams[attempt.exam_id]
+        pos = max(0, min(pos, len(attempt.paper) - 1))
+        if turn.flow() != "exam" or turn.state.get("attempt") != attempt.id:
+            turn.clear_flow()
+            turn.state.update(flow="exam", attempt=attempt.id)
+        turn.state["pos"] = pos
+        item = attempt.paper[pos]
+        question = self.catalog.questions[item.qid]
+        picked = attempt.answers.get(pos, frozenset())
+        head = turn.t("exam_head", title=definition.title_for(turn.locale), n=pos + 1, count=len(attempt.paper),
+                      type=views.type_name(question, turn.locale), points=_points(item.points),
+                      remaining=views.format_duration(exam_rules.remaining_seconds(attempt, turn.now), turn.locale),
+                      answered=len(attempt.paper) - len(attempt.unanswered()))
+        body = views.question_body(question, turn.locale, order=item.order, picked=picked)
+        if question.type is not QType.MULTIPLE and picked:
+            body += "\n\n✓ " + views.answer_text(question, picked, turn.locale, item.order)
+        prefix = f"x:m:{attempt.id}:{pos}:" if question.type is QType.MULTIPLE else f"x:a:{attempt.id}:{pos}:"
+        rows = views.option_buttons(question, prefix, picked, item.order, turn.locale)
+        if question.type is not QType.MULTIPLE and picked:
+            chosen_display = {item.order.index(i) for i in picked}
+            rows = [[Choice(("✓" + c.label) if int(c.action.rsplit(":", 1)[1]) in chosen_display else c.label, c.action)
+                     for c in row] for row in rows]
+        nav = []
+        if pos > 0:
+            nav.append(turn.choice("btn_prev", f"x:g:{attempt.id}:{pos - 1}"))
+        if pos < len(attempt.paper) - 1:
+            nav.append(turn.choice("btn_next_q", f"x:g:{attempt.id}:{pos + 1}"))
+        rows.append(nav)
+        rows.append([turn.choice("btn_sheet", f"x:s:{attempt.id}"), turn.choice("btn_submit", f"x:h:{attempt.id}")])
+        return [Reply(f"{head}\n\n{body}", [r for r in rows if r], edit=edit and turn.from_button)]
+
+    def sheet(self, turn: Turn, attempt: Attempt) -> list[Reply]:
+        marks = ["✓" if attempt.answers.get(i) else "○" for i in range(len(attempt.paper))]
+        lines = []
+        for start in range(0, len(marks), 10):
+            cells = " ".join(f"{start + k + 1:>3}{m}" for k, m in enumerate(marks[start:start + 10]))
+            lines.append(cells)
+        unanswered = attempt.unanswered()
+        text = turn.t("sheet", grid="\n".join(lines), answered=len(attempt.paper) - len(unanswered),
+                      count=len(attempt.paper))
+        jumps = [Choice(turn.t("btn_goto", n=i + 1), f"x:g:{attempt.id}:{i}") for i in unanswered[:SHEET_JUMPS]]
+        rows = [jumps[i:i + 5] for i in range(0, len(jumps), 5)]
+        rows.append([turn.choice("btn_continue", f"x:g:{attempt.id}:{turn.state.get('pos', 0)}"),
+                     turn.choice("btn_submit", f"x:h:{attempt.id}")])
+        return [Reply(text, rows, edit=turn.from_button)]
+
+    # --- answering -------------------------------------------------------------------
+    async def answer(self, turn: Turn, attempt: Attempt, pos: int, chosen: frozenset[int], advance: bool) -> list[Reply]:
+        await self.store.save_answer(attempt.id, pos, chosen, turn.now)
+        next_pos = pos + 1 if advance and pos + 1 < len(attempt.paper) else pos
+        return await self.show(turn, attempt, next_pos)
+
+    async def on_text(self, turn: Turn, text: str) -> list[Reply] | None:
+        if turn.flow() != "exam":
+            return None
+        attempt = await self.store.get_attempt(int(turn.state.get("attempt", 0)))
+        if attempt is None or attempt.user != turn.user:
+            return None
+        if not attempt.is_open:
+            return [menu_reply(turn, "exam_closed")]
+        expired = await self._expire_if_due(turn, attempt)
+        if expired:
+            return expired
+        pos = int(turn.state.get("pos", 0))
+        item = attempt.paper[pos]
+        question = self.catalog.questions[item.qid]
+        chosen = views.parse_typed_answer(question, text, item.order)
+        if chosen is None:
+            return None
+        return await self.answer(turn, attempt, pos, chosen, advance=True)
+
+    async def on_action(self, turn: Turn, parts: list[str]) -> list[Reply] | None:
+        """x:<verb>:...; None when malformed, forged, or not this user's (the caller refuses)."""
+        verb = parts[1] if len(parts) > 1 else ""
+        if verb == "l" and len(parts) == 2:
+            return await self.menu(turn)
+        if verb == "i" and len(parts) == 3:
+            return await self.info(turn, parts[2])
+        if verb == "go" and len(parts) == 3:
+            return await self.start(turn, parts[2])
+        if len(parts) < 3 or not parts[2].isdigit():
+            return None
+        attempt = await self.store.get_attempt(int(parts[2]))
+        if attempt is None or attempt.user != turn.user:
+            log.warning("refused exam action %r from %s: not their attempt", ":".join(parts), turn.user)
+            return None
+        if verb == "r" and len(parts) == 4 and parts[3].isdigit():
+            return self.review_wrong(turn, attempt, int(parts[3]))
+        if not attempt.is_open:
+            return [Reply(turn.t("exam_closed"), self._result_choices(turn, attempt))]
+        expired = await self._expire_if_due(turn, attempt)
+        if expired:
+            return expired
+        count = len(attempt.paper)
+        if verb == "g" and len(parts) == 4 and parts[3].isdigit() and int(parts[3]) < count:
+            return await self.show(turn, attempt, int(parts[3]))
+        if verb == "s" and len(parts) == 3:
+            return self.sheet(turn, attempt)
+        if verb == "h" and len(parts) == 3:
+            unanswered = attempt.unanswered()
+            if unanswered:
+                listed = "、".join(str(i + 1) for i in unanswered[:15]) + ("…" if len(unanswered) > 15 else "")
+                return [Reply(turn.t("confirm_submit", n=len(unanswered), list=listed),
+                              [[turn.choice("btn_confirm_submit", f"x:H:{attempt.id}"),
+                                turn.choice("btn_continue", f"x:g:{attempt.id}:{unanswered[0]}")]], edit=turn.from_button)]
+            return await self.submit(turn, attempt, "submitted")
+        if verb == "H" and len(parts) == 3:
+            return await self.submit(turn, attempt, "submitted")
+        if verb in ("a", "m") and len(parts) == 5 and parts[3].isdigit() and parts[4].isdigit():
+            pos, value = int(parts[3]), int(parts[4])
+            if pos >= count:
+                return None
+            item = attempt.paper[pos]
+            question = self.catalog.questions[item.qid]
+            if verb == "a" and question.type is not QType.MULTIPLE and value < len(item.order):
+                return await self.answer(turn, attempt, pos, frozenset({item.order[value]}), advance=True)
+            if verb == "m" and question.type is QType.MULTIPLE:
+                chosen = views.mask_to_set(value, question.option_count)
+                if chosen is not None:
+                    return await self.answer(turn, attempt, pos, chosen, advance=False)
+        return None
+
+    # --- ending ----------------------------------------------------------------------
+    async def _expire_if_due(self, turn: Turn, attempt: Attempt) -> list[Reply] | None:
+        if attempt.is_open and exam_rules.is_expired(attempt, turn.now):
+            replies = await self.submit(turn, attempt, "expired")
+            return [Reply(turn.t("exam_over_time"))] + replies
+        return None
+
+    async def finalize(self, attempt: Attempt, status: str, now: float) -> exam_rules.Grade | None:
+        """Grade and close once; log answers for item analysis; missed questions go to the
+        mistake notebook and the review schedule. None if it was already closed."""
+        definition = self.catalog.exams.get(attempt.exam_id)
+        if definition is None:
+            log.error("attempt %s refers to unknown exam %s", attempt.id, attempt.exam_id)
+            return None
+        result = exam_rules.grade(attempt, definition, self.catalog.questions)
+        closed_at = min(now, attempt.deadline) if status == "expired" else now
+        if not await self.store.finish_attempt(attempt.id, status, closed_at, result.score, result.passed):
+            return None
+        attempt.status, attempt.submitted_at, attempt.score, attempt.passed = status, closed_at, result.score, result.passed
+        wrong = set(result.wrong_positions)
+        rows = []
+        for pos, item in enumerate(attempt.paper):
+            rows.append((attempt.user, item.qid, int(pos not in wrong), None, "exam", attempt.id, now))
+        await self.store.log_answers(rows)
+        card_now = review.utc(now)
+        for pos in result.wrong_positions:
+            qid = attempt.paper[pos].qid
+            if await self.store.get_wrong(attempt.user, qid) is None:
+                await self.store.put_wrong(attempt.user, qid, 0, now)
+            card = await self.store.get_card(attempt.user, qid)
+            card = review.review(card, False, card_now)[0] if card else review.new_card_json(card_now)
+            await self.store.put_card(attempt.user, qid, card, review.due_of(card).timestamp())
+        return result
+
+    def result_text(self, locale: str, attempt: Attempt, result: exam_rules.Grade) -> str:
+        definition = self.catalog.exams[attempt.exam_id]
+        used = (attempt.submitted_at or attempt.deadline) - attempt.started_at
+        return tr(locale, "result", title=definition.title_for(locale), score=_points(result.score),
+                  max_score=_points(result.max_score), pass_mark=_points(definition.pass_mark),
+                  verdict=tr(locale, "passed" if result.passed else "failed"), correct=result.correct,
+                  total=result.total, used=views.format_duration(used, locale))
+
+    def _result_choices(self, turn: Turn, attempt: Attempt) -> list[list[Choice]]:
+        return [[turn.choice("btn_review_wrong", f"x:r:{attempt.id}:0"), turn.choice("btn_retry", f"x:i:{attempt.exam_id}")],
+                [turn.choice("btn_menu", "m")]]
+
+    async def submit(self, turn: Turn, attempt: Attempt, status: str) -> list[Reply]:
+        result = await self.finalize(attempt, status, turn.now)
+        if turn.state.get("attempt") == attempt.id:
+            turn.clear_flow()
+        if result is None:
+            return [Reply(turn.t("exam_closed"), main_menu(turn))]
+        return [Reply(self.result_text(turn.locale, attempt, result), self._result_choices(turn, attempt))]
+
+    def review_wrong(self, turn: Turn, attempt: Attempt, k: int) -> list[Reply] | None:
+        if attempt.is_open:
+            return None
+        definition = self.catalog.exams.get(attempt.exam_id)
+        if definition is None:
+            return None
+        wrong = exam_rules.grade(attempt, definition, self.catalog.questions).wrong_positions
+        if not wrong:
+            return [Reply(turn.t("review_all_right"), main_menu(turn))]
+        if k >= len(wrong):
+            return None
+        pos = wrong[k]
+        item = attempt.paper[pos]
+        question = self.catalog.questions[item.qid]
+        text = "\n".join([
+            turn.t("review_head", k=k + 1, n=len(wrong), pos=pos + 1), "",
+            views.question_body(question, turn.locale, order=item.order), "",
+            views.feedback(self.catalog.laws, question, attempt.answers.get(pos, frozenset()), turn.locale, item.order),
+        ])
+        nav = []
+        if k > 0:
+            nav.append(turn.choice("btn_prev", f"x:r:{attempt.id}:{k - 1}"))
+        if k + 1 < len(wrong):
+            nav.append(turn.choice("btn_next_q", f"x:r:{attempt.id}:{k + 1}"))
+        return [Reply(text, [nav, [turn.choice("btn_menu", "m")]] if nav else [[turn.choice("btn_menu", "m")]],
+                      edit=turn.from_button)]
+
+    def leave(self, turn: Turn) -> list[Reply]:
+        turn.clear_flow()
+        return [menu_reply(turn, "exam_left")]
+
+    # --- the deadline sweeper --------------------------------------------------------
+    async def sweep(self, now: float, locale_of) -> int:
+        """Hand in every open attempt past its deadline and queue its result for the user.
+        Runs periodically; each attempt is closed in its own transaction, exactly once."""
+        closed = 0
+        for attempt_id in await self.store.expired_open_attempts(now):
+            async with self.store.atomic():
+                attempt = await self.store.get_attempt(attempt_id)
+                if attempt is None or not attempt.is_open:
+                    continue
+                result = await self.finalize(attempt, "expired", now)
+                if result is None:
+                    continue
+                locale = await locale_of(attempt.user)
+                text = tr(locale, "exam_over_time") + "\n\n" + self.result_text(locale, attempt, result)
+                payload = {"text": text, "choices": [[[tr(locale, "btn_review_wrong"), f"x:r:{attempt.id}:0"],
+                                                      [tr(locale, "btn_menu"), "m"]]]}
+                channel = attempt.user.split(":", 1)[0]
+                await self.store.enqueue(channel, attempt.user, payload, f"exam-result:{attempt.id}", now)
+                closed += 1
+        return closed

@@ -1,0 +1,38 @@
+"""What channels hand to the core and what the core hands back. No platform types here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    user: str  # platform-qualified key: tg:123, wx:<openid>, cli:local
+    text: str | None = None  # what the user typed
+    action: str | None = None  # the data of a pressed choice (untrusted: verified by the core)
+    locale: str | None = None  # the platform's language hint, e.g. "en-GB"
+    update_id: str | None = None  # platform-qualified id, so a redelivered update is applied once
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    label: str
+    action: str  # at most 64 bytes (Telegram callback_data)
+
+
+@dataclass(slots=True)
+class Attachment:
+    filename: str
+    data: bytes
+    kind: str = "document"  # document | image
+
+
+@dataclass(slots=True)
+class Reply:
+    text: str
+    choices: list[list[Choice]] = field(default_factory=list)  # rows of buttons
+    edit: bool = False  # replace the message whose button was pressed (exam navigation)
+    attachment: Attachment | None = None
+
+    def flat_choices(self) -> list[Choice]:
+        return [c for row in self.choices for c in row]

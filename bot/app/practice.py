@@ -1,0 +1,241 @@
+"""Practice (练习): by law, in order, random; the mistake notebook (错题本); spaced review."""
+
+from __future__ import annotations
+
+from bot.app import views
+from bot.app.context import Deps, Turn, main_menu, menu_reply
+from bot.app.messages import Choice, Reply
+from bot.domain import review
+from bot.domain.models import QType, Question
+from bot.domain.practice_rules import wrong_book_step
+
+MODES = ("topic", "seq", "random", "wrong", "review")
+
+
+class PracticeFlow:
+    def __init__(self, deps: Deps):
+        self.deps = deps
+        self.store = deps.storage
+        self.catalog = deps.catalog
+        self._order = [q.id for q in deps.catalog.question_list]
+        self._by_law: dict[str, list[str]] = {}
+        for q in deps.catalog.question_list:
+            self._by_law.setdefault(q.cite.law, []).append(q.id)
+
+    # --- menus -----------------------------------------------------------------------
+    def menu(self, turn: Turn) -> list[Reply]:
+        c = turn.choice
+        return [Reply(turn.t("practice_menu"), [
+            [c("btn_topic", "p:t"), c("btn_sequential", "p:s")],
+            [c("btn_random", "p:r"), c("btn_wrong", "p:w")],
+            [c("btn_review", "p:v"), c("btn_menu", "m")],
+        ])]
+
+    def topics(self, turn: Turn) -> list[Reply]:
+        buttons = [Choice(f"{law}（{len(self._by_law[law])}）", f"p:t:{law}") for law in self.catalog.law_tags()]
+        rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
+        rows.append([turn.choice("btn_back", "p:m")])
+        return [Reply(turn.t("topic_menu"), rows)]
+
+    async def wrong_book(self, turn: Turn) -> list[Reply]:
+        entries = [e for e in await self.store.wrong_entries(turn.user) if e.question_id in self.catalog.questions]
+        if not entries:
+            return [menu_reply(turn, "wrong_empty")]
+        need = self.deps.config.practice.wrong_book_clear_after
+        return [Reply(turn.t("wrong_intro", n=len(entries), need=need),
+                      [[turn.choice("btn_wrong_practice", "p:W"), turn.choice("btn_menu", "m")]])]
+
+    # --- starting and serving --------------------------------------------------------
+    async def start(self, turn: Turn, mode: str, scope: str = "") -> list[Reply]:
+        if mode == "topic" and scope not in self._by_law:
+            return [Reply(turn.t("bad_action"), main_menu(turn))]
+        if mode == "review" and not await self.store.count_due(turn.user, turn.now):
+            return [menu_reply(turn, "review_none")]
+        turn.clear_flow()
+        turn.state.update(flow="practice", mode=mode, scope=scope, serial=turn.state.get("serial", 0),
+                          count=0, right=0)
+        return await self.serve(turn)
+
+    def _scope_ids(self, mode: str, scope: str) -> list[str]:
+        return self._by_law.get(scope, []) if mode == "topic" else self._order
+
+    async def _pick(self, turn: Turn) -> tuple[Question | None, str]:
+        """The next question for this mode, and the header text."""
+        mode, scope = turn.state["mode"], turn.state.get("scope", "")
+        current = turn.state.get("qid")
+        if mode in ("topic", "seq"):
+            ids = self._scope_ids(mode, scope)
+            if not ids:
+                return None, ""
+            pos = await self.store.get_progress(turn.user, f"{mode}:{scope}") % len(ids)
+            turn.state["pos"] = pos
+            label = (turn.t("mode_topic", scope=scope) if mode == "topic"
+                     else turn.t("mode_sequential", pos=pos + 1, total=len(ids)))
+            if mode == "topic":
+                label += f" {pos + 1}/{len(ids)}"
+            return self.catalog.questions[ids[pos]], label
+        if mode == "random":
+            ids = self._order
+            qid = self.deps.rng.choice(ids)
+            if qid == current and len(ids) > 1:
+                qid = self.deps.rng.choice([i for i in ids if i != current])
+            return self.catalog.questions[qid], turn.t("mode_random")
+        if mode == "wrong":
+            ids = [e.question_id for e in await self.store.wrong_entries(turn.user)
+                   if e.question_id in self.catalog.questions]
+            if not ids:
+                return None, ""
+            if current in ids and len(ids) > 1:
+                ids = ids[ids.index(current) + 1:] + ids[:ids.index(current) + 1]
+            return self.catalog.questions[ids[0]], f"{turn.t('mode_wrong')} ({len(ids)})"
+        due = [qid for qid in await self.store.due_cards(turn.user, turn.now, 50) if qid in self.catalog.questions]
+        if not due:
+            return None, ""
+        return self.catalog.questions[due[0]], f"{turn.t('mode_review')} ({len(due)})"
+
+    async def serve(self, turn: Turn) -> list[Reply]:
+        question, label = await self._pick(turn)
+        if question is None:
+            mode = turn.state.get("mode")
+            summary = self._summary(turn)
+            turn.clear_flow()
+            key = {"wrong": "wrong_empty", "review": "review_done"}.get(mode, "no_questions")
+            return [menu_reply(turn, key)] if not summary else [Reply(summary), menu_reply(turn, key)]
+        serial = int(turn.state.get("serial", 0)) + 1
+        turn.state.update(serial=serial, qid=question.id, answered=False, picked=0, shown=turn.now, label=label)
+        return [self._question_reply(turn, question, frozenset())]
+
+    def _question_reply(self, turn: Turn, question: Question, picked: frozenset[int], edit: bool = False) -> Reply:
+        serial = turn.state["serial"]
+        head = turn.t("practice_head", mode=turn.state.get("label", ""), n=turn.state.get("count", 0) + 1,
+                      type=views.type_name(question, turn.locale))
+        body = views.question_body(question, turn.locale, picked=picked)
+        prefix = f"p:x:{serial}:" if question.type is QType.MULTIPLE else f"p:a:{serial}:"
+        rows = views.option_buttons(question, prefix, picked, None, turn.locale, confirm_action=f"p:c:{serial}")
+        rows.append([turn.choice("btn_end", "p:e")])
+        return Reply(f"{head}\n\n{body}", rows, edit=edit and turn.from_button)
+
+    def current(self, turn: Turn) -> Question | None:
+        if turn.flow() != "practice":
+            return None
+        return self.catalog.questions.get(turn.state.get("qid", ""))
+
+    # --- answering -------------------------------------------------------------------
+    def _valid_serial(self, turn: Turn, serial: str) -> bool:
+        return serial.isdigit() and int(serial) == turn.state.get("serial") and not turn.state.get("answered")
+
+    async def on_action(self, turn: Turn, parts: list[str]) -> list[Reply] | None:
+        """p:<verb>[:...]; None when the action is malformed (the caller refuses it)."""
+        verb = parts[1] if len(parts) > 1 else ""
+        if verb == "m" and len(parts) == 2:
+            return self.menu(turn)
+        if verb == "t" and len(parts) == 2:
+            return self.topics(turn)
+        if verb == "t" and len(parts) == 3:
+            return await self.start(turn, "topic", parts[2]) if parts[2] in self._by_law else None
+        if verb in ("s", "r", "W", "v") and len(parts) == 2:
+            return await self.start(turn, {"s": "seq", "r": "random", "W": "wrong", "v": "review"}[verb])
+        if verb == "w" and len(parts) == 2:
+            return await self.wrong_book(turn)
+        if verb == "e" and len(parts) == 2:
+            return self.end(turn)
+        if verb in ("a", "x", "c", "n") and len(parts) >= 3:
+            serial = parts[2]
+            if turn.flow() != "practice" or not serial.isdigit():
+                return [Reply(turn.t("stale"), main_menu(turn))]
+            question = self.current(turn)
+            if verb == "n":
+                if int(serial) == turn.state.get("serial") and turn.state.get("answered"):
+                    return await self.serve(turn)
+                return [Reply(turn.t("stale"))] if question is None else [self._question_reply(turn, question, self._picked(turn, question))]
+            if question is None or not self._valid_serial(turn, serial):
+                return [Reply(turn.t("stale"))]
+            if verb == "a" and len(parts) == 4 and parts[3].isdigit():
+                index = int(parts[3])
+                if question.type is QType.MULTIPLE or index >= question.option_count:
+                    return None
+                return await self.answer(turn, question, frozenset({index}))
+            if verb == "x" and len(parts) == 4 and parts[3].isdigit() and question.type is QType.MULTIPLE:
+                picked = views.mask_to_set(int(parts[3]), question.option_count)
+                if picked is None:
+                    return None
+                turn.state["picked"] = int(parts[3])
+                return [self._question_reply(turn, question, picked, edit=True)]
+            if verb == "c" and len(parts) == 3 and question.type is QType.MULTIPLE:
+                picked = self._picked(turn, question)
+                if not picked:
+                    return [Reply(turn.t("pick_first"))]
+                return await self.answer(turn, question, picked)
+        return None
+
+    def _picked(self, turn: Turn, question: Question) -> frozenset[int]:
+        return views.mask_to_set(int(turn.state.get("picked", 0)), question.option_count) or frozenset()
+
+    async def on_text(self, turn: Turn, text: str) -> list[Reply] | None:
+        question = self.current(turn)
+        if question is None or turn.state.get("answered"):
+            return None
+        chosen = views.parse_typed_answer(question, text)
+        if chosen is None:
+            return None
+        return await self.answer(turn, question, chosen)
+
+    async def answer(self, turn: Turn, question: Question, chosen: frozenset[int]) -> list[Reply]:
+        store, now, user = self.store, turn.now, turn.user
+        mode = turn.state["mode"]
+        correct = question.is_correct(chosen)
+        elapsed = int(max(0.0, now - float(turn.state.get("shown", now))) * 1000)
+        await store.log_answer(user, question.id, correct, elapsed, mode, now)
+        notes = await self._update_notebook(turn, question, correct, mode)
+        await self._update_card(turn, question, correct, mode)
+        if mode in ("topic", "seq"):
+            await store.set_progress(user, f"{mode}:{turn.state.get('scope', '')}", int(turn.state.get("pos", 0)) + 1)
+        turn.state.update(answered=True, count=int(turn.state.get("count", 0)) + 1,
+                          right=int(turn.state.get("right", 0)) + int(correct))
+        text = views.feedback(self.catalog.laws, question, chosen, turn.locale)
+        if notes:
+            text += "\n\n" + notes
+        serial = turn.state["serial"]
+        return [Reply(text, [[turn.choice("btn_next", f"p:n:{serial}"), turn.choice("btn_end", "p:e")]])]
+
+    async def _update_notebook(self, turn: Turn, question: Question, correct: bool, mode: str) -> str:
+        need = self.deps.config.practice.wrong_book_clear_after
+        entry = await self.store.get_wrong(turn.user, question.id)
+        if entry is None:
+            if correct:
+                return ""
+            await self.store.put_wrong(turn.user, question.id, 0, turn.now)
+            return turn.t("added_wrong")
+        if mode != "wrong" and correct:
+            return ""  # only notebook practice moves a question towards leaving it
+        streak, leaves = wrong_book_step(entry.streak, correct, need)
+        if leaves:
+            await self.store.remove_wrong(turn.user, question.id)
+            return turn.t("wrong_cleared", need=need)
+        await self.store.put_wrong(turn.user, question.id, streak, turn.now)
+        return turn.t("wrong_progress", streak=streak, need=need)
+
+    async def _update_card(self, turn: Turn, question: Question, correct: bool, mode: str) -> None:
+        card = await self.store.get_card(turn.user, question.id)
+        now = review.utc(turn.now)
+        if card is None:
+            if not correct:
+                card = review.new_card_json(now)
+                await self.store.put_card(turn.user, question.id, card, review.due_of(card).timestamp())
+            return
+        if mode == "review" or not correct:
+            card, due = review.review(card, correct, now)
+            await self.store.put_card(turn.user, question.id, card, due.timestamp())
+
+    # --- ending ----------------------------------------------------------------------
+    def _summary(self, turn: Turn) -> str:
+        count = int(turn.state.get("count", 0))
+        return turn.t("practice_summary", n=count, right=turn.state.get("right", 0)) if count else ""
+
+    def end(self, turn: Turn) -> list[Reply]:
+        if turn.flow() != "practice":
+            return [menu_reply(turn, "nothing_to_cancel")]
+        summary = self._summary(turn)
+        turn.clear_flow()
+        text = turn.t("cancelled") + ("\n" + summary if summary else "")
+        return [Reply(text, main_menu(turn))]

@@ -1,0 +1,172 @@
+"""ChatService: the single entry point every channel calls, handle(Incoming) -> list[Reply]."""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+
+from bot.app.context import Deps, Turn, main_menu, menu_reply
+from bot.app.exam import ExamFlow
+from bot.app.messages import Incoming, Reply
+from bot.app.practice import PracticeFlow
+from bot.app.texts import normalize_locale, tr
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 4000
+MAX_ACTION_BYTES = 64
+_INVISIBLE = {"\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad"}
+_ACTION_RE = re.compile(r"^[\w:.\-\u4e00-\u9fff\u3400-\u4dbf]+$")
+
+KEYWORDS = {  # plain words that open a menu, as users type them
+    "菜单": "start", "开始": "start", "主菜单": "start", "menu": "start", "start": "start",
+    "帮助": "help", "help": "help", "练习": "practice", "学法练习": "practice", "practice": "practice",
+    "考试": "exam", "模拟考试": "exam", "exam": "exam", "错题": "wrong", "错题本": "wrong",
+    "复习": "review", "今日复习": "review", "我的": "me", "我的学习": "me", "取消": "cancel", "退出": "cancel",
+}
+
+
+def clean_text(text: str) -> str:
+    """Drop control and zero-width characters (keep line breaks), trim."""
+    out = []
+    for ch in text:
+        if ch in "\n\t":
+            out.append(ch)
+        elif ch in _INVISIBLE or unicodedata.category(ch) in ("Cc", "Cs", "Co"):
+            continue
+        else:
+            out.append(ch)
+    return "".join(out).strip()
+
+
+class ChatService:
+    def __init__(self, deps: Deps):
+        self.deps = deps
+        self.store = deps.storage
+        self.practice = PracticeFlow(deps)
+        self.exam = ExamFlow(deps)
+
+    async def handle(self, incoming: Incoming) -> list[Reply]:
+        now = self.deps.clock.now()
+        locale = normalize_locale(incoming.locale, self.deps.config.default_locale)
+        try:
+            async with self.store.atomic():
+                if incoming.update_id and not await self.store.first_seen(incoming.update_id, now):
+                    log.info("duplicate update %s ignored", incoming.update_id)
+                    return []
+                state = await self.store.get_state(incoming.user)
+                if not state:
+                    await self.store.ensure_user(incoming.user, now)
+                    state = {"locale": locale}
+                original = dict(state)
+                turn = Turn(user=incoming.user, locale=state.get("locale", locale), state=state, now=now,
+                            from_button=incoming.action is not None)
+                replies = await self._route(turn, incoming)
+                if turn.state != original:
+                    await self.store.set_state(incoming.user, turn.state, now)
+                return replies
+        except Exception:
+            log.exception("failed to handle update from %s", incoming.user)
+            return [Reply(tr(locale, "error"))]
+
+    async def locale_of(self, user: str) -> str:
+        state = await self.store.get_state(user)
+        return state.get("locale", self.deps.config.default_locale)
+
+    # --- routing ---------------------------------------------------------------------
+    async def _route(self, turn: Turn, incoming: Incoming) -> list[Reply]:
+        if incoming.action is not None:
+            return await self._on_action(turn, incoming.action)
+        text = clean_text(incoming.text or "")
+        if not text:
+            return [menu_reply(turn, "empty")]
+        if len(text) > MAX_TEXT:
+            return [Reply(turn.t("too_long", limit=MAX_TEXT))]
+        if text.startswith("/"):
+            return await self._on_command(turn, text)
+        keyword = KEYWORDS.get(text.lower())
+        if keyword:
+            return await self._command(turn, keyword, "")
+        for flow in (self.exam, self.practice):
+            replies = await flow.on_text(turn, text)
+            if replies is not None:
+                return replies
+        if turn.flow() in ("practice", "exam"):
+            return [Reply(turn.t("not_an_answer"))]
+        return [menu_reply(turn, "unknown")]
+
+    async def _on_command(self, turn: Turn, text: str) -> list[Reply]:
+        head, _, args = text.partition(" ")
+        name = head[1:].split("@", 1)[0].lower()
+        return await self._command(turn, name, args.strip())
+
+    async def _command(self, turn: Turn, name: str, args: str) -> list[Reply]:
+        if name in ("start", "menu"):
+            return [Reply(turn.t("welcome"), main_menu(turn))]
+        if name == "help":
+            return [Reply(turn.t("help"), main_menu(turn))]
+        if name == "practice":
+            return self.practice.menu(turn)
+        if name == "exam":
+            return await self.exam.menu(turn)
+        if name == "wrong":
+            return await self.practice.wrong_book(turn)
+        if name == "review":
+            return await self.practice.start(turn, "review")
+        if name == "me":
+            return await self._me(turn)
+        if name == "lang":
+            return self._set_locale(turn, args)
+        if name == "cancel":
+            if turn.flow() == "exam":
+                return self.exam.leave(turn)
+            return self.practice.end(turn)
+        return [menu_reply(turn, "unknown")]
+
+    async def _on_action(self, turn: Turn, action: str) -> list[Reply]:
+        if not isinstance(action, str) or len(action.encode("utf-8", "replace")) > MAX_ACTION_BYTES \
+                or not _ACTION_RE.match(action):
+            log.warning("refused malformed action from %s: %r", turn.user, action[:80] if isinstance(action, str) else action)
+            return [Reply(turn.t("bad_action"), main_menu(turn))]
+        parts = action.split(":")
+        replies: list[Reply] | None = None
+        if action == "m":
+            replies = [Reply(turn.t("menu"), main_menu(turn))]
+        elif action == "me":
+            replies = await self._me(turn)
+        elif action == "lang":
+            replies = self._set_locale(turn, "")
+        elif parts[0] == "p":
+            replies = await self.practice.on_action(turn, parts)
+        elif parts[0] == "x":
+            replies = await self.exam.on_action(turn, parts)
+        if replies is None:
+            log.warning("refused action from %s: %r", turn.user, action)
+            return [Reply(turn.t("bad_action"), main_menu(turn))]
+        return replies
+
+    def _set_locale(self, turn: Turn, args: str) -> list[Reply]:
+        wanted = args.lower()
+        if wanted not in ("zh", "en"):
+            wanted = "en" if turn.locale == "zh" else "zh"
+        turn.state["locale"] = turn.locale = wanted
+        return [menu_reply(turn, "lang_set")]
+
+    async def _me(self, turn: Turn) -> list[Reply]:
+        answers, right = await self.store.answer_stats(turn.user)
+        wrong = len(await self.store.wrong_entries(turn.user))
+        due = await self.store.count_due(turn.user, turn.now)
+        recent = await self.store.attempts_of(turn.user, 5)
+        if recent:
+            lines = []
+            for _id, exam_id, _status, score, passed in recent:
+                definition = self.deps.catalog.exams.get(exam_id)
+                title = definition.title_for(turn.locale) if definition else exam_id
+                lines.append(turn.t("me_exam_line", title=title, score=f"{score:g}",
+                                    verdict=turn.t("passed" if passed else "failed")))
+            exams = turn.t("me_exams", lines="\n".join(lines))
+        else:
+            exams = turn.t("me_no_exams")
+        rate = f"{right / answers:.0%}" if answers else "—"
+        return [Reply(turn.t("me", answers=answers, rate=rate, wrong=wrong, due=due, exams=exams), main_menu(turn))]

@@ -1,0 +1,60 @@
+"""The one place that wires everything. Nothing connects at import time; tests call build()
+with fakes (a manual clock, a seeded random, an in-memory database)."""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.app.clock import Clock, SystemClock
+from bot.app.context import Deps
+from bot.app.service import ChatService
+from bot.catalog.catalog import Catalog
+from bot.catalog.check import check_content
+from bot.config import Config, ConfigError
+from bot.storage.sqlite import SqliteStorage
+
+log = logging.getLogger(__name__)
+
+
+class ContentError(ConfigError):
+    """Shipped content is invalid: the bot refuses to start."""
+
+
+@dataclass
+class App:
+    config: Config
+    catalog: Catalog
+    storage: SqliteStorage
+    service: ChatService
+    clock: Clock
+
+    async def close(self) -> None:
+        await self.storage.close()
+
+
+_CATALOGS: dict[Path, Catalog] = {}
+
+
+def load_checked_catalog(root: Path) -> Catalog:
+    """Load and check content once per process; invalid content raises ContentError."""
+    root = root.resolve()
+    if root not in _CATALOGS:
+        catalog, problems = check_content(root)
+        if problems:
+            shown = "\n".join(str(p) for p in problems[:50])
+            more = f"\n… and {len(problems) - 50} more" if len(problems) > 50 else ""
+            raise ContentError(f"invalid content under {root}:\n{shown}{more}")
+        _CATALOGS[root] = catalog
+    return _CATALOGS[root]
+
+
+async def build(config: Config, *, clock: Clock | None = None, rng: random.Random | None = None,
+                database: Path | str | None = None, catalog: Catalog | None = None) -> App:
+    catalog = catalog or load_checked_catalog(config.content_root)
+    storage = await SqliteStorage.open(database or config.database_path, config.storage.synchronous)
+    clock = clock or SystemClock()
+    deps = Deps(storage=storage, catalog=catalog, clock=clock, config=config, rng=rng or random.Random())
+    return App(config=config, catalog=catalog, storage=storage, service=ChatService(deps), clock=clock)

@@ -1,0 +1,1 @@
+"""Persistence: repository interfaces (ports.py) and their SQLite implementation (sqlite.py)."""
