@@ -116,6 +116,16 @@ ZH: dict[str, str] = {
     "me_exams": "最近考试：\n{lines}",
     "me_no_exams": "还没有参加过考试。",
     "me_exam_line": "· {title}：{score} 分 {verdict}",
+    # bot command menu (Telegram set_my_commands descriptions)
+    "cmd_start": "主菜单",
+    "cmd_help": "帮助",
+    "cmd_practice": "学法练习（专项、顺序、随机）",
+    "cmd_exam": "模拟考试",
+    "cmd_wrong": "错题本",
+    "cmd_review": "今日复习",
+    "cmd_me": "我的学习",
+    "cmd_lang": "切换语言（中文/English）",
+    "cmd_cancel": "结束当前练习",
 }
 
 EN: dict[str, str] = {
@@ -223,6 +233,15 @@ EN: dict[str, str] = {
     "me_exams": "Recent exams:\n{lines}",
     "me_no_exams": "No exams taken yet.",
     "me_exam_line": "· {title}: {score} {verdict}",
+    "cmd_start": "Main menu",
+    "cmd_help": "Help",
+    "cmd_practice": "Practice (by law, in order, random)",
+    "cmd_exam": "Mock exams",
+    "cmd_wrong": "Mistake notebook",
+    "cmd_review": "Today's review",
+    "cmd_me": "My progress",
+    "cmd_lang": "Switch language",
+    "cmd_cancel": "Stop practising",
 }
 
 TEXTS = {"zh": ZH, "en": EN}
