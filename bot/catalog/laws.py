@@ -62,6 +62,7 @@ def parse_law(path: Path) -> Law:
             )
 
     for raw in lines[1:]:
+        raw = raw.replace("\u200b", "").replace("\ufeff", "")
         line = raw.strip().replace("\u3000", " ").strip()
         if in_header:
             if line.startswith("<!-- INFO END"):
