@@ -74,6 +74,12 @@ class PracticeRepository(Protocol):
         """(answers, correct answers) over practice."""
 
 
+class ActivityLog(Protocol):
+    async def log_activity(self, user: str, kind: str, ref: str, now: float) -> None:
+        """kind: case_read, law_lookup, guide_read ... (answers are logged by PracticeRepository)."""
+    async def activity_count(self, user: str, kind: str, since: float = 0.0) -> int: ...
+
+
 class Outbox(Protocol):
     async def enqueue(self, channel: str, user: str, payload: dict[str, Any], dedupe_key: str,
                       now: float) -> bool: ...
@@ -84,7 +90,7 @@ class Outbox(Protocol):
 
 
 class Storage(UserRepository, SessionRepository, UpdateLog, AttemptRepository, PracticeRepository,
-              Outbox, Protocol):
+              ActivityLog, Outbox, Protocol):
     """Everything above, plus a transaction that groups several calls atomically."""
 
     def atomic(self) -> AsyncContextManager[None]: ...

@@ -302,6 +302,15 @@ class SqliteStorage:
                           "ON CONFLICT(user_key, scope) DO UPDATE SET position = excluded.position",
                           (user, scope, position))
 
+    # --- activity --------------------------------------------------------------------
+    async def log_activity(self, user: str, kind: str, ref: str, now: float) -> None:
+        await self._write("INSERT INTO activity_log(user_key, kind, ref, at) VALUES (?,?,?,?)", (user, kind, ref, now))
+
+    async def activity_count(self, user: str, kind: str, since: float = 0.0) -> int:
+        row = await self._one("SELECT COUNT(*) FROM activity_log WHERE user_key = ? AND kind = ? AND at >= ?",
+                              (user, kind, since))
+        return row[0]
+
     # --- outbox ----------------------------------------------------------------------
     async def enqueue(self, channel: str, user: str, payload: dict[str, Any], dedupe_key: str, now: float) -> bool:
         cur = await self._write("INSERT OR IGNORE INTO outbox(channel, user_key, payload, dedupe_key, created_at) "
