@@ -35,6 +35,13 @@ async def drain_outbox(app, channel: str, sender: Sender) -> int:
     return sent
 
 
+UPDATE_KEYS_KEPT_SECONDS = 7 * 24 * 3600  # platforms redeliver within hours; a week is ample
+
+
+async def prune_update_keys(app) -> None:
+    await app.storage.forget_updates_before(app.clock.now() - UPDATE_KEYS_KEPT_SECONDS)
+
+
 async def sweep_exams(app) -> int:
     return await app.service.exam.sweep(app.clock.now(), app.service.locale_of)
 
@@ -52,7 +59,8 @@ async def _every(seconds: float, job, *args) -> None:
 
 def background_tasks(app, senders: dict[str, Sender]) -> list[asyncio.Task]:
     interval = app.config.exam.sweep_interval_seconds
-    tasks = [asyncio.create_task(_every(interval, sweep_exams, app))]
+    tasks = [asyncio.create_task(_every(interval, sweep_exams, app)),
+             asyncio.create_task(_every(3600.0, prune_update_keys, app))]
     for name, sender in senders.items():
         tasks.append(asyncio.create_task(_every(1.0, drain_outbox, app, name, sender)))
     return tasks

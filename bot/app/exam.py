@@ -69,6 +69,10 @@ class ExamFlow:
             expired = await self._expire_if_due(turn, open_attempt)
             if expired:
                 return expired
+            if open_attempt.exam_id != exam_id:
+                other = self.catalog.exams.get(open_attempt.exam_id)
+                title = other.title_for(turn.locale) if other else open_attempt.exam_id
+                return [Reply(turn.t("exam_other_open", title=title), self._resume_prompt(turn, open_attempt).choices)]
             return await self.show(turn, open_attempt, turn.state.get("pos", 0) if turn.state.get("attempt") == open_attempt.id else 0)
         used = await self.store.count_attempts(turn.user, exam_id)
         if exam_rules.attempts_left(definition, used) == 0:

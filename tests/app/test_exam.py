@@ -209,3 +209,12 @@ async def test_options_are_shuffled_per_attempt(app, chat):
     orders = [p.order for p in first.paper + second.paper if len(p.order) > 2]
     assert any(order != tuple(sorted(order)) for order in orders)
     assert re.search(r"第 1/50 题", chat.text)
+
+
+async def test_starting_another_exam_while_one_is_open_offers_to_resume(app, chat):
+    await _start(chat)
+    first = _attempt_id(chat)
+    await chat.act("x:go:kemu1")
+    assert "还有一场进行中的考试" in chat.text
+    await chat.press("继续考试")
+    assert _attempt_id(chat) == first and "第 1/50 题" in chat.text
