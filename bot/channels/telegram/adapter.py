@@ -1,0 +1,313 @@
+"""The Telegram channel: `lawbot run`. A python-telegram-bot Application whose handlers hand every
+update to ChatService.handle and turn the replies into Bot API calls; long polling; the outbox
+sender for proactive messages (exam results at the deadline, reminders).
+
+Per user, updates are handled one at a time and in order (a double tap cannot overtake itself);
+different users are handled concurrently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import warnings
+from typing import Any, Awaitable, Callable, TypeVar
+
+from telegram import BotCommand, InputFile, Message, Update
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    BaseUpdateProcessor,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.app.messages import Choice, Reply
+from bot.app.texts import LOCALES, tr
+from bot.config import ConfigError
+from bot.channels.telegram.inbound import chat_id_of, to_incoming
+from bot.channels.telegram.render import Part, caption_fits, keyboard, render
+
+log = logging.getLogger(__name__)
+
+COMMANDS = ("start", "help", "practice", "exam", "wrong", "review", "me", "lang", "cancel")
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+MAX_CONCURRENT_UPDATES = 64
+MAX_RETRY_AFTER = 60.0  # obey a 429 up to this long inline; longer waits fail the call
+OUTBOX_RATE = 25.0  # proactive messages per second, under Telegram's ~30/s overall
+
+T = TypeVar("T")
+_sleep = asyncio.sleep  # tests replace it to check 429 handling without waiting
+
+
+async def call_api(make_call: Callable[[], Awaitable[T]]) -> T:
+    """One Bot API call; on 429 wait the `retry_after` Telegram asks for, then try once more."""
+    try:
+        return await make_call()
+    except RetryAfter as exc:
+        with warnings.catch_warnings():  # PTB 22 warns that int seconds become a timedelta
+            warnings.simplefilter("ignore", DeprecationWarning)
+            value = exc.retry_after
+        wait = value.total_seconds() if hasattr(value, "total_seconds") else float(value)
+        if wait > MAX_RETRY_AFTER:
+            raise
+        log.warning("Telegram asked to retry after %.1f s", wait)
+        await _sleep(wait)
+        return await make_call()
+
+
+def _not_modified(exc: BadRequest) -> bool:
+    return "not modified" in str(exc).lower()
+
+
+class PerUserUpdateProcessor(BaseUpdateProcessor):
+    """Concurrent across users, sequential and in arrival order for each user."""
+
+    def __init__(self, max_concurrent_updates: int = MAX_CONCURRENT_UPDATES):
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}  # user id -> (lock, holders + waiters)
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        user = update.effective_user if isinstance(update, Update) else None
+        if user is None:
+            await coroutine
+            return
+        lock, users = self._locks.get(user.id, (None, 0))
+        if lock is None:
+            lock = asyncio.Lock()
+        self._locks[user.id] = (lock, users + 1)
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            lock, users = self._locks[user.id]
+            if users <= 1:
+                del self._locks[user.id]  # no per-user entry outlives its updates
+            else:
+                self._locks[user.id] = (lock, users - 1)
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+
+class TelegramChannel:
+    """The handlers: translate, call the core, deliver the replies."""
+
+    def __init__(self, service):
+        self.service = service
+
+    async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        incoming = to_incoming(update)
+        if incoming is None:
+            return
+        bot = context.bot
+        query = update.callback_query
+        # Stop the client's spinner while the core works; its failure (a query older than
+        # Telegram keeps) must not lose the reply.
+        answering = asyncio.create_task(self._answer(query)) if query is not None else None
+        try:
+            replies = await self.service.handle(incoming)
+            chat_id = update.effective_chat.id if update.effective_chat else update.effective_user.id
+            editable = None
+            if query is not None and isinstance(query.message, Message) and query.message.is_accessible:
+                editable = query.message  # older than Telegram keeps: not editable, reply anew
+            await self.deliver(bot, chat_id, replies, editable)
+        finally:
+            if answering is not None:
+                await answering
+
+    @staticmethod
+    async def _answer(query) -> None:
+        try:
+            await call_api(query.answer)
+        except TelegramError as exc:
+            log.info("could not answer callback query %s: %s", query.id, exc)
+
+    async def deliver(self, bot, chat_id: int, replies: list[Reply], editable: Message | None = None) -> None:
+        """Send the replies in order. The first Reply with edit=True replaces the message whose
+        button was pressed (when there is one and the reply fits in one message)."""
+        for reply in replies:
+            parts = render(reply)
+            if reply.attachment is not None:
+                await self._send_attachment(bot, chat_id, reply, parts)
+                continue
+            if not parts:
+                log.error("empty reply text for chat %s dropped", chat_id)
+                continue
+            if reply.edit and editable is not None and len(parts) == 1:
+                target, editable = editable, None
+                if await self._edit(bot, target, parts[0]):
+                    continue
+            for part in parts:
+                await self._send(bot, chat_id, part)
+
+    @staticmethod
+    async def _send(bot, chat_id: int, part: Part) -> None:
+        await call_api(lambda: bot.send_message(chat_id=chat_id, text=part.text, reply_markup=part.markup))
+
+    @staticmethod
+    async def _edit(bot, message: Message, part: Part) -> bool:
+        """True when the message shows the part (edited, or already identical)."""
+        try:
+            await call_api(lambda: bot.edit_message_text(text=part.text, chat_id=message.chat_id,
+                                                         message_id=message.message_id, reply_markup=part.markup))
+            return True
+        except BadRequest as exc:
+            if _not_modified(exc):
+                return True
+            log.info("editing message %s in chat %s failed (%s); sending a new one",
+                     message.message_id, message.chat_id, exc)
+            return False
+
+    async def _send_attachment(self, bot, chat_id: int, reply: Reply, parts: list[Part]) -> None:
+        attachment = reply.attachment
+        markup = keyboard(reply.choices)
+        caption = reply.text if caption_fits(reply.text) else None
+        if caption is None:
+            for part in parts:  # a long text goes first, without the keyboard
+                await self._send(bot, chat_id, Part(part.text))
+        send = bot.send_photo if attachment.kind == "image" else bot.send_document
+        field = "photo" if attachment.kind == "image" else "document"
+        async def call():
+            upload = InputFile(attachment.data, filename=attachment.filename)
+            return await send(chat_id=chat_id, caption=caption, reply_markup=markup, **{field: upload})
+
+        await call_api(call)
+
+
+class TelegramSender:
+    """Delivers outbox messages to `tg:<id>` users, paced under Telegram's overall limit."""
+
+    def __init__(self, bot, rate: float = OUTBOX_RATE):
+        self.bot = bot
+        self._interval = 1.0 / rate if rate > 0 else 0.0
+        self._next = 0.0
+
+    async def send(self, user: str, payload: dict) -> bool:
+        chat_id = chat_id_of(user)
+        if chat_id is None:
+            return False
+        choices = [[Choice(str(label), str(action)) for label, action in row] for row in payload.get("choices", [])]
+        parts = render(Reply(str(payload.get("text", "")), choices))
+        for part in parts:
+            await self._pace()
+            try:
+                await call_api(lambda: self.bot.send_message(chat_id=chat_id, text=part.text, reply_markup=part.markup))
+            except Forbidden:
+                log.info("user %s blocked the bot; outbox message not delivered", user)
+                raise
+        return True
+
+    async def _pace(self) -> None:
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        if self._next > now:
+            await asyncio.sleep(self._next - now)
+            now = loop.time()
+        self._next = max(now, self._next) + self._interval
+
+
+def command_menu(locale: str) -> list[BotCommand]:
+    return [BotCommand(name, tr(locale, f"cmd_{name}")) for name in COMMANDS]
+
+
+async def set_commands(bot, default_locale: str = "zh") -> None:
+    """The command menu in the default locale (Chinese) for everyone, and in each other locale
+    for clients set to that language (English: language_code="en")."""
+    await bot.set_my_commands(command_menu(default_locale))
+    for locale in LOCALES:
+        if locale != default_locale:
+            await bot.set_my_commands(command_menu(locale), language_code=locale)
+
+
+async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    log.error("error while handling update %s", getattr(update, "update_id", None), exc_info=context.error)
+
+
+def build_application(app, token: str, *, base_url: str | None = None, base_file_url: str | None = None,
+                      poll_timeout: int = 10, connect_timeout: float = 10.0,
+                      max_concurrent_updates: int = MAX_CONCURRENT_UPDATES) -> Application:
+    """The python-telegram-bot Application for this App, not started (tests drive it)."""
+    if not token:
+        raise ConfigError("telegram: no bot token")
+    builder = (ApplicationBuilder().token(token)
+               .concurrent_updates(PerUserUpdateProcessor(max_concurrent_updates))
+               .connection_pool_size(max(8, max_concurrent_updates * 2))
+               .connect_timeout(connect_timeout)
+               .get_updates_connect_timeout(connect_timeout)
+               .get_updates_read_timeout(poll_timeout + 10)
+               .job_queue(None))
+    if base_url:
+        builder = builder.base_url(base_url)
+    if base_file_url:
+        builder = builder.base_file_url(base_file_url)
+    application = builder.build()
+    channel = TelegramChannel(app.service)
+    application.bot_data["channel"] = channel
+    application.bot_data["default_locale"] = app.config.default_locale
+    application.add_handler(MessageHandler(filters.UpdateType.MESSAGE, channel.on_update))
+    application.add_handler(CallbackQueryHandler(channel.on_update))
+    application.add_error_handler(_log_error)
+    return application
+
+
+async def start_bot(application: Application, poll_timeout: int = 10, register_commands: bool = True) -> None:
+    """After `application.initialize()`: register the command menu, start dispatching, poll."""
+    if register_commands:
+        await set_commands(application.bot, application.bot_data.get("default_locale", "zh"))
+    await application.start()
+    await application.updater.start_polling(poll_interval=0.0, timeout=poll_timeout,
+                                            allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
+
+
+async def run_telegram(config, *, stop: asyncio.Event | None = None) -> int:
+    """Run the bot until SIGINT/SIGTERM (or until `stop` is set)."""
+    from bot.bootstrap import build
+    from bot.runner import background_tasks
+
+    token = config.telegram.resolved_token()
+    if not token:
+        raise ConfigError(f"telegram: no bot token: set the environment variable "
+                          f"{config.telegram.token_env} or telegram.token in the config file")
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    installed = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+            installed.append(sig)
+        except (NotImplementedError, RuntimeError):  # not the main thread, or not supported
+            pass
+    app = await build(config)
+    tasks: list[asyncio.Task] = []
+    try:
+        application = build_application(app, token, base_url=config.telegram.base_url,
+                                        base_file_url=config.telegram.base_file_url,
+                                        poll_timeout=config.telegram.poll_timeout,
+                                        connect_timeout=config.telegram.connect_timeout)
+        async with application:  # initialize (getMe, commands) ... shutdown
+            await start_bot(application, config.telegram.poll_timeout)
+            tasks = background_tasks(app, {"tg": TelegramSender(application.bot)})
+            log.info("Telegram bot @%s is polling", application.bot.username)
+            await stop.wait()
+            log.info("stopping")
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            tasks = []
+            await application.updater.stop()
+            await application.stop()
+    finally:
+        for task in tasks:
+            task.cancel()
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+        await app.close()
+    return 0

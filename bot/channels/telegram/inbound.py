@@ -1,0 +1,44 @@
+"""Telegram Update -> Incoming. Everything taken from the update is untrusted; the core verifies it."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.app.messages import Incoming
+
+USER_PREFIX = "tg:"
+
+
+def user_key(user_id: int) -> str:
+    return f"{USER_PREFIX}{user_id}"
+
+
+def chat_id_of(user: str) -> int | None:
+    """The private chat id for a `tg:<id>` user key; None for another platform's key."""
+    if not user.startswith(USER_PREFIX):
+        return None
+    rest = user[len(USER_PREFIX):]
+    if not rest.lstrip("-").isdigit():
+        return None
+    return int(rest)
+
+
+def to_incoming(update: Update) -> Incoming | None:
+    """A message (text, command, or anything else: the core answers empty ones) or a pressed
+    inline button. None for updates without a user (channel posts and the like)."""
+    user = update.effective_user
+    if user is None:
+        return None
+    common = {
+        "user": user_key(user.id),
+        "locale": user.language_code,
+        "update_id": f"tg:{update.update_id}",
+    }
+    query = update.callback_query
+    if query is not None:
+        # `data` is None for game buttons; "" reaches the core, which refuses it plainly.
+        return Incoming(action=query.data if isinstance(query.data, str) else "", **common)
+    message = update.message
+    if message is None:
+        return None
+    return Incoming(text=message.text or message.caption or "", **common)
