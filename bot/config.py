@@ -25,6 +25,14 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _secret(value: SecretStr | None, env_name: str | None) -> str | None:
+    """A secret from the environment variable (wins) or the config file."""
+    env = os.environ.get(env_name, "").strip() if env_name else ""
+    if env:
+        return env
+    return value.get_secret_value() if value else None
+
+
 class TelegramConfig(_Section):
     token: SecretStr | None = Field(None, description="bot token; prefer the environment variable")
     token_env: str = "LAWBOT_TELEGRAM_TOKEN"
@@ -32,12 +40,71 @@ class TelegramConfig(_Section):
     base_file_url: str | None = None
     poll_timeout: int = Field(10, ge=0, le=60)
     connect_timeout: float = Field(10.0, gt=0, le=120)
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook_url: str | None = Field(None, description="public HTTPS URL Telegram posts to (webhook mode)")
+    webhook_path: str = Field("/telegram", pattern=r"^/[\w\-./]*$")
+    secret_token: SecretStr | None = Field(None, description="X-Telegram-Bot-Api-Secret-Token; prefer the env")
+    secret_token_env: str = "LAWBOT_TELEGRAM_SECRET_TOKEN"
 
     def resolved_token(self) -> str | None:
-        env = os.environ.get(self.token_env, "").strip()
-        if env:
-            return env
-        return self.token.get_secret_value() if self.token else None
+        return _secret(self.token, self.token_env)
+
+    def resolved_secret_token(self) -> str | None:
+        return _secret(self.secret_token, self.secret_token_env)
+
+
+class HttpConfig(_Section):
+    """The one HTTP server (Telegram webhook, WeChat and WeCom callbacks, /healthz)."""
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+    max_body_bytes: int = Field(64 * 1024, ge=1024, le=16 * 1024 * 1024)
+    shutdown_timeout: float = Field(10.0, ge=0, le=300)
+
+
+class _WeChatCallbackConfig(_Section):
+    """What the WeChat Official Account and the WeCom app callbacks share."""
+    enabled: bool = False
+    token: SecretStr | None = Field(None, description="the callback Token set in the admin console")
+    encoding_aes_key: SecretStr | None = Field(None, description="EncodingAESKey (43 chars)")
+    secret: SecretStr | None = Field(None, description="AppSecret / app Secret, for the message API")
+    env_prefix: str = Field(..., description="secrets from <prefix>_TOKEN, <prefix>_AES_KEY, <prefix>_SECRET")
+    api_base_url: str
+    reply_timeout_seconds: float = Field(4.0, gt=0, le=4.8)
+    max_reply_bytes: int = Field(2048, ge=256, le=20480)
+    timestamp_window_seconds: int = Field(300, ge=10, le=3600)
+    nonce_cache_size: int = Field(100_000, ge=100, le=10_000_000)
+    send_rate: float = Field(10.0, gt=0, le=1000, description="message API calls per second, at most")
+
+    @field_validator("encoding_aes_key")
+    @classmethod
+    def _aes_key_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) != 43:
+            raise ValueError("EncodingAESKey must be 43 characters")
+        return value
+
+    def resolved_token(self) -> str | None:
+        return _secret(self.token, f"{self.env_prefix}_TOKEN")
+
+    def resolved_aes_key(self) -> str | None:
+        return _secret(self.encoding_aes_key, f"{self.env_prefix}_AES_KEY")
+
+    def resolved_secret(self) -> str | None:
+        return _secret(self.secret, f"{self.env_prefix}_SECRET")
+
+
+class WeChatConfig(_WeChatCallbackConfig):
+    path: str = Field("/wechat", pattern=r"^/[\w\-./]*$")
+    app_id: str | None = None
+    env_prefix: str = "LAWBOT_WECHAT"
+    api_base_url: str = "https://api.weixin.qq.com/cgi-bin/"
+
+
+class WeComConfig(_WeChatCallbackConfig):
+    path: str = Field("/wecom", pattern=r"^/[\w\-./]*$")
+    corp_id: str | None = None
+    agent_id: int | None = None
+    env_prefix: str = "LAWBOT_WECOM"
+    api_base_url: str = "https://qyapi.weixin.qq.com/cgi-bin/"
 
 
 class StorageConfig(_Section):
@@ -64,6 +131,9 @@ class Config(_Section):
     practice: PracticeConfig = PracticeConfig()
     exam: ExamConfig = ExamConfig()
     telegram: TelegramConfig = TelegramConfig()
+    http: HttpConfig = HttpConfig()
+    wechat: WeChatConfig = WeChatConfig()
+    wecom: WeComConfig = WeComConfig()
     locality: dict[Literal["city", "portal", "app", "hall"], str] = Field(default_factory=dict)
 
     @field_validator("timezone")

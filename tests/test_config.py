@@ -23,7 +23,7 @@ def test_example_config_is_valid_and_complete():
     example = (REPO / "config.example.yaml").read_text(encoding="utf-8")
     for name in type(config).model_fields:
         assert name in example, f"config.example.yaml does not document {name}"
-    for section in ("storage", "practice", "exam", "telegram"):
+    for section in ("storage", "practice", "exam", "telegram", "http", "wechat", "wecom"):
         for field in type(getattr(config, section)).model_fields:
             assert field in example, f"config.example.yaml does not document {section}.{field}"
 
