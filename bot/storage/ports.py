@@ -16,6 +16,55 @@ class OutboxMessage:
     user_key: str
     payload: dict[str, Any]
     tries: int
+    expires_at: float | None = None  # a reminder not sent by then is dropped, not sent late
+    blocked: bool = False  # the user blocked the bot: recorded as failed without a send
+    campaign_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    """A message to queue: (channel, user) plus its dedupe key, usually '<campaign key>:<user>'."""
+    channel: str
+    user: str
+    payload: dict[str, Any]
+    dedupe_key: str
+    expires_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryRecord:
+    """The outcome of one claimed message. status: sent | failed | pending (try again at
+    next_try_at); outcome: sent | blocked | permanent | gave_up | expired | retry | throttled."""
+    message_id: int
+    user: str
+    status: str
+    outcome: str
+    at: float
+    next_try_at: float = 0.0
+    tries_used: int = 1
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderPref:
+    user: str
+    enabled: bool
+    minute: int  # local minute of the day for the daily question
+    tz: str | None
+    last_daily: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignInfo:
+    id: int
+    key: str
+    kind: str
+    created_by: str | None
+    created_at: float
+    status: str
+    payload: dict[str, Any] | None
+    audience: str
+    total: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,8 +138,37 @@ class Outbox(Protocol):
     async def mark_failed(self, message_id: int, error: str) -> None: ...
 
 
+class ReminderRepository(Protocol):
+    """Issue 5: /remind preferences, campaigns, the scheduler's run log, the outbox claim cycle."""
+    async def get_reminder(self, user: str) -> ReminderPref | None: ...
+    async def set_reminder(self, user: str, enabled: bool, minute: int, tz: str | None, now: float) -> None: ...
+    async def reminder_zones(self) -> list[str | None]: ...
+    async def daily_candidates(self, tz: str | None, date: str, low: int, high: int,
+                               limit: int = 10_000) -> list[str]: ...
+    async def mark_daily(self, users: list[str], date: str) -> None: ...
+    async def is_blocked(self, user: str) -> bool: ...
+    async def reachable_users(self, channels=None, limit: int = 1_000_000) -> list[str]: ...
+    async def create_campaign(self, key: str, kind: str, created_by: str | None, now: float,
+                              payload: dict[str, Any] | None = None, audience: str = "",
+                              status: str = "active") -> tuple[int, bool]: ...
+    async def get_campaign(self, campaign_id: int) -> CampaignInfo | None: ...
+    async def recent_campaigns(self, kind: str, created_by: str | None = None, limit: int = 5) -> list[CampaignInfo]: ...
+    async def set_campaign_status(self, campaign_id: int, status: str) -> None: ...
+    async def enqueue_many(self, campaign_id: int | None, rows: list[OutboxRow], now: float,
+                           not_before: float = 0.0, expires_at: float | None = None) -> int: ...
+    async def campaign_progress(self, campaign_id: int) -> dict[str, int]: ...
+    async def cancel_campaign(self, campaign_id: int, now: float) -> int: ...
+    async def last_fire(self, job_id: str) -> float | None: ...
+    async def record_fire(self, job_id: str, fire_time: float, now: float, outcome: str) -> None: ...
+    async def claim_outbox(self, channel: str, now: float, limit: int, user: str | None = None) -> list[OutboxMessage]: ...
+    async def record_deliveries(self, records: list[DeliveryRecord]) -> None: ...
+    async def release_inflight(self, channel: str) -> int: ...
+    async def outbox_totals(self, channel: str | None = None) -> dict[str, int]: ...
+    async def outbox_outcomes(self, campaign_id: int | None = None) -> dict[str, int]: ...
+
+
 class Storage(UserRepository, SessionRepository, UpdateLog, AttemptRepository, PracticeRepository,
-              ActivityLog, Outbox, Protocol):
+              ActivityLog, Outbox, ReminderRepository, Protocol):
     """Everything above, plus a transaction that groups several calls atomically."""
 
     def atomic(self) -> AsyncContextManager[None]: ...
