@@ -126,6 +126,12 @@ ZH: dict[str, str] = {
     "cmd_me": "我的学习",
     "cmd_lang": "切换语言（中文/English）",
     "cmd_cancel": "结束当前练习",
+    # WeChat / WeCom channel (numbered menus instead of buttons; the 5-second reply limit)
+    "wx_choose": "回复 {first}-{last} 选择",
+    "wx_choose_one": "回复 1 选择",
+    "wx_continued": "（未完，其余内容随后发送）",
+    "wx_truncated": "……（内容过长，已省略部分）",
+    "wx_later": "正在处理，结果稍后发送给您。",
 }
 
 EN: dict[str, str] = {
@@ -242,6 +248,12 @@ EN: dict[str, str] = {
     "cmd_me": "My progress",
     "cmd_lang": "Switch language",
     "cmd_cancel": "Stop practising",
+    # WeChat / WeCom channel
+    "wx_choose": "Reply {first}-{last} to choose",
+    "wx_choose_one": "Reply 1 to choose",
+    "wx_continued": "(continued in the next message)",
+    "wx_truncated": "… (too long, partly left out)",
+    "wx_later": "Working on it; the answer follows shortly.",
 }
 
 TEXTS = {"zh": ZH, "en": EN}
