@@ -11,7 +11,9 @@ _SCHEDULER = fsrs.Scheduler(enable_fuzzing=False)
 
 def new_card_json(now: datetime) -> str:
     """A card for a question just answered wrong: reviewed 'Again' now."""
-    card = fsrs.Card(due=now)
+    # An explicit card_id: without one fsrs.Card() sleeps 1 ms (to keep generated ids unique),
+    # which would block the event loop once per missed question when an exam is graded.
+    card = fsrs.Card(card_id=int(now.timestamp() * 1000), due=now)
     card, _ = _SCHEDULER.review_card(card, fsrs.Rating.Again, review_datetime=now)
     return card.to_json()
 
