@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -121,6 +122,78 @@ class ExamConfig(_Section):
     sweep_interval_seconds: float = Field(5.0, ge=0.2, le=600)
 
 
+_HHMM_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d$"
+
+
+class JobConfig(_Section):
+    """One scheduled job: a crontab line in the scheduler's time zone."""
+    enabled: bool = True
+    cron: str
+    catch_up_minutes: int = Field(60, ge=0, le=7 * 24 * 60,
+                                  description="after downtime, a missed run this recent still runs once")
+
+    @field_validator("cron")
+    @classmethod
+    def _valid_cron(cls, value: str) -> str:
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(value)
+        except ValueError as exc:
+            raise ValueError(f"invalid crontab {value!r}: {exc}") from None
+        return value
+
+
+class SchedulerJobs(_Section):
+    daily_question: JobConfig = JobConfig(cron="* * * * *", catch_up_minutes=24 * 60)
+    exam_reminders: JobConfig = JobConfig(cron="0 9 * * *", catch_up_minutes=6 * 60)
+    weekly_digest: JobConfig = JobConfig(cron="0 9 * * mon", catch_up_minutes=24 * 60)
+    rates_snapshot: JobConfig = JobConfig(cron="30 1 * * *", catch_up_minutes=20 * 60)
+
+
+class QuietHoursConfig(_Section):
+    start: str = Field("22:00", pattern=_HHMM_PATTERN)
+    end: str = Field("07:00", pattern=_HHMM_PATTERN)
+
+
+class OutboxConfig(_Section):
+    global_rate: float = Field(30.0, gt=0, le=1000, description="messages/s over all chats (paid broadcasts: 1000)")
+    per_chat_rate: float = Field(1.0, gt=0, le=30)
+    batch: int = Field(0, ge=0, le=1000, description="claimed at once = the crash re-send window; 0 = auto")
+    max_tries: int = Field(6, ge=1, le=50)
+    backoff_base_seconds: float = Field(2.0, gt=0, le=600)
+    backoff_max_seconds: float = Field(600.0, gt=0, le=86400)
+
+
+class ExamWindowConfig(_Section):
+    exam: str
+    opens: date
+    closes: date
+
+
+class SchedulerConfig(_Section):
+    enabled: bool = True
+    timezone: str | None = Field(None, description="default: the top-level timezone")
+    jobs: SchedulerJobs = SchedulerJobs()
+    quiet_hours: QuietHoursConfig = QuietHoursConfig()
+    daily_default_time: str = Field("08:00", pattern=_HHMM_PATTERN)
+    daily_grace_minutes: int = Field(180, ge=1, le=24 * 60)
+    closing_reminder_days: list[int] = Field(default_factory=lambda: [3], max_length=10)
+    exam_windows: list[ExamWindowConfig] = Field(default_factory=list)
+    broadcast_admins: list[str] = Field(default_factory=list)
+    outbox: OutboxConfig = OutboxConfig()
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+
 class Config(_Section):
     default_locale: Literal["zh", "en"] = "zh"
     data_dir: Path = Path("data")
@@ -134,6 +207,7 @@ class Config(_Section):
     http: HttpConfig = HttpConfig()
     wechat: WeChatConfig = WeChatConfig()
     wecom: WeComConfig = WeComConfig()
+    scheduler: SchedulerConfig = SchedulerConfig()
     locality: dict[Literal["city", "portal", "app", "hall"], str] = Field(default_factory=dict)
 
     @field_validator("timezone")
