@@ -22,6 +22,7 @@ class Problem:
     path: str
     line: int
     reason: str
+    field: str = ""  # the question field at fault (id, type, stem, options, answer, ...), for importers
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.reason}"
@@ -54,7 +55,7 @@ def parse_cite(value: Any) -> tuple[str, int] | None:
         number = article if isinstance(article, int) else parse_article_ref(str(article))
         return (law.strip().strip("《》"), number) if number else None
     if isinstance(value, str):
-        match = re.match(r"^《?([^》\s]+)》?\s*(第.+条|\d+)$", value.strip())
+        match = re.match(r"^《?([^》\s]+?)》?\s*(第.+条|\d+)$", value.strip())
         if match:
             number = parse_article_ref(match.group(2))
             return (match.group(1), number) if number else None
@@ -66,87 +67,87 @@ def build_question(raw: Any, path: str, laws: LawLibrary | None) -> tuple[Questi
     line = line_of(raw)
     problems: list[Problem] = []
 
-    def bad(reason: str) -> None:
-        problems.append(Problem(path, line, reason))
+    def bad(reason: str, field: str = "") -> None:
+        problems.append(Problem(path, line, reason, field))
 
     if not isinstance(raw, dict):
         bad("a question must be a mapping")
         return None, problems
     qid = str(raw.get("id", "")).strip()
     if not ID_RE.match(qid):
-        bad(f"missing or invalid id {qid!r} (letters, digits, - _ . ; at most 40)")
+        bad(f"missing or invalid id {qid!r} (letters, digits, - _ . ; at most 40)", "id")
     qtype = TYPE_ALIASES.get(str(raw.get("type", "")).strip().lower()) or TYPE_ALIASES.get(
         str(raw.get("type", "")).strip())
     if qtype is None:
-        bad(f"unknown type {raw.get('type')!r} (single, multiple or judge)")
+        bad(f"unknown type {raw.get('type')!r} (single, multiple or judge)", "type")
     stem = str(raw.get("stem") or "").strip()
     if not stem:
-        bad("empty stem")
+        bad("empty stem", "stem")
     explanation = str(raw.get("explanation") or "").strip()
     if not explanation:
-        bad("empty explanation")
+        bad("empty explanation", "explanation")
 
     options: tuple[str, ...] = ()
     answer: frozenset[int] = frozenset()
     raw_options = raw.get("options")
     if qtype is QType.JUDGE:
         if raw_options:
-            bad("judge questions take no options")
+            bad("judge questions take no options", "options")
         verdict = parse_judge(raw.get("answer"))
         if verdict is None:
-            bad(f"judge answer {raw.get('answer')!r} must be true or false")
+            bad(f"judge answer {raw.get('answer')!r} must be true or false", "answer")
         else:
             answer = frozenset({0 if verdict else 1})
     elif qtype is not None:
         if not isinstance(raw_options, list) or not all(isinstance(o, (str, int, float)) for o in raw_options):
-            bad("options must be a list of texts")
+            bad("options must be a list of texts", "options")
         else:
             options = tuple(str(o).strip() for o in raw_options)
             if not 2 <= len(options) <= len(LETTERS):
-                bad(f"{len(options)} options; 2 to {len(LETTERS)} allowed")
+                bad(f"{len(options)} options; 2 to {len(LETTERS)} allowed", "options")
             if any(not o for o in options):
-                bad("an option is empty")
+                bad("an option is empty", "options")
             if len(set(options)) != len(options):
-                bad("options are not distinct")
+                bad("options are not distinct", "options")
         letters = parse_letters(str(raw.get("answer", "")))
         if letters is None:
-            bad(f"answer {raw.get('answer')!r} is not option letters")
+            bad(f"answer {raw.get('answer')!r} is not option letters", "answer")
         else:
             if any(i >= len(options) for i in letters) and options:
-                bad(f"answer {raw.get('answer')!r} is not among the options (A-{LETTERS[len(options) - 1]})")
+                bad(f"answer {raw.get('answer')!r} is not among the options (A-{LETTERS[len(options) - 1]})", "answer")
             if len(set(letters)) != len(letters):
-                bad("answer repeats a letter")
+                bad("answer repeats a letter", "answer")
             answer = frozenset(letters)
             if qtype is QType.SINGLE and len(answer) != 1:
-                bad("single-choice answer must be exactly one letter")
+                bad("single-choice answer must be exactly one letter", "answer")
             if qtype is QType.MULTIPLE and len(answer) < 2:
-                bad("multiple-choice answer needs at least two correct options")
+                bad("multiple-choice answer needs at least two correct options", "answer")
 
     cite = parse_cite(raw.get("cite"))
     citation = None
     if cite is None:
-        bad("missing or malformed cite (law + article)")
+        bad("missing or malformed cite (law + article)", "cite")
     else:
         citation = Citation(*cite)
         if laws is not None:
             law = laws.get(citation.law)
             if law is None:
-                bad(f"cites unknown law {citation.law!r}")
+                bad(f"cites unknown law {citation.law!r}", "cite")
             elif citation.article not in law.articles:
                 bad(f"cites {citation.law} article {citation.article}, which does not exist "
-                    f"(the law has {law.max_article})")
+                    f"(the law has {law.max_article})", "cite")
 
     tags = raw.get("tags") or []
     audience = raw.get("audience") or []
     if not isinstance(tags, list) or not isinstance(audience, list):
-        bad("tags and audience must be lists")
+        bad("tags and audience must be lists", "tags")
         tags, audience = [], []
     unknown_audience = set(map(str, audience)) - {"civil_servant", "resident"}
     if unknown_audience:
-        bad(f"unknown audience {sorted(unknown_audience)} (civil_servant, resident)")
+        bad(f"unknown audience {sorted(unknown_audience)} (civil_servant, resident)", "audience")
     difficulty = raw.get("difficulty", 2)
     if not isinstance(difficulty, int) or not 1 <= difficulty <= 5:
-        bad(f"difficulty {difficulty!r} must be 1..5")
+        bad(f"difficulty {difficulty!r} must be 1..5", "difficulty")
         difficulty = 2
 
     if problems or qtype is None or citation is None:
