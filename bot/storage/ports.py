@@ -167,8 +167,14 @@ class ReminderRepository(Protocol):
     async def outbox_outcomes(self, campaign_id: int | None = None) -> dict[str, int]: ...
 
 
+class NumberedMenuRepository(Protocol):
+    """Text-only channels (WeChat, WeCom): the actions behind the numbers of each user's last menu."""
+    async def get_menu(self, user: str) -> list[str]: ...
+    async def set_menu(self, user: str, actions: list[str], now: float) -> None: ...
+
+
 class Storage(UserRepository, SessionRepository, UpdateLog, AttemptRepository, PracticeRepository,
-              ActivityLog, Outbox, ReminderRepository, Protocol):
+              ActivityLog, Outbox, ReminderRepository, NumberedMenuRepository, Protocol):
     """Everything above, plus a transaction that groups several calls atomically."""
 
     def atomic(self) -> AsyncContextManager[None]: ...

@@ -16,6 +16,7 @@ import aiosqlite
 from bot.domain.models import Attempt, PaperItem
 from bot.storage.ports import OutboxMessage, WrongEntry
 from bot.storage.sqlite_reminders import SqliteReminders
+from bot.storage.sqlite_wechat import SqliteNumberedMenus
 
 log = logging.getLogger(__name__)
 CACHE_LIMIT = 20_000
@@ -55,7 +56,7 @@ class _Lru(OrderedDict):
             self.popitem(last=False)
 
 
-class SqliteStorage(SqliteReminders):
+class SqliteStorage(SqliteReminders, SqliteNumberedMenus):
     """One connection, one writer: calls are serialised by a lock; `atomic()` groups them."""
 
     def __init__(self, conn: aiosqlite.Connection):
