@@ -45,6 +45,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     return asyncio.run(run_service(config_path=args.config))
 
 
+def cmd_bank(args: argparse.Namespace) -> int:
+    from bot.cli_bank import run_bank
+
+    return run_bank(args, _content_root(args))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lawbot", description="法治学习与办事助手 lawbot")
     parser.add_argument("--config", help="path to config.yaml (default: none, built-in defaults)")
@@ -63,6 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
     check = content_sub.add_parser("check", help="validate laws, questions, exams, cases and guides")
     check.add_argument("--content", help="content root (default: the shipped content)")
     check.set_defaults(func=cmd_content_check)
+
+    from bot.cli_bank import add_bank_parser
+
+    add_bank_parser(sub, cmd_bank)
     return parser
 
 

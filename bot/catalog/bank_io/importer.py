@@ -165,8 +165,7 @@ def import_into_bank(path: Path, root: Path, existing: dict[str, Question], laws
                      show_progress: bool = True) -> ImportResult:
     """Validate path and merge it into the bank file `into` (default quizzes/bank/imported.yaml).
     Writes nothing when a row is bad, unless skip_bad."""
-    target = into or root / "quizzes" / "bank" / "imported.yaml"
-    target_shown = _shown(target, root)
+    target, target_shown = bank_target(root, into)
     result = read_questions(path, laws, fmt, show_progress, existing, target_shown)
     if not result.questions or (result.problems and not skip_bad):
         return result
@@ -181,6 +180,17 @@ def import_into_bank(path: Path, root: Path, existing: dict[str, Question], laws
     write_atomically(target, dump_questions(merged))
     result.written = target_shown
     return result
+
+
+def bank_target(root: Path, into: Path | None) -> tuple[Path, str]:
+    """The bank file to merge into and how messages name it. A bare file name means quizzes/bank/NAME."""
+    if into is None:
+        target = root / "quizzes" / "bank" / "imported.yaml"
+    elif not into.is_absolute() and into.parent == Path("."):
+        target = root / "quizzes" / "bank" / into
+    else:
+        target = into
+    return target, _shown(target, root)
 
 
 def _shown(path: Path, root: Path) -> str:

@@ -1,0 +1,102 @@
+"""`lawbot bank import|export|template`: the question bank's spreadsheet and Moodle exchange."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Callable
+
+TEMPLATE_PATH = Path("content") / "templates" / "题库导入模板.xlsx"
+
+
+def add_bank_parser(sub: argparse._SubParsersAction, func: Callable[[argparse.Namespace], int]) -> None:
+    from bot.catalog.bank_io import FORMATS
+
+    bank = sub.add_parser("bank", help="question bank import/export (xlsx, csv, gift, aiken, yaml)")
+    bank_sub = bank.add_subparsers(dest="bank_command")
+    imp = bank_sub.add_parser("import", help="validate a file and merge it into a bank file")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--format", default="auto", choices=("auto",) + FORMATS)
+    imp.add_argument("--into", type=Path, help="bank file to merge into (default: quizzes/bank/imported.yaml)")
+    imp.add_argument("--skip-bad", action="store_true", help="import the good rows even when some are bad")
+    imp.add_argument("--dry-run", action="store_true", help="validate only; write nothing")
+    exp = bank_sub.add_parser("export", help="write the bank (or part of it) to a file")
+    exp.add_argument("--format", required=True, choices=FORMATS)
+    exp.add_argument("-o", "--output", type=Path, help="output file (default: bank.<ext>)")
+    exp.add_argument("--law", help="only questions citing this law")
+    exp.add_argument("--tag", help="only questions with this tag")
+    tpl = bank_sub.add_parser("template", help="write the Excel import template")
+    tpl.add_argument("-o", "--output", type=Path, default=Path("题库导入模板.xlsx"))
+    for parser in (imp, exp):
+        parser.add_argument("--content", help="content root (default: the shipped content)")
+    for parser in (bank, imp, exp, tpl):
+        parser.set_defaults(func=func)
+
+
+def run_bank(args: argparse.Namespace, root: Path) -> int:
+    command = getattr(args, "bank_command", None)
+    if command == "import":
+        return _import(args, root)
+    if command == "export":
+        return _export(args, root)
+    if command == "template":
+        from bot.catalog.bank_io import write_template
+
+        write_template(args.output)
+        print(f"wrote {args.output}")
+        return 0
+    print("usage: lawbot bank {import,export,template} ... (see lawbot bank -h)", file=sys.stderr)
+    return 2
+
+
+def _load(root: Path):
+    from bot.catalog.catalog import load_catalog
+
+    catalog, _ = load_catalog(root)
+    return catalog
+
+
+def _import(args: argparse.Namespace, root: Path) -> int:
+    from bot.catalog.bank_io import ImportFormatError, import_into_bank, read_questions
+    from bot.catalog.bank_io.importer import bank_target
+
+    if not args.file.is_file():
+        print(f"lawbot: {args.file}: file not found", file=sys.stderr)
+        return 2
+    catalog = _load(root)
+    try:
+        if args.dry_run:
+            result = read_questions(args.file, catalog.laws, args.format, existing=catalog.questions,
+                                    target=bank_target(root, args.into)[1])
+        else:
+            result = import_into_bank(args.file, root, catalog.questions, catalog.laws, into=args.into,
+                                      skip_bad=args.skip_bad, fmt=args.format)
+    except ImportFormatError as exc:
+        print(f"lawbot: {exc}", file=sys.stderr)
+        return 2
+    for line in result.report_lines():
+        print(line)
+    print(f"import: {result.summary()}")
+    if result.problems and not args.skip_bad:
+        print("import: nothing imported (fix the rows above, or use --skip-bad to import the good ones)",
+              file=sys.stderr)
+        return 1
+    if not result.questions:
+        return 1
+    return 0
+
+
+def _export(args: argparse.Namespace, root: Path) -> int:
+    from bot.catalog.bank_io import EXTENSIONS, export_questions, select
+
+    catalog = _load(root)
+    questions = select(catalog.question_list, catalog.laws, law=args.law, tag=args.tag)
+    if not questions:
+        print("lawbot: no questions match", file=sys.stderr)
+        return 1
+    output = args.output or Path(f"bank{EXTENSIONS[args.format]}")
+    for note in export_questions(questions, output, args.format):
+        print(note)
+    print(f"exported {len(questions)} question(s) to {output}")
+    return 0
