@@ -1,0 +1,129 @@
+"""Lookup evaluation: top-1 / top-3 accuracy and latency over tests/search/lookup_eval.yaml,
+for the project's lookup and, in the same run, a plain BM25 baseline over the same content.
+
+    /work/venv/bin/python bench/lookup_eval.py [--misses]
+
+The baseline is rank-bm25's BM25Okapi over character bigrams of each guide, case and article
+as one flat text (name, aliases, keywords and body together): no field weights, no jieba, no
+words borrowed from citing cases, no pinyin, no Traditional conversion, no confidence threshold
+(it answers "none" only when nothing shares a bigram with the query).
+
+A query counts as top-1 right when the first hit is an expected answer AND the lookup is
+confident; for `expect: none`, when the lookup is not confident. Top-3: an expected answer is
+among the first three (or, for none, not confident). Latency is per query, after warm-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from bot.catalog.catalog import load_catalog  # noqa: E402
+from bot.search.lookup import Lookup  # noqa: E402
+
+EVAL = REPO / "tests" / "search" / "lookup_eval.yaml"
+
+
+def load_eval(path: Path = EVAL) -> list[dict]:
+    rows = yaml.safe_load(path.read_text(encoding="utf-8"))["queries"]
+    for row in rows:
+        row["ok"] = {row["expect"], *row.get("also", [])}
+    return rows
+
+
+def key_of(kind: str, ref: str) -> str:
+    return f"{kind}:{ref}"
+
+
+def grade(rows: list[dict], answer) -> dict:
+    """answer(query) -> (ranked keys, confident). Returns accuracy and latency figures."""
+    top1 = top3 = 0
+    times, misses = [], []
+    for row in rows:
+        start = time.perf_counter()
+        keys, confident = answer(row["q"])
+        times.append((time.perf_counter() - start) * 1000)
+        if "none" in row["ok"]:
+            good1 = good3 = not confident
+        else:
+            good1 = confident and bool(keys) and keys[0] in row["ok"]
+            good3 = any(k in row["ok"] for k in keys[:3])
+        top1 += good1
+        top3 += good3
+        if not good1:
+            misses.append((row["q"], row["expect"], keys[:3], confident))
+    times.sort()
+    n = len(rows)
+    return {"n": n, "top1": top1 / n, "top3": top3 / n, "p50": statistics.median(times),
+            "p99": times[min(n - 1, int(n * 0.99))], "misses": misses}
+
+
+class Baseline:
+    def __init__(self, catalog):
+        from rank_bm25 import BM25Okapi
+
+        self.keys, docs = [], []
+        for g in catalog.services.values():
+            self.keys.append(key_of("guide", g.id))
+            docs.append(" ".join([g.name, *g.aliases, str(g.data)]))
+        for c in catalog.cases.values():
+            self.keys.append(key_of("case", c.id))
+            docs.append(" ".join([c.title, *c.keywords, c.question, c.takeaway, c.facts, c.analysis]))
+        for law in catalog.laws.laws.values():
+            for a in law.articles.values():
+                self.keys.append(key_of("law", f"{a.law}:{a.number}"))
+                docs.append(f"{a.law} {a.text}")
+        self.bm25 = BM25Okapi([self.grams(d) for d in docs])
+
+    @staticmethod
+    def grams(text: str) -> list[str]:
+        text = "".join(ch for ch in text if ch.isalnum())
+        return [text[i:i + 2] for i in range(len(text) - 1)] or [text]
+
+    def answer(self, query: str):
+        scores = self.bm25.get_scores(self.grams(query))
+        order = sorted(range(len(scores)), key=lambda i: -scores[i])[:5]
+        keys = [self.keys[i] for i in order if scores[i] > 0]
+        return keys, bool(keys)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--misses", action="store_true", help="list the queries the lookup got wrong")
+    args = parser.parse_args()
+    catalog, problems = load_catalog(REPO)
+    rows = load_eval()
+    start = time.perf_counter()
+    lookup = Lookup(catalog)
+    lookup.warm_up()
+    built = time.perf_counter() - start
+
+    def ours(query: str):
+        result = lookup.search(query, limit=5)
+        return [key_of(h.kind, h.ref) for h in result.hits], result.confident
+
+    for row in rows[:20]:  # warm caches the way a running bot would be warm
+        ours(row["q"] + "。")
+    baseline = Baseline(catalog)
+    results = {"lawbot lookup": grade(rows, ours), "plain BM25 (rank-bm25, bigrams)": grade(rows, baseline.answer)}
+    print(f"{len(rows)} labelled queries; {len(catalog.services)} guides, {len(catalog.cases)} cases, "
+          f"{sum(len(l.articles) for l in catalog.laws.laws.values())} articles; index built in {built:.2f} s")
+    print(f"{'':34} {'top-1':>7} {'top-3':>7} {'p50 ms':>8} {'p99 ms':>8}")
+    for name, r in results.items():
+        print(f"{name:34} {r['top1']:7.1%} {r['top3']:7.1%} {r['p50']:8.2f} {r['p99']:8.2f}")
+    if args.misses:
+        for q, expect, keys, confident in results["lawbot lookup"]["misses"]:
+            print(f"MISS {q} -> expected {expect}; got {keys} {'confident' if confident else 'unsure'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,221 @@
+"""The lookup: everyday questions -> ranked guides, cases and articles, with a confidence verdict.
+
+Everything it knows comes from the content: guide names and aliases, case titles and keywords,
+law names and texts. Articles also carry the words of the cases and guides that cite them, so
+"高空抛物" finds 民法典 第一千二百五十四条 though the statute never uses that phrase.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+
+from bot.catalog.catalog import Catalog
+from bot.catalog.laws import Article
+from bot.search import text as tx
+from bot.search.bm25 import Field, FieldIndex
+from bot.search.lawref import parse_ref
+
+KINDS = ("guide", "case", "law")
+# the section headings every guide has: a question about materials, fees, time limits or where
+# to apply is a question about a procedure, so these words lean towards guides
+GUIDE_SECTIONS = "适用对象 办理条件 申请材料 办理流程 办理时限 收费 办理渠道 咨询电话"
+FIELDS = [Field("key", 3.0), Field("mid", 1.2), Field("body", 0.4)]
+# how much each token space counts: jieba words, character bigrams, pinyin bigrams (typos)
+SPACE_WEIGHTS = {"words": 1.0, "grams": 0.35, "pinyin": 0.5}
+LAW_PRIOR = 0.45  # articles rank below guides and cases unless the query asks for a law
+LAW_INTENT_RE = re.compile(r"(哪条|哪一条|法条|条文|法律规定|哪部法|什么法|法律依据|依据|第.{1,8}条)")
+# confidence: a strong score on its own, or a fair score with a fair share of the query matched
+CONFIDENT_SCORE = 9.0
+FAIR_SCORE = 4.5
+FAIR_COVERAGE = 0.25
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    kind: str  # guide | case | law
+    ref: str  # guide/case id, or "<law>:<article number>"
+    name: str
+    score: float
+    summary: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class LookupResult:
+    query: str
+    hits: list[Hit] = field(default_factory=list)
+    confident: bool = False
+
+    @property
+    def best(self) -> Hit | None:
+        return self.hits[0] if self.hits else None
+
+
+def _short(text: str, limit: int = 80) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _flat(value) -> str:
+    if isinstance(value, dict):
+        return " ".join(_flat(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return " ".join(_flat(v) for v in value)
+    return "" if value is None else str(value)
+
+
+def _tokens(fields: dict[str, str]) -> dict[str, dict[str, list[str]]]:
+    """field texts -> token space -> field -> tokens (pinyin only for the key field)."""
+    return {
+        "words": {f: tx.words(t) for f, t in fields.items()},
+        "grams": {f: tx.bigrams(t) for f, t in fields.items()},
+        "pinyin": {"key": tx.pinyin_bigrams(fields.get("key", ""))},
+    }
+
+
+class _Space:
+    """One searchable collection: the same documents indexed in each token space."""
+
+    def __init__(self, docs: list[dict[str, str]], spaces=("words", "grams", "pinyin")):
+        tokenised = [_tokens(d) for d in docs]
+        self.indexes = {s: FieldIndex([t[s] for t in tokenised], FIELDS) for s in spaces}
+
+    def scores(self, query: dict[str, list[str]]) -> dict[int, float]:
+        total: dict[int, float] = {}
+        for space, index in self.indexes.items():
+            weight = SPACE_WEIGHTS[space]
+            for doc, score in index.scores(query[space]).items():
+                total[doc] = total.get(doc, 0.0) + weight * score
+        return total
+
+    def coverage(self, query: dict[str, list[str]], doc: int) -> float:
+        words = self.indexes["words"].matched(query["words"], doc) if query["words"] else 0.0
+        grams = self.indexes["grams"].matched(query["grams"], doc) if query["grams"] else 0.0
+        return max(words, grams)
+
+
+class Lookup:
+    def __init__(self, catalog: Catalog):
+        self.catalog = catalog
+        tx.add_domain_words(self._domain_words())
+        self._topics: list[Hit] = []
+        topic_docs: list[dict[str, str]] = []
+        cited_by: dict[tuple[str, int], list[str]] = {}
+        for guide in catalog.services.values():
+            d = guide.data
+            self._topics.append(Hit("guide", guide.id, guide.name, 0.0, _short(d.get("audience", ""))))
+            topic_docs.append({
+                "key": " ".join([guide.name, *guide.aliases]),
+                "mid": " ".join([guide.category, _flat(d.get("audience")), _flat(d.get("bundle")),
+                                 _flat(d.get("hotline")), GUIDE_SECTIONS]),
+                "body": " ".join(_flat(d.get(k)) for k in ("conditions", "materials", "steps", "time_limit", "fee")),
+            })
+            for c in guide.cites:
+                cited_by.setdefault((c.law, c.article), []).extend([guide.name, *guide.aliases])
+        for case in catalog.cases.values():
+            self._topics.append(Hit("case", case.id, case.title, 0.0, _short(case.question)))
+            topic_docs.append({
+                "key": " ".join([case.title, *case.keywords]),
+                "mid": " ".join([case.question, case.takeaway, case.topic]),
+                "body": " ".join([case.facts, case.analysis]),
+            })
+            for c in case.cites:
+                cited_by.setdefault((c.law, c.article), []).extend(case.keywords)
+        self._topic_space = _Space(topic_docs)
+        self._articles: list[Article] = [a for law in catalog.laws.laws.values() for a in law.articles.values()]
+        self._cited_by = cited_by
+        self._law_space: _Space | None = None
+        self._law_lock = threading.Lock()
+
+    def _domain_words(self) -> list[str]:
+        c = self.catalog
+        out = list(c.laws.names())
+        for guide in c.services.values():
+            out += [guide.name, *guide.aliases]
+        for case in c.cases.values():
+            out += list(case.keywords)
+        return out
+
+    def _laws(self) -> _Space:
+        """The article index: built on first use (every article of every shipped law)."""
+        if self._law_space is None:
+            with self._law_lock:
+                if self._law_space is None:
+                    docs = [{
+                        "key": " ".join([a.law, *self._cited_by.get((a.law, a.number), [])]),
+                        "mid": a.chapter,
+                        "body": a.body,
+                    } for a in self._articles]
+                    space = _Space.__new__(_Space)
+                    tokenised = [{"words": {"key": tx.words(d["key"]), "mid": tx.words(d["mid"])},
+                                  "grams": {f: tx.bigrams(t) for f, t in d.items()}} for d in docs]
+                    space.indexes = {s: FieldIndex([t[s] for t in tokenised], FIELDS) for s in ("words", "grams")}
+                    self._law_space = space
+        return self._law_space
+
+    def warm_up(self) -> None:
+        tx.warm_up()
+        self._laws()
+
+    @staticmethod
+    def _query(text: str) -> dict[str, list[str]]:
+        return {"words": tx.words(text), "grams": tx.bigrams(text), "pinyin": tx.pinyin_bigrams(text)}
+
+    def _article_hit(self, article: Article, score: float) -> Hit:
+        return Hit("law", f"{article.law}:{article.number}", f"《{article.law}》{article.label}", score,
+                   _short(article.body, 60))
+
+    def search_laws(self, query: str, limit: int = 10) -> list[Hit]:
+        """Keyword search across all shipped laws, ranked."""
+        q = self._query(query)
+        space = self._laws()
+        ranked = sorted(space.scores(q).items(), key=lambda item: (-item[1], item[0]))[:limit]
+        return [self._article_hit(self._articles[i], round(s, 2)) for i, s in ranked]
+
+    def search(self, query: str, limit: int = 5, kinds: tuple[str, ...] = KINDS) -> LookupResult:
+        query = query.strip()
+        if not query:
+            return LookupResult(query)
+        ref = parse_ref(self.catalog.laws, query)
+        if ref and ref.law and ref.number in ref.law.articles and "law" in kinds:
+            hit = self._article_hit(ref.law.articles[ref.number], 100.0)
+            return LookupResult(query, [hit], True)
+        q = self._query(query)
+        scored: list[tuple[float, int, Hit, float]] = []
+        topic_scores = self._topic_space.scores(q)
+        for i, score in topic_scores.items():
+            base = self._topics[i]
+            if base.kind in kinds:
+                scored.append((score, i, base, -1.0))
+        if "law" in kinds:
+            prior = 1.0 if LAW_INTENT_RE.search(query) else LAW_PRIOR
+            space = self._laws()
+            law_scores = sorted(space.scores(q).items(), key=lambda item: -item[1])[:limit]
+            for i, score in law_scores:
+                scored.append((score * prior, len(self._topics) + i, self._article_hit(self._articles[i], 0.0), -2.0))
+        scored.sort(key=lambda item: (-item[0], item[1]))
+        hits = [Hit(h.kind, h.ref, h.name, round(s, 2), h.summary) for s, _, h, _ in scored[:limit]]
+        confident = False
+        if scored:
+            top_score, top_i, top_hit, _ = scored[0]
+            if top_hit.kind == "law":
+                cover = self._laws().coverage(q, top_i - len(self._topics))
+            else:
+                cover = self._topic_space.coverage(q, top_i)
+            confident = top_score >= CONFIDENT_SCORE or (top_score >= FAIR_SCORE and cover >= FAIR_COVERAGE)
+        return LookupResult(query, hits, confident)
+
+
+_CACHE: dict[int, Lookup] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def lookup_for(catalog: Catalog) -> Lookup:
+    """One Lookup per loaded catalog (content is loaded once per process)."""
+    key = id(catalog)
+    with _CACHE_LOCK:
+        found = _CACHE.get(key)
+        if found is None or found.catalog is not catalog:
+            found = _CACHE[key] = Lookup(catalog)
+        return found

@@ -1,0 +1,146 @@
+"""Normalising and tokenising everyday Chinese for search.
+
+- Traditional -> Simplified with OpenCC (the maintained converter; phrase-level tables).
+- Words with jieba (a private Tokenizer, loaded once and lazily, plus domain words taken from
+  the content: guide names, aliases, case keywords, law names).
+- Character bigrams, so a word jieba splits differently still matches.
+- Pinyin syllable bigrams (pypinyin), so homophone typos from pinyin input (离昏 for 离婚,
+  公机金 for 公积金) still match.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import unicodedata
+from functools import lru_cache
+from typing import Iterable
+
+_LOCK = threading.Lock()
+_JIEBA = None
+_OPENCC = None
+_DOMAIN_WORDS: set[str] = set()
+
+_HAN = r"\u3400-\u4dbf\u4e00-\u9fff"
+_RUN_RE = re.compile(rf"[{_HAN}]+|[a-z0-9]+")
+_HAN_RE = re.compile(rf"[{_HAN}]")
+
+# Function words and question frames that carry no topic. Not a query->answer table: these
+# words are dropped from every query and every document alike.
+STOPWORDS = frozenset("""
+的 了 吗 呢 吧 啊 呀 嘛 哦 么 着 过 把 被 让 给 对 向 在 从 和 与 及 或 而 也 都 就 还 又 才 再 很 太 最
+我 你 他 她 它 我们 你们 他们 她们 咱 咱们 自己 人家 这 那 这个 那个 这样 那样 这些 那些 哪 哪个 哪些 哪里 哪儿 哪边
+什么 啥 怎么 怎样 怎么样 怎么办 如何 为什么 为啥 多少 几 是 不是 有 没有 没 能 能不能 可以 可不可以 可 会 要 想 需要 应该
+吗 一下 一个 一些 个 些 请问 请 问 问问 请教 谢谢 您好 你好 好 啊 嗯 就是 还是 到底 是否 已经 如果 但是 因为 所以 然后
+怎么弄 弄 搞 去 来 该 得 着急 急 在线 等 里 上 下 中 后 前 时 时候 之后 以后 以前
+""".split())
+
+
+def _converter():
+    global _OPENCC
+    if _OPENCC is None:
+        with _LOCK:
+            if _OPENCC is None:
+                import opencc
+
+                _OPENCC = opencc.OpenCC("t2s")
+    return _OPENCC
+
+
+def add_domain_words(words: Iterable[str]) -> None:
+    """Words jieba must keep whole (taken from the content). Safe before or after loading."""
+    fresh = {w.strip() for w in words if 2 <= len(w.strip()) <= 8 and _HAN_RE.search(w)} - _DOMAIN_WORDS
+    if not fresh:
+        return
+    with _LOCK:
+        _DOMAIN_WORDS.update(fresh)
+        if _JIEBA is not None:
+            for word in fresh:
+                _JIEBA.add_word(normalize(word))
+    _cached_words.cache_clear()
+
+
+def _tokenizer():
+    global _JIEBA
+    if _JIEBA is None:
+        with _LOCK:
+            if _JIEBA is None:
+                import jieba
+
+                jieba.setLogLevel(logging.WARNING)
+                tokenizer = jieba.Tokenizer()
+                tokenizer.initialize()
+                for word in sorted(_DOMAIN_WORDS):
+                    tokenizer.add_word(normalize(word))
+                _JIEBA = tokenizer
+    return _JIEBA
+
+
+@lru_cache(maxsize=4096)
+def normalize(text: str) -> str:
+    """NFKC (full-width digits and letters), lower case, Traditional -> Simplified."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    if _HAN_RE.search(text):
+        text = _converter().convert(text)
+    return text
+
+
+def runs(text: str) -> list[str]:
+    """Runs of Han characters or of ASCII letters/digits, from normalised text."""
+    return _RUN_RE.findall(text)
+
+
+@lru_cache(maxsize=8192)
+def _cached_words(text: str) -> tuple[str, ...]:
+    tokenizer = _tokenizer()
+    out = []
+    for run in runs(text):
+        if not _HAN_RE.match(run):
+            out.append(run)
+            continue
+        for word in tokenizer.cut_for_search(run, HMM=False):
+            if word not in STOPWORDS and (len(word) > 1 or word in _SINGLE_OK):
+                out.append(word)
+    return tuple(out)
+
+
+# single characters that carry meaning on their own in residents' questions
+_SINGLE_OK = frozenset("房车狗猫药毒税罚钱债婚病伤死")
+
+
+def words(text: str) -> list[str]:
+    """jieba words (search mode: long words also yield their parts) without stopwords."""
+    return list(_cached_words(normalize(text)))
+
+
+def bigrams(text: str) -> list[str]:
+    """Character bigrams inside each Han run (a one-character run yields itself)."""
+    out = []
+    for run in runs(normalize(text)):
+        if not _HAN_RE.match(run):
+            out.append(run)
+        elif len(run) == 1:
+            out.append(run)
+        else:
+            out.extend(run[i:i + 2] for i in range(len(run) - 1))
+    return out
+
+
+def pinyin_bigrams(text: str) -> list[str]:
+    """Toneless pinyin syllable bigrams of each Han run ("离昏" -> "li hun")."""
+    from pypinyin import lazy_pinyin
+
+    out = []
+    for run in runs(normalize(text)):
+        if not _HAN_RE.match(run) or len(run) < 2:
+            continue
+        syllables = lazy_pinyin(run)
+        out.extend(f"{a} {b}" for a, b in zip(syllables, syllables[1:]))
+    return out
+
+
+def warm_up() -> None:
+    """Load the dictionaries now (start-up) rather than on the first user's query."""
+    words("预热")
+    pinyin_bigrams("预热")
