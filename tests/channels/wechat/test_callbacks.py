@@ -1,0 +1,225 @@
+"""Callback authentication and abuse: URL verification, signatures, the timestamp window, replayed
+nonces, body size, malformed XML; the 5-second rule: retries answered once, long and slow answers."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.channels.wechat.signing import signature
+from tests.channels.wechat.harness import serve
+from tests.support.fake_wechat_api import FakeWeChatApi
+from tests.support.wechat_peer import TOKEN
+
+USER = "oUser_openid_000000000002"
+
+
+async def test_url_verification_echoes_echostr(tmp_path, clock):
+    async with serve(tmp_path, clock, "safe") as h:
+        ts, nonce = str(int(clock.now())), "n1"
+        query = {"timestamp": ts, "nonce": nonce, "signature": signature(TOKEN, ts, nonce), "echostr": "12345"}
+        async with h.peer.session.get(h.peer.url, params=query) as response:
+            assert response.status == 200 and await response.text() == "12345"
+        query["signature"] = "0" * 40
+        query["nonce"] = "n2"
+        async with h.peer.session.get(h.peer.url, params=query) as response:
+            assert response.status == 403
+
+
+async def test_wecom_url_verification_decrypts_echostr(tmp_path, clock):
+    import xmltodict
+
+    async with serve(tmp_path, clock, "wecom") as h:
+        ts, nonce = str(int(clock.now())), "n1"
+        envelope = xmltodict.parse(h.peer.crypto.encrypt_message("echo-42", nonce, ts))["xml"]
+        echo = envelope["Encrypt"]
+        query = {"timestamp": ts, "nonce": nonce, "echostr": echo, "msg_signature": signature(TOKEN, ts, nonce, echo)}
+        async with h.peer.session.get(h.peer.url, params=query) as response:
+            assert response.status == 200 and await response.text() == "echo-42"
+
+
+@pytest.mark.parametrize("mode", ["plain", "safe", "wecom"])
+async def test_forged_stale_and_replayed_callbacks_are_refused(tmp_path, clock, mode):
+    async with serve(tmp_path, clock, mode) as h:
+        xml = h.peer.text_xml(USER, "菜单")
+        query, body = h.peer.signed(xml)
+        key = "msg_signature" if mode != "plain" else "signature"
+        forged = dict(query, **{key: signature("wrong-token", query["timestamp"], query["nonce"])})
+        assert (await h.peer.post(query=forged, body=body)).status == 403
+        stale = str(int(clock.now()) - 301)
+        assert (await h.peer.post(xml, timestamp=stale)).status == 403
+        future = str(int(clock.now()) + 301)
+        assert (await h.peer.post(xml, timestamp=future)).status == 403
+        missing = {k: v for k, v in query.items() if k != key}
+        assert (await h.peer.post(query=missing, body=body)).status == 403
+        # the genuine request is answered; a different message under the same nonce is a replay
+        assert (await h.peer.post(query=query, body=body)).status == 200
+        other_query, other_body = h.peer.signed(h.peer.text_xml(USER, "练习"), nonce=query["nonce"],
+                                                timestamp=query["timestamp"])
+        assert (await h.peer.post(query=other_query, body=other_body)).status == 403
+        # nothing but the genuine message was processed
+        assert await h.app.storage.get_menu(f"{'wecom' if mode == 'wecom' else 'wx'}:{USER}")
+        # after the window even the identical request is refused
+        clock.advance(120)
+        h.channel._pending.clear()  # as after PENDING_TTL
+        assert (await h.peer.post(query=query, body=body)).status == 403
+
+
+@pytest.mark.parametrize("mode", ["plain", "safe"])
+async def test_malformed_and_oversized_bodies(tmp_path, clock, mode, caplog):
+    async with serve(tmp_path, clock, mode, max_body_bytes=4096) as h:
+        for junk in (b"", b"not xml", b"<xml><a></xml>", b"<other/>", b"<xml>text</xml>",
+                     b"<xml><MsgType>text</MsgType></xml>", "<xml>\u4e2d".encode(), b"\xff\xfe\x00<"):
+            if mode == "plain":
+                query, body = h.peer.signed("ignored")
+            else:  # a well-signed envelope around junk, or junk instead of the envelope
+                query, _ = h.peer.signed("ignored")
+            body = junk
+            if mode == "safe":
+                query["msg_signature"] = signature(TOKEN, query["timestamp"], query["nonce"], "")
+            answer = await h.peer.post(query=query, body=body)
+            assert answer.status in (400, 403), (junk, answer.status)
+        # encrypted junk with a valid signature over it
+        query, _ = h.peer.signed("x")
+        if mode == "safe":
+            body = "<xml><Encrypt><![CDATA[bm90IGEgdmFsaWQgY2lwaGVydGV4dA==]]></Encrypt></xml>"
+            query["msg_signature"] = signature(TOKEN, query["timestamp"], query["nonce"],
+                                               "bm90IGEgdmFsaWQgY2lwaGVydGV4dA==")
+            assert (await h.peer.post(query=query, body=body)).status == 400
+        big = h.peer.text_xml(USER, "法" * 5000)
+        answer = await h.peer.post(big)
+        assert answer.status == 413
+        assert "malformed" in caplog.text
+        # still serving
+        assert (await h.peer.say(USER, "菜单")).status == 200
+
+
+async def test_entity_expansion_is_refused(tmp_path, clock):
+    async with serve(tmp_path, clock, "plain") as h:
+        bomb = ('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]>'
+                f'<xml><ToUserName>gh</ToUserName><FromUserName>{USER}</FromUserName><CreateTime>1</CreateTime>'
+                '<MsgType>text</MsgType><Content>&b;</Content><MsgId>1</MsgId></xml>')
+        answer = await h.peer.post(bomb)
+        assert answer.status == 400
+
+
+async def test_retries_of_a_message_are_answered_once(tmp_path, clock):
+    async with serve(tmp_path, clock, "safe") as h:
+        await h.peer.say(USER, "练习")
+        await h.peer.say(USER, "1")
+        assert "第 1 题" in (await h.peer.say(USER, "1")).content  # 专项练习 -> 民法典
+        msg_id = h.peer.next_msg_id()
+        calls = []
+        handle = h.app.service.handle
+
+        async def counting(incoming):
+            calls.append(incoming)
+            return await handle(incoming)
+
+        h.app.service.handle = counting
+        # WeChat resends the same MsgId (new nonce each time), twice while the first is running
+        first, second, third = await asyncio.gather(*(h.peer.say(USER, "A", msg_id=msg_id) for _ in range(3)))
+        assert first.content == second.content == third.content
+        assert "回答正确" in first.content or "回答错误" in first.content
+        later = await h.peer.say(USER, "A", msg_id=msg_id)  # a late retry: same answer again
+        assert later.content == first.content
+        assert len(calls) == 1
+        answers, _ = await h.app.storage.answer_stats(f"wx:{USER}")
+        assert answers == 1
+
+
+async def test_events_are_deduplicated_by_user_and_create_time(tmp_path, clock):
+    async with serve(tmp_path, clock, "plain") as h:
+        xml = h.peer.click_xml(USER, "p:m", create_time=1_767_225_000)
+        first = await h.peer.post(xml)
+        again = await h.peer.post(xml)
+        assert first.content == again.content and "学法练习" in first.content
+
+
+async def test_long_answer_continues_through_the_message_api(tmp_path, clock):
+    api = FakeWeChatApi()
+    await api.start()
+    try:
+        async with serve(tmp_path, clock, "safe", api_url=api.base_url, max_reply_bytes=300) as h:
+            answer = await h.peer.say(USER, "/help")
+            assert len(answer.content.encode()) <= 300
+            assert "其余内容随后发送" in answer.content
+            sent = await h.drain()
+            assert sent >= 1
+            texts = [text for to, text in api.sent]
+            assert all(len(t.encode()) <= 300 for t in texts)
+            assert "回复 1-6 选择" in texts[-1]  # the menu comes last
+            assert await h.drain() == 0  # each part once
+    finally:
+        await api.stop()
+
+
+async def test_long_answer_without_the_api_is_shortened_keeping_the_menu(tmp_path, clock):
+    async with serve(tmp_path, clock, "plain", max_reply_bytes=300) as h:
+        answer = await h.peer.say(USER, "/help")
+        assert len(answer.content.encode()) <= 300
+        assert "已省略" in answer.content and "回复 1-6 选择" in answer.content
+
+
+async def test_slow_answer_gets_a_note_now_and_the_answer_later(tmp_path, clock):
+    api = FakeWeChatApi()
+    await api.start()
+    try:
+        async with serve(tmp_path, clock, "safe", api_url=api.base_url, reply_timeout_seconds=0.05) as h:
+            release = asyncio.Event()
+            handle = h.app.service.handle
+
+            async def slow(incoming):
+                await release.wait()
+                return await handle(incoming)
+
+            h.app.service.handle = slow
+            msg_id = h.peer.next_msg_id()
+            answer = await h.peer.say(USER, "菜单", msg_id=msg_id)
+            assert "稍后发送" in answer.content
+            retry = await h.peer.say(USER, "菜单", msg_id=msg_id)
+            assert retry.status == 200 and retry.body == "success"  # handed over: no second answer
+            release.set()
+            await h.channel.close()  # the late delivery is queued
+            assert await h.drain() == 1
+            (to, text), = api.sent
+            assert to == USER and "回复 1-6 选择" in text
+    finally:
+        await api.stop()
+
+
+async def test_slow_answer_without_the_api_is_collected_by_the_retry(tmp_path, clock):
+    async with serve(tmp_path, clock, "plain", reply_timeout_seconds=0.05) as h:
+        release = asyncio.Event()
+        handle = h.app.service.handle
+
+        async def slow(incoming):
+            await release.wait()
+            return await handle(incoming)
+
+        h.app.service.handle = slow
+        msg_id = h.peer.next_msg_id()
+        first = asyncio.create_task(h.peer.say(USER, "菜单", msg_id=msg_id))  # WeChat gives up on it
+        await asyncio.sleep(0.1)
+        retry = asyncio.create_task(h.peer.say(USER, "菜单", msg_id=msg_id))
+        await asyncio.sleep(0)
+        release.set()
+        assert "回复 1-6 选择" in (await retry).content
+        assert (await first).content == (await retry).content
+
+
+async def test_api_errors_leave_the_message_for_a_retry(tmp_path, clock):
+    api = FakeWeChatApi()
+    await api.start()
+    try:
+        async with serve(tmp_path, clock, "plain", api_url=api.base_url) as h:
+            now = clock.now()
+            await h.app.storage.enqueue("wx", f"wx:{USER}", {"text": "hello"}, "t1", now)
+            api.fail_next = 1
+            assert await h.drain() == 0
+            clock.advance(60)
+            assert await h.drain() == 1
+            assert api.sent == [(USER, "hello")]
+    finally:
+        await api.stop()
