@@ -17,8 +17,8 @@ from bot.domain.models import LETTERS, QType, Question
 _OPTION_RE = re.compile(r"^([A-Ha-h])\s*[.)．、）]\s*(.*)$")
 _ANSWER_RE = re.compile(r"^ANSWER\s*[:：]\s*(.*)$", re.IGNORECASE)
 _EXTRA_RE = re.compile(r"^([^:：]{1,8})[:：]\s*(.*)$")
-PARTS = {"id": "编号:", "stem": "question", "answer": "ANSWER:", "explanation": "解析:", "cite": "依据:",
-         "tags": "标签:", "audience": "对象:", "difficulty": "难度:", "type": "题型:",
+PARTS = {"id": "编号", "stem": "question", "answer": "ANSWER", "explanation": "解析", "cite": "依据",
+         "tags": "标签", "audience": "对象", "difficulty": "难度", "type": "题型",
          **{f: "options" for f in OPTION_FIELDS}}
 
 

@@ -156,7 +156,7 @@ def to_raw(values: dict[str, Any], record: Record) -> dict[str, Any]:
             answer = "true" if answer.upper() == "A" else "false"
         if pair in JUDGE_OPTION_PAIRS:
             options = []
-    if not answer and answer is not False:
+    if not answer and answer is not False and not any(p.column == record.column_of("answer") for p in record.problems):
         record.problems.append(record.problem("missing answer", "answer"))
     raw: dict[str, Any] = {
         LINE_KEY: record.row,
@@ -246,7 +246,8 @@ def read_table(rows: Iterable[Sequence[Any]], shown: str, sheet: str | None, max
         where = labels[next(f for f, i in columns.items() if i == index)] if index is not None else col
         problems.append(ImportProblem(shown, f"merged cells {text}: unmerge them and fill in every cell",
                                       sheet, row, where))
-    merged_rows = {row for _, row, _ in merged}
+    merged_rows = {r for _, row, text in merged
+                   for r in range(row, int(re.sub(r"^.*?:[A-Z]+", "", text) or row) + 1)}
     records = []
     total = max(0, (max_row or 0) - header_row)
     for number, values in enumerate(progress(rows, total, f"reading {shown}", show_progress), start=header_row + 1):

@@ -90,6 +90,8 @@ def _merge_problems(record: Record, found: list) -> list[ImportProblem]:
     problems = list(record.problems)
     taken = {p.column for p in problems}
     for problem in found:
+        if problem.field == "id" and not record.raw.get("id"):
+            continue  # no 编号 and no stem to derive one from: "empty stem" says it
         column = record.column_of(problem.field)
         if column is not None and column in taken:
             continue
