@@ -1,4 +1,5 @@
-"""Long-running work beside the channels: the exam deadline sweeper and the outbox drain."""
+"""Long-running work beside the channels: the exam deadline sweeper, the outbox senders (one per
+channel, bot.scheduler.outbox_sender) and the scheduler (bot.scheduler.wiring)."""
 
 from __future__ import annotations
 
@@ -6,33 +7,40 @@ import asyncio
 import logging
 from typing import Protocol
 
+from bot.scheduler.outbox_sender import OutboxSender, SenderSettings
+
 log = logging.getLogger(__name__)
-OUTBOX_BATCH = 50
 
 
 class Sender(Protocol):
-    async def send(self, user: str, payload: dict) -> bool:
-        """Deliver one message; False when this sender cannot deliver to that user (left pending).
-        Raise to record a failed try."""
+    """The older boolean interface (the console): True = delivered, False = not this sender's
+    user (left pending); raise to record a failed try. New channels implement
+    bot.scheduler.delivery.Sender (`deliver` -> Delivery) instead; both are accepted."""
+
+    async def send(self, user: str, payload: dict) -> bool: ...
 
 
-async def drain_outbox(app, channel: str, sender: Sender) -> int:
-    sent = 0
-    now = app.clock.now()
-    for message in await app.storage.due_messages(channel, now, OUTBOX_BATCH):
-        try:
-            delivered = await sender.send(message.user_key, message.payload)
-        except Exception as exc:  # noqa: BLE001 - any failure is recorded on the row
-            log.warning("outbox %s to %s failed: %s", message.id, message.user_key, exc)
-            if message.tries >= 4:
-                await app.storage.mark_failed(message.id, repr(exc))
-            else:
-                await app.storage.mark_retry(message.id, now + 2 ** message.tries * 5, repr(exc))
-            continue
-        if delivered:
-            await app.storage.mark_sent(message.id, app.clock.now())
-            sent += 1
-    return sent
+def sender_settings(config, channel: str) -> SenderSettings:
+    """Rates per channel: the configured platform limits; the console has none."""
+    out = config.scheduler.outbox
+    if channel == "cli":
+        return SenderSettings(global_rate=1000.0, per_chat_rate=0.0, batch=50, max_tries=out.max_tries,
+                              backoff_base=out.backoff_base_seconds, backoff_max=out.backoff_max_seconds)
+    return SenderSettings(global_rate=out.global_rate, per_chat_rate=out.per_chat_rate, batch=out.batch,
+                          max_tries=out.max_tries, backoff_base=out.backoff_base_seconds,
+                          backoff_max=out.backoff_max_seconds)
+
+
+def outbox_sender(app, channel: str, sender) -> OutboxSender:
+    return OutboxSender(app.storage, channel, sender, app.clock, sender_settings(app.config, channel))
+
+
+async def drain_outbox(app, channel: str, sender) -> int:
+    """Deliver what is due now on one channel; returns how many were delivered. Does not release
+    other senders' in-flight claims (only a sender's own start does), so it is safe beside one."""
+    out = outbox_sender(app, channel, sender)
+    await out.drain(recover=False)
+    return out.stats.sent
 
 
 UPDATE_KEYS_KEPT_SECONDS = 7 * 24 * 3600  # platforms redeliver within hours; a week is ample
@@ -57,12 +65,18 @@ async def _every(seconds: float, job, *args) -> None:
         await asyncio.sleep(seconds)
 
 
-def background_tasks(app, senders: dict[str, Sender]) -> list[asyncio.Task]:
+def background_tasks(app, senders: dict, *, scheduler: bool = True) -> list[asyncio.Task]:
+    """The exam sweeper, update-key pruning, one outbox sender per channel, and the scheduler
+    (whose jobs only queue messages; the senders deliver them)."""
     interval = app.config.exam.sweep_interval_seconds
     tasks = [asyncio.create_task(_every(interval, sweep_exams, app)),
              asyncio.create_task(_every(3600.0, prune_update_keys, app))]
     for name, sender in senders.items():
-        tasks.append(asyncio.create_task(_every(1.0, drain_outbox, app, name, sender)))
+        tasks.append(asyncio.create_task(outbox_sender(app, name, sender).run()))
+    if scheduler and app.config.scheduler.enabled:
+        from bot.scheduler.wiring import run_scheduler
+
+        tasks.append(asyncio.create_task(run_scheduler(app)))
     return tasks
 
 

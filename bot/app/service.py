@@ -7,9 +7,11 @@ import re
 import unicodedata
 
 from bot.app.context import Deps, Turn, main_menu, menu_reply
+from bot.app.broadcast import BroadcastFlow
 from bot.app.exam import ExamFlow
 from bot.app.messages import Incoming, Reply
 from bot.app.practice import PracticeFlow
+from bot.app.reminders import ReminderFlow
 from bot.app.texts import normalize_locale, tr
 
 log = logging.getLogger(__name__)
@@ -24,6 +26,7 @@ KEYWORDS = {  # plain words that open a menu, as users type them
     "帮助": "help", "help": "help", "练习": "practice", "学法练习": "practice", "practice": "practice",
     "考试": "exam", "模拟考试": "exam", "exam": "exam", "错题": "wrong", "错题本": "wrong",
     "复习": "review", "今日复习": "review", "我的": "me", "我的学习": "me", "取消": "cancel", "退出": "cancel",
+    "提醒": "remind", "每日一练": "remind", "广播": "broadcast",
 }
 
 
@@ -46,6 +49,8 @@ class ChatService:
         self.store = deps.storage
         self.practice = PracticeFlow(deps)
         self.exam = ExamFlow(deps)
+        self.reminders = ReminderFlow(deps, self.practice)
+        self.broadcast = BroadcastFlow(deps)
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         now = self.deps.clock.now()
@@ -118,6 +123,10 @@ class ChatService:
             return await self._me(turn)
         if name == "lang":
             return self._set_locale(turn, args)
+        if name == "remind":
+            return await self.reminders.command(turn, args)
+        if name == "broadcast":
+            return await self.broadcast.command(turn, args)
         if name == "cancel":
             if turn.flow() == "exam":
                 return self.exam.leave(turn)
@@ -141,6 +150,10 @@ class ChatService:
             replies = await self.practice.on_action(turn, parts)
         elif parts[0] == "x":
             replies = await self.exam.on_action(turn, parts)
+        elif parts[0] == "r":
+            replies = await self.reminders.on_action(turn, parts)
+        elif parts[0] == "b":
+            replies = await self.broadcast.on_action(turn, parts)
         if replies is None:
             log.warning("refused action from %s: %r", turn.user, action)
             return [Reply(turn.t("bad_action"), main_menu(turn))]

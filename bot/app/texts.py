@@ -24,7 +24,7 @@ ZH: dict[str, str] = {
         "可用命令：\n"
         "/start 主菜单\n/practice 学法练习（专项、顺序、随机）\n/exam 模拟考试\n"
         "/wrong 错题本\n/review 今日复习\n/me 我的学习\n/lang 切换语言（中文/English）\n"
-        "/cancel 结束当前练习\n/help 帮助\n\n"
+        "/cancel 结束当前练习\n/remind 每日一练提醒\n/help 帮助\n\n"
         "答题时可点按钮，也可直接回复选项字母，如 A 或 AC；判断题回复 对/错。"
     ),
     "unknown": "抱歉，没有理解您的意思。发送 /help 查看可用命令，或从菜单选择：",
@@ -132,6 +132,45 @@ ZH: dict[str, str] = {
     "wx_continued": "（未完，其余内容随后发送）",
     "wx_truncated": "……（内容过长，已省略部分）",
     "wx_later": "正在处理，结果稍后发送给您。",
+    # reminders and broadcasts (issue 5: /remind, the daily question, exam-window reminders, digest)
+    "cmd_remind": "每日一练提醒（开启、关闭、时间）",
+    "remind_status": (
+        "⏰ 每日一练提醒：{state}\n提醒时间：每天 {time}（{zone}）\n免打扰时段：{quiet_start}–{quiet_end}\n\n"
+        "点下面的时间即开启并设为该时间；也可发送 /remind 20:30 自定义时间，/remind off 关闭。"
+    ),
+    "remind_state_on": "已开启",
+    "remind_state_off": "未开启",
+    "remind_on": "✅ 已开启每日一练提醒。",
+    "remind_off": "🔕 已关闭每日一练提醒，考试提醒也不再发送给您。",
+    "remind_quiet_refused": "这个时间在免打扰时段（{start}–{end}）内，请选择其他时间。",
+    "remind_bad_args": "没有看懂。用法：/remind 开启或查看，/remind 20:30 设置时间，/remind off 关闭。",
+    "btn_remind_on": "🔔 开启提醒",
+    "btn_remind_off": "🔕 关闭提醒",
+    "btn_remind_settings": "⏰ 提醒设置",
+    "daily_head": "📅 每日一练（{date}）",
+    "daily_gone": "这道每日一练题已下线，请从菜单继续练习。",
+    "exam_remind_open": "📢「{title}」已开放，截止 {closes}。请在截止前参加。",
+    "exam_remind_closing": "⏰「{title}」将于 {closes} 截止，还剩 {days} 天，您还没有通过，请抓紧参加。",
+    "exam_remind_last_day": "⚠️ 今天是「{title}」的最后一天，您还没有通过，请今天内参加。",
+    "btn_go_exam": "📝 去考试",
+    "digest_head": "📊 本周学法考试情况",
+    "digest_line": "{title}：{users} 人参加，共 {attempts} 次，{passed} 人通过（通过率 {rate}）",
+    "digest_empty": "本周没有交卷记录。",
+    "bc_not_allowed": "只有管理员可以发送广播。",
+    "bc_usage": "📣 广播：发送 /broadcast 加上内容，预览确认后发出。\n/broadcast status 编号 查看进度，/broadcast cancel 编号 停止发送。",
+    "bc_preview": "📣 广播预览（将发送给 {n} 人）：\n\n{text}",
+    "btn_bc_send": "✅ 确认发送",
+    "btn_bc_discard": "✖ 放弃",
+    "bc_discarded": "已放弃这条广播。",
+    "bc_queued": "已排队 {n} 条（广播 #{id}），将按平台限速陆续发出。",
+    "bc_quiet_note": "当前为免打扰时段，将于 {time} 开始发送。",
+    "bc_progress": "广播 #{id}：已发送 {sent}，待发送 {pending}，失败 {failed}，已停止 {cancelled}（共 {total}）",
+    "btn_bc_progress": "📈 查看进度",
+    "btn_bc_stop": "⏹ 停止发送",
+    "bc_cancelled": "广播 #{id} 已停止，{n} 条不再发送。",
+    "bc_unknown": "没有编号为 #{id} 的广播。",
+    "bc_empty_audience": "没有可以发送的对象。",
+    "bc_too_long": "广播内容太长（超过 {limit} 字），请精简后再发。",
 }
 
 EN: dict[str, str] = {
@@ -149,7 +188,7 @@ EN: dict[str, str] = {
         "Commands:\n"
         "/start menu\n/practice practice (by law, in order, random)\n/exam mock exams\n"
         "/wrong mistake notebook\n/review today's review\n/me my progress\n/lang switch language\n"
-        "/cancel stop practising\n/help this help\n\n"
+        "/cancel stop practising\n/remind daily question reminder\n/help this help\n\n"
         "Answer with the buttons or by replying with option letters, e.g. A or AC; "
         "for true/false reply T or F."
     ),
@@ -254,6 +293,45 @@ EN: dict[str, str] = {
     "wx_continued": "(continued in the next message)",
     "wx_truncated": "… (too long, partly left out)",
     "wx_later": "Working on it; the answer follows shortly.",
+    # reminders and broadcasts (issue 5: /remind, the daily question, exam-window reminders, digest)
+    "cmd_remind": "Daily question reminder (on, off, time)",
+    "remind_status": (
+        "⏰ Daily question reminder: {state}\nTime: every day at {time} ({zone})\nQuiet hours: {quiet_start}–{quiet_end}\n\n"
+        "Tap a time below to switch it on at that time; or send /remind 20:30 for another time, /remind off to stop."
+    ),
+    "remind_state_on": "on",
+    "remind_state_off": "off",
+    "remind_on": "✅ Daily question reminder is on.",
+    "remind_off": "🔕 Daily question reminder is off; exam reminders are no longer sent to you either.",
+    "remind_quiet_refused": "That time is within the quiet hours ({start}–{end}); please choose another.",
+    "remind_bad_args": "Not understood. Usage: /remind to view or switch on, /remind 20:30 to set the time, /remind off to stop.",
+    "btn_remind_on": "🔔 Switch on",
+    "btn_remind_off": "🔕 Switch off",
+    "btn_remind_settings": "⏰ Reminder settings",
+    "daily_head": "📅 Daily question ({date})",
+    "daily_gone": "This daily question has been withdrawn; continue practising from the menu.",
+    "exam_remind_open": "📢 \"{title}\" is open until {closes}. Please take it before then.",
+    "exam_remind_closing": "⏰ \"{title}\" closes on {closes}, {days} days left, and you have not passed it yet.",
+    "exam_remind_last_day": "⚠️ Today is the last day of \"{title}\" and you have not passed it yet.",
+    "btn_go_exam": "📝 Take the exam",
+    "digest_head": "📊 This week's law exams",
+    "digest_line": "{title}: {users} people, {attempts} attempts, {passed} passed (pass rate {rate})",
+    "digest_empty": "No exams were handed in this week.",
+    "bc_not_allowed": "Only admins can broadcast.",
+    "bc_usage": "📣 Broadcast: send /broadcast followed by the text; preview, then confirm.\n/broadcast status <no.> shows progress, /broadcast cancel <no.> stops it.",
+    "bc_preview": "📣 Broadcast preview (to {n} people):\n\n{text}",
+    "btn_bc_send": "✅ Send",
+    "btn_bc_discard": "✖ Discard",
+    "bc_discarded": "Broadcast discarded.",
+    "bc_queued": "Queued {n} messages (broadcast #{id}); they go out at the platform's rate.",
+    "bc_quiet_note": "It is quiet hours now; sending starts at {time}.",
+    "bc_progress": "Broadcast #{id}: sent {sent}, pending {pending}, failed {failed}, stopped {cancelled} (of {total})",
+    "btn_bc_progress": "📈 Progress",
+    "btn_bc_stop": "⏹ Stop sending",
+    "bc_cancelled": "Broadcast #{id} stopped; {n} messages will not be sent.",
+    "bc_unknown": "There is no broadcast #{id}.",
+    "bc_empty_audience": "There is nobody to send it to.",
+    "bc_too_long": "The broadcast is too long (over {limit} characters); please shorten it.",
 }
 
 TEXTS = {"zh": ZH, "en": EN}

@@ -310,6 +310,9 @@ class FakeBotApi:
     def _m_deleteWebhook(self, params):
         return True
 
+    def _m_setWebhook(self, params):  # the call is recorded: url, secret_token, allowed_updates
+        return True
+
     def _m_setMyCommands(self, params):
         self.commands[params.get("language_code", "")] = params.get("commands", [])
         return True

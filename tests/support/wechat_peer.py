@@ -5,6 +5,7 @@ and reads (decrypts) the passive replies."""
 from __future__ import annotations
 
 import itertools
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -20,6 +21,21 @@ AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"  # 43 characters
 APP_ID = "wx00000000000test"
 CORP_ID = "ww00000000000test"
 ACCOUNT = "gh_lawbot"
+
+
+def shows_menu(text: str) -> bool:
+    """The numbered-menu hint, whatever the number of choices."""
+    return re.search(r"回复 1-\d+ 选择", text or "") is not None
+
+
+def number_of(content: str, label: str) -> str:
+    """The number to reply for the choice whose label contains `label`."""
+    for line in content.splitlines():
+        for item in line.split("　"):
+            number, dot, rest = item.partition(". ")
+            if dot and number.isdigit() and label in rest:
+                return number
+    raise AssertionError(f"no choice {label!r} in {content!r}")
 
 
 @dataclass

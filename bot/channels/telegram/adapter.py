@@ -233,8 +233,9 @@ async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None
 
 def build_application(app, token: str, *, base_url: str | None = None, base_file_url: str | None = None,
                       poll_timeout: int = 10, connect_timeout: float = 10.0,
-                      max_concurrent_updates: int = MAX_CONCURRENT_UPDATES) -> Application:
-    """The python-telegram-bot Application for this App, not started (tests drive it)."""
+                      max_concurrent_updates: int = MAX_CONCURRENT_UPDATES, polling: bool = True) -> Application:
+    """The python-telegram-bot Application for this App, not started (tests drive it). With
+    polling=False it has no Updater: updates come from the webhook (bot/channels/telegram/webhook.py)."""
     if not token:
         raise ConfigError("telegram: no bot token")
     builder = (ApplicationBuilder().token(token)
@@ -248,6 +249,8 @@ def build_application(app, token: str, *, base_url: str | None = None, base_file
         builder = builder.base_url(base_url)
     if base_file_url:
         builder = builder.base_file_url(base_file_url)
+    if not polling:
+        builder = builder.updater(None)
     application = builder.build()
     channel = TelegramChannel(app.service)
     application.bot_data["channel"] = channel

@@ -33,8 +33,16 @@ class Harness:
     def __init__(self, app, channel, server, peer):
         self.app, self.channel, self.server, self.peer = app, channel, server, peer
 
-    async def drain(self) -> int:
-        return await drain_outbox(self.app, self.channel.platform.name, WeChatSender(self.channel))
+    async def drain(self, rounds: int = 20) -> int:
+        """Deliver everything due, moving the clock past the outbox's per-chat pacing."""
+        total = 0
+        for _ in range(rounds):
+            sent = await drain_outbox(self.app, self.channel.platform.name, WeChatSender(self.channel))
+            total += sent
+            if not sent:
+                break
+            self.app.clock.advance(5)
+        return total
 
 
 @asynccontextmanager
