@@ -147,6 +147,9 @@ class ReminderRepository(Protocol):
                                limit: int = 10_000) -> list[str]: ...
     async def mark_daily(self, users: list[str], date: str) -> None: ...
     async def is_blocked(self, user: str) -> bool: ...
+    async def reminder_flags(self) -> dict[str, bool]: ...
+    async def users_passed(self, exam_id: str) -> set[str]: ...
+    async def exam_week_stats(self, since: float, until: float) -> list[tuple[str, int, int, int]]: ...
     async def reachable_users(self, channels=None, limit: int = 1_000_000) -> list[str]: ...
     async def create_campaign(self, key: str, kind: str, created_by: str | None, now: float,
                               payload: dict[str, Any] | None = None, audience: str = "",
@@ -173,8 +176,23 @@ class NumberedMenuRepository(Protocol):
     async def set_menu(self, user: str, actions: list[str], now: float) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class GapRow:
+    query: str
+    count: int
+    users: int
+    rejected: int  # how many of them were "none of these"
+    last_at: float
+
+
+class LookupGapLog(Protocol):
+    async def log_gap(self, user: str, query: str, reason: str, top_ref: str, now: float) -> None:
+        """reason: unsure (no confident match) | none_of_these (the user rejected the candidates)."""
+    async def top_gaps(self, since: float = 0.0, limit: int = 20) -> list[GapRow]: ...
+
+
 class Storage(UserRepository, SessionRepository, UpdateLog, AttemptRepository, PracticeRepository,
-              ActivityLog, Outbox, ReminderRepository, NumberedMenuRepository, Protocol):
+              ActivityLog, Outbox, ReminderRepository, NumberedMenuRepository, LookupGapLog, Protocol):
     """Everything above, plus a transaction that groups several calls atomically."""
 
     def atomic(self) -> AsyncContextManager[None]: ...

@@ -68,6 +68,22 @@ class SqliteReminders:
         wanted = set(channels) if channels is not None else None
         return [r[0] for r in rows if wanted is None or r[0].split(":", 1)[0] in wanted]
 
+    async def reminder_flags(self) -> dict[str, bool]:
+        """user -> enabled, for everyone who ever chose (absent = never chose)."""
+        return {u: bool(e) for u, e in await self._all("SELECT user_key, enabled FROM reminder_prefs")}
+
+    async def users_passed(self, exam_id: str) -> set[str]:
+        rows = await self._all("SELECT DISTINCT user_key FROM attempts WHERE exam_id = ? AND passed = 1", (exam_id,))
+        return {r[0] for r in rows}
+
+    async def exam_week_stats(self, since: float, until: float) -> list[tuple[str, int, int, int]]:
+        """(exam_id, users, attempts, users who passed) for attempts handed in in [since, until)."""
+        return await self._all(
+            "SELECT exam_id, COUNT(DISTINCT user_key), COUNT(*), "
+            "COUNT(DISTINCT CASE WHEN passed = 1 THEN user_key END) FROM attempts "
+            "WHERE status != 'open' AND submitted_at >= ? AND submitted_at < ? GROUP BY exam_id ORDER BY exam_id",
+            (since, until))
+
     # --- campaigns -------------------------------------------------------------------
     async def create_campaign(self, key: str, kind: str, created_by: str | None, now: float,
                               payload: dict[str, Any] | None = None, audience: str = "",

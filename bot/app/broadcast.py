@@ -1,0 +1,136 @@
+"""/broadcast (广播) for admins: write, preview, confirm -> one campaign whose outbox rows are
+written in the same transaction as the confirmation; progress on request; cancel.
+
+Super admins reach every reachable user, unit admins their unit's members (the AdminDirectory
+decides; until issue 4's roles are wired in it is `scheduler.broadcast_admins`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.app.context import Deps, Turn, main_menu
+from bot.app.messages import Reply
+from bot.app.reminders import quiet_hours, scheduler_zone
+from bot.scheduler.audience import AdminDirectory, ConfigAdmins
+from bot.scheduler.rules import minute_of
+from bot.storage.ports import OutboxRow
+
+MAX_BROADCAST = 3500  # leaves room in one 4096-character Telegram message
+
+
+def channel_of(user: str) -> str:
+    return user.split(":", 1)[0]
+
+
+class BroadcastFlow:
+    def __init__(self, deps: Deps, admins: AdminDirectory | None = None):
+        self.deps = deps
+        self.store = deps.storage
+        self.admins: AdminDirectory = admins or ConfigAdmins(deps.storage, deps.config.scheduler.broadcast_admins)
+
+    async def command(self, turn: Turn, args: str) -> list[Reply]:
+        role = await self.admins.role_of(turn.user)
+        if role is None:
+            return [Reply(turn.t("bc_not_allowed"), main_menu(turn))]
+        head, _, rest = args.partition(" ")
+        if not args:
+            return await self._overview(turn)
+        if head.lower() in ("status", "progress", "进度") and rest.strip().isdigit():
+            return await self._progress(turn, int(rest.strip()))
+        if head.lower() in ("status", "progress", "进度") and not rest.strip():
+            return await self._overview(turn)
+        if head.lower() in ("cancel", "stop", "停止") and rest.strip().isdigit():
+            return await self._cancel(turn, int(rest.strip()))
+        return await self._preview(turn, args, role)
+
+    async def on_action(self, turn: Turn, parts: list[str]) -> list[Reply] | None:
+        role = await self.admins.role_of(turn.user)
+        if role is None:
+            return [Reply(turn.t("bc_not_allowed"), main_menu(turn))]
+        verb = parts[1] if len(parts) > 1 else ""
+        if verb == "ok" and len(parts) == 3:
+            return await self._confirm(turn, parts[2], role)
+        if verb == "no" and len(parts) == 2:
+            turn.clear_flow()
+            return [Reply(turn.t("bc_discarded"), main_menu(turn))]
+        if verb in ("p", "c") and len(parts) == 3 and parts[2].isdigit():
+            if verb == "p":
+                return await self._progress(turn, int(parts[2]))
+            return await self._cancel(turn, int(parts[2]))
+        return None
+
+    # --- steps -------------------------------------------------------------------------
+    async def _preview(self, turn: Turn, text: str, role) -> list[Reply]:
+        if len(text) > MAX_BROADCAST:
+            return [Reply(turn.t("bc_too_long", limit=MAX_BROADCAST))]
+        audience = await self.admins.audience(role)
+        if not audience:
+            return [Reply(turn.t("bc_empty_audience"), main_menu(turn))]
+        turn.clear_flow()
+        serial = int(turn.state.get("serial", 0)) + 1
+        turn.state.update(flow="broadcast", serial=serial, bc_text=text)
+        return [Reply(turn.t("bc_preview", n=len(audience), text=text),
+                      [[turn.choice("btn_bc_send", f"b:ok:{serial}"), turn.choice("btn_bc_discard", "b:no")]])]
+
+    async def _confirm(self, turn: Turn, serial: str, role) -> list[Reply]:
+        text = turn.state.get("bc_text")
+        if turn.flow() != "broadcast" or not text or str(turn.state.get("serial")) != serial:
+            return [Reply(turn.t("stale"), main_menu(turn))]
+        audience = await self.admins.audience(role)
+        key = f"bc:{turn.user}:{serial}:{int(turn.now)}"
+        campaign_id, _ = await self.store.create_campaign(key, "broadcast", turn.user, turn.now, {"text": text},
+                                                          audience=role.kind if role.unit is None else f"unit:{role.unit}")
+        payload = {"text": text}
+        rows = [OutboxRow(channel_of(u), u, payload, f"bc{campaign_id}:{u}") for u in audience]
+        not_before, note = self._after_quiet(turn)
+        # the same transaction as this turn: the decision and its messages commit together
+        queued = await self.store.enqueue_many(campaign_id, rows, turn.now, not_before=not_before)
+        turn.clear_flow()
+        text_out = turn.t("bc_queued", n=queued, id=campaign_id) + (("\n" + note) if note else "")
+        return [Reply(text_out, self._campaign_buttons(turn, campaign_id))]
+
+    def _after_quiet(self, turn: Turn) -> tuple[float, str]:
+        zone = ZoneInfo(scheduler_zone(self.deps.config))
+        local = datetime.fromtimestamp(turn.now, zone)
+        quiet = quiet_hours(self.deps.config)
+        if not quiet.contains(minute_of(local)):
+            return 0.0, ""
+        end = quiet.next_end(local)
+        return end.timestamp(), turn.t("bc_quiet_note", time=end.strftime("%H:%M"))
+
+    async def _progress(self, turn: Turn, campaign_id: int) -> list[Reply]:
+        campaign = await self.store.get_campaign(campaign_id)
+        if campaign is None or campaign.kind != "broadcast" or not await self._may_see(turn, campaign):
+            return [Reply(turn.t("bc_unknown", id=campaign_id))]
+        counts = await self.store.campaign_progress(campaign_id)
+        text = turn.t("bc_progress", id=campaign_id, sent=counts["sent"],
+                      pending=counts["pending"] + counts["inflight"], failed=counts["failed"],
+                      cancelled=counts["cancelled"], total=campaign.total)
+        return [Reply(text, self._campaign_buttons(turn, campaign_id), edit=turn.from_button)]
+
+    async def _cancel(self, turn: Turn, campaign_id: int) -> list[Reply]:
+        campaign = await self.store.get_campaign(campaign_id)
+        if campaign is None or campaign.kind != "broadcast" or not await self._may_see(turn, campaign):
+            return [Reply(turn.t("bc_unknown", id=campaign_id))]
+        stopped = await self.store.cancel_campaign(campaign_id, turn.now)
+        return [Reply(turn.t("bc_cancelled", id=campaign_id, n=stopped), main_menu(turn))]
+
+    async def _overview(self, turn: Turn) -> list[Reply]:
+        campaigns = await self.store.recent_campaigns("broadcast", None, 5)
+        mine = [c for c in campaigns if await self._may_see(turn, c)]
+        lines = [turn.t("bc_usage")]
+        for c in mine:
+            counts = await self.store.campaign_progress(c.id)
+            lines.append(turn.t("bc_progress", id=c.id, sent=counts["sent"],
+                                pending=counts["pending"] + counts["inflight"], failed=counts["failed"],
+                                cancelled=counts["cancelled"], total=c.total))
+        return [Reply("\n\n".join(lines), main_menu(turn))]
+
+    async def _may_see(self, turn: Turn, campaign) -> bool:
+        role = await self.admins.role_of(turn.user)
+        return role is not None and (role.kind == "super" or campaign.created_by == turn.user)
+
+    def _campaign_buttons(self, turn: Turn, campaign_id: int):
+        return [[turn.choice("btn_bc_progress", f"b:p:{campaign_id}"), turn.choice("btn_bc_stop", f"b:c:{campaign_id}")],
+                [turn.choice("btn_menu", "m")]]

@@ -1,0 +1,228 @@
+"""One sender per channel drains the outbox: claim a batch (in-flight), deliver it under a global
+rate and a per-chat rate, record every outcome in one transaction, repeat.
+
+Crash safety: a message is claimed (status 'inflight') before it is sent and recorded after. A
+crash between the two leaves it in-flight; the next start puts it back to pending
+(`release_inflight`) and it is sent again. So at most one claimed batch can reach users twice;
+everything else is sent exactly once. The batch size bounds that window.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from bot.scheduler import rules
+from bot.scheduler.delivery import Delivery, Outcome, Sender, as_sender
+from bot.storage.ports import DeliveryRecord, OutboxMessage
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SenderSettings:
+    global_rate: float = 30.0  # messages per second, all chats
+    per_chat_rate: float = 1.0  # messages per second to one chat
+    batch: int = 0  # messages claimed at once (the crash window); 0 = rate / 10, within 10..200
+    burst_seconds: float = 0.05  # the global limiter may run ahead by this much after a pause
+    max_tries: int = 6  # transient failures before a message is given up
+    backoff_base: float = 2.0
+    backoff_max: float = 600.0
+    max_retry_after: float = 3600.0  # a longer 429 wait is capped (and logged)
+    concurrency: int = 256  # requests in the air at once
+    idle_poll: float = 1.0  # seconds between looks at an empty outbox
+
+    @property
+    def batch_size(self) -> int:
+        if self.batch:
+            return self.batch
+        return max(10, min(200, math.ceil(self.global_rate / 10)))
+
+
+class RateLimiter:
+    """GCRA (a token bucket as arrival times): `global_rate` per second on average, at most
+    `burst` messages ahead of that schedule. `pause(s)` holds every sender for s seconds (429)."""
+
+    def __init__(self, rate: float, burst: float = 1.0, now: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], object] = asyncio.sleep):
+        self.interval = 1.0 / rate
+        self.tau = max(0.0, (burst - 1.0)) * self.interval
+        self._now, self._sleep = now, sleep
+        self._tat = 0.0
+        self._paused_until = 0.0
+
+    def pause(self, seconds: float) -> None:
+        until = self._now() + seconds
+        if until > self._paused_until:
+            self._paused_until = until
+            self._tat = max(self._tat, until)  # no burst right after a 429
+
+    async def acquire(self) -> None:
+        while True:
+            now = self._now()
+            if now < self._paused_until:
+                await self._sleep(self._paused_until - now)
+                continue
+            tat = max(self._tat, now)
+            wait = tat - self.tau - now
+            self._tat = tat + self.interval
+            if wait > 0:
+                await self._sleep(wait)
+                if self._now() < self._paused_until:  # a 429 arrived while waiting: take a new slot
+                    continue
+            return
+
+
+@dataclass
+class SenderStats:
+    sent: int = 0
+    failed: int = 0
+    retried: int = 0
+    throttled: int = 0  # 429s
+    deferred: int = 0  # per-chat rate
+    released_on_start: int = 0
+    outcomes: dict[str, int] = field(default_factory=dict)
+
+
+class OutboxSender:
+    def __init__(self, storage, channel: str, sender, clock, settings: SenderSettings | None = None,
+                 rng: random.Random | None = None, monotonic: Callable[[], float] = time.monotonic):
+        self.storage = storage
+        self.channel = channel
+        self.sender: Sender = as_sender(sender)
+        self.clock = clock
+        self.settings = settings or SenderSettings()
+        self.rng = rng or random.Random()
+        self._mono = monotonic
+        s = self.settings
+        self.limiter = RateLimiter(s.global_rate, max(1.0, s.global_rate * s.burst_seconds), monotonic)
+        self._chat_interval = 1.0 / s.per_chat_rate if s.per_chat_rate > 0 else 0.0
+        self._last_to: dict[str, float] = {}  # user -> monotonic time of the last send (pruned)
+        self._gate = asyncio.Semaphore(s.concurrency)
+        self._started = False
+        self.stats = SenderStats()
+
+    # --- lifecycle ---------------------------------------------------------------------
+    async def start(self) -> int:
+        """Recover after a crash: claimed-but-unrecorded messages go back to pending."""
+        released = await self.storage.release_inflight(self.channel)
+        if released:
+            log.warning("outbox %s: %d in-flight messages from an interrupted run are pending again "
+                        "(they may reach their users twice)", self.channel, released)
+        self.stats.released_on_start = released
+        self._started = True
+        return released
+
+    async def run(self, stop: asyncio.Event | None = None) -> None:
+        """Drain forever (until `stop` is set or the task is cancelled)."""
+        stop = stop or asyncio.Event()
+        if not self._started:
+            await self.start()
+        while not stop.is_set():
+            try:
+                handled = await self.step()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - a failing round must not stop the sender
+                log.exception("outbox %s: round failed", self.channel)
+                handled = 0
+            if handled == 0:
+                try:
+                    await asyncio.wait_for(stop.wait(), self.settings.idle_poll)
+                except asyncio.TimeoutError:
+                    pass
+
+    async def drain(self, max_rounds: int = 1_000_000, recover: bool = True) -> int:
+        """Send everything due now; returns the number of messages handled (for tests, the console).
+        recover=False: leave other senders' in-flight claims alone."""
+        if recover and not self._started:
+            await self.start()
+        total = 0
+        for _ in range(max_rounds):
+            handled = await self.step()
+            if handled == 0:
+                break
+            total += handled
+        return total
+
+    # --- one round ---------------------------------------------------------------------
+    async def step(self) -> int:
+        """Claim a batch, deliver it, record it. Returns how many messages were claimed."""
+        only_user = getattr(self.sender, "only_user", None)
+        batch = await self.storage.claim_outbox(self.channel, self.clock.now(), self.settings.batch_size, only_user)
+        if not batch:
+            return 0
+        records = await asyncio.gather(*(self._one(m) for m in batch))
+        await self.storage.record_deliveries([r for r in records if r is not None])
+        return len(batch)
+
+    async def _one(self, message: OutboxMessage) -> DeliveryRecord:
+        now = self.clock.now()
+        if message.blocked:
+            return self._record(message, "failed", "blocked", now, tries=0, error="user blocked the bot")
+        if message.expires_at is not None and now > message.expires_at:
+            return self._record(message, "failed", "expired", now, tries=0, error="stale: not sent after its expiry")
+        wait = self._chat_wait(message.user_key)
+        if wait > 0:  # the per-chat rate: this chat had a message moments ago
+            self.stats.deferred += 1
+            return self._record(message, "pending", "deferred", now, next_try_at=now + wait, tries=0)
+        self._last_to[message.user_key] = self._mono()
+        async with self._gate:
+            await self.limiter.acquire()
+            self._last_to[message.user_key] = self._mono()
+            try:
+                result = await self.sender.deliver(message.user_key, message.payload)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - a sender bug must not lose the row
+                log.exception("outbox %s: sender raised for message %s", self.channel, message.id)
+                result = Delivery.transient(repr(exc))
+        return self._after(message, result)
+
+    def _chat_wait(self, user: str) -> float:
+        if not self._chat_interval:
+            return 0.0
+        mono = self._mono()
+        if len(self._last_to) > 50_000:
+            cutoff = mono - self._chat_interval
+            self._last_to = {u: t for u, t in self._last_to.items() if t > cutoff}
+        last = self._last_to.get(user)
+        return 0.0 if last is None else max(0.0, last + self._chat_interval - mono)
+
+    def _after(self, message: OutboxMessage, result: Delivery) -> DeliveryRecord:
+        now = self.clock.now()
+        s = self.settings
+        if result.outcome is Outcome.SENT:
+            self.stats.sent += 1
+            return self._record(message, "sent", "sent", now)
+        if result.outcome is Outcome.RETRY_AFTER:
+            wait = min(result.retry_after, s.max_retry_after)
+            self.stats.throttled += 1
+            self.limiter.pause(wait)
+            return self._record(message, "pending", "throttled", now, next_try_at=now + wait, tries=0,
+                                error=f"429 retry_after={result.retry_after:g}")
+        if result.outcome is Outcome.NOT_MINE:
+            return self._record(message, "pending", "not_mine", now, next_try_at=now + s.idle_poll, tries=0)
+        if result.outcome is Outcome.BLOCKED:
+            return self._record(message, "failed", "blocked", now, error=result.detail or "blocked")
+        if result.outcome is Outcome.PERMANENT:
+            return self._record(message, "failed", "permanent", now, error=result.detail or "permanent error")
+        tries = message.tries + 1
+        if tries >= s.max_tries:
+            return self._record(message, "failed", "gave_up", now, error=result.detail or "transient error")
+        self.stats.retried += 1
+        delay = rules.backoff(tries, s.backoff_base, s.backoff_max, self.rng)
+        return self._record(message, "pending", "retry", now, next_try_at=now + delay, error=result.detail)
+
+    def _record(self, message: OutboxMessage, status: str, outcome: str, at: float, *, next_try_at: float = 0.0,
+                tries: int = 1, error: str | None = None) -> DeliveryRecord:
+        if status == "failed":
+            self.stats.failed += 1
+        if status != "pending" or outcome not in ("deferred", "not_mine"):
+            self.stats.outcomes[outcome] = self.stats.outcomes.get(outcome, 0) + 1
+        return DeliveryRecord(message.id, message.user_key, status, outcome, at, next_try_at, tries, error)
