@@ -73,6 +73,10 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.cli_bank import add_bank_parser
 
     add_bank_parser(sub, cmd_bank)
+
+    from bot.cli_admin import add_admin_parsers
+
+    add_admin_parsers(sub)
     return parser
 
 

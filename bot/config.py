@@ -122,6 +122,31 @@ class ExamConfig(_Section):
     sweep_interval_seconds: float = Field(5.0, ge=0.2, le=600)
 
 
+class AdminConfig(_Section):
+    """Administrators for rosters, official exams and statistics (issue 4)."""
+    super_admins: list[str] = Field(default_factory=list, description="user keys with every right, e.g. tg:123")
+    export_max_rows: int = Field(300_000, ge=100, le=1_000_000)
+
+
+class ActivityRuleConfig(_Section):
+    points: int = Field(1, ge=0, le=100)
+    daily_cap: int = Field(0, ge=0, le=10_000, description="0 = no cap")
+
+
+class StudyConfig(_Section):
+    """Study credit (参学): points per activity with a daily cap."""
+    practice: ActivityRuleConfig = ActivityRuleConfig(points=1, daily_cap=20)
+    case_read: ActivityRuleConfig = ActivityRuleConfig(points=2, daily_cap=10)
+    daily: ActivityRuleConfig = ActivityRuleConfig(points=5, daily_cap=5)
+    studied_min_points: int = Field(1, ge=1, le=100_000)
+
+
+class RegistrationConfig(_Section):
+    allow_staff_no: bool = True
+    code_ttl_hours: int = Field(72, ge=1, le=24 * 90)
+    max_failures_per_day: int = Field(5, ge=1, le=100)
+
+
 _HHMM_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d$"
 
 
@@ -203,6 +228,9 @@ class Config(_Section):
     storage: StorageConfig = StorageConfig()
     practice: PracticeConfig = PracticeConfig()
     exam: ExamConfig = ExamConfig()
+    admin: AdminConfig = AdminConfig()
+    study: StudyConfig = StudyConfig()
+    registration: RegistrationConfig = RegistrationConfig()
     telegram: TelegramConfig = TelegramConfig()
     http: HttpConfig = HttpConfig()
     wechat: WeChatConfig = WeChatConfig()

@@ -30,6 +30,7 @@ class Turn:
     state: dict[str, Any]
     now: float
     from_button: bool = False
+    private: bool = True  # Incoming.private: a one-to-one chat
 
     def t(self, key: str, **values: object) -> str:
         return tr(self.locale, key, **values)

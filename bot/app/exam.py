@@ -7,6 +7,7 @@ import logging
 from bot.app import views
 from bot.app.context import Deps, Turn, main_menu, menu_reply
 from bot.app.messages import Choice, Reply
+from bot.app.official import OfficialExams
 from bot.app.texts import tr
 from bot.domain import exam_rules, review
 from bot.domain.models import Attempt, QType
@@ -24,6 +25,7 @@ class ExamFlow:
         self.deps = deps
         self.store = deps.storage
         self.catalog = deps.catalog
+        self.official = OfficialExams(deps)
 
     # --- choosing and starting -------------------------------------------------------
     async def menu(self, turn: Turn) -> list[Reply]:
@@ -33,7 +35,9 @@ class ExamFlow:
             if expired:
                 return expired
             return [self._resume_prompt(turn, open_attempt)]
-        rows = [[Choice(d.title_for(turn.locale), f"x:i:{d.id}")] for d in self.catalog.exams.values()]
+        rows = [[Choice(turn.t("official_label", title=d.title_for(turn.locale)), f"x:i:{d.id}")]
+                for d, _gate in await self.official.visible(turn)]
+        rows += [[Choice(d.title_for(turn.locale), f"x:i:{d.id}")] for d in self.catalog.exams.values() if not d.official]
         rows.append([turn.choice("btn_menu", "m")])
         return [Reply(turn.t("exam_menu"), rows)]
 
@@ -50,14 +54,24 @@ class ExamFlow:
         definition = self.catalog.exams.get(exam_id)
         if definition is None:
             return None
-        used = await self.store.count_attempts(turn.user, exam_id)
+        gate = await self.official.gate(turn, definition) if definition.official else None
+        if gate is not None:
+            used = (await self.official.standing(gate.entry, definition, gate.spec)).regular_used if gate.entry else 0
+        else:
+            used = await self.store.count_attempts(turn.user, exam_id)
         left = exam_rules.attempts_left(definition, used)
         attempts = (turn.t("attempts_unlimited") if left is None
                     else turn.t("attempts_left", left=left, total=definition.attempts_allowed))
+        if gate is not None:
+            attempts += "\n" + self.official.describe(turn, definition, gate)
+            if not gate.decision.allowed:
+                attempts += "\n\n" + self.official.refusal(turn, definition, gate)
         text = turn.t("exam_info", title=definition.title_for(turn.locale), count=definition.question_count,
                       max_score=_points(definition.max_score), pass_mark=_points(definition.pass_mark),
                       minutes=definition.time_limit_minutes, attempts=attempts)
         rows = [[turn.choice("btn_start_exam", f"x:go:{exam_id}"), turn.choice("btn_back", "x:l")]]
+        if gate is not None and not gate.decision.allowed:
+            rows = [[turn.choice("btn_back", "x:l"), turn.choice("btn_menu", "m")]]
         return [Reply(text, rows)]
 
     async def start(self, turn: Turn, exam_id: str) -> list[Reply] | None:
@@ -74,7 +88,10 @@ class ExamFlow:
                 title = other.title_for(turn.locale) if other else open_attempt.exam_id
                 return [Reply(turn.t("exam_other_open", title=title), self._resume_prompt(turn, open_attempt).choices)]
             return await self.show(turn, open_attempt, turn.state.get("pos", 0) if turn.state.get("attempt") == open_attempt.id else 0)
-        used = await self.store.count_attempts(turn.user, exam_id)
+        gate = await self.official.gate(turn, definition) if definition.official else None
+        if gate is not None and not gate.decision.allowed:
+            return [Reply(self.official.refusal(turn, definition, gate), main_menu(turn))]
+        used = 0 if gate else await self.store.count_attempts(turn.user, exam_id)
         if exam_rules.attempts_left(definition, used) == 0:
             return [menu_reply(turn, "no_attempts_left", title=definition.title_for(turn.locale))]
         try:
@@ -82,8 +99,11 @@ class ExamFlow:
         except exam_rules.PaperError:
             log.exception("cannot draw exam %s", exam_id)
             return [menu_reply(turn, "exam_paper_error")]
-        deadline = turn.now + definition.time_limit_minutes * 60
-        attempt = await self.store.create_attempt(turn.user, exam_id, "mock", turn.now, deadline, paper)
+        deadline = (self.official.deadline(turn.now, definition, gate) if gate
+                    else turn.now + definition.time_limit_minutes * 60)
+        attempt = await self.store.create_attempt(turn.user, exam_id, definition.kind, turn.now, deadline, paper)
+        if gate is not None:
+            await self.official.tag(attempt, gate)
         turn.clear_flow()
         turn.state.update(flow="exam", attempt=attempt.id, pos=0)
         return await self.show(turn, attempt, 0, edit=False)

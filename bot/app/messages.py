@@ -12,6 +12,7 @@ class Incoming:
     action: str | None = None  # the data of a pressed choice (untrusted: verified by the core)
     locale: str | None = None  # the platform's language hint, e.g. "en-GB"
     update_id: str | None = None  # platform-qualified id, so a redelivered update is applied once
+    private: bool = True  # a one-to-one chat (files such as /export go only there)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,9 +8,14 @@ import unicodedata
 
 from bot.app.context import Deps, Turn, main_menu, menu_reply
 from bot.app.broadcast import BroadcastFlow
+from bot.app.admin import COMMANDS as ADMIN_COMMANDS
+from bot.app.admin import AdminFlow
 from bot.app.exam import ExamFlow
+from bot.app.me import MeFlow
 from bot.app.messages import Incoming, Reply
+from bot.app.org import Org
 from bot.app.practice import PracticeFlow
+from bot.app.registration import RegistrationFlow
 from bot.app.reminders import ReminderFlow
 from bot.app.texts import normalize_locale, tr
 
@@ -26,6 +31,7 @@ KEYWORDS = {  # plain words that open a menu, as users type them
     "帮助": "help", "help": "help", "练习": "practice", "学法练习": "practice", "practice": "practice",
     "考试": "exam", "模拟考试": "exam", "exam": "exam", "错题": "wrong", "错题本": "wrong",
     "复习": "review", "今日复习": "review", "我的": "me", "我的学习": "me", "取消": "cancel", "退出": "cancel",
+    "注册": "bind", "绑定": "bind", "统计": "stats",
     "提醒": "remind", "每日一练": "remind", "广播": "broadcast",
 }
 
@@ -49,6 +55,10 @@ class ChatService:
         self.store = deps.storage
         self.practice = PracticeFlow(deps)
         self.exam = ExamFlow(deps)
+        self.org = Org(deps)
+        self.registration = RegistrationFlow(deps, self.org)
+        self.admin = AdminFlow(deps, self.org)
+        self.me = MeFlow(deps, self.org, self.exam.official)
         self.reminders = ReminderFlow(deps, self.practice)
         self.broadcast = BroadcastFlow(deps)
 
@@ -66,7 +76,7 @@ class ChatService:
                     state = {"locale": locale}
                 original = dict(state)
                 turn = Turn(user=incoming.user, locale=state.get("locale", locale), state=state, now=now,
-                            from_button=incoming.action is not None)
+                            from_button=incoming.action is not None, private=incoming.private)
                 replies = await self._route(turn, incoming)
                 if turn.state != original:
                     await self.store.set_state(incoming.user, turn.state, now)
@@ -93,7 +103,7 @@ class ChatService:
         keyword = KEYWORDS.get(text.lower())
         if keyword:
             return await self._command(turn, keyword, "")
-        for flow in (self.exam, self.practice):
+        for flow in (self.exam, self.registration, self.practice):
             replies = await flow.on_text(turn, text)
             if replies is not None:
                 return replies
@@ -123,6 +133,10 @@ class ChatService:
             return await self._me(turn)
         if name == "lang":
             return self._set_locale(turn, args)
+        if name == "bind":
+            return await self.registration.command(turn, args)
+        if name in ADMIN_COMMANDS:
+            return await self.admin.command(turn, name, args)
         if name == "remind":
             return await self.reminders.command(turn, args)
         if name == "broadcast":
@@ -150,6 +164,8 @@ class ChatService:
             replies = await self.practice.on_action(turn, parts)
         elif parts[0] == "x":
             replies = await self.exam.on_action(turn, parts)
+        elif parts[0] == "a":
+            replies = await self.admin.on_action(turn, parts)
         elif parts[0] == "r":
             replies = await self.reminders.on_action(turn, parts)
         elif parts[0] == "b":
@@ -167,19 +183,4 @@ class ChatService:
         return [menu_reply(turn, "lang_set")]
 
     async def _me(self, turn: Turn) -> list[Reply]:
-        answers, right = await self.store.answer_stats(turn.user)
-        wrong = len(await self.store.wrong_entries(turn.user))
-        due = await self.store.count_due(turn.user, turn.now)
-        recent = await self.store.attempts_of(turn.user, 5)
-        if recent:
-            lines = []
-            for _id, exam_id, _status, score, passed in recent:
-                definition = self.deps.catalog.exams.get(exam_id)
-                title = definition.title_for(turn.locale) if definition else exam_id
-                lines.append(turn.t("me_exam_line", title=title, score=f"{score:g}",
-                                    verdict=turn.t("passed" if passed else "failed")))
-            exams = turn.t("me_exams", lines="\n".join(lines))
-        else:
-            exams = turn.t("me_no_exams")
-        rate = f"{right / answers:.0%}" if answers else "—"
-        return [Reply(turn.t("me", answers=answers, rate=rate, wrong=wrong, due=due, exams=exams), main_menu(turn))]
+        return await self.me.show(turn)

@@ -59,6 +59,35 @@ class BlueprintItem:
 
 
 @dataclass(frozen=True, slots=True)
+class Prerequisite:
+    """What a user must have studied before an official exam opens to them (0 = not required)."""
+
+    points: int = 0
+    practice_answers: int = 0
+    study_days: int = 0
+
+    @property
+    def required(self) -> bool:
+        return bool(self.points or self.practice_answers or self.study_days)
+
+
+@dataclass(frozen=True, slots=True)
+class OfficialSpec:
+    """The rules that make an exam official (正式考试); times are epoch seconds."""
+
+    opens: float
+    closes: float
+    makeup_opens: float | None = None  # 补考 window, for those who failed or missed it
+    makeup_closes: float | None = None
+    makeup_attempts: int = 1
+    units: tuple[str, ...] = ()  # target units (and everything below them); empty = whole roster
+    roles: tuple[str, ...] = ()  # target roles; empty = every role
+    final_score: str = "best"  # best | last
+    prerequisite: Prerequisite = Prerequisite()
+    study_from: float | None = None  # study credit counts from here (default: all time)
+
+
+@dataclass(frozen=True, slots=True)
 class ExamDefinition:
     id: str
     title: dict[str, str]
@@ -68,6 +97,11 @@ class ExamDefinition:
     blueprint: tuple[BlueprintItem, ...]
     shuffle_options: bool = True
     origin: str = ""
+    official: OfficialSpec | None = None  # None: a mock exam
+
+    @property
+    def kind(self) -> str:
+        return "official" if self.official else "mock"
 
     @property
     def question_count(self) -> int:

@@ -16,6 +16,8 @@ import aiosqlite
 from bot.domain.models import Attempt, PaperItem
 from bot.storage.ports import OutboxMessage, WrongEntry
 from bot.storage.sqlite_reminders import SqliteReminders
+from bot.storage.sqlite_roster import SqliteRosterMixin
+from bot.storage.sqlite_stats import SqliteStatsMixin
 from bot.storage.sqlite_wechat import SqliteNumberedMenus
 
 log = logging.getLogger(__name__)
@@ -56,7 +58,7 @@ class _Lru(OrderedDict):
             self.popitem(last=False)
 
 
-class SqliteStorage(SqliteReminders, SqliteNumberedMenus):
+class SqliteStorage(SqliteReminders, SqliteNumberedMenus, SqliteRosterMixin, SqliteStatsMixin):
     """One connection, one writer: calls are serialised by a lock; `atomic()` groups them."""
 
     def __init__(self, conn: aiosqlite.Connection):

@@ -1,0 +1,292 @@
+"""Admin commands in chat: appoint unit admins, one-time binding codes, rebinding, opening and
+closing official exams, /stats with drill-down, charts, the not-yet list, item analysis and
+/export. Every command and button checks the role: a super admin acts on every unit, a unit
+admin on their unit and below; anyone else gets a plain refusal."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from bot.app import stats_files
+from bot.app.context import Deps, Turn, main_menu
+from bot.app.messages import Attachment, Choice, Reply
+from bot.app.org import AdminRole, Org
+from bot.app.stats import Report, Stats, StatsError
+from bot.domain.models import ExamDefinition
+from bot.domain.official_exam import WindowOverride
+from bot.domain.statistics import percent
+
+log = logging.getLogger(__name__)
+DAY = 86_400
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+LIST_LIMIT = 40
+ITEM_LIMIT = 15
+COMMANDS = ("admin", "code", "unbind", "exam_open", "exam_close", "makeup_open", "stats", "export")
+
+
+def _num(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}"
+
+
+class AdminFlow:
+    def __init__(self, deps: Deps, org: Org):
+        self.deps = deps
+        self.store = deps.storage
+        self.org = org
+        self.stats = Stats(deps, org)
+
+    # --- entry points ----------------------------------------------------------------
+    async def command(self, turn: Turn, name: str, args: str) -> list[Reply]:
+        role = await self.org.role(turn.user)
+        if role is None:
+            log.warning("refused admin command /%s from %s", name, turn.user)
+            return [Reply(turn.t("admin_only"), main_menu(turn))]
+        words = args.split()
+        handler = getattr(self, f"_cmd_{name}")
+        return await handler(turn, role, words)
+
+    async def on_action(self, turn: Turn, parts: list[str]) -> list[Reply] | None:
+        """a:<verb>:<exam index>[:<unit>] — None when malformed (the service refuses it)."""
+        if len(parts) not in (3, 4) or not parts[2].isdigit():
+            return None
+        role = await self.org.role(turn.user)
+        if role is None:
+            return [Reply(turn.t("admin_only"), main_menu(turn))]
+        exams = self.stats.official_exams()
+        index = int(parts[2])
+        if index >= len(exams):
+            return None
+        unit = parts[3] if len(parts) == 4 and parts[3] else None
+        return await self._stats_view(turn, role, parts[1], exams[index], unit)
+
+    # --- roles -----------------------------------------------------------------------
+    async def _cmd_admin(self, turn: Turn, role: AdminRole, words: list[str]) -> list[Reply]:
+        tree = await self.org.tree()
+        if not words:
+            scope = turn.t("admin_scope_all") if role.is_super else tree.name(role.unit)
+            return [Reply(turn.t("admin_help", scope=scope))]
+        if not role.is_super:
+            return [Reply(turn.t("admin_super_only"))]
+        verb = words[0]
+        if verb == "list":
+            admins = await self.store.list_admins()
+            lines = [f"{u} · {turn.t('admin_scope_all') if unit is None else tree.name(unit)}" for u, unit in admins]
+            supers = [f"{u} · {turn.t('admin_scope_all')} (config)" for u in self.deps.config.admin.super_admins]
+            return [Reply(turn.t("admin_list", lines="\n".join(supers + lines) or "—"))]
+        if verb == "add" and len(words) == 3 and ":" in words[1]:
+            unit = None if words[2] in ("all", "全部") else words[2]
+            if unit is not None and unit not in tree:
+                return [Reply(turn.t("admin_unknown_unit", unit=unit[:40]))]
+            await self.store.set_admin(words[1][:80], unit, turn.user, turn.now)
+            await self.store.log_admin(turn.user, "admin_add", f"{words[1]} {unit}", turn.now)
+            scope = turn.t("admin_scope_all") if unit is None else tree.name(unit)
+            return [Reply(turn.t("admin_added", user=words[1][:80], scope=scope))]
+        if verb == "remove" and len(words) == 2:
+            removed = await self.store.remove_admin(words[1][:80])
+            await self.store.log_admin(turn.user, "admin_remove", words[1], turn.now)
+            return [Reply(turn.t("admin_removed" if removed else "admin_not_found", user=words[1][:80]))]
+        return [Reply(turn.t("admin_usage"))]
+
+    async def _entry_in_scope(self, turn: Turn, role: AdminRole, staff_no: str):
+        entry = await self.store.roster_by_staff_no(staff_no[:40])
+        if entry is None or not role.covers(await self.org.tree(), entry.unit_id):
+            return None  # the same answer for "no such person" and "not yours"
+        return entry
+
+    async def _cmd_code(self, turn: Turn, role: AdminRole, words: list[str]) -> list[Reply]:
+        if len(words) != 1:
+            return [Reply(turn.t("code_usage"))]
+        entry = await self._entry_in_scope(turn, role, words[0])
+        if entry is None:
+            return [Reply(turn.t("admin_no_person", staff_no=words[0][:40]))]
+        hours = self.deps.config.registration.code_ttl_hours
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+        await self.store.create_bind_code(code, entry.id, turn.user, turn.now, turn.now + hours * 3600)
+        await self.store.log_admin(turn.user, "code", entry.staff_no, turn.now)
+        return [Reply(turn.t("code_issued", name=entry.name, staff_no=entry.staff_no, code=code, hours=hours))]
+
+    async def _cmd_unbind(self, turn: Turn, role: AdminRole, words: list[str]) -> list[Reply]:
+        if len(words) not in (1, 2):
+            return [Reply(turn.t("unbind_usage"))]
+        entry = await self._entry_in_scope(turn, role, words[0])
+        if entry is None:
+            return [Reply(turn.t("admin_no_person", staff_no=words[0][:40]))]
+        removed = await self.store.unbind(entry.id, words[1][:10] if len(words) == 2 else None)
+        await self.store.log_admin(turn.user, "unbind", " ".join(words), turn.now)
+        return [Reply(turn.t("unbind_done", name=entry.name, n=removed))]
+
+    # --- official exam windows (super admins: an exam spans units) ----------------------
+    async def _window(self, turn: Turn, role: AdminRole, words: list[str], kind: str) -> list[Reply]:
+        if not role.is_super:
+            return [Reply(turn.t("admin_super_only"))]
+        definition = self.deps.catalog.exams.get(words[0]) if words else None
+        if definition is None or not definition.official:
+            return [Reply(turn.t("window_usage", exams=self._exam_ids()))]
+        days = words[1] if len(words) > 1 else "7"
+        if not days.isdigit() or not 1 <= int(days) <= 365:
+            return [Reply(turn.t("window_usage", exams=self._exam_ids()))]
+        end = turn.now + int(days) * DAY
+        if kind == "open":
+            window = WindowOverride(opens=turn.now, closes=end)
+        elif kind == "close":
+            window = WindowOverride(closes=turn.now)
+        else:
+            window = WindowOverride(makeup_opens=turn.now, makeup_closes=end)
+        await self.store.set_window(definition.id, window, turn.user, turn.now)
+        await self.store.log_admin(turn.user, f"exam_{kind}", " ".join(words), turn.now)
+        gate_spec = await self.org_spec(definition)
+        from bot.app.official import _when
+
+        zone = self.deps.config.timezone
+        return [Reply(turn.t(f"window_{kind}", title=definition.title_for(turn.locale),
+                             opens=_when(gate_spec.opens, zone), closes=_when(gate_spec.closes, zone),
+                             makeup_opens=_when(gate_spec.makeup_opens or turn.now, zone),
+                             makeup_closes=_when(gate_spec.makeup_closes or turn.now, zone)))]
+
+    async def org_spec(self, definition: ExamDefinition):
+        from bot.domain.official_exam import effective
+
+        return effective(definition.official, await self.store.window_override(definition.id))
+
+    async def _cmd_exam_open(self, turn, role, words):
+        return await self._window(turn, role, words, "open")
+
+    async def _cmd_exam_close(self, turn, role, words):
+        return await self._window(turn, role, words, "close")
+
+    async def _cmd_makeup_open(self, turn, role, words):
+        return await self._window(turn, role, words, "makeup")
+
+    def _exam_ids(self) -> str:
+        return "、".join(d.id for d in self.stats.official_exams()) or "—"
+
+    # --- statistics ------------------------------------------------------------------
+    async def _pick(self, turn: Turn, words: list[str], verb: str) -> tuple[ExamDefinition | None, str | None, list[Reply] | None]:
+        exams = self.stats.official_exams()
+        if not exams:
+            return None, None, [Reply(turn.t("stats_no_exams"))]
+        if words and words[0] in self.deps.catalog.exams and self.deps.catalog.exams[words[0]].official:
+            return self.deps.catalog.exams[words[0]], words[1] if len(words) > 1 else None, None
+        if len(exams) == 1:
+            return exams[0], words[0] if words else None, None
+        rows = [[Choice(d.title_for(turn.locale), f"a:{verb}:{i}:")] for i, d in enumerate(exams)]
+        return None, None, [Reply(turn.t("stats_pick_exam"), rows)]
+
+    async def _cmd_stats(self, turn: Turn, role: AdminRole, words: list[str]) -> list[Reply]:
+        definition, unit, replies = await self._pick(turn, words, "u")
+        if replies:
+            return replies
+        return await self._stats_view(turn, role, "u", definition, unit)
+
+    async def _cmd_export(self, turn: Turn, role: AdminRole, words: list[str]) -> list[Reply]:
+        definition, unit, replies = await self._pick(turn, words, "x")
+        if replies:
+            return replies
+        return await self._stats_view(turn, role, "x", definition, unit)
+
+    async def _stats_view(self, turn: Turn, role: AdminRole, verb: str, definition: ExamDefinition,
+                          unit: str | None) -> list[Reply] | None:
+        tree = await self.org.tree()
+        unit = unit or role.unit
+        if unit is not None and unit not in tree:
+            return [Reply(turn.t("admin_unknown_unit", unit=unit[:40]))]
+        if not role.covers(tree, unit):
+            log.warning("refused stats of %s for %s (scope %s)", unit, turn.user, role.unit)
+            return [Reply(turn.t("admin_not_your_unit"))]
+        if verb == "x" and not turn.private:
+            return [Reply(turn.t("export_private_only"))]
+        try:
+            report = await self.stats.report(definition.id, unit, turn.now, turn.locale)
+        except StatsError:
+            return None
+        index = self.stats.official_exams().index(definition)
+        key = f"{index}:{report.unit_id or ''}"
+        if verb == "u":
+            return [Reply(self._report_text(turn, report), self._report_buttons(turn, report, index, role))]
+        if verb == "c":
+            data = stats_files.rates_chart(report, turn.locale)
+            return [Reply(turn.t("chart_caption"), attachment=Attachment("rates.png", data, "image"))]
+        if verb == "h":
+            data = stats_files.histogram_chart(report, turn.locale)
+            return [Reply(turn.t("chart_caption"), attachment=Attachment("scores.png", data, "image"))]
+        if verb == "t":
+            trend = await self.stats.trend(definition.id, report.unit_id)
+            if not trend:
+                return [Reply(turn.t("chart_no_snapshots"))]
+            data = stats_files.trend_chart(report, trend, turn.locale)
+            return [Reply(turn.t("chart_caption"), attachment=Attachment("trend.png", data, "image"))]
+        if verb == "n":
+            return [Reply(self._not_yet_text(turn, report), [[turn.choice("btn_stats_back", f"a:u:{key}")]])]
+        if verb == "i":
+            return [Reply(await self._items_text(turn, definition), [[turn.choice("btn_stats_back", f"a:u:{key}")]])]
+        if verb == "x":
+            if len(report.people) > self.deps.config.admin.export_max_rows:
+                return [Reply(turn.t("export_too_big", n=len(report.people)))]
+            items = await self.stats.items(definition.id)
+            data = stats_files.workbook(report, items, self.deps.catalog, turn.locale)
+            await self.store.log_admin(turn.user, "export", key, turn.now)
+            name = f"stats-{definition.id}-{report.unit_id or 'all'}.xlsx"
+            return [Reply(turn.t("export_caption"), attachment=Attachment(name, data, "document"))]
+        return None
+
+    def _report_text(self, turn: Turn, report: Report) -> str:
+        total = report.total
+        lines = [turn.t("stats_head", exam=report.exam.title_for(turn.locale), unit=report.unit_name),
+                 turn.t("stats_total", roster=total.roster, registered=total.registered,
+                        registered_rate=percent(total.register_rate), studied=total.studied,
+                        study_rate=percent(total.study_rate), sat=total.sat, sit_rate=percent(total.sit_rate),
+                        passed=total.passed, pass_rate=percent(total.pass_rate),
+                        pass_rate_roster=percent(total.pass_rate_roster), average=_num(total.average),
+                        median=_num(total.median))]
+        if report.rows:
+            lines.append(turn.t("stats_sub_head"))
+            for rank, row in report.ranking():
+                lines.append(turn.t("stats_row", rank=rank, unit=row.name, roster=row.roster,
+                                    study_rate=percent(row.study_rate), sit_rate=percent(row.sit_rate),
+                                    pass_rate=percent(row.pass_rate), pass_rate_roster=percent(row.pass_rate_roster),
+                                    average=_num(row.average), median=_num(row.median)))
+        return "\n".join(lines)
+
+    def _report_buttons(self, turn: Turn, report: Report, index: int, role: AdminRole) -> list[list[Choice]]:
+        key = f"{index}:{report.unit_id or ''}"
+        rows = []
+        drill = [Choice(row.name[:20], f"a:u:{index}:{row.unit_id}") for row in report.rows
+                 if row.unit_id != report.unit_id and report.tree.children(row.unit_id)]
+        rows += [drill[i:i + 3] for i in range(0, min(len(drill), 12), 3)]
+        parent = report.tree.units[report.unit_id].parent if report.unit_id in report.tree.units else None
+        if parent is not None and role.covers(report.tree, parent):
+            rows.append([Choice(turn.t("btn_stats_up", unit=report.tree.name(parent)[:20]), f"a:u:{index}:{parent}")])
+        rows.append([turn.choice("btn_chart_rates", f"a:c:{key}"), turn.choice("btn_chart_hist", f"a:h:{key}"),
+                     turn.choice("btn_chart_trend", f"a:t:{key}")])
+        rows.append([turn.choice("btn_not_yet", f"a:n:{key}"), turn.choice("btn_items", f"a:i:{key}"),
+                     turn.choice("btn_export", f"a:x:{key}")])
+        return rows
+
+    def _not_yet_text(self, turn: Turn, report: Report) -> str:
+        tree = report.tree
+        not_studied = [p for p in report.people if not report.studied(p)]
+        not_sat = [p for p in report.people if p.score is None]
+
+        def names(people) -> str:
+            shown = "、".join(f"{p.name}({p.staff_no}·{tree.name(p.unit_id)})" for p in people[:LIST_LIMIT])
+            more = turn.t("list_more", n=len(people) - LIST_LIMIT) if len(people) > LIST_LIMIT else ""
+            return (shown + more) or turn.t("list_none")
+
+        return turn.t("not_yet", unit=report.unit_name, n_study=len(not_studied), study=names(not_studied),
+                      n_sat=len(not_sat), sat=names(not_sat))
+
+    async def _items_text(self, turn: Turn, definition: ExamDefinition) -> str:
+        items = await self.stats.items(definition.id)
+        if not items:
+            return turn.t("items_none")
+        flagged = sorted(items, key=lambda i: (i.discrimination if i.discrimination is not None else 1.0,
+                                               i.correct_rate if i.correct_rate is not None else 1.0))
+        lines = [turn.t("items_head", exam=definition.title_for(turn.locale), n=len(items))]
+        for item in flagged[:ITEM_LIMIT]:
+            warn = "⚠ " if (item.discrimination is not None and item.discrimination < 0.2) or \
+                (item.correct_rate is not None and item.correct_rate < 0.3) else ""
+            lines.append(turn.t("items_row", warn=warn, qid=item.question_id, n=item.n,
+                                rate=percent(item.correct_rate),
+                                disc="—" if item.discrimination is None else f"{item.discrimination:.2f}"))
+        return "\n".join(lines)

@@ -1,0 +1,109 @@
+"""Official exams (正式考试) on top of ExamFlow's engine: who may start an attempt now (window,
+target units/roles, prerequisite, attempts, 补考), and tagging the attempt for the audit trail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.app.context import Deps, Turn
+from bot.app.org import Org
+from bot.domain import official_exam as rules
+from bot.domain.models import Attempt, ExamDefinition, OfficialSpec
+from bot.domain.units import RosterEntry
+
+
+@dataclass(frozen=True, slots=True)
+class Gate:
+    decision: rules.Decision
+    spec: OfficialSpec
+    entry: RosterEntry | None
+    missing: dict[str, tuple[int, int]]
+
+
+class OfficialExams:
+    def __init__(self, deps: Deps, org: Org | None = None):
+        self.deps = deps
+        self.store = deps.storage
+        self.org = org or Org(deps)
+
+    def definitions(self) -> list[ExamDefinition]:
+        return [d for d in self.deps.catalog.exams.values() if d.official]
+
+    async def spec(self, definition: ExamDefinition) -> OfficialSpec:
+        assert definition.official is not None
+        return rules.effective(definition.official, await self.store.window_override(definition.id))
+
+    async def standing(self, entry: RosterEntry, definition: ExamDefinition, spec: OfficialSpec) -> rules.Standing:
+        attempts = await self.store.official_attempts(entry.id, definition.id)
+        final = rules.final_result([(a[0], a[3], a[4]) for a in attempts if a[2] != "open"], spec.final_score)
+        return rules.Standing(regular_used=sum(1 for a in attempts if a[1] == "regular"),
+                              makeup_used=sum(1 for a in attempts if a[1] == "makeup"),
+                              passed=bool(final and final[1]), open_attempt=any(a[2] == "open" for a in attempts))
+
+    async def gate(self, turn: Turn, definition: ExamDefinition) -> Gate:
+        spec = await self.spec(definition)
+        entry = await self.org.entry(turn.user)
+        if entry is None:
+            decision = rules.decide(definition, spec, turn.now, registered=False, target=False,
+                                    standing=rules.Standing(), progress=rules.StudyProgress())
+            return Gate(decision, spec, None, {})
+        tree = await self.org.tree()
+        target = rules.is_target(spec, tree.ancestors(entry.unit_id) or [entry.unit_id], entry.role)
+        users = await self.store.users_of(entry.id)
+        summary = await self.org.study_summary(users, turn.now, spec.study_from)
+        standing = await self.standing(entry, definition, spec)
+        decision = rules.decide(definition, spec, turn.now, registered=True, target=target, standing=standing,
+                                progress=summary.progress())
+        return Gate(decision, spec, entry, rules.missing(spec.prerequisite, summary.progress()))
+
+    async def visible(self, turn: Turn) -> list[tuple[ExamDefinition, Gate]]:
+        """Official exams to list in the exam menu: those for this person, open or not."""
+        out = []
+        for definition in self.definitions():
+            gate = await self.gate(turn, definition)
+            if gate.entry is not None and gate.decision.reason != "official_not_target":
+                out.append((definition, gate))
+        return out
+
+    def refusal(self, turn: Turn, definition: ExamDefinition, gate: Gate) -> str:
+        reason = gate.decision.reason
+        fmt = self.deps.config.timezone
+        values = dict(title=definition.title_for(turn.locale), opens=_when(gate.spec.opens, fmt),
+                      closes=_when(gate.spec.closes, fmt))
+        if reason == "official_prereq":
+            values["missing"] = "；".join(turn.t(f"prereq_{k}", have=h, need=n) for k, (h, n) in gate.missing.items())
+        return turn.t(reason, **values)
+
+    def describe(self, turn: Turn, definition: ExamDefinition, gate: Gate) -> str:
+        spec, fmt = gate.spec, self.deps.config.timezone
+        lines = [turn.t("official_window", opens=_when(spec.opens, fmt), closes=_when(spec.closes, fmt))]
+        if spec.makeup_opens and spec.makeup_closes:
+            lines.append(turn.t("official_makeup", opens=_when(spec.makeup_opens, fmt),
+                                closes=_when(spec.makeup_closes, fmt)))
+        lines.append(turn.t("official_final_" + spec.final_score))
+        if spec.prerequisite.required:
+            need = "；".join(turn.t(f"prereq_{k}", have=getattr(spec.prerequisite, k) - n_missing(gate, k),
+                                    need=getattr(spec.prerequisite, k))
+                            for k in ("points", "practice_answers", "study_days") if getattr(spec.prerequisite, k))
+            lines.append(turn.t("official_prereq_line", progress=need))
+        return "\n".join(lines)
+
+    def deadline(self, now: float, definition: ExamDefinition, gate: Gate) -> float:
+        return rules.attempt_deadline(now, definition.time_limit_minutes, gate.spec)
+
+    async def tag(self, attempt: Attempt, gate: Gate) -> None:
+        assert gate.entry is not None
+        phase = "makeup" if gate.decision.phase == rules.MAKEUP else "regular"
+        await self.store.tag_attempt(attempt.id, gate.entry.id, gate.entry.unit_id, phase)
+
+
+def n_missing(gate: Gate, key: str) -> int:
+    have_need = gate.missing.get(key)
+    return have_need[1] - have_need[0] if have_need else 0
+
+
+def _when(ts: float, zone: str) -> str:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    return datetime.fromtimestamp(ts, ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")

@@ -1,0 +1,80 @@
+"""The statistics as files: the Excel workbook and the three charts, with their labels taken
+from texts.py. Shared by /export, /stats buttons, `lawbot stats export` and bench/stats.py."""
+
+from __future__ import annotations
+
+from bot.app.stats import Report
+from bot.app.texts import tr
+from bot.catalog.catalog import Catalog
+from bot.domain.statistics import ItemAnalysis, UnitStats, ranked
+from bot.reports import charts
+from bot.reports.excel import NUMBER, PERCENT, Column, Sheet, build_workbook
+
+
+def _summary_row(stats: UnitStats, rank: int | str) -> list:
+    return [rank, stats.name, stats.roster, stats.registered, stats.studied, stats.sat, stats.passed,
+            stats.study_rate, stats.sit_rate, stats.pass_rate, stats.pass_rate_roster,
+            None if stats.average is None else round(stats.average, 2),
+            None if stats.median is None else round(stats.median, 2)]
+
+
+def workbook(report: Report, items: list[ItemAnalysis], catalog: Catalog, locale: str) -> bytes:
+    t = lambda key, **kw: tr(locale, key, **kw)  # noqa: E731
+    rank_of = {id(row): rank for rank, row in ranked(report.rows)}
+    summary_rows = [_summary_row(row, rank_of[id(row)]) for row in report.rows]
+    summary_rows.append(_summary_row(report.total, t("xl_total")))
+    summary = Sheet(t("xl_sheet_summary"), [
+        Column(t("xl_rank"), 7), Column(t("xl_unit"), 26), Column(t("xl_roster"), 9), Column(t("xl_registered"), 9),
+        Column(t("xl_studied"), 9), Column(t("xl_sat"), 9), Column(t("xl_passed"), 9),
+        Column(t("xl_study_rate"), 10, PERCENT), Column(t("xl_sit_rate"), 10, PERCENT),
+        Column(t("xl_pass_rate"), 10, PERCENT), Column(t("xl_pass_rate_roster"), 12, PERCENT),
+        Column(t("xl_average"), 9, NUMBER), Column(t("xl_median"), 9, NUMBER)],
+        summary_rows, bold_rows={len(summary_rows) - 1},
+        title=t("xl_title", exam=report.exam.title_for(locale), unit=report.unit_name))
+    yes, no = t("xl_yes"), t("xl_no")
+    tree = report.tree
+    people_rows = [
+        [p.staff_no, p.name, tree.name(p.unit_id), p.role, yes if p.registered else no, p.study_points,
+         yes if report.studied(p) else no, p.attempts, p.score,
+         "" if p.score is None else (yes if p.passed else no)]
+        for p in report.people]
+    people = Sheet(t("xl_sheet_people"), [
+        Column(t("xl_staff_no"), 12), Column(t("xl_name"), 10), Column(t("xl_unit"), 26), Column(t("xl_role"), 10),
+        Column(t("xl_registered"), 8), Column(t("xl_points"), 8), Column(t("xl_studied"), 8),
+        Column(t("xl_attempts"), 8), Column(t("xl_final_score"), 10), Column(t("xl_passed"), 8)], people_rows)
+    item_rows = []
+    for item in items:
+        question = catalog.questions.get(item.question_id)
+        stem = question.stem[:60] if question else ""
+        law = f"{question.cite.law} {question.cite.article}" if question else ""
+        item_rows.append([item.question_id, law, stem, item.n, item.correct_rate,
+                          None if item.discrimination is None else round(item.discrimination, 3)])
+    analysis = Sheet(t("xl_sheet_items"), [
+        Column(t("xl_question"), 16), Column(t("xl_cite"), 24), Column(t("xl_stem"), 60), Column(t("xl_answers"), 9),
+        Column(t("xl_correct_rate"), 10, PERCENT), Column(t("xl_discrimination"), 10, "0.000")], item_rows)
+    return build_workbook([summary, people, analysis])
+
+
+def rates_chart(report: Report, locale: str) -> bytes:
+    rows = report.rows or [report.total]
+    series = {tr(locale, "chart_study_rate"): [r.study_rate for r in rows],
+              tr(locale, "chart_sit_rate"): [r.sit_rate for r in rows],
+              tr(locale, "chart_pass_rate"): [r.pass_rate_roster for r in rows]}
+    title = tr(locale, "chart_rates_title", exam=report.exam.title_for(locale), unit=report.unit_name)
+    return charts.rates_by_unit([r.name for r in rows], series, title)
+
+
+def histogram_chart(report: Report, locale: str) -> bytes:
+    exam = report.exam
+    return charts.score_histogram(report.total.scores, exam.max_score, exam.pass_mark,
+                                  tr(locale, "chart_hist_title", exam=exam.title_for(locale), unit=report.unit_name),
+                                  tr(locale, "chart_score"), tr(locale, "chart_people"),
+                                  tr(locale, "chart_pass_mark", mark=f"{exam.pass_mark:g}"))
+
+
+def trend_chart(report: Report, trend: list[tuple[str, float | None, float | None, float | None]], locale: str) -> bytes:
+    series = {tr(locale, "chart_study_rate"): [p[1] for p in trend],
+              tr(locale, "chart_sit_rate"): [p[2] for p in trend],
+              tr(locale, "chart_pass_rate"): [p[3] for p in trend]}
+    title = tr(locale, "chart_trend_title", exam=report.exam.title_for(locale), unit=report.unit_name)
+    return charts.rates_over_time([p[0] for p in trend], series, title)

@@ -1,0 +1,149 @@
+"""`lawbot units import`, `lawbot roster import`, `lawbot stats [export|snapshot]`: the admin
+side of the command line (issue 4). Output is a technical table for the terminal."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+
+async def _open_app(args: argparse.Namespace):
+    from bot.bootstrap import build
+    from bot.config import load_config
+
+    config = load_config(Path(args.config) if getattr(args, "config", None) else None,
+                         data_dir=getattr(args, "data_dir", None))
+    return await build(config)
+
+
+def _print_errors(errors, limit: int = 200) -> None:
+    for error in errors[:limit]:
+        print(error, file=sys.stderr)
+    if len(errors) > limit:
+        print(f"… and {len(errors) - limit} more", file=sys.stderr)
+
+
+async def _units_import(args) -> int:
+    from bot.catalog.roster import load_units
+
+    app = await _open_app(args)
+    try:
+        known = [u.id for u in await app.storage.all_units()]
+        units, errors = load_units(Path(args.file), known)
+        if errors:
+            _print_errors(errors)
+            if not args.skip_errors:
+                print(f"units import: {len(errors)} bad row(s); nothing imported (fix them or use --skip-errors)",
+                      file=sys.stderr)
+                return 1
+        await app.storage.upsert_units(units)
+        print(f"units import: {len(units)} unit(s) imported, {len(errors)} row(s) skipped")
+        return 0
+    finally:
+        await app.close()
+
+
+async def _roster_import(args) -> int:
+    from bot.catalog.roster import load_roster
+
+    app = await _open_app(args)
+    try:
+        units = {u.id: u.name for u in await app.storage.all_units()}
+        if not units:
+            print("roster import: import the unit tree first (lawbot units import FILE)", file=sys.stderr)
+            return 1
+        entries, errors = load_roster(Path(args.file), units)
+        if errors:
+            _print_errors(errors)
+            if not args.skip_errors:
+                print(f"roster import: {len(errors)} bad row(s); nothing imported (fix them or use --skip-errors)",
+                      file=sys.stderr)
+                return 1
+        added, updated, gone = await app.storage.upsert_roster(entries, app.clock.now(), replace=args.replace)
+        print(f"roster import: {added} added, {updated} updated, {gone} deactivated, {len(errors)} row(s) skipped")
+        return 0
+    finally:
+        await app.close()
+
+
+def format_table(report) -> str:
+    """The per-unit report as a plain-text table (CLI, bench)."""
+    from bot.domain.statistics import percent
+
+    def num(v):
+        return "—" if v is None else f"{v:.1f}"
+
+    head = ["rank", "unit", "roster", "registered", "studied", "sat", "passed", "参学率", "参考率", "通过率",
+            "通过/应考", "avg", "median"]
+    lines = [f"{report.exam.id} · {report.unit_name}", "\t".join(head)]
+    rows = [(str(rank), row) for rank, row in report.ranking()] + [("total", report.total)]
+    for rank, r in rows:
+        lines.append("\t".join([rank, r.name, str(r.roster), str(r.registered), str(r.studied), str(r.sat),
+                                str(r.passed), percent(r.study_rate), percent(r.sit_rate), percent(r.pass_rate),
+                                percent(r.pass_rate_roster), num(r.average), num(r.median)]))
+    return "\n".join(lines)
+
+
+async def _stats(args) -> int:
+    from bot.app.stats import Stats, StatsError
+    from bot.app.stats_files import workbook
+
+    app = await _open_app(args)
+    try:
+        stats = Stats(app.service.deps)
+        now = app.clock.now()
+        if args.stats_command == "snapshot":
+            print(f"stats snapshot: {await stats.take_snapshot(now)} row(s)")
+            return 0
+        if not args.exam:
+            print("lawbot stats: --exam is required; official exams: "
+                  + ", ".join(d.id for d in stats.official_exams()), file=sys.stderr)
+            return 2
+        try:
+            report = await stats.report(args.exam, args.unit, now, args.locale)
+        except StatsError as exc:
+            print(f"lawbot stats: {exc}", file=sys.stderr)
+            return 2
+        if args.stats_command == "export":
+            out = Path(args.out or f"stats-{args.exam}-{report.unit_id or 'all'}.xlsx")
+            data = workbook(report, await stats.items(args.exam), app.catalog, args.locale)
+            out.write_bytes(data)
+            print(f"stats export: wrote {out} ({len(report.people)} people)")
+            return 0
+        print(format_table(report))
+        return 0
+    finally:
+        await app.close()
+
+
+def add_admin_parsers(sub) -> None:
+    def run(coro_fn):
+        return lambda args: asyncio.run(coro_fn(args))
+
+    units = sub.add_parser("units", help="the unit tree")
+    units_sub = units.add_subparsers(dest="units_command", required=True)
+    p = units_sub.add_parser("import", help="import units from YAML, CSV or .xlsx (id, name, parent)")
+    p.add_argument("file")
+    p.add_argument("--skip-errors", action="store_true", help="import the good rows even if some are bad")
+    p.add_argument("--data-dir", help="where the SQLite file lives (default: from config)")
+    p.set_defaults(func=run(_units_import))
+
+    roster = sub.add_parser("roster", help="the roster of expected participants")
+    roster_sub = roster.add_subparsers(dest="roster_command", required=True)
+    p = roster_sub.add_parser("import", help="import people from YAML, CSV or .xlsx (工号, 姓名, 单位, 身份, 手机尾号)")
+    p.add_argument("file")
+    p.add_argument("--replace", action="store_true", help="deactivate people not in the file")
+    p.add_argument("--skip-errors", action="store_true", help="import the good rows even if some are bad")
+    p.add_argument("--data-dir", help="where the SQLite file lives (default: from config)")
+    p.set_defaults(func=run(_roster_import))
+
+    stats = sub.add_parser("stats", help="official exam statistics: the per-unit table, export, snapshot")
+    stats.add_argument("stats_command", nargs="?", choices=["export", "snapshot"], help="export: Excel workbook")
+    stats.add_argument("--exam", help="official exam id")
+    stats.add_argument("--unit", help="unit id (default: the whole tree)")
+    stats.add_argument("--out", help="export: the .xlsx file to write")
+    stats.add_argument("--locale", default="zh", choices=["zh", "en"])
+    stats.add_argument("--data-dir", help="where the SQLite file lives (default: from config)")
+    stats.set_defaults(func=run(_stats))

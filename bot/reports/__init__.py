@@ -1,0 +1,1 @@
+"""Files for admins: PNG charts (matplotlib) and Excel workbooks (openpyxl)."""
