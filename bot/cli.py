@@ -74,6 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_bank_parser(sub, cmd_bank)
 
+    from bot.cli_lookup import add_lookup_parsers
+
+    add_lookup_parsers(sub, _content_root)
+
     from bot.cli_admin import add_admin_parsers
 
     add_admin_parsers(sub)

@@ -50,7 +50,9 @@ class Turn:
 def main_menu(turn: Turn) -> list[list[Choice]]:
     c = turn.choice
     return [
-        [c("btn_practice", "p:m"), c("btn_exam", "x:l")],
+        [c("btn_guides", "g:m"), c("btn_cases", "c:m")],
+        [c("btn_law", "l:m"), c("btn_practice", "p:m")],
+        [c("btn_exam", "x:l")],
         [c("btn_wrong", "p:w"), c("btn_review", "p:v")],
         [c("btn_me", "me"), c("btn_lang", "lang")],
     ]

@@ -10,7 +10,11 @@ from bot.app.context import Deps, Turn, main_menu, menu_reply
 from bot.app.broadcast import BroadcastFlow
 from bot.app.admin import COMMANDS as ADMIN_COMMANDS
 from bot.app.admin import AdminFlow
+from bot.app.cases import CaseFlow
 from bot.app.exam import ExamFlow
+from bot.app.guides import GuideFlow
+from bot.app.law import LawFlow
+from bot.app.lookup import LookupFlow
 from bot.app.me import MeFlow
 from bot.app.messages import Incoming, Reply
 from bot.app.org import Org
@@ -27,6 +31,7 @@ _INVISIBLE = {"\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad"}
 _ACTION_RE = re.compile(r"^[\w:.\-\u4e00-\u9fff\u3400-\u4dbf]+$")
 
 KEYWORDS = {  # plain words that open a menu, as users type them
+    "办事指南": "guide", "以案释法": "case", "查法条": "law", "法条": "law", "案例": "case",
     "菜单": "start", "开始": "start", "主菜单": "start", "menu": "start", "start": "start",
     "帮助": "help", "help": "help", "练习": "practice", "学法练习": "practice", "practice": "practice",
     "考试": "exam", "模拟考试": "exam", "exam": "exam", "错题": "wrong", "错题本": "wrong",
@@ -55,6 +60,10 @@ class ChatService:
         self.store = deps.storage
         self.practice = PracticeFlow(deps)
         self.exam = ExamFlow(deps)
+        self.guides = GuideFlow(deps)
+        self.cases = CaseFlow(deps)
+        self.law = LawFlow(deps)
+        self.lookup = LookupFlow(deps)
         self.org = Org(deps)
         self.registration = RegistrationFlow(deps, self.org)
         self.admin = AdminFlow(deps, self.org)
@@ -107,9 +116,12 @@ class ChatService:
             replies = await flow.on_text(turn, text)
             if replies is not None:
                 return replies
-        if turn.flow() in ("practice", "exam"):
+        replies = await self.cases.on_text(turn, text)
+        if replies is not None:
+            return replies
+        if turn.flow() in ("practice", "exam", "case_quiz"):
             return [Reply(turn.t("not_an_answer"))]
-        return [menu_reply(turn, "unknown")]
+        return await self.lookup.on_text(turn, text)
 
     async def _on_command(self, turn: Turn, text: str) -> list[Reply]:
         head, _, args = text.partition(" ")
@@ -133,6 +145,14 @@ class ChatService:
             return await self._me(turn)
         if name == "lang":
             return self._set_locale(turn, args)
+        if name in ("guide", "guides"):
+            return self.guides.menu(turn)
+        if name in ("case", "cases"):
+            return self.cases.search(turn, args)
+        if name == "law":
+            return await self.law.command(turn, args)
+        if name == "stats" and args.split()[:1] == ["gaps"]:
+            return await self.lookup.gaps_command(turn, args.split()[1:])
         if name == "bind":
             return await self.registration.command(turn, args)
         if name in ADMIN_COMMANDS:
@@ -164,6 +184,14 @@ class ChatService:
             replies = await self.practice.on_action(turn, parts)
         elif parts[0] == "x":
             replies = await self.exam.on_action(turn, parts)
+        elif parts[0] == "g":
+            replies = await self.guides.on_action(turn, parts)
+        elif parts[0] == "c":
+            replies = await self.cases.on_action(turn, parts)
+        elif parts[0] == "l":
+            replies = await self.law.on_action(turn, parts)
+        elif parts[0] == "k":
+            replies = await self.lookup.on_action(turn, parts)
         elif parts[0] == "a":
             replies = await self.admin.on_action(turn, parts)
         elif parts[0] == "r":

@@ -30,6 +30,7 @@ LAW_INTENT_RE = re.compile(r"(哪条|哪一条|法条|条文|法律规定|哪部
 CONFIDENT_SCORE = 9.0
 FAIR_SCORE = 4.5
 FAIR_COVERAGE = 0.25
+MIN_COVERAGE = 0.2  # below this the best hit shares only a stray word with the query
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +91,7 @@ class _Space:
         return total
 
     def coverage(self, query: dict[str, list[str]], doc: int) -> float:
-        words = self.indexes["words"].matched(query["words"], doc) if query["words"] else 0.0
+        words = self.indexes["words"].matched(query["precise"], doc) if query["precise"] else 0.0
         grams = self.indexes["grams"].matched(query["grams"], doc) if query["grams"] else 0.0
         return max(words, grams)
 
@@ -160,7 +161,8 @@ class Lookup:
 
     @staticmethod
     def _query(text: str) -> dict[str, list[str]]:
-        return {"words": tx.words(text), "grams": tx.bigrams(text), "pinyin": tx.pinyin_bigrams(text)}
+        return {"words": tx.words(text), "precise": tx.precise_words(text), "grams": tx.bigrams(text),
+                "pinyin": tx.pinyin_bigrams(text)}
 
     def _article_hit(self, article: Article, score: float) -> Hit:
         return Hit("law", f"{article.law}:{article.number}", f"《{article.law}》{article.label}", score,
@@ -203,7 +205,8 @@ class Lookup:
                 cover = self._laws().coverage(q, top_i - len(self._topics))
             else:
                 cover = self._topic_space.coverage(q, top_i)
-            confident = top_score >= CONFIDENT_SCORE or (top_score >= FAIR_SCORE and cover >= FAIR_COVERAGE)
+            confident = cover >= MIN_COVERAGE and (top_score >= CONFIDENT_SCORE
+                                                   or (top_score >= FAIR_SCORE and cover >= FAIR_COVERAGE))
         return LookupResult(query, hits, confident)
 
 

@@ -59,6 +59,7 @@ def add_domain_words(words: Iterable[str]) -> None:
             for word in fresh:
                 _JIEBA.add_word(normalize(word))
     _cached_words.cache_clear()
+    _cached_precise.cache_clear()
 
 
 def _tokenizer():
@@ -107,6 +108,24 @@ def _cached_words(text: str) -> tuple[str, ...]:
 
 # single characters that carry meaning on their own in residents' questions
 _SINGLE_OK = frozenset("房车狗猫药毒税罚钱债婚病伤死")
+
+
+@lru_cache(maxsize=4096)
+def _cached_precise(text: str) -> tuple[str, ...]:
+    tokenizer = _tokenizer()
+    out = []
+    for run in runs(text):
+        if not _HAN_RE.match(run):
+            out.append(run)
+            continue
+        out.extend(w for w in tokenizer.cut(run, HMM=False)
+                   if w not in STOPWORDS and (len(w) > 1 or w in _SINGLE_OK))
+    return tuple(out)
+
+
+def precise_words(text: str) -> list[str]:
+    """jieba words in precise mode (no overlapping parts): what the query is about, for coverage."""
+    return list(_cached_precise(normalize(text)))
 
 
 def words(text: str) -> list[str]:

@@ -15,6 +15,7 @@ import aiosqlite
 
 from bot.domain.models import Attempt, PaperItem
 from bot.storage.ports import OutboxMessage, WrongEntry
+from bot.storage.sqlite_lookup import SqliteLookupGaps
 from bot.storage.sqlite_reminders import SqliteReminders
 from bot.storage.sqlite_roster import SqliteRosterMixin
 from bot.storage.sqlite_stats import SqliteStatsMixin
@@ -58,7 +59,7 @@ class _Lru(OrderedDict):
             self.popitem(last=False)
 
 
-class SqliteStorage(SqliteReminders, SqliteNumberedMenus, SqliteRosterMixin, SqliteStatsMixin):
+class SqliteStorage(SqliteReminders, SqliteNumberedMenus, SqliteRosterMixin, SqliteStatsMixin, SqliteLookupGaps):
     """One connection, one writer: calls are serialised by a lock; `atomic()` groups them."""
 
     def __init__(self, conn: aiosqlite.Connection):

@@ -111,8 +111,9 @@ async def test_start_shows_menu_with_inline_keyboard(bot, api):
     assert params["text"] == tr("zh", "welcome")
     assert "parse_mode" not in params  # plain text: markup characters are harmless
     keyboard = params["reply_markup"]["inline_keyboard"]
-    assert [b["callback_data"] for row in keyboard for b in row] == ["p:m", "x:l", "p:w", "p:v", "me", "lang"]
-    assert keyboard[0][0]["text"] == tr("zh", "btn_practice")
+    assert [b["callback_data"] for row in keyboard for b in row] == \
+        ["g:m", "c:m", "l:m", "p:m", "x:l", "p:w", "p:v", "me", "lang"]
+    assert keyboard[0][0]["text"] == tr("zh", "btn_guides")
 
 
 async def test_command_menu_registered_in_chinese_and_english(bot, api):
@@ -128,7 +129,7 @@ async def test_english_client_and_markup_characters_are_plain_text(bot, api):
     calls = await bot.say(BOB, "/help", language_code="en")
     assert calls[0].params["text"] == tr("en", "help")
     calls = await bot.say(BOB, "<b>*hi*</b> _[x](y)_", language_code="en")
-    assert calls[0].params["text"] == tr("en", "unknown")
+    assert calls[0].params["text"].startswith(tr("en", "lookup_unsure"))  # free text goes to the lookup
     assert "parse_mode" not in calls[0].params
 
 

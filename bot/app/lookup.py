@@ -1,0 +1,75 @@
+"""Free text -> the best guide, case or article, with the next two candidates and "none of
+these". Unsure answers and rejected candidates are logged as content gaps for admins."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.app.context import Deps, Turn, main_menu
+from bot.app.law import article_action
+from bot.app.messages import Choice, Reply
+from bot.search.lookup import Hit, lookup_for
+
+CANDIDATES = 3
+
+
+class LookupFlow:
+    def __init__(self, deps: Deps):
+        self.deps = deps
+
+    def _action(self, hit: Hit) -> str | None:
+        if hit.kind == "guide":
+            return f"g:s:{hit.ref}"
+        if hit.kind == "case":
+            return f"c:s:{hit.ref}"
+        law, number = hit.ref.rsplit(":", 1)
+        return article_action(self.deps.catalog.laws, law, int(number))
+
+    def _button(self, turn: Turn, hit: Hit, key: str = "lookup_candidate") -> Choice | None:
+        action = self._action(hit)
+        if action is None:
+            return None
+        name = hit.name if len(hit.name) <= 26 else hit.name[:25] + "…"
+        return Choice(turn.t(key, kind=turn.t(f"kind_{hit.kind}"), name=name), action)
+
+    async def on_text(self, turn: Turn, text: str) -> list[Reply]:
+        result = lookup_for(self.deps.catalog).search(text, CANDIDATES)
+        top = result.best
+        turn.state["lk_q"] = text[:200]
+        turn.state["lk_top"] = f"{top.kind}:{top.ref}"[:100] if top else ""
+        if not result.confident or top is None:
+            await self.deps.storage.log_gap(turn.user, text, "unsure", turn.state["lk_top"], turn.now)
+            rows = [[b] for h in result.hits[:2] if (b := self._button(turn, h, "lookup_maybe"))]
+            return [Reply(turn.t("lookup_unsure"), rows + main_menu(turn))]
+        rows = []
+        first = self._button(turn, top, "lookup_open")
+        if first:
+            rows.append([first])
+        rows += [[b] for h in result.hits[1:CANDIDATES] if (b := self._button(turn, h))]
+        rows.append([turn.choice("btn_none_of_these", "k:n")])
+        text_out = turn.t("lookup_best", kind=turn.t(f"kind_{top.kind}"), name=top.name, summary=top.summary)
+        return [Reply(text_out, rows)]
+
+    async def on_action(self, turn: Turn, parts: list[str]) -> list[Reply] | None:
+        if parts == ["k", "n"]:
+            query = turn.state.pop("lk_q", "")
+            if query:
+                await self.deps.storage.log_gap(turn.user, query, "none_of_these", turn.state.pop("lk_top", ""), turn.now)
+            return [Reply(turn.t("lookup_none"), main_menu(turn))]
+        return None
+
+    async def gaps_command(self, turn: Turn, words: list[str]) -> list[Reply]:
+        """/stats gaps [days]: the top queries without a good answer (administrators only)."""
+        if turn.user not in self.deps.config.admin.super_admins:
+            return [Reply(turn.t("not_admin"), main_menu(turn))]
+        days = int(words[0]) if words and words[0].isdigit() and 0 < int(words[0]) <= 3650 else 30
+        since = turn.now - days * 86400
+        rows = await self.deps.storage.top_gaps(since, 20)
+        if not rows:
+            return [Reply(turn.t("gaps_empty", days=days))]
+        lines = [turn.t("gaps_head", days=days)]
+        for i, row in enumerate(rows, 1):
+            when = dt.datetime.fromtimestamp(row.last_at).strftime("%m-%d")
+            lines.append(turn.t("gaps_line", i=i, query=row.query, count=row.count, users=row.users,
+                                rejected=row.rejected, last=when))
+        return [Reply("\n".join(lines))]
