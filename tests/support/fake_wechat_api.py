@@ -11,7 +11,7 @@ class FakeWeChatApi:
     def __init__(self):
         self.sent: list[tuple[str, str]] = []  # (to user, text)
         self.token_requests = 0
-        self.fail_next = 0  # answer this many sends with an errcode
+        self.fail_with: list[tuple[int, str]] = []  # errors for the next sends, in order
         app = web.Application()
         app.add_routes([web.get("/cgi-bin/token", self._token), web.get("/cgi-bin/gettoken", self._token),
                         web.post("/cgi-bin/message/custom/send", self._custom_send),
@@ -37,9 +37,9 @@ class FakeWeChatApi:
     def _check(self, request: web.Request) -> web.Response | None:
         if request.query.get("access_token") != "fake-token":
             return web.json_response({"errcode": 40014, "errmsg": "invalid access_token"})
-        if self.fail_next:
-            self.fail_next -= 1
-            return web.json_response({"errcode": 45015, "errmsg": "response out of time limit"})
+        if self.fail_with:
+            code, message = self.fail_with.pop(0)
+            return web.json_response({"errcode": code, "errmsg": message})
         return None
 
     async def _custom_send(self, request: web.Request) -> web.Response:

@@ -22,6 +22,7 @@ from typing import AsyncIterator
 from aiohttp import web
 from wechatpy.crypto import WeChatCrypto as OfficialAccountCrypto
 from wechatpy.enterprise.crypto import WeChatCrypto as WeComCrypto
+from wechatpy.exceptions import WeChatClientException
 from wechatpy.replies import TextReply
 
 from bot.app.messages import Choice, Reply
@@ -41,6 +42,7 @@ from bot.channels.wechat.inbound import (
 )
 from bot.channels.wechat.render import messages, render
 from bot.channels.wechat.signing import Refused, ReplayGuard, check_signature, cipher
+from bot.scheduler.delivery import Delivery, Outcome
 
 log = logging.getLogger(__name__)
 
@@ -285,22 +287,51 @@ class Pacer:
 
 
 class WeChatSender:
-    """Delivers outbox messages (`wx` / `wecom`) through the message API, paced by send_rate."""
+    """Delivers outbox messages (`wx` / `wecom`) through the message API, paced by send_rate; maps
+    WeChat's error codes onto outbox outcomes (bot.scheduler.delivery)."""
 
     def __init__(self, channel: WeChatChannel):
         self.channel = channel
         self.platform = channel.platform
         self._pacer = Pacer(channel.platform.send_rate)
 
-    async def send(self, user: str, payload: dict) -> bool:
+    async def deliver(self, user: str, payload: dict) -> Delivery:
         user_id = user_id_of(self.platform.name, user)
-        if user_id is None or self.platform.api is None:
-            return False
+        if user_id is None:
+            return Delivery.permanent(f"not a {self.platform.name} user key: {user!r}")
+        if self.platform.api is None:
+            return Delivery(Outcome.NOT_MINE, detail="no message API credentials")
         choices = [[Choice(str(label), str(action)) for label, action in row] for row in payload.get("choices", [])]
-        for text in await self.channel.present(user, [Reply(str(payload.get("text", "")), choices)]):
+        texts = await self.channel.present(user, [Reply(str(payload.get("text", "")), choices)])
+        if not texts:
+            return Delivery.permanent("empty message")
+        for text in texts:
             await self._pacer.wait()
-            await self.platform.api.send_text(user_id, text)
-        return True
+            try:
+                await self.platform.api.send_text(user_id, text)
+            except WeChatClientException as exc:
+                return delivery_of(exc)
+            except Exception as exc:  # noqa: BLE001 - network and the like: try again later
+                return Delivery.transient(repr(exc))
+        return Delivery.sent()
+
+
+_UNREACHABLE = {43004, 43019, 48001}  # unsubscribed / blocked / API not authorised: stop for good
+_PERMANENT = {40003, 45015, 60111, 81013, 40013, 44004, 45002}  # bad user id, 48 h window closed,
+# not a member / not visible to the app, bad app id, empty or too long content
+_SLOW_DOWN = {45009, 45047, 45011}  # frequency / quota limits
+
+
+def delivery_of(exc: WeChatClientException) -> Delivery:
+    code = exc.errcode
+    detail = f"{code}: {exc.errmsg}"
+    if code in _UNREACHABLE:
+        return Delivery.blocked(detail)
+    if code in _PERMANENT:
+        return Delivery.permanent(detail)
+    if code in _SLOW_DOWN:
+        return Delivery.wait(60.0, detail)
+    return Delivery.transient(detail)
 
 
 def _platform(name: str, section, receive_id: str | None, api: MessageApi | None) -> Platform:

@@ -209,17 +209,31 @@ async def test_slow_answer_without_the_api_is_collected_by_the_retry(tmp_path, c
         assert (await first).content == (await retry).content
 
 
-async def test_api_errors_leave_the_message_for_a_retry(tmp_path, clock):
+async def test_api_errors_map_to_outbox_outcomes(tmp_path, clock):
+    from bot.channels.wechat.adapter import WeChatSender
+    from bot.scheduler.delivery import Outcome
+
     api = FakeWeChatApi()
     await api.start()
     try:
         async with serve(tmp_path, clock, "plain", api_url=api.base_url) as h:
-            now = clock.now()
-            await h.app.storage.enqueue("wx", f"wx:{USER}", {"text": "hello"}, "t1", now)
-            api.fail_next = 1
-            assert await h.drain() == 0
-            clock.advance(60)
-            assert await h.drain() == 1
+            sender = WeChatSender(h.channel)
+            user = f"wx:{USER}"
+            expected = [((-1, "system busy"), Outcome.TRANSIENT), ((45047, "out of quota"), Outcome.RETRY_AFTER),
+                        ((45015, "response out of time limit"), Outcome.PERMANENT),
+                        ((43004, "require subscribe"), Outcome.BLOCKED)]
+            for error, outcome in expected:
+                api.fail_with.append(error)
+                assert (await sender.deliver(user, {"text": "hello"})).outcome is outcome
+            assert (await sender.deliver(user, {"text": "hello"})).outcome is Outcome.SENT
+            assert (await sender.deliver("tg:1", {"text": "x"})).outcome is Outcome.PERMANENT
             assert api.sent == [(USER, "hello")]
+            # through the outbox: a transient error is retried later
+            await h.app.storage.enqueue("wx", user, {"text": "again"}, "t1", clock.now())
+            api.fail_with.append((-1, "system busy"))
+            assert await h.drain() == 0
+            clock.advance(3600)
+            assert await h.drain() == 1
+            assert api.sent[-1] == (USER, "again")
     finally:
         await api.stop()
