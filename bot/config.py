@@ -74,7 +74,6 @@ class _WeChatCallbackConfig(_Section):
     max_reply_bytes: int = Field(2048, ge=256, le=20480)
     timestamp_window_seconds: int = Field(300, ge=10, le=3600)
     nonce_cache_size: int = Field(100_000, ge=100, le=10_000_000)
-    send_rate: float = Field(10.0, gt=0, le=1000, description="message API calls per second, at most")
 
     @field_validator("encoding_aes_key")
     @classmethod

@@ -14,8 +14,8 @@ class FakeWeChatApi:
         self.fail_with: list[tuple[int, str]] = []  # errors for the next sends, in order
         app = web.Application()
         app.add_routes([web.get("/cgi-bin/token", self._token), web.get("/cgi-bin/gettoken", self._token),
-                        web.post("/cgi-bin/message/custom/send", self._custom_send),
-                        web.post("/cgi-bin/message/send", self._wecom_send)])
+                        web.post("/cgi-bin/message/custom/send", self._send),  # OA customer service
+                        web.post("/cgi-bin/message/send", self._send)])  # WeCom app message
         self._runner = web.AppRunner(app, access_log=None)
         self.base_url = ""
 
@@ -42,18 +42,10 @@ class FakeWeChatApi:
             return web.json_response({"errcode": code, "errmsg": message})
         return None
 
-    async def _custom_send(self, request: web.Request) -> web.Response:
+    async def _send(self, request: web.Request) -> web.Response:
         error = self._check(request)
         if error is not None:
             return error
         data = json.loads(await request.read())
         self.sent.append((data["touser"], data["text"]["content"]))
         return web.json_response({"errcode": 0, "errmsg": "ok"})
-
-    async def _wecom_send(self, request: web.Request) -> web.Response:
-        error = self._check(request)
-        if error is not None:
-            return error
-        data = json.loads(await request.read())
-        self.sent.append((data["touser"], data["text"]["content"]))
-        return web.json_response({"errcode": 0, "errmsg": "ok", "invaliduser": ""})

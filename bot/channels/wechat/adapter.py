@@ -65,7 +65,6 @@ class Platform:
     max_reply_bytes: int
     window: int
     nonce_cache_size: int
-    send_rate: float
 
 
 @dataclass
@@ -270,30 +269,13 @@ class WeChatChannel:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
 
-class Pacer:
-    """Spaces calls at least 1/rate seconds apart."""
-
-    def __init__(self, rate: float):
-        self._interval = 1.0 / rate
-        self._next = 0.0
-
-    async def wait(self) -> None:
-        loop = asyncio.get_running_loop()
-        now = loop.time()
-        if self._next > now:
-            await asyncio.sleep(self._next - now)
-            now = loop.time()
-        self._next = max(now, self._next) + self._interval
-
-
 class WeChatSender:
-    """Delivers outbox messages (`wx` / `wecom`) through the message API, paced by send_rate; maps
-    WeChat's error codes onto outbox outcomes (bot.scheduler.delivery)."""
+    """Delivers outbox messages (`wx` / `wecom`) through the message API (the channel's
+    OutboxSender paces it); maps WeChat's error codes onto outbox outcomes (bot.scheduler.delivery)."""
 
     def __init__(self, channel: WeChatChannel):
         self.channel = channel
         self.platform = channel.platform
-        self._pacer = Pacer(channel.platform.send_rate)
 
     async def deliver(self, user: str, payload: dict) -> Delivery:
         user_id = user_id_of(self.platform.name, user)
@@ -306,7 +288,6 @@ class WeChatSender:
         if not texts:
             return Delivery.permanent("empty message")
         for text in texts:
-            await self._pacer.wait()
             try:
                 await self.platform.api.send_text(user_id, text)
             except WeChatClientException as exc:
@@ -351,8 +332,7 @@ def _platform(name: str, section, receive_id: str | None, api: MessageApi | None
     return Platform(name=WECOM if name == "wecom" else WX, token=token, crypto=crypto, prp=prp,
                     receive_id=receive_id or "", api=api, path=section.path,
                     reply_timeout=section.reply_timeout_seconds, max_reply_bytes=section.max_reply_bytes,
-                    window=section.timestamp_window_seconds, nonce_cache_size=section.nonce_cache_size,
-                    send_rate=section.send_rate)
+                    window=section.timestamp_window_seconds, nonce_cache_size=section.nonce_cache_size)
 
 
 def official_account_platform(config) -> Platform:

@@ -162,19 +162,25 @@ async def test_long_answer_without_the_api_is_shortened_keeping_the_menu(tmp_pat
         assert "已省略" in answer.content and shows_menu(answer.content)
 
 
+def _slow_core(h) -> asyncio.Event:
+    """Hold every turn until the returned event is set."""
+    release = asyncio.Event()
+    handle = h.app.service.handle
+
+    async def slow(incoming):
+        await release.wait()
+        return await handle(incoming)
+
+    h.app.service.handle = slow
+    return release
+
+
 async def test_slow_answer_gets_a_note_now_and_the_answer_later(tmp_path, clock):
     api = FakeWeChatApi()
     await api.start()
     try:
         async with serve(tmp_path, clock, "safe", api_url=api.base_url, reply_timeout_seconds=0.05) as h:
-            release = asyncio.Event()
-            handle = h.app.service.handle
-
-            async def slow(incoming):
-                await release.wait()
-                return await handle(incoming)
-
-            h.app.service.handle = slow
+            release = _slow_core(h)
             msg_id = h.peer.next_msg_id()
             answer = await h.peer.say(USER, "菜单", msg_id=msg_id)
             assert "稍后发送" in answer.content
@@ -191,14 +197,7 @@ async def test_slow_answer_gets_a_note_now_and_the_answer_later(tmp_path, clock)
 
 async def test_slow_answer_without_the_api_is_collected_by_the_retry(tmp_path, clock):
     async with serve(tmp_path, clock, "plain", reply_timeout_seconds=0.05) as h:
-        release = asyncio.Event()
-        handle = h.app.service.handle
-
-        async def slow(incoming):
-            await release.wait()
-            return await handle(incoming)
-
-        h.app.service.handle = slow
+        release = _slow_core(h)
         msg_id = h.peer.next_msg_id()
         first = asyncio.create_task(h.peer.say(USER, "菜单", msg_id=msg_id))  # WeChat gives up on it
         await asyncio.sleep(0.1)
