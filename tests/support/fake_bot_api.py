@@ -176,7 +176,7 @@ class FakeBotApi:
     def pending_updates(self) -> int:
         return len(self._updates)
 
-    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 30.0) -> None:
         deadline = asyncio.get_running_loop().time() + timeout
         while not predicate():
             remaining = deadline - asyncio.get_running_loop().time()
@@ -189,7 +189,7 @@ class FakeBotApi:
             except asyncio.TimeoutError:
                 pass
 
-    async def wait_calls(self, method: str, count: int, timeout: float = 5.0) -> list[Call]:
+    async def wait_calls(self, method: str, count: int, timeout: float = 30.0) -> list[Call]:
         await self.wait_for(lambda: self.counts.get(method, 0) >= count, timeout)
         return self.calls_of(method)
 

@@ -40,7 +40,7 @@ class Bot:
 
         application.add_handler(TypeHandler(Update, mark_done), group=1)  # runs after the channel's handler
 
-    async def processed(self, update_id: int, times: int = 1, timeout: float = 5.0) -> None:
+    async def processed(self, update_id: int, times: int = 1, timeout: float = 30.0) -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while self.done[update_id] < times:
