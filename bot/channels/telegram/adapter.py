@@ -272,46 +272,11 @@ async def start_bot(application: Application, poll_timeout: int = 10, register_c
 
 
 async def run_telegram(config, *, stop: asyncio.Event | None = None) -> int:
-    """Run the bot until SIGINT/SIGTERM (or until `stop` is set)."""
-    from bot.bootstrap import build
-    from bot.runner import background_tasks
+    """Run the bot until SIGINT/SIGTERM (or until `stop` is set). This is `lawbot run`
+    (bot.serving.serve): polling or webhook as configured, beside WeChat/WeCom when enabled."""
+    from bot.serving import serve
 
-    token = config.telegram.resolved_token()
-    if not token:
+    if not config.telegram.resolved_token():
         raise ConfigError(f"telegram: no bot token: set the environment variable "
                           f"{config.telegram.token_env} or telegram.token in the config file")
-    stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    installed = []
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(sig, stop.set)
-            installed.append(sig)
-        except (NotImplementedError, RuntimeError):  # not the main thread, or not supported
-            pass
-    app = await build(config)
-    tasks: list[asyncio.Task] = []
-    try:
-        application = build_application(app, token, base_url=config.telegram.base_url,
-                                        base_file_url=config.telegram.base_file_url,
-                                        poll_timeout=config.telegram.poll_timeout,
-                                        connect_timeout=config.telegram.connect_timeout)
-        async with application:  # initialize (getMe, commands) ... shutdown
-            await start_bot(application, config.telegram.poll_timeout)
-            tasks = background_tasks(app, {"tg": TelegramSender(application.bot)})
-            log.info("Telegram bot @%s is polling", application.bot.username)
-            await stop.wait()
-            log.info("stopping")
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            tasks = []
-            await application.updater.stop()
-            await application.stop()
-    finally:
-        for task in tasks:
-            task.cancel()
-        for sig in installed:
-            loop.remove_signal_handler(sig)
-        await app.close()
-    return 0
+    return await serve(config, stop=stop)
