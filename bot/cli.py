@@ -61,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--user", default="local", help="console user name (default: local)")
     chat.set_defaults(func=cmd_chat)
 
-    run = sub.add_parser("run", help="run the configured channels (Telegram)")
+    run = sub.add_parser("run", help="run the configured channels (Telegram, WeChat, WeCom; see README)")
     run.set_defaults(func=cmd_run)
 
     content = sub.add_parser("content", help="content tools")
