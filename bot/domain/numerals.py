@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _CN_DIGITS = "零〇一二三四五六七八九十百千万两"
 ARTICLE_RE = re.compile(r"^第([零〇一二三四五六七八九十百千]+)条\s")
 _REF_RE = re.compile(r"第?\s*([0-9０-９]+|[零〇一二三四五六七八九十百千万两]+)\s*条?")
 
 
+@lru_cache(maxsize=8192)  # pure; bank imports parse the same few thousand article numbers
 def cn_to_int(text: str) -> int | None:
     """Parse '一千二百五十四', '1254' or '１２５４'; None when it is not a number."""
     text = text.strip()
