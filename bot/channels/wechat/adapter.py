@@ -37,6 +37,7 @@ from bot.channels.wechat.inbound import (
     encrypted_field,
     parse_callback,
     to_incoming,
+    typed_number,
     user_id_of,
     user_key,
 )
@@ -220,7 +221,7 @@ class WeChatChannel:
         """Run the turn; the messages to send (the first is the passive reply)."""
         user = user_key(self.platform.name, callback.user_id)
         async with self._locks.hold(user):  # one turn at a time per user, in arrival order
-            menu = await self.storage.get_menu(user) if callback.kind == "text" else []
+            menu = await self.storage.get_menu(user) if typed_number(callback) is not None else []
             incoming = to_incoming(callback, self.platform.name, menu)
             if incoming is None:
                 return []

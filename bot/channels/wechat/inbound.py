@@ -96,14 +96,20 @@ def user_id_of(platform: str, user: str) -> str | None:
     return rest if _USER_ID.match(rest) else None
 
 
+def typed_number(callback: Callback) -> int | None:
+    """The number a text message consists of (a pick from the numbered menu), if any."""
+    typed = callback.text.strip() if callback.kind == "text" else ""
+    return int(typed) if 0 < len(typed) <= 3 and typed.isascii() and typed.isdigit() else None
+
+
 def to_incoming(callback: Callback, platform: str, menu: list[str]) -> Incoming | None:
     """A typed number picks from the user's last numbered menu; a menu click is an action;
     following the account is /start; other events need no answer (None)."""
     common = {"user": user_key(platform, callback.user_id), "update_id": callback.dedupe_key(platform)}
     if callback.kind == "text":
-        typed = callback.text.strip()
-        if len(typed) <= 3 and typed.isascii() and typed.isdigit() and 1 <= int(typed) <= len(menu):
-            return Incoming(action=menu[int(typed) - 1], **common)
+        number = typed_number(callback)
+        if number is not None and 1 <= number <= len(menu):
+            return Incoming(action=menu[number - 1], **common)
         return Incoming(text=callback.text, **common)
     if callback.kind == "click":
         return Incoming(action=callback.event_key, **common)
