@@ -252,7 +252,7 @@ class AdminFlow:
         key = f"{index}:{report.unit_id or ''}"
         rows = []
         drill = [Choice(row.name[:20], f"a:u:{index}:{row.unit_id}") for row in report.rows
-                 if row.unit_id != report.unit_id and report.tree.children(row.unit_id)]
+                 if row.unit_id != report.unit_id and row.unit_id in report.tree]
         rows += [drill[i:i + 3] for i in range(0, min(len(drill), 12), 3)]
         parent = report.tree.units[report.unit_id].parent if report.unit_id in report.tree.units else None
         if parent is not None and role.covers(report.tree, parent):

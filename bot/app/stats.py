@@ -115,7 +115,7 @@ class Stats:
         written = 0
         for definition in self.official_exams():
             people = await self._people(definition, tree, None, now)
-            counts: dict[str, UnitStats] = {"": UnitStats("", "")}
+            counts: dict[str, UnitStats] = {u: UnitStats(u, "") for u in ["", *tree.units]}
             chains: dict[str, list[str]] = {}
             for fact in self._facts(people):
                 chain = chains.get(fact.unit_id)

@@ -112,7 +112,7 @@ def decide(definition: ExamDefinition, spec: OfficialSpec, now: float, *, regist
 def attempt_deadline(now: float, time_limit_minutes: int, spec: OfficialSpec) -> float:
     """The time limit, but never past the end of the window the attempt was started in."""
     end = spec.closes if phase_at(spec, now) == OPEN else (spec.makeup_closes or spec.closes)
-    return min(now + time_limit_minutes * 60, max(end, now + 60))
+    return min(now + time_limit_minutes * 60, end)
 
 
 def final_result(attempts: Iterable[tuple[int, float | None, bool | None]], rule: str) -> tuple[float, bool] | None:
