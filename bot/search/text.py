@@ -92,18 +92,21 @@ def runs(text: str) -> list[str]:
     return _RUN_RE.findall(text)
 
 
-@lru_cache(maxsize=8192)
-def _cached_words(text: str) -> tuple[str, ...]:
+def _cut(text: str, search: bool) -> tuple[str, ...]:
     tokenizer = _tokenizer()
     out = []
     for run in runs(text):
         if not _HAN_RE.match(run):
             out.append(run)
             continue
-        for word in tokenizer.cut_for_search(run, HMM=False):
-            if word not in STOPWORDS and (len(word) > 1 or word in _SINGLE_OK):
-                out.append(word)
+        cut = tokenizer.cut_for_search(run, HMM=False) if search else tokenizer.cut(run, HMM=False)
+        out.extend(w for w in cut if w not in STOPWORDS and (len(w) > 1 or w in _SINGLE_OK))
     return tuple(out)
+
+
+@lru_cache(maxsize=8192)
+def _cached_words(text: str) -> tuple[str, ...]:
+    return _cut(text, search=True)
 
 
 # single characters that carry meaning on their own in residents' questions
@@ -112,15 +115,7 @@ _SINGLE_OK = frozenset("房车狗猫药毒税罚钱债婚病伤死")
 
 @lru_cache(maxsize=4096)
 def _cached_precise(text: str) -> tuple[str, ...]:
-    tokenizer = _tokenizer()
-    out = []
-    for run in runs(text):
-        if not _HAN_RE.match(run):
-            out.append(run)
-            continue
-        out.extend(w for w in tokenizer.cut(run, HMM=False)
-                   if w not in STOPWORDS and (len(w) > 1 or w in _SINGLE_OK))
-    return tuple(out)
+    return _cut(text, search=False)
 
 
 def precise_words(text: str) -> list[str]:
