@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from bot.catalog.bank_io.columns import OPTION_FIELDS, ImportProblem, Record, header_field, to_raw
+from bot.catalog.bank_io.columns import OPTION_FIELDS, ImportProblem, Record, header_field, read_utf8, to_raw
 from bot.catalog.bank_io.progress import progress
 from bot.domain.models import LETTERS, QType, Question
 
@@ -29,11 +29,9 @@ def _is_extra(line: str) -> bool:
 
 def read_aiken(path: Path, shown: str | None = None, show_progress: bool = True) -> tuple[list[Record], list[ImportProblem]]:
     shown = shown or path.name
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return [], [ImportProblem(shown, f"unreadable text encoding: Aiken files must be UTF-8 (invalid byte at "
-                                         f"offset {exc.start})")]
+    text, problem = read_utf8(path, shown, "Aiken")
+    if problem or text is None:
+        return [], [problem] if problem else []
     groups: list[tuple[int, list[str]]] = []
     current: list[str] = []
     start, answered = 0, False

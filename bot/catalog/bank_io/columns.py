@@ -263,3 +263,12 @@ def read_table(rows: Iterable[Sequence[Any]], shown: str, sheet: str | None, max
         record.raw = to_raw(cells, record)
         records.append(record)
     return records, problems, False
+
+
+def read_utf8(path: Any, shown: str, kind: str) -> tuple[str | None, ImportProblem | None]:
+    """Text formats (GIFT, Aiken) are UTF-8, with or without BOM."""
+    try:
+        return path.read_bytes().decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        return None, ImportProblem(shown, f"unreadable text encoding: {kind} files must be UTF-8 "
+                                          f"(invalid byte at offset {exc.start})")

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.catalog.bank_io.columns import (
+    read_utf8,
     HEADERS, OPTION_FIELDS, ImportProblem, Record, header_field, question_cells, to_raw,
 )
 from bot.catalog.bank_io.progress import progress
@@ -107,11 +108,9 @@ def _blocks(text: str) -> list[tuple[int, list[str], str]]:
 
 def read_gift(path: Path, shown: str | None = None, show_progress: bool = True) -> tuple[list[Record], list[ImportProblem]]:
     shown = shown or path.name
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return [], [ImportProblem(shown, f"unreadable text encoding: GIFT files must be UTF-8 (invalid byte at "
-                                         f"offset {exc.start})")]
+    text, problem = read_utf8(path, shown, "GIFT")
+    if problem or text is None:
+        return [], [problem] if problem else []
     blocks = _blocks(text)
     if not blocks:
         return [], [ImportProblem(shown, "the file is empty (no questions)")]
