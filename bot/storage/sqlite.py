@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sqlite3
 from collections import OrderedDict
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -17,12 +18,13 @@ from bot.domain.models import Attempt, PaperItem
 from bot.storage.ports import OutboxMessage, WrongEntry
 from bot.storage.sqlite_lookup import SqliteLookupGaps
 from bot.storage.sqlite_reminders import SqliteReminders
+from bot.storage.sqlite_wechat import SqliteNumberedMenus
 from bot.storage.sqlite_roster import SqliteRosterMixin
 from bot.storage.sqlite_stats import SqliteStatsMixin
-from bot.storage.sqlite_wechat import SqliteNumberedMenus
 
 log = logging.getLogger(__name__)
 CACHE_LIMIT = 20_000
+BUSY_TIMEOUT_MS = 5000
 
 
 def _migrations() -> list[tuple[int, str, str]]:
@@ -68,18 +70,28 @@ class SqliteStorage(SqliteReminders, SqliteNumberedMenus, SqliteRosterMixin, Sql
         self._owner: asyncio.Task | None = None
         self._attempts: _Lru = _Lru()  # open attempts, write-through
         self._states: _Lru = _Lru()  # conversation states, write-through
+        # The raw sqlite3 connection behind `conn`, set by open() (which allows its use from the
+        # event-loop thread): statements *inside* a transaction run on it directly instead of
+        # one aiosqlite thread hop each. BEGIN and COMMIT (busy wait, fsync, checkpoint) and
+        # statements outside a transaction still go through the aiosqlite thread.
+        self._inline: sqlite3.Connection | None = None
+        self._commit_inline = False
 
     # --- lifecycle -------------------------------------------------------------------
     @classmethod
     async def open(cls, path: Path | str, synchronous: str = "NORMAL") -> "SqliteStorage":
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(str(path), isolation_level=None)
+        # check_same_thread=False: the event-loop thread runs in-transaction statements on the
+        # same connection; every use is serialised by the storage lock (see _inline).
+        conn = await aiosqlite.connect(str(path), isolation_level=None, check_same_thread=False)
         await conn.execute("PRAGMA journal_mode=WAL")
         await conn.execute(f"PRAGMA synchronous={'FULL' if synchronous == 'FULL' else 'NORMAL'}")
         await conn.execute("PRAGMA foreign_keys=ON")
-        await conn.execute("PRAGMA busy_timeout=5000")
+        await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         store = cls(conn)
+        store._inline = getattr(conn, "_conn", None)  # aiosqlite's underlying sqlite3.Connection
+        store._commit_inline = synchronous != "FULL"  # FULL fsyncs at every COMMIT: keep that off the loop
         await store.migrate()
         return store
 
@@ -106,7 +118,7 @@ class SqliteStorage(SqliteReminders, SqliteNumberedMenus, SqliteRosterMixin, Sql
             return
         async with self._lock:
             self._owner = task
-            await self._conn.execute("BEGIN IMMEDIATE")
+            await self._begin()
             try:
                 yield
             except BaseException:
@@ -115,9 +127,33 @@ class SqliteStorage(SqliteReminders, SqliteNumberedMenus, SqliteRosterMixin, Sql
                 self._states.clear()
                 raise
             else:
-                await self._conn.execute("COMMIT")
+                await self._commit()
             finally:
                 self._owner = None
+
+    async def _begin(self) -> None:
+        """BEGIN IMMEDIATE on the loop thread when the write lock is free (the usual case: this
+        process is the only writer); when another connection holds it, wait in the aiosqlite
+        thread with the normal busy timeout so the event loop never sleeps on it."""
+        raw = self._inline
+        if raw is not None:
+            raw.execute("PRAGMA busy_timeout=0")
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError:
+                pass  # SQLITE_BUSY: retried below
+            finally:
+                raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        await self._conn.execute("BEGIN IMMEDIATE")
+
+    async def _commit(self) -> None:
+        """COMMIT, done before this returns. In WAL with synchronous=NORMAL a commit appends to
+        the WAL without fsync, so it runs on the loop thread; with FULL it fsyncs, off the loop."""
+        if self._inline is not None and self._commit_inline:
+            self._inline.execute("COMMIT")
+        else:
+            await self._conn.execute("COMMIT")
 
     @asynccontextmanager
     async def _reading(self) -> AsyncIterator[None]:
@@ -127,17 +163,45 @@ class SqliteStorage(SqliteReminders, SqliteNumberedMenus, SqliteRosterMixin, Sql
         async with self._lock:
             yield
 
-    async def _write(self, sql: str, params: tuple = ()) -> aiosqlite.Cursor:
-        """One statement: inside a transaction it joins it; alone it commits by itself."""
+    def _direct(self) -> sqlite3.Connection | None:
+        """The raw connection when this task holds the open transaction, else None. Inside
+        BEGIN IMMEDIATE ... COMMIT a statement only touches the page cache and the WAL is
+        written at COMMIT, so running it on the loop thread is cheaper than a thread hop."""
+        if self._inline is not None and self._owner is not None and self._owner is asyncio.current_task():
+            return self._inline
+        return None
+
+    async def _write(self, sql: str, params: tuple = ()) -> aiosqlite.Cursor | sqlite3.Cursor:
+        """One statement: inside a transaction it joins it; alone it commits by itself.
+        The result offers rowcount and lastrowid."""
+        direct = self._direct()
+        if direct is not None:
+            cur = direct.execute(sql, params)
+            cur.close()  # rowcount and lastrowid stay readable
+            return cur
         async with self._reading():
             return await self._conn.execute(sql, params)
 
     async def _one(self, sql: str, params: tuple = ()) -> tuple | None:
+        direct = self._direct()
+        if direct is not None:
+            cur = direct.execute(sql, params)
+            try:
+                return cur.fetchone()
+            finally:
+                cur.close()
         async with self._reading():
             async with self._conn.execute(sql, params) as cur:
                 return await cur.fetchone()
 
     async def _all(self, sql: str, params: tuple = ()) -> list[tuple]:
+        direct = self._direct()
+        if direct is not None:
+            cur = direct.execute(sql, params)
+            try:
+                return cur.fetchall()
+            finally:
+                cur.close()
         async with self._reading():
             async with self._conn.execute(sql, params) as cur:
                 return list(await cur.fetchall())
