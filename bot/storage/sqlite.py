@@ -18,9 +18,9 @@ from bot.domain.models import Attempt, PaperItem
 from bot.storage.ports import OutboxMessage, WrongEntry
 from bot.storage.sqlite_lookup import SqliteLookupGaps
 from bot.storage.sqlite_reminders import SqliteReminders
-from bot.storage.sqlite_wechat import SqliteNumberedMenus
 from bot.storage.sqlite_roster import SqliteRosterMixin
 from bot.storage.sqlite_stats import SqliteStatsMixin
+from bot.storage.sqlite_wechat import SqliteNumberedMenus
 
 log = logging.getLogger(__name__)
 CACHE_LIMIT = 20_000
