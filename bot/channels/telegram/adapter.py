@@ -38,7 +38,6 @@ COMMANDS = ("start", "help", "practice", "exam", "wrong", "review", "me", "lang"
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 MAX_CONCURRENT_UPDATES = 64
 MAX_RETRY_AFTER = 60.0  # obey a 429 up to this long inline; longer waits fail the call
-WEBHOOK_QUEUE = 256  # updates accepted by the webhook and not yet handled, at most
 OUTBOX_RATE = 25.0  # proactive messages per second, under Telegram's ~30/s overall
 
 T = TypeVar("T")
@@ -250,8 +249,8 @@ def build_application(app, token: str, *, base_url: str | None = None, base_file
         builder = builder.base_url(base_url)
     if base_file_url:
         builder = builder.base_file_url(base_file_url)
-    if not polling:  # webhook: a bounded queue, so a flood waits in Telegram's retries, not in memory
-        builder = builder.updater(None).update_queue(asyncio.Queue(maxsize=WEBHOOK_QUEUE))
+    if not polling:  # webhook: updates come from bot/channels/telegram/webhook.py
+        builder = builder.updater(None)
     application = builder.build()
     channel = TelegramChannel(app.service)
     application.bot_data["channel"] = channel

@@ -1,6 +1,9 @@
-"""Telegram webhook mode on the one HTTP server: python-telegram-bot's custom-webhook pattern
-(an Application without Updater; the route puts each Update on `application.update_queue`).
-Requests without the right X-Telegram-Bot-Api-Secret-Token are refused (403), unprocessed."""
+"""Telegram webhook mode on the one HTTP server: python-telegram-bot's custom-webhook pattern (an
+Application without Updater; the route hands each Update to `process_update`). The route answers
+200 only after the update was handled (through the Application's update processor, so per-user
+order and the concurrency limit hold): an update lost in a crash is one Telegram still retries
+(the core applies it once), and a bot that falls behind slows Telegram down instead of queueing
+without bound. Requests without the right X-Telegram-Bot-Api-Secret-Token are refused (403)."""
 
 from __future__ import annotations
 
@@ -46,7 +49,7 @@ def webhook_routes(application: Application, path: str, secret: str) -> list[web
             return web.Response(status=400, text="bad request")
         if update is None:
             return web.Response(status=400, text="bad request")
-        await application.update_queue.put(update)
+        await application.update_processor.process_update(update, application.process_update(update))
         return web.Response(text="ok")
 
     return [web.post(path, on_update)]
