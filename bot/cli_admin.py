@@ -108,6 +108,7 @@ async def _stats(args) -> int:
             return 2
         if args.stats_command == "export":
             out = Path(args.out or f"stats-{args.exam}-{report.unit_id or 'all'}.xlsx")
+            await stats.load_people(report, now)
             data = workbook(report, await stats.items(args.exam), app.catalog, args.locale)
             out.write_bytes(data)
             print(f"stats export: wrote {out} ({len(report.people)} people)")

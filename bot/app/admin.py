@@ -216,13 +216,15 @@ class AdminFlow:
                 return [Reply(turn.t("chart_no_snapshots"))]
             data = stats_files.trend_chart(report, trend, turn.locale)
             return [Reply(turn.t("chart_caption"), attachment=Attachment("trend.png", data, "image"))]
+        if verb in ("n", "x"):
+            if report.total.roster > self.deps.config.admin.export_max_rows:
+                return [Reply(turn.t("export_too_big", n=report.total.roster))]
+            await self.stats.load_people(report, turn.now)
         if verb == "n":
             return [Reply(self._not_yet_text(turn, report), [[turn.choice("btn_stats_back", f"a:u:{key}")]])]
         if verb == "i":
             return [Reply(await self._items_text(turn, definition), [[turn.choice("btn_stats_back", f"a:u:{key}")]])]
         if verb == "x":
-            if len(report.people) > self.deps.config.admin.export_max_rows:
-                return [Reply(turn.t("export_too_big", n=len(report.people)))]
             items = await self.stats.items(definition.id)
             data = stats_files.workbook(report, items, self.deps.catalog, turn.locale)
             await self.store.log_admin(turn.user, "export", key, turn.now)

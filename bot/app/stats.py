@@ -12,7 +12,7 @@ from bot.app.context import Deps
 from bot.app.org import Org
 from bot.domain import official_exam as rules
 from bot.domain.models import ExamDefinition
-from bot.domain.statistics import ItemAnalysis, PersonFacts, UnitStats, aggregate, analyse, ranked
+from bot.domain.statistics import ItemAnalysis, UnitStats, aggregate_units, analyse, ranked
 from bot.domain.units import UnitTree
 from bot.storage.sqlite_stats import PersonRow
 
@@ -28,9 +28,9 @@ class Report:
     unit_name: str
     rows: list[UnitStats]  # one per sub-unit (and the unit's own staff as "本级")
     total: UnitStats
-    people: list[PersonRow]  # the target roster within the unit
     tree: UnitTree
     studied_min: int
+    people: list[PersonRow] | None = None  # the target roster within the unit: Stats.load_people
 
     def ranking(self) -> list[tuple[int, UnitStats]]:
         return ranked(self.rows)
@@ -54,11 +54,49 @@ class Stats:
             raise StatsError(f"no official exam {exam_id!r}")
         return definition
 
-    async def _people(self, definition: ExamDefinition, tree: UnitTree, unit_id: str | None,
-                      now: float) -> list[PersonRow]:
+    async def _spec_since(self, definition: ExamDefinition, now: float):
         await self.org.refresh_study(now)
         spec = rules.effective(definition.official, await self.store.window_override(definition.id))
-        since = self.org.day(spec.study_from) if spec.study_from else 0
+        return spec, self.org.day(spec.study_from) if spec.study_from else 0
+
+    async def per_unit(self, definition: ExamDefinition, tree: UnitTree, now: float) -> dict[str, UnitStats]:
+        """The exam's target roster summed per unit (not yet rolled up to parents)."""
+        spec, since = await self._spec_since(definition, now)
+        need = self.deps.config.study.studied_min_points
+        counts = await self.store.unit_counts(definition.id, spec.final_score, since, need)
+        chains: dict[str, list[str]] = {}
+        out: dict[str, UnitStats] = {}
+
+        def stats_for(unit_id: str, role: str) -> UnitStats | None:
+            chain = chains.get(unit_id)
+            if chain is None:
+                chain = chains[unit_id] = tree.ancestors(unit_id) or [unit_id]
+            if not rules.is_target(spec, chain, role):
+                return None
+            return out.setdefault(unit_id, UnitStats(unit_id, tree.name(unit_id)))
+
+        for field in ("roster", "registered", "studied"):
+            for unit_id, role, n in counts[field]:
+                target = stats_for(unit_id, role)
+                if target is not None:
+                    setattr(target, field, getattr(target, field) + n)
+        for unit_id, role, score, passed, n in counts["results"]:
+            target = stats_for(unit_id, role)
+            if target is not None and score is not None:
+                target.sat += n
+                target.passed += n if passed else 0
+                target.score_counts[score] += n
+        return out
+
+    async def load_people(self, report: Report, now: float) -> list[PersonRow]:
+        """Fill report.people (for the not-yet list and the per-person sheet)."""
+        if report.people is None:
+            report.people = await self._people(report.exam, report.tree, report.unit_id, now)
+        return report.people
+
+    async def _people(self, definition: ExamDefinition, tree: UnitTree, unit_id: str | None,
+                      now: float) -> list[PersonRow]:
+        spec, since = await self._spec_since(definition, now)
         rows = await self.store.person_rows(definition.id, spec.final_score, since)
         scope = tree.subtree(unit_id) if unit_id else None
         chains: dict[str, list[str]] = {}
@@ -73,11 +111,6 @@ class Stats:
                 out.append(row)
         return out
 
-    def _facts(self, people: list[PersonRow]) -> list[PersonFacts]:
-        need = self.deps.config.study.studied_min_points
-        return [PersonFacts(p.roster_id, p.unit_id, p.registered, p.study_points >= need, p.score, bool(p.passed))
-                for p in people]
-
     async def report(self, exam_id: str, unit_id: str | None, now: float, locale: str = "zh") -> Report:
         from bot.app.texts import tr
 
@@ -87,7 +120,7 @@ class Stats:
             raise StatsError(f"no unit {unit_id!r}")
         if unit_id is None and len(tree.roots()) == 1:
             unit_id = tree.roots()[0]
-        people = await self._people(definition, tree, unit_id, now)
+        per_unit = await self.per_unit(definition, tree, now)
         children = tree.children(unit_id)
         owner = tree.bucket_of(children)
         names = {c: tree.name(c) for c in children}
@@ -95,13 +128,12 @@ class Stats:
             owner[unit_id] = unit_id
             names[unit_id] = tr(locale, "stats_own_staff", unit=tree.name(unit_id))
         else:  # people whose unit is not in the tree still count in the total
-            for person in people:
-                owner.setdefault(person.unit_id, person.unit_id)
-        rows, total = aggregate(self._facts(people), owner, names, unit_id or "",
-                                tree.name(unit_id) if unit_id else tr(locale, "stats_all_units"))
+            for unit in per_unit:
+                owner.setdefault(unit, unit)
+        rows, total = aggregate_units(per_unit, owner, names, unit_id or "",
+                                      tree.name(unit_id) if unit_id else tr(locale, "stats_all_units"))
         rows = [r for r in rows if r.unit_id != unit_id or r.roster]  # hide an empty "本级" row
-        return Report(definition, unit_id, total.name, rows, total, people, tree,
-                      self.deps.config.study.studied_min_points)
+        return Report(definition, unit_id, total.name, rows, total, tree, self.deps.config.study.studied_min_points)
 
     async def items(self, exam_id: str) -> list[ItemAnalysis]:
         self.exam(exam_id)
@@ -114,15 +146,10 @@ class Stats:
         day = datetime.fromtimestamp(now, ZoneInfo(self.deps.config.timezone)).strftime("%Y-%m-%d")
         written = 0
         for definition in self.official_exams():
-            people = await self._people(definition, tree, None, now)
             counts: dict[str, UnitStats] = {u: UnitStats(u, "") for u in ["", *tree.units]}
-            chains: dict[str, list[str]] = {}
-            for fact in self._facts(people):
-                chain = chains.get(fact.unit_id)
-                if chain is None:
-                    chain = chains[fact.unit_id] = tree.ancestors(fact.unit_id)
-                for unit in ["", *chain]:
-                    counts.setdefault(unit, UnitStats(unit, "")).add(fact)
+            for unit_id, stats in (await self.per_unit(definition, tree, now)).items():
+                for unit in ["", *tree.ancestors(unit_id)]:
+                    counts.setdefault(unit, UnitStats(unit, "")).merge(stats)
             rows = [(u, s.roster, s.registered, s.studied, s.sat, s.passed) for u, s in counts.items()]
             await self.store.save_snapshot(day, definition.id, rows, now)
             written += len(rows)

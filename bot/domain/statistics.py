@@ -4,6 +4,7 @@ rankings, and item analysis (correct rate, discrimination). Pure functions over 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Sequence
 
@@ -23,6 +24,24 @@ def median(values: Sequence[float]) -> float | None:
     ordered = sorted(values)
     mid = len(ordered) // 2
     return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def weighted_median(counts: Mapping[float, int]) -> float | None:
+    """The median of values given as value -> how many times (scores repeat a lot)."""
+    n = sum(counts.values())
+    if not n:
+        return None
+    ordered = sorted(counts.items())
+
+    def nth(k: int) -> float:  # the k-th smallest value, 0-based
+        seen = 0
+        for value, count in ordered:
+            seen += count
+            if k < seen:
+                return value
+        return ordered[-1][0]
+
+    return nth(n // 2) if n % 2 else (nth(n // 2 - 1) + nth(n // 2)) / 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +65,7 @@ class UnitStats:
     studied: int = 0
     sat: int = 0
     passed: int = 0
-    scores: list[float] = field(default_factory=list, repr=False)
+    score_counts: Counter = field(default_factory=Counter, repr=False)  # final score -> people
 
     def add(self, person: PersonFacts) -> None:
         self.roster += 1
@@ -55,7 +74,19 @@ class UnitStats:
         if person.score is not None:
             self.sat += 1
             self.passed += person.passed
-            self.scores.append(person.score)
+            self.score_counts[person.score] += 1
+
+    def merge(self, other: "UnitStats") -> None:
+        self.roster += other.roster
+        self.registered += other.registered
+        self.studied += other.studied
+        self.sat += other.sat
+        self.passed += other.passed
+        self.score_counts.update(other.score_counts)
+
+    @property
+    def scores(self) -> list[float]:
+        return sorted(self.score_counts.elements())
 
     @property
     def study_rate(self) -> float | None:  # 参学率
@@ -79,11 +110,11 @@ class UnitStats:
 
     @property
     def average(self) -> float | None:
-        return mean(self.scores)
+        return sum(v * c for v, c in self.score_counts.items()) / self.sat if self.sat else None
 
     @property
     def median(self) -> float | None:
-        return median(self.scores)
+        return weighted_median(self.score_counts)
 
 
 def aggregate(people: Iterable[PersonFacts], owner: Mapping[str, str], names: Mapping[str, str],
@@ -100,6 +131,20 @@ def aggregate(people: Iterable[PersonFacts], owner: Mapping[str, str], names: Ma
             continue
         rows[bucket].add(person)
         total.add(person)
+    return list(rows.values()), total
+
+
+def aggregate_units(per_unit: Mapping[str, UnitStats], owner: Mapping[str, str], names: Mapping[str, str],
+                    total_id: str = "", total_name: str = "") -> tuple[list[UnitStats], UnitStats]:
+    """Like aggregate, from counts already summed per unit (the fast path for big rosters)."""
+    rows: dict[str, UnitStats] = {b: UnitStats(b, names.get(b, b)) for b in dict.fromkeys(owner.values())}
+    total = UnitStats(total_id, total_name)
+    for unit_id, stats in per_unit.items():
+        bucket = owner.get(unit_id)
+        if bucket is None:
+            continue
+        rows[bucket].merge(stats)
+        total.merge(stats)
     return list(rows.values()), total
 
 

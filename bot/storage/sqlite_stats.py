@@ -41,13 +41,57 @@ class SqliteStatsMixin:
         return [PersonRow(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6], r[7], r[8],
                           None if r[9] is None else bool(r[9])) for r in rows]
 
+    async def unit_counts(self, exam_id: str, final_score: str, since_day: int,
+                          min_points: int) -> dict[str, list[tuple]]:
+        """Per (unit, role) of the active roster, summed in SQL so a city-sized roster never
+        crosses into Python row by row: roster, registered, studied (points since a day) and
+        the final results as (unit, role, score, passed, people)."""
+        pick = "MAX(id)" if final_score == "last" else "MAX(score)"
+        return {
+            "roster": await self._all("SELECT unit_id, role, COUNT(*) FROM roster WHERE active = 1 GROUP BY 1, 2"),
+            "registered": await self._all(
+                "SELECT r.unit_id, r.role, COUNT(*) FROM (SELECT DISTINCT roster_id FROM bindings) b "
+                "JOIN roster r ON r.id = b.roster_id WHERE r.active = 1 GROUP BY 1, 2"),
+            "studied": await self._all(
+                "SELECT r.unit_id, r.role, COUNT(*) FROM (SELECT b.roster_id FROM bindings b "
+                "JOIN study_daily s ON s.user_key = b.user_key AND s.day >= ? GROUP BY b.roster_id "
+                "HAVING SUM(s.points) >= ?) x JOIN roster r ON r.id = x.roster_id WHERE r.active = 1 GROUP BY 1, 2",
+                (since_day, min_points)),
+            "results": await self._all(
+                f"SELECT r.unit_id, r.role, f.score, f.passed, COUNT(*) FROM (SELECT roster_id, {pick} AS pick, "
+                f"score, passed FROM attempts WHERE exam_id = ? AND status != 'open' AND roster_id IS NOT NULL "
+                f"GROUP BY roster_id) f JOIN roster r ON r.id = f.roster_id WHERE r.active = 1 GROUP BY 1, 2, 3, 4",
+                (exam_id,)),
+        }
+
+    async def fold_item_sums(self) -> None:
+        """Fold new exam answers into item_totals (additive sums, so incremental)."""
+        async with self.atomic():
+            await self._write(
+                "CREATE TABLE IF NOT EXISTS item_totals (exam_id TEXT NOT NULL, question_id TEXT NOT NULL, "
+                "n INTEGER NOT NULL, n_correct INTEGER NOT NULL, sum_score REAL NOT NULL, sum_sq REAL NOT NULL, "
+                "sum_score_correct REAL NOT NULL, PRIMARY KEY (exam_id, question_id)) WITHOUT ROWID")
+            row = await self._one("SELECT last_id FROM study_marks WHERE source = 'item_totals'")
+            last = row[0] if row else 0
+            top = (await self._one("SELECT COALESCE(MAX(id), 0) FROM answer_log"))[0]
+            if top <= last:
+                return
+            await self._write(
+                "INSERT INTO item_totals SELECT a.exam_id, l.question_id, COUNT(*), SUM(l.correct), SUM(a.score), "
+                "SUM(a.score * a.score), SUM(CASE WHEN l.correct THEN a.score ELSE 0 END) FROM answer_log l "
+                "JOIN attempts a ON a.id = l.attempt_id WHERE l.id > ? AND l.id <= ? AND l.mode = 'exam' "
+                "AND a.score IS NOT NULL GROUP BY 1, 2 ON CONFLICT(exam_id, question_id) DO UPDATE SET "
+                "n = n + excluded.n, n_correct = n_correct + excluded.n_correct, "
+                "sum_score = sum_score + excluded.sum_score, sum_sq = sum_sq + excluded.sum_sq, "
+                "sum_score_correct = sum_score_correct + excluded.sum_score_correct", (last, top))
+            await self._write("INSERT OR REPLACE INTO study_marks(source, last_id, rules) VALUES ('item_totals', ?, '')",
+                              (top,))
+
     async def item_sums(self, exam_id: str) -> list[ItemSums]:
-        rows = await self._all(
-            "SELECT l.question_id, COUNT(*), SUM(l.correct), SUM(a.score), SUM(a.score * a.score), "
-            "SUM(CASE WHEN l.correct THEN a.score ELSE 0 END) FROM attempts a "
-            "JOIN answer_log l ON l.attempt_id = a.id AND l.mode = 'exam' "
-            "WHERE a.exam_id = ? AND a.status != 'open' GROUP BY l.question_id ORDER BY l.question_id", (exam_id,))
-        return [ItemSums(r[0], r[1], r[2] or 0, r[3] or 0.0, r[4] or 0.0, r[5] or 0.0) for r in rows]
+        await self.fold_item_sums()
+        rows = await self._all("SELECT question_id, n, n_correct, sum_score, sum_sq, sum_score_correct "
+                               "FROM item_totals WHERE exam_id = ? ORDER BY question_id", (exam_id,))
+        return [ItemSums(*r) for r in rows]
 
     async def save_snapshot(self, day: str, exam_id: str, rows: list[tuple[str, int, int, int, int, int]],
                             now: float) -> None:

@@ -59,7 +59,7 @@ async def test_per_unit_rates_by_hand(app):
     assert report.unit_id == "shili"  # a single root is opened directly
     sfj, gaj, dx, xx = (_row(report, u) for u in ("shili-sfj", "shili-gaj", "shili-dx", "shili-xx"))
     assert (sfj.roster, sfj.registered, sfj.studied, sfj.sat, sfj.passed) == (4, 3, 2, 2, 2)
-    assert sfj.scores == [80, 70] and sfj.average == 75 and sfj.median == 75
+    assert sfj.scores == [70, 80] and sfj.average == 75 and sfj.median == 75
     assert (gaj.roster, gaj.registered, gaj.studied, gaj.sat, gaj.passed) == (3, 2, 1, 2, 1)
     assert gaj.pass_rate == 0.5 and gaj.median == 72.5  # the mover counts where they are now
     assert (dx.roster, dx.sat) == (3, 0) and dx.sit_rate == 0 and dx.pass_rate is None

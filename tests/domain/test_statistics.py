@@ -63,3 +63,20 @@ def test_point_biserial_matches_the_textbook_formula():
     assert point_biserial(ItemSums("q", 3, 1, 15, 75, 5)) is None  # equal totals
     assert upper_lower_index(list(zip(totals, map(bool, right))), 0.27) == 1.0
     assert upper_lower_index([(1, True)], 0.27) is None
+
+
+def test_weighted_median_and_merged_units_match_the_plain_ones():
+    from collections import Counter
+
+    from bot.domain.statistics import UnitStats, aggregate_units, weighted_median
+
+    values = [55, 60, 60, 72.5, 90, 100]
+    assert weighted_median(Counter(values)) == median(values) == 66.25
+    assert weighted_median(Counter([3, 1, 2])) == 2 and weighted_median({}) is None
+    a, b = UnitStats("a", "A"), UnitStats("b", "B")
+    for person in _people()[:3]:
+        a.add(person)
+    b.add(_people()[3])
+    rows, total = aggregate_units({"a": a, "b1": b}, {"a": "a", "b1": "b"}, {"a": "A", "b": "B"})
+    assert [(r.unit_id, r.roster, r.sat) for r in rows] == [("a", 3, 2), ("b", 1, 1)]
+    assert total.median == 70 and total.average == 70 and total.scores == [50, 70, 90]

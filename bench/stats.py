@@ -1,0 +1,182 @@
+"""Admin statistics benchmark (issue 4): a generated city of 150,000 roster entries in 48 units
+(36 municipal departments and 12 counties under one city), 3 official exams, 2 attempts each
+per person who sat, study credit and 30 days of snapshots, written straight into SQLite in bulk.
+
+Timed (each --runs times, median printed): the full per-unit report, a drill-down into one
+county, the Excel export (summary, 150,000 people, item analysis) and each chart (rates by
+unit, score histogram, rates over time), plus the nightly snapshot.
+
+    python bench/stats.py                  # the full city, 5 runs
+    python bench/stats.py --people 20000 --runs 3
+Targets on a 2-core machine: report < 1 s, Excel export < 15 s, each chart < 2 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import random
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bot.app.clock import ManualClock  # noqa: E402
+from bot.app.stats import Stats  # noqa: E402
+from bot.app import stats_files  # noqa: E402
+from bot.bootstrap import build, load_checked_catalog  # noqa: E402
+from bot.config import load_config  # noqa: E402
+from bot.domain.units import Unit  # noqa: E402
+
+NOW = 1_768_003_200.0  # 2026-01-10T00:00Z
+DAY = 86_400
+EXAMS = ("bench-a", "bench-b", "bench-c")
+
+
+def _units() -> list[Unit]:
+    units = [Unit("city", "示例市", None, 0)]
+    units += [Unit(f"d{i:02d}", f"示例市第{i + 1}局", "city", i + 1) for i in range(36)]
+    units += [Unit(f"c{i:02d}", f"示例第{i + 1}县", "city", 100 + i) for i in range(12)]
+    return units
+
+
+def generate(path: Path, people: int, questions: int, seed: int) -> None:
+    rng = random.Random(seed)
+    units = _units()[1:]
+    weights = [rng.uniform(0.5, 2.0) for _ in units]
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA synchronous=OFF")
+    with conn:
+        conn.executemany("INSERT INTO units(id, name, parent_id, sort) VALUES (?,?,?,?)",
+                         [(u.id, u.name, u.parent, u.sort) for u in _units()])
+        assigned = rng.choices([u.id for u in units], weights, k=people)
+        conn.executemany("INSERT INTO roster(id, staff_no, name, unit_id, role, active) VALUES (?,?,?,?,?,1)",
+                         ((i + 1, f"S{i + 1:06d}", f"示例{i + 1}", assigned[i], "公务员") for i in range(people)))
+        bound = [i + 1 for i in range(people) if rng.random() < 0.985]
+        conn.executemany("INSERT INTO bindings(roster_id, platform, user_key, bound_at) VALUES (?,?,?,?)",
+                         ((r, "tg", f"tg:{r}", NOW - 20 * DAY) for r in bound))
+        day0 = int(NOW // DAY)
+        conn.executemany(
+            "INSERT INTO study_daily(user_key, day, activity, count, points) VALUES (?,?,?,?,?)",
+            ((f"tg:{r}", day0 - d, "practice", 12, 12) for r in bound if rng.random() < 0.97
+             for d in range(rng.randint(1, 4))))
+    attempt_id = 0
+    with conn:
+        for exam in EXAMS:
+            attempts, answers = [], []
+            for r in bound:
+                if rng.random() > 0.96:
+                    continue
+                skill = rng.random()
+                for k in range(2):
+                    attempt_id += 1
+                    right = [rng.random() < 0.45 + 0.5 * skill - 0.1 * (q % 3) for q in range(questions)]
+                    score = round(100 * sum(right) / questions, 2)
+                    attempts.append((attempt_id, f"tg:{r}", exam, "official", NOW - 5 * DAY + k * 3600,
+                                     NOW - 5 * DAY + k * 3600 + 2400, "submitted", "[]", NOW - 5 * DAY + k * 3600 + 1200,
+                                     score, int(score >= 60), r, assigned[r - 1], "regular"))
+                    answers.extend((f"tg:{r}", f"{exam}-q{q:02d}", int(ok), None, "exam", attempt_id, NOW)
+                                   for q, ok in enumerate(right))
+            conn.executemany("INSERT INTO attempts(id, user_key, exam_id, kind, started_at, deadline, status, paper, "
+                             "submitted_at, score, passed, roster_id, unit_id, phase) "
+                             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", attempts)
+            conn.executemany("INSERT INTO answer_log(user_key, question_id, correct, elapsed_ms, mode, attempt_id, at) "
+                             "VALUES (?,?,?,?,?,?,?)", answers)
+        snap = []
+        for exam in EXAMS:
+            for d in range(30):
+                day = time.strftime("%Y-%m-%d", time.gmtime(NOW - (30 - d) * DAY))
+                for unit in ["", "city", *[u.id for u in units]]:
+                    roster = 3000
+                    snap.append((day, exam, unit, roster, int(roster * min(1, 0.5 + d / 40)),
+                                 int(roster * min(1, 0.3 + d / 35)), int(roster * min(1, d / 30)),
+                                 int(roster * min(0.99, d / 31)), NOW))
+        conn.executemany("INSERT INTO stats_snapshots VALUES (?,?,?,?,?,?,?,?,?)", snap)
+    conn.execute("ANALYZE")
+    conn.close()
+
+
+async def timed(label: str, runs: int, fn, results: dict) -> object:
+    seconds, value = [], None
+    for _ in range(runs):
+        start = time.perf_counter()
+        value = await fn()
+        seconds.append(time.perf_counter() - start)
+    results[label] = seconds
+    print(f"{label:<28} median {statistics.median(seconds):7.3f} s   (min {min(seconds):.3f}, max {max(seconds):.3f})",
+          flush=True)
+    return value
+
+
+async def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=150_000)
+    parser.add_argument("--questions", type=int, default=10, help="questions per paper (answer_log rows)")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=42)
+    args = parser.parse_args()
+
+    folder = Path(tempfile.mkdtemp(prefix="lawbot-bench-stats-"))
+    path = folder / "bench.sqlite3"
+    config = load_config(None, data_dir=str(folder), admin={"super_admins": ["cli:bench"]})
+    catalog = load_checked_catalog(config.content_root)
+    template = catalog.exams["xuefa2026-shili"]
+    spec = dataclasses.replace(template.official, units=("city",), study_from=None)
+    for exam in EXAMS:
+        catalog.exams[exam] = dataclasses.replace(template, id=exam, title={"zh": f"基准考试 {exam}"}, official=spec)
+    clock = ManualClock(NOW)
+    app = await build(config, clock=clock, database=path, catalog=catalog)  # creates the schema
+    await app.service.org.refresh_study(NOW)  # marks the (empty) logs as folded in
+    await app.close()
+
+    start = time.perf_counter()
+    generate(path, args.people, args.questions, args.seed)
+    rows = sqlite3.connect(path).execute("SELECT (SELECT COUNT(*) FROM roster), (SELECT COUNT(*) FROM attempts), "
+                                         "(SELECT COUNT(*) FROM answer_log), (SELECT COUNT(*) FROM units)").fetchone()
+    print(f"generated {rows[0]} roster entries, {rows[3]} units, {rows[1]} attempts, {rows[2]} answers "
+          f"in {time.perf_counter() - start:.1f} s ({path.stat().st_size / 1e6:.0f} MB)", flush=True)
+
+    app = await build(config, clock=clock, database=path, catalog=catalog)
+    stats = Stats(app.service.deps, app.service.org)
+    results: dict[str, list[float]] = {}
+    try:
+        report = await timed("report (48 units)", args.runs, lambda: stats.report("bench-a", None, NOW), results)
+        assert report.total.roster == args.people and len(report.rows) == 48
+        await timed("drill-down (one county)", args.runs, lambda: stats.report("bench-a", "c03", NOW), results)
+
+        async def export():
+            full = await stats.report("bench-a", None, NOW)
+            await stats.load_people(full, NOW)
+            return stats_files.workbook(full, await stats.items("bench-a"), catalog, "zh")
+
+        data = await timed("excel export", args.runs, export, results)
+        (folder / "stats.xlsx").write_bytes(data)
+
+        async def chart(kind):
+            full = await stats.report("bench-a", None, NOW)
+            if kind == "rates":
+                return stats_files.rates_chart(full, "zh")
+            if kind == "hist":
+                return stats_files.histogram_chart(full, "zh")
+            return stats_files.trend_chart(full, await stats.trend("bench-a", full.unit_id), "zh")
+
+        for kind in ("rates", "hist", "trend"):
+            png = await timed(f"chart: {kind} (incl. report)", args.runs, lambda: chart(kind), results)
+            (folder / f"{kind}.png").write_bytes(png)
+        await timed("nightly snapshot (3 exams)", max(1, args.runs // 2), lambda: stats.take_snapshot(NOW), results)
+    finally:
+        await app.close()
+    print(f"files in {folder}")
+    ok = (statistics.median(results["report (48 units)"]) < 1 and statistics.median(results["excel export"]) < 15
+          and all(statistics.median(v) < 2 for k, v in results.items() if k.startswith("chart")))
+    print("targets (report < 1 s, export < 15 s, each chart < 2 s):", "met" if ok else "NOT met")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(asyncio.run(main()))
