@@ -18,11 +18,16 @@ async def _open_app(args: argparse.Namespace):
     return await build(config)
 
 
-def _print_errors(errors, limit: int = 200) -> None:
+def _refused(what: str, errors, skip: bool, limit: int = 200) -> bool:
+    """Print every bad row; True when the import must stop (bad rows and no --skip-errors)."""
     for error in errors[:limit]:
         print(error, file=sys.stderr)
     if len(errors) > limit:
         print(f"… and {len(errors) - limit} more", file=sys.stderr)
+    if errors and not skip:
+        print(f"{what}: {len(errors)} bad row(s); nothing imported (fix them or use --skip-errors)", file=sys.stderr)
+        return True
+    return False
 
 
 async def _units_import(args) -> int:
@@ -32,12 +37,8 @@ async def _units_import(args) -> int:
     try:
         known = [u.id for u in await app.storage.all_units()]
         units, errors = load_units(Path(args.file), known)
-        if errors:
-            _print_errors(errors)
-            if not args.skip_errors:
-                print(f"units import: {len(errors)} bad row(s); nothing imported (fix them or use --skip-errors)",
-                      file=sys.stderr)
-                return 1
+        if _refused("units import", errors, args.skip_errors):
+            return 1
         await app.storage.upsert_units(units)
         print(f"units import: {len(units)} unit(s) imported, {len(errors)} row(s) skipped")
         return 0
@@ -55,12 +56,8 @@ async def _roster_import(args) -> int:
             print("roster import: import the unit tree first (lawbot units import FILE)", file=sys.stderr)
             return 1
         entries, errors = load_roster(Path(args.file), units)
-        if errors:
-            _print_errors(errors)
-            if not args.skip_errors:
-                print(f"roster import: {len(errors)} bad row(s); nothing imported (fix them or use --skip-errors)",
-                      file=sys.stderr)
-                return 1
+        if _refused("roster import", errors, args.skip_errors):
+            return 1
         added, updated, gone = await app.storage.upsert_roster(entries, app.clock.now(), replace=args.replace)
         print(f"roster import: {added} added, {updated} updated, {gone} deactivated, {len(errors)} row(s) skipped")
         return 0
