@@ -35,7 +35,7 @@ def rates_by_unit(names: Sequence[str], series: Mapping[str, Sequence[float | No
 
     names = list(names)[:MAX_BARS]
     count = len(names)
-    fig, ax = plt.subplots(figsize=(max(6.0, 0.55 * count * max(1, len(series)) / 2 + 2), 4.5))
+    fig, ax = plt.subplots(figsize=(min(16.0, max(6.0, 0.3 * count + 2)), 4.8))
     width = 0.8 / max(1, len(series))
     for k, (label, values) in enumerate(series.items()):
         xs = [i + (k - (len(series) - 1) / 2) * width for i in range(count)]

@@ -158,7 +158,8 @@ class SqliteRosterMixin:
         offset rebuilds from scratch."""
         key = f"{utc_offset}|" + "|".join(f"{a}:{r.points}:{r.daily_cap}" for a, r in sorted(rules.items()))
         async with self.atomic():
-            marks = {s: (i, k) for s, i, k in await self._all("SELECT source, last_id, rules FROM study_marks")}
+            marks = {s: (i, k) for s, i, k in await self._all(
+                "SELECT source, last_id, rules FROM study_marks WHERE source IN ('answer_log', 'activity_log')")}
             if any(k != key for _, k in marks.values()):
                 await self._write("DELETE FROM study_daily")
                 marks = {}

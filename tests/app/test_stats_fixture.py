@@ -123,3 +123,12 @@ async def test_roster_replace_deactivates_the_missing(app):
     assert await store.upsert_roster(first, 0) == (2, 0, 0)
     assert await store.upsert_roster([RosterEntry("A1", "甲", "shili-sfj")], 1, replace=True) == (0, 1, 1)
     assert await store.roster_count() == 1 and await store.roster_by_staff_no("A2") is None
+
+
+async def test_item_fold_does_not_reset_study_credit(app):
+    await _setup(app)
+    stats = Stats(app.service.deps)
+    await stats.items(EXAM)
+    await app.storage._write("INSERT INTO study_daily VALUES ('cli:marker', 1, 'practice', 1, 1)")
+    await app.service.org.refresh_study(app.clock.now())
+    assert await app.storage._one("SELECT points FROM study_daily WHERE user_key = 'cli:marker'") == (1,)
