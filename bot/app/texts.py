@@ -23,7 +23,7 @@ ZH: dict[str, str] = {
     "help": (
         "可用命令：\n"
         "/start 主菜单\n/practice 学法练习（专项、顺序、随机）\n/exam 模拟考试\n"
-        "/wrong 错题本\n/review 今日复习\n/me 我的学习\n/lang 切换语言（中文/English）\n"
+        "/wrong 错题本\n/review 今日复习\n/me 我的学习\n/bind 绑定身份（公职人员参加正式考试）\n/lang 切换语言（中文/English）\n"
         "/cancel 结束当前练习\n/remind 每日一练提醒\n/help 帮助\n\n"
         "答题时可点按钮，也可直接回复选项字母，如 A 或 AC；判断题回复 对/错。"
     ),
@@ -388,7 +388,7 @@ EN: dict[str, str] = {
     "help": (
         "Commands:\n"
         "/start menu\n/practice practice (by law, in order, random)\n/exam mock exams\n"
-        "/wrong mistake notebook\n/review today's review\n/me my progress\n/lang switch language\n"
+        "/wrong mistake notebook\n/review today's review\n/me my progress\n/bind register (civil servants, for official exams)\n/lang switch language\n"
         "/cancel stop practising\n/remind daily question reminder\n/help this help\n\n"
         "Answer with the buttons or by replying with option letters, e.g. A or AC; "
         "for true/false reply T or F."
