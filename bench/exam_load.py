@@ -87,7 +87,15 @@ def bench_catalog() -> Catalog:
     return _CATALOG[0]
 
 
+GC_FREEZE = False  # --gc-freeze: what-if for a bot that calls gc.freeze() after start-up
+
+
 async def open_app(workdir: Path, seed: int = 1) -> App:
+    if GC_FREEZE:
+        import gc
+        bench_catalog()
+        gc.collect()
+        gc.freeze()  # the catalog (laws, 700+ questions) leaves the full collections
     config = load_config(None, data_dir=str(workdir), content_root=str(REPO), log_level="WARNING")
     return await build(config, clock=SystemClock(), rng=random.Random(seed),
                        database=workdir / "bench.sqlite3", catalog=bench_catalog())
@@ -295,7 +303,7 @@ def run_child(mode: str, args: argparse.Namespace, run: int) -> dict:
     """One measurement in a fresh interpreter, so ru_maxrss is that mode's own peak."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", mode, "--users", str(args.users),
            "--questions", str(args.questions), "--rate", str(args.rate), "--duration", str(args.duration),
-           "--seed", str(args.seed + run), "--accuracy", str(args.accuracy), "--arrivals", args.arrivals]
+           "--seed", str(args.seed + run), "--accuracy", str(args.accuracy), "--arrivals", args.arrivals] + (["--gc-freeze"] if args.gc_freeze else [])
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)  # stderr (warnings) passes through
     if proc.returncode != 0:
         raise SystemExit(f"{mode} run {run + 1} failed (exit {proc.returncode})")
@@ -334,6 +342,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--mode", choices=("both", "saturation", "latency"), default="both")
     p.add_argument("--quick", action="store_true", help="smoke run: 50 users x 10 questions, 1 run, 200/s for 2.5 s")
+    p.add_argument("--gc-freeze", action="store_true",
+                   help="what-if: gc.freeze() after loading the catalog (full GCs stall the loop 100+ ms)")
     p.add_argument("--in-process", action="store_true", help="do not spawn a child per run (RSS then accumulates)")
     p.add_argument("--child", choices=("saturation", "latency"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -341,6 +351,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.users, args.questions, args.runs = min(args.users, 50), min(args.questions, 10), 1
         args.rate, args.duration = min(args.rate, 200.0), min(args.duration, 2.5)
+    if args.gc_freeze:
+        global GC_FREEZE
+        GC_FREEZE = True
     if args.child:
         print(json.dumps(run_in_process(args.child, args)))
         return 0
@@ -362,7 +375,7 @@ def main(argv: list[str] | None = None) -> int:
     if "saturation" in results:
         rs = results["saturation"]
         rate = _median(rs, "answers_per_s")
-        print(f"(a) saturation: {rate:.0f} answers/s   p50 {_median(rs, 'p50_ms'):.1f} ms   "
+        print(f"(a) saturation: {rate:.0f} answers/s   time in handle per answer: p50 {_median(rs, 'p50_ms'):.1f} ms   "
               f"p99 {_median(rs, 'p99_ms'):.1f} ms   peak RSS {_median(rs, 'peak_rss_mb'):.0f} MB")
         print(f"    target >= {TARGET_SATURATION:.0f} answers/s: {'PASS' if rate >= TARGET_SATURATION else 'MISS'}")
         c = rs[-1]["check"]
