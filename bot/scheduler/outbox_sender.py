@@ -119,13 +119,13 @@ class OutboxSender:
         return released
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
-        """Drain forever (until `stop` is set or the task is cancelled)."""
+        """Deliver forever (until `stop` is set or the task is cancelled)."""
         stop = stop or asyncio.Event()
         if not self._started:
             await self.start()
         while not stop.is_set():
             try:
-                handled = await self.step()
+                handled = await self.pump(stop)
             except asyncio.CancelledError:
                 raise
             except Exception:  # noqa: BLE001 - a failing round must not stop the sender
@@ -137,29 +137,90 @@ class OutboxSender:
                 except asyncio.TimeoutError:
                     pass
 
-    async def drain(self, max_rounds: int = 1_000_000, recover: bool = True) -> int:
-        """Send everything due now; returns the number of messages handled (for tests, the console).
-        recover=False: leave other senders' in-flight claims alone."""
+    async def drain(self, recover: bool = True) -> int:
+        """Deliver everything due now, then return how many messages were handled (tests, the
+        console). recover=False: leave other senders' in-flight claims alone."""
         if recover and not self._started:
             await self.start()
-        total = 0
-        for _ in range(max_rounds):
-            handled = await self.step()
-            if handled == 0:
-                break
-            total += handled
-        return total
+        return await self.pump()
 
-    # --- one round ---------------------------------------------------------------------
     async def step(self) -> int:
-        """Claim a batch, deliver it, record it. Returns how many messages were claimed."""
-        only_user = getattr(self.sender, "only_user", None)
-        batch = await self.storage.claim_outbox(self.channel, self.clock.now(), self.settings.batch_size, only_user)
+        """One claimed batch: claim, deliver, record (a barrier per batch; tests use it to stop
+        between batches). Returns how many messages were claimed."""
+        batch = await self._claim(self.settings.batch_size)
         if not batch:
             return 0
         records = await asyncio.gather(*(self._one(m) for m in batch))
-        await self.storage.record_deliveries([r for r in records if r is not None])
+        await self.storage.record_deliveries(list(records))
         return len(batch)
+
+    async def _claim(self, limit: int) -> list[OutboxMessage]:
+        only_user = getattr(self.sender, "only_user", None)
+        return await self.storage.claim_outbox(self.channel, self.clock.now(), limit, only_user)
+
+    async def pump(self, stop: asyncio.Event | None = None) -> int:
+        """Deliver until nothing is due, keeping at most `batch_size` messages claimed-but-not-
+        recorded at any moment (the crash window). Claims come in half windows and outcomes are
+        recorded as they arrive, so the slowest request never holds up the rest: the rate stays
+        at the limiter's, not at batch round trips. Returns how many messages were handled."""
+        window = self.settings.batch_size
+        chunk = max(1, window // 2)
+        done: list[DeliveryRecord] = []
+        wake = asyncio.Event()
+        tasks: set[asyncio.Task] = set()
+        claimed = 0  # claimed and not yet recorded
+        handled = 0
+        exhausted = False
+
+        def finished(task: asyncio.Task) -> None:
+            tasks.discard(task)
+            if not task.cancelled() and task.exception() is None:
+                done.append(task.result())
+            wake.set()
+
+        try:
+            while True:
+                if not exhausted and claimed + chunk <= window and not (stop and stop.is_set()):
+                    batch = await self._claim(chunk)
+                    if len(batch) < chunk:
+                        exhausted = True  # nothing more due now: finish what is in flight
+                    claimed += len(batch)
+                    handled += len(batch)
+                    for message in batch:
+                        task = asyncio.create_task(self._one_safe(message))
+                        tasks.add(task)
+                        task.add_done_callback(finished)
+                    if batch:
+                        continue
+                if done and (len(done) >= chunk // 2 or not tasks or claimed + chunk > window):
+                    records, done[:] = list(done), []
+                    await self.storage.record_deliveries(records)
+                    claimed -= len(records)
+                    continue
+                if not tasks:
+                    if done:
+                        continue
+                    if exhausted or (stop and stop.is_set()):
+                        return handled
+                wake.clear()
+                if tasks:
+                    try:
+                        await asyncio.wait_for(wake.wait(), 0.02)
+                    except asyncio.TimeoutError:
+                        pass
+        finally:
+            if tasks:  # cancelled: the claims stay in flight and are released on the next start
+                for task in list(tasks):
+                    task.cancel()
+
+    async def _one_safe(self, message: OutboxMessage) -> DeliveryRecord:
+        try:
+            return await self._one(message)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a bug here must not leave the row claimed forever
+            log.exception("outbox %s: message %s", self.channel, message.id)
+            return self._after(message, Delivery.transient(repr(exc)))
 
     async def _one(self, message: OutboxMessage) -> DeliveryRecord:
         now = self.clock.now()

@@ -88,6 +88,7 @@ class ConsoleSender:
 
     def __init__(self, channel: ConsoleChannel):
         self.channel = channel
+        self.only_user = channel.user  # the outbox sender claims only this terminal's messages
 
     async def send(self, user: str, payload: dict) -> bool:
         if user != self.channel.user:

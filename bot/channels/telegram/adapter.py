@@ -9,13 +9,15 @@ different users are handled concurrently.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import signal
 import warnings
 from typing import Any, Awaitable, Callable, TypeVar
 
 from telegram import BotCommand, InputFile, Message, Update
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
+from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -31,6 +33,7 @@ from bot.app.texts import LOCALES, tr
 from bot.config import ConfigError
 from bot.channels.telegram.inbound import chat_id_of, to_incoming
 from bot.channels.telegram.render import Part, caption_fits, keyboard, render
+from bot.scheduler.delivery import Delivery
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +53,7 @@ async def call_api(make_call: Callable[[], Awaitable[T]]) -> T:
         return await make_call()
     except RetryAfter as exc:
         with warnings.catch_warnings():  # PTB 22 warns that int seconds become a timedelta
-            warnings.simplefilter("ignore", DeprecationWarning)
+            warnings.simplefilter("ignore", PTBDeprecationWarning)
             value = exc.retry_after
         wait = value.total_seconds() if hasattr(value, "total_seconds") else float(value)
         if wait > MAX_RETRY_AFTER:
@@ -189,6 +192,7 @@ class TelegramSender:
         self.bot = bot
         self._interval = 1.0 / rate if rate > 0 else 0.0
         self._next = 0.0
+        self._parts: dict[str, list[tuple[str, str | None]]] = {}
 
     async def send(self, user: str, payload: dict) -> bool:
         chat_id = chat_id_of(user)
@@ -205,6 +209,42 @@ class TelegramSender:
                 raise
         return True
 
+    async def deliver(self, user: str, payload: dict) -> Delivery:
+        """The outbox sender's interface (bot.scheduler.delivery): one try, no pacing and no
+        inline 429 wait here — the channel's OutboxSender owns the rates and the retries."""
+        chat_id = chat_id_of(user)
+        if chat_id is None:
+            return Delivery.permanent(f"not a Telegram user key: {user!r}")
+        parts = self._rendered(payload)
+        if not parts:
+            return Delivery.permanent("empty message")
+        for text, markup in parts:
+            params: dict[str, Any] = {"chat_id": chat_id, "text": text}
+            if markup is not None:
+                params["reply_markup"] = markup
+            try:
+                # the raw call: PTB's errors (RetryAfter, Forbidden ...) without building a Message
+                # object per send, which costs more CPU than the send itself at broadcast rates
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", PTBUserWarning)  # "use send_message instead"
+                    await self.bot.do_api_request("sendMessage", api_kwargs=params)
+            except TelegramError as exc:
+                return delivery_of(exc)
+        return Delivery.sent()
+
+    def _rendered(self, payload: dict) -> list[tuple[str, str | None]]:
+        """(text, reply_markup as JSON) per message part; a broadcast renders its payload once."""
+        key = json.dumps(payload, ensure_ascii=False, sort_keys=True)
+        cached = self._parts.get(key)
+        if cached is None:
+            choices = [[Choice(str(label), str(action)) for label, action in row] for row in payload.get("choices", [])]
+            cached = [(part.text, None if part.markup is None else json.dumps(part.markup.to_dict(), ensure_ascii=False))
+                      for part in render(Reply(str(payload.get("text", "")), choices))]
+            if len(self._parts) >= 256:
+                self._parts.clear()
+            self._parts[key] = cached
+        return cached
+
     async def _pace(self) -> None:
         loop = asyncio.get_running_loop()
         now = loop.time()
@@ -212,6 +252,24 @@ class TelegramSender:
             await asyncio.sleep(self._next - now)
             now = loop.time()
         self._next = max(now, self._next) + self._interval
+
+
+def delivery_of(exc: TelegramError) -> Delivery:
+    """A Bot API error as an outbox outcome: 429 -> wait retry_after, 403 -> blocked, 400 ->
+    permanent, network errors and 5xx (PTB raises NetworkError for them) -> transient."""
+    if isinstance(exc, RetryAfter):
+        with warnings.catch_warnings():  # PTB 22 warns that retry_after becomes a timedelta
+            warnings.simplefilter("ignore", PTBDeprecationWarning)
+            wait = exc.retry_after
+            seconds = wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait)
+            return Delivery.wait(seconds, exc.message)
+    if isinstance(exc, Forbidden):
+        return Delivery.blocked(str(exc))
+    if isinstance(exc, (BadRequest, ChatMigrated, InvalidToken)):
+        return Delivery.permanent(str(exc))
+    if isinstance(exc, NetworkError):
+        return Delivery.transient(str(exc))
+    return Delivery.transient(repr(exc))
 
 
 def command_menu(locale: str) -> list[BotCommand]:

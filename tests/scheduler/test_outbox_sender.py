@@ -1,0 +1,224 @@
+"""The outbox sender with a scripted in-memory Sender and a manual clock: every outcome
+(sent, 429, 403, transient with backoff, permanent, expired), the per-chat rate, the crash window,
+and campaign cancel."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.app.clock import ManualClock
+from bot.scheduler.delivery import Delivery, Outcome
+from bot.scheduler.outbox_sender import OutboxSender, RateLimiter, SenderSettings
+from bot.storage.ports import OutboxRow
+from bot.storage.sqlite import SqliteStorage
+
+
+class Scripted:
+    """Answers per user from a script (a list consumed in order), else sent; records calls."""
+
+    def __init__(self, script: dict[str, list[Delivery]] | None = None):
+        self.script = script or {}
+        self.calls: list[tuple[str, str]] = []
+
+    async def deliver(self, user: str, payload: dict) -> Delivery:
+        self.calls.append((user, payload["text"]))
+        queue = self.script.get(user)
+        return queue.pop(0) if queue else Delivery.sent()
+
+
+@pytest.fixture
+async def store(tmp_path):
+    storage = await SqliteStorage.open(tmp_path / "o.sqlite3")
+    yield storage
+    await storage.close()
+
+
+def settings(**kw) -> SenderSettings:
+    base = dict(global_rate=1000.0, per_chat_rate=0.0, batch=10, backoff_base=10.0, backoff_max=100.0, max_tries=3)
+    base.update(kw)
+    return SenderSettings(**base)
+
+
+async def queue(store, users, text="hi", campaign=None, now=0.0, expires_at=None):
+    for u in users:
+        await store.ensure_user(u, now)
+    cid = campaign
+    if cid is None:
+        cid, _ = await store.create_campaign(f"c-{text}", "broadcast", None, now)
+    await store.enqueue_many(cid, [OutboxRow("tg", u, {"text": text}, f"{text}:{u}", expires_at) for u in users], now)
+    return cid
+
+
+async def statuses(store) -> dict[str, tuple[str, str]]:
+    rows = await store._all("SELECT user_key, status, COALESCE(outcome, '') FROM outbox ORDER BY id")
+    return {u: (s, o) for u, s, o in rows}
+
+
+async def test_everything_sent_once_and_recorded(store):
+    clock = ManualClock(1000.0)
+    await queue(store, [f"tg:{i}" for i in range(25)])
+    sender = Scripted()
+    out = OutboxSender(store, "tg", sender, clock, settings())
+    assert await out.drain() == 25
+    assert await out.drain() == 0
+    assert sorted(u for u, _ in sender.calls) == sorted(f"tg:{i}" for i in range(25))
+    assert set((await statuses(store)).values()) == {("sent", "sent")}
+    assert (await store.outbox_totals("tg"))["sent"] == 25
+
+
+async def test_the_step_barrier_sends_one_batch(store):
+    await queue(store, [f"tg:{i}" for i in range(25)])
+    out = OutboxSender(store, "tg", Scripted(), ManualClock(1000.0), settings(batch=10))
+    assert await out.step() == 10
+    assert (await store.outbox_totals("tg")) == {"pending": 15, "inflight": 0, "sent": 10, "failed": 0, "cancelled": 0}
+
+
+async def test_blocked_user_is_marked_and_never_tried_again(store):
+    clock = ManualClock(1000.0)
+    await queue(store, ["tg:1", "tg:2"], "first")
+    await queue(store, ["tg:1"], "second")
+    sender = Scripted({"tg:1": [Delivery.blocked("Forbidden: bot was blocked by the user")]})
+    out = OutboxSender(store, "tg", sender, clock, settings(batch=2))  # window 2: 'second' claimed after the 403
+    await out.drain()
+    assert sender.calls.count(("tg:1", "first")) == 1 and ("tg:1", "second") not in sender.calls
+    assert await store.is_blocked("tg:1") and not await store.is_blocked("tg:2")
+    rows = await store._all("SELECT user_key, payload, status, outcome FROM outbox ORDER BY id")
+    assert [(r[0], r[2], r[3]) for r in rows] == [("tg:1", "failed", "blocked"), ("tg:2", "sent", "sent"),
+                                                   ("tg:1", "failed", "blocked")]
+    # opting in again with /remind makes the user reachable again
+    await store.set_reminder("tg:1", True, 480, None, clock.now())
+    assert not await store.is_blocked("tg:1")
+
+
+async def test_retry_after_pauses_and_the_message_goes_later(store):
+    clock = ManualClock(1000.0)
+    await queue(store, ["tg:1", "tg:2"])
+    slept = []
+    sender = Scripted({"tg:1": [Delivery.wait(7, "429")]})
+    out = OutboxSender(store, "tg", sender, clock, settings())
+    await out.drain()
+    row = await store._one("SELECT status, next_try_at, tries, error FROM outbox WHERE user_key = 'tg:1'")
+    assert row[0] == "pending" and row[1] == pytest.approx(1007.0) and row[2] == 0 and "retry_after=7" in row[3]
+    assert out.limiter._paused_until > 0 and out.stats.throttled == 1
+    assert await out.drain() == 0  # not due yet
+    clock.advance(7)
+    out.limiter._paused_until = 0.0  # the real limiter would have waited 7 s; no sleeping in tests
+    await out.drain()
+    assert (await statuses(store))["tg:1"] == ("sent", "sent")
+    assert not slept
+
+
+async def test_transient_errors_back_off_then_give_up(store):
+    clock = ManualClock(1000.0)
+    await queue(store, ["tg:1", "tg:2"])
+    sender = Scripted({"tg:1": [Delivery.transient("502")] * 5, "tg:2": [Delivery.transient("timeout")]})
+    out = OutboxSender(store, "tg", sender, clock, settings(max_tries=3, backoff_base=10.0))
+    await out.drain()
+    first = await store._one("SELECT next_try_at, tries FROM outbox WHERE user_key = 'tg:1'")
+    assert 1005.0 <= first[0] <= 1010.0 and first[1] == 1
+    for _ in range(4):
+        clock.advance(100)
+        await out.drain()
+    result = await statuses(store)
+    assert result["tg:2"] == ("sent", "sent")  # recovered on the second try
+    assert result["tg:1"] == ("failed", "gave_up")  # three transient failures: given up, with a reason
+    assert sender.calls.count(("tg:1", "hi")) == 3
+    reason = await store._one("SELECT error FROM outbox WHERE user_key = 'tg:1'")
+    assert reason[0] == "502"
+
+
+async def test_permanent_errors_and_sender_bugs(store):
+    clock = ManualClock(1000.0)
+    await queue(store, ["tg:1", "tg:2"])
+
+    class Buggy(Scripted):
+        async def deliver(self, user, payload):
+            if user == "tg:2":
+                raise ValueError("bug")
+            return Delivery.permanent("Bad Request: chat not found")
+
+    out = OutboxSender(store, "tg", Buggy(), clock, settings())
+    await out.drain()
+    result = await statuses(store)
+    assert result["tg:1"] == ("failed", "permanent")
+    assert result["tg:2"] == ("pending", "retry")  # a raising sender counts as a transient failure
+
+
+async def test_expired_reminders_are_dropped_not_sent_late(store):
+    clock = ManualClock(1000.0)
+    await queue(store, ["tg:1"], "stale", expires_at=999.0)
+    await queue(store, ["tg:2"], "fresh", expires_at=2000.0)
+    sender = Scripted()
+    await OutboxSender(store, "tg", sender, clock, settings()).drain()
+    assert sender.calls == [("tg:2", "fresh")]
+    assert (await statuses(store))["tg:1"] == ("failed", "expired")
+
+
+async def test_per_chat_rate_spaces_messages_to_one_chat(store):
+    clock = ManualClock(1000.0)
+    await queue(store, ["tg:1", "tg:2"], "a")
+    await queue(store, ["tg:1"], "b")
+    sender = Scripted()
+    out = OutboxSender(store, "tg", sender, clock, settings(per_chat_rate=1.0))
+    await out.drain()
+    assert sender.calls == [("tg:1", "a"), ("tg:2", "a")]
+    row = await store._one("SELECT status, next_try_at, tries FROM outbox WHERE payload LIKE '%\"b\"%'")
+    assert row[0] == "pending" and 1000.0 < row[1] <= 1001.0 and row[2] == 0
+
+
+async def test_a_crash_leaves_one_window_in_flight_and_restart_resends_only_it(store):
+    clock = ManualClock(1000.0)
+    await queue(store, [f"tg:{i}" for i in range(30)])
+    claimed = await store.claim_outbox("tg", clock.now(), 10)  # a sender claimed, sent ... and died
+    assert len(claimed) == 10 and (await store.outbox_totals("tg"))["inflight"] == 10
+    sender = Scripted()
+    out = OutboxSender(store, "tg", sender, clock, settings())
+    assert await out.start() == 10  # put back: these may reach their users a second time
+    await out.drain()
+    assert len(sender.calls) == 30 and (await store.outbox_totals("tg"))["sent"] == 30
+
+
+async def test_cancel_stops_pending_messages(store):
+    clock = ManualClock(1000.0)
+    cid = await queue(store, [f"tg:{i}" for i in range(20)])
+    out = OutboxSender(store, "tg", Scripted(), clock, settings(batch=5))
+    await out.step()
+    assert await store.cancel_campaign(cid, clock.now()) == 15
+    await out.drain()
+    progress = await store.campaign_progress(cid)
+    assert progress["sent"] == 5 and progress["cancelled"] == 15 and progress["pending"] == 0
+    assert (await store.get_campaign(cid)).status == "cancelled"
+
+
+async def test_console_style_sender_leaves_other_users_messages(store):
+    clock = ManualClock(1000.0)
+    await queue(store, ["cli:a", "cli:b"])
+
+    class Console:
+        only_user = None
+
+        async def send(self, user, payload):
+            return user == "cli:a"
+
+    out = OutboxSender(store, "tg", Console(), clock, settings())
+    await out.drain()
+    result = await statuses(store)
+    assert result["cli:a"] == ("sent", "sent") and result["cli:b"][0] == "pending"
+
+
+async def test_rate_limiter_spaces_and_pauses():
+    now = [0.0]
+    waits = []
+
+    async def sleep(seconds):
+        waits.append(seconds)
+        now[0] += seconds
+
+    limiter = RateLimiter(10.0, burst=2.0, now=lambda: now[0], sleep=sleep)
+    for _ in range(4):
+        await limiter.acquire()
+    assert waits == [pytest.approx(0.1), pytest.approx(0.1)]  # two at once (burst), then 10/s
+    limiter.pause(3.0)
+    await limiter.acquire()
+    assert sum(waits) == pytest.approx(3.2, abs=0.11)
+    assert Delivery.wait(2).outcome is Outcome.RETRY_AFTER
