@@ -87,6 +87,6 @@ async def run_service(config_path: str | None) -> int:
 
     config = load_config(Path(config_path) if config_path else None)
     logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from bot.channels.telegram.adapter import run_telegram
+    from bot.serving import serve
 
-    return await run_telegram(config)
+    return await serve(config)  # Telegram, WeChat, WeCom and the HTTP server, as configured
