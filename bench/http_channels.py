@@ -5,10 +5,10 @@ run`'s real server (bot.serving.serve) in a child process with a fresh SQLite fi
 The load generator (aiohttp client) and the fake Telegram Bot API the bot answers through run in
 this process; the bot runs in the child, so on a 2-core machine each side has about one core.
 `--concurrency` workers (one user each, half WeChat, half Telegram) send back to back for
-`--requests` requests in total. Latency is per HTTP request (for WeChat it includes the whole
+`--requests` requests in total. The reminder scheduler is off unless --scheduler: its periodic
+catch-up work is not what this measures. Latency is per HTTP request (for WeChat it includes the whole
 turn: the passive reply carries the answer; a Telegram webhook post is answered once the update
-is queued, so the bench also waits until every update has been answered through the fake API
-and reports that throughput). An error is any non-200 status, a WeChat reply that does not
+has been handled, its reply sent to the fake Bot API). An error is any non-200 status, a WeChat reply that does not
 decrypt to an answer, or a Telegram update never answered.
 
     python bench/http_channels.py                  # 200 concurrent, 6000 requests, 3 runs, medians
@@ -38,7 +38,7 @@ WX_SAYINGS = ("菜单", "练习", "我的", "考试", "/help", "复习")
 TG_SAYINGS = ("/start", "/me", "/practice", "/exam", "/help")
 
 
-def _config(data_dir: str, api_base: str) -> dict:
+def _config(data_dir: str, api_base: str, scheduler: bool) -> dict:
     from tests.support.fake_bot_api import TOKEN
     from tests.support.wechat_peer import AES_KEY, APP_ID, TOKEN as WX_TOKEN
 
@@ -46,7 +46,8 @@ def _config(data_dir: str, api_base: str) -> dict:
             "http": {"host": "127.0.0.1", "port": 8080, "shutdown_timeout": 10},
             "telegram": {"token": TOKEN, "base_url": api_base, "mode": "webhook",
                          "webhook_url": "https://bench.example.org/telegram", "secret_token": SECRET},
-            "wechat": {"enabled": True, "token": WX_TOKEN, "app_id": APP_ID, "encoding_aes_key": AES_KEY}}
+            "wechat": {"enabled": True, "token": WX_TOKEN, "app_id": APP_ID, "encoding_aes_key": AES_KEY},
+            "scheduler": {"enabled": scheduler}}
 
 
 # --- the bot, in the child process ---------------------------------------------------------
@@ -63,7 +64,7 @@ def run_child(config_json: str) -> int:
 
 
 # --- the load, in this process -------------------------------------------------------------
-async def one_run(concurrency: int, requests: int) -> dict:
+async def one_run(concurrency: int, requests: int, mix: str = "both", scheduler: bool = False) -> dict:
     import aiohttp
 
     from bot.app.clock import SystemClock
@@ -74,7 +75,7 @@ async def one_run(concurrency: int, requests: int) -> dict:
     await api.start()
     data_dir = tempfile.mkdtemp(prefix="lawbot-http-bench-")
     child = await asyncio.create_subprocess_exec(
-        sys.executable, __file__, "--child", json.dumps(_config(data_dir, api.base_url)),
+        sys.executable, __file__, "--child", json.dumps(_config(data_dir, api.base_url, scheduler)),
         stdout=subprocess.PIPE, cwd=str(REPO), env={**os.environ, "PYTHONPATH": str(REPO)})
     line = (await asyncio.wait_for(child.stdout.readline(), 60)).decode()
     if not line.startswith("PORT "):
@@ -128,8 +129,9 @@ async def one_run(concurrency: int, requests: int) -> dict:
             # warm up: one request of each kind
             await WeChatPeer(session, f"{base}/wechat", SystemClock(), aes_key=AES_KEY).say("oWarmup", "菜单")
             started = time.perf_counter()
-            workers = [wechat_worker(session, n) if n % 2 == 0 else telegram_worker(session, n)
-                       for n in range(concurrency)]
+            kinds = {"both": (wechat_worker, telegram_worker), "wechat": (wechat_worker,),
+                     "telegram": (telegram_worker,)}[mix]
+            workers = [kinds[n % len(kinds)](session, n) for n in range(concurrency)]
             await asyncio.gather(*workers)
             http_elapsed = time.perf_counter() - started
             # every accepted Telegram update answered (one sendMessage each)?
@@ -161,6 +163,10 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=200)
     parser.add_argument("--requests", type=int, default=6000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--mix", choices=("both", "wechat", "telegram"), default="both",
+                        help="which callbacks the workers post (default: half and half)")
+    parser.add_argument("--scheduler", action="store_true",
+                        help="also run the reminder scheduler in the bot (off: measure the channels alone)")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -168,11 +174,12 @@ def main() -> int:
         return run_child(args.child)
     if args.quick:
         args.concurrency, args.requests, args.runs = 20, 200, 1
-    print(f"HTTP channels: {args.concurrency} concurrent (half WeChat safe mode, half Telegram webhook), "
-          f"{args.requests} requests per run, {args.runs} run(s); {os.cpu_count()} CPU(s)")
+    print(f"HTTP channels: {args.concurrency} concurrent ({args.mix}: WeChat safe mode / Telegram webhook), "
+          f"{args.requests} requests per run, {args.runs} run(s); {os.cpu_count()} CPU(s), "
+          f"load average {os.getloadavg()[0]:.1f} before")
     results = []
     for run in range(args.runs):
-        result = asyncio.run(one_run(args.concurrency, args.requests))
+        result = asyncio.run(one_run(args.concurrency, args.requests, args.mix, args.scheduler))
         results.append(result)
         print(f"run {run + 1}: {result['rps']:.0f} req/s, p50 {result['p50_ms']:.0f} ms, p99 {result['p99_ms']:.0f} ms "
               f"(WeChat p99 {result['wx_p99_ms']:.0f} ms, Telegram p99 {result['tg_p99_ms']:.0f} ms), "
