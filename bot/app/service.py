@@ -22,6 +22,7 @@ from bot.app.practice import PracticeFlow
 from bot.app.registration import RegistrationFlow
 from bot.app.reminders import ReminderFlow
 from bot.app.texts import normalize_locale, tr
+from bot.scheduler.org_audience import OrgAdmins
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ class ChatService:
         self.admin = AdminFlow(deps, self.org)
         self.me = MeFlow(deps, self.org, self.exam.official)
         self.reminders = ReminderFlow(deps, self.practice)
-        self.broadcast = BroadcastFlow(deps)
+        self.broadcast = BroadcastFlow(deps, OrgAdmins(deps.storage, self.org, deps.config.scheduler.broadcast_admins))
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         now = self.deps.clock.now()

@@ -131,8 +131,12 @@ class ReminderJobs:
         rows = []
         for admin in await self.admins.admins():
             locale = await self.locale_of(admin)
-            text = await self.digest.digest(admin, locale, now)
-            rows.append(OutboxRow(channel_of(admin), admin, {"text": text}, f"digest:{week}:{admin}"))
+            if hasattr(self.digest, "digest_with_buttons"):
+                text, choices = await self.digest.digest_with_buttons(admin, locale, now)
+            else:
+                text, choices = await self.digest.digest(admin, locale, now), []
+            payload = {"text": text, "choices": choices} if choices else {"text": text}
+            rows.append(OutboxRow(channel_of(admin), admin, payload, f"digest:{week}:{admin}"))
         async with self.storage.atomic():
             campaign_id, _ = await self.storage.create_campaign(f"digest:{week}", "digest", None, now)
             added = await self.storage.enqueue_many(campaign_id, rows, now)

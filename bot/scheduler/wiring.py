@@ -118,9 +118,33 @@ class Scheduler:
             self.aps.shutdown(wait=False)
 
 
-def build_scheduler(app, **ports) -> Scheduler:
-    """ports: exams=, admins=, digest=, snapshot= (issue 4's implementations when wired in)."""
+def org_ports(app) -> dict:
+    """Issue 4's organisation behind the audience ports: official exam windows and the roster,
+    admin roles, per-unit digest and the nightly rates snapshot (Stats.take_snapshot)."""
+    service = app.service
+    org = getattr(service, "org", None)
+    official = getattr(getattr(service, "exam", None), "official", None)
+    if org is None or official is None:
+        return {}
+    from bot.app.stats import Stats
+    from bot.scheduler.audience import AttemptsDigest, ConfigExamSchedule
+    from bot.scheduler.org_audience import OfficialDigest, OfficialExamSchedule, OrgAdmins
+
     config = app.config
+    zone = ZoneInfo(config.scheduler.timezone or config.timezone)
+    windows = [rules.ExamWindow(w.exam, {"zh": w.exam}, w.opens, w.closes) for w in config.scheduler.exam_windows]
+    stats = Stats(service.deps, org)
+    return {"exams": OfficialExamSchedule(app.storage, official, org, zone,
+                                          ConfigExamSchedule(app.storage, windows, app.catalog)),
+            "admins": OrgAdmins(app.storage, org, config.scheduler.broadcast_admins),
+            "digest": OfficialDigest(stats, org, AttemptsDigest(app.storage, app.catalog)),
+            "snapshot": stats.take_snapshot}
+
+
+def build_scheduler(app, **ports) -> Scheduler:
+    """ports: exams=, admins=, digest=, snapshot=; by default issue 4's organisation (org_ports)."""
+    config = app.config
+    ports = {**org_ports(app), **ports}
     reminders = ReminderJobs(app.storage, app.catalog, config, app.service.locale_of, **ports)
     table = JobTable(app.storage, app.clock, build_jobs(reminders, config))
     return Scheduler(table, ZoneInfo(config.scheduler.timezone or config.timezone))

@@ -62,6 +62,15 @@ class SqliteReminders:
         row = await self._one("SELECT blocked FROM users WHERE key = ?", (user,))
         return bool(row and row[0])
 
+    async def blocked_among(self, users: list[str]) -> list[str]:
+        found: list[str] = []
+        for i in range(0, len(users), 500):
+            chunk = users[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            found += [r[0] for r in await self._all(f"SELECT key FROM users WHERE blocked = 1 AND key IN ({marks})",
+                                                    tuple(chunk))]
+        return found
+
     async def reachable_users(self, channels: Iterable[str] | None = None, limit: int = 1_000_000) -> list[str]:
         """Every known user who has not blocked the bot (optionally only these channels)."""
         rows = await self._all("SELECT key FROM users WHERE blocked = 0 ORDER BY key LIMIT ?", (limit,))
