@@ -3,6 +3,7 @@ with fakes (a manual clock, a seeded random, an in-memory database)."""
 
 from __future__ import annotations
 
+import gc
 import logging
 import random
 from dataclasses import dataclass
@@ -49,6 +50,14 @@ def load_checked_catalog(root: Path) -> Catalog:
             raise ContentError(f"invalid content under {root}:\n{shown}{more}")
         _CATALOGS[root] = catalog
     return _CATALOGS[root]
+
+
+def settle_heap() -> None:
+    """Call once after start-up in long-running processes: move the loaded catalog and modules
+    into the permanent generation so full garbage collections stop rescanning them (they froze
+    the event loop for 100-200 ms under load)."""
+    gc.collect()
+    gc.freeze()
 
 
 async def build(config: Config, *, clock: Clock | None = None, rng: random.Random | None = None,

@@ -28,7 +28,7 @@ class Running:
 
 async def serve(config, *, stop: asyncio.Event | None = None,
                 on_ready: Callable[[Running], Awaitable[None] | None] | None = None, port: int | None = None) -> int:
-    from bot.bootstrap import build
+    from bot.bootstrap import build, settle_heap
     from bot.channels.wechat.adapter import WeChatSender, wechat_channels
     from bot.httpserver import HttpServer
     from bot.runner import background_tasks
@@ -43,6 +43,7 @@ async def serve(config, *, stop: asyncio.Event | None = None,
         except (NotImplementedError, RuntimeError):  # not the main thread, or not supported
             pass
     app = await build(config)
+    settle_heap()
     tasks: list[asyncio.Task] = []
     try:
         async with AsyncExitStack() as stack:

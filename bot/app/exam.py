@@ -256,14 +256,15 @@ class ExamFlow:
         for pos, item in enumerate(attempt.paper):
             rows.append((attempt.user, item.qid, int(pos not in wrong), None, "exam", attempt.id, now))
         await self.store.log_answers(rows)
+        missed = list(dict.fromkeys(attempt.paper[pos].qid for pos in result.wrong_positions))
+        await self.store.add_missed(attempt.user, missed, now)
         card_now = review.utc(now)
-        for pos in result.wrong_positions:
-            qid = attempt.paper[pos].qid
-            if await self.store.get_wrong(attempt.user, qid) is None:
-                await self.store.put_wrong(attempt.user, qid, 0, now)
-            card = await self.store.get_card(attempt.user, qid)
-            card = review.review(card, False, card_now)[0] if card else review.new_card_json(card_now)
-            await self.store.put_card(attempt.user, qid, card, review.due_of(card).timestamp())
+        known = await self.store.cards_for(attempt.user, missed)
+        cards = []
+        for qid in missed:
+            card = review.review(known[qid], False, card_now)[0] if qid in known else review.new_card_json(card_now)
+            cards.append((qid, card, review.due_of(card).timestamp()))
+        await self.store.put_cards(attempt.user, cards)
         return result
 
     def result_text(self, locale: str, attempt: Attempt, result: exam_rules.Grade) -> str:

@@ -314,11 +314,37 @@ class SqliteStorage(SqliteReminders, SqliteNumberedMenus, SqliteRosterMixin, Sql
         await self._write("INSERT INTO answer_log(user_key, question_id, correct, elapsed_ms, mode, attempt_id, at) "
                           "VALUES (?,?,?,?,?,?,?)", (user, question_id, int(correct), elapsed_ms, mode, attempt_id, now))
 
-    async def log_answers(self, rows: list[tuple]) -> None:
+    async def _many(self, sql: str, rows: list[tuple]) -> None:
+        """One statement over many rows, atomically."""
         async with self.atomic():
-            await self._conn.executemany(
-                "INSERT INTO answer_log(user_key, question_id, correct, elapsed_ms, mode, attempt_id, at) "
-                "VALUES (?,?,?,?,?,?,?)", rows)
+            direct = self._direct()
+            if direct is not None:
+                direct.executemany(sql, rows).close()
+            else:
+                await self._conn.executemany(sql, rows)
+
+    async def log_answers(self, rows: list[tuple]) -> None:
+        await self._many("INSERT INTO answer_log(user_key, question_id, correct, elapsed_ms, mode, attempt_id, at) "
+                         "VALUES (?,?,?,?,?,?,?)", rows)
+
+    async def add_missed(self, user: str, question_ids: list[str], now: float) -> None:
+        """Put questions in the mistake notebook; ones already there keep their streak."""
+        await self._many("INSERT OR IGNORE INTO wrong_book(user_key, question_id, streak, added_at) VALUES (?,?,0,?)",
+                         [(user, qid, now) for qid in question_ids])
+
+    async def cards_for(self, user: str, question_ids: list[str]) -> dict[str, str]:
+        if not question_ids:
+            return {}
+        marks = ",".join("?" * len(question_ids))
+        rows = await self._all(f"SELECT question_id, card FROM review_cards WHERE user_key = ? "
+                               f"AND question_id IN ({marks})", (user, *question_ids))
+        return dict(rows)
+
+    async def put_cards(self, user: str, cards: list[tuple[str, str, float]]) -> None:
+        """(question id, card JSON, due) rows."""
+        await self._many("INSERT INTO review_cards(user_key, question_id, card, due) VALUES (?,?,?,?) "
+                         "ON CONFLICT(user_key, question_id) DO UPDATE SET card = excluded.card, due = excluded.due",
+                         [(user, qid, card, due) for qid, card, due in cards])
 
     async def answer_stats(self, user: str) -> tuple[int, int]:
         row = await self._one("SELECT COUNT(*), COALESCE(SUM(correct), 0) FROM answer_log "

@@ -75,3 +75,13 @@ async def test_activity_log(store):
     await store.log_activity("u", "case_read", "gaokong", 20.0)
     assert await store.activity_count("u", "case_read") == 2
     assert await store.activity_count("u", "case_read", since=15.0) == 1
+
+
+async def test_missed_questions_batch_keeps_existing_streaks_and_upserts_cards(store):
+    await store.put_wrong("u", "q1", 1, 1.0)
+    await store.add_missed("u", ["q1", "q2"], 2.0)
+    assert {(e.question_id, e.streak) for e in await store.wrong_entries("u")} == {("q1", 1), ("q2", 0)}
+    await store.put_cards("u", [("q1", "{}", 5.0), ("q2", "{}", 6.0)])
+    await store.put_cards("u", [("q2", '{"x":1}', 7.0)])
+    assert await store.cards_for("u", ["q1", "q2", "q3"]) == {"q1": "{}", "q2": '{"x":1}'}
+    assert await store.cards_for("u", []) == {}

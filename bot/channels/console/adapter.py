@@ -54,13 +54,14 @@ async def _read_lines(stream: TextIO):
 
 async def run_console(config_path: str | None = None, data_dir: str | None = None, user: str = "local",
                       stdin: TextIO | None = None) -> int:
-    from bot.bootstrap import build
+    from bot.bootstrap import build, settle_heap
     from bot.config import load_config
     from bot.runner import background_tasks
 
     config = load_config(Path(config_path) if config_path else None, data_dir=data_dir)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     app = await build(config)
+    settle_heap()
     stream = stdin or sys.stdin
     interactive = stream.isatty()
     channel = ConsoleChannel(app.service, user=user)
