@@ -37,7 +37,7 @@ from bot.scheduler.delivery import Delivery
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("start", "help", "practice", "exam", "wrong", "review", "me", "lang", "cancel")
+COMMANDS = ("start", "help", "practice", "exam", "wrong", "review", "remind", "me", "lang", "cancel")
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 MAX_CONCURRENT_UPDATES = 64
 MAX_RETRY_AFTER = 60.0  # obey a 429 up to this long inline; longer waits fail the call
