@@ -93,6 +93,7 @@ def run_once(recipients: int, cap: float, kill: bool) -> dict:
         fake, port = start_fake(cap)
         released = 0
         batch = None
+        cpu = 0.0
         try:
             proc = worker(db, port, cap)
             if kill:
@@ -110,6 +111,7 @@ def run_once(recipients: int, cap: float, kill: bool) -> dict:
                     released = event["released"]
                 else:
                     batch = event["batch"]
+                    cpu = event["cpu_seconds"]
             counters = stats(port)
         finally:
             fake.kill()
@@ -121,6 +123,7 @@ def run_once(recipients: int, cap: float, kill: bool) -> dict:
     return {"recipients": recipients, "cap": cap, "kill": kill, "rate": rate, "fraction": rate / cap,
             "lost": recipients - counters["distinct"], "duplicated": counters["duplicates"],
             "released_on_restart": released, "batch": batch, "outbox": state,
+            "sender_cpu_ms_per_msg": 1000.0 * cpu / max(1, delivered),
             "429": counters["stats"].get("429", 0) + counters["stats"].get("429_chat", 0)}
 
 
@@ -152,6 +155,9 @@ def main() -> int:
             label = f"{recipients:>6} @ {cap:>6.0f}/s {'kill+restart' if kill else 'clean':<12}"
             line = (f"{label} rate {statistics.median(r['rate'] for r in results):8.1f}/s = {fraction:6.1%} of cap  "
                     f"lost {lost}  duplicated {dup:g} (max {dup_max})  429s {statistics.median(r['429'] for r in results):g}")
+            if not kill:
+                cpu = statistics.median(r["sender_cpu_ms_per_msg"] for r in results)
+                line += f"  sender CPU {cpu:.2f} ms/msg (one core's ceiling {1000 / cpu:,.0f}/s)"
             if kill:
                 line += f"  in-flight released {released:g}, batch {window}"
             print(line)

@@ -35,6 +35,7 @@ async def run(db: str, base_url: str, rate: float, per_chat: float, batch: int, 
     sender = OutboxSender(storage, "tg", TelegramSender(bot), SystemClock(), settings)
     await bot.initialize()
     started = time.monotonic()
+    cpu_started = time.process_time()
     try:
         released = await sender.start()
         print(json.dumps({"event": "started", "released": released}), flush=True)
@@ -51,7 +52,8 @@ async def run(db: str, base_url: str, rate: float, per_chat: float, batch: int, 
     stats = sender.stats
     return {"event": "done", "released": released, "sent": stats.sent, "failed": stats.failed,
             "throttled": stats.throttled, "retried": stats.retried, "deferred": stats.deferred,
-            "seconds": time.monotonic() - started, "batch": settings.batch_size}
+            "seconds": time.monotonic() - started, "batch": settings.batch_size,
+            "cpu_seconds": time.process_time() - cpu_started}
 
 
 def main() -> int:
