@@ -44,6 +44,7 @@ class Stats:
         self.deps = deps
         self.store = deps.storage
         self.org = org or Org(deps)
+        self._cache: dict[str, tuple[tuple, dict[str, UnitStats]]] = {}
 
     def official_exams(self) -> list[ExamDefinition]:
         return [d for d in self.deps.catalog.exams.values() if d.official]
@@ -60,9 +61,15 @@ class Stats:
         return spec, self.org.day(spec.study_from) if spec.study_from else 0
 
     async def per_unit(self, definition: ExamDefinition, tree: UnitTree, now: float) -> dict[str, UnitStats]:
-        """The exam's target roster summed per unit (not yet rolled up to parents)."""
+        """The exam's target roster summed per unit (not yet rolled up to parents). Kept while
+        nothing it depends on changed, so drill-downs, charts and exports after a report are
+        instant; any new attempt, binding, roster or study change recomputes it."""
         spec, since = await self._spec_since(definition, now)
         need = self.deps.config.study.studied_min_points
+        key = (definition.id, spec, since, need, await self.store.stats_fingerprint())
+        cached = self._cache.get(definition.id)
+        if cached is not None and cached[0] == key:
+            return cached[1]
         counts = await self.store.unit_counts(definition.id, spec.final_score, since, need)
         chains: dict[str, list[str]] = {}
         out: dict[str, UnitStats] = {}
@@ -86,6 +93,7 @@ class Stats:
                 target.sat += n
                 target.passed += n if passed else 0
                 target.score_counts[score] += n
+        self._cache[definition.id] = (key, out)
         return out
 
     async def load_people(self, report: Report, now: float) -> list[PersonRow]:

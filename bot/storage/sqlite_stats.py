@@ -41,6 +41,14 @@ class SqliteStatsMixin:
         return [PersonRow(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6], r[7], r[8],
                           None if r[9] is None else bool(r[9])) for r in rows]
 
+    async def stats_fingerprint(self) -> tuple:
+        """Changes whenever anything the per-unit counts depend on changes (cheap, indexed)."""
+        return await self._one(
+            "SELECT (SELECT MAX(id) FROM attempts), (SELECT COUNT(*) FROM attempts WHERE status = 'open'), "
+            "(SELECT MAX(rowid) FROM bindings), (SELECT COUNT(*) FROM bindings), (SELECT MAX(updated_at) FROM roster), "
+            "(SELECT COUNT(*) FROM roster), (SELECT COUNT(*) FROM units), "
+            "(SELECT group_concat(last_id || rules) FROM study_marks), (SELECT MAX(set_at) FROM exam_windows)")
+
     async def unit_counts(self, exam_id: str, final_score: str, since_day: int,
                           min_points: int) -> dict[str, list[tuple]]:
         """Per (unit, role) of the active roster, summed in SQL so a city-sized roster never

@@ -132,3 +132,20 @@ async def test_item_fold_does_not_reset_study_credit(app):
     await app.storage._write("INSERT INTO study_daily VALUES ('cli:marker', 1, 'practice', 1, 1)")
     await app.service.org.refresh_study(app.clock.now())
     assert await app.storage._one("SELECT points FROM study_daily WHERE user_key = 'cli:marker'") == (1,)
+
+
+async def test_cached_counts_follow_every_change(app):
+    await _setup(app)
+    stats, store, now = Stats(app.service.deps), app.storage, app.clock.now()
+    before = (await stats.report(EXAM, None, now)).total
+    entry = await store.roster_by_staff_no("SL0009")
+    await store.bind(entry.id, "tg", "tg:9", now)
+    after = (await stats.report(EXAM, None, now)).total
+    assert after.registered == before.registered + 1
+    attempt = await store.create_attempt("tg:9", EXAM, "official", now, now + 60, [PaperItem("q1", (0, 1), 100)])
+    await store.tag_attempt(attempt.id, entry.id, entry.unit_id, "regular")
+    assert (await stats.report(EXAM, None, now)).total.sat == after.sat  # still open
+    await store.finish_attempt(attempt.id, "submitted", now, 100, True)
+    assert (await stats.report(EXAM, None, now)).total.sat == after.sat + 1
+    await store.log_answer("tg:9", "q", True, None, "random", now)
+    assert (await stats.report(EXAM, None, now)).total.studied == after.studied + 1

@@ -72,7 +72,8 @@ CREATE TABLE exam_windows (
 ALTER TABLE attempts ADD COLUMN roster_id INTEGER;
 ALTER TABLE attempts ADD COLUMN unit_id TEXT;
 ALTER TABLE attempts ADD COLUMN phase TEXT;
-CREATE INDEX attempts_exam_roster ON attempts(exam_id, roster_id);
+-- covering, so per-unit results never touch the attempt rows (papers are large)
+CREATE INDEX attempts_exam_roster ON attempts(exam_id, roster_id, status, score, passed, id);
 
 -- study credit per user per local day per activity (practice | case_read | daily), folded in
 -- incrementally from answer_log and activity_log; points already capped per day
