@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
 from pathlib import Path
+from typing import Callable
 
 from bot.catalog.catalog import Catalog, load_catalog
 from bot.catalog.laws import LawLibrary
@@ -37,23 +40,46 @@ def _bigrams(text: str) -> frozenset[str]:
 
 
 def near_duplicates(questions: list[Question], threshold: float = NEAR_DUPLICATE) -> list[tuple[Question, Question, float]]:
-    """Pairs of stems whose character-bigram Jaccard similarity reaches the threshold."""
-    grams = [(q, _bigrams(q.stem)) for q in questions]
+    """Pairs (earlier, later, similarity) of stems whose character-bigram Jaccard similarity
+    reaches the threshold, ordered by the later stem, then the earlier.
+
+    Exact, by prefix filtering (Bayardo, Ma & Srikant, "Scaling up all pairs similarity search",
+    2007): put each stem's bigrams in one global order, rarest first. If J(x, y) >= t then x and y
+    share at least floor(t * |x|) bigrams, so the first |x| - floor(t * |x|) + 1 bigrams of x
+    meet the first ones of y. Only those prefixes (4 of a 28-character stem's 27 bigrams at
+    t = 0.9) are indexed, and every candidate pair is verified with the exact formula."""
+    rarity = _rarity_order(questions)
+    sizes: list[int] = []
     index: dict[str, list[int]] = {}
     pairs = []
-    for i, (q, g) in enumerate(grams):
-        candidates: dict[int, int] = {}
-        for gram in g:
-            for j in index.get(gram, ()):
-                candidates[j] = candidates.get(j, 0) + 1
-        for j, shared in candidates.items():
-            other, og = grams[j]
-            similarity = shared / len(g | og)
+    for i, q in enumerate(questions):
+        grams = _bigrams(q.stem)
+        size = len(grams)
+        prefix = sorted(grams, key=rarity)[:size - math.floor(threshold * size) + 1]
+        candidates = {j for gram in prefix for j in index.get(gram, ())}
+        for j in sorted(candidates):
+            # J <= min/max, so this skips no pair that reaches the threshold
+            if min(size, sizes[j]) / max(size, sizes[j]) < threshold:
+                continue
+            other = questions[j]
+            other_grams = _bigrams(other.stem)
+            similarity = len(grams & other_grams) / len(grams | other_grams)
             if similarity >= threshold:
                 pairs.append((other, q, similarity))
-        for gram in g:
+        sizes.append(size)
+        for gram in prefix:
             index.setdefault(gram, []).append(i)
     return pairs
+
+
+def _rarity_order(questions: list[Question], sample: int = 5000) -> Callable[[str], tuple[int, str]]:
+    """A sort key putting rare bigrams first. Any fixed order keeps near_duplicates exact; counting
+    in an even sample of stems (not all, which costs ~130 MB for 50,000 stems) keeps common
+    bigrams such as 下列 or 规定 out of the indexed prefixes."""
+    counts: Counter[str] = Counter()
+    for q in questions[::max(1, len(questions) // sample)]:
+        counts.update(_bigrams(q.stem))
+    return lambda gram: (counts[gram], gram)
 
 
 def _split(origin: str) -> tuple[str, int]:
