@@ -7,6 +7,7 @@ import logging
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.app.broadcast import channel_of
 from bot.app.reminders import daily_payload, daily_question_of, quiet_hours, scheduler_zone
 from bot.app.texts import tr
 from bot.scheduler import rules
@@ -23,10 +24,6 @@ from bot.storage.ports import OutboxRow
 
 log = logging.getLogger(__name__)
 DAILY_BATCH = 5000
-
-
-def channel_of(user: str) -> str:
-    return user.split(":", 1)[0]
 
 
 class ReminderJobs:
