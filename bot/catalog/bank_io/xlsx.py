@@ -27,6 +27,7 @@ _TEXT, _RUN, _SHARED, _MERGE = (f"{_MAIN}{t}" for t in ("t", "r", "si", "mergeCe
 _CHUNK = 1 << 16
 _DIGITS = "0123456789"
 _COLUMN_INDEX = {column_letter(i): i for i in range(16384)}  # "A" -> 0 ... "XFD" (Excel's last column)
+_MAX_ROW = 1_048_576  # Excel's last row: a forged r="999999999" must not allocate a billion rows
 
 # Why not openpyxl here: its read-only mode builds several objects per cell and, for sheets without
 # a <dimension> (openpyxl's own write-only output), parses the whole sheet once more to find
@@ -124,6 +125,8 @@ def _scan_sheet(archive: zipfile.ZipFile, member: str, strings: list[str], shown
             for _, element in parser.read_events():
                 if element.tag == _ROW:
                     number = int(element.get("r") or len(rows) + 1)
+                    if not 0 < number <= _MAX_ROW:
+                        raise ValueError(f"row number {number}")
                     rows.extend(() for _ in range(number - 1 - len(rows)))
                     values: list[Any] = []
                     for cell in element.iter(_CELL):
