@@ -127,6 +127,12 @@ class AdminConfig(_Section):
     export_max_rows: int = Field(300_000, ge=100, le=1_000_000)
 
 
+class BankConfig(_Section):
+    """Question bank import in chat: admins send an .xlsx/.csv/.txt file (issue 3)."""
+    upload_max_mb: int = Field(10, ge=1, le=20, description="largest file a channel downloads")
+    upload_ttl_hours: int = Field(24, ge=1, le=720, description="how long a previewed upload waits for 导入")
+
+
 class ActivityRuleConfig(_Section):
     points: int = Field(1, ge=0, le=100)
     daily_cap: int = Field(0, ge=0, le=10_000, description="0 = no cap")
@@ -228,6 +234,7 @@ class Config(_Section):
     practice: PracticeConfig = PracticeConfig()
     exam: ExamConfig = ExamConfig()
     admin: AdminConfig = AdminConfig()
+    bank: BankConfig = BankConfig()
     study: StudyConfig = StudyConfig()
     registration: RegistrationConfig = RegistrationConfig()
     telegram: TelegramConfig = TelegramConfig()

@@ -13,6 +13,7 @@ class Incoming:
     locale: str | None = None  # the platform's language hint, e.g. "en-GB"
     update_id: str | None = None  # platform-qualified id, so a redelivered update is applied once
     private: bool = True  # a one-to-one chat (files such as /export go only there)
+    attachment: "Attachment | None" = None  # a file the user sent (e.g. a question bank to import)
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +27,8 @@ class Attachment:
     filename: str
     data: bytes
     kind: str = "document"  # document | image
+    size: int | None = None  # incoming only: the size the platform declared when the channel did
+    # not download the file (over the size cap), so data is empty and the core says "too large"
 
 
 @dataclass(slots=True)

@@ -17,9 +17,16 @@ class PracticeFlow:
         self.deps = deps
         self.store = deps.storage
         self.catalog = deps.catalog
-        self._order = [q.id for q in deps.catalog.question_list]
+        self._order: list[str] = []
         self._by_law: dict[str, list[str]] = {}
-        for q in deps.catalog.question_list:
+        self.reload_questions()
+
+    def reload_questions(self) -> None:
+        """Rebuild the serving orders from the catalog (after a bank import in chat). New questions
+        come last, so saved positions in a law's list keep pointing at the same questions."""
+        self._order = [q.id for q in self.catalog.question_list]
+        self._by_law = {}
+        for q in self.catalog.question_list:
             self._by_law.setdefault(q.cite.law, []).append(q.id)
 
     # --- menus -----------------------------------------------------------------------

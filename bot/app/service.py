@@ -10,6 +10,7 @@ from bot.app.context import Deps, Turn, main_menu, menu_reply
 from bot.app.broadcast import BroadcastFlow
 from bot.app.admin import COMMANDS as ADMIN_COMMANDS
 from bot.app.admin import AdminFlow
+from bot.app.bank_admin import BankAdminFlow
 from bot.app.cases import CaseFlow
 from bot.app.exam import ExamFlow
 from bot.app.guides import GuideFlow
@@ -70,6 +71,7 @@ class ChatService:
         self.admin = AdminFlow(deps, self.org)
         self.me = MeFlow(deps, self.org, self.exam.official)
         self.reminders = ReminderFlow(deps, self.practice)
+        self.bank = BankAdminFlow(deps, self.org, self.practice.reload_questions)
         self.broadcast = BroadcastFlow(deps, OrgAdmins(deps.storage, self.org, deps.config.scheduler.broadcast_admins))
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
@@ -103,6 +105,8 @@ class ChatService:
     async def _route(self, turn: Turn, incoming: Incoming) -> list[Reply]:
         if incoming.action is not None:
             return await self._on_action(turn, incoming.action)
+        if incoming.attachment is not None:  # a file (its caption, if any, is not a command)
+            return await self.bank.on_file(turn, incoming.attachment)
         text = clean_text(incoming.text or "")
         if not text:
             return [menu_reply(turn, "empty")]
@@ -162,6 +166,8 @@ class ChatService:
             return await self.reminders.command(turn, args)
         if name == "broadcast":
             return await self.broadcast.command(turn, args)
+        if name == "bank":
+            return await self.bank.command(turn, args)
         if name == "cancel":
             if turn.flow() == "exam":
                 return self.exam.leave(turn)
@@ -199,6 +205,8 @@ class ChatService:
             replies = await self.reminders.on_action(turn, parts)
         elif parts[0] == "b":
             replies = await self.broadcast.on_action(turn, parts)
+        elif parts[0] == "u":
+            replies = await self.bank.on_action(turn, parts)
         if replies is None:
             log.warning("refused action from %s: %r", turn.user, action)
             return [Reply(turn.t("bad_action"), main_menu(turn))]

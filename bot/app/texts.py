@@ -374,6 +374,31 @@ ZH: dict[str, str] = {
     "gaps_line": "{i}. {query} — {count} 次 · {users} 人 · {rejected} 次都不是 · 最近 {last}",
     "gaps_empty": "近 {days} 天没有记录到未解决的查询。",
     "not_admin": "该命令仅限管理员使用。",
+    # --- question bank import/export in chat (issue 3 item 4) ---------------------------
+    "bank_help": (
+        "题库管理（超级管理员）：\n直接发送 .xlsx / .csv / .txt（GIFT 或 Aiken）题库文件 → 先检查并预览，确认后导入\n"
+        "/bank template 下载 Excel 导入模板\n/bank export [xlsx|csv] 导出题库（仅私聊）"
+    ),
+    "bank_refused": "抱歉，只有题库管理员可以通过发送文件导入试题。",
+    "bank_file_type": "无法识别文件“{name}”。请发送 .xlsx、.csv 或 .txt（GIFT/Aiken）格式的题库文件，可先发送 /bank template 下载模板。",
+    "bank_file_too_big": "文件“{name}”太大（上限 {limit} MB）。请拆分后分批发送。",
+    "bank_file_empty": "文件“{name}”是空的。",
+    "bank_file_unreadable": "文件“{name}”无法读取：{reason}",
+    "bank_preview": "已检查“{name}”：共 {rows} 题，新增 {new} 题，更新 {updated} 题，未变 {same} 题，有问题 {bad} 行。",
+    "bank_preview_errors": "问题行（前 {shown} 条，共 {total} 条）：\n{lines}",
+    "bank_preview_ok": "全部通过检查。点“导入”写入题库，导入后即可在专项练习中练到。",
+    "bank_preview_partial": "有问题的行不会导入。可以改好后重新发送，或点“跳过错误行导入”只导入通过检查的 {n} 题。",
+    "bank_preview_nothing": "没有可以导入的试题，请按上面的提示修改后重新发送。",
+    "btn_bank_import": "✅ 导入",
+    "btn_bank_skip_bad": "⏭ 跳过错误行导入",
+    "btn_bank_cancel": "✖ 取消",
+    "bank_imported": "已导入“{name}”：新增 {added} 题，更新 {updated} 题，跳过问题行 {skipped} 行。题库现有 {total} 题，可以马上在专项练习中练习。",
+    "bank_import_failed": "“{name}”未导入（题库已有变化或文件有问题）：\n{lines}",
+    "bank_upload_gone": "这份文件已过期或已处理，请重新发送。",
+    "bank_cancelled": "已取消，题库没有变化。",
+    "bank_template_caption": "题库导入模板：按表头填写后直接发给我即可导入。",
+    "bank_export_caption": "题库导出：共 {n} 题（{fmt}）。",
+    "bank_export_usage": "用法：/bank export [xlsx|csv]",
 }
 
 EN: dict[str, str] = {
@@ -738,6 +763,32 @@ EN: dict[str, str] = {
     "gaps_line": "{i}. {query} — {count} times · {users} users · {rejected} none-of-these · last {last}",
     "gaps_empty": "No unanswered queries in the last {days} days.",
     "not_admin": "This command is for administrators.",
+    # --- question bank import/export in chat (issue 3 item 4) ---------------------------
+    "bank_help": (
+        "Question bank (super admins):\nSend an .xlsx / .csv / .txt (GIFT or Aiken) bank file → it is checked and "
+        "previewed, and imported when you confirm\n/bank template — the Excel import template\n"
+        "/bank export [xlsx|csv] — the whole bank (private chat only)"
+    ),
+    "bank_refused": "Sorry, only question bank admins can import questions by sending a file.",
+    "bank_file_type": "Cannot read “{name}”. Send an .xlsx, .csv or .txt (GIFT/Aiken) bank file; /bank template gives you the template.",
+    "bank_file_too_big": "“{name}” is too large (limit {limit} MB). Split it and send the parts.",
+    "bank_file_empty": "“{name}” is empty.",
+    "bank_file_unreadable": "“{name}” cannot be read: {reason}",
+    "bank_preview": "Checked “{name}”: {rows} question(s), {new} new, {updated} updated, {same} unchanged, {bad} bad row(s).",
+    "bank_preview_errors": "Bad rows (first {shown} of {total}):\n{lines}",
+    "bank_preview_ok": "Everything passed. Tap Import to add it to the bank; the questions can be practised right away.",
+    "bank_preview_partial": "Bad rows are not imported. Fix them and send the file again, or tap “Import, skip bad rows” to import the {n} good question(s).",
+    "bank_preview_nothing": "Nothing can be imported; fix the rows above and send the file again.",
+    "btn_bank_import": "✅ Import",
+    "btn_bank_skip_bad": "⏭ Import, skip bad rows",
+    "btn_bank_cancel": "✖ Cancel",
+    "bank_imported": "Imported “{name}”: {added} new, {updated} updated, {skipped} bad row(s) skipped. The bank now has {total} questions; practise them right away.",
+    "bank_import_failed": "“{name}” was not imported (the bank changed or the file has problems):\n{lines}",
+    "bank_upload_gone": "This file has expired or was already handled; please send it again.",
+    "bank_cancelled": "Cancelled; the bank is unchanged.",
+    "bank_template_caption": "The bank import template: fill in the rows under the headers and send the file to me.",
+    "bank_export_caption": "The question bank: {n} question(s) ({fmt}).",
+    "bank_export_usage": "Usage: /bank export [xlsx|csv]",
 }
 
 TEXTS = {"zh": ZH, "en": EN}

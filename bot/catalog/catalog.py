@@ -25,6 +25,12 @@ class Catalog:
     def question_list(self) -> list[Question]:
         return list(self.questions.values())
 
+    def add_questions(self, questions: list[Question]) -> None:
+        """Put imported questions into the running catalog: same id -> replaced in place, new -> at
+        the end (as the merge into the bank file does, so the order matches a restart's)."""
+        for q in questions:
+            self.questions[q.id] = q
+
     def law_tags(self) -> list[str]:
         """The first tag of each question is its law; ordered by bank size, largest first."""
         counts: dict[str, int] = {}

@@ -189,6 +189,22 @@ class GapRow:
     last_at: float
 
 
+@dataclass(frozen=True, slots=True)
+class PendingUpload:
+    id: int
+    user: str
+    filename: str
+    data: bytes
+    created_at: float
+
+
+class UploadRepository(Protocol):
+    """Question bank files admins sent in chat, kept between the preview and 导入 (issue 3)."""
+    async def save_upload(self, user: str, filename: str, data: bytes, now: float, expire_before: float) -> int: ...
+    async def get_upload(self, upload_id: int, user: str) -> PendingUpload | None: ...
+    async def drop_upload(self, upload_id: int) -> bool: ...
+
+
 class LookupGapLog(Protocol):
     async def log_gap(self, user: str, query: str, reason: str, top_ref: str, now: float) -> None:
         """reason: unsure (no confident match) | none_of_these (the user rejected the candidates)."""
@@ -237,7 +253,7 @@ class StatsRepository(Protocol):
 
 class Storage(UserRepository, SessionRepository, UpdateLog, AttemptRepository, PracticeRepository,
               ActivityLog, Outbox, ReminderRepository, NumberedMenuRepository, LookupGapLog,
-              RosterRepository, StatsRepository, Protocol):
+              RosterRepository, StatsRepository, UploadRepository, Protocol):
     """Everything above, plus a transaction that groups several calls atomically."""
 
     def atomic(self) -> AsyncContextManager[None]: ...

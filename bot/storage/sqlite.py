@@ -20,6 +20,7 @@ from bot.storage.sqlite_lookup import SqliteLookupGaps
 from bot.storage.sqlite_reminders import SqliteReminders
 from bot.storage.sqlite_roster import SqliteRosterMixin
 from bot.storage.sqlite_stats import SqliteStatsMixin
+from bot.storage.sqlite_uploads import SqliteUploads
 from bot.storage.sqlite_wechat import SqliteNumberedMenus
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,8 @@ class _Lru(OrderedDict):
             self.popitem(last=False)
 
 
-class SqliteStorage(SqliteReminders, SqliteNumberedMenus, SqliteRosterMixin, SqliteStatsMixin, SqliteLookupGaps):
+class SqliteStorage(SqliteReminders, SqliteNumberedMenus, SqliteRosterMixin, SqliteStatsMixin, SqliteLookupGaps,
+                    SqliteUploads):
     """One connection, one writer: calls are serialised by a lock; `atomic()` groups them."""
 
     def __init__(self, conn: aiosqlite.Connection):

@@ -8,37 +8,72 @@ import sys
 from pathlib import Path
 from typing import Callable, TextIO
 
-from bot.app.messages import Choice, Incoming, Reply
+from bot.app.messages import Attachment, Choice, Incoming, Reply
 from bot.channels.console.render import render
 
 SEPARATOR = "─" * 40
 
 
 class ConsoleChannel:
-    """Maps typed numbers to the last reply's choices; everything else goes to the core as text."""
+    """Maps typed numbers to the last reply's choices and `/upload PATH` to a file sent with the
+    message; everything else goes to the core as text. Files the core sends (Excel exports,
+    charts) are saved into `downloads` when it is set."""
 
-    def __init__(self, service, user: str = "local", out: Callable[[str], None] | None = None, locale: str | None = None):
+    def __init__(self, service, user: str = "local", out: Callable[[str], None] | None = None, locale: str | None = None,
+                 downloads: Path | None = None, max_upload: int = 10 * 1024 * 1024):
         self.service = service
         self.user = f"cli:{user}"
         self.locale = locale
         self._out = out or (lambda text: print(text, flush=True))
         self.choices: list[Choice] = []
+        self.downloads = downloads
+        self.max_upload = max_upload
 
-    def to_incoming(self, line: str) -> Incoming:
+    def to_incoming(self, line: str) -> Incoming | None:
+        """None when the line is an /upload of a file that cannot be read (said on the terminal)."""
         stripped = line.strip()
         if stripped.isdigit() and self.choices and 1 <= int(stripped) <= len(self.choices):
             return Incoming(user=self.user, action=self.choices[int(stripped) - 1].action, locale=self.locale)
+        if stripped.split(maxsplit=1)[:1] == ["/upload"]:
+            attachment = self._read_upload(stripped[len("/upload"):].strip())
+            return None if attachment is None else Incoming(user=self.user, attachment=attachment, locale=self.locale)
         return Incoming(user=self.user, text=line, locale=self.locale)
+
+    def _read_upload(self, name: str) -> Attachment | None:
+        path = Path(name.strip("'\"")).expanduser()
+        try:
+            size = path.stat().st_size
+            if size > self.max_upload:  # like a platform's declared size: the core says "too large"
+                return Attachment(path.name, b"", "document", size=size)
+            return Attachment(path.name, path.read_bytes(), "document")
+        except OSError as exc:
+            self._out(f"{SEPARATOR}\n/upload: cannot read {name or '(no path)'}: {exc.strerror or exc}")
+            return None
 
     def show(self, replies: list[Reply]) -> None:
         for reply in replies:
-            text, choices = render(reply)
+            text, choices = render(reply, self._save(reply.attachment))
             self._out(f"{SEPARATOR}\n{text}")
             if choices:
                 self.choices = choices
 
+    def _save(self, attachment: Attachment | None) -> Path | None:
+        """Write a file the core sent into the downloads folder (never over an earlier one)."""
+        if attachment is None or self.downloads is None:
+            return None
+        self.downloads.mkdir(parents=True, exist_ok=True)
+        name = Path(attachment.filename.replace("\\", "/")).name or "file"
+        target, n = self.downloads / name, 1
+        while target.exists():
+            target, n = self.downloads / f"{Path(name).stem}-{n}{Path(name).suffix}", n + 1
+        target.write_bytes(attachment.data)
+        return target
+
     async def send_line(self, line: str) -> list[Reply]:
-        replies = await self.service.handle(self.to_incoming(line))
+        incoming = self.to_incoming(line)
+        if incoming is None:
+            return []
+        replies = await self.service.handle(incoming)
         self.show(replies)
         return replies
 
@@ -64,7 +99,8 @@ async def run_console(config_path: str | None = None, data_dir: str | None = Non
     settle_heap()
     stream = stdin or sys.stdin
     interactive = stream.isatty()
-    channel = ConsoleChannel(app.service, user=user)
+    channel = ConsoleChannel(app.service, user=user, downloads=config.data_dir / "downloads",
+                             max_upload=config.bank.upload_max_mb * 1024 * 1024)
     senders = {"cli": ConsoleSender(channel)}
     tasks = background_tasks(app, senders)
     try:

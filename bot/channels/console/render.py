@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from bot.app.messages import Choice, Reply
 
 
-def render(reply: Reply) -> tuple[str, list[Choice]]:
+def render(reply: Reply, saved: Path | None = None) -> tuple[str, list[Choice]]:
+    """saved: where the console wrote the reply's attachment (None: not saved, show its size)."""
     lines = [reply.text]
     choices = reply.flat_choices()
     if choices:
         lines.append("")
         for row_start, row in _numbered_rows(reply):
             lines.append("  ".join(f"[{row_start + i}] {c.label}" for i, c in enumerate(row)))
-    if reply.attachment is not None:
+    if reply.attachment is not None and saved is not None:
+        lines.append(f"(attachment: {reply.attachment.filename} saved to {saved})")
+    elif reply.attachment is not None:
         lines.append(f"(attachment: {reply.attachment.filename}, {len(reply.attachment.data)} bytes)")
     return "\n".join(lines), choices
 

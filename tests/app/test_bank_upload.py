@@ -1,0 +1,175 @@
+"""Question bank import and export in chat (issue 3 item 4), as console transcripts: a super admin
+sends a file with /upload, sees the preview, confirms, and the question is served in 专项练习;
+bad files show row errors and write nothing; everyone else is refused.
+
+The app's catalog is a copy whose root is a temp folder, so the import writes
+<tmp>/quizzes/bank/imported.yaml and never the repository's bank."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import yaml
+from openpyxl import Workbook, load_workbook
+
+from bot.app.clock import ManualClock
+from bot.app.messages import Attachment, Incoming
+from bot.bootstrap import build, load_checked_catalog
+from tests.support import transcript
+from tests.support.transcript import REPO, Chat
+
+ADMIN = "cli:admin"
+HEADER = ["题型", "题干", "选项A", "选项B", "选项C", "选项D", "答案", "解析", "依据"]
+NEW_STEM = "网络运营者按照网络安全等级保护制度的要求，留存相关网络日志的期限不得少于多久？"
+NEW_ROW = ["单选题", NEW_STEM, "一个月", "三个月", "六个月", "一年", "C",
+           "《网络安全法》第二十一条规定网络运营者应当按照规定留存相关的网络日志不少于六个月。",
+           "《网络安全法》第二十一条"]
+BAD_ROW = ["单选题", "行政机关实施网络安全监督管理的职责由哪一部门统筹协调？", "国家网信部门", "公安部门",
+           "", "", "E", "见《网络安全法》第八条。", "《网络安全法》第八条"]
+
+
+def bank_root(tmp_path: Path) -> Path:
+    root = tmp_path / "content-root"
+    (root / "quizzes" / "bank").mkdir(parents=True)
+    return root
+
+
+async def make_bank_app(tmp_path: Path, **overrides):
+    shared = load_checked_catalog(REPO)  # cached and shared by other tests: never mutate it
+    catalog = replace(shared, root=bank_root(tmp_path), questions=dict(shared.questions))
+    config = transcript.test_config(tmp_path, admin={"super_admins": [ADMIN]}, **overrides)
+    return await build(config, clock=ManualClock(), rng=random.Random(7), database=tmp_path / "t.sqlite3",
+                       catalog=catalog)
+
+
+def workbook(path: Path, *rows: list) -> Path:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "题库"
+    sheet.append(HEADER)
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+@pytest.fixture
+async def app(tmp_path):
+    app = await make_bank_app(tmp_path)
+    yield app
+    await app.close()
+
+
+def admin_chat(app, tmp_path: Path) -> Chat:
+    chat = Chat(app, user="admin")
+    chat.channel.downloads = tmp_path / "downloads"
+    return chat
+
+
+async def test_admin_uploads_previews_confirms_and_practises(app, tmp_path):
+    chat = admin_chat(app, tmp_path)
+    target = app.catalog.root / "quizzes" / "bank" / "imported.yaml"
+    file = workbook(tmp_path / "新题.xlsx", NEW_ROW)
+
+    text = await chat.say(f"/upload {file}")
+    assert "已检查“新题.xlsx”：共 1 题，新增 1 题，更新 0 题，未变 0 题，有问题 0 行。" in text
+    assert chat.labels() == ["✅ 导入", "✖ 取消"]
+    assert not target.exists()  # a dry run: nothing written before the confirmation
+    confirm = chat.actions()[0]
+
+    text = await chat.press("导入")
+    assert "已导入“新题.xlsx”：新增 1 题，更新 0 题，跳过问题行 0 行。" in text
+    saved = yaml.safe_load(target.read_text(encoding="utf-8"))["questions"]
+    assert [q["stem"] for q in saved] == [NEW_STEM]
+
+    # practised at once: 专项练习 lists the law with its one question and serves it
+    await chat.press("专项练习")
+    assert "网络安全法（1）" in chat.labels()
+    text = await chat.press("网络安全法（1）")
+    assert NEW_STEM in text
+    letter = next(line for line in text.splitlines() if "六个月" in line).strip()[0]
+    await chat.press(letter)
+    assert "正确" in chat.text, chat.text
+
+    # the same button again: the upload is gone (kept in storage, dropped once handled)
+    await chat.act(confirm)
+    assert "已过期或已处理" in chat.text
+
+    # re-importing an edited row updates it by id instead of adding a second copy
+    edited = NEW_ROW[:]
+    edited[3] = "九十日"
+    await chat.say(f"/upload {workbook(tmp_path / '新题.xlsx', edited)}")
+    assert "新增 0 题，更新 1 题" in chat.text
+    await chat.press("导入")
+    saved = yaml.safe_load(target.read_text(encoding="utf-8"))["questions"]
+    assert len(saved) == 1 and saved[0]["options"][1] == "九十日"
+    assert app.catalog.questions[saved[0]["id"]].origin == "quizzes/bank/imported.yaml:4"
+
+
+async def test_bad_rows_are_listed_and_nothing_is_written(app, tmp_path):
+    chat = admin_chat(app, tmp_path)
+    target = app.catalog.root / "quizzes" / "bank" / "imported.yaml"
+    before = len(app.catalog.questions)
+    text = await chat.say(f"/upload {workbook(tmp_path / 'bad.xlsx', BAD_ROW)}")
+    assert "共 1 题，新增 0 题，更新 0 题，未变 0 题，有问题 1 行" in text
+    assert "问题行（前 1 条，共 1 条）：\n题库/row 2/G (答案): answer 'E' is not among the options (A-B)" in text
+    assert "没有可以导入的试题" in text
+    assert not chat.last[0].choices and not target.exists()
+
+    # a good row and a bad one: 跳过错误行导入 imports the good one only
+    text = await chat.say(f"/upload {workbook(tmp_path / 'mixed.xlsx', NEW_ROW, BAD_ROW)}")
+    assert "新增 1 题" in text and "有问题 1 行" in text
+    assert chat.labels() == ["⏭ 跳过错误行导入", "✖ 取消"]
+    await chat.press("取消")
+    assert "已取消" in chat.text and not target.exists()
+    assert len(app.catalog.questions) == before
+
+    await chat.say(f"/upload {tmp_path / 'mixed.xlsx'}")
+    await chat.press("跳过错误行导入")
+    assert "新增 1 题，更新 0 题，跳过问题行 1 行" in chat.text
+    assert len(app.catalog.questions) == before + 1
+
+
+async def test_non_admins_are_refused_and_odd_files_explained(app, tmp_path):
+    file = workbook(tmp_path / "新题.xlsx", NEW_ROW)
+    user = Chat(app, user="someone")
+    assert "只有题库管理员" in await user.say(f"/upload {file}")
+    assert "仅限管理员" in await user.say("/bank export")
+    await user.act("u:ok:1")
+    assert "只有题库管理员" in user.text
+
+    chat = admin_chat(app, tmp_path)
+    (tmp_path / "photo.png").write_bytes(b"\x89PNG")
+    assert "无法识别文件“photo.png”" in await chat.say(f"/upload {tmp_path / 'photo.png'}")
+    (tmp_path / "empty.csv").write_bytes(b"")
+    assert "是空的" in await chat.say(f"/upload {tmp_path / 'empty.csv'}")
+    (tmp_path / "fake.xlsx").write_bytes(b"not a zip file at all")
+    text = await chat.say(f"/upload {tmp_path / 'fake.xlsx'}")
+    assert "fake.xlsx" in text and "导入" not in chat.labels()
+    reply = await app.service.handle(Incoming(user=ADMIN, attachment=Attachment("big.xlsx", b"", size=50 << 20)))
+    assert "太大（上限 10 MB）" in reply[0].text
+    assert await chat.say(f"/upload {tmp_path / 'missing.xlsx'}") == ""
+    assert "/upload: cannot read" in chat.lines[-1]
+    for forged in ("u:ok:x", "u:boom:1", "u:ok:1:2"):
+        await chat.act(forged)
+        assert "按钮已失效" in chat.text
+
+
+async def test_template_and_export_are_files_saved_by_the_console(app, tmp_path):
+    chat = admin_chat(app, tmp_path)
+    await chat.say("/bank template")
+    saved = tmp_path / "downloads" / "题库导入模板.xlsx"
+    assert saved.is_file() and f"saved to {saved}" in chat.lines[-1]
+    assert load_workbook(saved).active["A1"].value == "题型"
+
+    await chat.say("/bank export csv")
+    assert f"共 {len(app.catalog.questions)} 题（csv）" in chat.text
+    exported = next((tmp_path / "downloads").glob("bank-*.csv"))
+    assert exported.read_text(encoding="utf-8-sig").count("\n") > len(app.catalog.questions)
+    group = await app.service.handle(Incoming(user=ADMIN, text="/bank export", private=False))
+    assert "私聊" in group[0].text and group[0].attachment is None
+    assert "用法" in (await app.service.handle(Incoming(user=ADMIN, text="/bank export pdf")))[0].text
+    assert "/bank template" in (await app.service.handle(Incoming(user=ADMIN, text="/bank")))[0].text
