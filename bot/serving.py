@@ -64,6 +64,9 @@ async def serve(config, *, stop: asyncio.Event | None = None,
             if running.telegram is not None:
                 await stack.enter_async_context(running.telegram)  # initialize ... shutdown
                 stack.push_async_callback(_stop_telegram, running.telegram)
+                outbox_bot = _outbox_bot(config, token)
+                await outbox_bot.initialize()
+                stack.push_async_callback(outbox_bot.shutdown)  # after the senders are cancelled
             stack.push_async_callback(_cancel, tasks)  # the senders stop before Telegram does
             if routes:
                 running.server = HttpServer.from_config(config, routes)
@@ -84,7 +87,7 @@ async def serve(config, *, stop: asyncio.Event | None = None,
                     await start_bot(application, telegram.poll_timeout)
                 from bot.channels.telegram.adapter import TelegramSender
 
-                senders["tg"] = TelegramSender(application.bot)
+                senders["tg"] = TelegramSender(outbox_bot)
             tasks += background_tasks(app, senders)
             log.info("lawbot is running: %s", ", ".join(_names(running, webhook)))
             if on_ready is not None:
@@ -101,6 +104,19 @@ async def serve(config, *, stop: asyncio.Event | None = None,
             loop.remove_signal_handler(sig)
         await app.close()
     return 0
+
+
+def _outbox_bot(config, token: str):
+    """The outbox sender's own Bot, on aiohttp's client (bot/channels/telegram/aiohttp_request.py):
+    broadcasts at the paid limit need more calls per second than PTB's default httpx backend gives
+    one process; interactive replies keep the Application's bot."""
+    from telegram import Bot
+
+    from bot.channels.telegram.aiohttp_request import AiohttpRequest
+
+    telegram = config.telegram
+    urls = {k: v for k, v in (("base_url", telegram.base_url), ("base_file_url", telegram.base_file_url)) if v}
+    return Bot(token, request=AiohttpRequest(connection_pool_size=256, connect_timeout=telegram.connect_timeout), **urls)
 
 
 def _telegram(app, config, token: str):
