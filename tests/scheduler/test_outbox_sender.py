@@ -222,3 +222,14 @@ async def test_rate_limiter_spaces_and_pauses():
     await limiter.acquire()
     assert sum(waits) == pytest.approx(3.2, abs=0.11)
     assert Delivery.wait(2).outcome is Outcome.RETRY_AFTER
+
+
+def test_each_channel_gets_its_platforms_rates():
+    from bot.config import load_config
+    from bot.runner import sender_settings
+
+    config = load_config(None, scheduler={"outbox": {"global_rate": 1000, "per_chat_rate": 1}})
+    assert sender_settings(config, "tg").global_rate == 1000 and sender_settings(config, "tg").batch_size == 100
+    assert sender_settings(config, "wx").global_rate == 1000  # one outbox config for every platform
+    assert sender_settings(config, "cli").per_chat_rate == 0.0  # the console has no platform limits
+    assert SenderSettings(global_rate=30).batch_size == 10
