@@ -3,7 +3,7 @@
 A small HTTP/1.1 server (asyncio streams, keep-alive, no dependencies) that answers what the bot
 uses — getMe, getUpdates (long poll, batches of up to 100), deleteWebhook, setMyCommands,
 getMyCommands, sendMessage, editMessageText, editMessageReplyMarkup, answerCallbackQuery,
-sendDocument, sendPhoto — with well-formed Bot API JSON, so python-telegram-bot's real request
+sendDocument, sendPhoto, getFile (and the file download path under base_file_url) — with well-formed Bot API JSON, so python-telegram-bot's real request
 path (HTTPXRequest) parses it. It records every call, assigns message ids, keeps each chat's
 messages (with how often each was edited) and enforces the limits that matter (4096 characters
 of text, 64 bytes of callback data, "message is not modified").
@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any, Callable
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote_to_bytes
 
 TOKEN = "123456:TEST-TOKEN"
 BOT_ID = 123456
@@ -92,6 +92,9 @@ class FakeBotApi:
         self._writers: set[asyncio.StreamWriter] = set()
         self.port = 0
         self._prefix = f"/bot{token}/".encode()
+        self._file_prefix = f"/file/bot{token}/".encode()
+        self.files: dict[str, tuple[str, bytes]] = {}  # file_id -> (file_path, data) users sent
+        self._file_ids = itertools.count(1)
 
     # --- lifecycle -------------------------------------------------------------------
     async def start(self, port: int = 0) -> "FakeBotApi":
@@ -144,6 +147,22 @@ class FakeBotApi:
                    "from": self._user(user_id, language_code), "text": text}
         if text.startswith("/"):
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split(" ", 1)[0])}]
+        return {"message": message}
+
+    def document_update(self, user_id: int, file_name: str, data: bytes, caption: str | None = None,
+                        language_code: str | None = "zh-hans", file_size: int | None = None) -> dict:
+        """A user sends a file; getFile and the download path serve `data`. file_size: what
+        Telegram declares (default len(data))."""
+        number = next(self._file_ids)
+        file_id = f"upload{number}"
+        suffix = file_name.rsplit(".", 1)[-1] if "." in file_name else "bin"
+        self.files[file_id] = (f"documents/file_{number}.{suffix}", data)
+        message = self.text_update(user_id, "", language_code)["message"]
+        del message["text"]
+        message["document"] = {"file_id": file_id, "file_unique_id": f"u{number}", "file_name": file_name,
+                               "file_size": len(data) if file_size is None else file_size}
+        if caption:
+            message["caption"] = caption
         return {"message": message}
 
     def callback_update(self, user_id: int, data: str, message_id: int | None = None,
@@ -215,11 +234,15 @@ class FakeBotApi:
                     body = await reader.readexactly(length) if length else b""
                 parts = request_line.split(b" ")
                 target = parts[1] if len(parts) > 1 else b"/"
-                status, payload = await self._dispatch(target, headers, body)
-                data = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
-                writer.write(b"HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n"
+                if unquote_to_bytes(target).startswith(self._file_prefix):  # httpx sends the token's ":" as %3A
+                    status, content_type, data = self._download(unquote_to_bytes(target)[len(self._file_prefix):])
+                else:
+                    status, payload = await self._dispatch(target, headers, body)
+                    content_type = b"application/json"
+                    data = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+                writer.write(b"HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n"
                              b"Connection: keep-alive\r\n\r\n%s"
-                             % (status, b"OK" if status == 200 else b"Error", len(data), data))
+                             % (status, b"OK" if status == 200 else b"Error", content_type, len(data), data))
                 await writer.drain()
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
             return
@@ -237,6 +260,15 @@ class FakeBotApi:
                 return bytes(body)
             body += await reader.readexactly(size)
             await reader.readline()
+
+    def _download(self, file_path: bytes) -> tuple[int, bytes, bytes]:
+        """GET <base_file_url>/<file_path>: the bytes of a file a user sent (recorded as a call)."""
+        wanted = file_path.split(b"?", 1)[0].decode("utf-8", "replace")
+        for file_id, (path, data) in self.files.items():
+            if path == wanted:
+                self._note(Call("downloadFile", {"file_path": wanted, "file_id": file_id}))
+                return 200, b"application/octet-stream", data
+        return 404, b"application/json", b'{"ok":false,"error_code":404,"description":"Not Found"}'
 
     async def _dispatch(self, target: bytes, headers: dict[bytes, bytes], body: bytes) -> tuple[int, dict]:
         path = target.split(b"?", 1)[0]
@@ -440,6 +472,14 @@ class FakeBotApi:
                                file_name=upload["filename"], file_size=len(upload["data"]))
         chat[stored.message_id] = stored
         return self._message_json(stored)
+
+    def _m_getFile(self, params):
+        found = self.files.get(params.get("file_id", ""))
+        if found is None:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        file_id = params["file_id"]
+        path, data = found
+        return {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": len(data), "file_path": path}
 
     def _m_sendDocument(self, params):
         return self._send_file(params, "document", "document")

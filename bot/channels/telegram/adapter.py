@@ -13,6 +13,7 @@ import json
 import logging
 import signal
 import warnings
+from dataclasses import replace
 from typing import Any, Awaitable, Callable, TypeVar
 
 from telegram import BotCommand, InputFile, Message, Update
@@ -28,10 +29,10 @@ from telegram.ext import (
     filters,
 )
 
-from bot.app.messages import Choice, Reply
+from bot.app.messages import Attachment, Choice, Reply
 from bot.app.texts import LOCALES, tr
 from bot.config import ConfigError
-from bot.channels.telegram.inbound import chat_id_of, to_incoming
+from bot.channels.telegram.inbound import Document, chat_id_of, document_of, to_incoming
 from bot.channels.telegram.render import Part, caption_fits, keyboard, render
 from bot.scheduler.delivery import Delivery
 
@@ -103,14 +104,18 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
 class TelegramChannel:
     """The handlers: translate, call the core, deliver the replies."""
 
-    def __init__(self, service):
+    def __init__(self, service, max_download: int = 10 * 1024 * 1024):
         self.service = service
+        self.max_download = max_download  # bytes; larger files reach the core undownloaded (size only)
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         incoming = to_incoming(update)
         if incoming is None:
             return
         bot = context.bot
+        document = document_of(update)
+        if document is not None:
+            incoming = replace(incoming, attachment=await self._download(bot, document))
         query = update.callback_query
         # Stop the client's spinner while the core works; its failure (a query older than
         # Telegram keeps) must not lose the reply.
@@ -125,6 +130,21 @@ class TelegramChannel:
         finally:
             if answering is not None:
                 await answering
+
+    async def _download(self, bot, document: Document) -> Attachment:
+        """getFile + the file download; over the cap (declared or actual) only the size goes on."""
+        if document.file_size is not None and document.file_size > self.max_download:
+            return Attachment(document.file_name, b"", "document", size=document.file_size)
+        try:
+            file = await call_api(lambda: bot.get_file(document.file_id))
+            data = bytes(await file.download_as_bytearray())
+        except BadRequest as exc:
+            if "too big" not in str(exc).lower():
+                raise
+            return Attachment(document.file_name, b"", "document", size=max(document.file_size or 0, self.max_download + 1))
+        if len(data) > self.max_download:
+            return Attachment(document.file_name, b"", "document", size=len(data))
+        return Attachment(document.file_name, data, "document")
 
     @staticmethod
     async def _answer(query) -> None:
@@ -310,7 +330,7 @@ def build_application(app, token: str, *, base_url: str | None = None, base_file
     if not polling:  # webhook: updates come from bot/channels/telegram/webhook.py
         builder = builder.updater(None)
     application = builder.build()
-    channel = TelegramChannel(app.service)
+    channel = TelegramChannel(app.service, max_download=app.config.bank.upload_max_mb * 1024 * 1024)
     application.bot_data["channel"] = channel
     application.bot_data["default_locale"] = app.config.default_locale
     application.add_handler(MessageHandler(filters.UpdateType.MESSAGE, channel.on_update))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from telegram import Update
+from typing import NamedTuple
+
+from telegram import Chat, Update
 
 from bot.app.messages import Incoming
 
@@ -29,10 +31,12 @@ def to_incoming(update: Update) -> Incoming | None:
     user = update.effective_user
     if user is None:
         return None
+    chat = update.effective_chat
     common = {
         "user": user_key(user.id),
         "locale": user.language_code,
         "update_id": f"tg:{update.update_id}",
+        "private": chat is None or chat.type == Chat.PRIVATE,
     }
     query = update.callback_query
     if query is not None:
@@ -42,3 +46,18 @@ def to_incoming(update: Update) -> Incoming | None:
     if message is None:
         return None
     return Incoming(text=message.text or message.caption or "", **common)
+
+
+class Document(NamedTuple):
+    file_id: str
+    file_name: str
+    file_size: int | None  # as Telegram declares it
+
+
+def document_of(update: Update) -> Document | None:
+    """The file sent with a message (the adapter downloads it; the caption is the text)."""
+    message = update.message
+    document = message.document if message is not None else None
+    if document is None:
+        return None
+    return Document(document.file_id, document.file_name or "", document.file_size)
