@@ -6,10 +6,8 @@ from __future__ import annotations
 import pytest
 
 from bot.app.texts import tr
-from bot.channels.telegram.adapter import build_application, start_bot
 from tests.app import test_bank_upload as bank
-from tests.channels.telegram import test_telegram as harness
-from tests.support.fake_bot_api import TOKEN, FakeBotApi
+from tests.channels.telegram.test_telegram import api, bot  # noqa: F401 (fixtures; `bot` uses the `app` below)
 
 ADMIN, OTHER = 1001, 2002
 
@@ -19,25 +17,6 @@ async def app(tmp_path):
     app = await bank.make_bank_app(tmp_path, admin={"super_admins": [f"tg:{ADMIN}"]}, bank={"upload_max_mb": 1})
     yield app
     await app.close()
-
-
-@pytest.fixture
-async def api():
-    server = FakeBotApi()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-async def bot(app, api):
-    application = build_application(app, TOKEN, base_url=api.base_url, base_file_url=api.base_file_url, poll_timeout=2)
-    tg = harness.Bot(api, application)
-    async with application:
-        await start_bot(application, poll_timeout=2)
-        yield tg
-        await application.updater.stop()
-        await application.stop()
 
 
 async def test_admin_sends_a_bank_file_and_imports_it(bot, api, app, tmp_path):
