@@ -44,13 +44,22 @@ class JobTable:
 
     @staticmethod
     def latest_due(trigger: CronTrigger, since: datetime, now: datetime) -> datetime | None:
-        """The last fire time in [since, now], or None."""
-        latest = None
-        fire = trigger.get_next_fire_time(None, since)
-        while fire is not None and fire <= now:
-            latest = fire
-            fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
-        return latest
+        """The last fire time in [since, now], or None. Looks back over a doubling span from
+        now, then walks forward inside it: a few trigger calls even for a per-minute job over
+        an eight-day lookback (walking the whole lookback took ~0.3 s and blocked the loop)."""
+        span = timedelta(minutes=1)
+        while True:
+            start = max(since, now - span)
+            fire = trigger.get_next_fire_time(None, start)
+            if fire is not None and fire <= now:
+                while True:
+                    following = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
+                    if following is None or following > now:
+                        return fire
+                    fire = following
+            if start <= since:
+                return None
+            span *= 2
 
     async def run_due(self, now: float | None = None, only: str | None = None) -> dict[str, str]:
         """Run every job whose latest fire time has not run yet and is still meaningful; skip (and
