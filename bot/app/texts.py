@@ -23,9 +23,12 @@ ZH: dict[str, str] = {
     "help": (
         "可用命令：\n"
         "/start 主菜单\n/practice 学法练习（专项、顺序、随机）\n/exam 模拟考试\n"
-        "/wrong 错题本\n/review 今日复习\n/me 我的学习\n/bind 绑定身份（公职人员参加正式考试）\n/lang 切换语言（中文/English）\n"
+        "/wrong 错题本\n/review 今日复习\n/me 我的学习\n/bind 绑定身份（公职人员参加正式考试）\n"
+        "/guide 办事指南\n/case 以案释法（可加关键词，如 /case 高空抛物）\n"
+        "/law 查法条（如 /law 民法典 1254，或 /law 首违不罚）\n/lang 切换语言（中文/English）\n"
         "/cancel 结束当前练习\n/remind 每日一练提醒\n/help 帮助\n\n"
-        "答题时可点按钮，也可直接回复选项字母，如 A 或 AC；判断题回复 对/错。"
+        "答题时可点按钮，也可直接回复选项字母，如 A 或 AC；判断题回复 对/错。\n"
+        "也可以直接用大白话提问，例如“孩子出生了要办什么”“被拖欠工资怎么办”。"
     ),
     "unknown": "抱歉，没有理解您的意思。发送 /help 查看可用命令，或从菜单选择：",
     "empty": "收到空消息。请发送文字，或从菜单选择：",
@@ -415,10 +418,12 @@ EN: dict[str, str] = {
     "help": (
         "Commands:\n"
         "/start menu\n/practice practice (by law, in order, random)\n/exam mock exams\n"
-        "/wrong mistake notebook\n/review today's review\n/me my progress\n/bind register (civil servants, for official exams)\n/lang switch language\n"
+        "/wrong mistake notebook\n/review today's review\n/me my progress\n/bind register (civil servants, for official exams)\n"
+        "/guide service guides\n/case case explainers (add words to search, e.g. /case 高空抛物)\n"
+        "/law look up an article (e.g. /law 民法典 1254)\n/lang switch language\n"
         "/cancel stop practising\n/remind daily question reminder\n/help this help\n\n"
         "Answer with the buttons or by replying with option letters, e.g. A or AC; "
-        "for true/false reply T or F."
+        "for true/false reply T or F.\nYou can also ask in everyday Chinese, e.g. 孩子出生了要办什么."
     ),
     "unknown": "Sorry, I did not understand. Send /help for commands, or choose:",
     "empty": "That message was empty. Send text or choose:",
