@@ -83,10 +83,12 @@ class ChatService:
                     log.info("duplicate update %s ignored", incoming.update_id)
                     return []
                 state = await self.store.get_state(incoming.user)
-                if not state:
+                if state:
+                    original = dict(state)
+                    await self.store.mark_reachable(incoming.user)  # a user who wrote has unblocked us
+                else:
                     await self.store.ensure_user(incoming.user, now)
-                    state = {"locale": locale}
-                original = dict(state)
+                    state, original = {"locale": locale}, {}
                 turn = Turn(user=incoming.user, locale=state.get("locale", locale), state=state, now=now,
                             from_button=incoming.action is not None, private=incoming.private)
                 replies = await self._route(turn, incoming)

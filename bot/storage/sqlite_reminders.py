@@ -58,6 +58,10 @@ class SqliteReminders:
             await self._conn.executemany("UPDATE reminder_prefs SET last_daily = ? WHERE user_key = ?",
                                          [(date, u) for u in users])
 
+    async def mark_reachable(self, user: str) -> None:
+        """The user wrote to the bot, so they have not blocked it (any more)."""
+        await self._write("UPDATE users SET blocked = 0 WHERE key = ? AND blocked = 1", (user,))
+
     async def is_blocked(self, user: str) -> bool:
         row = await self._one("SELECT blocked FROM users WHERE key = ?", (user,))
         return bool(row and row[0])

@@ -68,3 +68,12 @@ async def test_internal_error_becomes_a_plain_apology_and_nothing_is_half_writte
 def test_clean_text_removes_invisible_and_control_characters():
     assert clean_text("\u200bA\u200d\x00\x1b") == "A"
     assert clean_text(" 你好\n世界 ") == "你好\n世界"
+
+
+async def test_a_user_who_writes_again_is_no_longer_marked_blocked_and_new_locale_is_kept(app):
+    await app.service.handle(Incoming(user="tg:42", text="/start", locale="en-GB"))
+    assert (await app.storage.get_state("tg:42"))["locale"] == "en"
+    await app.storage._write("UPDATE users SET blocked = 1 WHERE key = ?", ("tg:42",))
+    assert await app.storage.is_blocked("tg:42")
+    await app.service.handle(Incoming(user="tg:42", text="/help"))
+    assert not await app.storage.is_blocked("tg:42")
