@@ -13,7 +13,7 @@ import asyncio
 import logging
 import re
 import tempfile
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -52,6 +52,15 @@ def problem_line(problem: ImportProblem) -> str:
     return f"{'/'.join(str(p) for p in where)}: {problem.reason}" if where else problem.reason
 
 
+@dataclass(frozen=True, slots=True)
+class Inspection:
+    """What inspect() found: a refusal (text key and values) or the dry-run result."""
+
+    name: str
+    refusal: tuple[str, dict] | None = None
+    result: ImportResult | None = None
+
+
 class BankAdminFlow:
     def __init__(self, deps: Deps, org: Org, on_questions_changed: Callable[[], None]):
         self.deps = deps
@@ -65,24 +74,31 @@ class BankAdminFlow:
         return self.deps.config.bank.upload_max_mb
 
     # --- a file arrives --------------------------------------------------------------
-    async def on_file(self, turn: Turn, attachment: Attachment) -> list[Reply]:
-        role = await self.org.role(turn.user)
-        if role is None or not role.is_super:
-            log.warning("refused a file from %s (not a super admin)", turn.user)
-            return [Reply(turn.t("bank_refused"), main_menu(turn))]
+    async def inspect(self, user: str, attachment: Attachment) -> "Inspection":
+        """Check the sender and parse the file. Called before the turn's transaction: parsing a
+        large file takes seconds and must not hold the storage lock other users wait on."""
         name = safe_name(attachment.filename or "")
+        role = await self.org.role(user)
+        if role is None or not role.is_super:
+            log.warning("refused a file from %s (not a super admin)", user)
+            return Inspection(name, ("bank_refused", {}))
         if Path(name).suffix.lower() not in SUFFIXES:
-            return [Reply(turn.t("bank_file_type", name=name))]
+            return Inspection(name, ("bank_file_type", {"name": name}))
         limit = self._limit_mb * 1024 * 1024
         if (attachment.size or 0) > limit or len(attachment.data) > limit:
-            return [Reply(turn.t("bank_file_too_big", name=name, limit=self._limit_mb))]
+            return Inspection(name, ("bank_file_too_big", {"name": name, "limit": self._limit_mb}))
         if not attachment.data:
-            return [Reply(turn.t("bank_file_empty", name=name))]
+            return Inspection(name, ("bank_file_empty", {"name": name}))
         try:
-            result = await asyncio.to_thread(self._dry_run, name, attachment.data)
+            return Inspection(name, result=await asyncio.to_thread(self._dry_run, name, attachment.data))
         except ImportFormatError as exc:
-            return [Reply(turn.t("bank_file_unreadable", name=name, reason=str(exc)[:300]))]
-        return await self._preview(turn, name, attachment.data, result)
+            return Inspection(name, ("bank_file_unreadable", {"name": name, "reason": str(exc)[:300]}))
+
+    async def on_file(self, turn: Turn, attachment: Attachment, inspection: "Inspection") -> list[Reply]:
+        if inspection.refusal is not None:
+            key, values = inspection.refusal
+            return [Reply(turn.t(key, **values), main_menu(turn) if key == "bank_refused" else [])]
+        return await self._preview(turn, inspection.name, attachment.data, inspection.result)
 
     def _dry_run(self, name: str, data: bytes) -> ImportResult:
         root = self.catalog.root

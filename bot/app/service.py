@@ -78,6 +78,9 @@ class ChatService:
         now = self.deps.clock.now()
         locale = normalize_locale(incoming.locale, self.deps.config.default_locale)
         try:
+            inspection = None
+            if incoming.attachment is not None and incoming.action is None:
+                inspection = await self.bank.inspect(incoming.user, incoming.attachment)
             async with self.store.atomic():
                 if incoming.update_id and not await self.store.first_seen(incoming.update_id, now):
                     log.info("duplicate update %s ignored", incoming.update_id)
@@ -91,7 +94,7 @@ class ChatService:
                     state, original = {"locale": locale}, {}
                 turn = Turn(user=incoming.user, locale=state.get("locale", locale), state=state, now=now,
                             from_button=incoming.action is not None, private=incoming.private)
-                replies = await self._route(turn, incoming)
+                replies = await self._route(turn, incoming, inspection)
                 if turn.state != original:
                     await self.store.set_state(incoming.user, turn.state, now)
                 return replies
@@ -104,11 +107,11 @@ class ChatService:
         return state.get("locale", self.deps.config.default_locale)
 
     # --- routing ---------------------------------------------------------------------
-    async def _route(self, turn: Turn, incoming: Incoming) -> list[Reply]:
+    async def _route(self, turn: Turn, incoming: Incoming, inspection=None) -> list[Reply]:
         if incoming.action is not None:
             return await self._on_action(turn, incoming.action)
         if incoming.attachment is not None:  # a file (its caption, if any, is not a command)
-            return await self.bank.on_file(turn, incoming.attachment)
+            return await self.bank.on_file(turn, incoming.attachment, inspection)
         text = clean_text(incoming.text or "")
         if not text:
             return [menu_reply(turn, "empty")]
