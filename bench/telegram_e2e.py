@@ -21,6 +21,8 @@ it through python-telegram-bot's real request path (HTTPXRequest):
            default settings: updates handled one at a time) sent the same number of updates.
   echo-c   (with --echo-concurrent) the same echo bot with concurrent_updates(64), the setting
            lawbot uses, for an apples-to-apples view of the framework ceiling.
+  echo-a   (with --echo-aiohttp) the echo bot with concurrent_updates and lawbot's aiohttp request
+           backend (bot/channels/telegram/aiohttp_request.py): the same HTTP client on both sides.
 
 Users are closed loops: a user's next update is queued by the fake server when the bot's reply to
 the previous one arrives, so all N users are in flight at once. An update counts as processed
@@ -194,8 +196,13 @@ def bot_main(conn, kind: str, base_url: str, data_dir: str, concurrency: int) ->
                 await update.message.reply_text(update.message.text)
 
             builder = ApplicationBuilder().token(TOKEN).base_url(base_url).job_queue(None)
-            if kind == "echo-c":
+            if kind in ("echo-c", "echo-a"):
                 builder = builder.concurrent_updates(concurrency)
+            if kind == "echo-a":  # the HTTP client lawbot's channel uses
+                from bot.channels.telegram.aiohttp_request import AiohttpRequest
+
+                builder = builder.request(AiohttpRequest(connection_pool_size=concurrency * 2)).get_updates_request(
+                    AiohttpRequest(connection_pool_size=1, read_timeout=POLL_TIMEOUT + 10))
             application = builder.build()
             application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, echo))
         async with application:
@@ -264,6 +271,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-user", type=int, default=20, help="updates per user (lawbot needs >= 7)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--echo-concurrent", action="store_true", help="also run the echo bot with concurrent_updates(64)")
+    parser.add_argument("--echo-aiohttp", action="store_true",
+                        help="also run the echo bot on lawbot's aiohttp request backend with the same concurrency")
     parser.add_argument("--concurrency", type=int, default=MAX_CONCURRENT_UPDATES,
                         help="updates handled at once by lawbot (and echo-c); default: the adapter's default")
     parser.add_argument("--quick", action="store_true", help="20 users x 8 updates, 1 run")
@@ -272,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
         args.users, args.per_user, args.runs = 20, 8, 1
     if args.per_user < 7:
         parser.error("--per-user must be at least 7 (start, menu, paper, go, one answer, hand in, confirm)")
-    kinds = ["lawbot", "echo"] + (["echo-c"] if args.echo_concurrent else [])
+    kinds = ["lawbot", "echo"] + (["echo-c"] if args.echo_concurrent else []) + (["echo-a"] if args.echo_aiohttp else [])
 
     print(f"telegram_e2e: {args.users} users x {args.per_user} updates = {args.users * args.per_user} updates "
           f"per run, {args.runs} run(s); python {platform.python_version()}, {os.cpu_count()} CPU(s), "
@@ -299,6 +308,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nlawbot / echo = {ratio:.2f} ({verdict} the {TARGET_RATIO:.0%} target)")
     if "echo-c" in medians and medians["echo-c"]:
         print(f"lawbot / echo-c (concurrent echo) = {medians['lawbot'] / medians['echo-c']:.2f}")
+    if "echo-a" in medians and medians["echo-a"]:
+        print(f"lawbot / echo-a (echo on the same aiohttp backend) = {medians['lawbot'] / medians['echo-a']:.2f}")
     bad = [r for k in kinds for r in results[k] if r["errors"] or not r["complete"]]
     if bad:
         print(f"WARNING: {len(bad)} run(s) incomplete or with errors", file=sys.stderr)

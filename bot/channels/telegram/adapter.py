@@ -32,6 +32,7 @@ from telegram.ext import (
 from bot.app.messages import Attachment, Choice, Reply
 from bot.app.texts import LOCALES, tr
 from bot.config import ConfigError
+from bot.channels.telegram.aiohttp_request import AiohttpRequest
 from bot.channels.telegram.inbound import Document, chat_id_of, document_of, to_incoming
 from bot.channels.telegram.render import Part, caption_fits, keyboard, render
 from bot.scheduler.delivery import Delivery
@@ -316,12 +317,14 @@ def build_application(app, token: str, *, base_url: str | None = None, base_file
     polling=False it has no Updater: updates come from the webhook (bot/channels/telegram/webhook.py)."""
     if not token:
         raise ConfigError("telegram: no bot token")
+    # aiohttp's client instead of PTB's default httpx: it writes a request in one go and costs
+    # a fraction of the CPU per Bot API call (see aiohttp_request.py and bench/telegram_e2e.py)
     builder = (ApplicationBuilder().token(token)
                .concurrent_updates(PerUserUpdateProcessor(max_concurrent_updates))
-               .connection_pool_size(max(8, max_concurrent_updates * 2))
-               .connect_timeout(connect_timeout)
-               .get_updates_connect_timeout(connect_timeout)
-               .get_updates_read_timeout(poll_timeout + 10)
+               .request(AiohttpRequest(connection_pool_size=max(8, max_concurrent_updates * 2),
+                                       connect_timeout=connect_timeout))
+               .get_updates_request(AiohttpRequest(connection_pool_size=1, connect_timeout=connect_timeout,
+                                                   read_timeout=poll_timeout + 10))
                .job_queue(None))
     if base_url:
         builder = builder.base_url(base_url)

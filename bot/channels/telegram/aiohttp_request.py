@@ -5,7 +5,7 @@ PTB's default HTTPXRequest writes each request's headers and body in two socket 
 spends several milliseconds per call in that path on our 2-core VMs (about 200 calls/s from one
 process, however many run concurrently), while aiohttp's client writes a request at once and
 sustains 1,500+ calls/s against the same loopback server (bench/broadcast.py). Interactive
-replies keep PTB's default; only the proactive sender uses this.
+replies use it too (build_application), as does the outbox sender.
 
 Errors map as HTTPXRequest's do: timeouts -> TimedOut, other client errors -> NetworkError; the
 status code and body go back to PTB, which raises RetryAfter / Forbidden / BadRequest itself."""
@@ -67,7 +67,7 @@ class AiohttpRequest(BaseRequest):
             files = request_data.multipart_data
             fields = request_data.json_parameters
             if files:
-                form = aiohttp.FormData()
+                form = aiohttp.FormData(quote_fields=False)  # UTF-8 file names as httpx sends them
                 for name, value in fields.items():
                     form.add_field(name, value)
                 for name, part in files.items():
