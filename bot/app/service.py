@@ -73,6 +73,10 @@ class ChatService:
         self.reminders = ReminderFlow(deps, self.practice)
         self.bank = BankAdminFlow(deps, self.org, self.practice.reload_questions)
         self.broadcast = BroadcastFlow(deps, OrgAdmins(deps.storage, self.org, deps.config.scheduler.broadcast_admins))
+        # the first part of a button's action names the flow that owns it
+        self._action_flows = {"p": self.practice, "x": self.exam, "g": self.guides, "c": self.cases,
+                              "l": self.law, "k": self.lookup, "a": self.admin, "r": self.reminders,
+                              "b": self.broadcast, "u": self.bank}
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         now = self.deps.clock.now()
@@ -192,26 +196,8 @@ class ChatService:
             replies = await self._me(turn)
         elif action == "lang":
             replies = self._set_locale(turn, "")
-        elif parts[0] == "p":
-            replies = await self.practice.on_action(turn, parts)
-        elif parts[0] == "x":
-            replies = await self.exam.on_action(turn, parts)
-        elif parts[0] == "g":
-            replies = await self.guides.on_action(turn, parts)
-        elif parts[0] == "c":
-            replies = await self.cases.on_action(turn, parts)
-        elif parts[0] == "l":
-            replies = await self.law.on_action(turn, parts)
-        elif parts[0] == "k":
-            replies = await self.lookup.on_action(turn, parts)
-        elif parts[0] == "a":
-            replies = await self.admin.on_action(turn, parts)
-        elif parts[0] == "r":
-            replies = await self.reminders.on_action(turn, parts)
-        elif parts[0] == "b":
-            replies = await self.broadcast.on_action(turn, parts)
-        elif parts[0] == "u":
-            replies = await self.bank.on_action(turn, parts)
+        elif parts[0] in self._action_flows:
+            replies = await self._action_flows[parts[0]].on_action(turn, parts)
         if replies is None:
             log.warning("refused action from %s: %r", turn.user, action)
             return [Reply(turn.t("bad_action"), main_menu(turn))]
