@@ -13,7 +13,10 @@ from bot.domain import exam_rules, review
 from bot.domain.models import Attempt, QType
 
 log = logging.getLogger(__name__)
-SHEET_JUMPS = 20  # at most this many "go to question" buttons on the answer sheet
+SHEET_JUMPS = 20
+# words a user may type during an exam instead of pressing the button of the same name
+TYPED_COMMANDS = {"交卷": "h", "submit": "h", "hand in": "h", "答题卡": "s", "sheet": "s",
+                  "上一题": "prev", "previous": "prev", "下一题": "next", "next": "next"}  # at most this many "go to question" buttons on the answer sheet
 
 
 def _points(value: float) -> str:
@@ -174,6 +177,11 @@ class ExamFlow:
         if expired:
             return expired
         pos = int(turn.state.get("pos", 0))
+        word = TYPED_COMMANDS.get(text.strip().lower())
+        if word is not None:  # text-only channels: the buttons' words typed out
+            step = {"prev": -1, "next": 1}.get(word)
+            parts = ["x", "g", str(attempt.id), str(max(0, pos + step))] if step else ["x", word, str(attempt.id)]
+            return await self.on_action(turn, parts)
         item = attempt.paper[pos]
         question = self.catalog.questions[item.qid]
         chosen = views.parse_typed_answer(question, text, item.order)

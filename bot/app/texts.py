@@ -27,7 +27,8 @@ ZH: dict[str, str] = {
         "/guide 办事指南\n/case 以案释法（可加关键词，如 /case 高空抛物）\n"
         "/law 查法条（如 /law 民法典 1254，或 /law 首违不罚）\n/lang 切换语言（中文/English）\n"
         "/cancel 结束当前练习\n/remind 每日一练提醒\n/help 帮助\n\n"
-        "答题时可点按钮，也可直接回复选项字母，如 A 或 AC；判断题回复 对/错。\n"
+        "答题时可点按钮，也可直接回复选项字母，如 A 或 AC；判断题回复 对/错；"
+        "考试中还可回复 上一题、下一题、答题卡、交卷。\n"
         "也可以直接用大白话提问，例如“孩子出生了要办什么”“被拖欠工资怎么办”。"
     ),
     "unknown": "抱歉，没有理解您的意思。发送 /help 查看可用命令，或从菜单选择：",
@@ -423,7 +424,7 @@ EN: dict[str, str] = {
         "/law look up an article (e.g. /law 民法典 1254)\n/lang switch language\n"
         "/cancel stop practising\n/remind daily question reminder\n/help this help\n\n"
         "Answer with the buttons or by replying with option letters, e.g. A or AC; "
-        "for true/false reply T or F.\nYou can also ask in everyday Chinese, e.g. 孩子出生了要办什么."
+        "for true/false reply T or F; during an exam also previous, next, sheet or submit.\nYou can also ask in everyday Chinese, e.g. 孩子出生了要办什么."
     ),
     "unknown": "Sorry, I did not understand. Send /help for commands, or choose:",
     "empty": "That message was empty. Send text or choose:",

@@ -218,3 +218,17 @@ async def test_starting_another_exam_while_one_is_open_offers_to_resume(app, cha
     assert "还有一场进行中的考试" in chat.text
     await chat.press("继续考试")
     assert _attempt_id(chat) == first and "第 1/50 题" in chat.text
+
+
+async def test_typed_button_words_work_in_text_only_channels(app, chat):
+    await _start(chat)
+    attempt = await _attempt(app, chat)
+    await chat.say(_display_letters(app, attempt, 0))
+    await chat.say("上一题")
+    assert "第 1/50 题" in chat.text
+    await chat.say("下一题")
+    assert "第 2/50 题" in chat.text
+    await chat.say("答题卡")
+    assert "已答 1/50 题" in chat.text
+    await chat.say("交卷")
+    assert "还有 49 题未作答" in chat.text
