@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-TEMPLATE_PATH = Path("content") / "templates" / "题库导入模板.xlsx"
 
 
 def add_bank_parser(sub: argparse._SubParsersAction, func: Callable[[argparse.Namespace], int]) -> None:
