@@ -44,13 +44,18 @@ class ExamFlow:
         rows.append([turn.choice("btn_menu", "m")])
         return [Reply(turn.t("exam_menu"), rows)]
 
+    @staticmethod
+    def _last_pos(turn: Turn, attempt: Attempt) -> int:
+        """Where the user was in this paper (0 when their state is about something else)."""
+        return int(turn.state.get("pos", 0)) if turn.state.get("attempt") == attempt.id else 0
+
     def _resume_prompt(self, turn: Turn, attempt: Attempt) -> Reply:
         definition = self.catalog.exams.get(attempt.exam_id)
         title = definition.title_for(turn.locale) if definition else attempt.exam_id
         remaining = views.format_duration(exam_rules.remaining_seconds(attempt, turn.now), turn.locale)
         text = turn.t("exam_resume", title=title, remaining=remaining,
-                      answered=len(attempt.paper) - len(attempt.unanswered()), count=len(attempt.paper))
-        return Reply(text, [[turn.choice("btn_resume_exam", f"x:g:{attempt.id}:{turn.state.get('pos', 0) if turn.state.get('attempt') == attempt.id else 0}"),
+                      answered=attempt.answered_count, count=len(attempt.paper))
+        return Reply(text, [[turn.choice("btn_resume_exam", f"x:g:{attempt.id}:{self._last_pos(turn, attempt)}"),
                              turn.choice("btn_submit", f"x:h:{attempt.id}")]])
 
     async def info(self, turn: Turn, exam_id: str) -> list[Reply] | None:
@@ -90,7 +95,7 @@ class ExamFlow:
                 other = self.catalog.exams.get(open_attempt.exam_id)
                 title = other.title_for(turn.locale) if other else open_attempt.exam_id
                 return [Reply(turn.t("exam_other_open", title=title), self._resume_prompt(turn, open_attempt).choices)]
-            return await self.show(turn, open_attempt, turn.state.get("pos", 0) if turn.state.get("attempt") == open_attempt.id else 0)
+            return await self.show(turn, open_attempt, self._last_pos(turn, open_attempt))
         gate = await self.official.gate(turn, definition) if definition.official else None
         if gate is not None and not gate.decision.allowed:
             return [Reply(self.official.refusal(turn, definition, gate), main_menu(turn))]
@@ -125,7 +130,7 @@ class ExamFlow:
         head = turn.t("exam_head", title=definition.title_for(turn.locale), n=pos + 1, count=len(attempt.paper),
                       type=views.type_name(question, turn.locale), points=_points(item.points),
                       remaining=views.format_duration(exam_rules.remaining_seconds(attempt, turn.now), turn.locale),
-                      answered=len(attempt.paper) - len(attempt.unanswered()))
+                      answered=attempt.answered_count)
         body = views.question_body(question, turn.locale, order=item.order, picked=picked)
         if question.type is not QType.MULTIPLE and picked:
             body += "\n\n✓ " + views.answer_text(question, picked, turn.locale, item.order)

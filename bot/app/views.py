@@ -105,7 +105,7 @@ def parse_typed_answer(question: Question, text: str, order: tuple[int, ...] | N
         verdict = parse_judge(cleaned)
         if verdict is None:
             return None
-        return frozenset({order[0 if verdict else 1]}) if order == (0, 1) else frozenset({0 if verdict else 1})
+        return frozenset({0 if verdict else 1})  # 正确/错误 are never shuffled
     letters = parse_letters(cleaned)
     if letters is None or any(i >= labels_count for i in letters):
         return None

@@ -142,5 +142,9 @@ class Attempt:
     def is_open(self) -> bool:
         return self.status == "open"
 
+    @property
+    def answered_count(self) -> int:
+        return sum(1 for chosen in self.answers.values() if chosen)
+
     def unanswered(self) -> list[int]:
         return [i for i in range(len(self.paper)) if not self.answers.get(i)]

@@ -184,29 +184,23 @@ class SqliteStorage(SqliteReminders, SqliteNumberedMenus, SqliteRosterMixin, Sql
         async with self._reading():
             return await self._conn.execute(sql, params)
 
-    async def _one(self, sql: str, params: tuple = ()) -> tuple | None:
+    async def _fetch(self, sql: str, params: tuple, one: bool):
         direct = self._direct()
         if direct is not None:
             cur = direct.execute(sql, params)
             try:
-                return cur.fetchone()
+                return cur.fetchone() if one else cur.fetchall()
             finally:
                 cur.close()
         async with self._reading():
             async with self._conn.execute(sql, params) as cur:
-                return await cur.fetchone()
+                return await cur.fetchone() if one else list(await cur.fetchall())
+
+    async def _one(self, sql: str, params: tuple = ()) -> tuple | None:
+        return await self._fetch(sql, params, one=True)
 
     async def _all(self, sql: str, params: tuple = ()) -> list[tuple]:
-        direct = self._direct()
-        if direct is not None:
-            cur = direct.execute(sql, params)
-            try:
-                return cur.fetchall()
-            finally:
-                cur.close()
-        async with self._reading():
-            async with self._conn.execute(sql, params) as cur:
-                return list(await cur.fetchall())
+        return await self._fetch(sql, params, one=False)
 
     # --- users and sessions ----------------------------------------------------------
     async def ensure_user(self, user: str, now: float) -> None:
