@@ -12,7 +12,7 @@ from bot.config import ConfigError
 from bot.serving import serve
 from tests.channels.wechat.harness import sections
 from tests.support.fake_bot_api import TOKEN, FakeBotApi
-from tests.support.transcript import test_config as config_for
+from tests.support.transcript import config_for
 from tests.support.wechat_peer import AES_KEY, CORP_ID, WeChatPeer, shows_menu
 
 SECRET = "s3cret-Token_1"

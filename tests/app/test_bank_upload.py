@@ -41,7 +41,7 @@ async def make_bank_app(tmp_path: Path, **overrides):
     shared = load_checked_catalog(REPO)  # cached and shared by other tests: never mutate it
     catalog = replace(shared, root=bank_root(tmp_path), questions=dict(shared.questions))
     overrides.setdefault("admin", {"super_admins": [ADMIN]})
-    config = transcript.test_config(tmp_path, **overrides)
+    config = transcript.config_for(tmp_path, **overrides)
     return await build(config, clock=ManualClock(), rng=random.Random(7), database=tmp_path / "t.sqlite3",
                        catalog=catalog)
 

@@ -18,7 +18,7 @@ from bot.bootstrap import build, load_checked_catalog
 from bot.cli import main as cli
 from tests.app.test_exam import _attempt, _display_letters
 from tests.app.test_practice import _right_letter
-from tests.support.transcript import REPO, Chat, test_config
+from tests.support.transcript import REPO, Chat, config_for
 
 EXAM = "xuefa2026-shili"
 JAN_17 = 1_768_608_000.0  # 2026-01-17T00:00Z: the YAML window has closed, the makeup not open yet
@@ -36,7 +36,7 @@ def imported(tmp_path):
 @pytest.fixture
 async def org_app(imported):
     clock = ManualClock(JAN_17)
-    config = test_config(imported, admin={"super_admins": ["cli:admin"]})
+    config = config_for(imported, admin={"super_admins": ["cli:admin"]})
     application = await build(config, clock=clock, rng=random.Random(3), database=imported / "lawbot.sqlite3",
                               catalog=load_checked_catalog(REPO))
     yield application

@@ -14,12 +14,12 @@ from bot.config import Config, load_config
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_config(tmp_path: Path, **overrides) -> Config:
+def config_for(tmp_path: Path, **overrides) -> Config:
     return load_config(None, data_dir=str(tmp_path), content_root=str(REPO), **overrides)
 
 
 async def make_app(tmp_path: Path, clock: ManualClock | None = None, seed: int = 7, **overrides) -> App:
-    config = test_config(tmp_path, **overrides)
+    config = config_for(tmp_path, **overrides)
     return await build(config, clock=clock or ManualClock(), rng=random.Random(seed),
                        database=tmp_path / "test.sqlite3", catalog=load_checked_catalog(REPO))
 

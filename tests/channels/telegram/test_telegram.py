@@ -19,7 +19,7 @@ from bot.channels.telegram.render import MAX_TEXT, render, split_text, utf16_len
 from bot.config import ConfigError
 from bot.runner import drain_outbox, sweep_exams
 from tests.support.fake_bot_api import TOKEN, Call, FakeBotApi
-from tests.support.transcript import test_config as config_for
+from tests.support.transcript import config_for
 
 ALICE, BOB = 1001, 2002
 CONTENT = ("sendMessage", "editMessageText", "editMessageReplyMarkup", "sendDocument", "sendPhoto")
