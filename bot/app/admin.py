@@ -211,9 +211,7 @@ class AdminFlow:
             data = stats_files.histogram_chart(report, turn.locale)
             return [Reply(turn.t("chart_caption"), attachment=Attachment("scores.png", data, "image"))]
         if verb == "t":
-            trend = await self.stats.trend(definition.id, report.unit_id)
-            if not trend:
-                return [Reply(turn.t("chart_no_snapshots"))]
+            trend = await self.stats.trend(definition.id, report.unit_id, live=report, now=turn.now)
             data = stats_files.trend_chart(report, trend, turn.locale)
             return [Reply(turn.t("chart_caption"), attachment=Attachment("trend.png", data, "image"))]
         if verb in ("n", "x"):

@@ -163,10 +163,17 @@ class Stats:
             written += len(rows)
         return written
 
-    async def trend(self, exam_id: str, unit_id: str | None) -> list[tuple[str, float | None, float | None, float | None]]:
-        """(day, 参学率, 参考率, 通过率 of roster) from the snapshots."""
+    async def trend(self, exam_id: str, unit_id: str | None, live: Report | None = None,
+                    now: float | None = None) -> list[tuple[str, float | None, float | None, float | None]]:
+        """(day, 参学率, 参考率, 通过率 of roster) from the snapshots. With a live report (and the
+        time it was made), today's point is that report's figures, so the chart ends where /stats is."""
         from bot.domain.statistics import rate
 
         rows = await self.store.snapshots(exam_id, unit_id or "")
-        return [(day, rate(studied, roster), rate(sat, roster), rate(passed, roster))
-                for day, roster, _reg, studied, sat, passed in rows]
+        points = [(day, rate(studied, roster), rate(sat, roster), rate(passed, roster))
+                  for day, roster, _reg, studied, sat, passed in rows]
+        if live is None or now is None:
+            return points
+        today = datetime.fromtimestamp(now, ZoneInfo(self.deps.config.timezone)).strftime("%Y-%m-%d")
+        total = live.total
+        return [p for p in points if p[0] != today] + [(today, total.study_rate, total.sit_rate, total.pass_rate_roster)]

@@ -108,6 +108,22 @@ async def test_snapshot_and_trend(app, clock):
     assert (await stats.trend(EXAM, "shili-xx"))[0][1] is None
 
 
+async def test_trend_ends_with_the_live_figures_of_today(app, clock):
+    await _setup(app)
+    stats = Stats(app.service.deps)
+    await stats.take_snapshot(clock.now())
+    clock.advance(86_400)  # no snapshot yet today, and someone studied since
+    await app.storage.bind((await app.storage.roster_by_staff_no("SL0008")).id, "cli", "cli:SL0008", clock.now())
+    await app.storage.log_answer("cli:SL0008", "q", True, None, "random", clock.now())
+    report = await stats.report(EXAM, "shili", clock.now())
+    trend = await stats.trend(EXAM, "shili", live=report, now=clock.now())
+    assert [day for day, *_ in trend] == ["2026-01-01", "2026-01-02"]
+    assert trend[-1][1:] == (report.total.study_rate, report.total.sit_rate, report.total.pass_rate_roster)
+    assert trend[-1][1] == 0.4 and trend[0][1] == 0.3
+    await stats.take_snapshot(clock.now())  # a snapshot of today is replaced by the live point, not doubled
+    assert len(await stats.trend(EXAM, "shili", live=report, now=clock.now())) == 2
+
+
 async def test_unknown_exam_or_unit(app):
     stats = Stats(app.service.deps)
     with pytest.raises(StatsError):
