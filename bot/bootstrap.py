@@ -15,6 +15,7 @@ from bot.app.service import ChatService
 from bot.catalog.catalog import Catalog
 from bot.catalog.check import check_content
 from bot.config import Config, ConfigError
+from bot.database_file import check_before_open
 from bot.storage.sqlite import SqliteStorage
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,9 @@ def settle_heap() -> None:
 async def build(config: Config, *, clock: Clock | None = None, rng: random.Random | None = None,
                 database: Path | str | None = None, catalog: Catalog | None = None) -> App:
     catalog = catalog or load_checked_catalog(config.content_root)
-    storage = await SqliteStorage.open(database or config.database_path, config.storage.synchronous)
+    path = database or config.database_path
+    check_before_open(path)  # a damaged file or an unusable folder: one line, nothing opened
+    storage = await SqliteStorage.open(path, config.storage.synchronous)
     clock = clock or SystemClock()
     deps = Deps(storage=storage, catalog=catalog, clock=clock, config=config, rng=rng or random.Random())
     return App(config=config, catalog=catalog, storage=storage, service=ChatService(deps), clock=clock)

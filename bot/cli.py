@@ -54,6 +54,8 @@ def cmd_bank(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lawbot", description="法治学习与办事助手 lawbot")
     parser.add_argument("--config", help="path to config.yaml (default: none, built-in defaults)")
+    parser.add_argument("--lang", choices=("zh", "en"),
+                        help="language of messages (default: Chinese, or English when LANG is en_*)")
     sub = parser.add_subparsers(dest="command")
 
     chat = sub.add_parser("chat", help="chat in this terminal (console channel)")
@@ -81,6 +83,10 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.cli_admin import add_admin_parsers
 
     add_admin_parsers(sub)
+
+    from bot.cli_db import add_db_parsers
+
+    add_db_parsers(sub)
     return parser
 
 
@@ -90,12 +96,22 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    from bot.cli_text import cli_locale
     from bot.config import ConfigError
+    from bot.database_file import database_error_in
 
     try:
         return args.func(args)
     except ConfigError as exc:
-        print(f"lawbot: {exc}", file=sys.stderr)
+        print(f"lawbot: {exc.text(cli_locale(args))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        error = database_error_in(exc)
+        if error is None:
+            raise
+        from bot.app.texts import tr
+
+        print(f"lawbot: {tr(cli_locale(args), 'db_error', detail=error)}", file=sys.stderr)
+        return 1

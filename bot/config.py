@@ -13,7 +13,19 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 
 
 class ConfigError(Exception):
-    pass
+    """A problem that stops start-up, said in one line. Raised with a text key of bot.app.texts
+    (and its values) it is said in the admin's language; raised with a message, that message."""
+
+    def __init__(self, message: str = "", *, key: str | None = None, **values: object):
+        self.key, self.values = key, values
+        super().__init__(message if key is None else self.text("zh"))
+
+    def text(self, locale: str = "zh") -> str:
+        if self.key is None:
+            return str(self.args[0]) if self.args else ""
+        from bot.app.texts import tr
+
+        return tr(locale, self.key, **self.values)
 
 
 def default_content_root() -> Path:
@@ -267,19 +279,43 @@ def _describe(exc: ValidationError, source: str) -> str:
     return "invalid configuration\n" + "\n".join(lines)
 
 
+_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+
+
+def read_config_text(path: Path) -> str:
+    """The file's text as editors save it: UTF-8 (with or without BOM), UTF-16 with BOM
+    (Notepad's "Unicode"), or GBK/GB18030 (Notepad's "ANSI" on Chinese Windows)."""
+    source = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(key="cfg_not_found", file=source) from None
+    except OSError as exc:
+        raise ConfigError(key="cfg_unreadable", file=source, reason=exc.strerror or exc) from None
+    encodings = [enc for bom, enc in _BOMS if data.startswith(bom)] or ["utf-8", "gb18030"]
+    for encoding in encodings:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ConfigError(key="cfg_encoding", file=source)
+
+
 def load_config(path: Path | None = None, **overrides) -> Config:
     """Read YAML (or use defaults when path is None), apply overrides, validate."""
     data: dict = {}
     source = str(path) if path else "(defaults)"
     if path is not None:
+        text = read_config_text(Path(path))
         try:
-            data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-        except FileNotFoundError:
-            raise ConfigError(f"{source}: file not found") from None
+            data = yaml.safe_load(text) or {}
         except yaml.YAMLError as exc:
-            raise ConfigError(f"{source}: invalid YAML: {exc}") from None
+            mark = getattr(exc, "problem_mark", None)
+            line = mark.line + 1 if mark is not None else "?"
+            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            raise ConfigError(key="cfg_yaml", file=source, line=line, problem=problem) from None
         if not isinstance(data, dict):
-            raise ConfigError(f"{source}: the top level must be a mapping")
+            raise ConfigError(key="cfg_not_mapping", file=source)
     data.update({k: v for k, v in overrides.items() if v is not None})
     try:
         return Config.model_validate(data)

@@ -1,0 +1,133 @@
+"""What stops `lawbot` before it serves (a damaged database file, a config saved by Windows
+Notepad, an unusable data folder) is one plain line, within seconds, with nothing written."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, load_config
+
+REPO = Path(__file__).resolve().parents[1]
+ENV = {k: v for k, v in os.environ.items() if k not in ("LAWBOT_LANG", "LC_ALL", "LC_MESSAGES")}
+ENV["LANG"] = "C.UTF-8"
+
+
+def lawbot(*args: str, stdin: str = "", timeout: float = 10) -> subprocess.CompletedProcess:
+    """`python -m bot ARGS`; fails the test when it runs longer than `timeout` seconds."""
+    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
+                          cwd=REPO, env=ENV, timeout=timeout)
+
+
+def _make_database(folder: Path) -> Path:
+    from bot.bootstrap import build
+
+    async def make():
+        app = await build(load_config(None, data_dir=str(folder)))
+        await app.close()
+
+    asyncio.run(make())
+    path = folder / "lawbot.sqlite3"
+    assert path.stat().st_size > 4096
+    return path
+
+
+def _damage(path: Path, how: str) -> None:
+    data = bytearray(path.read_bytes())
+    if how == "header":
+        data[:100] = b"\xff" * 100
+    elif how == "truncated":
+        data = data[:len(data) // 2]
+    else:  # garbled pages in the middle
+        data[4096:12288] = bytes((i * 37) % 251 for i in range(8192))
+    path.write_bytes(bytes(data))
+
+
+def _snapshot(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir() if p.is_file()}
+
+
+@pytest.mark.parametrize("how, command", [
+    ("header", ["chat", "--data-dir"]), ("truncated", ["chat", "--data-dir"]), ("garbled", ["chat", "--data-dir"]),
+    ("header", ["stats", "--exam", "x", "--data-dir"]), ("truncated", ["stats", "snapshot", "--data-dir"]),
+])
+def test_a_damaged_database_is_one_line_and_nothing_is_written(tmp_path, how, command):
+    path = _make_database(tmp_path / "data")
+    for extra in tmp_path.joinpath("data").glob("lawbot.sqlite3-*"):
+        extra.unlink()
+    _damage(path, how)
+    before = _snapshot(path.parent)
+    result = lawbot(*command, str(path.parent), stdin="/start\n")
+    assert result.returncode != 0
+    assert "Traceback" not in result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert str(path) in lines[0] and "备份" in lines[0] and "lawbot db check" in lines[0]
+    assert _snapshot(path.parent) == before  # no -wal/-shm, no migration, no repair attempt
+
+
+def test_db_check_says_whether_the_file_is_sound(tmp_path):
+    path = _make_database(tmp_path / "data")
+    good = lawbot("db", "check", "--data-dir", str(path.parent))
+    assert good.returncode == 0 and "完好" in good.stdout, good.stderr
+    _damage(path, "header")
+    bad = lawbot("db", "check", str(path))
+    assert bad.returncode == 1 and "已损坏" in bad.stderr and "Traceback" not in bad.stderr
+    english = lawbot("--lang", "en", "db", "check", str(path))
+    assert english.returncode == 1 and "is damaged" in english.stderr
+    missing = lawbot("db", "check", str(tmp_path / "none.sqlite3"))
+    assert missing.returncode == 1 and "不存在" in missing.stderr
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "gb18030", "utf-8-sig", "utf-16"])
+def test_a_config_saved_by_notepad_is_read(tmp_path, encoding):
+    path = tmp_path / "config.yaml"
+    path.write_bytes("# 数据目录（记事本保存）\ndata_dir: 数据\nlocality: {city: 杭州市}\n".encode(encoding))
+    config = load_config(path)
+    assert config.data_dir == Path("数据") and config.locality["city"] == "杭州市"
+
+
+def test_a_gbk_config_starts_the_chat(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_bytes(f"# 数据目录\ndata_dir: {tmp_path / 'data'}\n".encode("gbk"))
+    result = lawbot("--config", str(path), "chat", stdin="/quit\n")
+    assert result.returncode == 0 and "学法练习" in result.stdout, result.stderr
+
+
+def test_an_unreadable_config_says_the_file_and_the_fix(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_bytes(b"data_dir: \x81\x30\xff\xfe\x00 x\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(path) in str(info.value) and "UTF-8" in str(info.value)
+    result = lawbot("--config", str(path), "chat")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and str(path) in result.stderr
+    bad_yaml = tmp_path / "bad.yaml"
+    bad_yaml.write_text("exam:\n  sweep_interval_seconds: [1\n", encoding="utf-8")
+    result = lawbot("--config", str(bad_yaml), "chat")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "bad.yaml" in result.stderr
+    missing = lawbot("--config", str(tmp_path / "nope.yaml"), "chat")
+    assert missing.returncode == 2 and "不存在" in missing.stderr and "Traceback" not in missing.stderr
+
+
+@pytest.mark.parametrize("how", ["option", "config"])
+def test_an_unusable_data_dir_is_one_line(tmp_path, how):
+    if how == "option":
+        result = lawbot("chat", "--data-dir", "/proc/nope", stdin="/start\n")
+    else:
+        path = tmp_path / "config.yaml"
+        path.write_text("data_dir: /proc/nope\n", encoding="utf-8")
+        result = lawbot("--config", str(path), "stats", "snapshot")
+    assert result.returncode == 2 and "Traceback" not in result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "/proc/nope" in lines[0] and "data_dir" in lines[0], result.stderr
+    english = lawbot("--lang", "en", "chat", "--data-dir", "/proc/nope")
+    assert "data folder /proc/nope cannot be used" in english.stderr
