@@ -14,8 +14,6 @@ from typing import Any, AsyncIterator
 
 import aiosqlite
 
-from bot.domain import answers
-from bot.domain.answers import Answer
 from bot.domain.models import Attempt, PaperItem
 from bot.storage.ports import OutboxMessage, WrongEntry
 from bot.storage.sqlite_lookup import SqliteLookupGaps
@@ -40,12 +38,12 @@ def _migrations() -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
-def _choice_text(choice: Answer) -> str:
-    return answers.encode(choice)
+def _choice_text(choice: frozenset[int]) -> str:
+    return ",".join(str(i) for i in sorted(choice))
 
 
-def _choice_set(text: str) -> Answer:
-    return answers.decode(text)
+def _choice_set(text: str) -> frozenset[int]:
+    return frozenset(int(p) for p in text.split(",") if p != "")
 
 
 def _paper_json(paper: list[PaperItem]) -> str:
@@ -279,8 +277,8 @@ class SqliteStorage(SqliteReminders, SqliteNumberedMenus, SqliteRosterMixin, Sql
         row = await self._one("SELECT COUNT(*) FROM attempts WHERE user_key = ? AND exam_id = ?", (user, exam_id))
         return row[0]
 
-    async def save_answer(self, attempt_id: int, pos: int, choice: Answer, now: float) -> None:
-        if answers.is_given(choice):
+    async def save_answer(self, attempt_id: int, pos: int, choice: frozenset[int], now: float) -> None:
+        if choice:
             await self._write("INSERT INTO attempt_answers(attempt_id, pos, choice, answered_at) VALUES (?,?,?,?) "
                               "ON CONFLICT(attempt_id, pos) DO UPDATE SET choice = excluded.choice, "
                               "answered_at = excluded.answered_at", (attempt_id, pos, _choice_text(choice), now))
@@ -288,7 +286,7 @@ class SqliteStorage(SqliteReminders, SqliteNumberedMenus, SqliteRosterMixin, Sql
             await self._write("DELETE FROM attempt_answers WHERE attempt_id = ? AND pos = ?", (attempt_id, pos))
         cached = self._attempts.get(attempt_id)
         if cached is not None:
-            if answers.is_given(choice):
+            if choice:
                 cached.answers[pos] = choice
             else:
                 cached.answers.pop(pos, None)
