@@ -51,12 +51,22 @@ class GuideFlow:
             return "\n".join(f"{i}. {self.fill(turn, str(v))}" for i, v in enumerate(value, 1))
         return self.fill(turn, str(value))
 
+    def _term_basis(self, turn: Turn, guide: ServiceGuide, key: str) -> list[str]:
+        """The articles that set a fee or time limit, or a note that no national rule does."""
+        if key in guide.no_national_rule:
+            return [turn.t(f"guide_term_local_{key}")]
+        laws = self.catalog.laws
+        cites = [f"《{c.law}》{a.label}" for c in guide.term_cites.get(key, ()) if (a := laws.article(c.law, c.article))]
+        cites += guide.term_other.get(key, ())
+        return [turn.t("guide_term_cites", cites="、".join(cites))] if cites else []
+
     def render(self, turn: Turn, guide: ServiceGuide) -> str:
         d = guide.data
         lines = [turn.t("guide_title", name=guide.name, category=guide.category)]
         for key in SECTIONS:
             if d.get(key) not in (None, "", []):
                 lines += ["", turn.t(f"guide_{key}"), self._items(turn, d[key])]
+                lines += self._term_basis(turn, guide, key)
         channels = d.get("channels") or {}
         if isinstance(channels, dict):
             lines += ["", turn.t("guide_channels")]
@@ -82,7 +92,9 @@ class GuideFlow:
         if guide is None:
             return None
         await self.deps.storage.log_activity(turn.user, "guide_read", guide.id, turn.now)
-        buttons = [b for c in guide.cites[:4] if (b := law_button(self.deps, c.law, c.article))]
+        term = [c for key in ("fee", "time_limit") for c in guide.term_cites.get(key, ())]
+        shown = list(dict.fromkeys(term[:2] + list(guide.cites)))[:4]
+        buttons = [b for c in shown if (b := law_button(self.deps, c.law, c.article))]
         rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
         rows.append([turn.choice("btn_guides", "g:m"), turn.choice("btn_menu", "m")])
         parts = split_text(self.render(turn, guide))

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Callable
 
 from bot.catalog.catalog import Catalog, load_catalog
+from bot.catalog.guide_rules import guide_problems
 from bot.catalog.laws import LawLibrary
 from bot.catalog.questions import Problem
 from bot.domain.exam_rules import check_blueprint
@@ -108,6 +109,7 @@ def semantic_problems(catalog: Catalog) -> list[Problem]:
                 problems.append(Problem(*_split(case.origin), f"case {case.id}: quiz question {qid} not in the bank"))
         if not 2 <= len(case.quiz) <= 3:
             problems.append(Problem(*_split(case.origin), f"case {case.id}: needs 2 or 3 quiz questions"))
+    problems += guide_problems(list(catalog.services.values()), catalog.laws)
     return problems
 
 

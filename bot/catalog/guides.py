@@ -16,6 +16,10 @@ CASE_REQUIRED = ("id", "title", "topic", "facts", "question", "analysis", "cite"
 SERVICE_REQUIRED = ("id", "name", "category", "audience", "materials", "steps", "time_limit", "fee",
                     "channels", "basis", "source", "last_verified")
 PLACEHOLDERS = ("portal", "app", "hall", "city")
+# Each term may carry <term>_cite: a list of the articles that set it ({law, article}, checked against
+# the shipped texts; a plain string names a national text that is not shipped), or NO_NATIONAL_RULE.
+TERMS = ("time_limit", "fee")
+NO_NATIONAL_RULE = "no_national_rule"
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +47,9 @@ class ServiceGuide:
     cites: tuple[Citation, ...] = ()
     last_verified: str = ""
     origin: str = ""
+    term_cites: dict[str, tuple[Citation, ...]] = field(default_factory=dict)  # term -> articles that set it
+    term_other: dict[str, tuple[str, ...]] = field(default_factory=dict)  # term -> national texts not shipped
+    no_national_rule: frozenset[str] = frozenset()  # terms declared to be set locally, not nationally
 
 
 def _cites(raw: Any, shown: str, line: int, laws: LawLibrary, problems: list[Problem]) -> tuple[Citation, ...]:
@@ -104,6 +111,22 @@ def load_service(path: Path, shown: str, laws: LawLibrary) -> tuple[ServiceGuide
     problems = [Problem(shown, line, f"missing field {key}") for key in SERVICE_REQUIRED if raw.get(key) in (None, "", [])]
     basis = raw.get("basis") if isinstance(raw.get("basis"), dict) else {}
     cites = _cites(basis.get("cite"), shown, line_of(basis, line), laws, problems)
+    term_cites: dict[str, tuple[Citation, ...]] = {}
+    term_other: dict[str, tuple[str, ...]] = {}
+    no_rule = set()
+    for term in TERMS:
+        value = raw.get(f"{term}_cite")
+        if value is None:
+            continue
+        if value == NO_NATIONAL_RULE:
+            no_rule.add(term)
+        elif isinstance(value, list) and value:
+            term_cites[term] = _cites([v for v in value if isinstance(v, dict)], shown, line, laws, problems)
+            if named := tuple(str(v).strip() for v in value if isinstance(v, str) and v.strip()):
+                term_other[term] = named
+        else:
+            problems.append(Problem(shown, line_of(value, line),
+                                    f"{term}_cite must be a list of citations or {NO_NATIONAL_RULE}"))
     verified = raw.get("last_verified")
     if verified is not None and not isinstance(verified, dt.date):
         try:
@@ -116,5 +139,6 @@ def load_service(path: Path, shown: str, laws: LawLibrary) -> tuple[ServiceGuide
     return ServiceGuide(
         id=str(raw["id"]), name=str(raw["name"]).strip(), aliases=_text_list(raw.get("aliases")),
         category=str(raw["category"]).strip(), data=data, cites=cites, last_verified=str(verified),
-        origin=f"{shown}:{line}",
+        origin=f"{shown}:{line}", term_cites=term_cites, term_other=term_other,
+        no_national_rule=frozenset(no_rule),
     ), []
