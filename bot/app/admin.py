@@ -13,6 +13,7 @@ from bot.app.context import Deps, Turn, main_menu
 from bot.app.messages import Attachment, Choice, Reply
 from bot.app.org import AdminRole, Org
 from bot.app.stats import Report, Stats, StatsError
+from bot.app.texts import join
 from bot.domain.models import ExamDefinition
 from bot.domain.official_exam import WindowOverride
 from bot.domain.statistics import percent
@@ -269,7 +270,7 @@ class AdminFlow:
         not_sat = [p for p in report.people if p.score is None]
 
         def names(people) -> str:
-            shown = "、".join(f"{p.name}({p.staff_no}·{tree.name(p.unit_id)})" for p in people[:LIST_LIMIT])
+            shown = join(turn.locale, (f"{p.name}({p.staff_no}·{tree.name(p.unit_id)})" for p in people[:LIST_LIMIT]))
             more = turn.t("list_more", n=len(people) - LIST_LIMIT) if len(people) > LIST_LIMIT else ""
             return (shown + more) or turn.t("list_none")
 

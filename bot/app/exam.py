@@ -8,7 +8,7 @@ from bot.app import views
 from bot.app.context import Deps, Turn, main_menu, menu_reply
 from bot.app.messages import Choice, Reply
 from bot.app.official import OfficialExams
-from bot.app.texts import tr
+from bot.app.texts import join, tr
 from bot.domain import exam_rules, review
 from bot.domain.models import Attempt, QType
 
@@ -224,7 +224,7 @@ class ExamFlow:
         if verb == "h" and len(parts) == 3:
             unanswered = attempt.unanswered()
             if unanswered:
-                listed = "、".join(str(i + 1) for i in unanswered[:15]) + ("…" if len(unanswered) > 15 else "")
+                listed = join(turn.locale, (i + 1 for i in unanswered[:15])) + ("…" if len(unanswered) > 15 else "")
                 return [Reply(turn.t("confirm_submit", n=len(unanswered), list=listed),
                               [[turn.choice("btn_confirm_submit", f"x:H:{attempt.id}"),
                                 turn.choice("btn_continue", f"x:g:{attempt.id}:{unanswered[0]}")]], edit=turn.from_button)]

@@ -7,6 +7,7 @@ from bot.app.context import Deps, Turn, main_menu
 from bot.app.messages import Reply
 from bot.app.official import OfficialExams
 from bot.app.org import Org
+from bot.app.texts import join
 from bot.domain import official_exam as rules
 from bot.domain.study import ACTIVITIES
 
@@ -43,10 +44,10 @@ class MeFlow:
         users = await self.store.users_of(entry.id) if entry else [turn.user]
         summary = await self.org.study_summary(users, turn.now)
         rules_ = self.org.rules()
-        today = "，".join(
+        today = join(turn.locale, (
             turn.t("me_today_item", activity=turn.t(f"activity_{a}"), points=summary.today.get(a, 0),
                    cap=rules_[a].daily_cap or "∞")
-            for a in ACTIVITIES if rules_[a].points)
+            for a in ACTIVITIES if rules_[a].points), "items")
         lines = [turn.t("me_points", total=summary.total, streak=summary.streak, days=summary.study_days, today=today)]
         if entry is None:
             lines.append(turn.t("me_not_bound"))
@@ -64,8 +65,10 @@ class MeFlow:
                 continue
             have = (await self.org.study_summary(users, turn.now, gate.spec.study_from)).progress()
             need = gate.spec.prerequisite
-            progress = "；".join(turn.t(f"prereq_{k}", have=min(getattr(have, k), getattr(need, k)), need=getattr(need, k))
-                                for k in ("points", "practice_answers", "study_days") if getattr(need, k))
+            progress = join(turn.locale, (turn.t(f"prereq_{k}", have=min(getattr(have, k), getattr(need, k)),
+                                                 need=getattr(need, k))
+                                          for k in ("points", "practice_answers", "study_days") if getattr(need, k)),
+                            "clauses")
             done = not gate.missing
             lines.append(turn.t("me_prereq", title=definition.title_for(turn.locale), progress=progress,
                                 state=turn.t("me_prereq_done" if done else "me_prereq_todo")))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bot.app.context import Deps, Turn
 from bot.app.org import Org
+from bot.app.texts import join
 from bot.domain import official_exam as rules
 from bot.domain.models import Attempt, ExamDefinition, OfficialSpec
 from bot.domain.units import RosterEntry
@@ -71,7 +72,8 @@ class OfficialExams:
         values = dict(title=definition.title_for(turn.locale), opens=_when(gate.spec.opens, fmt),
                       closes=_when(gate.spec.closes, fmt))
         if reason == "official_prereq":
-            values["missing"] = "；".join(turn.t(f"prereq_{k}", have=h, need=n) for k, (h, n) in gate.missing.items())
+            values["missing"] = join(turn.locale, (turn.t(f"prereq_{k}", have=h, need=n)
+                                                   for k, (h, n) in gate.missing.items()), "clauses")
         return turn.t(reason, **values)
 
     def describe(self, turn: Turn, definition: ExamDefinition, gate: Gate) -> str:
@@ -82,9 +84,10 @@ class OfficialExams:
                                 closes=_when(spec.makeup_closes, fmt)))
         lines.append(turn.t("official_final_" + spec.final_score))
         if spec.prerequisite.required:
-            need = "；".join(turn.t(f"prereq_{k}", have=getattr(spec.prerequisite, k) - n_missing(gate, k),
-                                    need=getattr(spec.prerequisite, k))
-                            for k in ("points", "practice_answers", "study_days") if getattr(spec.prerequisite, k))
+            need = join(turn.locale, (turn.t(f"prereq_{k}", have=getattr(spec.prerequisite, k) - n_missing(gate, k),
+                                             need=getattr(spec.prerequisite, k))
+                                      for k in ("points", "practice_answers", "study_days")
+                                      if getattr(spec.prerequisite, k)), "clauses")
             lines.append(turn.t("official_prereq_line", progress=need))
         return "\n".join(lines)
 

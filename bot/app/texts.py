@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import string
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,9 @@ ZH: dict[str, str] = {
     "nothing_to_cancel": "当前没有进行中的练习。",
     "lang_set": "已切换为中文。",
     "bad_args": "命令 {command} 不需要这些参数，已按 {command} 处理。",
+    "sep_enum": "、",  # joins names and numbers in a list
+    "sep_items": "，",  # joins short phrases
+    "sep_clauses": "；",  # joins clauses that have their own commas
     # questions
     "type_single": "单选",
     "type_multiple": "多选",
@@ -467,6 +471,9 @@ EN: dict[str, str] = {
     "nothing_to_cancel": "Nothing to stop.",
     "lang_set": "Language set to English.",
     "bad_args": "{command} takes no arguments; treated as {command}.",
+    "sep_enum": ", ",
+    "sep_items": ", ",
+    "sep_clauses": "; ",
     "type_single": "single choice",
     "type_multiple": "multiple choice",
     "type_judge": "true/false",
@@ -497,9 +504,9 @@ EN: dict[str, str] = {
     "wrong_cleared": "🎉 {need} correct in a row: removed from the notebook.",
     "btn_next": "➡ Next",
     "btn_end": "⏹ Stop",
-    "practice_summary": "This session: {n} questions, {right} correct.",
+    "practice_summary": "This session: {n:question|questions}, {right} correct.",
     "wrong_empty": "Your mistake notebook is empty. Well done!",
-    "wrong_intro": "{n} questions in your notebook. Each leaves after {need} correct answers in a row.",
+    "wrong_intro": "{n:question|questions} in your notebook. Each leaves after {need:correct answer|correct answers} in a row.",
     "btn_wrong_practice": "Practise mistakes",
     "review_none": "Nothing to review today. Missed questions come back on an FSRS schedule.",
     "review_done": "Today's review is complete!",
@@ -525,7 +532,7 @@ EN: dict[str, str] = {
     "btn_submit": "📤 Hand in",
     "sheet": "Answer sheet (✓ answered, ○ not yet):\n{grid}\n\n{answered}/{count} answered.",
     "btn_goto": "Q{n}",
-    "confirm_submit": "{n} questions are unanswered ({list}). Hand in anyway? You cannot change answers afterwards.",
+    "confirm_submit": "{n:question is|questions are} unanswered ({list}). Hand in anyway? You cannot change answers afterwards.",
     "btn_confirm_submit": "Hand in",
     "btn_continue": "Keep going",
     "exam_over_time": "⏰ Time is up: the paper was handed in automatically; later answers do not count.",
@@ -539,7 +546,7 @@ EN: dict[str, str] = {
     "review_all_right": "All correct: nothing to review!",
     "unanswered_mark": "no answer",
     "exam_left": "The exam clock is still running. Send /exam to continue, or hand in.",
-    "me": "My progress:\n{answers} practice answers, {rate} correct\n{wrong} in the mistake notebook, {due} due for review today\n{exams}",
+    "me": "My progress:\n{answers:practice answer|practice answers}, {rate} correct\n{wrong} in the mistake notebook, {due} due for review today\n{exams}",
     "me_exams": "Recent exams:\n{lines}",
     "me_no_exams": "No exams taken yet.",
     "me_exam_line": "· {title}: {score} {verdict}",
@@ -576,7 +583,7 @@ EN: dict[str, str] = {
     "daily_head": "📅 Daily question ({date})",
     "daily_gone": "This daily question has been withdrawn; continue practising from the menu.",
     "exam_remind_open": "📢 \"{title}\" is open until {closes}. Please take it before then.",
-    "exam_remind_closing": "⏰ \"{title}\" closes on {closes}, {days} days left, and you have not passed it yet.",
+    "exam_remind_closing": "⏰ \"{title}\" closes on {closes}, {days:day|days} left, and you have not passed it yet.",
     "exam_remind_last_day": "⚠️ Today is the last day of \"{title}\" and you have not passed it yet.",
     "btn_go_exam": "📝 Take the exam",
     "digest_head": "📊 This week's law exams",
@@ -590,12 +597,12 @@ EN: dict[str, str] = {
     "btn_bc_send": "✅ Send",
     "btn_bc_discard": "✖ Discard",
     "bc_discarded": "Broadcast discarded.",
-    "bc_queued": "Queued {n} messages (broadcast #{id}); they go out at the platform's rate.",
+    "bc_queued": "Queued {n:message|messages} (broadcast #{id}); they go out at the platform's rate.",
     "bc_quiet_note": "It is quiet hours now; sending starts at {time}.",
     "bc_progress": "Broadcast #{id}: sent {sent}, pending {pending}, failed {failed}, stopped {cancelled} (of {total})",
     "btn_bc_progress": "📈 Progress",
     "btn_bc_stop": "⏹ Stop sending",
-    "bc_cancelled": "Broadcast #{id} stopped; {n} messages will not be sent.",
+    "bc_cancelled": "Broadcast #{id} stopped; {n:message|messages} will not be sent.",
     "bc_unknown": "There is no broadcast #{id}.",
     "bc_empty_audience": "There is nobody to send it to.",
     "bc_too_long": "The broadcast is too long (over {limit} characters); please shorten it.",
@@ -684,7 +691,7 @@ EN: dict[str, str] = {
     "code_usage": "Usage: /code STAFF_NO",
     "code_issued": "One-time code for {name} ({staff_no}): {code}\nValid for {hours} hours; they send /bind and then the code.",
     "unbind_usage": "Usage: /unbind STAFF_NO [platform, e.g. tg]",
-    "unbind_done": "Released {n} registration(s) of {name}; they can register again.",
+    "unbind_done": "Released {n:registration|registrations} of {name}; they can register again.",
     "window_usage": "Usage: /exam_open EXAM [days]; /exam_close EXAM; /makeup_open EXAM [days]. Official exams: {exams}",
     "window_open": "\"{title}\" is open: {opens} to {closes}.",
     "window_close": "\"{title}\" is closed ({closes}).",
@@ -693,7 +700,7 @@ EN: dict[str, str] = {
     "activity_case_read": "cases",
     "activity_daily": "daily question",
     "me_today_item": "{activity} {points}/{cap}",
-    "me_points": "Study points {total} · streak {streak} days · {days} study days\nToday: {today}",
+    "me_points": "Study points {total} · streak {streak:day|days} · {days:study day|study days}\nToday: {today}",
     "me_not_bound": "Not registered (civil servants send /bind to sit official exams).",
     "me_bound": "Registered: {name} ({unit}) · official exams sat {sat}, passed {passed}",
     "me_prereq": "\"{title}\" prerequisite: {progress} {state}",
@@ -770,7 +777,7 @@ EN: dict[str, str] = {
     "case_cites": "[Articles]",
     "case_takeaway": "[Takeaway]",
     "case_illustrative": "(An illustrative case; people and events are made up to explain the law.)",
-    "btn_case_quiz": "✍️ Answer {n} questions",
+    "btn_case_quiz": "✍️ Answer {n:question|questions}",
     "case_quiz_head": "[Case quiz] {n}/{total} · {type}",
     "case_quiz_done": "Case quiz done: {right}/{total} right. Your reading counts as study.",
     "law_help": (
@@ -873,10 +880,28 @@ def normalize_locale(value: str | None, default: str = "zh") -> str:
     return default
 
 
+class _Formatter(string.Formatter):
+    """str.format plus counted nouns: "{n:day|days}" gives "1 day" or "2 days"."""
+
+    def format_field(self, value, format_spec: str) -> str:
+        if "|" in format_spec:
+            one, other = format_spec.split("|", 1)
+            return f"{value} {one if value == 1 else other}"
+        return super().format_field(value, format_spec)
+
+
+_FORMATTER = _Formatter()
+
+
 def tr(locale: str, key: str, **values: object) -> str:
     table = TEXTS.get(locale, ZH)
     template = table.get(key) or ZH.get(key)
     if template is None:
         log.error("missing text key %s", key)
         return key
-    return template.format(**values) if values else template
+    return _FORMATTER.format(template, **values) if values else template
+
+
+def join(locale: str, parts, kind: str = "enum") -> str:
+    """Join list parts with the locale's separator: enum (、/, ), items (，/, ), clauses (；/; )."""
+    return tr(locale, f"sep_{kind}").join(str(p) for p in parts)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,6 +11,9 @@ from bot.domain.numerals import ARTICLE_RE, cn_to_int
 
 PREFIX = "中华人民共和国"
 _DATE_RE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
+_ENACTED = ("通过", "修订", "修正", "修改", "公布", "发布", "决定")  # words of a dated line that made the text
+SOURCE_FILE = "SOURCE.md"
+_SOURCE_ROW = re.compile(r"^\|\s*([^|]+?\.md)\s*\|[^|]*\|\s*(\d{4})-(\d{2})-(\d{2})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +75,7 @@ def parse_law(path: Path) -> Law:
                 pass  # the Civil Code file joins several books, each with its own header
             else:
                 dates = _DATE_RE.findall(line)
-                if dates:
+                if dates and (any(w in line for w in _ENACTED) or "施行" not in line):  # not "…施行" alone
                     y, m, d = dates[-1]
                     law.revision = f"{y}年{int(m)}月{int(d)}日"
             continue
@@ -95,7 +99,25 @@ def parse_law(path: Path) -> Law:
         elif current is not None:
             current.append(line)
     flush()
+    if not law.revision:  # a header without dated lines: the version date the source file is named by
+        law.revision = _source_dates(path.parent).get(path.name, "")
     return law
+
+
+@functools.cache
+def _source_dates(directory: Path) -> dict[str, str]:
+    """File name -> revision date from the table in the folder's SOURCE.md (the date in the
+    upstream file name), e.g. {"法规规章备案审查条例.md": "2024年8月30日"}."""
+    path = directory / SOURCE_FILE
+    if not path.is_file():
+        return {}
+    dates = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        match = _SOURCE_ROW.match(line)
+        if match:
+            name, y, m, d = match.groups()
+            dates.setdefault(name.strip(), f"{y}年{int(m)}月{int(d)}日")
+    return dates
 
 
 class LawLibrary:

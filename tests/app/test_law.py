@@ -7,7 +7,7 @@ from bot.app.chunks import split_text
 
 async def test_digits_and_chinese_numerals(chat):
     await chat.say("/law 民法典 1254")
-    assert "《民法典》第一千二百五十四条" in chat.text and "2021年1月1日" in chat.text
+    assert "《民法典》第一千二百五十四条" in chat.text and "最后修订/修正：2020年5月28日" in chat.text
     await chat.say("/law 行政处罚法 第三十三条")
     assert "《行政处罚法》第三十三条" in chat.text and "初次违法且危害后果轻微并及时改正的" in chat.text
     await chat.say("/law 宪法 第一条")

@@ -41,6 +41,13 @@ def test_names_with_and_without_prefix(library):
     assert library.get("中华人民共和国行政处罚法") is library.get("行政处罚法")
     assert library.get("《行政处罚法》") is library.get("行政处罚法")
     assert library.get("行政处罚法").revision == "2021年1月22日"
+
+
+def test_revision_is_the_last_enacting_date_or_the_source_table_date(library):
+    assert library.get("民法典").revision == "2020年5月28日"  # not the 施行 (in force) date 2021年1月1日
+    assert library.get("政府信息公开条例").revision == "2019年4月3日"
+    assert library.get("法规规章备案审查条例").revision == "2024年8月30日"  # no dated header: SOURCE.md's table
+    assert [name for name, law in library.laws.items() if not law.revision] == []
     assert library.article("行政处罚法", 33).body.startswith("违法行为轻微并及时改正")
 
 
