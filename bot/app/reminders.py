@@ -65,8 +65,9 @@ class ReminderFlow:
                 minute = parse_hhmm(word)
             elif "/" in word and _zone_ok(word):
                 zone = word
-            else:
-                return [Reply(turn.t("remind_bad_args"), self._buttons(turn, None))]
+            else:  # the usage, then the settings as they are, with the buttons that fit them
+                current = (await self.status(turn))[0]
+                return [Reply(turn.t("remind_bad_args") + "\n\n" + current.text, current.choices)]
         return await self._change(turn, enabled, minute, zone)
 
     async def on_action(self, turn: Turn, parts: list[str]) -> list[Reply] | None:

@@ -43,6 +43,9 @@ async def test_remind_opt_in_choose_time_opt_out(app):
     assert "免打扰" in text  # 06:45 is inside 22:00–07:00 too
     text = await chat.say("/remind 07:15 Asia/Urumqi")
     assert "每天 07:15（Asia/Urumqi）" in text
+    for odd in ("/remind 25:99", "/remind 明天"):  # refused while on: the buttons still say it is on
+        assert "用法" in await chat.say(odd) and "每日一练提醒：已开启" in chat.text
+        assert "🔕 关闭提醒" in chat.labels() and "🔔 开启提醒" not in chat.labels()
     text = await chat.say("/remind off")
     assert "已关闭" in text and not (await app.storage.get_reminder(chat.user)).enabled
     for odd in ("/remind 25:00", "/remind Mars/Base", "/remind 🙂", "/remind " + "x" * 300):
