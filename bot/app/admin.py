@@ -164,15 +164,35 @@ class AdminFlow:
 
     # --- statistics ------------------------------------------------------------------
     async def _pick(self, turn: Turn, words: list[str], verb: str) -> tuple[ExamDefinition | None, str | None, list[Reply] | None]:
+        """/stats [EXAM] [UNIT]: one word is an exam id, else a unit id; two words are an exam id and
+        a unit id, in that order. A word that is not what its place asks for is named in the reply."""
         exams = self.stats.official_exams()
         if not exams:
             return None, None, [Reply(turn.t("stats_no_exams"))]
-        if words and words[0] in self.deps.catalog.exams and self.deps.catalog.exams[words[0]].official:
-            return self.deps.catalog.exams[words[0]], words[1] if len(words) > 1 else None, None
-        if len(exams) == 1:
-            return exams[0], words[0] if words else None, None
-        rows = [[Choice(d.title_for(turn.locale), f"a:{verb}:{i}:")] for i, d in enumerate(exams)]
-        return None, None, [Reply(turn.t("stats_pick_exam"), rows)]
+        by_id = {d.id: d for d in exams}
+        tree = await self.org.tree()
+        exam_ids = join(turn.locale, by_id)
+        if len(words) > 2:
+            return None, None, [Reply(turn.t("stats_usage", exam=exams[0].id, unit=next(iter(tree.units), "—"),
+                                             exams=exam_ids))]
+        definition, unit = None, None
+        if words and words[0] in by_id:
+            definition = by_id[words[0]]
+        elif len(words) == 1 and words[0] in tree:
+            unit = words[0]
+        elif words:
+            key = "stats_no_such_exam" if len(words) == 2 else "stats_no_such_exam_or_unit"
+            return None, None, [Reply(turn.t(key, word=words[0][:40], exams=exam_ids))]
+        if len(words) == 2:
+            if words[1] not in tree:
+                return None, None, [Reply(turn.t("admin_unknown_unit", unit=words[1][:40]))]
+            unit = words[1]
+        if definition is None and len(exams) == 1:
+            definition = exams[0]
+        if definition is None:
+            rows = [[Choice(d.title_for(turn.locale), f"a:{verb}:{i}:{unit or ''}")] for i, d in enumerate(exams)]
+            return None, None, [Reply(turn.t("stats_pick_exam"), rows)]
+        return definition, unit, None
 
     async def _cmd_stats(self, turn: Turn, role: AdminRole, words: list[str]) -> list[Reply]:
         definition, unit, replies = await self._pick(turn, words, "u")

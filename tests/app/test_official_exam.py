@@ -181,6 +181,24 @@ async def test_makeup_window_only_for_those_who_failed(org_app, monkeypatch):
     assert "通过 2 人，通过率 100.0%" in admin.text  # best of regular and makeup
 
 
+async def test_stats_arguments_say_which_of_exam_or_unit_was_not_found(org_app):
+    admin = Chat(org_app, "admin")
+    await admin.say("/stats nonexist")
+    assert "没有编号为 nonexist 的正式考试，也没有这个编号的单位" in admin.text and EXAM in admin.text
+    await admin.say("/stats nonexist shili")
+    assert admin.text.startswith("没有编号为 nonexist 的正式考试。")
+    await admin.say(f"/stats {EXAM} nowhere")
+    assert admin.text == "没有编号为 nowhere 的单位。"
+    await admin.say("/stats kemu1")  # a mock exam has no statistics
+    assert "没有编号为 kemu1 的正式考试" in admin.text
+    await admin.say("/stats shili-sfj")  # one word that is a unit
+    assert "统计 · 示例市司法局" in admin.text
+    await admin.say(f"/stats {EXAM} shili-sfj")
+    assert "统计 · 示例市司法局" in admin.text
+    await admin.say(f"/stats {EXAM} shili-sfj extra")
+    assert admin.text.startswith("用法：/stats")
+
+
 ADMIN_COMMANDS = ["/admin", "/admin list", "/code SL0001", "/unbind SL0001", f"/exam_open {EXAM}",
                   f"/exam_close {EXAM}", f"/makeup_open {EXAM}", "/stats", "/export"]
 
