@@ -1,5 +1,5 @@
 """`lawbot units import`, `lawbot roster import`, `lawbot stats [export|snapshot]`: the admin
-side of the command line (issue 4). Output is a technical table for the terminal."""
+side of the command line. Messages and table headers in the admin's language (bot.cli_text)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ import argparse
 import asyncio
 import sys
 from pathlib import Path
+
+from bot.app.texts import tr
+from bot.cli_text import cli_locale, say, warn
 
 
 async def _open_app(args: argparse.Namespace):
@@ -18,14 +21,14 @@ async def _open_app(args: argparse.Namespace):
     return await build(config)
 
 
-def _refused(what: str, errors, skip: bool, limit: int = 200) -> bool:
+def _refused(args, what: str, errors, skip: bool, limit: int = 200) -> bool:
     """Print every bad row; True when the import must stop (bad rows and no --skip-errors)."""
     for error in errors[:limit]:
         print(error, file=sys.stderr)
     if len(errors) > limit:
-        print(f"… and {len(errors) - limit} more", file=sys.stderr)
+        warn(args, "cli_more", n=len(errors) - limit)
     if errors and not skip:
-        print(f"{what}: {len(errors)} bad row(s); nothing imported (fix them or use --skip-errors)", file=sys.stderr)
+        warn(args, "cli_import_refused", what=tr(cli_locale(args), what), n=len(errors))
         return True
     return False
 
@@ -37,10 +40,10 @@ async def _units_import(args) -> int:
     try:
         known = [u.id for u in await app.storage.all_units()]
         units, errors = load_units(Path(args.file), known)
-        if _refused("units import", errors, args.skip_errors):
+        if _refused(args, "cli_what_units", errors, args.skip_errors):
             return 1
         await app.storage.upsert_units(units)
-        print(f"units import: {len(units)} unit(s) imported, {len(errors)} row(s) skipped")
+        say(args, "cli_units_imported", n=len(units), skipped=len(errors))
         return 0
     finally:
         await app.close()
@@ -53,29 +56,32 @@ async def _roster_import(args) -> int:
     try:
         units = {u.id: u.name for u in await app.storage.all_units()}
         if not units:
-            print("roster import: import the unit tree first (lawbot units import FILE)", file=sys.stderr)
+            warn(args, "cli_roster_no_units")
             return 1
         entries, errors = load_roster(Path(args.file), units)
-        if _refused("roster import", errors, args.skip_errors):
+        if _refused(args, "cli_what_roster", errors, args.skip_errors):
             return 1
         added, updated, gone = await app.storage.upsert_roster(entries, app.clock.now(), replace=args.replace)
-        print(f"roster import: {added} added, {updated} updated, {gone} deactivated, {len(errors)} row(s) skipped")
+        say(args, "cli_roster_imported", added=added, updated=updated, gone=gone, skipped=len(errors))
         return 0
     finally:
         await app.close()
 
 
-def format_table(report) -> str:
-    """The per-unit report as a plain-text table (CLI, bench)."""
+TABLE_COLUMNS = ("xl_rank", "xl_unit", "xl_roster", "xl_registered", "xl_studied", "xl_sat", "xl_passed",
+                 "xl_study_rate", "xl_sit_rate", "xl_pass_rate", "xl_pass_rate_roster", "xl_average", "xl_median")
+
+
+def format_table(report, locale: str = "zh") -> str:
+    """The per-unit report as a plain-text table (CLI, bench), headed like the Excel export."""
     from bot.domain.statistics import percent
 
     def num(v):
         return "—" if v is None else f"{v:.1f}"
 
-    head = ["rank", "unit", "roster", "registered", "studied", "sat", "passed", "参学率", "参考率", "通过率",
-            "通过/应考", "avg", "median"]
+    head = [tr(locale, key) for key in TABLE_COLUMNS]
     lines = [f"{report.exam.id} · {report.unit_name}", "\t".join(head)]
-    rows = [(str(rank), row) for rank, row in report.ranking()] + [("total", report.total)]
+    rows = [(str(rank), row) for rank, row in report.ranking()] + [(tr(locale, "xl_total"), report.total)]
     for rank, r in rows:
         lines.append("\t".join([rank, r.name, str(r.roster), str(r.registered), str(r.studied), str(r.sat),
                                 str(r.passed), percent(r.study_rate), percent(r.sit_rate), percent(r.pass_rate),
@@ -87,30 +93,32 @@ async def _stats(args) -> int:
     from bot.app.stats import Stats, StatsError
     from bot.app.stats_files import workbook
 
+    locale = args.locale or cli_locale(args)
     app = await _open_app(args)
     try:
         stats = Stats(app.service.deps)
         now = app.clock.now()
         if args.stats_command == "snapshot":
-            print(f"stats snapshot: {await stats.take_snapshot(now)} row(s)")
+            say(args, "cli_stats_snapshot", n=await stats.take_snapshot(now))
             return 0
-        if not args.exam:
-            print("lawbot stats: --exam is required; official exams: "
-                  + ", ".join(d.id for d in stats.official_exams()), file=sys.stderr)
+        exams = [d.id for d in stats.official_exams()]
+        if not args.exam or args.exam not in exams:
+            key = "cli_stats_no_exam" if args.exam else "cli_stats_need_exam"
+            warn(args, key, exam=args.exam, exams="、".join(exams) or "—")
             return 2
         try:
-            report = await stats.report(args.exam, args.unit, now, args.locale)
-        except StatsError as exc:
-            print(f"lawbot stats: {exc}", file=sys.stderr)
+            report = await stats.report(args.exam, args.unit, now, locale)
+        except StatsError:
+            warn(args, "cli_stats_no_unit", unit=args.unit)
             return 2
         if args.stats_command == "export":
             out = Path(args.out or f"stats-{args.exam}-{report.unit_id or 'all'}.xlsx")
             await stats.load_people(report, now)
-            data = workbook(report, await stats.items(args.exam), app.catalog, args.locale)
+            data = workbook(report, await stats.items(args.exam), app.catalog, locale)
             out.write_bytes(data)
-            print(f"stats export: wrote {out} ({len(report.people)} people)")
+            say(args, "cli_stats_exported", file=out, n=len(report.people))
             return 0
-        print(format_table(report))
+        print(format_table(report, locale))
         return 0
     finally:
         await app.close()
@@ -142,6 +150,6 @@ def add_admin_parsers(sub) -> None:
     stats.add_argument("--exam", help="official exam id")
     stats.add_argument("--unit", help="unit id (default: the whole tree)")
     stats.add_argument("--out", help="export: the .xlsx file to write")
-    stats.add_argument("--locale", default="zh", choices=["zh", "en"])
+    stats.add_argument("--locale", choices=["zh", "en"], help="language of the table and workbook (default: --lang)")
     stats.add_argument("--data-dir", help="where the SQLite file lives (default: from config)")
     stats.set_defaults(func=run(_stats))

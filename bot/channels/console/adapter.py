@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import codecs
 import logging
+import os
 import sys
+import threading
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import AsyncIterator, Callable, TextIO
 
 from bot.app.messages import Attachment, Choice, Incoming, Reply
+from bot.app.texts import tr
 from bot.channels.console.render import render
 
 SEPARATOR = "─" * 40
@@ -28,6 +32,7 @@ class ConsoleChannel:
         self.choices: list[Choice] = []
         self.downloads = downloads
         self.max_upload = max_upload
+        self.shown_locale = "zh"  # the session's language, for what the console itself adds
 
     def to_incoming(self, line: str) -> Incoming | None:
         """None when the line is an /upload of a file that cannot be read (said on the terminal)."""
@@ -47,12 +52,13 @@ class ConsoleChannel:
                 return Attachment(path.name, b"", "document", size=size)
             return Attachment(path.name, path.read_bytes(), "document")
         except OSError as exc:
-            self._out(f"{SEPARATOR}\n/upload: cannot read {name or '(no path)'}: {exc.strerror or exc}")
+            self._out(f"{SEPARATOR}\n" + tr(self.shown_locale, "console_unreadable", name=name or "—",
+                                             reason=exc.strerror or exc))
             return None
 
     def show(self, replies: list[Reply]) -> None:
         for reply in replies:
-            text, choices = render(reply, self._save(reply.attachment))
+            text, choices = render(reply, self._save(reply.attachment), self.shown_locale)
             self._out(f"{SEPARATOR}\n{text}")
             if choices:
                 self.choices = choices
@@ -74,17 +80,82 @@ class ConsoleChannel:
         if incoming is None:
             return []
         replies = await self.service.handle(incoming)
+        await self.follow_locale()
         self.show(replies)
         return replies
 
+    async def follow_locale(self) -> None:
+        """Take the session's language (it changes with /lang) for the console's own lines."""
+        self.shown_locale = await self.service.locale_of(self.user)
 
-async def _read_lines(stream: TextIO):
+
+def _chunks(stream: TextIO) -> Callable[[], str]:
+    """A blocking read of the next piece of input ('' at its end). A real file descriptor is read
+    with os.read, which holds no lock of the stream: the reading thread may still be blocked in
+    it when the process exits."""
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return stream.readline
+    decoder = codecs.getincrementaldecoder(getattr(stream, "encoding", None) or "utf-8")(errors="replace")
+
+    def read() -> str:
+        while True:
+            data = os.read(fd, 65536)
+            text = decoder.decode(data, final=not data)
+            if text or not data:
+                return text
+
+    return read
+
+
+async def _read_lines(stream: TextIO) -> AsyncIterator[str]:
+    """The input's lines, read on a daemon thread. Ctrl-C ends the chat at once (no read left
+    waiting for Enter keeps the process alive); Ctrl-D (end of input) ends it cleanly."""
     loop = asyncio.get_running_loop()
-    while True:
-        line = await loop.run_in_executor(None, stream.readline)
-        if not line:
-            return
-        yield line.rstrip("\n")
+    queue: asyncio.Queue[str | None] = asyncio.Queue()
+    read = _chunks(stream)
+
+    def put(item: str | None) -> None:
+        try:
+            loop.call_soon_threadsafe(queue.put_nowait, item)
+        except RuntimeError:  # the loop is closed: the chat is over
+            pass
+
+    def pump() -> None:
+        pending = ""
+        try:
+            while chunk := read():
+                pending += chunk
+                *lines, pending = pending.split("\n")
+                for line in lines:
+                    put(line)
+        except (OSError, ValueError):
+            pass
+        finally:
+            if pending:
+                put(pending)
+            put(None)
+
+    threading.Thread(target=pump, name="console-input", daemon=True).start()
+    while (line := await queue.get()) is not None:
+        yield line.rstrip("\r")
+
+
+def _log_to_file(folder: Path) -> Path | None:
+    """Warnings go to <data_dir>/lawbot.log, never into the conversation on the terminal."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.FileHandler(folder / "lawbot.log", encoding="utf-8")
+    except OSError:
+        handler = logging.NullHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
+    return getattr(handler, "baseFilename", None)
 
 
 async def run_console(config_path: str | None = None, data_dir: str | None = None, user: str = "local",
@@ -94,8 +165,8 @@ async def run_console(config_path: str | None = None, data_dir: str | None = Non
     from bot.runner import background_tasks
 
     config = load_config(Path(config_path) if config_path else None, data_dir=data_dir)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     app = await build(config)
+    _log_to_file(config.data_dir)  # after build: a folder build refused gets no log file either
     settle_heap()
     stream = stdin or sys.stdin
     interactive = stream.isatty()
@@ -104,7 +175,10 @@ async def run_console(config_path: str | None = None, data_dir: str | None = Non
     senders = {"cli": ConsoleSender(channel)}
     tasks = background_tasks(app, senders)
     try:
-        channel.show(await app.service.handle(Incoming(user=channel.user, text="/start")))
+        greeting = await app.service.handle(Incoming(user=channel.user, text="/start"))
+        await channel.follow_locale()
+        channel.show(greeting)
+        print(tr(channel.shown_locale, "console_quit_hint"), flush=True)
         async for line in _read_lines(stream):
             if line.strip().lower() in ("/quit", "/exit", "quit", "exit"):
                 break

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.app.messages import Choice, Reply
+from bot.app.texts import tr
 
 
-def render(reply: Reply, saved: Path | None = None) -> tuple[str, list[Choice]]:
+def render(reply: Reply, saved: Path | None = None, locale: str = "zh") -> tuple[str, list[Choice]]:
     """saved: where the console wrote the reply's attachment (None: not saved, show its size)."""
     lines = [reply.text]
     choices = reply.flat_choices()
@@ -16,9 +17,9 @@ def render(reply: Reply, saved: Path | None = None) -> tuple[str, list[Choice]]:
         for row_start, row in _numbered_rows(reply):
             lines.append("  ".join(f"[{row_start + i}] {c.label}" for i, c in enumerate(row)))
     if reply.attachment is not None and saved is not None:
-        lines.append(f"(attachment: {reply.attachment.filename} saved to {saved})")
+        lines.append(tr(locale, "console_saved", name=reply.attachment.filename, path=saved))
     elif reply.attachment is not None:
-        lines.append(f"(attachment: {reply.attachment.filename}, {len(reply.attachment.data)} bytes)")
+        lines.append(tr(locale, "console_attachment", name=reply.attachment.filename, size=len(reply.attachment.data)))
     return "\n".join(lines), choices
 
 

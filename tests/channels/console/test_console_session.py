@@ -1,0 +1,104 @@
+"""`lawbot chat` as a person at a terminal sees it: Ctrl-C and Ctrl-D end it at once, the greeting
+says how, log records stay out of the conversation, and what the console adds is in Chinese."""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bot.app.messages import Attachment, Reply
+from bot.channels.console.render import render
+from tests.support.transcript import REPO
+
+ENV = {k: v for k, v in os.environ.items() if k not in ("LAWBOT_LANG", "LC_ALL", "LC_MESSAGES")}
+ENV["LANG"] = "C.UTF-8"
+
+
+class Terminal:
+    """`python -m bot chat` on a pseudo-terminal (so it runs interactively)."""
+
+    def __init__(self, data_dir: Path):
+        self.master, slave = pty.openpty()
+        self.proc = subprocess.Popen([sys.executable, "-m", "bot", "chat", "--data-dir", str(data_dir)],
+                                     stdin=slave, stdout=slave, stderr=slave, cwd=REPO, env=ENV)
+        os.close(slave)
+        self.seen = b""
+
+    def read_until(self, needle: str, timeout: float = 30) -> str:
+        deadline = time.monotonic() + timeout
+        while needle not in self.seen.decode("utf-8", "replace"):
+            remaining = deadline - time.monotonic()
+            assert remaining > 0, f"{needle!r} not shown; the terminal shows: {self.seen.decode('utf-8', 'replace')!r}"
+            ready, _, _ = select.select([self.master], [], [], min(remaining, 0.2))
+            if ready:
+                try:
+                    self.seen += os.read(self.master, 65536)
+                except OSError:  # the other side closed
+                    break
+        return self.seen.decode("utf-8", "replace")
+
+    def type(self, data: bytes) -> None:
+        os.write(self.master, data)
+
+    def ended_within(self, seconds: float) -> int | None:
+        try:
+            return self.proc.wait(seconds)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        os.close(self.master)
+
+
+def _session(tmp_path: Path, end) -> tuple[int | None, str]:
+    terminal = Terminal(tmp_path)
+    try:
+        shown = terminal.read_until("Ctrl-D")
+        terminal.type("/me\n".encode())
+        terminal.read_until("我的学习", timeout=30)
+        end(terminal)
+        code = terminal.ended_within(5)
+        return code, shown + terminal.seen.decode("utf-8", "replace")
+    finally:
+        terminal.close()
+
+
+def test_the_greeting_says_how_to_quit_and_ctrl_c_ends_at_once(tmp_path):
+    code, shown = _session(tmp_path, lambda t: t.proc.send_signal(signal.SIGINT))
+    assert code is not None, "Ctrl-C did not end the chat within 5 s"
+    assert "输入 /quit 或按 Ctrl-D" in shown and "Ctrl-C" in shown
+    assert "Traceback" not in shown and "KeyboardInterrupt" not in shown
+
+
+def test_ctrl_d_ends_the_chat_cleanly(tmp_path):
+    code, shown = _session(tmp_path, lambda t: t.type(b"\x04"))
+    assert code == 0 and "Traceback" not in shown
+
+
+def test_log_records_stay_out_of_the_conversation(tmp_path):
+    # a refused admin command is logged as a warning; it goes to <data_dir>/lawbot.log
+    result = subprocess.run([sys.executable, "-m", "bot", "chat", "--data-dir", str(tmp_path)],
+                            input="/stats\n/export\n", capture_output=True, text=True, cwd=REPO, env=ENV,
+                            timeout=60)
+    assert result.returncode == 0
+    assert "WARNING" not in result.stdout + result.stderr and "bot.app" not in result.stdout + result.stderr
+    assert "refused admin command" in (tmp_path / "lawbot.log").read_text(encoding="utf-8")
+
+
+def test_what_the_console_adds_is_in_the_session_language(tmp_path):
+    reply = Reply("题库导出：共 3 题（xlsx）。", attachment=Attachment("bank.xlsx", b"1234"))
+    text, _ = render(reply)
+    assert "（附件 bank.xlsx，4 字节）" in text and "attachment" not in text
+    text, _ = render(reply, tmp_path / "bank.xlsx")
+    assert f"已保存到 {tmp_path / 'bank.xlsx'}" in text
+    text, _ = render(reply, None, "en")
+    assert "(attachment bank.xlsx, 4 bytes)" in text

@@ -1,0 +1,41 @@
+"""The admin command line speaks the admin's language: Chinese by default, English with --lang en."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+ENV = {k: v for k, v in os.environ.items() if k not in ("LAWBOT_LANG", "LC_ALL", "LC_MESSAGES")}
+ENV["LANG"] = "C.UTF-8"
+
+
+def lawbot(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True, cwd=REPO,
+                          env=env or ENV, timeout=60)
+
+
+def test_imports_and_the_stats_table_are_chinese_by_default(tmp_path):
+    data = str(tmp_path)
+    units = lawbot("units", "import", "content/org/units.yaml", "--data-dir", data)
+    assert units.returncode == 0 and units.stdout.startswith("单位导入：导入 "), units.stderr
+    roster = lawbot("roster", "import", "content/org/roster.csv", "--data-dir", data)
+    assert roster.returncode == 0 and roster.stdout.startswith("名单导入：新增 "), roster.stderr
+    table = lawbot("stats", "--exam", "xuefa2026-shili", "--data-dir", data)
+    assert table.returncode == 0, table.stderr
+    lines = table.stdout.splitlines()
+    assert lines[1].split("\t")[:4] == ["排名", "单位", "应考人数", "已注册"]
+    assert lines[-1].startswith("合计\t")
+    assert not any(word in table.stdout for word in ("rank", "roster", "median", "total"))
+    english = lawbot("--lang", "en", "stats", "--exam", "xuefa2026-shili", "--data-dir", data)
+    assert english.stdout.splitlines()[1].startswith("Rank\tUnit") and english.stdout.splitlines()[-1].startswith("Total")
+    by_locale = lawbot("stats", "--exam", "xuefa2026-shili", "--data-dir", data, env={**ENV, "LANG": "en_GB.UTF-8"})
+    assert by_locale.stdout.splitlines()[1].startswith("Rank\tUnit")
+
+
+def test_an_unknown_exam_is_named(tmp_path):
+    result = lawbot("stats", "--exam", "nonexist", "--data-dir", str(tmp_path))
+    assert result.returncode == 2
+    assert "没有编号为 nonexist 的正式考试" in result.stderr and "xuefa2026-shili" in result.stderr
