@@ -6,6 +6,7 @@ decides; until issue 4's roles are wired in it is `scheduler.broadcast_admins`).
 
 from __future__ import annotations
 
+import difflib
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -23,6 +24,23 @@ def channel_of(user: str) -> str:
     return user.split(":", 1)[0]
 
 
+SUB_COMMANDS = {"status": "status", "progress": "status", "进度": "status", "cancel": "cancel", "stop": "cancel",
+                "停止": "cancel", "send": "send", "发送": "send"}
+
+
+def sub_command(word: str) -> str | None:
+    """The sub-command a first word names: a known word, or an ASCII word within one or two typos
+    of one ("stauts"); None for the first word of a message to send."""
+    word = word.lower()
+    if word in SUB_COMMANDS:
+        return SUB_COMMANDS[word]
+    if word.isascii() and word.isalpha():
+        close = difflib.get_close_matches(word, [w for w in SUB_COMMANDS if w.isascii()], n=1, cutoff=0.75)
+        if close:
+            return "unknown"
+    return None
+
+
 class BroadcastFlow:
     def __init__(self, deps: Deps, admins: AdminDirectory | None = None):
         self.deps = deps
@@ -33,15 +51,19 @@ class BroadcastFlow:
         role = await self.admins.role_of(turn.user)
         if role is None:
             return [Reply(turn.t("bc_not_allowed"), main_menu(turn))]
-        head, _, rest = args.partition(" ")
         if not args:
             return await self._overview(turn)
-        if head.lower() in ("status", "progress", "进度") and rest.strip().isdigit():
-            return await self._progress(turn, int(rest.strip()))
-        if head.lower() in ("status", "progress", "进度") and not rest.strip():
+        head, rest = (args.split(None, 1) + [""])[:2]
+        verb = sub_command(head)
+        if verb == "send" and rest.strip():
+            return await self._preview(turn, rest.strip(), role)
+        if verb == "status" and not rest:
             return await self._overview(turn)
-        if head.lower() in ("cancel", "stop", "停止") and rest.strip().isdigit():
-            return await self._cancel(turn, int(rest.strip()))
+        if verb in ("status", "cancel") and rest.strip().isdigit():
+            campaign_id = int(rest.strip())
+            return await (self._progress(turn, campaign_id) if verb == "status" else self._cancel(turn, campaign_id))
+        if verb is not None:  # a sub-command word (or a near miss of one) with arguments it does not take
+            return await self._overview(turn)
         return await self._preview(turn, args, role)
 
     async def on_action(self, turn: Turn, parts: list[str]) -> list[Reply] | None:
@@ -70,7 +92,8 @@ class BroadcastFlow:
         turn.clear_flow()
         serial = int(turn.state.get("serial", 0)) + 1
         turn.state.update(flow="broadcast", serial=serial, bc_text=text)
-        return [Reply(turn.t("bc_preview", n=len(audience), text=text),
+        who = turn.t("bc_audience_all") if role.kind == "super" else turn.t("bc_audience_unit", unit=role.unit)
+        return [Reply(turn.t("bc_preview", audience=who, n=len(audience), chars=len(text), text=text),
                       [[turn.choice("btn_bc_send", f"b:ok:{serial}"), turn.choice("btn_bc_discard", "b:no")]])]
 
     async def _confirm(self, turn: Turn, serial: str, role) -> list[Reply]:

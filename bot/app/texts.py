@@ -167,8 +167,13 @@ ZH: dict[str, str] = {
     "digest_unit_line": "{title}（{unit}）：应考 {roster} 人，已考 {sat} 人（{sit_rate}），通过 {passed} 人（{pass_rate}）",
     "btn_digest_chart": "📈 {title}",
     "bc_not_allowed": "只有管理员可以发送广播。",
-    "bc_usage": "📣 广播：发送 /broadcast 加上内容，预览确认后发出。\n/broadcast status 编号 查看进度，/broadcast cancel 编号 停止发送。",
-    "bc_preview": "📣 广播预览（将发送给 {n} 人）：\n\n{text}",
+    "bc_usage": (
+        "📣 广播：发送 /broadcast 加上内容，预览确认后发出。\n/broadcast status 编号 查看进度，/broadcast cancel 编号 停止发送。\n"
+        "内容以 status、cancel 等词开头时，请写 /broadcast send 内容。"
+    ),
+    "bc_preview": "📣 广播预览\n发送对象：{audience}，共 {n} 人\n内容（{chars} 字，全文如下）：\n\n{text}\n\n核对无误请点「确认发送」；不发请点「放弃」。",
+    "bc_audience_all": "全部用户",
+    "bc_audience_unit": "单位 {unit} 及其下级单位的已绑定人员",
     "btn_bc_send": "✅ 确认发送",
     "btn_bc_discard": "✖ 放弃",
     "bc_discarded": "已放弃这条广播。",
@@ -595,8 +600,13 @@ EN: dict[str, str] = {
     "digest_unit_line": "{title} ({unit}): {roster} expected, {sat} sat ({sit_rate}), {passed} passed ({pass_rate})",
     "btn_digest_chart": "📈 {title}",
     "bc_not_allowed": "Only admins can broadcast.",
-    "bc_usage": "📣 Broadcast: send /broadcast followed by the text; preview, then confirm.\n/broadcast status <no.> shows progress, /broadcast cancel <no.> stops it.",
-    "bc_preview": "📣 Broadcast preview (to {n} people):\n\n{text}",
+    "bc_usage": (
+        "📣 Broadcast: send /broadcast followed by the text; preview, then confirm.\n/broadcast status <no.> shows progress, /broadcast cancel <no.> stops it.\n"
+        "For a text that begins with a word such as status or cancel, write /broadcast send <text>."
+    ),
+    "bc_preview": "📣 Broadcast preview\nTo: {audience}, {n:person|people}\nText ({chars:character|characters}, in full):\n\n{text}\n\nIf it is right, tap \"Send\"; otherwise tap \"Discard\".",
+    "bc_audience_all": "all users",
+    "bc_audience_unit": "registered members of unit {unit} and its sub-units",
     "btn_bc_send": "✅ Send",
     "btn_bc_discard": "✖ Discard",
     "bc_discarded": "Broadcast discarded.",

@@ -96,7 +96,7 @@ async def test_broadcast_preview_confirm_progress_cancel(app):
         await user.say("/start")
     boss = Chat(app, "boss")
     text = await boss.say("/broadcast 本周五下午三点举行学法考试，请准时参加。")
-    assert "将发送给 5 人" in text and "本周五下午三点" in text
+    assert "发送对象：全部用户，共 5 人" in text and "本周五下午三点" in text
     text = await boss.press("确认发送")
     assert "已排队 5 条" in text
     campaign = (await app.storage.recent_campaigns("broadcast"))[0]
@@ -111,6 +111,22 @@ async def test_broadcast_preview_confirm_progress_cancel(app):
     assert await drain_once(app, {"cli": ConsoleSender(users[1].channel)}) == 0
     # a confirmed preview cannot be sent twice (the button is stale)
     assert "已经作答" in await boss.act("b:ok:1") or "失效" in await boss.act("b:ok:1")
+
+
+async def test_broadcast_sub_commands_and_free_text_are_not_confused(app):
+    boss = Chat(app, "boss")
+    for odd in ("/broadcast status abc", "/broadcast cancel 本周", "/broadcast stauts 3", "/broadcast STOP x"):
+        text = await boss.say(odd)
+        assert text.startswith("📣 广播：发送 /broadcast") and "广播预览" not in text, odd
+        assert not any(c.action.startswith("b:ok") for c in boss.channel.choices), odd
+    assert await app.storage.recent_campaigns("broadcast") == []
+    text = await boss.say("/broadcast send status 页面今晚维护")
+    assert "发送对象：全部用户，共 1 人" in text and "\n\nstatus 页面今晚维护\n\n" in text
+    assert "确认发送" in text and "✅ 确认发送" in boss.labels()
+    long = "通知" + "。" * 3000
+    text = await boss.say("/broadcast " + long)
+    assert long in text and "内容（3002 字，全文如下）" in text
+    assert "将于" not in text and (await boss.press("放弃")) == "已放弃这条广播。"
 
 
 async def test_broadcast_is_for_admins_only_and_waits_for_quiet_hours_to_end(app):

@@ -38,7 +38,7 @@ async def test_official_reminders_unit_broadcast_digest_and_snapshot(org_app):
     # a unit admin's broadcast reaches their unit's registered people only
     unit_admin = Chat(app, "ua")
     await unit_admin.say("/broadcast 司法局本周学法安排")
-    assert "将发送给 1 人" in unit_admin.text
+    assert "发送对象：单位 shili-sfj 及其下级单位的已绑定人员，共 1 人" in unit_admin.text
     await unit_admin.press("确认发送")
     assert [u for u, _ in await _outbox(app, "broadcast")] == ["cli:alice"]
     assert await drain_once(app, {"cli": ConsoleSender(alice.channel)}) == 2
