@@ -40,9 +40,10 @@ class ExamFlow:
             return [self._resume_prompt(turn, open_attempt)]
         rows = [[Choice(turn.t("official_label", title=d.title_for(turn.locale)), f"x:i:{d.id}")]
                 for d, _gate in await self.official.visible(turn)]
+        official = len(rows)
         rows += [[Choice(d.title_for(turn.locale), f"x:i:{d.id}")] for d in self.catalog.exams.values() if not d.official]
         rows.append([turn.choice("btn_menu", "m")])
-        return [Reply(turn.t("exam_menu"), rows)]
+        return [Reply(turn.t("exam_menu_with_official" if official else "exam_menu"), rows)]
 
     @staticmethod
     def _last_pos(turn: Turn, attempt: Attempt) -> int:
@@ -70,17 +71,20 @@ class ExamFlow:
         left = exam_rules.attempts_left(definition, used)
         attempts = (turn.t("attempts_unlimited") if left is None
                     else turn.t("attempts_left", left=left, total=definition.attempts_allowed))
+        may_start = left != 0 and (gate is None or gate.decision.allowed)
         if gate is not None:
             attempts += "\n" + self.official.describe(turn, definition, gate)
             if not gate.decision.allowed:
                 attempts += "\n\n" + self.official.refusal(turn, definition, gate)
+        elif not may_start:
+            attempts += "\n\n" + turn.t("no_attempts_left", title=definition.title_for(turn.locale))
         text = turn.t("exam_info", title=definition.title_for(turn.locale), count=definition.question_count,
                       max_score=_points(definition.max_score), pass_mark=_points(definition.pass_mark),
                       minutes=definition.time_limit_minutes, attempts=attempts)
+        if not may_start:  # the rules of sitting it only when it can be sat
+            return [Reply(text, [[turn.choice("btn_back", "x:l"), turn.choice("btn_menu", "m")]])]
         rows = [[turn.choice("btn_start_exam", f"x:go:{exam_id}"), turn.choice("btn_back", "x:l")]]
-        if gate is not None and not gate.decision.allowed:
-            rows = [[turn.choice("btn_back", "x:l"), turn.choice("btn_menu", "m")]]
-        return [Reply(text, rows)]
+        return [Reply(text + "\n" + turn.t("exam_rules"), rows)]
 
     async def start(self, turn: Turn, exam_id: str) -> list[Reply] | None:
         definition = self.catalog.exams.get(exam_id)

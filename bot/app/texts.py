@@ -86,10 +86,9 @@ ZH: dict[str, str] = {
     "no_questions": "这个范围里还没有题目。",
     # exam
     "exam_menu": "模拟考试：请选择试卷。",
-    "exam_info": (
-        "《{title}》\n共 {count} 题，满分 {max_score} 分，{pass_mark} 分及格，限时 {minutes} 分钟。\n{attempts}\n"
-        "交卷前可以前后翻题、修改答案；交卷前不显示对错。计时以服务器为准，时间到自动交卷。"
-    ),
+    "exam_menu_with_official": "考试：请选择。\n🏛【正式】正式考试，按规定时间参加，成绩计入单位统计；其余为模拟考试，随时可考，不计成绩。",
+    "exam_info": "《{title}》\n共 {count} 题，满分 {max_score} 分，{pass_mark} 分及格，限时 {minutes} 分钟。\n{attempts}",
+    "exam_rules": "交卷前可以前后翻题、修改答案；交卷前不显示对错。计时以服务器为准，时间到自动交卷。",
     "attempts_unlimited": "可多次参加。",
     "attempts_left": "还可参加 {left} 次（共 {total} 次）。",
     "no_attempts_left": "《{title}》的考试次数已用完。",
@@ -520,8 +519,12 @@ EN: dict[str, str] = {
     "review_done": "Today's review is complete!",
     "no_questions": "No questions here yet.",
     "exam_menu": "Mock exams: choose a paper.",
-    "exam_info": (
-        "{title}\n{count} questions, {max_score} points, pass at {pass_mark}, {minutes} minutes.\n{attempts}\n"
+    "exam_menu_with_official": (
+        "Exams: choose one.\n🏛 Official exams are sat within their window and count in your unit's statistics; "
+        "the others are mock exams, open any time, not counted."
+    ),
+    "exam_info": "{title}\n{count:question|questions}, {max_score} points, pass at {pass_mark}, {minutes} minutes.\n{attempts}",
+    "exam_rules": (
         "You can move back and forth and change answers before handing in; no feedback until then. "
         "The server keeps time and hands in when time is up."
     ),

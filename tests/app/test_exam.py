@@ -22,7 +22,9 @@ async def _attempt(app, chat):
 def _display_letters(app, attempt, pos, right=True) -> str:
     item = attempt.paper[pos]
     q = app.catalog.questions[item.qid]
-    wanted = q.answer if right else frozenset({next(i for i in range(q.option_count) if i not in q.answer)})
+    others = [i for i in range(q.option_count) if i not in q.answer]
+    # a wrong answer: an option that is not right, or (every option right) only one of them
+    wanted = q.answer if right else frozenset({others[0]} if others else sorted(q.answer)[:1])
     return "".join(LETTERS[item.order.index(i)] for i in sorted(wanted)) if q.type is not QType.JUDGE else (
         "对" if (0 in wanted) else "错")
 
@@ -189,8 +191,9 @@ async def test_attempt_limit_is_enforced(app, chat):
         await chat.press("交卷")
         await chat.press("确定交卷")
         await chat.press("再考一次")
-        assert "还可参加 0 次" in chat.text
-        await chat.press("开始考试")
+        assert "还可参加 0 次" in chat.text and "考试次数已用完" in chat.text
+        assert "交卷前可以前后翻题" not in chat.text and "▶ 开始考试" not in chat.labels()
+        await chat.act("x:go:xuefa")  # an old start button
         assert "考试次数已用完" in chat.text
     finally:
         app.catalog.exams["xuefa"] = definition

@@ -98,6 +98,8 @@ async def test_admin_imports_opens_two_users_register_sit_and_stats_are_right(or
     assert "学习积分 2 分" in bob.text and "学习积分 2/5 ⏳ 未满足" in bob.text
     await _practice(app, bob, 3)
 
+    await alice.say("/exam")  # official and mock exams are told apart
+    assert not alice.text.startswith("模拟考试") and "正式考试" in alice.text and "模拟考试" in alice.text
     await _sit(app, alice, right=True)
     assert "成绩：100 分" in alice.text and "✅ 通过" in alice.text
     await _sit(app, bob, right=False)
@@ -179,6 +181,20 @@ async def test_makeup_window_only_for_those_who_failed(org_app, monkeypatch):
     assert "您已通过" in bob.text  # passed in the makeup
     await admin.say("/stats")
     assert "通过 2 人，通过率 100.0%" in admin.text  # best of regular and makeup
+
+
+async def test_info_page_after_all_attempts_has_no_rules_of_sitting(org_app):
+    admin, alice = Chat(org_app, "admin"), Chat(org_app, "alice")
+    await alice.say("/bind SL0001 示例甲")
+    await _practice(org_app, alice, 5)
+    await admin.say(f"/exam_open {EXAM} 1")
+    await alice.act(f"x:i:{EXAM}")
+    assert "交卷前可以前后翻题" in alice.text and "▶ 开始考试" in alice.labels()
+    await _sit(org_app, alice, right=False)
+    await _sit(org_app, alice, right=False)  # attempts_allowed: 2
+    await alice.act(f"x:i:{EXAM}")
+    assert "考试次数已用完" in alice.text
+    assert "交卷前可以前后翻题" not in alice.text and "▶ 开始考试" not in alice.labels()
 
 
 async def test_stats_arguments_say_which_of_exam_or_unit_was_not_found(org_app):
