@@ -1,4 +1,5 @@
-"""The law library: statute files in content/laws/ parsed into articles."""
+"""The law library: statute files in content/laws/ parsed into articles, with the everyday names
+people use for them (aliases.yaml) and the texts known to be out of date (status.yaml)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import yaml
 
 from bot.domain.numerals import ARTICLE_RE, cn_to_int
 
@@ -29,6 +32,15 @@ class Article:
         return self.text[len(self.label):].strip()
 
 
+@dataclass(frozen=True, slots=True)
+class Staleness:
+    """A shipped text that a later amendment changed (status.yaml); dates are ISO strings."""
+    text_of: str
+    amended: str
+    in_force: str | None = None  # None: not confirmed
+    renumbered: bool | None = None  # None: unknown
+
+
 @dataclass(slots=True)
 class Law:
     short_name: str
@@ -36,6 +48,8 @@ class Law:
     path: Path
     revision: str  # last dated header line, e.g. 2021年1月22日
     articles: dict[int, Article] = field(default_factory=dict)
+    aliases: tuple[str, ...] = ()
+    stale: Staleness | None = None
 
     @property
     def max_article(self) -> int:
@@ -120,20 +134,60 @@ def _source_dates(directory: Path) -> dict[str, str]:
     return dates
 
 
-class LawLibrary:
-    """All shipped laws, by short name, with lookups."""
+ALIASES_FILE = "aliases.yaml"
+STATUS_FILE = "status.yaml"
 
-    def __init__(self, laws: list[Law]):
+
+def _iso(value) -> str | None:
+    return None if value in (None, "") else str(value)
+
+
+def _flag(value) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+class LawLibrary:
+    """All shipped laws, by short name, with lookups by short name, full title or alias."""
+
+    def __init__(self, laws: list[Law], not_included: dict[str, str] | None = None):
         self.laws: dict[str, Law] = {law.short_name: law for law in laws}
+        self.aliases: dict[str, str] = {}
+        for law in laws:
+            for alias in law.aliases:
+                self.aliases.setdefault(alias, law.short_name)
+        self.not_included: dict[str, str] = dict(not_included or {})  # name -> reason
 
     @classmethod
     def load(cls, directory: Path) -> "LawLibrary":
         files = [p for p in sorted(directory.glob("*.md")) if p.name != "SOURCE.md"]
-        return cls([parse_law(p) for p in files])
+        laws = [parse_law(p) for p in files]
+        aliases, status = read_aliases(directory), read_status(directory)
+        stale = {short_name(Path(str(e.get("file", ""))).stem): e for e in status.get("stale") or []
+                 if isinstance(e, dict)}
+        for law in laws:
+            law.aliases = tuple(str(a) for a in aliases.get(law.short_name) or ())
+            entry = stale.get(law.short_name)
+            if entry:
+                law.stale = Staleness(text_of=_iso(entry.get("text_of")) or "", amended=_iso(entry.get("amended")) or "",
+                                      in_force=_iso(entry.get("in_force")), renumbered=_flag(entry.get("renumbered")))
+        missing = {short_name(str(e.get("name", ""))): str(e.get("reason", ""))
+                   for e in status.get("not_included") or [] if isinstance(e, dict) and e.get("name")}
+        return cls(laws, missing)
 
     def get(self, name: str) -> Law | None:
-        name = name.strip().strip("《》")
-        return self.laws.get(short_name(name))
+        name = short_name(name.strip().strip("《》"))
+        found = self.laws.get(name)
+        if found is None and name in self.aliases:
+            found = self.laws.get(self.aliases[name])
+        return found
+
+    def stale_names(self) -> frozenset[str]:
+        """Short names of the shipped laws whose text is known to be out of date."""
+        return frozenset(n for n, law in self.laws.items() if law.stale)
+
+    def is_stale(self, name: str) -> bool:
+        law = self.get(name)
+        return bool(law and law.stale)
 
     def article(self, law: str, number: int) -> Article | None:
         found = self.get(law)
@@ -141,3 +195,19 @@ class LawLibrary:
 
     def names(self) -> list[str]:
         return list(self.laws)
+
+    def all_names(self) -> list[str]:
+        """Short names and aliases (what people may type)."""
+        return list(self.laws) + list(self.aliases)
+
+
+def read_aliases(directory: Path) -> dict[str, list]:
+    path = directory / ALIASES_FILE
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
+    return data if isinstance(data, dict) else {}
+
+
+def read_status(directory: Path) -> dict:
+    path = directory / STATUS_FILE
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
+    return data if isinstance(data, dict) else {}

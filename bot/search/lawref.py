@@ -11,7 +11,11 @@ from bot.search.text import normalize
 
 _NUM = r"[0-9]+|[零〇一二三四五六七八九十百千万两]+"
 _REF_RE = re.compile(rf"(第\s*(?:{_NUM})\s*条|第\s*[0-9]+|(?<![0-9])[0-9]+\s*条?)")
-_LAWISH_RE = re.compile(r"(法|典|条例|规定|办法)$")
+_LAWISH_RE = re.compile(r"(法|典|条例|规定|办法|解释)$")
+# what an unshipped law's name looks like: Han characters (and brackets), a statute suffix, no
+# question words; "劳动仲裁的规定" or "离婚冷静期法律规定" are topics, not names
+_NAME_RE = re.compile(r"^[\u4e00-\u9fff（）()]{2,40}$")
+_NOT_A_NAME_RE = re.compile(r"(的|法律规定|相关规定|有关规定|哪些|什么|怎么|吗|呢|是否|哪条)")
 _STRIP = "《》<>〈〉\"'“”「」 :：,，。？?!！"
 FUZZY_ACCEPT = 86  # rapidfuzz score at which a misspelt law name is taken as meant
 
@@ -34,21 +38,39 @@ def resolve_law(laws: LawLibrary, typed: str) -> Law | None:
     for law in sorted(laws.laws.values(), key=lambda item: -len(item.short_name)):
         if name.endswith(law.short_name) and len(name) - len(law.short_name) <= 4:
             return law
+    for alias, target in sorted(laws.aliases.items(), key=lambda item: -len(item[0])):
+        if len(alias) >= 3 and name.endswith(alias) and len(name) - len(alias) <= 4:
+            return laws.laws.get(target)
     best = closest_laws(laws, name, 1)
     if best and best[0][1] >= FUZZY_ACCEPT and _LAWISH_RE.search(name):
         return laws.laws[best[0][0]]
     return None
 
 
-def closest_laws(laws: LawLibrary, typed: str, limit: int = 3) -> list[tuple[str, float]]:
-    """Law short names nearest to what was typed (rapidfuzz), best first."""
+def looks_like_law_name(text: str) -> bool:
+    """A statute's name as people type it ("刑事诉讼法", "婚姻登记条例"), not a topic phrase."""
+    name = short_name(normalize(text).strip(_STRIP))
+    if name.startswith("最高人民法院") or name.startswith("关于"):
+        return bool(_LAWISH_RE.search(name)) and len(name) <= 60
+    return bool(_NAME_RE.match(name) and _LAWISH_RE.search(name) and not _NOT_A_NAME_RE.search(name))
+
+
+def closest_laws(laws: LawLibrary, typed: str, limit: int = 3, cutoff: float = 0) -> list[tuple[str, float]]:
+    """Shipped laws (short names) nearest to what was typed, by short name or alias (rapidfuzz),
+    best first, each law once."""
     from rapidfuzz import fuzz, process
 
     name = short_name(normalize(typed).strip(_STRIP))
     if not name:
         return []
-    found = process.extract(name, laws.names(), scorer=fuzz.WRatio, limit=limit)
-    return [(choice, score) for choice, score, _ in found]
+    names = laws.all_names()
+    found = process.extract(name, names, scorer=fuzz.WRatio, limit=limit * 3, score_cutoff=cutoff)
+    out: dict[str, float] = {}
+    for choice, score, _ in found:
+        target = laws.aliases.get(choice, choice)
+        if target not in out and len(out) < limit:
+            out[target] = score
+    return list(out.items())
 
 
 def parse_ref(laws: LawLibrary, text: str) -> LawRef | None:
@@ -57,13 +79,14 @@ def parse_ref(laws: LawLibrary, text: str) -> LawRef | None:
     match = _REF_RE.search(text)
     if match is None:
         law = resolve_law(laws, text) if _LAWISH_RE.search(text) and len(text) <= 24 else None
+        if law is None and looks_like_law_name(text):
+            return LawRef(None, None, text)  # a law that is not shipped
         return LawRef(law, None, text) if law else None
     head = text[:match.start()].strip(_STRIP)
     if not head:
         return None
     number = cn_to_int(re.sub(r"[第条\s]", "", match.group(0)))
     law = resolve_law(laws, head)
-    explicit = "第" in match.group(0) or "条" in match.group(0)
-    if law is None and not (explicit and _LAWISH_RE.search(head)):
+    if law is None and not looks_like_law_name(head):
         return None  # "被拖欠3个月工资" is not a reference
     return LawRef(law, number, head)

@@ -7,6 +7,7 @@ law names and texts. Articles also carry the words of the cases and guides that 
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 from dataclasses import dataclass, field
@@ -15,17 +16,17 @@ from bot.catalog.catalog import Catalog
 from bot.catalog.laws import Article
 from bot.search import text as tx
 from bot.search.bm25 import Field, FieldIndex
+from bot.search.intent import detect, topic
 from bot.search.lawref import parse_ref
 
 KINDS = ("guide", "case", "law")
-# the section headings every guide has: a question about materials, fees, time limits or where
-# to apply is a question about a procedure, so these words lean towards guides
-GUIDE_SECTIONS = "适用对象 办理条件 申请材料 办理流程 办理时限 收费 办理渠道 咨询电话"
 FIELDS = [Field("key", 3.0), Field("mid", 1.2), Field("body", 0.4)]
 # how much each token space counts: jieba words, character bigrams, pinyin bigrams (typos)
 SPACE_WEIGHTS = {"words": 1.0, "grams": 0.35, "pinyin": 0.5}
 LAW_PRIOR = 0.45  # articles rank below guides and cases unless the query asks for a law
-LAW_INTENT_RE = re.compile(r"(哪条|哪一条|法条|条文|法律规定|哪部法|什么法|法律依据|依据|第.{1,8}条)")
+# when the wording asks to get something done, guides count more than cases (and the reverse
+# when it asks whether something is lawful or who is liable); the other kind stays in the list
+INTENT_BOOST = 1.35
 # confidence: a strong score on its own, or a fair score with a fair share of the query matched
 CONFIDENT_SCORE = 9.0
 FAIR_SCORE = 4.5
@@ -47,6 +48,9 @@ class LookupResult:
     query: str
     hits: list[Hit] = field(default_factory=list)
     confident: bool = False
+    # why nothing is offered: "" (see hits), "law:<name>" (a law that is not shipped),
+    # "article:<law>:<number>" (a shipped law has no such article), "none" (nothing related)
+    uncovered: str = ""
 
     @property
     def best(self) -> Hit | None:
@@ -81,6 +85,14 @@ class _Space:
     def __init__(self, docs: list[dict[str, str]], spaces=("words", "grams", "pinyin")):
         tokenised = [_tokens(d) for d in docs]
         self.indexes = {s: FieldIndex([t[s] for t in tokenised], FIELDS) for s in spaces}
+        self.chars = [frozenset(tx.normalize(" ".join(d.values()))) for d in docs]
+        df: dict[str, int] = {}
+        for chars in self.chars:
+            for ch in chars:
+                df[ch] = df.get(ch, 0) + 1
+        n = len(docs)
+        self.char_idf = {ch: math.log(1 + (n - k + 0.5) / (k + 0.5)) for ch, k in df.items()}
+        self.max_char_idf = math.log(1 + (n + 0.5) / 0.5) if n else 1.0
 
     def scores(self, query: dict[str, list[str]]) -> dict[int, float]:
         total: dict[int, float] = {}
@@ -93,7 +105,19 @@ class _Space:
     def coverage(self, query: dict[str, list[str]], doc: int) -> float:
         words = self.indexes["words"].matched(query["precise"], doc) if query["precise"] else 0.0
         grams = self.indexes["grams"].matched(query["grams"], doc) if query["grams"] else 0.0
-        return max(words, grams)
+        best = max(words, grams)
+        loose = query.get("loose") or []
+        chars = getattr(self, "chars", None)
+        if not loose or chars is None:
+            return best
+        # characters no word took: a rare one the document lacks is a part of the question it
+        # does not answer; common ones (生, 上) weigh next to nothing
+        missing = sum(self.char_idf.get(ch, self.max_char_idf) for ch in dict.fromkeys(loose) if ch not in chars[doc])
+        present = sum(self.char_idf.get(ch, self.max_char_idf) for ch in dict.fromkeys(loose) if ch in chars[doc])
+        terms = query["precise"] or query["grams"]
+        index = self.indexes["words"] if query["precise"] else self.indexes["grams"]
+        mass = sum(index.idf.get(t, index.max_idf) for t in dict.fromkeys(terms))
+        return best * mass / (mass + missing) if mass + missing else best
 
 
 class Lookup:
@@ -109,7 +133,7 @@ class Lookup:
             topic_docs.append({
                 "key": " ".join([guide.name, *guide.aliases]),
                 "mid": " ".join([guide.category, _flat(d.get("audience")), _flat(d.get("bundle")),
-                                 _flat(d.get("hotline")), GUIDE_SECTIONS]),
+                                 _flat(d.get("hotline"))]),
                 "body": " ".join(_flat(d.get(k)) for k in ("conditions", "materials", "steps", "time_limit", "fee")),
             })
             for c in guide.cites:
@@ -161,7 +185,8 @@ class Lookup:
 
     @staticmethod
     def _query(text: str) -> dict[str, list[str]]:
-        return {"words": tx.words(text), "precise": tx.precise_words(text), "grams": tx.bigrams(text),
+        return {"words": tx.words(text), "precise": tx.precise_words(text), "grams": tx.query_bigrams(text),
+                "loose": tx.loose_chars(text),
                 "pinyin": tx.pinyin_bigrams(text)}
 
     def _article_hit(self, article: Article, score: float) -> Hit:
@@ -180,18 +205,25 @@ class Lookup:
         if not query:
             return LookupResult(query)
         ref = parse_ref(self.catalog.laws, query)
-        if ref and ref.law and ref.number in ref.law.articles and "law" in kinds:
-            hit = self._article_hit(ref.law.articles[ref.number], 100.0)
-            return LookupResult(query, [hit], True)
-        q = self._query(query)
+        if ref and "law" in kinds:
+            if ref.law and ref.number in ref.law.articles:
+                hit = self._article_hit(ref.law.articles[ref.number], 100.0)
+                return LookupResult(query, [hit], True)
+            if ref.law and ref.number is not None:
+                return LookupResult(query, [], False, f"article:{ref.law.short_name}:{ref.number}")
+            if ref.law is None:
+                return LookupResult(query, [], False, f"law:{ref.name}")
+        intent = detect(query)
+        boost = {intent.kind: INTENT_BOOST} if intent.kind in ("guide", "case") else {}
+        q = self._query(topic(query))
         scored: list[tuple[float, int, Hit, float]] = []
         topic_scores = self._topic_space.scores(q)
         for i, score in topic_scores.items():
             base = self._topics[i]
             if base.kind in kinds:
-                scored.append((score, i, base, -1.0))
+                scored.append((score * boost.get(base.kind, 1.0), i, base, -1.0))
         if "law" in kinds:
-            prior = 1.0 if LAW_INTENT_RE.search(query) else LAW_PRIOR
+            prior = 1.0 if intent.law else LAW_PRIOR
             space = self._laws()
             law_scores = sorted(space.scores(q).items(), key=lambda item: -item[1])[:limit]
             for i, score in law_scores:
@@ -207,7 +239,9 @@ class Lookup:
                 cover = self._topic_space.coverage(q, top_i)
             confident = cover >= MIN_COVERAGE and (top_score >= CONFIDENT_SCORE
                                                    or (top_score >= FAIR_SCORE and cover >= FAIR_COVERAGE))
-        return LookupResult(query, hits, confident)
+            if not confident and cover < MIN_COVERAGE and top_score < FAIR_SCORE:
+                return LookupResult(query, hits, False, "none")
+        return LookupResult(query, hits, confident, "" if hits else "none")
 
 
 _CACHE: dict[int, Lookup] = {}

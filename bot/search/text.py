@@ -31,7 +31,7 @@ _HAN_RE = re.compile(rf"[{_HAN}]")
 STOPWORDS = frozenset("""
 的 了 吗 呢 吧 啊 呀 嘛 哦 么 着 过 把 被 让 给 对 向 在 从 和 与 及 或 而 也 都 就 还 又 才 再 很 太 最
 我 你 他 她 它 我们 你们 他们 她们 咱 咱们 自己 人家 这 那 这个 那个 这样 那样 这些 那些 哪 哪个 哪些 哪里 哪儿 哪边
-什么 啥 怎么 怎样 怎么样 怎么办 如何 为什么 为啥 多少 几 是 不是 有 没有 没 能 能不能 可以 可不可以 可 会 要 想 需要 应该
+谁 什么 啥 怎么 怎样 怎么样 怎么办 如何 为什么 为啥 多少 几 是 不是 有 没有 没 能 能不能 可以 可不可以 可 会 要 想 需要 应该
 吗 一下 一个 一些 个 些 请问 请 问 问问 请教 谢谢 您好 你好 好 啊 嗯 就是 还是 到底 是否 已经 如果 但是 因为 所以 然后
 怎么弄 弄 搞 去 来 该 得 着急 急 在线 等 里 上 下 中 后 前 时 时候 之后 以后 以前
 """.split())
@@ -92,7 +92,7 @@ def runs(text: str) -> list[str]:
     return _RUN_RE.findall(text)
 
 
-def _cut(text: str, search: bool) -> tuple[str, ...]:
+def _cut(text: str, search: bool, singles: bool = False) -> tuple[str, ...]:
     tokenizer = _tokenizer()
     out = []
     for run in runs(text):
@@ -100,7 +100,7 @@ def _cut(text: str, search: bool) -> tuple[str, ...]:
             out.append(run)
             continue
         cut = tokenizer.cut_for_search(run, HMM=False) if search else tokenizer.cut(run, HMM=False)
-        out.extend(w for w in cut if w not in STOPWORDS and (len(w) > 1 or w in _SINGLE_OK))
+        out.extend(w for w in cut if w not in STOPWORDS and (len(w) > 1 or singles or w in _SINGLE_OK))
     return tuple(out)
 
 
@@ -115,12 +115,18 @@ _SINGLE_OK = frozenset("房车狗猫药毒税罚钱债婚病伤死")
 
 @lru_cache(maxsize=4096)
 def _cached_precise(text: str) -> tuple[str, ...]:
-    return _cut(text, search=False)
+    return _cut(text, search=False, singles=True)
 
 
 def precise_words(text: str) -> list[str]:
     """jieba words in precise mode (no overlapping parts): what the query is about, for coverage."""
-    return list(_cached_precise(normalize(text)))
+    return [w for w in _cached_precise(normalize(text)) if len(w) > 1 or w in _SINGLE_OK or not _HAN_RE.match(w)]
+
+
+def loose_chars(text: str) -> list[str]:
+    """Han characters that no word took and that are not function words ("蓝", "屏" in "电脑蓝屏了"):
+    part of the question too, which coverage weighs by how rare the character is."""
+    return [w for w in _cached_precise(normalize(text)) if len(w) == 1 and w not in _SINGLE_OK and _HAN_RE.match(w)]
 
 
 def words(text: str) -> list[str]:
@@ -139,6 +145,15 @@ def bigrams(text: str) -> list[str]:
         else:
             out.extend(run[i:i + 2] for i in range(len(run) - 1))
     return out
+
+
+_STOP_CHARS = frozenset(w for w in STOPWORDS if len(w) == 1)
+
+
+def query_bigrams(text: str) -> list[str]:
+    """Character bigrams of a question, without those that contain a one-character function word
+    ("钱吗", "押能"): they join two words rather than say anything."""
+    return [g for g in bigrams(text) if len(g) < 2 or not (_STOP_CHARS & set(g))]
 
 
 def pinyin_bigrams(text: str) -> list[str]:

@@ -1,0 +1,80 @@
+"""What kind of answer a question asks for, from its wording alone.
+
+- "procedure": the resident wants to get something done (怎么办、去哪办、要什么材料、多久、多少钱、
+  能不能申请…): a service guide answers that.
+- "rights": the resident asks whether something is lawful, valid or who is liable (合法吗、有效吗、
+  谁赔、算不算…): a case explainer answers that.
+- "law": the question asks for the statute itself (哪条、法条、法律依据、第…条).
+
+The patterns are question frames, not topics: they say nothing about which guide or case fits,
+only how to weigh the kinds against each other once the index has found candidates.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.search.text import normalize
+
+# asking how, where, with what, how long, how much, or whether one can apply
+PROCEDURE_RE = re.compile(
+    r"(怎么弄|怎么搞|怎么[申补领开迁换提取交报登注激认备起投写查转]|如何[办申补领开迁换提取交报登注激认备起投写查转]"
+    r"|去哪|到哪|在哪|哪里[办申领交补报投登提开]?|哪个部门|什么部门|哪些部门|找谁|找哪|打什么电话|打哪个|哪个电话|电话[是多]"
+    r"|材料|带什么|带哪些|准备什么|准备哪些|要什么|需要什么|要哪些|需要哪些|什么手续|哪些手续|啥手续|什么证|什么条件|哪些条件"
+    r"|多久|多长时间|几天|多少天|几个月|什么时候能"
+    r"|多少钱|收费|要钱|交钱|费用|免费|花钱|要不要钱|[几多]少分"
+    r"|能不能[办申领补提]|可以[办申领补提]|能[办申领补提]|申请|办理|手续|流程|步骤|报名|登记|预约|补办|换领|申领|领取|提取|备案|认证|注销|过户|落户"
+    r"|怎么[上处操填交续]|如何[上处操填交续]|哪儿|哪能|网上办|手机上|线上|窗口|几个工作日|交多少|需不需要|办什么|办哪些|哪些证|什么证|开证明|表格|申请书"
+    r"|报案|报警|投诉|举报|起诉|立案|仲裁|复议|调解|公证|咨询)"
+)
+# asking whether something is lawful, valid, owed or who bears the loss
+RIGHTS_RE = re.compile(
+    r"(合法|违法|犯法|违规|侵权|有效|无效|算不算|算是|属于|是不是|归谁|谁赔|谁负责|谁承担|要赔|该赔|能赔|赔多少|赔不赔"
+    r"|负责吗|担责|责任|有没有权|有权|能要回|要得回|还能要|要不要还|要还吗|能退吗|能不能退|会坐牢|会判|判刑|坐牢|被抓"
+    r"|能继承|继承权|怎么分|怎么算|以哪|哪个优先|区别|骗局|算数|管用|该不该|应不应该|违约)"
+)
+# question frames that say what is wanted but not what about: dropped from the words that pick
+# the guide or case (the intent already weighs the kinds). Topic-bearing procedure words such as
+# 仲裁、复议、公证、过户 are not frames and stay.
+FRAME_RE = re.compile(
+    r"(要什么材料|需要什么材料|什么材料|哪些材料|材料|带什么|带哪些|准备什么|准备哪些|需要什么|需要哪些|要什么|要哪些"
+    r"|什么手续|哪些手续|啥手续|手续|流程是啥|流程|步骤|多长时间|多久|多少天|几天|几个月|多少钱|收费吗|收费|要钱吗|要钱|交钱|费用|花钱"
+    r"|去哪里|去哪儿|去哪|到哪里|到哪|在哪里|在哪儿|在哪|哪里|哪个部门|什么部门|哪些部门|找谁|找哪个|打什么电话|打哪个电话|哪个电话"
+    r"|怎么申请|如何申请|怎么办理|如何办理|申请|办理|怎么办|怎么弄|怎么搞|能不能|可不可以|可以吗|什么条件|哪些条件|条件)"
+)
+LAW_RE = re.compile(r"(哪条|哪一条|法条|条文|法律规定|哪部法|什么法|法律依据|依据|第.{1,8}条)")
+
+
+# "X了怎么办" asks what to do, usually a procedure, but also "对方不履行怎么办" (a case): a weak lean
+WEAK_PROCEDURE_RE = re.compile(r"(怎么办|咋办|如何是好|该怎么|怎么处理)")
+
+
+@dataclass(frozen=True, slots=True)
+class Intent:
+    procedure: bool
+    rights: bool
+    law: bool
+    weak_procedure: bool = False
+
+    @property
+    def kind(self) -> str:
+        """The answer kind the wording favours: guide, case, law or "" (no lean)."""
+        if self.law:
+            return "law"
+        if (self.procedure or self.weak_procedure) and not self.rights:
+            return "guide"
+        if self.rights and not self.procedure:
+            return "case"
+        return ""
+
+
+def topic(text: str) -> str:
+    """The question without its frames: what it is about ("人民调解收费吗" -> "人民调解 吗")."""
+    return FRAME_RE.sub(" ", normalize(text))
+
+
+def detect(text: str) -> Intent:
+    text = normalize(text)
+    return Intent(procedure=bool(PROCEDURE_RE.search(text)), rights=bool(RIGHTS_RE.search(text)),
+                  law=bool(LAW_RE.search(text)), weak_procedure=bool(WEAK_PROCEDURE_RE.search(text)))
