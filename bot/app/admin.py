@@ -15,7 +15,8 @@ from bot.app.org import AdminRole, Org
 from bot.app.stats import Report, Stats, StatsError
 from bot.app.texts import join
 from bot.domain.models import ExamDefinition
-from bot.domain.official_exam import WindowOverride
+from bot.app.official import _when
+from bot.domain.official_exam import WindowOverride, move_main_window
 from bot.domain.statistics import percent
 
 log = logging.getLogger(__name__)
@@ -128,22 +129,29 @@ class AdminFlow:
         if not days.isdigit() or not 1 <= int(days) <= 365:
             return [Reply(turn.t("window_usage", exams=self._exam_ids()))]
         end = turn.now + int(days) * DAY
-        if kind == "open":
-            window = WindowOverride(opens=turn.now, closes=end)
+        before = await self.org_spec(definition)
+        if kind == "open":  # a 补考 window that would now come first or overlap moves to after it
+            window = move_main_window(before, turn.now, end)
         elif kind == "close":
             window = WindowOverride(closes=turn.now)
+        elif before.closes > turn.now:  # the 补考 comes after the main window, never during it
+            return [Reply(turn.t("window_makeup_during_main", title=definition.title_for(turn.locale), id=definition.id,
+                                 closes=_when(before.closes, self.deps.config.timezone)))]
         else:
             window = WindowOverride(makeup_opens=turn.now, makeup_closes=end)
         await self.store.set_window(definition.id, window, turn.user, turn.now)
         await self.store.log_admin(turn.user, f"exam_{kind}", " ".join(words), turn.now)
         gate_spec = await self.org_spec(definition)
-        from bot.app.official import _when
-
         zone = self.deps.config.timezone
-        return [Reply(turn.t(f"window_{kind}", title=definition.title_for(turn.locale),
-                             opens=_when(gate_spec.opens, zone), closes=_when(gate_spec.closes, zone),
-                             makeup_opens=_when(gate_spec.makeup_opens or turn.now, zone),
-                             makeup_closes=_when(gate_spec.makeup_closes or turn.now, zone)))]
+        text = turn.t(f"window_{kind}", title=definition.title_for(turn.locale),
+                      opens=_when(gate_spec.opens, zone), closes=_when(gate_spec.closes, zone),
+                      makeup_opens=_when(gate_spec.makeup_opens or turn.now, zone),
+                      makeup_closes=_when(gate_spec.makeup_closes or turn.now, zone))
+        if kind == "open" and gate_spec.makeup_opens is not None and gate_spec.makeup_closes is not None:
+            moved = (gate_spec.makeup_opens, gate_spec.makeup_closes) != (before.makeup_opens, before.makeup_closes)
+            text += "\n" + turn.t("window_makeup_moved" if moved else "window_makeup_kept",
+                                  opens=_when(gate_spec.makeup_opens, zone), closes=_when(gate_spec.makeup_closes, zone))
+        return [Reply(text)]
 
     async def org_spec(self, definition: ExamDefinition):
         from bot.domain.official_exam import effective

@@ -21,6 +21,18 @@ class WindowOverride:
     makeup_closes: float | None = None
 
 
+def move_main_window(spec: OfficialSpec, opens: float, closes: float) -> WindowOverride:
+    """The override that moves the main window of `spec` to [opens, closes). A 补考 window that
+    would then come before or overlap it moves to after it, keeping its distance from the main
+    window's end and its length (so the two windows stay in order)."""
+    override = WindowOverride(opens=opens, closes=closes)
+    if spec.makeup_opens is None or spec.makeup_closes is None or spec.makeup_opens >= closes:
+        return override
+    gap = max(0.0, spec.makeup_opens - spec.closes)
+    length = max(0.0, spec.makeup_closes - spec.makeup_opens)
+    return replace(override, makeup_opens=closes + gap, makeup_closes=closes + gap + length)
+
+
 def effective(spec: OfficialSpec, override: WindowOverride | None) -> OfficialSpec:
     if override is None:
         return spec

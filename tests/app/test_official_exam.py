@@ -183,6 +183,26 @@ async def test_makeup_window_only_for_those_who_failed(org_app, monkeypatch):
     assert "通过 2 人，通过率 100.0%" in admin.text  # best of regular and makeup
 
 
+async def test_moving_the_main_window_moves_the_makeup_after_it_and_says_so(org_app):
+    app = org_app
+    admin, alice = Chat(app, "admin"), Chat(app, "alice")
+    await alice.say("/bind SL0001 示例甲")
+    app.clock.t = JAN_17 + 311 * 86_400  # 2026-11-24
+    await admin.say(f"/exam_open {EXAM} 7")
+    assert "已开考：2026-11-24 08:00 至 2026-12-01 08:00" in admin.text
+    # the YAML makeup (2026-01-20 … 02-01) would come first: it moves, as far after the close and as long (11 days 16 hours)
+    assert "补考时间随之顺延为：2026-12-05 16:00 至 2026-12-17 08:00" in admin.text
+    await alice.act(f"x:i:{EXAM}")
+    assert "补考时间：2026-12-05 16:00 至 2026-12-17 08:00" in alice.text and "2026-01-20" not in alice.text
+    await admin.say(f"/makeup_open {EXAM} 3")  # a makeup during the main window is refused
+    assert "还在进行（至 2026-12-01 08:00）" in admin.text and "/exam_close" in admin.text
+    await admin.say(f"/exam_open {EXAM} 2")  # the makeup is already after the new window: kept
+    assert "补考时间不变：2026-12-05 16:00 至 2026-12-17 08:00" in admin.text
+    await admin.say(f"/exam_close {EXAM}")
+    await admin.say(f"/makeup_open {EXAM} 3")
+    assert "补考已开放：2026-11-24 08:00 至 2026-11-27 08:00" in admin.text
+
+
 async def test_info_page_after_all_attempts_has_no_rules_of_sitting(org_app):
     admin, alice = Chat(org_app, "admin"), Chat(org_app, "alice")
     await alice.say("/bind SL0001 示例甲")
