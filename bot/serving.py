@@ -62,10 +62,13 @@ async def serve(config, *, stop: asyncio.Event | None = None,
                 raise ConfigError("nothing to run: set the Telegram bot token "
                                   f"({telegram.token_env}) or enable wechat / wecom in the config file")
             if running.telegram is not None:
-                await stack.enter_async_context(running.telegram)  # initialize ... shutdown
+                from bot.channels.telegram import startup
+
+                await startup.initialize(running.telegram)  # getMe, retried
+                stack.push_async_callback(running.telegram.shutdown)
                 stack.push_async_callback(_stop_telegram, running.telegram)
                 outbox_bot = _outbox_bot(config, token)
-                await outbox_bot.initialize()
+                await startup.initialize_bot(outbox_bot)
                 stack.push_async_callback(outbox_bot.shutdown)  # after the senders are cancelled
             stack.push_async_callback(_cancel, tasks)  # the senders stop before Telegram does
             if routes:

@@ -448,6 +448,9 @@ ZH: dict[str, str] = {
     "cli_stats_no_exam": "lawbot stats：没有编号为 {exam} 的正式考试，可选：{exams}",
     "cli_stats_no_unit": "lawbot stats：单位树中没有编号为 {unit} 的单位。",
     "cli_stats_exported": "统计导出：已写入 {file}（{n} 人）。",
+    "tg_start_failed": "无法连接 Telegram Bot API：{method} 重试 {tries} 次仍失败（{error}）。请检查网络和 telegram.base_url，稍后再启动。",
+    "tg_token_refused": "Telegram 拒绝了机器人令牌（{method}）：请检查环境变量 LAWBOT_TELEGRAM_TOKEN 或配置中的 telegram.token。",
+    "tg_call_refused": "Telegram Bot API 拒绝了 {method}（{error}）：请检查配置中的 telegram 各项（如 webhook_url）。",
 }
 
 EN: dict[str, str] = {
@@ -889,6 +892,9 @@ EN: dict[str, str] = {
     "cli_stats_no_exam": "lawbot stats: no official exam {exam}; official exams: {exams}",
     "cli_stats_no_unit": "lawbot stats: no unit {unit} in the unit tree.",
     "cli_stats_exported": "stats export: wrote {file} ({n} people).",
+    "tg_start_failed": "cannot reach the Telegram Bot API: {method} still failed after {tries} tries ({error}). Check the network and telegram.base_url, then start again.",
+    "tg_token_refused": "Telegram refused the bot token ({method}): check LAWBOT_TELEGRAM_TOKEN or telegram.token in the config.",
+    "tg_call_refused": "the Telegram Bot API refused {method} ({error}): check the telegram settings (e.g. webhook_url).",
 }
 
 TEXTS = {"zh": ZH, "en": EN}

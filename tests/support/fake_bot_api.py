@@ -16,7 +16,8 @@ of text, 64 bytes of callback data, "message is not modified").
 
 `on_call(api, call)` is invoked after each recorded call (the benchmark's simulated users react
 to the bot there). `fail_next(method, code, description, retry_after=...)` makes the next call of
-a method fail as Telegram would.
+a method fail as Telegram would; `fail_always(method, code, description)` makes every call of it
+fail (a self-hosted server without the method answers 500) until `recover(method)`.
 """
 
 from __future__ import annotations
@@ -88,6 +89,7 @@ class FakeBotApi:
         self._update_event = asyncio.Event()
         self._call_event = asyncio.Event()
         self._failures: dict[str, deque[ApiError]] = {}
+        self._broken: dict[str, ApiError] = {}
         self._server: asyncio.AbstractServer | None = None
         self._writers: set[asyncio.StreamWriter] = set()
         self.port = 0
@@ -180,6 +182,12 @@ class FakeBotApi:
 
     def fail_next(self, method: str, code: int, description: str, retry_after: int | None = None) -> None:
         self._failures.setdefault(method, deque()).append(ApiError(code, description, retry_after))
+
+    def fail_always(self, method: str, code: int = 500, description: str = "Internal Server Error") -> None:
+        self._broken[method] = ApiError(code, description)
+
+    def recover(self, method: str) -> None:
+        self._broken.pop(method, None)
 
     # --- what tests read -----------------------------------------------------------------
     def calls_of(self, method: str) -> list[Call]:
@@ -280,6 +288,8 @@ class FakeBotApi:
             failures = self._failures.get(method)
             if failures:
                 raise failures.popleft()
+            if method in self._broken:
+                raise self._broken[method]
             handler = getattr(self, f"_m_{method}", None)
             if handler is None:
                 raise ApiError(404, "Not Found: method not found")

@@ -343,12 +343,15 @@ def build_application(app, token: str, *, base_url: str | None = None, base_file
 
 
 async def start_bot(application: Application, poll_timeout: int = 10, register_commands: bool = True) -> None:
-    """After `application.initialize()`: register the command menu, start dispatching, poll."""
+    """After `application.initialize()`: register the command menu (a refusal is only logged),
+    start dispatching, poll (deleteWebhook retried, see bot.channels.telegram.startup)."""
+    from bot.channels.telegram import startup
+
     if register_commands:
-        await set_commands(application.bot, application.bot_data.get("default_locale", "zh"))
+        await startup.register_commands(application.bot, application.bot_data.get("default_locale", "zh"))
     await application.start()
-    await application.updater.start_polling(poll_interval=0.0, timeout=poll_timeout,
-                                            allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
+    await startup.retried("deleteWebhook", lambda: application.updater.start_polling(
+        poll_interval=0.0, timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False))
 
 
 async def run_telegram(config, *, stop: asyncio.Event | None = None) -> int:

@@ -15,7 +15,8 @@ from aiohttp import web
 from telegram import Update
 from telegram.ext import Application
 
-from bot.channels.telegram.adapter import ALLOWED_UPDATES, set_commands
+from bot.channels.telegram import startup
+from bot.channels.telegram.adapter import ALLOWED_UPDATES
 from bot.config import ConfigError
 
 log = logging.getLogger(__name__)
@@ -56,10 +57,10 @@ def webhook_routes(application: Application, path: str, secret: str) -> list[web
 
 
 async def start_webhook(application: Application, url: str, secret: str, register_commands: bool = True) -> None:
-    """After `application.initialize()`: register the command menu, start dispatching, and point
-    Telegram at our URL with the secret token."""
+    """After `application.initialize()`: register the command menu (a refusal is only logged),
+    start dispatching, and point Telegram at our URL with the secret token (retried)."""
     if register_commands:
-        await set_commands(application.bot, application.bot_data.get("default_locale", "zh"))
+        await startup.register_commands(application.bot, application.bot_data.get("default_locale", "zh"))
     await application.start()
-    await application.bot.set_webhook(url=url, secret_token=secret, allowed_updates=ALLOWED_UPDATES,
-                                      drop_pending_updates=False)
+    await startup.retried("setWebhook", lambda: application.bot.set_webhook(
+        url=url, secret_token=secret, allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False))

@@ -1,0 +1,88 @@
+"""Start-up calls to the Bot API, which a self-hosted or test server may refuse and a network may
+drop. The command menu is a nicety: when setMyCommands fails it is logged and start-up goes on.
+getMe, deleteWebhook and setWebhook are needed: network errors and 5xx answers are retried with
+doubling waits, then start-up stops with one line (TelegramStartError)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import warnings
+from typing import Awaitable, Callable, TypeVar
+
+from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TelegramError
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.config import ConfigError
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+START_TRIES = 4  # waits of 0.5, 1 and 2 s between them
+FIRST_WAIT = 0.5
+MAX_WAIT = 30.0
+_sleep = asyncio.sleep  # tests replace it
+
+
+class TelegramStartError(ConfigError):
+    """The Bot API refused or kept failing a call start-up needs."""
+
+
+def _seconds(exc: RetryAfter) -> float:
+    with warnings.catch_warnings():  # PTB 22 warns that int seconds become a timedelta
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
+    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)
+
+
+async def retried(method: str, call: Callable[[], Awaitable[T]], tries: int = START_TRIES,
+                  first_wait: float = FIRST_WAIT) -> T:
+    """Run a start-up call. Transient failures (network, timeouts, 5xx, 429) are retried up to
+    `tries` times in all; a refusal (bad token, 400) stops at once."""
+    wait = first_wait
+    for attempt in range(1, tries + 1):
+        try:
+            return await call()
+        except InvalidToken:  # its message holds the token: not repeated
+            raise TelegramStartError(key="tg_token_refused", method=method) from None
+        except BadRequest as exc:
+            raise TelegramStartError(key="tg_call_refused", method=method, error=exc.message) from None
+        except (NetworkError, RetryAfter) as exc:
+            if attempt == tries:
+                raise TelegramStartError(key="tg_start_failed", method=method, tries=tries,
+                                         error=getattr(exc, "message", exc)) from None
+            delay = min(MAX_WAIT, _seconds(exc)) if isinstance(exc, RetryAfter) else wait
+            log.warning("Telegram %s failed (%s); try %d of %d in %.1f s", method, exc, attempt + 1, tries, delay)
+            await _sleep(delay)
+            wait = min(MAX_WAIT, wait * 2)
+    raise AssertionError("unreachable")
+
+
+async def initialize(application) -> None:
+    """application.initialize() (getMe) with retries; on failure its HTTP sessions are closed."""
+    try:
+        await retried("getMe", application.initialize)
+    except BaseException:
+        await application.bot.shutdown()
+        raise
+
+
+async def initialize_bot(bot) -> None:
+    """bot.initialize() (getMe) with retries; on failure its HTTP sessions are closed."""
+    try:
+        await retried("getMe", bot.initialize)
+    except BaseException:
+        await bot.shutdown()
+        raise
+
+
+async def register_commands(bot, default_locale: str) -> bool:
+    """The command menu; False (logged) when the server refuses it: the bot works without."""
+    from bot.channels.telegram.adapter import set_commands
+
+    try:
+        await set_commands(bot, default_locale)
+        return True
+    except TelegramError as exc:
+        log.warning("the command menu was not registered (setMyCommands: %s); going on without it", exc)
+        return False
