@@ -135,7 +135,7 @@ class ExamFlow:
                       type=views.type_name(question, turn.locale), points=_points(item.points),
                       remaining=views.format_duration(exam_rules.remaining_seconds(attempt, turn.now), turn.locale),
                       answered=attempt.answered_count)
-        body = views.question_body(question, turn.locale, order=item.order, picked=picked)
+        body = views.question_body(question, turn.locale, order=item.order, picked=picked, hint="multi_hint_exam")
         if question.type is not QType.MULTIPLE and picked:
             body += "\n\n✓ " + views.answer_text(question, picked, turn.locale, item.order)
         prefix = f"x:m:{attempt.id}:{pos}:" if question.type is QType.MULTIPLE else f"x:a:{attempt.id}:{pos}:"
@@ -320,7 +320,7 @@ class ExamFlow:
         question = self.catalog.questions[item.qid]
         text = "\n".join([
             turn.t("review_head", k=k + 1, n=len(wrong), pos=pos + 1), "",
-            views.question_body(question, turn.locale, order=item.order), "",
+            views.question_body(question, turn.locale, order=item.order, hint=None), "",
             views.feedback(self.catalog.laws, question, attempt.answers.get(pos, frozenset()), turn.locale, item.order),
         ])
         nav = []

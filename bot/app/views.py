@@ -17,16 +17,17 @@ def option_labels(question: Question, locale: str) -> tuple[str, ...]:
 
 
 def question_body(question: Question, locale: str, order: tuple[int, ...] | None = None,
-                  picked: frozenset[int] = frozenset()) -> str:
-    """Stem and lettered options; order maps display position -> original option index."""
+                  picked: frozenset[int] = frozenset(), hint: str | None = "multi_hint") -> str:
+    """Stem and lettered options; order maps display position -> original option index. hint:
+    the 多选 hint that fits the keyboard shown with it (None: no keyboard)."""
     labels = option_labels(question, locale)
     order = order or tuple(range(len(labels)))
     lines = [question.stem, ""]
     for shown, original in enumerate(order):
         mark = "☑ " if original in picked and question.type is QType.MULTIPLE else ""
         lines.append(f"{mark}{LETTERS[shown]}. {labels[original]}")
-    if question.type is QType.MULTIPLE:
-        lines += ["", tr(locale, "multi_hint")]
+    if question.type is QType.MULTIPLE and hint:
+        lines += ["", tr(locale, hint)]
     return "\n".join(lines)
 
 

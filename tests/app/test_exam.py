@@ -223,6 +223,15 @@ async def test_starting_another_exam_while_one_is_open_offers_to_resume(app, cha
     assert _attempt_id(chat) == first and "第 1/50 题" in chat.text
 
 
+async def test_multiple_choice_hint_matches_the_exam_keyboard(app, chat):
+    await _start(chat)
+    attempt = await _attempt(app, chat)
+    pos = next(i for i, item in enumerate(attempt.paper) if app.catalog.questions[item.qid].type is QType.MULTIPLE)
+    await chat.act(f"x:g:{attempt.id}:{pos}")
+    assert "· 多选 ·" in chat.text and "每点一次即保存" in chat.text
+    assert ("「确认」" in chat.text) == any("确认" in label for label in chat.labels())  # no 确认 button here
+
+
 async def test_typed_button_words_work_in_text_only_channels(app, chat):
     await _start(chat)
     attempt = await _attempt(app, chat)
