@@ -25,7 +25,7 @@ async def test_browse_by_category_and_read_a_guide_with_placeholders(app, chat):
     assert "最后核对：" in text
     await chat.press("《民法典》第十三条")
     assert "《民法典》第十三条" in chat.text and "自然人从出生时起到死亡时止" in chat.text
-    assert await app.storage.activity_count(chat.user, "guide_read") == 1
+    assert await app.storage.activity.activity_count(chat.user, "guide_read") == 1
 
 
 async def test_locality_from_config_fills_the_guide(tmp_path):
@@ -59,3 +59,30 @@ async def test_forged_guide_button_is_refused(chat):
     assert "按钮已失效" in chat.text
     await chat.act("g:c:999")
     assert "按钮已失效" in chat.text
+
+
+async def test_a_fee_free_by_law_says_free_and_shows_its_article(chat):
+    await chat.act("g:s:laodong-zhengyi-zhongcai")
+    text = chat.text
+    fee = text.split("【收费】", 1)[1].split("【", 1)[0]
+    assert fee.strip().startswith("免费") and "以当地规定为准" not in fee
+    assert "（依据：《劳动争议调解仲裁法》第五十三条" in fee
+    limit = text.split("【办理时限】", 1)[1].split("【", 1)[0]
+    assert "一年" in limit and "《劳动争议调解仲裁法》第二十七条" in limit
+    await chat.press("《劳动争议调解仲裁法》第五十三条")
+    assert "劳动争议仲裁不收费" in chat.text
+
+
+async def test_a_term_without_a_national_rule_says_so(chat):
+    await chat.act("g:s:rexian-12345")
+    fee = chat.text.split("【收费】", 1)[1].split("【", 1)[0]
+    assert "国家法律法规没有规定统一的收费" in fee
+    limit = chat.text.split("【办理时限】", 1)[1].split("【", 1)[0]
+    assert "国家法律法规没有规定统一的办理时限" in limit
+
+
+async def test_protection_order_is_free(chat):
+    await chat.say("被老公打了想申请保护令要交钱吗")
+    await chat.press("查看")
+    fee = chat.text.split("【收费】", 1)[1].split("【", 1)[0]
+    assert fee.strip().startswith("免费") and "法释〔2016〕15号" in fee and "《反家庭暴力法》第十九条" in fee
