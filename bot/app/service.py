@@ -14,6 +14,7 @@ from bot.app.bank_admin import BankAdminFlow
 from bot.app.cases import CaseFlow
 from bot.app.exam import ExamFlow
 from bot.app.guides import GuideFlow
+from bot.app.help import help_text
 from bot.app.law import LawFlow
 from bot.app.lookup import LookupFlow
 from bot.app.me import MeFlow
@@ -146,7 +147,7 @@ class ChatService:
         if name in ("start", "menu"):
             return [Reply(turn.t("welcome"), main_menu(turn))]
         if name == "help":
-            return [Reply(turn.t("help"), main_menu(turn))]
+            return [Reply(await help_text(turn, self.org, self.broadcast.admins, self.deps.config), main_menu(turn))]
         if name == "practice":
             return self.practice.menu(turn)
         if name == "exam":

@@ -27,11 +27,26 @@ ZH: dict[str, str] = {
         "/wrong 错题本\n/review 今日复习\n/me 我的学习\n/bind 绑定身份（公职人员参加正式考试）\n"
         "/guide 办事指南\n/case 以案释法（可加关键词，如 /case 高空抛物）\n"
         "/law 查法条（如 /law 民法典 1254，或 /law 首违不罚）\n/lang 切换语言（中文/English）\n"
-        "/cancel 结束当前练习\n/remind 每日一练提醒\n/help 帮助\n\n"
+        "/cancel 结束当前练习\n/remind 每日一练提醒\n/help 帮助"
+    ),
+    "help_tips": (
         "答题时可点按钮，也可直接回复选项字母，如 A 或 AC；判断题回复 对/错；"
         "考试中还可回复 上一题、下一题、答题卡、交卷。\n"
         "也可以直接用大白话提问，例如“孩子出生了要办什么”“被拖欠工资怎么办”。"
     ),
+    "help_admin_head": "管理员命令（{scope}）：",
+    "help_stats": "/stats [考试] [单位] 参学、参考、通过统计（可逐级下钻、看图）",
+    "help_export": "/export [考试] [单位] 导出统计 Excel（仅私聊）",
+    "help_code": "/code 工号 生成一次性绑定码",
+    "help_unbind": "/unbind 工号 [平台] 解除绑定",
+    "help_bank": "/bank template|export 下载题库导入模板、导出题库",
+    "help_upload": "/upload 文件路径（终端）或直接发送题库文件：检查、预览后导入题库",
+    "help_admin": "/admin add|remove|list 任免、查看单位管理员",
+    "help_exam_open": "/exam_open 考试 [天数] 开考（补考时间随之顺延）",
+    "help_exam_close": "/exam_close 考试 结束考试",
+    "help_makeup_open": "/makeup_open 考试 [天数] 开放补考",
+    "help_gaps": "/stats gaps [天数] 没有找到满意答案的提问",
+    "help_broadcast": "/broadcast 内容 发送广播（先预览，确认后发出）",
     "unknown": "抱歉，没有理解您的意思。发送 /help 查看可用命令，或从菜单选择：",
     "empty": "收到空消息。请发送文字，或从菜单选择：",
     "too_long": "消息太长（超过 {limit} 字），请精简后再发。",
@@ -471,10 +486,25 @@ EN: dict[str, str] = {
         "/wrong mistake notebook\n/review today's review\n/me my progress\n/bind register (civil servants, for official exams)\n"
         "/guide service guides\n/case case explainers (add words to search, e.g. /case 高空抛物)\n"
         "/law look up an article (e.g. /law 民法典 1254)\n/lang switch language\n"
-        "/cancel stop practising\n/remind daily question reminder\n/help this help\n\n"
+        "/cancel stop practising\n/remind daily question reminder\n/help this help"
+    ),
+    "help_tips": (
         "Answer with the buttons or by replying with option letters, e.g. A or AC; "
         "for true/false reply T or F; during an exam also previous, next, sheet or submit.\nYou can also ask in everyday Chinese, e.g. 孩子出生了要办什么."
     ),
+    "help_admin_head": "Admin commands ({scope}):",
+    "help_stats": "/stats [EXAM] [UNIT] study, sitting and pass rates (drill down, charts)",
+    "help_export": "/export [EXAM] [UNIT] statistics as Excel (private chat only)",
+    "help_code": "/code STAFF_NO one-time registration code",
+    "help_unbind": "/unbind STAFF_NO [PLATFORM] release a registration",
+    "help_bank": "/bank template|export the bank import template, or the bank itself",
+    "help_upload": "/upload PATH (terminal) or send a bank file: check, preview, then import",
+    "help_admin": "/admin add|remove|list appoint, remove or list unit admins",
+    "help_exam_open": "/exam_open EXAM [DAYS] open an official exam (its makeup moves along)",
+    "help_exam_close": "/exam_close EXAM close an official exam",
+    "help_makeup_open": "/makeup_open EXAM [DAYS] open the makeup",
+    "help_gaps": "/stats gaps [DAYS] questions without a good answer",
+    "help_broadcast": "/broadcast TEXT send a broadcast (preview, then confirm)",
     "unknown": "Sorry, I did not understand. Send /help for commands, or choose:",
     "empty": "That message was empty. Send text or choose:",
     "too_long": "That message is too long (over {limit} characters).",

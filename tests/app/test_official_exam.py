@@ -217,6 +217,22 @@ async def test_info_page_after_all_attempts_has_no_rules_of_sitting(org_app):
     assert "交卷前可以前后翻题" not in alice.text and "▶ 开始考试" not in alice.labels()
 
 
+async def test_help_lists_the_commands_of_each_role(org_app):
+    admin, unit_admin, user = Chat(org_app, "admin"), Chat(org_app, "ua"), Chat(org_app, "someone")
+    await admin.say("/admin add cli:ua shili-sfj")
+    admin_only = ("/stats", "/export", "/code", "/unbind", "/bank", "/upload", "/admin", "/exam_open",
+                  "/exam_close", "/makeup_open", "/broadcast")
+    text = await user.say("/help")
+    assert "/practice" in text and "/law" in text and not [c for c in admin_only if c in text]
+    text = await admin.say("/help")
+    assert "管理员命令（全部单位）" in text and all(f"\n{c} " in text for c in admin_only)
+    text = await unit_admin.say("/help")
+    assert "管理员命令（示例市司法局）" in text
+    assert all(f"\n{c} " in text for c in ("/stats", "/export", "/code", "/unbind", "/bank", "/broadcast"))
+    assert not [c for c in ("/upload", "/admin", "/exam_open", "/exam_close", "/makeup_open") if c in text]
+    assert all(line.startswith("/") for line in text.split("管理员命令")[1].split("\n\n")[0].splitlines()[1:])
+
+
 async def test_stats_arguments_say_which_of_exam_or_unit_was_not_found(org_app):
     admin = Chat(org_app, "admin")
     await admin.say("/stats nonexist")

@@ -127,7 +127,7 @@ async def test_command_menu_registered_in_chinese_and_english(bot, api):
 
 async def test_english_client_and_markup_characters_are_plain_text(bot, api):
     calls = await bot.say(BOB, "/help", language_code="en")
-    assert calls[0].params["text"] == tr("en", "help")
+    assert calls[0].params["text"] == tr("en", "help") + "\n\n" + tr("en", "help_tips")
     calls = await bot.say(BOB, "<b>*hi*</b> _[x](y)_", language_code="en")
     assert calls[0].params["text"].startswith(tr("en", "lookup_unsure"))  # free text goes to the lookup
     assert "parse_mode" not in calls[0].params
