@@ -30,7 +30,7 @@ def scheduler_zone(config) -> str:
 
 def daily_question_of(catalog, date: str) -> Question:
     """The day's question (每日一练), the same for everyone on a date: one-tap types only."""
-    pool = [q for q in catalog.question_list if q.type is not QType.MULTIPLE] or catalog.question_list
+    pool = [q for q in catalog.question_list if q.type in (QType.SINGLE, QType.JUDGE)] or catalog.question_list
     key = sum(ord(c) * (i + 1) for i, c in enumerate(date))
     return pool[(key * 2_654_435_761) % len(pool)]
 
@@ -121,7 +121,7 @@ class ReminderFlow:
         question = self.deps.catalog.questions.get(qid)
         if question is None:
             return [Reply(turn.t("daily_gone"), main_menu(turn))]
-        if question.type is QType.MULTIPLE or index >= question.option_count:
+        if question.type not in (QType.SINGLE, QType.JUDGE) or index >= question.option_count:
             return None
         # a one-question practice: afterwards "next" continues with random practice
         turn.clear_flow()

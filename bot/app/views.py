@@ -5,9 +5,12 @@ from __future__ import annotations
 from bot.app.messages import Choice
 from bot.app.texts import tr
 from bot.catalog.laws import LawLibrary
+from bot.domain import fill
+from bot.domain.answers import Answer
 from bot.domain.models import LETTERS, QType, Question
 
 ARTICLE_PREVIEW = 1200  # characters of the cited article shown after an answer
+MATERIAL_WORDS = ("查看材料", "材料", "看材料", "view case")  # typed instead of the 查看材料 button
 
 
 def option_labels(question: Question, locale: str) -> tuple[str, ...]:
@@ -17,9 +20,13 @@ def option_labels(question: Question, locale: str) -> tuple[str, ...]:
 
 
 def question_body(question: Question, locale: str, order: tuple[int, ...] | None = None,
-                  picked: frozenset[int] = frozenset(), hint: str | None = "multi_hint") -> str:
+                  picked: Answer = frozenset(), hint: str | None = "multi_hint") -> str:
     """Stem and lettered options; order maps display position -> original option index. hint:
-    the 多选 hint that fits the keyboard shown with it (None: no keyboard)."""
+    the 多选 hint that fits the keyboard shown with it (None: no keyboard). A fill
+    question: the stem with numbered blanks and how to answer."""
+    if question.type is QType.FILL:
+        hint = tr(locale, "fill_hint", n=len(question.blanks)) if len(question.blanks) > 1 else tr(locale, "fill_hint_one")
+        return "\n".join([fill.numbered_stem(question.stem), "", hint])
     labels = option_labels(question, locale)
     order = order or tuple(range(len(labels)))
     lines = [question.stem, ""]
@@ -31,9 +38,13 @@ def question_body(question: Question, locale: str, order: tuple[int, ...] | None
     return "\n".join(lines)
 
 
-def answer_text(question: Question, chosen: frozenset[int], locale: str,
+def answer_text(question: Question, chosen: Answer, locale: str,
                 order: tuple[int, ...] | None = None) -> str:
-    """'B. 罚款' style, in display letters when an order is given."""
+    """'B. 罚款' style, in display letters when an order is given; fill: '①公示；②三日'."""
+    if question.type is QType.FILL:
+        if not isinstance(chosen, tuple) or not any(chosen):
+            return tr(locale, "unanswered_mark")
+        return _joined([f"{_circled(i)}{text}" for i, text in enumerate(chosen)], locale)
     labels = option_labels(question, locale)
     order = order or tuple(range(len(labels)))
     if not chosen:
@@ -43,6 +54,37 @@ def answer_text(question: Question, chosen: frozenset[int], locale: str,
         if original in chosen:
             parts.append(f"{LETTERS[shown]}. {labels[original]}")
     return "；".join(parts) if locale == "zh" else "; ".join(parts)
+
+
+def _circled(i: int) -> str:
+    return "①②③④⑤⑥⑦⑧⑨⑩"[i] if i < 10 else f"({i + 1})"
+
+
+def _joined(parts: list[str], locale: str) -> str:
+    return "；".join(parts) if locale == "zh" else "; ".join(parts)
+
+
+def accepted_text(question: Question, locale: str) -> str:
+    """A fill question's accepted answers: '①公示（或 公开）；②三日'."""
+    parts = []
+    for i, alternatives in enumerate(question.blanks):
+        text = alternatives[0]
+        if len(alternatives) > 1:
+            text += tr(locale, "fill_or", others="、".join(alternatives[1:]))
+        parts.append(f"{_circled(i)}{text}")
+    return _joined(parts, locale)
+
+
+def material_text(material: Question, locale: str) -> str:
+    return tr(locale, "material", text=material.stem, n=len(material.subs))
+
+
+def sub_label(question: Question, material: Question | None, locale: str) -> str:
+    """'材料题 第 2/3 小题' for a material's sub-question, else ''."""
+    if material is None:
+        return ""
+    k = next((i for i, sub in enumerate(material.subs) if sub.id == question.id), 0)
+    return tr(locale, "sub_label", k=k + 1, n=len(material.subs))
 
 
 def type_name(question: Question, locale: str) -> str:
@@ -59,12 +101,17 @@ def article_snippet(laws: LawLibrary, question: Question, locale: str) -> str:
     return tr(locale, "article", law=question.cite.law, text=text)
 
 
-def feedback(laws: LawLibrary, question: Question, chosen: frozenset[int], locale: str,
+def feedback(laws: LawLibrary, question: Question, chosen: Answer, locale: str,
              order: tuple[int, ...] | None = None) -> str:
     correct = question.is_correct(chosen)
-    lines = [tr(locale, "right") if correct else tr(locale, "wrong_ans", answer=answer_text(question, question.answer, locale, order))]
-    if not correct:
-        lines.append(tr(locale, "your_answer", answer=answer_text(question, chosen, locale, order)))
+    if question.type is QType.FILL:
+        lines = [tr(locale, "right") if correct else tr(locale, "wrong_ans", answer=accepted_text(question, locale))]
+        if not correct:
+            lines += fill_marks(question, chosen, locale)
+    else:
+        lines = [tr(locale, "right") if correct else tr(locale, "wrong_ans", answer=answer_text(question, question.answer, locale, order))]
+        if not correct:
+            lines.append(tr(locale, "your_answer", answer=answer_text(question, chosen, locale, order)))
     lines += ["", tr(locale, "explanation", text=question.explanation)]
     snippet = article_snippet(laws, question, locale)
     if snippet:
@@ -72,10 +119,24 @@ def feedback(laws: LawLibrary, question: Question, chosen: frozenset[int], local
     return "\n".join(lines)
 
 
+def fill_marks(question: Question, chosen: Answer, locale: str) -> list[str]:
+    """One line per blank: what was typed and whether it counts."""
+    given = chosen if isinstance(chosen, tuple) else ()
+    marks = fill.blank_results(question.blanks, given)
+    lines = []
+    for i, ok in enumerate(marks):
+        typed = given[i] if i < len(given) and given[i] else tr(locale, "unanswered_mark")
+        lines.append(tr(locale, "blank_right" if ok else "blank_wrong", n=_circled(i), given=typed))
+    return lines
+
+
 def option_buttons(question: Question, prefix: str, picked: frozenset[int], order: tuple[int, ...] | None,
                    locale: str, confirm_action: str | None = None) -> list[list[Choice]]:
     """Letter buttons. Single/judge: action = prefix + display index. Multiple: each button
-    carries the whole selection it produces (a bit mask), so a double tap is harmless."""
+    carries the whole selection it produces (a bit mask), so a double tap is harmless. Fill: none
+    (the answer is typed)."""
+    if question.type is QType.FILL:
+        return []
     labels = option_labels(question, locale)
     order = order or tuple(range(len(labels)))
     row = []
@@ -95,10 +156,13 @@ def option_buttons(question: Question, prefix: str, picked: frozenset[int], orde
     return [r for r in rows if r]
 
 
-def parse_typed_answer(question: Question, text: str, order: tuple[int, ...] | None = None) -> frozenset[int] | None:
-    """A typed answer ('A', 'ac', 'A,C', '对', 'F') -> original option indexes; None if not an answer."""
+def parse_typed_answer(question: Question, text: str, order: tuple[int, ...] | None = None) -> Answer | None:
+    """A typed answer ('A', 'ac', 'A,C', '对', 'F') -> original option indexes; a fill question's
+    typed blanks -> one text per blank; None if not an answer."""
     from bot.catalog.questions import parse_judge, parse_letters
 
+    if question.type is QType.FILL:
+        return fill.split_typed(text, len(question.blanks))
     labels_count = question.option_count
     order = order or tuple(range(labels_count))
     cleaned = text.strip().rstrip("。.!！")

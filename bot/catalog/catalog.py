@@ -16,25 +16,35 @@ from bot.domain.models import ExamDefinition, Question
 class Catalog:
     root: Path
     laws: LawLibrary
-    questions: dict[str, Question] = field(default_factory=dict)
+    questions: dict[str, Question] = field(default_factory=dict)  # materials' sub-questions too
     exams: dict[str, ExamDefinition] = field(default_factory=dict)
     cases: dict[str, Case] = field(default_factory=dict)
     services: dict[str, ServiceGuide] = field(default_factory=dict)
 
     @property
     def question_list(self) -> list[Question]:
-        return list(self.questions.values())
+        """The questions served on their own (a material's sub-questions come with it)."""
+        return [q for q in self.questions.values() if not q.parent]
 
     def add_questions(self, questions: list[Question]) -> None:
         """Put imported questions into the running catalog: same id -> replaced in place, new -> at
         the end (as the merge into the bank file does, so the order matches a restart's)."""
         for q in questions:
+            old = self.questions.get(q.id)
+            for sub in old.subs if old else ():
+                self.questions.pop(sub.id, None)
             self.questions[q.id] = q
+            for sub in q.subs:
+                self.questions[sub.id] = sub
+
+    def material_of(self, question: Question) -> Question | None:
+        """The material a sub-question belongs to."""
+        return self.questions.get(question.parent) if question.parent else None
 
     def law_tags(self) -> list[str]:
         """The first tag of each question is its law; ordered by bank size, largest first."""
         counts: dict[str, int] = {}
-        for q in self.questions.values():
+        for q in self.question_list:
             counts[q.cite.law] = counts.get(q.cite.law, 0) + 1
         return sorted(counts, key=lambda law: (-counts[law], law))
 
@@ -59,11 +69,12 @@ def load_catalog(root: Path) -> tuple[Catalog, list[Problem]]:
         questions, found = load_bank_file(path, catalog.laws, shown)
         problems.extend(found)
         for q in questions:
-            if q.id in catalog.questions:
-                problems.append(Problem(shown, int(q.origin.rsplit(":", 1)[1]),
-                                        f"duplicate id {q.id} (first at {catalog.questions[q.id].origin})"))
-            else:
-                catalog.questions[q.id] = q
+            clash = [part for part in (q, *q.subs) if part.id in catalog.questions]
+            for part in clash:
+                problems.append(Problem(shown, int(part.origin.rsplit(":", 1)[1]),
+                                        f"duplicate id {part.id} (first at {catalog.questions[part.id].origin})"))
+            if not clash:
+                catalog.add_questions([q])
 
     for path in sorted((root / "quizzes" / "exams").glob("*.y*ml")):
         definition, found = load_exam_file(path, _shown(path, root))

@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.catalog.questions import Problem
 from bot.catalog.yamlsrc import SourceError, line_of, load_yaml
-from bot.domain.models import TYPE_ALIASES, BlueprintItem, ExamDefinition, OfficialSpec, Prerequisite
+from bot.domain.models import TYPE_ALIASES, BlueprintItem, QType, ExamDefinition, OfficialSpec, Prerequisite
 
 CHINA = timezone(timedelta(hours=8))  # a time written without an offset is Beijing time
 
@@ -55,6 +55,7 @@ def load_exam_file(path: Path, shown: str) -> tuple[ExamDefinition | None, list[
         qtype = TYPE_ALIASES.get(str(entry.get("type", "")).strip())
         count, points = entry.get("count"), entry.get("points", 1)
         tags = entry.get("tags") or []
+        partial = entry.get("partial", False)
         if qtype is None:
             problems.append(Problem(shown, line, f"unknown question type {entry.get('type')!r}"))
         elif not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 500:
@@ -63,8 +64,13 @@ def load_exam_file(path: Path, shown: str) -> tuple[ExamDefinition | None, list[
             problems.append(Problem(shown, line, f"points must be positive, got {points!r}"))
         elif not isinstance(tags, list):
             problems.append(Problem(shown, line, "tags must be a list"))
+        elif not isinstance(partial, bool) or (partial and qtype is not QType.FILL):
+            problems.append(Problem(shown, line, "partial (credit per blank) is true or false, on fill lines only"))
         else:
-            items.append(BlueprintItem(type=qtype, count=count, points=float(points), tags=tuple(map(str, tags))))
+            items.append(BlueprintItem(type=qtype, count=count, points=float(points), tags=tuple(map(str, tags)),
+                                       partial=partial))
+    if len({item.partial for item in items if item.type is QType.FILL}) > 1:
+        problems.append(Problem(shown, line_of(raw), "fill lines must agree on partial"))
     official = _official(raw, problems, shown) if raw.get("kind", "mock") != "mock" else None
     if problems:
         return None, problems

@@ -15,7 +15,7 @@ class PaperError(ValueError):
 
 def eligible(questions: Iterable[Question], qtype: QType, tags: tuple[str, ...]) -> list[Question]:
     wanted = set(tags)
-    return [q for q in questions if q.type is qtype and (not wanted or wanted & set(q.tags))]
+    return [q for q in questions if q.type is qtype and not q.parent and (not wanted or wanted & set(q.tags))]
 
 
 def check_blueprint(definition: ExamDefinition, questions: list[Question]) -> list[str]:
@@ -32,7 +32,8 @@ def check_blueprint(definition: ExamDefinition, questions: list[Question]) -> li
 
 
 def draw_paper(definition: ExamDefinition, questions: list[Question], rng: random.Random) -> list[PaperItem]:
-    """A fresh paper: each blueprint line draws distinct questions; options shuffled."""
+    """A fresh paper: each blueprint line draws distinct questions; options shuffled. A material
+    takes one position per sub-question, in order, sharing the line's points equally."""
     used: set[str] = set()
     paper: list[PaperItem] = []
     for item in definition.blueprint:
@@ -41,10 +42,12 @@ def draw_paper(definition: ExamDefinition, questions: list[Question], rng: rando
             raise PaperError(f"not enough {item.type.value} questions for exam {definition.id}")
         for q in rng.sample(pool, item.count):
             used.add(q.id)
-            order = list(range(q.option_count))
-            if definition.shuffle_options and q.type is not QType.JUDGE:
-                rng.shuffle(order)
-            paper.append(PaperItem(qid=q.id, order=tuple(order), points=item.points))
+            parts = q.subs if q.type is QType.MATERIAL else (q,)
+            for part in parts:
+                order = list(range(part.option_count))
+                if definition.shuffle_options and part.type not in (QType.JUDGE, QType.FILL):
+                    rng.shuffle(order)
+                paper.append(PaperItem(qid=part.id, order=tuple(order), points=item.points / len(parts)))
     return paper
 
 
@@ -67,15 +70,18 @@ class Grade:
 
 
 def grade(attempt: Attempt, definition: ExamDefinition, bank: Mapping[str, Question]) -> Grade:
-    """All-or-nothing per question (the usual rule for 多选 in 学法考法 exams)."""
+    """All-or-nothing per question (the usual rule for 多选 in 学法考法 exams) and per material
+    sub-question; fill questions earn credit per blank when the blueprint says partial."""
     score = 0.0
     correct = 0
     wrong: list[int] = []
+    partial = definition.partial_fill
     for pos, item in enumerate(attempt.paper):
         question = bank.get(item.qid)
         chosen = attempt.answers.get(pos, frozenset())
-        if question is not None and question.is_correct(chosen):
-            score += item.points
+        share = question.credit(chosen, partial) if question is not None else 0.0
+        score += item.points * share
+        if share >= 1.0:
             correct += 1
         else:
             wrong.append(pos)

@@ -5,11 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from bot.domain import fill
+from bot.domain.answers import Answer, is_given
+
 
 class QType(StrEnum):
     SINGLE = "single"
     MULTIPLE = "multiple"
     JUDGE = "judge"
+    FILL = "fill"  # 填空: typed answers, one per blank
+    MATERIAL = "material"  # 材料题: a case text and 2-5 single/multiple/judge sub-questions
 
 
 TYPE_ALIASES = {
@@ -17,7 +22,11 @@ TYPE_ALIASES = {
     "multiple": QType.MULTIPLE, "多选": QType.MULTIPLE, "多选题": QType.MULTIPLE,
     "多项选择题": QType.MULTIPLE,
     "judge": QType.JUDGE, "判断": QType.JUDGE, "判断题": QType.JUDGE,
+    "fill": QType.FILL, "填空": QType.FILL, "填空题": QType.FILL,
+    "material": QType.MATERIAL, "材料": QType.MATERIAL, "材料题": QType.MATERIAL,
+    "案例分析": QType.MATERIAL, "案例分析题": QType.MATERIAL,
 }
+CHOICE_TYPES = (QType.SINGLE, QType.MULTIPLE, QType.JUDGE)
 
 LETTERS = "ABCDEFGH"
 
@@ -32,30 +41,44 @@ class Citation:
 class Question:
     id: str
     type: QType
-    stem: str
-    options: tuple[str, ...]  # empty for judge: the two options are 正确 / 错误
-    answer: frozenset[int]  # option indexes; judge: {0} true, {1} false
-    explanation: str
-    cite: Citation
+    stem: str  # 材料题: the case text (材料)
+    options: tuple[str, ...]  # empty for judge (正确 / 错误), fill and material
+    answer: frozenset[int]  # option indexes; judge: {0} true, {1} false; empty for fill and material
+    explanation: str  # may be empty for a material (each sub-question explains itself)
+    cite: Citation  # a material: its first sub-question's
     tags: tuple[str, ...] = ()
     audience: tuple[str, ...] = ()
     difficulty: int = 2
     origin: str = ""  # file:line, for messages
+    blanks: tuple[tuple[str, ...], ...] = ()  # fill: accepted answers, per blank
+    subs: tuple["Question", ...] = ()  # material: its sub-questions, in order
+    parent: str = ""  # a material's sub-question: the material's id
 
     @property
     def option_count(self) -> int:
-        return 2 if self.type is QType.JUDGE else len(self.options)
+        if self.type is QType.JUDGE:
+            return 2
+        return len(self.options)
 
-    def is_correct(self, chosen: frozenset[int]) -> bool:
+    def is_correct(self, chosen: Answer) -> bool:
+        if self.type is QType.FILL:
+            return isinstance(chosen, tuple) and all(fill.blank_results(self.blanks, chosen))
         return chosen == self.answer
+
+    def credit(self, chosen: Answer, partial: bool = False) -> float:
+        """The share of the points earned: 0 or 1, or per blank for a fill question when partial."""
+        if self.type is QType.FILL and partial:
+            return fill.share_right(self.blanks, chosen) if isinstance(chosen, tuple) else 0.0
+        return 1.0 if self.is_correct(chosen) else 0.0
 
 
 @dataclass(frozen=True, slots=True)
 class BlueprintItem:
     type: QType
     count: int
-    points: float
+    points: float  # material: per material, shared equally by its sub-questions
     tags: tuple[str, ...] = ()
+    partial: bool = False  # fill: credit per blank
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +134,11 @@ class ExamDefinition:
     def max_score(self) -> float:
         return sum(item.count * item.points for item in self.blueprint)
 
+    @property
+    def partial_fill(self) -> bool:
+        """Fill questions earn credit per blank (the loader keeps all fill lines agreeing)."""
+        return any(item.partial for item in self.blueprint if item.type is QType.FILL)
+
     def title_for(self, locale: str) -> str:
         return self.title.get(locale) or self.title.get("zh") or self.id
 
@@ -133,7 +161,7 @@ class Attempt:
     deadline: float
     paper: list[PaperItem]
     status: str = "open"  # open | submitted | expired
-    answers: dict[int, frozenset[int]] = field(default_factory=dict)  # position -> original indexes
+    answers: dict[int, Answer] = field(default_factory=dict)  # position -> original indexes or typed blanks
     submitted_at: float | None = None
     score: float | None = None
     passed: bool | None = None
@@ -144,7 +172,7 @@ class Attempt:
 
     @property
     def answered_count(self) -> int:
-        return sum(1 for chosen in self.answers.values() if chosen)
+        return sum(1 for chosen in self.answers.values() if is_given(chosen))
 
     def unanswered(self) -> list[int]:
-        return [i for i in range(len(self.paper)) if not self.answers.get(i)]
+        return [i for i in range(len(self.paper)) if not is_given(self.answers.get(i))]
