@@ -37,22 +37,24 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from bot.storage.ports import OutboxRow  # noqa: E402
-from bot.storage.sqlite import SqliteStorage  # noqa: E402
+from bot.storage.sql.store import open_store  # noqa: E402
+from bot.storage.tables import users  # noqa: E402
+from sqlalchemy import insert  # noqa: E402
 
 TARGET_FRACTION = 0.95
 PY = sys.executable
 
 
 async def seed(db: Path, recipients: int) -> int:
-    storage = await SqliteStorage.open(db)
+    storage = await open_store(db)
     now = time.time()
     try:
         async with storage.atomic():
-            await storage._conn.executemany("INSERT INTO users(key, created_at) VALUES (?, ?)",
-                                            [(f"tg:{10_000 + i}", now) for i in range(recipients)])
-        campaign, _ = await storage.create_campaign("bench", "broadcast", "bench", now, {"text": "x"})
+            await storage.db.run_many(insert(users), [{"key": f"tg:{10_000 + i}", "created_at": now}
+                                                      for i in range(recipients)])
+        campaign, _ = await storage.campaigns.create_campaign("bench", "broadcast", "bench", now, {"text": "x"})
         payload = {"text": "【通知】本周学法考试将于周五截止，请尚未参加的同志抓紧时间。", "choices": [[["📝 去考试", "x:l"]]]}
-        await storage.enqueue_many(campaign, [OutboxRow("tg", f"tg:{10_000 + i}", payload, f"bench:{i}")
+        await storage.outbox.enqueue_many(campaign, [OutboxRow("tg", f"tg:{10_000 + i}", payload, f"bench:{i}")
                                               for i in range(recipients)], now)
         return campaign
     finally:

@@ -124,7 +124,7 @@ async def start_exams(app: App, users: int, questions: int, seed: int, accuracy:
         user = f"bench:{i}"
         replies = await app.service.handle(Incoming(user=user, action=f"x:go:{EXAM}"))
         _expect_ok(replies, f"start for {user}")
-        attempt = await app.storage.open_attempt_for(user)
+        attempt = await app.storage.attempts.open_attempt_for(user)
         if attempt is None:
             raise RuntimeError(f"{user}: no open attempt after x:go ({replies[0].text[:80]!r})")
         count = min(questions, len(attempt.paper))

@@ -151,7 +151,7 @@ async def main() -> int:
     try:
         start = time.perf_counter()  # a bulk load leaves 8.5M answers to fold once; the bot folds as it goes
         await app.service.org.refresh_study(NOW)
-        await app.storage.fold_item_sums()
+        await app.storage.stats.fold_item_sums()
         print(f"one-off fold of the bulk-loaded answers: {time.perf_counter() - start:.1f} s", flush=True)
 
         async def cold(unit):

@@ -16,7 +16,8 @@ from bot.catalog.catalog import Catalog
 from bot.catalog.check import check_content
 from bot.config import Config, ConfigError
 from bot.database_file import check_before_open
-from bot.storage.sqlite import SqliteStorage
+from bot.storage.ports import Store
+from bot.storage.sql.store import open_store
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,7 @@ class ContentError(ConfigError):
 class App:
     config: Config
     catalog: Catalog
-    storage: SqliteStorage
+    storage: Store
     service: ChatService
     clock: Clock
 
@@ -64,9 +65,10 @@ def settle_heap() -> None:
 async def build(config: Config, *, clock: Clock | None = None, rng: random.Random | None = None,
                 database: Path | str | None = None, catalog: Catalog | None = None) -> App:
     catalog = catalog or load_checked_catalog(config.content_root)
-    path = database or config.database_path
-    check_before_open(path)  # a damaged file or an unusable folder: one line, nothing opened
-    storage = await SqliteStorage.open(path, config.storage.synchronous)
+    target = database or config.database_target
+    if "://" not in str(target):
+        check_before_open(target)  # a damaged file or an unusable folder: one line, nothing opened
+    storage = await open_store(target, config.storage.synchronous)
     clock = clock or SystemClock()
     deps = Deps(storage=storage, catalog=catalog, clock=clock, config=config, rng=rng or random.Random())
     return App(config=config, catalog=catalog, storage=storage, service=ChatService(deps), clock=clock)

@@ -38,11 +38,11 @@ async def _units_import(args) -> int:
 
     app = await _open_app(args)
     try:
-        known = [u.id for u in await app.storage.all_units()]
+        known = [u.id for u in await app.storage.roster.all_units()]
         units, errors = load_units(Path(args.file), known)
         if _refused(args, "cli_what_units", errors, args.skip_errors):
             return 1
-        await app.storage.upsert_units(units)
+        await app.storage.roster.upsert_units(units)
         say(args, "cli_units_imported", n=len(units), skipped=len(errors))
         return 0
     finally:
@@ -54,14 +54,14 @@ async def _roster_import(args) -> int:
 
     app = await _open_app(args)
     try:
-        units = {u.id: u.name for u in await app.storage.all_units()}
+        units = {u.id: u.name for u in await app.storage.roster.all_units()}
         if not units:
             warn(args, "cli_roster_no_units")
             return 1
         entries, errors = load_roster(Path(args.file), units)
         if _refused(args, "cli_what_roster", errors, args.skip_errors):
             return 1
-        added, updated, gone = await app.storage.upsert_roster(entries, app.clock.now(), replace=args.replace)
+        added, updated, gone = await app.storage.roster.upsert_roster(entries, app.clock.now(), replace=args.replace)
         say(args, "cli_roster_imported", added=added, updated=updated, gone=gone, skipped=len(errors))
         return 0
     finally:

@@ -124,6 +124,12 @@ class StorageConfig(_Section):
     synchronous: Literal["NORMAL", "FULL"] = "NORMAL"
 
 
+class DatabaseConfig(_Section):
+    url: str | None = Field(None, pattern=r"^(postgresql|postgres|sqlite)(\+\w+)?://",
+                            description="postgresql://user@host/db; none = the SQLite file under data_dir "
+                                        "(env LAWBOT_DATABASE_URL overrides)")
+
+
 class PracticeConfig(_Section):
     wrong_book_clear_after: int = Field(2, ge=1, le=10)
     review_batch: int = Field(20, ge=1, le=200)
@@ -243,6 +249,7 @@ class Config(_Section):
     timezone: str = "Asia/Shanghai"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     storage: StorageConfig = StorageConfig()
+    database: DatabaseConfig = DatabaseConfig()
     practice: PracticeConfig = PracticeConfig()
     exam: ExamConfig = ExamConfig()
     admin: AdminConfig = AdminConfig()
@@ -268,6 +275,17 @@ class Config(_Section):
     @property
     def database_path(self) -> Path:
         return self.storage.path or self.data_dir / "lawbot.sqlite3"
+
+    @property
+    def database_url(self) -> str | None:
+        """The database server's URL (env LAWBOT_DATABASE_URL, else database.url), or None for
+        the embedded SQLite file."""
+        return os.environ.get("LAWBOT_DATABASE_URL") or self.database.url
+
+    @property
+    def database_target(self) -> str | Path:
+        """What storage opens: the server URL, or the SQLite file's path."""
+        return self.database_url or self.database_path
 
 
 def _describe(exc: ValidationError, source: str) -> str:

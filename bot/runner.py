@@ -47,7 +47,7 @@ UPDATE_KEYS_KEPT_SECONDS = 7 * 24 * 3600  # platforms redeliver within hours; a 
 
 
 async def prune_update_keys(app) -> None:
-    await app.storage.forget_updates_before(app.clock.now() - UPDATE_KEYS_KEPT_SECONDS)
+    await app.storage.updates.forget_updates_before(app.clock.now() - UPDATE_KEYS_KEPT_SECONDS)
 
 
 async def sweep_exams(app) -> int:

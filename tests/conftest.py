@@ -1,13 +1,24 @@
-"""Shared fixtures. Tests never reach the network: sockets may only connect to loopback."""
+"""Shared fixtures. Tests never reach the network: sockets may only connect to loopback.
+
+LAWBOT_TEST_BACKEND=postgresql runs the whole suite on PostgreSQL: every SQLite path a test
+opens becomes a fresh database on the test server (see tests/support/pg.py), dropped afterwards.
+Tests marked `sqlite_only` (they read the SQLite file itself, or start a child process on it)
+are skipped then."""
 
 from __future__ import annotations
 
+import os
 import socket
 
 import pytest
 
+import bot.storage.sql.store as store_module
+
 from bot.app.clock import ManualClock
+from tests.support import pg
 from tests.support.transcript import Chat, make_app
+
+ON_POSTGRES = os.environ.get("LAWBOT_TEST_BACKEND") == "postgresql"
 
 _real_connect = socket.socket.connect
 
@@ -39,3 +50,38 @@ async def app(tmp_path, clock):
 @pytest.fixture
 def chat(app) -> Chat:
     return Chat(app)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only: reads the SQLite file directly; skipped on PostgreSQL runs")
+
+
+def pytest_collection_modifyitems(config, items):
+    if ON_POSTGRES:
+        for item in items:
+            if item.get_closest_marker("sqlite_only"):
+                item.add_marker(pytest.mark.skip(reason="reads the SQLite file itself (LAWBOT_TEST_BACKEND=postgresql)"))
+
+
+@pytest.fixture(autouse=True)
+def _storage_backend(request, monkeypatch):
+    """On PostgreSQL runs, map each SQLite path a test opens to its own fresh database."""
+    if not ON_POSTGRES or request.node.get_closest_marker("sqlite_only"):
+        yield
+        return
+    pg.require()
+    real = store_module.database_url
+    databases: dict[str, str] = {}
+
+    def mapped(target):
+        text = str(target)
+        if "://" in text:
+            return real(target)
+        if text not in databases:
+            databases[text] = pg.create_database()
+        return real(databases[text])
+
+    monkeypatch.setattr(store_module, "database_url", mapped)
+    yield
+    for url in databases.values():
+        pg.drop_database(url)

@@ -72,7 +72,7 @@ class AdminFlow:
             return [Reply(turn.t("admin_super_only"))]
         verb = words[0]
         if verb == "list":
-            admins = await self.store.list_admins()
+            admins = await self.store.admins.list_admins()
             lines = [f"{u} · {turn.t('admin_scope_all') if unit is None else tree.name(unit)}" for u, unit in admins]
             supers = [f"{u} · {turn.t('admin_scope_all')} (config)" for u in self.deps.config.admin.super_admins]
             return [Reply(turn.t("admin_list", lines="\n".join(supers + lines) or "—"))]
@@ -80,18 +80,18 @@ class AdminFlow:
             unit = None if words[2] in ("all", "全部") else words[2]
             if unit is not None and unit not in tree:
                 return [Reply(turn.t("admin_unknown_unit", unit=unit[:40]))]
-            await self.store.set_admin(words[1][:80], unit, turn.user, turn.now)
-            await self.store.log_admin(turn.user, "admin_add", f"{words[1]} {unit}", turn.now)
+            await self.store.admins.set_admin(words[1][:80], unit, turn.user, turn.now)
+            await self.store.admins.log_admin(turn.user, "admin_add", f"{words[1]} {unit}", turn.now)
             scope = turn.t("admin_scope_all") if unit is None else tree.name(unit)
             return [Reply(turn.t("admin_added", user=words[1][:80], scope=scope))]
         if verb == "remove" and len(words) == 2:
-            removed = await self.store.remove_admin(words[1][:80])
-            await self.store.log_admin(turn.user, "admin_remove", words[1], turn.now)
+            removed = await self.store.admins.remove_admin(words[1][:80])
+            await self.store.admins.log_admin(turn.user, "admin_remove", words[1], turn.now)
             return [Reply(turn.t("admin_removed" if removed else "admin_not_found", user=words[1][:80]))]
         return [Reply(turn.t("admin_usage"))]
 
     async def _entry_in_scope(self, turn: Turn, role: AdminRole, staff_no: str):
-        entry = await self.store.roster_by_staff_no(staff_no[:40])
+        entry = await self.store.roster.roster_by_staff_no(staff_no[:40])
         if entry is None or not role.covers(await self.org.tree(), entry.unit_id):
             return None  # the same answer for "no such person" and "not yours"
         return entry
@@ -104,8 +104,8 @@ class AdminFlow:
             return [Reply(turn.t("admin_no_person", staff_no=words[0][:40]))]
         hours = self.deps.config.registration.code_ttl_hours
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
-        await self.store.create_bind_code(code, entry.id, turn.user, turn.now, turn.now + hours * 3600)
-        await self.store.log_admin(turn.user, "code", entry.staff_no, turn.now)
+        await self.store.roster.create_bind_code(code, entry.id, turn.user, turn.now, turn.now + hours * 3600)
+        await self.store.admins.log_admin(turn.user, "code", entry.staff_no, turn.now)
         return [Reply(turn.t("code_issued", name=entry.name, staff_no=entry.staff_no, code=code, hours=hours))]
 
     async def _cmd_unbind(self, turn: Turn, role: AdminRole, words: list[str]) -> list[Reply]:
@@ -114,8 +114,8 @@ class AdminFlow:
         entry = await self._entry_in_scope(turn, role, words[0])
         if entry is None:
             return [Reply(turn.t("admin_no_person", staff_no=words[0][:40]))]
-        removed = await self.store.unbind(entry.id, words[1][:10] if len(words) == 2 else None)
-        await self.store.log_admin(turn.user, "unbind", " ".join(words), turn.now)
+        removed = await self.store.roster.unbind(entry.id, words[1][:10] if len(words) == 2 else None)
+        await self.store.admins.log_admin(turn.user, "unbind", " ".join(words), turn.now)
         return [Reply(turn.t("unbind_done", name=entry.name, n=removed))]
 
     # --- official exam windows (super admins: an exam spans units) ----------------------
@@ -139,8 +139,8 @@ class AdminFlow:
                                  closes=_when(before.closes, self.deps.config.timezone)))]
         else:
             window = WindowOverride(makeup_opens=turn.now, makeup_closes=end)
-        await self.store.set_window(definition.id, window, turn.user, turn.now)
-        await self.store.log_admin(turn.user, f"exam_{kind}", " ".join(words), turn.now)
+        await self.store.windows.set_window(definition.id, window, turn.user, turn.now)
+        await self.store.admins.log_admin(turn.user, f"exam_{kind}", " ".join(words), turn.now)
         gate_spec = await self.org_spec(definition)
         zone = self.deps.config.timezone
         text = turn.t(f"window_{kind}", title=definition.title_for(turn.locale),
@@ -156,7 +156,7 @@ class AdminFlow:
     async def org_spec(self, definition: ExamDefinition):
         from bot.domain.official_exam import effective
 
-        return effective(definition.official, await self.store.window_override(definition.id))
+        return effective(definition.official, await self.store.windows.window_override(definition.id))
 
     async def _cmd_exam_open(self, turn, role, words):
         return await self._window(turn, role, words, "open")
@@ -254,7 +254,7 @@ class AdminFlow:
         if verb == "x":
             items = await self.stats.items(definition.id)
             data = stats_files.workbook(report, items, self.deps.catalog, turn.locale)
-            await self.store.log_admin(turn.user, "export", key, turn.now)
+            await self.store.admins.log_admin(turn.user, "export", key, turn.now)
             name = f"stats-{definition.id}-{report.unit_id or 'all'}.xlsx"
             return [Reply(turn.t("export_caption"), attachment=Attachment(name, data, "document"))]
         return None

@@ -126,7 +126,7 @@ class BankAdminFlow:
             lines.append(turn.t("bank_preview_nothing"))
             return [Reply("\n\n".join(lines))]
         ttl = self.deps.config.bank.upload_ttl_hours * 3600
-        upload_id = await self.store.save_upload(turn.user, name, data, turn.now, turn.now - ttl)
+        upload_id = await self.store.uploads.save_upload(turn.user, name, data, turn.now, turn.now - ttl)
         if result.problems:
             lines.append(turn.t("bank_preview_partial", n=len(result.questions)))
             first = turn.choice("btn_bank_skip_bad", f"u:skip:{upload_id}")
@@ -143,11 +143,11 @@ class BankAdminFlow:
         role = await self.org.role(turn.user)
         if role is None or not role.is_super:
             return [Reply(turn.t("bank_refused"), main_menu(turn))]
-        upload = await self.store.get_upload(int(parts[2]), turn.user)
+        upload = await self.store.uploads.get_upload(int(parts[2]), turn.user)
         ttl = self.deps.config.bank.upload_ttl_hours * 3600
         if upload is None or upload.created_at < turn.now - ttl:
             return [Reply(turn.t("bank_upload_gone"), main_menu(turn))]
-        await self.store.drop_upload(upload.id)
+        await self.store.uploads.drop_upload(upload.id)
         if parts[1] == "no":
             return [Reply(turn.t("bank_cancelled"), main_menu(turn), edit=True)]
         try:
@@ -159,7 +159,7 @@ class BankAdminFlow:
             return [Reply(turn.t("bank_import_failed", name=upload.filename, lines=shown), main_menu(turn))]
         self.catalog.add_questions(stored)
         self.on_questions_changed()
-        await self.store.log_admin(turn.user, "bank_import",
+        await self.store.admins.log_admin(turn.user, "bank_import",
                                    f"{upload.filename} +{result.added} ~{result.updated} !{result.bad_rows}", turn.now)
         log.info("%s imported %s: %s", turn.user, upload.filename, result.summary())
         return [Reply(turn.t("bank_imported", name=upload.filename, added=result.added, updated=result.updated,
@@ -198,7 +198,7 @@ class BankAdminFlow:
                 return [Reply(turn.t("export_private_only"))]
             questions = self.catalog.question_list
             data = await asyncio.to_thread(self._export, questions, fmt)
-            await self.store.log_admin(turn.user, "bank_export", fmt, turn.now)
+            await self.store.admins.log_admin(turn.user, "bank_export", fmt, turn.now)
             day = datetime.fromtimestamp(turn.now, timezone.utc).strftime("%Y%m%d")
             return [Reply(turn.t("bank_export_caption", n=len(questions), fmt=fmt),
                           attachment=Attachment(f"bank-{day}.{fmt}", data, "document"))]

@@ -102,13 +102,13 @@ class BroadcastFlow:
             return [Reply(turn.t("stale"), main_menu(turn))]
         audience = await self.admins.audience(role)
         key = f"bc:{turn.user}:{serial}:{int(turn.now)}"
-        campaign_id, _ = await self.store.create_campaign(key, "broadcast", turn.user, turn.now, {"text": text},
+        campaign_id, _ = await self.store.campaigns.create_campaign(key, "broadcast", turn.user, turn.now, {"text": text},
                                                           audience=role.kind if role.unit is None else f"unit:{role.unit}")
         payload = {"text": text}
         rows = [OutboxRow(channel_of(u), u, payload, f"bc{campaign_id}:{u}") for u in audience]
         not_before, note = self._after_quiet(turn)
         # the same transaction as this turn: the decision and its messages commit together
-        queued = await self.store.enqueue_many(campaign_id, rows, turn.now, not_before=not_before)
+        queued = await self.store.outbox.enqueue_many(campaign_id, rows, turn.now, not_before=not_before)
         turn.clear_flow()
         text_out = turn.t("bc_queued", n=queued, id=campaign_id) + (("\n" + note) if note else "")
         return [Reply(text_out, self._campaign_buttons(turn, campaign_id))]
@@ -123,28 +123,28 @@ class BroadcastFlow:
         return end.timestamp(), turn.t("bc_quiet_note", time=end.strftime("%H:%M"))
 
     async def _progress(self, turn: Turn, campaign_id: int) -> list[Reply]:
-        campaign = await self.store.get_campaign(campaign_id)
+        campaign = await self.store.campaigns.get_campaign(campaign_id)
         if campaign is None or campaign.kind != "broadcast" or not await self._may_see(turn, campaign):
             return [Reply(turn.t("bc_unknown", id=campaign_id))]
-        counts = await self.store.campaign_progress(campaign_id)
+        counts = await self.store.campaigns.campaign_progress(campaign_id)
         text = turn.t("bc_progress", id=campaign_id, sent=counts["sent"],
                       pending=counts["pending"] + counts["inflight"], failed=counts["failed"],
                       cancelled=counts["cancelled"], total=campaign.total)
         return [Reply(text, self._campaign_buttons(turn, campaign_id), edit=turn.from_button)]
 
     async def _cancel(self, turn: Turn, campaign_id: int) -> list[Reply]:
-        campaign = await self.store.get_campaign(campaign_id)
+        campaign = await self.store.campaigns.get_campaign(campaign_id)
         if campaign is None or campaign.kind != "broadcast" or not await self._may_see(turn, campaign):
             return [Reply(turn.t("bc_unknown", id=campaign_id))]
-        stopped = await self.store.cancel_campaign(campaign_id, turn.now)
+        stopped = await self.store.campaigns.cancel_campaign(campaign_id, turn.now)
         return [Reply(turn.t("bc_cancelled", id=campaign_id, n=stopped), main_menu(turn))]
 
     async def _overview(self, turn: Turn) -> list[Reply]:
-        campaigns = await self.store.recent_campaigns("broadcast", None, 5)
+        campaigns = await self.store.campaigns.recent_campaigns("broadcast", None, 5)
         mine = [c for c in campaigns if await self._may_see(turn, c)]
         lines = [turn.t("bc_usage")]
         for c in mine:
-            counts = await self.store.campaign_progress(c.id)
+            counts = await self.store.campaigns.campaign_progress(c.id)
             lines.append(turn.t("bc_progress", id=c.id, sent=counts["sent"],
                                 pending=counts["pending"] + counts["inflight"], failed=counts["failed"],
                                 cancelled=counts["cancelled"], total=c.total))

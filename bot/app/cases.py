@@ -75,7 +75,7 @@ class CaseFlow:
         case = self.catalog.cases.get(case_id)
         if case is None:
             return None
-        await self.deps.storage.log_activity(turn.user, "case_read", case.id, turn.now)
+        await self.deps.storage.activity.log_activity(turn.user, "case_read", case.id, turn.now)
         quiz = self._quiz(case)
         rows = []
         if quiz:
@@ -120,7 +120,7 @@ class CaseFlow:
         question, qi, total = self._question(turn)
         correct = question.is_correct(chosen)
         elapsed = int(max(0.0, turn.now - float(turn.state.get("shown", turn.now))) * 1000)
-        await self.deps.storage.log_answer(turn.user, question.id, correct, elapsed, "case", turn.now)
+        await self.deps.storage.practice.log_answer(turn.user, question.id, correct, elapsed, "case", turn.now)
         turn.state.update(answered=True, qi=qi + 1, right=int(turn.state.get("right", 0)) + int(correct))
         text = views.feedback(self.catalog.laws, question, chosen, turn.locale)
         if qi + 1 < total:

@@ -11,12 +11,12 @@ from bot.app.messages import Choice, Reply
 from bot.app.texts import tr
 from bot.catalog.catalog import Catalog
 from bot.config import Config
-from bot.storage.ports import Storage
+from bot.storage.ports import Store
 
 
 @dataclass
 class Deps:
-    storage: Storage
+    storage: Store
     catalog: Catalog
     clock: Clock
     config: Config

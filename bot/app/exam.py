@@ -32,7 +32,7 @@ class ExamFlow:
 
     # --- choosing and starting -------------------------------------------------------
     async def menu(self, turn: Turn) -> list[Reply]:
-        open_attempt = await self.store.open_attempt_for(turn.user)
+        open_attempt = await self.store.attempts.open_attempt_for(turn.user)
         if open_attempt is not None:
             expired = await self._expire_if_due(turn, open_attempt)
             if expired:
@@ -67,7 +67,7 @@ class ExamFlow:
         if gate is not None:
             used = (await self.official.standing(gate.entry, definition, gate.spec)).regular_used if gate.entry else 0
         else:
-            used = await self.store.count_attempts(turn.user, exam_id)
+            used = await self.store.attempts.count_attempts(turn.user, exam_id)
         left = exam_rules.attempts_left(definition, used)
         attempts = (turn.t("attempts_unlimited") if left is None
                     else turn.t("attempts_left", left=left, total=definition.attempts_allowed))
@@ -90,7 +90,7 @@ class ExamFlow:
         definition = self.catalog.exams.get(exam_id)
         if definition is None:
             return None
-        open_attempt = await self.store.open_attempt_for(turn.user)
+        open_attempt = await self.store.attempts.open_attempt_for(turn.user)
         if open_attempt is not None:  # a double tap on "start" resumes instead of starting twice
             expired = await self._expire_if_due(turn, open_attempt)
             if expired:
@@ -103,7 +103,7 @@ class ExamFlow:
         gate = await self.official.gate(turn, definition) if definition.official else None
         if gate is not None and not gate.decision.allowed:
             return [Reply(self.official.refusal(turn, definition, gate), main_menu(turn))]
-        used = 0 if gate else await self.store.count_attempts(turn.user, exam_id)
+        used = 0 if gate else await self.store.attempts.count_attempts(turn.user, exam_id)
         if exam_rules.attempts_left(definition, used) == 0:
             return [menu_reply(turn, "no_attempts_left", title=definition.title_for(turn.locale))]
         try:
@@ -113,7 +113,7 @@ class ExamFlow:
             return [menu_reply(turn, "exam_paper_error")]
         deadline = (self.official.deadline(turn.now, definition, gate) if gate
                     else turn.now + definition.time_limit_minutes * 60)
-        attempt = await self.store.create_attempt(turn.user, exam_id, definition.kind, turn.now, deadline, paper)
+        attempt = await self.store.attempts.create_attempt(turn.user, exam_id, definition.kind, turn.now, deadline, paper)
         if gate is not None:
             await self.official.tag(attempt, gate)
         turn.clear_flow()
@@ -170,14 +170,18 @@ class ExamFlow:
 
     # --- answering -------------------------------------------------------------------
     async def answer(self, turn: Turn, attempt: Attempt, pos: int, chosen: frozenset[int], advance: bool) -> list[Reply]:
-        await self.store.save_answer(attempt.id, pos, chosen, turn.now)
+        await self.store.attempts.save_answer(attempt.id, pos, chosen, turn.now)
+        if chosen:  # the attempt in hand shows the answer too (storage keeps no cache)
+            attempt.answers[pos] = chosen
+        else:
+            attempt.answers.pop(pos, None)
         next_pos = pos + 1 if advance and pos + 1 < len(attempt.paper) else pos
         return await self.show(turn, attempt, next_pos)
 
     async def on_text(self, turn: Turn, text: str) -> list[Reply] | None:
         if turn.flow() != "exam":
             return None
-        attempt = await self.store.get_attempt(int(turn.state.get("attempt", 0)))
+        attempt = await self.store.attempts.get_attempt(int(turn.state.get("attempt", 0)))
         if attempt is None or attempt.user != turn.user:
             return None
         if not attempt.is_open:
@@ -209,7 +213,7 @@ class ExamFlow:
             return await self.start(turn, parts[2])
         if len(parts) < 3 or not parts[2].isdigit():
             return None
-        attempt = await self.store.get_attempt(int(parts[2]))
+        attempt = await self.store.attempts.get_attempt(int(parts[2]))
         if attempt is None or attempt.user != turn.user:
             log.warning("refused exam action %r from %s: not their attempt", ":".join(parts), turn.user)
             return None
@@ -265,23 +269,23 @@ class ExamFlow:
             return None
         result = exam_rules.grade(attempt, definition, self.catalog.questions)
         closed_at = min(now, attempt.deadline) if status == "expired" else now
-        if not await self.store.finish_attempt(attempt.id, status, closed_at, result.score, result.passed):
+        if not await self.store.attempts.finish_attempt(attempt.id, status, closed_at, result.score, result.passed):
             return None
         attempt.status, attempt.submitted_at, attempt.score, attempt.passed = status, closed_at, result.score, result.passed
         wrong = set(result.wrong_positions)
         rows = []
         for pos, item in enumerate(attempt.paper):
             rows.append((attempt.user, item.qid, int(pos not in wrong), None, "exam", attempt.id, now))
-        await self.store.log_answers(rows)
+        await self.store.practice.log_answers(rows)
         missed = list(dict.fromkeys(attempt.paper[pos].qid for pos in result.wrong_positions))
-        await self.store.add_missed(attempt.user, missed, now)
+        await self.store.reviews.add_missed(attempt.user, missed, now)
         card_now = review.utc(now)
-        known = await self.store.cards_for(attempt.user, missed)
+        known = await self.store.reviews.cards_for(attempt.user, missed)
         cards = []
         for qid in missed:
             card = review.review(known[qid], False, card_now)[0] if qid in known else review.new_card_json(card_now)
             cards.append((qid, card, review.due_of(card).timestamp()))
-        await self.store.put_cards(attempt.user, cards)
+        await self.store.reviews.put_cards(attempt.user, cards)
         return result
 
     def result_text(self, locale: str, attempt: Attempt, result: exam_rules.Grade) -> str:
@@ -340,9 +344,9 @@ class ExamFlow:
         """Hand in every open attempt past its deadline and queue its result for the user.
         Runs periodically; each attempt is closed in its own transaction, exactly once."""
         closed = 0
-        for attempt_id in await self.store.expired_open_attempts(now):
+        for attempt_id in await self.store.attempts.expired_open_attempts(now):
             async with self.store.atomic():
-                attempt = await self.store.get_attempt(attempt_id)
+                attempt = await self.store.attempts.get_attempt(attempt_id)
                 if attempt is None or not attempt.is_open:
                     continue
                 result = await self.finalize(attempt, "expired", now)
@@ -353,6 +357,6 @@ class ExamFlow:
                 payload = {"text": text, "choices": [[[tr(locale, "btn_review_wrong"), f"x:r:{attempt.id}:0"],
                                                       [tr(locale, "btn_menu"), "m"]]]}
                 channel = attempt.user.split(":", 1)[0]
-                await self.store.enqueue(channel, attempt.user, payload, f"exam-result:{attempt.id}", now)
+                await self.store.outbox.enqueue(channel, attempt.user, payload, f"exam-result:{attempt.id}", now)
                 closed += 1
         return closed

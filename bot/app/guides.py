@@ -91,7 +91,7 @@ class GuideFlow:
         guide = self.catalog.services.get(guide_id)
         if guide is None:
             return None
-        await self.deps.storage.log_activity(turn.user, "guide_read", guide.id, turn.now)
+        await self.deps.storage.activity.log_activity(turn.user, "guide_read", guide.id, turn.now)
         term = [c for key in ("fee", "time_limit") for c in guide.term_cites.get(key, ())]
         shown = list(dict.fromkeys(term[:2] + list(guide.cites)))[:4]
         buttons = [b for c in shown if (b := law_button(self.deps, c.law, c.article))]

@@ -87,7 +87,7 @@ class LawFlow:
         return f"{head}\n{chapter}\n{article.text}"
 
     async def show(self, turn: Turn, article: Article) -> list[Reply]:
-        await self.deps.storage.log_activity(turn.user, "law_lookup", f"{article.law}:{article.number}", turn.now)
+        await self.deps.storage.activity.log_activity(turn.user, "law_lookup", f"{article.law}:{article.number}", turn.now)
         numbers = sorted(self.laws.laws[article.law].articles)
         pos = numbers.index(article.number)
         index = self.order.index(article.law)

@@ -38,7 +38,7 @@ class LookupFlow:
         turn.state["lk_q"] = text[:200]
         turn.state["lk_top"] = f"{top.kind}:{top.ref}"[:100] if top else ""
         if not result.confident or top is None:
-            await self.deps.storage.log_gap(turn.user, text, "unsure", turn.state["lk_top"], turn.now)
+            await self.deps.storage.gaps.log_gap(turn.user, text, "unsure", turn.state["lk_top"], turn.now)
             rows = [[b] for h in result.hits[:2] if (b := self._button(turn, h, "lookup_maybe"))]
             return [Reply(turn.t("lookup_unsure"), rows + main_menu(turn))]
         rows = []
@@ -54,7 +54,7 @@ class LookupFlow:
         if parts == ["k", "n"]:
             query = turn.state.pop("lk_q", "")
             if query:
-                await self.deps.storage.log_gap(turn.user, query, "none_of_these", turn.state.pop("lk_top", ""), turn.now)
+                await self.deps.storage.gaps.log_gap(turn.user, query, "none_of_these", turn.state.pop("lk_top", ""), turn.now)
             return [Reply(turn.t("lookup_none"), main_menu(turn))]
         return None
 
@@ -64,7 +64,7 @@ class LookupFlow:
             return [Reply(turn.t("not_admin"), main_menu(turn))]
         days = int(words[0]) if words and words[0].isdigit() and 0 < int(words[0]) <= 3650 else 30
         since = turn.now - days * 86400
-        rows = await self.deps.storage.top_gaps(since, 20)
+        rows = await self.deps.storage.gaps.top_gaps(since, 20)
         if not rows:
             return [Reply(turn.t("gaps_empty", days=days))]
         lines = [turn.t("gaps_head", days=days)]

@@ -20,10 +20,10 @@ class MeFlow:
         self.official = official
 
     async def show(self, turn: Turn) -> list[Reply]:
-        answers, right = await self.store.answer_stats(turn.user)
-        wrong = len(await self.store.wrong_entries(turn.user))
-        due = await self.store.count_due(turn.user, turn.now)
-        recent = await self.store.attempts_of(turn.user, 5)
+        answers, right = await self.store.practice.answer_stats(turn.user)
+        wrong = len(await self.store.reviews.wrong_entries(turn.user))
+        due = await self.store.reviews.count_due(turn.user, turn.now)
+        recent = await self.store.attempts.attempts_of(turn.user, 5)
         if recent:
             lines = []
             for _id, exam_id, _status, score, passed in recent:
@@ -41,7 +41,7 @@ class MeFlow:
 
     async def _study(self, turn: Turn) -> str:
         entry = await self.org.entry(turn.user)
-        users = await self.store.users_of(entry.id) if entry else [turn.user]
+        users = await self.store.roster.users_of(entry.id) if entry else [turn.user]
         summary = await self.org.study_summary(users, turn.now)
         rules_ = self.org.rules()
         today = join(turn.locale, (
@@ -53,7 +53,7 @@ class MeFlow:
             lines.append(turn.t("me_not_bound"))
             return "\n".join(lines)
         tree = await self.org.tree()
-        record = await self.store.official_record(entry.id)
+        record = await self.store.attempts.official_record(entry.id)
         sat = {exam_id for exam_id, _ in record}
         passed = {exam_id for exam_id, ok in record if ok}
         lines.append(turn.t("me_bound", name=entry.name, unit=tree.name(entry.unit_id), sat=len(sat), passed=len(passed)))

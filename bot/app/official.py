@@ -32,10 +32,10 @@ class OfficialExams:
 
     async def spec(self, definition: ExamDefinition) -> OfficialSpec:
         assert definition.official is not None
-        return rules.effective(definition.official, await self.store.window_override(definition.id))
+        return rules.effective(definition.official, await self.store.windows.window_override(definition.id))
 
     async def standing(self, entry: RosterEntry, definition: ExamDefinition, spec: OfficialSpec) -> rules.Standing:
-        attempts = await self.store.official_attempts(entry.id, definition.id)
+        attempts = await self.store.attempts.official_attempts(entry.id, definition.id)
         final = rules.final_result([(a[0], a[3], a[4]) for a in attempts if a[2] != "open"], spec.final_score)
         return rules.Standing(regular_used=sum(1 for a in attempts if a[1] == "regular"),
                               makeup_used=sum(1 for a in attempts if a[1] == "makeup"),
@@ -50,7 +50,7 @@ class OfficialExams:
             return Gate(decision, spec, None, {})
         tree = await self.org.tree()
         target = rules.is_target(spec, tree.ancestors(entry.unit_id) or [entry.unit_id], entry.role)
-        users = await self.store.users_of(entry.id)
+        users = await self.store.roster.users_of(entry.id)
         summary = await self.org.study_summary(users, turn.now, spec.study_from)
         standing = await self.standing(entry, definition, spec)
         decision = rules.decide(definition, spec, turn.now, registered=True, target=target, standing=standing,
@@ -97,7 +97,7 @@ class OfficialExams:
     async def tag(self, attempt: Attempt, gate: Gate) -> None:
         assert gate.entry is not None
         phase = "makeup" if gate.decision.phase == rules.MAKEUP else "regular"
-        await self.store.tag_attempt(attempt.id, gate.entry.id, gate.entry.unit_id, phase)
+        await self.store.attempts.tag_attempt(attempt.id, gate.entry.id, gate.entry.unit_id, phase)
 
 
 def n_missing(gate: Gate, key: str) -> int:

@@ -47,16 +47,16 @@ class Org:
         self.store = deps.storage
 
     async def tree(self) -> UnitTree:
-        return UnitTree(await self.store.all_units())
+        return UnitTree(await self.store.roster.all_units())
 
     async def role(self, user: str) -> AdminRole | None:
         if user in self.deps.config.admin.super_admins:
             return AdminRole(user, None)
-        granted, unit = await self.store.admin_scope(user)
+        granted, unit = await self.store.admins.admin_scope(user)
         return AdminRole(user, unit) if granted else None
 
     async def entry(self, user: str) -> RosterEntry | None:
-        return await self.store.roster_of(user)
+        return await self.store.roster.roster_of(user)
 
     # --- study credit ----------------------------------------------------------------
     def rules(self) -> dict[str, study.ActivityRule]:
@@ -73,12 +73,12 @@ class Org:
         return study.day_number(ts, self.utc_offset(ts))
 
     async def refresh_study(self, now: float) -> None:
-        await self.store.refresh_study(self.utc_offset(now), self.rules())
+        await self.store.study.refresh_study(self.utc_offset(now), self.rules())
 
     async def study_summary(self, users: list[str], now: float, since: float | None = None) -> StudySummary:
         await self.refresh_study(now)
         since_day = self.day(since) if since else 0
-        rows = await self.store.study_days_of(users, since_day)
+        rows = await self.store.study.study_days_of(users, since_day)
         today = self.day(now)
         total = sum(points for _day, _act, _count, points in rows)
         today_points = {act: points for day, act, _count, points in rows if day == today}

@@ -45,7 +45,7 @@ class PracticeFlow:
         return [Reply(turn.t("topic_menu"), rows)]
 
     async def wrong_book(self, turn: Turn) -> list[Reply]:
-        entries = [e for e in await self.store.wrong_entries(turn.user) if e.question_id in self.catalog.questions]
+        entries = [e for e in await self.store.reviews.wrong_entries(turn.user) if e.question_id in self.catalog.questions]
         if not entries:
             return [menu_reply(turn, "wrong_empty")]
         need = self.deps.config.practice.wrong_book_clear_after
@@ -56,7 +56,7 @@ class PracticeFlow:
     async def start(self, turn: Turn, mode: str, scope: str = "") -> list[Reply]:
         if mode == "topic" and scope not in self._by_law:
             return [Reply(turn.t("bad_action"), main_menu(turn))]
-        if mode == "review" and not await self.store.count_due(turn.user, turn.now):
+        if mode == "review" and not await self.store.reviews.count_due(turn.user, turn.now):
             return [menu_reply(turn, "review_none")]
         turn.clear_flow()
         turn.state.update(flow="practice", mode=mode, scope=scope, serial=turn.state.get("serial", 0),
@@ -74,7 +74,7 @@ class PracticeFlow:
             ids = self._scope_ids(mode, scope)
             if not ids:
                 return None, ""
-            pos = await self.store.get_progress(turn.user, f"{mode}:{scope}") % len(ids)
+            pos = await self.store.practice.get_progress(turn.user, f"{mode}:{scope}") % len(ids)
             turn.state["pos"] = pos
             label = (turn.t("mode_topic", scope=scope) if mode == "topic"
                      else turn.t("mode_sequential", pos=pos + 1, total=len(ids)))
@@ -88,14 +88,14 @@ class PracticeFlow:
                 qid = self.deps.rng.choice([i for i in ids if i != current])
             return self.catalog.questions[qid], turn.t("mode_random")
         if mode == "wrong":
-            ids = [e.question_id for e in await self.store.wrong_entries(turn.user)
+            ids = [e.question_id for e in await self.store.reviews.wrong_entries(turn.user)
                    if e.question_id in self.catalog.questions]
             if not ids:
                 return None, ""
             if current in ids and len(ids) > 1:
                 ids = ids[ids.index(current) + 1:] + ids[:ids.index(current) + 1]
             return self.catalog.questions[ids[0]], f"{turn.t('mode_wrong')} ({len(ids)})"
-        due = [qid for qid in await self.store.due_cards(turn.user, turn.now, 50) if qid in self.catalog.questions]
+        due = [qid for qid in await self.store.reviews.due_cards(turn.user, turn.now, 50) if qid in self.catalog.questions]
         if not due:
             return None, ""
         return self.catalog.questions[due[0]], f"{turn.t('mode_review')} ({len(due)})"
@@ -192,11 +192,11 @@ class PracticeFlow:
         mode = turn.state["mode"]
         correct = question.is_correct(chosen)
         elapsed = int(max(0.0, now - float(turn.state.get("shown", now))) * 1000)
-        await store.log_answer(user, question.id, correct, elapsed, mode, now)
+        await store.practice.log_answer(user, question.id, correct, elapsed, mode, now)
         notes = await self._update_notebook(turn, question, correct, mode)
         await self._update_card(turn, question, correct, mode)
         if mode in ("topic", "seq"):
-            await store.set_progress(user, f"{mode}:{turn.state.get('scope', '')}", int(turn.state.get("pos", 0)) + 1)
+            await store.practice.set_progress(user, f"{mode}:{turn.state.get('scope', '')}", int(turn.state.get("pos", 0)) + 1)
         turn.state.update(answered=True, count=int(turn.state.get("count", 0)) + 1,
                           right=int(turn.state.get("right", 0)) + int(correct))
         text = views.feedback(self.catalog.laws, question, chosen, turn.locale)
@@ -207,32 +207,32 @@ class PracticeFlow:
 
     async def _update_notebook(self, turn: Turn, question: Question, correct: bool, mode: str) -> str:
         need = self.deps.config.practice.wrong_book_clear_after
-        entry = await self.store.get_wrong(turn.user, question.id)
+        entry = await self.store.reviews.get_wrong(turn.user, question.id)
         if entry is None:
             if correct:
                 return ""
-            await self.store.put_wrong(turn.user, question.id, 0, turn.now)
+            await self.store.reviews.put_wrong(turn.user, question.id, 0, turn.now)
             return turn.t("added_wrong")
         if mode != "wrong" and correct:
             return ""  # only notebook practice moves a question towards leaving it
         streak, leaves = wrong_book_step(entry.streak, correct, need)
         if leaves:
-            await self.store.remove_wrong(turn.user, question.id)
+            await self.store.reviews.remove_wrong(turn.user, question.id)
             return turn.t("wrong_cleared", need=need)
-        await self.store.put_wrong(turn.user, question.id, streak, turn.now)
+        await self.store.reviews.put_wrong(turn.user, question.id, streak, turn.now)
         return turn.t("wrong_progress", streak=streak, need=need)
 
     async def _update_card(self, turn: Turn, question: Question, correct: bool, mode: str) -> None:
-        card = await self.store.get_card(turn.user, question.id)
+        card = await self.store.reviews.get_card(turn.user, question.id)
         now = review.utc(turn.now)
         if card is None:
             if not correct:
                 card = review.new_card_json(now)
-                await self.store.put_card(turn.user, question.id, card, review.due_of(card).timestamp())
+                await self.store.reviews.put_card(turn.user, question.id, card, review.due_of(card).timestamp())
             return
         if mode == "review" or not correct:
             card, due = review.review(card, correct, now)
-            await self.store.put_card(turn.user, question.id, card, due.timestamp())
+            await self.store.reviews.put_card(turn.user, question.id, card, due.timestamp())
 
     # --- ending ----------------------------------------------------------------------
     def _summary(self, turn: Turn) -> str:

@@ -44,25 +44,25 @@ class RegistrationFlow:
     async def _try(self, turn: Turn, text: str) -> list[Reply]:
         cfg = self.deps.config.registration
         day_start = turn.now - DAY
-        if await self.store.activity_count(turn.user, "bind_fail", day_start) >= cfg.max_failures_per_day:
+        if await self.store.activity.activity_count(turn.user, "bind_fail", day_start) >= cfg.max_failures_per_day:
             turn.clear_flow()
             return [Reply(turn.t("bind_too_many"), main_menu(turn))]
         parts = text.replace("，", " ").replace(",", " ").split()
         roster_id = None
         if len(parts) == 1 and len(parts[0]) <= 16:
-            roster_id = await self.store.use_bind_code(parts[0].upper(), turn.user, turn.now)
+            roster_id = await self.store.roster.use_bind_code(parts[0].upper(), turn.user, turn.now)
         elif len(parts) == 2 and cfg.allow_staff_no:
-            entry = await self.store.roster_by_staff_no(parts[0][:40])
+            entry = await self.store.roster.roster_by_staff_no(parts[0][:40])
             if entry is not None and entry.name == parts[1]:
                 roster_id = entry.id
         if roster_id is None:
-            await self.store.log_activity(turn.user, "bind_fail", text[:40], turn.now)
+            await self.store.activity.log_activity(turn.user, "bind_fail", text[:40], turn.now)
             return [Reply(turn.t("bind_failed" if cfg.allow_staff_no else "bind_failed_code"),
                           [[turn.choice("btn_menu", "m")]])]
-        entry = await self.store.roster_entry(roster_id)
+        entry = await self.store.roster.roster_entry(roster_id)
         if entry is None or not entry.active:
             return [Reply(turn.t("bind_failed"), main_menu(turn))]
-        if not await self.store.bind(roster_id, platform_of(turn.user), turn.user, turn.now):
+        if not await self.store.roster.bind(roster_id, platform_of(turn.user), turn.user, turn.now):
             turn.clear_flow()
             return [Reply(turn.t("bind_taken"), main_menu(turn))]
         turn.clear_flow()

@@ -83,11 +83,11 @@ class ReminderFlow:
         return None
 
     async def status(self, turn: Turn) -> list[Reply]:
-        pref = await self.store.get_reminder(turn.user)
+        pref = await self.store.reminders.get_reminder(turn.user)
         return [Reply(self._describe(turn, pref), self._buttons(turn, pref))]
 
     async def _change(self, turn: Turn, enabled: bool | None, minute: int | None, zone: str | None) -> list[Reply]:
-        pref = await self.store.get_reminder(turn.user)
+        pref = await self.store.reminders.get_reminder(turn.user)
         config = self.deps.config.scheduler
         if minute is not None and quiet_hours(self.deps.config).contains(minute):
             q = config.quiet_hours
@@ -95,8 +95,8 @@ class ReminderFlow:
         new_enabled = enabled if enabled is not None else True
         new_minute = minute if minute is not None else (pref.minute if pref else parse_hhmm(config.daily_default_time))
         new_zone = zone if zone is not None else (pref.tz if pref else None)
-        await self.store.set_reminder(turn.user, new_enabled, new_minute, new_zone, turn.now)
-        pref = await self.store.get_reminder(turn.user)
+        await self.store.reminders.set_reminder(turn.user, new_enabled, new_minute, new_zone, turn.now)
+        pref = await self.store.reminders.get_reminder(turn.user)
         key = "remind_on" if new_enabled else "remind_off"
         return [Reply(turn.t(key) + "\n\n" + self._describe(turn, pref), self._buttons(turn, pref))]
 

@@ -87,28 +87,28 @@ class ChatService:
             if incoming.attachment is not None and incoming.action is None:
                 inspection = await self.bank.inspect(incoming.user, incoming.attachment)
             async with self.store.atomic():
-                if incoming.update_id and not await self.store.first_seen(incoming.update_id, now):
+                if incoming.update_id and not await self.store.updates.first_seen(incoming.update_id, now):
                     log.info("duplicate update %s ignored", incoming.update_id)
                     return []
-                state = await self.store.get_state(incoming.user)
+                state = await self.store.sessions.get_state(incoming.user)
                 if state:
                     original = dict(state)
-                    await self.store.mark_reachable(incoming.user)  # a user who wrote has unblocked us
+                    await self.store.users.mark_reachable(incoming.user)  # a user who wrote has unblocked us
                 else:
-                    await self.store.ensure_user(incoming.user, now)
+                    await self.store.users.ensure_user(incoming.user, now)
                     state, original = {"locale": locale}, {}
                 turn = Turn(user=incoming.user, locale=state.get("locale", locale), state=state, now=now,
                             from_button=incoming.action is not None, private=incoming.private)
                 replies = await self._route(turn, incoming, inspection)
                 if turn.state != original:
-                    await self.store.set_state(incoming.user, turn.state, now)
+                    await self.store.sessions.set_state(incoming.user, turn.state, now)
                 return replies
         except Exception:
             log.exception("failed to handle update from %s", incoming.user)
             return [Reply(tr(locale, "error"))]
 
     async def locale_of(self, user: str) -> str:
-        state = await self.store.get_state(user)
+        state = await self.store.sessions.get_state(user)
         return state.get("locale", self.deps.config.default_locale)
 
     # --- routing ---------------------------------------------------------------------

@@ -14,7 +14,7 @@ from bot.domain import official_exam as rules
 from bot.domain.models import ExamDefinition
 from bot.domain.statistics import ItemAnalysis, UnitStats, aggregate_units, analyse, ranked
 from bot.domain.units import UnitTree
-from bot.storage.sqlite_stats import PersonRow
+from bot.storage.ports import PersonRow
 
 
 class StatsError(ValueError):
@@ -57,7 +57,7 @@ class Stats:
 
     async def _spec_since(self, definition: ExamDefinition, now: float):
         await self.org.refresh_study(now)
-        spec = rules.effective(definition.official, await self.store.window_override(definition.id))
+        spec = rules.effective(definition.official, await self.store.windows.window_override(definition.id))
         return spec, self.org.day(spec.study_from) if spec.study_from else 0
 
     async def per_unit(self, definition: ExamDefinition, tree: UnitTree, now: float) -> dict[str, UnitStats]:
@@ -66,11 +66,11 @@ class Stats:
         instant; any new attempt, binding, roster or study change recomputes it."""
         spec, since = await self._spec_since(definition, now)
         need = self.deps.config.study.studied_min_points
-        key = (definition.id, spec, since, need, await self.store.stats_fingerprint())
+        key = (definition.id, spec, since, need, await self.store.stats.stats_fingerprint())
         cached = self._cache.get(definition.id)
         if cached is not None and cached[0] == key:
             return cached[1]
-        counts = await self.store.unit_counts(definition.id, spec.final_score, since, need)
+        counts = await self.store.stats.unit_counts(definition.id, spec.final_score, since, need)
         chains: dict[str, list[str]] = {}
         out: dict[str, UnitStats] = {}
 
@@ -105,7 +105,7 @@ class Stats:
     async def _people(self, definition: ExamDefinition, tree: UnitTree, unit_id: str | None,
                       now: float) -> list[PersonRow]:
         spec, since = await self._spec_since(definition, now)
-        rows = await self.store.person_rows(definition.id, spec.final_score, since)
+        rows = await self.store.stats.person_rows(definition.id, spec.final_score, since)
         scope = tree.subtree(unit_id) if unit_id else None
         chains: dict[str, list[str]] = {}
         out = []
@@ -145,7 +145,7 @@ class Stats:
 
     async def items(self, exam_id: str) -> list[ItemAnalysis]:
         self.exam(exam_id)
-        return [analyse(s) for s in await self.store.item_sums(exam_id)]
+        return [analyse(s) for s in await self.store.stats.item_sums(exam_id)]
 
     async def take_snapshot(self, now: float) -> int:
         """Store today's counts for every official exam and every unit (its whole subtree) and
@@ -159,7 +159,7 @@ class Stats:
                 for unit in ["", *tree.ancestors(unit_id)]:
                     counts.setdefault(unit, UnitStats(unit, "")).merge(stats)
             rows = [(u, s.roster, s.registered, s.studied, s.sat, s.passed) for u, s in counts.items()]
-            await self.store.save_snapshot(day, definition.id, rows, now)
+            await self.store.stats.save_snapshot(day, definition.id, rows, now)
             written += len(rows)
         return written
 
@@ -169,7 +169,7 @@ class Stats:
         time it was made), today's point is that report's figures, so the chart ends where /stats is."""
         from bot.domain.statistics import rate
 
-        rows = await self.store.snapshots(exam_id, unit_id or "")
+        rows = await self.store.stats.snapshots(exam_id, unit_id or "")
         points = [(day, rate(studied, roster), rate(sat, roster), rate(passed, roster))
                   for day, roster, _reg, studied, sat, passed in rows]
         if live is None or now is None:

@@ -54,8 +54,8 @@ class ConfigExamSchedule:
         return [w for w in self._windows if w.opens <= today <= w.closes]
 
     async def still_to_pass(self, exam_id: str) -> list[str]:
-        passed = await self.storage.users_passed(exam_id)
-        return [u for u in await self.storage.reachable_users() if u not in passed]
+        passed = await self.storage.attempts.users_passed(exam_id)
+        return [u for u in await self.storage.users.reachable_users() if u not in passed]
 
 
 class ConfigAdmins:
@@ -73,7 +73,7 @@ class ConfigAdmins:
 
     async def audience(self, role: AdminRole) -> list[str]:
         if role.kind == "super":
-            return await self.storage.reachable_users()
+            return await self.storage.users.reachable_users()
         return []  # unit membership arrives with issue 4's roster
 
 
@@ -87,7 +87,7 @@ class AttemptsDigest:
     async def digest(self, admin: str, locale: str, now: float) -> str:
         from bot.app.texts import tr
 
-        rows = await self.storage.exam_week_stats(now - 7 * 86400, now)
+        rows = await self.storage.attempts.exam_week_stats(now - 7 * 86400, now)
         if not rows:
             return tr(locale, "digest_head") + "\n" + tr(locale, "digest_empty")
         lines = [tr(locale, "digest_head")]

@@ -56,7 +56,7 @@ class ReminderJobs:
         the grace period) and who has not had it today. Runs every minute; idempotent."""
         grace = self.config.scheduler.daily_grace_minutes
         queued = 0
-        for tz in await self.storage.reminder_zones():
+        for tz in await self.storage.reminders.reminder_zones():
             zone = ZoneInfo(tz) if tz else self.zone
             local = self.local(now, zone)
             minute = rules.minute_of(local)
@@ -65,7 +65,7 @@ class ReminderJobs:
             date = local.date().isoformat()
             low, high = rules.daily_window(minute, grace)
             while True:
-                users = await self.storage.daily_candidates(tz, date, low, high, DAILY_BATCH)
+                users = await self.storage.reminders.daily_candidates(tz, date, low, high, DAILY_BATCH)
                 if not users:
                     break
                 queued += await self._queue_daily(users, date, local, now)
@@ -78,16 +78,16 @@ class ReminderJobs:
         grace = self.config.scheduler.daily_grace_minutes
         rows = []
         for user in users:
-            pref = await self.storage.get_reminder(user)
+            pref = await self.storage.reminders.get_reminder(user)
             locale = await self.locale_of(user)
             expires = rules.daily_expiry(local, pref.minute if pref else rules.minute_of(local), grace, self.quiet)
             rows.append(OutboxRow(channel_of(user), user, daily_payload(question, locale, date),
                                   f"daily:{date}:{user}", expires.timestamp()))
         async with self.storage.atomic():  # the decision (last_daily) and its messages together
-            campaign_id, _ = await self.storage.create_campaign(f"daily:{date}", "daily", None, now,
+            campaign_id, _ = await self.storage.campaigns.create_campaign(f"daily:{date}", "daily", None, now,
                                                                 {"question": question.id})
-            added = await self.storage.enqueue_many(campaign_id, rows, now)
-            await self.storage.mark_daily(users, date)
+            added = await self.storage.outbox.enqueue_many(campaign_id, rows, now)
+            await self.storage.reminders.mark_daily(users, date)
         return added
 
     # --- exam windows ----------------------------------------------------------------------
@@ -97,7 +97,7 @@ class ReminderJobs:
             return "quiet hours"
         today = local.date()
         days = self.config.scheduler.closing_reminder_days
-        flags = await self.storage.reminder_flags()
+        flags = await self.storage.reminders.reminder_flags()
         done = []
         for window in await self.exams.windows(today):
             kind = rules.exam_reminder_kind(today, window, days)
@@ -116,9 +116,9 @@ class ReminderJobs:
                 rows.append(OutboxRow(channel_of(user), user, payload, f"{key}:{user}"))
             expires = self.quiet.next_start(local).timestamp() if self.quiet.start != self.quiet.end else None
             async with self.storage.atomic():
-                campaign_id, created = await self.storage.create_campaign(key, "exam_reminder", None, now,
+                campaign_id, created = await self.storage.campaigns.create_campaign(key, "exam_reminder", None, now,
                                                                           audience=window.exam_id)
-                added = await self.storage.enqueue_many(campaign_id, rows, now, expires_at=expires)
+                added = await self.storage.outbox.enqueue_many(campaign_id, rows, now, expires_at=expires)
             done.append(f"{key}={added}")
         return ", ".join(done) or "nothing due"
 
@@ -135,8 +135,8 @@ class ReminderJobs:
             payload = {"text": text, "choices": choices} if choices else {"text": text}
             rows.append(OutboxRow(channel_of(admin), admin, payload, f"digest:{week}:{admin}"))
         async with self.storage.atomic():
-            campaign_id, _ = await self.storage.create_campaign(f"digest:{week}", "digest", None, now)
-            added = await self.storage.enqueue_many(campaign_id, rows, now)
+            campaign_id, _ = await self.storage.campaigns.create_campaign(f"digest:{week}", "digest", None, now)
+            added = await self.storage.outbox.enqueue_many(campaign_id, rows, now)
         return f"digest to {added}"
 
     async def rates_snapshot(self, now: float) -> str:

@@ -51,11 +51,11 @@ class OfficialExamSchedule:
         spec = await self.official.spec(definition)
         tree = await self.org.tree()
         users: list[str] = []
-        for person in await self.storage.person_rows(exam_id, spec.final_score):
+        for person in await self.storage.stats.person_rows(exam_id, spec.final_score):
             if person.passed or not person.registered:
                 continue
             if is_target(spec, tree.ancestors(person.unit_id) or [person.unit_id], person.role):
-                users.extend(await self.storage.users_of(person.roster_id))
+                users.extend(await self.storage.roster.users_of(person.roster_id))
         return users
 
 
@@ -78,18 +78,18 @@ class OrgAdmins:
 
     async def admins(self) -> list[str]:
         found = list(self.org.deps.config.admin.super_admins) + self.extra
-        found += [user for user, _unit in await self.storage.list_admins()]
+        found += [user for user, _unit in await self.storage.admins.list_admins()]
         return list(dict.fromkeys(found))
 
     async def audience(self, role: AdminRole) -> list[str]:
         if role.kind == "super":
-            return await self.storage.reachable_users()
+            return await self.storage.users.reachable_users()
         tree = await self.org.tree()
         users: list[str] = []
-        for person in await self.storage.person_rows(""):  # every active roster entry
+        for person in await self.storage.stats.person_rows(""):  # every active roster entry
             if person.registered and tree.within(person.unit_id, role.unit):
-                users.extend(await self.storage.users_of(person.roster_id))
-        blocked = set(await self.storage.blocked_among(users)) if users else set()
+                users.extend(await self.storage.roster.users_of(person.roster_id))
+        blocked = set(await self.storage.users.blocked_among(users)) if users else set()
         return [u for u in dict.fromkeys(users) if u not in blocked]
 
 

@@ -115,7 +115,7 @@ class OutboxSender:
     # --- lifecycle ---------------------------------------------------------------------
     async def start(self) -> int:
         """Recover after a crash: claimed-but-unrecorded messages go back to pending."""
-        released = await self.storage.release_inflight(self.channel)
+        released = await self.storage.outbox.release_inflight(self.channel)
         if released:
             log.warning("outbox %s: %d in-flight messages from an interrupted run are pending again "
                         "(they may reach their users twice)", self.channel, released)
@@ -156,12 +156,12 @@ class OutboxSender:
         if not batch:
             return 0
         records = await asyncio.gather(*(self._one(m) for m in batch))
-        await self.storage.record_deliveries(list(records))
+        await self.storage.outbox.record_deliveries(list(records))
         return len(batch)
 
     async def _claim(self, limit: int) -> list[OutboxMessage]:
         only_user = getattr(self.sender, "only_user", None)
-        return await self.storage.claim_outbox(self.channel, self.clock.now(), limit, only_user)
+        return await self.storage.outbox.claim_outbox(self.channel, self.clock.now(), limit, only_user)
 
     async def pump(self, stop: asyncio.Event | None = None) -> int:
         """Deliver until nothing is due, keeping at most `batch_size` messages claimed-but-not-
@@ -199,7 +199,7 @@ class OutboxSender:
                         continue
                 if done and (len(done) >= chunk // 2 or not tasks or claimed + chunk > window):
                     records, done[:] = list(done), []
-                    await self.storage.record_deliveries(records)
+                    await self.storage.outbox.record_deliveries(records)
                     claimed -= len(records)
                     continue
                 if not tasks:

@@ -72,7 +72,7 @@ class JobTable:
                     continue
                 tz = job.trigger.timezone
                 now_dt = datetime.fromtimestamp(now, tz)
-                last = await self.storage.last_fire(job.id)
+                last = await self.storage.jobs.last_fire(job.id)
                 since = now_dt - LOOKBACK
                 if last is not None:
                     since = max(since, datetime.fromtimestamp(last, tz) + timedelta(seconds=1))
@@ -89,7 +89,7 @@ class JobTable:
                     except Exception as exc:  # noqa: BLE001 - recorded; the next fire tries again
                         log.exception("job %s failed", job.id)
                         outcome = f"error: {exc!r}"[:200]
-                await self.storage.record_fire(job.id, due.timestamp(), now, outcome)
+                await self.storage.jobs.record_fire(job.id, due.timestamp(), now, outcome)
                 done[job.id] = outcome
         return done
 

@@ -6,6 +6,7 @@ import pytest
 
 from bot.app.messages import Incoming
 from bot.app.service import clean_text
+from tests.support.sql import sql_write
 
 ODD_TEXTS = [
     "", "   ", "\n\n", "a" * 5000, "学" * 5000, "😀🎉🙏", "\u200b\u200b", "\u200bA\u200d", "\x00\x01\x07\x1b[31m",
@@ -49,9 +50,9 @@ async def test_internal_error_becomes_a_plain_apology_and_nothing_is_half_writte
 
     await app.service.handle(Incoming(user="cli:e", text="/practice"))
     await app.service.handle(Incoming(user="cli:e", action="p:r"))
-    monkeypatch.setattr(app.storage, "put_wrong", broken)
-    monkeypatch.setattr(app.storage, "put_card", broken)
-    state = await app.storage.get_state("cli:e")
+    monkeypatch.setattr(app.storage.reviews, "put_wrong", broken)
+    monkeypatch.setattr(app.storage.reviews, "put_card", broken)
+    state = await app.storage.sessions.get_state("cli:e")
     q = app.catalog.questions[state["qid"]]
     wrong = next(i for i in range(q.option_count) if i not in q.answer)
     action = f"p:a:{state['serial']}:{wrong}" if q.type.value != "multiple" else None
@@ -61,8 +62,8 @@ async def test_internal_error_becomes_a_plain_apology_and_nothing_is_half_writte
         replies = await app.service.handle(Incoming(user="cli:e", action=action))
     assert "出了点问题" in replies[0].text
     # the whole turn was rolled back: no answer logged, the question is still open
-    assert await app.storage.answer_stats("cli:e") == (0, 0)
-    assert (await app.storage.get_state("cli:e")).get("answered") is False
+    assert await app.storage.practice.answer_stats("cli:e") == (0, 0)
+    assert (await app.storage.sessions.get_state("cli:e")).get("answered") is False
 
 
 def test_clean_text_removes_invisible_and_control_characters():
@@ -72,8 +73,8 @@ def test_clean_text_removes_invisible_and_control_characters():
 
 async def test_a_user_who_writes_again_is_no_longer_marked_blocked_and_new_locale_is_kept(app):
     await app.service.handle(Incoming(user="tg:42", text="/start", locale="en-GB"))
-    assert (await app.storage.get_state("tg:42"))["locale"] == "en"
-    await app.storage._write("UPDATE users SET blocked = 1 WHERE key = ?", ("tg:42",))
-    assert await app.storage.is_blocked("tg:42")
+    assert (await app.storage.sessions.get_state("tg:42"))["locale"] == "en"
+    await sql_write(app.storage, "UPDATE users SET blocked = 1 WHERE key = ?", ("tg:42",))
+    assert await app.storage.users.is_blocked("tg:42")
     await app.service.handle(Incoming(user="tg:42", text="/help"))
-    assert not await app.storage.is_blocked("tg:42")
+    assert not await app.storage.users.is_blocked("tg:42")

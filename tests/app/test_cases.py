@@ -21,7 +21,7 @@ async def test_browse_read_and_answer_the_quiz(app, chat):
     for section in ("【案情】", "【争议焦点】", "【法律分析】", "【法条】", "【普法提示】"):
         assert section in text
     assert "第一千二百五十四条 禁止从建筑物中抛掷物品" in text
-    assert await app.storage.activity_count(chat.user, "case_read") == 1
+    assert await app.storage.activity.activity_count(chat.user, "case_read") == 1
     quiz = [q for q in app.catalog.cases["gaokong-paowu"].quiz if q in app.catalog.questions]
     await chat.press("道题巩固")
     assert f"第 1/{len(quiz)} 题" in chat.text
@@ -38,7 +38,7 @@ async def test_wrong_answer_by_button_gets_feedback(app, chat):
     qid = app.catalog.cases["gaokong-paowu"].quiz[0]
     q = app.catalog.questions[qid]
     wrong = next(i for i in range(q.option_count) if i not in q.answer)
-    serial = app.storage._states[chat.user]["serial"]
+    serial = (await app.storage.sessions.get_state(chat.user))["serial"]
     if q.type is QType.MULTIPLE:
         await chat.act(f"c:x:{serial}:{1 << wrong}")
         await chat.act(f"c:c:{serial}")

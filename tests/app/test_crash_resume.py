@@ -10,6 +10,9 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.sqlite_only  # reads the SQLite file itself
 REPO = Path(__file__).resolve().parents[2]
 
 

@@ -16,7 +16,7 @@ def _attempt_id(chat) -> int:
 
 
 async def _attempt(app, chat):
-    return await app.storage.get_attempt(_attempt_id(chat))
+    return await app.storage.attempts.get_attempt(_attempt_id(chat))
 
 
 def _display_letters(app, attempt, pos, right=True) -> str:
@@ -59,7 +59,7 @@ async def test_full_mock_exam_handed_in_with_review(app, chat, clock):
     await chat.press("下一题")
     assert "错题回顾 2/5" in chat.text
     # missed exam questions feed the mistake notebook
-    assert len(await app.storage.wrong_entries(chat.user)) == 5
+    assert len(await app.storage.reviews.wrong_entries(chat.user)) == 5
 
 
 async def test_navigation_change_answer_and_confirm_unanswered(app, chat):
@@ -103,12 +103,12 @@ async def test_timeout_auto_submits_even_if_user_went_away(app, chat, clock):
     assert await drain_outbox(app, "cli", Sender()) == 0
     user, text = delivered[0]
     assert user == chat.user and "考试时间已到" in text and "成绩：3 分" in text
-    stored = await app.storage.get_attempt(attempt.id)
+    stored = await app.storage.attempts.get_attempt(attempt.id)
     assert stored.status == "expired" and stored.submitted_at == attempt.deadline
     # the user comes back and tries to answer: refused, nothing changes
     await chat.say("A")
     assert "已经结束" in chat.text or "没有理解" in chat.text
-    assert (await app.storage.get_attempt(attempt.id)).answers == stored.answers
+    assert (await app.storage.attempts.get_attempt(attempt.id)).answers == stored.answers
 
 
 async def test_answer_after_deadline_is_refused_and_paper_submitted(app, chat, clock):
@@ -118,7 +118,7 @@ async def test_answer_after_deadline_is_refused_and_paper_submitted(app, chat, c
     clock.advance(45 * 60)
     await chat.say(_display_letters(app, attempt, 1))
     assert "考试时间已到" in chat.text and "成绩：1 分" in chat.text
-    stored = await app.storage.get_attempt(attempt.id)
+    stored = await app.storage.attempts.get_attempt(attempt.id)
     assert stored.status == "expired" and list(stored.answers) == [0]
 
 
@@ -155,7 +155,7 @@ async def test_forged_exam_actions_are_refused(app, chat, tmp_path):
                    "x:go:nonexistent", "x:" + "9" * 80, "p:t:不存在的法", "zz", "x:a:999999:0:0"):
         await chat.act(forged)
         assert "按钮已失效" in chat.text, forged
-    attempt = await app.storage.get_attempt(attempt_id)
+    attempt = await app.storage.attempts.get_attempt(attempt_id)
     assert attempt.answers == {}
 
 
@@ -164,7 +164,7 @@ async def test_starting_twice_resumes_instead_of_a_second_attempt(app, chat):
     first = _attempt_id(chat)
     await chat.act("x:go:xuefa")
     assert _attempt_id(chat) == first
-    assert await app.storage.count_attempts(chat.user, "xuefa") == 1
+    assert await app.storage.attempts.count_attempts(chat.user, "xuefa") == 1
 
 
 async def test_duplicate_update_is_applied_once(app, chat):
@@ -176,7 +176,7 @@ async def test_duplicate_update_is_applied_once(app, chat):
         __import__("bot.app.messages", fromlist=["Incoming"]).Incoming(
             user=chat.user, action=f"x:a:{attempt_id}:0:1", update_id="tg:1001"))
     assert replies == []
-    attempt = await app.storage.get_attempt(attempt_id)
+    attempt = await app.storage.attempts.get_attempt(attempt_id)
     item = attempt.paper[0]
     assert attempt.answers[0] == frozenset({item.order[0]})
 

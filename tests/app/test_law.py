@@ -23,7 +23,7 @@ async def test_prev_and_next_buttons(app, chat):
     assert "第一千二百五十三条" in chat.text
     await chat.say("/law 宪法 1")
     assert "上一条" not in " ".join(chat.labels())
-    assert await app.storage.activity_count(chat.user, "law_lookup") == 5
+    assert await app.storage.activity.activity_count(chat.user, "law_lookup") == 5
 
 
 async def test_free_text_search_ranks_articles(chat):

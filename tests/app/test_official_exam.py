@@ -19,6 +19,7 @@ from bot.cli import main as cli
 from tests.app.test_exam import _attempt, _display_letters
 from tests.app.test_practice import _right_letter
 from tests.support.transcript import REPO, Chat, config_for
+from tests.support.sql import sql_one
 
 EXAM = "xuefa2026-shili"
 JAN_17 = 1_768_608_000.0  # 2026-01-17T00:00Z: the YAML window has closed, the makeup not open yet
@@ -47,7 +48,7 @@ async def _practice(app, chat, n):
     await chat.say("/practice")
     await chat.press("随机练习")
     for _ in range(n):
-        await chat.say(_right_letter(app, chat))
+        await chat.say((await _right_letter(app, chat)))
         await chat.press("下一题")
 
 
@@ -175,7 +176,7 @@ async def test_makeup_window_only_for_those_who_failed(org_app, monkeypatch):
     await alice.act(f"x:go:{EXAM}")
     assert "您已通过" in alice.text
     attempt = await _sit(app, bob, right=True)
-    row = await app.storage._one("SELECT roster_id, unit_id, phase, kind FROM attempts WHERE id = ?", (attempt.id,))
+    row = await sql_one(app.storage, "SELECT roster_id, unit_id, phase, kind FROM attempts WHERE id = ?", (attempt.id,))
     assert row[1:] == ("shili-gaj", "makeup", "official")
     await bob.act(f"x:go:{EXAM}")
     assert "您已通过" in bob.text  # passed in the makeup

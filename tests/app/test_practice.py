@@ -5,23 +5,23 @@ from __future__ import annotations
 from bot.domain.models import LETTERS, QType
 
 
-def _right_letter(app, chat) -> str:
-    q = app.catalog.questions[_state(app, chat)["qid"]]
+async def _right_letter(app, chat) -> str:
+    q = app.catalog.questions[(await _state(app, chat))["qid"]]
     if q.type is QType.JUDGE:
         return "对" if 0 in q.answer else "错"
     return "".join(LETTERS[i] for i in sorted(q.answer))
 
 
-def _wrong_letter(app, chat) -> str:
-    q = app.catalog.questions[_state(app, chat)["qid"]]
+async def _wrong_letter(app, chat) -> str:
+    q = app.catalog.questions[(await _state(app, chat))["qid"]]
     if q.type is QType.JUDGE:
         return "错" if 0 in q.answer else "对"
     wrong = next(i for i in range(q.option_count) if i not in q.answer)
     return LETTERS[wrong]
 
 
-def _state(app, chat) -> dict:
-    return app.storage._states[chat.user]
+async def _state(app, chat) -> dict:
+    return await app.storage.sessions.get_state(chat.user)
 
 
 async def test_start_shows_menu(chat):
@@ -35,7 +35,7 @@ async def test_topic_practice_gives_feedback_with_explanation_and_article(app, c
     await chat.press("专项练习")
     await chat.press("行政处罚法")
     assert "【专项·行政处罚法 1/" in chat.text
-    await chat.say(_right_letter(app, chat))
+    await chat.say((await _right_letter(app, chat)))
     assert "✅ 回答正确" in chat.text
     assert "【解析】" in chat.text and "【法条】《行政处罚法》第" in chat.text
     await chat.press("下一题")
@@ -46,9 +46,9 @@ async def test_sequential_practice_resumes_where_the_user_stopped(app, chat):
     await chat.say("/practice")
     await chat.press("顺序练习")
     assert "顺序练习 1/" in chat.text
-    await chat.say(_right_letter(app, chat))
+    await chat.say((await _right_letter(app, chat)))
     await chat.press("下一题")
-    await chat.say(_right_letter(app, chat))
+    await chat.say((await _right_letter(app, chat)))
     await chat.say("/cancel")
     assert "本次练习 2 题，答对 2 题" in chat.text
     await chat.say("/practice")
@@ -60,16 +60,16 @@ async def test_wrong_answer_enters_notebook_and_leaves_after_n_right(app, chat):
     need = app.config.practice.wrong_book_clear_after
     await chat.say("/practice")
     await chat.press("随机练习")
-    qid = _state(app, chat)["qid"]
-    await chat.say(_wrong_letter(app, chat))
+    qid = (await _state(app, chat))["qid"]
+    await chat.say((await _wrong_letter(app, chat)))
     assert "❌ 回答错误" in chat.text and "已加入错题本" in chat.text
     await chat.say("/cancel")
     await chat.say("/wrong")
     assert "错题本共 1 题" in chat.text
     await chat.press("开始练错题")
     for n in range(1, need + 1):
-        assert _state(app, chat)["qid"] == qid
-        await chat.say(_right_letter(app, chat))
+        assert (await _state(app, chat))["qid"] == qid
+        await chat.say((await _right_letter(app, chat)))
         if n < need:
             assert f"已连续答对 {n}/{need} 次" in chat.text
             await chat.press("下一题")
@@ -81,13 +81,13 @@ async def test_wrong_answer_enters_notebook_and_leaves_after_n_right(app, chat):
 async def test_wrong_in_notebook_resets_streak(app, chat):
     await chat.say("/practice")
     await chat.press("随机练习")
-    await chat.say(_wrong_letter(app, chat))
+    await chat.say((await _wrong_letter(app, chat)))
     await chat.say("/wrong")
     await chat.press("开始练错题")
-    await chat.say(_right_letter(app, chat))
+    await chat.say((await _right_letter(app, chat)))
     assert "1/2" in chat.text
     await chat.press("下一题")
-    await chat.say(_wrong_letter(app, chat))
+    await chat.say((await _wrong_letter(app, chat)))
     assert "0/2" in chat.text
 
 
@@ -96,17 +96,17 @@ async def test_review_serves_missed_questions_when_due(app, chat, clock):
     assert "今天没有需要复习的题目" in chat.text
     await chat.say("/practice")
     await chat.press("随机练习")
-    qid = _state(app, chat)["qid"]
-    await chat.say(_wrong_letter(app, chat))
+    qid = (await _state(app, chat))["qid"]
+    await chat.say((await _wrong_letter(app, chat)))
     await chat.say("/cancel")
     clock.advance(24 * 3600)
     await chat.say("/review")
-    assert "今日复习" in chat.text and _state(app, chat)["qid"] == qid
-    await chat.say(_right_letter(app, chat))
+    assert "今日复习" in chat.text and (await _state(app, chat))["qid"] == qid
+    await chat.say((await _right_letter(app, chat)))
     assert "✅" in chat.text
     await chat.press("下一题")
     assert "今天的复习已全部完成" in chat.text
-    due = await app.storage.count_due(chat.user, clock.now())
+    due = await app.storage.reviews.count_due(chat.user, clock.now())
     assert due == 0
 
 
@@ -116,11 +116,11 @@ async def test_multiple_choice_toggle_then_confirm(app, chat):
     await chat.press("专项练习")
     await chat.press(multi.cite.law)
     for _ in range(len(app.catalog.question_list)):
-        if app.catalog.questions[_state(app, chat)["qid"]].type is QType.MULTIPLE:
+        if app.catalog.questions[(await _state(app, chat))["qid"]].type is QType.MULTIPLE:
             break
-        await chat.say(_right_letter(app, chat))
+        await chat.say((await _right_letter(app, chat)))
         await chat.press("下一题")
-    q = app.catalog.questions[_state(app, chat)["qid"]]
+    q = app.catalog.questions[(await _state(app, chat))["qid"]]
     await chat.press("确认")
     assert "请先选择至少一个选项" in chat.text
     for i in sorted(q.answer):
@@ -136,9 +136,9 @@ async def test_multiple_choice_toggle_then_confirm(app, chat):
 async def test_answer_is_logged_once_even_if_button_pressed_twice(app, chat):
     await chat.say("/practice")
     await chat.press("随机练习")
-    q = app.catalog.questions[_state(app, chat)["qid"]]
+    q = app.catalog.questions[(await _state(app, chat))["qid"]]
     if q.type is QType.MULTIPLE:
-        await chat.say(_right_letter(app, chat))
+        await chat.say((await _right_letter(app, chat)))
         action = None
     else:
         action = chat.actions()[0]
@@ -146,7 +146,7 @@ async def test_answer_is_logged_once_even_if_button_pressed_twice(app, chat):
         assert "回答" in chat.text
         await chat.act(action)
         assert "已经作答过了" in chat.text
-    answers, _ = await app.storage.answer_stats(chat.user)
+    answers, _ = await app.storage.practice.answer_stats(chat.user)
     assert answers == 1
 
 

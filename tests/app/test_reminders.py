@@ -13,6 +13,7 @@ from bot.channels.console.adapter import ConsoleSender, drain_once
 from bot.domain.models import QType
 from bot.scheduler.wiring import build_scheduler
 from tests.support.transcript import Chat, make_app
+from tests.support.sql import sql_one
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -38,7 +39,7 @@ async def test_remind_opt_in_choose_time_opt_out(app):
     assert "🔕 关闭提醒" in chat.labels()
     text = await chat.say("/remind 23:30")
     assert "免打扰时段" in text
-    assert (await app.storage.get_reminder(chat.user)).minute == 20 * 60
+    assert (await app.storage.reminders.get_reminder(chat.user)).minute == 20 * 60
     text = await chat.say("/remind 6：45 Asia/Urumqi")
     assert "免打扰" in text  # 06:45 is inside 22:00–07:00 too
     text = await chat.say("/remind 07:15 Asia/Urumqi")
@@ -47,7 +48,7 @@ async def test_remind_opt_in_choose_time_opt_out(app):
         assert "用法" in await chat.say(odd) and "每日一练提醒：已开启" in chat.text
         assert "🔕 关闭提醒" in chat.labels() and "🔔 开启提醒" not in chat.labels()
     text = await chat.say("/remind off")
-    assert "已关闭" in text and not (await app.storage.get_reminder(chat.user)).enabled
+    assert "已关闭" in text and not (await app.storage.reminders.get_reminder(chat.user)).enabled
     for odd in ("/remind 25:00", "/remind Mars/Base", "/remind 🙂", "/remind " + "x" * 300):
         assert "用法" in await chat.say(odd)
     for forged in ("r:t:99999", "r:t:-1", "r:zz", "r:q:nope:1", "r:q:" + "9" * 40):
@@ -72,7 +73,7 @@ async def test_console_user_receives_and_answers_the_daily_question(app):
     assert "📅 每日一练（2026-03-02）" in shown
     assert await drain_once(app, senders) == 0  # once
     # the buttons are on screen: answer it with one tap
-    payload = await app.storage._one("SELECT payload FROM outbox WHERE dedupe_key = ?",
+    payload = await sql_one(app.storage, "SELECT payload FROM outbox WHERE dedupe_key = ?",
                                      (f"daily:2026-03-02:{chat.user}",))
     qid = json.loads(payload[0])["choices"][0][0][1].split(":")[2]
     question = app.catalog.questions[qid]
@@ -81,7 +82,7 @@ async def test_console_user_receives_and_answers_the_daily_question(app):
     button = next(c for c in chat.channel.choices if c.action == f"r:q:{qid}:{right}")
     text = await chat.act(button.action)
     assert "回答正确" in text or "✅" in text
-    logged = await app.storage._one("SELECT correct FROM answer_log WHERE user_key = ? AND question_id = ?",
+    logged = await sql_one(app.storage, "SELECT correct FROM answer_log WHERE user_key = ? AND question_id = ?",
                                     (chat.user, qid))
     assert logged == (1,)
     # the next tick the same day queues nothing; another user on their own terminal is unaffected
@@ -99,7 +100,7 @@ async def test_broadcast_preview_confirm_progress_cancel(app):
     assert "发送对象：全部用户，共 5 人" in text and "本周五下午三点" in text
     text = await boss.press("确认发送")
     assert "已排队 5 条" in text
-    campaign = (await app.storage.recent_campaigns("broadcast"))[0]
+    campaign = (await app.storage.campaigns.recent_campaigns("broadcast"))[0]
     text = await boss.press("查看进度")
     assert f"广播 #{campaign.id}：已发送 0，待发送 5，失败 0" in text
     sent = await drain_once(app, {"cli": ConsoleSender(users[0].channel)})
@@ -119,7 +120,7 @@ async def test_broadcast_sub_commands_and_free_text_are_not_confused(app):
         text = await boss.say(odd)
         assert text.startswith("📣 广播：发送 /broadcast") and "广播预览" not in text, odd
         assert not any(c.action.startswith("b:ok") for c in boss.channel.choices), odd
-    assert await app.storage.recent_campaigns("broadcast") == []
+    assert await app.storage.campaigns.recent_campaigns("broadcast") == []
     text = await boss.say("/broadcast send status 页面今晚维护")
     assert "发送对象：全部用户，共 1 人" in text and "\n\nstatus 页面今晚维护\n\n" in text
     assert "确认发送" in text and "✅ 确认发送" in boss.labels()
@@ -138,7 +139,7 @@ async def test_broadcast_is_for_admins_only_and_waits_for_quiet_hours_to_end(app
     await boss.say("/broadcast 明天停水")
     text = await boss.press("确认发送")
     assert "将于 07:00 开始发送" in text
-    row = await app.storage._one("SELECT next_try_at FROM outbox WHERE user_key = 'cli:boss'")
+    row = await sql_one(app.storage, "SELECT next_try_at FROM outbox WHERE user_key = 'cli:boss'")
     assert row[0] == at(7, 0, d=3)
     assert "广播" in await boss.say("/broadcast")
     assert "没有编号" in await boss.say("/broadcast status 999")

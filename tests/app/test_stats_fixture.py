@@ -12,6 +12,7 @@ from bot.catalog.roster import load_roster, load_units
 from bot.domain.models import PaperItem
 from bot.domain.units import RosterEntry
 from tests.support.transcript import REPO
+from tests.support.sql import sql_one, sql_write
 
 EXAM = "xuefa2026-shili"
 
@@ -19,24 +20,24 @@ EXAM = "xuefa2026-shili"
 async def _setup(app):
     store, now = app.storage, app.clock.now()
     units, _ = load_units(REPO / "content/org/units.yaml")
-    await store.upsert_units(units)
+    await store.roster.upsert_units(units)
     people, _ = load_roster(REPO / "content/org/roster.csv", {u.id: u.name for u in units})
-    await store.upsert_roster(people, now)
+    await store.roster.upsert_roster(people, now)
     ids = {}
     for staff_no in ("SL0001", "SL0002", "SL0003", "SL0005", "SL0007"):
-        entry = await store.roster_by_staff_no(staff_no)
+        entry = await store.roster.roster_by_staff_no(staff_no)
         ids[staff_no] = entry
-        assert await store.bind(entry.id, "cli", f"cli:{staff_no}", now)
+        assert await store.roster.bind(entry.id, "cli", f"cli:{staff_no}", now)
     for staff_no in ("SL0001", "SL0002", "SL0005"):  # studied: one practice answer each
-        await store.log_answer(f"cli:{staff_no}", "q", True, None, "random", now)
+        await store.practice.log_answer(f"cli:{staff_no}", "q", True, None, "random", now)
 
     async def sit(staff_no, score, phase="regular", qs=(("q1", True), ("q2", False))):
         entry = ids[staff_no]
         paper = [PaperItem(q, (0, 1), 50) for q, _ in qs]
-        attempt = await store.create_attempt(f"cli:{staff_no}", EXAM, "official", now, now + 600, paper)
-        await store.tag_attempt(attempt.id, entry.id, entry.unit_id, phase)
-        await store.finish_attempt(attempt.id, "submitted", now, score, score >= 60)
-        await store.log_answers([(f"cli:{staff_no}", q, int(ok), None, "exam", attempt.id, now) for q, ok in qs])
+        attempt = await store.attempts.create_attempt(f"cli:{staff_no}", EXAM, "official", now, now + 600, paper)
+        await store.attempts.tag_attempt(attempt.id, entry.id, entry.unit_id, phase)
+        await store.attempts.finish_attempt(attempt.id, "submitted", now, score, score >= 60)
+        await store.practice.log_answers([(f"cli:{staff_no}", q, int(ok), None, "exam", attempt.id, now) for q, ok in qs])
 
     await sit("SL0001", 80, qs=(("q1", True), ("q2", True)))  # sat twice: 80 then 50
     await sit("SL0001", 50)
@@ -45,7 +46,7 @@ async def _setup(app):
     await sit("SL0005", 55)
     await sit("SL0007", 90, qs=(("q1", True), ("q2", True)))  # sat in 东县司法局, then moved to 公安局
     moved = dataclasses.replace(ids["SL0007"], unit_id="shili-gaj")
-    await store.upsert_roster([moved], now)
+    await store.roster.upsert_roster([moved], now)
 
 
 def _row(report, unit_id):
@@ -98,8 +99,8 @@ async def test_snapshot_and_trend(app, clock):
     stats = Stats(app.service.deps)
     assert await stats.take_snapshot(clock.now()) > 0
     clock.advance(86_400)
-    await app.storage.bind((await app.storage.roster_by_staff_no("SL0008")).id, "cli", "cli:SL0008", clock.now())
-    await app.storage.log_answer("cli:SL0008", "q", True, None, "random", clock.now())
+    await app.storage.roster.bind((await app.storage.roster.roster_by_staff_no("SL0008")).id, "cli", "cli:SL0008", clock.now())
+    await app.storage.practice.log_answer("cli:SL0008", "q", True, None, "random", clock.now())
     await stats.take_snapshot(clock.now())
     await stats.take_snapshot(clock.now())  # the same day again replaces, not adds
     trend = await stats.trend(EXAM, "shili")
@@ -113,8 +114,8 @@ async def test_trend_ends_with_the_live_figures_of_today(app, clock):
     stats = Stats(app.service.deps)
     await stats.take_snapshot(clock.now())
     clock.advance(86_400)  # no snapshot yet today, and someone studied since
-    await app.storage.bind((await app.storage.roster_by_staff_no("SL0008")).id, "cli", "cli:SL0008", clock.now())
-    await app.storage.log_answer("cli:SL0008", "q", True, None, "random", clock.now())
+    await app.storage.roster.bind((await app.storage.roster.roster_by_staff_no("SL0008")).id, "cli", "cli:SL0008", clock.now())
+    await app.storage.practice.log_answer("cli:SL0008", "q", True, None, "random", clock.now())
     report = await stats.report(EXAM, "shili", clock.now())
     trend = await stats.trend(EXAM, "shili", live=report, now=clock.now())
     assert [day for day, *_ in trend] == ["2026-01-01", "2026-01-02"]
@@ -134,34 +135,34 @@ async def test_unknown_exam_or_unit(app):
 
 async def test_roster_replace_deactivates_the_missing(app):
     store = app.storage
-    await store.upsert_units(load_units(REPO / "content/org/units.yaml")[0])
+    await store.roster.upsert_units(load_units(REPO / "content/org/units.yaml")[0])
     first = [RosterEntry("A1", "甲", "shili-gaj"), RosterEntry("A2", "乙", "shili-gaj")]
-    assert await store.upsert_roster(first, 0) == (2, 0, 0)
-    assert await store.upsert_roster([RosterEntry("A1", "甲", "shili-sfj")], 1, replace=True) == (0, 1, 1)
-    assert await store.roster_count() == 1 and await store.roster_by_staff_no("A2") is None
+    assert await store.roster.upsert_roster(first, 0) == (2, 0, 0)
+    assert await store.roster.upsert_roster([RosterEntry("A1", "甲", "shili-sfj")], 1, replace=True) == (0, 1, 1)
+    assert await store.roster.roster_count() == 1 and await store.roster.roster_by_staff_no("A2") is None
 
 
 async def test_item_fold_does_not_reset_study_credit(app):
     await _setup(app)
     stats = Stats(app.service.deps)
     await stats.items(EXAM)
-    await app.storage._write("INSERT INTO study_daily VALUES ('cli:marker', 1, 'practice', 1, 1)")
+    await sql_write(app.storage, "INSERT INTO study_daily VALUES ('cli:marker', 1, 'practice', 1, 1)")
     await app.service.org.refresh_study(app.clock.now())
-    assert await app.storage._one("SELECT points FROM study_daily WHERE user_key = 'cli:marker'") == (1,)
+    assert await sql_one(app.storage, "SELECT points FROM study_daily WHERE user_key = 'cli:marker'") == (1,)
 
 
 async def test_cached_counts_follow_every_change(app):
     await _setup(app)
     stats, store, now = Stats(app.service.deps), app.storage, app.clock.now()
     before = (await stats.report(EXAM, None, now)).total
-    entry = await store.roster_by_staff_no("SL0009")
-    await store.bind(entry.id, "tg", "tg:9", now)
+    entry = await store.roster.roster_by_staff_no("SL0009")
+    await store.roster.bind(entry.id, "tg", "tg:9", now)
     after = (await stats.report(EXAM, None, now)).total
     assert after.registered == before.registered + 1
-    attempt = await store.create_attempt("tg:9", EXAM, "official", now, now + 60, [PaperItem("q1", (0, 1), 100)])
-    await store.tag_attempt(attempt.id, entry.id, entry.unit_id, "regular")
+    attempt = await store.attempts.create_attempt("tg:9", EXAM, "official", now, now + 60, [PaperItem("q1", (0, 1), 100)])
+    await store.attempts.tag_attempt(attempt.id, entry.id, entry.unit_id, "regular")
     assert (await stats.report(EXAM, None, now)).total.sat == after.sat  # still open
-    await store.finish_attempt(attempt.id, "submitted", now, 100, True)
+    await store.attempts.finish_attempt(attempt.id, "submitted", now, 100, True)
     assert (await stats.report(EXAM, None, now)).total.sat == after.sat + 1
-    await store.log_answer("tg:9", "q", True, None, "random", now)
+    await store.practice.log_answer("tg:9", "q", True, None, "random", now)
     assert (await stats.report(EXAM, None, now)).total.studied == after.studied + 1

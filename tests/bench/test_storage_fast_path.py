@@ -1,5 +1,5 @@
-"""The in-transaction fast path of SqliteStorage (statements on the loop thread, BEGIN/COMMIT
-without a thread hop) keeps the storage's contract: atomic, durable at COMMIT, rollback on error,
+"""The SQLite fast path of the SQL store (statements on the loop thread, BEGIN/COMMIT without a
+thread hop) keeps the storage's contract: atomic, durable at COMMIT, rollback on error,
 and no event-loop stall when another connection holds the write lock."""
 
 from __future__ import annotations
@@ -9,12 +9,14 @@ import sqlite3
 
 import pytest
 
-from bot.storage.sqlite import SqliteStorage
+from bot.storage.sql.store import open_store
+
+pytestmark = pytest.mark.sqlite_only  # reads the SQLite file itself
 
 
 @pytest.fixture
 async def store(tmp_path):
-    storage = await SqliteStorage.open(tmp_path / "fast.sqlite3")
+    storage = await open_store(tmp_path / "fast.sqlite3")
     yield storage
     await storage.close()
 
@@ -29,9 +31,9 @@ def _peek(path, sql, params=()):
 
 async def test_commit_is_visible_to_another_connection_when_atomic_returns(store, tmp_path):
     async with store.atomic():
-        await store.ensure_user("u1", 1.0)
-        assert await store.first_seen("upd-1", 1.0) is True
-        assert await store.first_seen("upd-1", 1.0) is False  # rowcount inside the transaction
+        await store.users.ensure_user("u1", 1.0)
+        assert await store.updates.first_seen("upd-1", 1.0) is True
+        assert await store.updates.first_seen("upd-1", 1.0) is False  # rowcount inside the transaction
     assert _peek(tmp_path / "fast.sqlite3", "SELECT key FROM users") == [("u1",)]
     assert _peek(tmp_path / "fast.sqlite3", "SELECT key FROM processed_updates") == [("upd-1",)]
 
@@ -39,11 +41,11 @@ async def test_commit_is_visible_to_another_connection_when_atomic_returns(store
 async def test_error_inside_atomic_rolls_back_inline_writes(store, tmp_path):
     with pytest.raises(RuntimeError):
         async with store.atomic():
-            await store.ensure_user("u2", 1.0)
-            await store.set_state("u2", {"flow": "exam"}, 1.0)
+            await store.users.ensure_user("u2", 1.0)
+            await store.sessions.set_state("u2", {"flow": "exam"}, 1.0)
             raise RuntimeError("boom")
     assert _peek(tmp_path / "fast.sqlite3", "SELECT COUNT(*) FROM users WHERE key = 'u2'") == [(0,)]
-    assert await store.get_state("u2") == {}  # the cache forgot the rolled-back state too
+    assert await store.sessions.get_state("u2") == {}
 
 
 async def test_begin_waits_off_the_loop_while_another_connection_writes(store, tmp_path):
@@ -59,7 +61,7 @@ async def test_begin_waits_off_the_loop_while_another_connection_writes(store, t
 
     async def write():
         async with store.atomic():
-            await store.ensure_user("u3", 1.0)
+            await store.users.ensure_user("u3", 1.0)
 
     beat = asyncio.create_task(ticker())
     writer = asyncio.create_task(write())

@@ -23,9 +23,12 @@ from bot.channels.telegram.aiohttp_request import AiohttpRequest
 from bot.scheduler.delivery import Outcome
 from bot.scheduler.outbox_sender import OutboxSender, SenderSettings
 from bot.storage.ports import OutboxRow
-from bot.storage.sqlite import SqliteStorage
+from bot.storage.sql.store import open_store
 from tests.support.fake_bot_api import TOKEN
 from tests.support.fake_bot_api_limits import LimitedBotApi
+from tests.support.sql import sql_all
+
+pytestmark = pytest.mark.sqlite_only  # reads the SQLite file itself
 
 REPO = Path(__file__).resolve().parents[2]
 BLOCKED = {103, 107}
@@ -33,16 +36,16 @@ BLOCKED = {103, 107}
 
 async def seed(store, users: list[int], extra: list[int], now: float) -> None:
     for u in users:
-        await store.ensure_user(f"tg:{u}", now)
-    first, _ = await store.create_campaign("notice", "broadcast", "tg:1", now)
-    second, _ = await store.create_campaign("reminder", "exam_reminder", None, now)
+        await store.users.ensure_user(f"tg:{u}", now)
+    first, _ = await store.campaigns.create_campaign("notice", "broadcast", "tg:1", now)
+    second, _ = await store.campaigns.create_campaign("reminder", "exam_reminder", None, now)
     payload = {"text": "【通知】学法考试本周五截止。", "choices": [[["📝 去考试", "x:l"]]]}
-    await store.enqueue_many(first, [OutboxRow("tg", f"tg:{u}", payload, f"notice:{u}") for u in users], now)
-    await store.enqueue_many(second, [OutboxRow("tg", f"tg:{u}", {"text": "⏰ 还剩 3 天"}, f"rem:{u}") for u in extra], now)
+    await store.outbox.enqueue_many(first, [OutboxRow("tg", f"tg:{u}", payload, f"notice:{u}") for u in users], now)
+    await store.outbox.enqueue_many(second, [OutboxRow("tg", f"tg:{u}", {"text": "⏰ 还剩 3 天"}, f"rem:{u}") for u in extra], now)
 
 
 async def final_rows(store) -> list[tuple[int, str, str, str | None]]:
-    rows = await store._all("SELECT user_key, status, outcome, error FROM outbox ORDER BY id")
+    rows = await sql_all(store, "SELECT user_key, status, outcome, error FROM outbox ORDER BY id")
     return [(int(u.split(":")[1]), s, o, e) for u, s, o, e in rows]
 
 
@@ -65,7 +68,7 @@ async def test_limits_429_403_and_5xx_every_message_once(tmp_path):
     users = list(range(100, 160))
     extra = users[:10]  # these chats get two messages: the per-chat rate spaces them
     api = LimitedBotApi(cap=80, per_chat=1.0, blocked=BLOCKED, error_rate=0.15, seed=3, retry_after=1)
-    store = await SqliteStorage.open(tmp_path / "o.sqlite3")
+    store = await open_store(tmp_path / "o.sqlite3")
     await api.start()
     request = AiohttpRequest(connection_pool_size=32)
     bot = Bot(TOKEN, base_url=api.base_url, request=request)
@@ -78,7 +81,7 @@ async def test_limits_429_403_and_5xx_every_message_once(tmp_path):
         sender = OutboxSender(store, "tg", TelegramSender(bot), clock, settings)
         for _ in range(400):
             await sender.drain()
-            totals = await store.outbox_totals("tg")
+            totals = await store.outbox.outbox_totals("tg")
             if totals["pending"] == 0 and totals["inflight"] == 0:
                 break
             await asyncio.sleep(0.05)  # rows waiting for their retry time (wall clock: a real server)
@@ -88,8 +91,8 @@ async def test_limits_429_403_and_5xx_every_message_once(tmp_path):
         assert api.stats["429"] > 0 and sender.stats.throttled > 0  # the cap was hit and obeyed
         assert api.stats["5xx"] > 0 and sender.stats.retried > 0
         assert api.stats["403"] == 2  # the second message to a blocked user was never tried
-        assert await store.is_blocked("tg:103") and await store.is_blocked("tg:107")
-        assert not await store.is_blocked("tg:104")
+        assert await store.users.is_blocked("tg:103") and await store.users.is_blocked("tg:107")
+        assert not await store.users.is_blocked("tg:104")
     finally:
         await bot.shutdown()
         await api.stop()
@@ -119,7 +122,7 @@ async def test_sigkill_mid_campaign_then_restart_loses_nothing(tmp_path):
     users = list(range(100, 700))
     api = LimitedBotApi(cap=300, per_chat=1.0, blocked=BLOCKED, error_rate=0.03, seed=5)
     db = tmp_path / "crash.sqlite3"
-    store = await SqliteStorage.open(db)
+    store = await open_store(db)
     await seed(store, users, [], SystemClock().now())
     await store.close()
     await api.start()
@@ -140,7 +143,7 @@ async def test_sigkill_mid_campaign_then_restart_loses_nothing(tmp_path):
         assert 0 < released <= batch  # the in-flight window at the kill
     finally:
         await api.stop()
-    store = await SqliteStorage.open(db)
+    store = await open_store(db)
     try:
         rows = await final_rows(store)
     finally:

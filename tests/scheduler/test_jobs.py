@@ -15,6 +15,7 @@ from bot.domain.models import PaperItem
 from bot.scheduler.jobs import ReminderJobs
 from bot.scheduler.wiring import JobTable, Scheduler, build_jobs, build_scheduler
 from tests.support.transcript import make_app
+from tests.support.sql import sql_all, sql_one, sql_write
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -24,7 +25,7 @@ def at(y, m, d, h, mi=0) -> float:
 
 
 async def outbox(app, kind: str | None = None) -> list[tuple[str, str]]:
-    rows = await app.storage._all("SELECT o.user_key, o.dedupe_key FROM outbox o LEFT JOIN campaigns c "
+    rows = await sql_all(app.storage, "SELECT o.user_key, o.dedupe_key FROM outbox o LEFT JOIN campaigns c "
                                   "ON c.id = o.campaign_id WHERE ? IS NULL OR c.kind = ? ORDER BY o.id", (kind, kind))
     return [(u, k) for u, k in rows]
 
@@ -63,11 +64,11 @@ def test_cron_triggers_fire_at_local_times(sched_app):
 async def test_daily_question_at_each_users_time(sched_app):
     store, now = sched_app.storage, sched_app.clock.now()
     for user in ("cli:a", "cli:b", "cli:off", "cli:never", "cli:far"):
-        await store.ensure_user(user, now)
-    await store.set_reminder("cli:a", True, 8 * 60 + 30, None, now)
-    await store.set_reminder("cli:b", True, 9 * 60, None, now)
-    await store.set_reminder("cli:off", False, 8 * 60 + 30, None, now)
-    await store.set_reminder("cli:far", True, 9 * 60, "Asia/Urumqi", now)  # UTC+6: 11:00 in Shanghai
+        await store.users.ensure_user(user, now)
+    await store.reminders.set_reminder("cli:a", True, 8 * 60 + 30, None, now)
+    await store.reminders.set_reminder("cli:b", True, 9 * 60, None, now)
+    await store.reminders.set_reminder("cli:off", False, 8 * 60 + 30, None, now)
+    await store.reminders.set_reminder("cli:far", True, 9 * 60, "Asia/Urumqi", now)  # UTC+6: 11:00 in Shanghai
     await tick(sched_app, 2026, 3, 2, 8, 29)
     assert await outbox(sched_app, "daily") == []
     await tick(sched_app, 2026, 3, 2, 8, 30)
@@ -86,12 +87,12 @@ async def test_daily_question_at_each_users_time(sched_app):
 
 async def test_quiet_hours_and_blocked_users(sched_app):
     store, now = sched_app.storage, sched_app.clock.now()
-    await store.ensure_user("cli:late", now)
-    await store.ensure_user("cli:gone", now)
-    await store.set_reminder("cli:late", True, 21 * 60 + 59, None, now)  # 21:59, quiet hours start at 22:00
-    await store.set_reminder("cli:gone", True, 8 * 60, None, now)
-    await store.record_deliveries([])  # no-op
-    await store._write("UPDATE users SET blocked = 1 WHERE key = 'cli:gone'")
+    await store.users.ensure_user("cli:late", now)
+    await store.users.ensure_user("cli:gone", now)
+    await store.reminders.set_reminder("cli:late", True, 21 * 60 + 59, None, now)  # 21:59, quiet hours start at 22:00
+    await store.reminders.set_reminder("cli:gone", True, 8 * 60, None, now)
+    await store.outbox.record_deliveries([])  # no-op
+    await sql_write(store, "UPDATE users SET blocked = 1 WHERE key = 'cli:gone'")
     await tick(sched_app, 2026, 3, 2, 8, 0)
     assert await outbox(sched_app, "daily") == []  # blocked: nothing queued
     await tick(sched_app, 2026, 3, 2, 22, 5)  # missed 21:59 and now it is quiet: nothing
@@ -100,14 +101,14 @@ async def test_quiet_hours_and_blocked_users(sched_app):
     assert await outbox(sched_app, "daily") == []
     await tick(sched_app, 2026, 3, 3, 21, 59)
     [(user, _)] = await outbox(sched_app, "daily")
-    expires = await store._one("SELECT expires_at FROM outbox WHERE user_key = 'cli:late'")
+    expires = await sql_one(store, "SELECT expires_at FROM outbox WHERE user_key = 'cli:late'")
     assert user == "cli:late" and expires[0] == at(2026, 3, 3, 22, 0)  # not delivered in quiet hours
 
 
 async def test_missed_daily_runs_once_within_grace_and_never_as_a_burst(sched_app):
     store, now = sched_app.storage, sched_app.clock.now()
-    await store.ensure_user("cli:a", now)
-    await store.set_reminder("cli:a", True, 8 * 60, None, now)
+    await store.users.ensure_user("cli:a", now)
+    await store.reminders.set_reminder("cli:a", True, 8 * 60, None, now)
     await tick(sched_app, 2026, 3, 2, 7, 0)  # ran at 07:00, then the bot was down until 09:30
     await tick(sched_app, 2026, 3, 2, 9, 30)
     await tick(sched_app, 2026, 3, 2, 9, 31)
@@ -125,23 +126,23 @@ async def test_missed_exam_reminder_runs_at_start_if_still_meaningful(sched_app)
     assert await tick(sched_app, 2026, 3, 2, 14, 1) == {"daily_question": "queued 0"}  # nothing twice
     done = await tick(sched_app, 2026, 3, 4, 16, 0)  # down over the 3rd and 4th 09:00: 7 h late
     assert done["exam_reminders"] == "skipped: stale"
-    last = await sched_app.storage._one("SELECT last_fire, outcome FROM job_runs WHERE job_id = 'exam_reminders'")
+    last = await sql_one(sched_app.storage, "SELECT last_fire, outcome FROM job_runs WHERE job_id = 'exam_reminders'")
     assert last == (at(2026, 3, 4, 9, 0), "skipped: stale")
 
 
 async def _attempt(store, user, passed, now):
-    attempt = await store.create_attempt(user, "xuefa", "official", now, now + 60, [PaperItem("q", (0,), 1.0)])
-    await store.finish_attempt(attempt.id, "submitted", now + 30, 100.0 if passed else 10.0, passed)
+    attempt = await store.attempts.create_attempt(user, "xuefa", "official", now, now + 60, [PaperItem("q", (0,), 1.0)])
+    await store.attempts.finish_attempt(attempt.id, "submitted", now + 30, 100.0 if passed else 10.0, passed)
 
 
 async def test_exam_reminders_reach_only_those_still_to_pass(sched_app):
     store, now = sched_app.storage, sched_app.clock.now()
     for user in ("cli:passed", "cli:failed", "cli:new", "cli:optout", "cli:blocked"):
-        await store.ensure_user(user, now)
+        await store.users.ensure_user(user, now)
     await _attempt(store, "cli:passed", True, now)
     await _attempt(store, "cli:failed", False, now)
-    await store.set_reminder("cli:optout", False, 480, None, now)
-    await store._write("UPDATE users SET blocked = 1 WHERE key = 'cli:blocked'")
+    await store.reminders.set_reminder("cli:optout", False, 480, None, now)
+    await sql_write(store, "UPDATE users SET blocked = 1 WHERE key = 'cli:blocked'")
     await tick(sched_app, 2026, 3, 2, 9, 0)
     first = await outbox(sched_app, "exam_reminder")
     assert sorted(u for u, _ in first) == ["cli:failed", "cli:new"]
@@ -153,7 +154,7 @@ async def test_exam_reminders_reach_only_those_still_to_pass(sched_app):
     keys = [k.rsplit(":", 2)[0] for _, k in await outbox(sched_app, "exam_reminder")]
     assert keys == ["exam:xuefa:open:2026-03-02"] * 2 + ["exam:xuefa:closing:2026-03-03"] * 2 \
         + ["exam:xuefa:last_day:2026-03-05"]
-    text = await store._one("SELECT payload FROM outbox WHERE dedupe_key LIKE 'exam:xuefa:last_day%'")
+    text = await sql_one(store, "SELECT payload FROM outbox WHERE dedupe_key LIKE 'exam:xuefa:last_day%'")
     assert "最后一天" in text[0]
 
 

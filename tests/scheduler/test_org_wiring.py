@@ -11,10 +11,11 @@ from bot.channels.console.adapter import ConsoleSender, drain_once
 from bot.scheduler.wiring import build_scheduler
 from tests.app.test_official_exam import EXAM, JAN_17, imported, org_app  # noqa: F401 - fixtures
 from tests.support.transcript import Chat
+from tests.support.sql import sql_all
 
 
 async def _outbox(app, kind):
-    rows = await app.storage._all("SELECT o.user_key, o.payload FROM outbox o JOIN campaigns c ON c.id = o.campaign_id "
+    rows = await sql_all(app.storage, "SELECT o.user_key, o.payload FROM outbox o JOIN campaigns c ON c.id = o.campaign_id "
                                   "WHERE c.kind = ? ORDER BY o.id", (kind,))
     return [(u, json.loads(p)) for u, p in rows]
 
@@ -54,4 +55,4 @@ async def test_official_reminders_unit_broadcast_digest_and_snapshot(org_app):
     assert chart == "a:c:0:shili-sfj"
     replies = await app.service.handle(Incoming(user="cli:ua", action=chart))
     assert replies[0].attachment is not None and replies[0].attachment.data.startswith(b"\x89PNG")
-    assert await app.storage.snapshots(EXAM, "shili")
+    assert await app.storage.stats.snapshots(EXAM, "shili")

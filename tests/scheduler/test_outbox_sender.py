@@ -10,7 +10,8 @@ from bot.app.clock import ManualClock
 from bot.scheduler.delivery import Delivery, Outcome
 from bot.scheduler.outbox_sender import OutboxSender, RateLimiter, SenderSettings
 from bot.storage.ports import OutboxRow
-from bot.storage.sqlite import SqliteStorage
+from bot.storage.sql.store import open_store
+from tests.support.sql import sql_all, sql_one
 
 
 class Scripted:
@@ -28,7 +29,7 @@ class Scripted:
 
 @pytest.fixture
 async def store(tmp_path):
-    storage = await SqliteStorage.open(tmp_path / "o.sqlite3")
+    storage = await open_store(tmp_path / "o.sqlite3")
     yield storage
     await storage.close()
 
@@ -41,16 +42,16 @@ def settings(**kw) -> SenderSettings:
 
 async def queue(store, users, text="hi", campaign=None, now=0.0, expires_at=None):
     for u in users:
-        await store.ensure_user(u, now)
+        await store.users.ensure_user(u, now)
     cid = campaign
     if cid is None:
-        cid, _ = await store.create_campaign(f"c-{text}", "broadcast", None, now)
-    await store.enqueue_many(cid, [OutboxRow("tg", u, {"text": text}, f"{text}:{u}", expires_at) for u in users], now)
+        cid, _ = await store.campaigns.create_campaign(f"c-{text}", "broadcast", None, now)
+    await store.outbox.enqueue_many(cid, [OutboxRow("tg", u, {"text": text}, f"{text}:{u}", expires_at) for u in users], now)
     return cid
 
 
 async def statuses(store) -> dict[str, tuple[str, str]]:
-    rows = await store._all("SELECT user_key, status, COALESCE(outcome, '') FROM outbox ORDER BY id")
+    rows = await sql_all(store, "SELECT user_key, status, COALESCE(outcome, '') FROM outbox ORDER BY id")
     return {u: (s, o) for u, s, o in rows}
 
 
@@ -63,14 +64,14 @@ async def test_everything_sent_once_and_recorded(store):
     assert await out.drain() == 0
     assert sorted(u for u, _ in sender.calls) == sorted(f"tg:{i}" for i in range(25))
     assert set((await statuses(store)).values()) == {("sent", "sent")}
-    assert (await store.outbox_totals("tg"))["sent"] == 25
+    assert (await store.outbox.outbox_totals("tg"))["sent"] == 25
 
 
 async def test_the_step_barrier_sends_one_batch(store):
     await queue(store, [f"tg:{i}" for i in range(25)])
     out = OutboxSender(store, "tg", Scripted(), ManualClock(1000.0), settings(batch=10))
     assert await out.step() == 10
-    assert (await store.outbox_totals("tg")) == {"pending": 15, "inflight": 0, "sent": 10, "failed": 0, "cancelled": 0}
+    assert (await store.outbox.outbox_totals("tg")) == {"pending": 15, "inflight": 0, "sent": 10, "failed": 0, "cancelled": 0}
 
 
 async def test_blocked_user_is_marked_and_never_tried_again(store):
@@ -81,13 +82,13 @@ async def test_blocked_user_is_marked_and_never_tried_again(store):
     out = OutboxSender(store, "tg", sender, clock, settings(batch=2))  # window 2: 'second' claimed after the 403
     await out.drain()
     assert sender.calls.count(("tg:1", "first")) == 1 and ("tg:1", "second") not in sender.calls
-    assert await store.is_blocked("tg:1") and not await store.is_blocked("tg:2")
-    rows = await store._all("SELECT user_key, payload, status, outcome FROM outbox ORDER BY id")
+    assert await store.users.is_blocked("tg:1") and not await store.users.is_blocked("tg:2")
+    rows = await sql_all(store, "SELECT user_key, payload, status, outcome FROM outbox ORDER BY id")
     assert [(r[0], r[2], r[3]) for r in rows] == [("tg:1", "failed", "blocked"), ("tg:2", "sent", "sent"),
                                                    ("tg:1", "failed", "blocked")]
     # opting in again with /remind makes the user reachable again
-    await store.set_reminder("tg:1", True, 480, None, clock.now())
-    assert not await store.is_blocked("tg:1")
+    await store.reminders.set_reminder("tg:1", True, 480, None, clock.now())
+    assert not await store.users.is_blocked("tg:1")
 
 
 async def test_retry_after_pauses_and_the_message_goes_later(store):
@@ -97,7 +98,7 @@ async def test_retry_after_pauses_and_the_message_goes_later(store):
     sender = Scripted({"tg:1": [Delivery.wait(7, "429")]})
     out = OutboxSender(store, "tg", sender, clock, settings())
     await out.drain()
-    row = await store._one("SELECT status, next_try_at, tries, error FROM outbox WHERE user_key = 'tg:1'")
+    row = await sql_one(store, "SELECT status, next_try_at, tries, error FROM outbox WHERE user_key = 'tg:1'")
     assert row[0] == "pending" and row[1] == pytest.approx(1007.0) and row[2] == 0 and "retry_after=7" in row[3]
     assert out.limiter._paused_until > 0 and out.stats.throttled == 1
     assert await out.drain() == 0  # not due yet
@@ -114,7 +115,7 @@ async def test_transient_errors_back_off_then_give_up(store):
     sender = Scripted({"tg:1": [Delivery.transient("502")] * 5, "tg:2": [Delivery.transient("timeout")]})
     out = OutboxSender(store, "tg", sender, clock, settings(max_tries=3, backoff_base=10.0))
     await out.drain()
-    first = await store._one("SELECT next_try_at, tries FROM outbox WHERE user_key = 'tg:1'")
+    first = await sql_one(store, "SELECT next_try_at, tries FROM outbox WHERE user_key = 'tg:1'")
     assert 1005.0 <= first[0] <= 1010.0 and first[1] == 1
     for _ in range(4):
         clock.advance(100)
@@ -123,7 +124,7 @@ async def test_transient_errors_back_off_then_give_up(store):
     assert result["tg:2"] == ("sent", "sent")  # recovered on the second try
     assert result["tg:1"] == ("failed", "gave_up")  # three transient failures: given up, with a reason
     assert sender.calls.count(("tg:1", "hi")) == 3
-    reason = await store._one("SELECT error FROM outbox WHERE user_key = 'tg:1'")
+    reason = await sql_one(store, "SELECT error FROM outbox WHERE user_key = 'tg:1'")
     assert reason[0] == "502"
 
 
@@ -162,20 +163,20 @@ async def test_per_chat_rate_spaces_messages_to_one_chat(store):
     out = OutboxSender(store, "tg", sender, clock, settings(per_chat_rate=1.0))
     await out.drain()
     assert sender.calls == [("tg:1", "a"), ("tg:2", "a")]
-    row = await store._one("SELECT status, next_try_at, tries FROM outbox WHERE payload LIKE '%\"b\"%'")
+    row = await sql_one(store, "SELECT status, next_try_at, tries FROM outbox WHERE payload LIKE '%\"b\"%'")
     assert row[0] == "pending" and 1000.0 < row[1] <= 1001.0 and row[2] == 0
 
 
 async def test_a_crash_leaves_one_window_in_flight_and_restart_resends_only_it(store):
     clock = ManualClock(1000.0)
     await queue(store, [f"tg:{i}" for i in range(30)])
-    claimed = await store.claim_outbox("tg", clock.now(), 10)  # a sender claimed, sent ... and died
-    assert len(claimed) == 10 and (await store.outbox_totals("tg"))["inflight"] == 10
+    claimed = await store.outbox.claim_outbox("tg", clock.now(), 10)  # a sender claimed, sent ... and died
+    assert len(claimed) == 10 and (await store.outbox.outbox_totals("tg"))["inflight"] == 10
     sender = Scripted()
     out = OutboxSender(store, "tg", sender, clock, settings())
     assert await out.start() == 10  # put back: these may reach their users a second time
     await out.drain()
-    assert len(sender.calls) == 30 and (await store.outbox_totals("tg"))["sent"] == 30
+    assert len(sender.calls) == 30 and (await store.outbox.outbox_totals("tg"))["sent"] == 30
 
 
 async def test_cancel_stops_pending_messages(store):
@@ -183,11 +184,11 @@ async def test_cancel_stops_pending_messages(store):
     cid = await queue(store, [f"tg:{i}" for i in range(20)])
     out = OutboxSender(store, "tg", Scripted(), clock, settings(batch=5))
     await out.step()
-    assert await store.cancel_campaign(cid, clock.now()) == 15
+    assert await store.campaigns.cancel_campaign(cid, clock.now()) == 15
     await out.drain()
-    progress = await store.campaign_progress(cid)
+    progress = await store.campaigns.campaign_progress(cid)
     assert progress["sent"] == 5 and progress["cancelled"] == 15 and progress["pending"] == 0
-    assert (await store.get_campaign(cid)).status == "cancelled"
+    assert (await store.campaigns.get_campaign(cid)).status == "cancelled"
 
 
 async def test_console_style_sender_leaves_other_users_messages(store):

@@ -20,13 +20,13 @@ from bot.app.clock import SystemClock
 from bot.channels.telegram.adapter import TelegramSender
 from bot.channels.telegram.aiohttp_request import AiohttpRequest
 from bot.scheduler.outbox_sender import OutboxSender, SenderSettings
-from bot.storage.sqlite import SqliteStorage
+from bot.storage.sql.store import open_store
 from tests.support.fake_bot_api import TOKEN
 
 
 async def run(db: str, base_url: str, rate: float, per_chat: float, batch: int, backoff: float,
               max_tries: int, pool: int) -> dict:
-    storage = await SqliteStorage.open(db)
+    storage = await open_store(db)
     request = AiohttpRequest(connection_pool_size=pool, read_timeout=30, pool_timeout=30)
     bot = Bot(TOKEN, base_url=base_url, request=request)
     settings = SenderSettings(global_rate=rate, per_chat_rate=per_chat, batch=batch, backoff_base=backoff,
@@ -42,7 +42,7 @@ async def run(db: str, base_url: str, rate: float, per_chat: float, batch: int, 
         while True:
             handled = await sender.pump()
             if handled == 0:
-                totals = await storage.outbox_totals("tg")
+                totals = await storage.outbox.outbox_totals("tg")
                 if totals["pending"] == 0 and totals["inflight"] == 0:
                     break
                 await asyncio.sleep(0.05)  # rows waiting for a retry time

@@ -221,7 +221,7 @@ class WeChatChannel:
         """Run the turn; the messages to send (the first is the passive reply)."""
         user = user_key(self.platform.name, callback.user_id)
         async with self._locks.hold(user):  # one turn at a time per user, in arrival order
-            menu = await self.storage.get_menu(user) if typed_number(callback) is not None else []
+            menu = await self.storage.sessions.get_menu(user) if typed_number(callback) is not None else []
             incoming = to_incoming(callback, self.platform.name, menu)
             if incoming is None:
                 return []
@@ -233,7 +233,7 @@ class WeChatChannel:
         locale = await self.service.locale_of(user)
         rendered = render(replies, locale)
         if rendered.actions is not None:
-            await self.storage.set_menu(user, rendered.actions, self.app.clock.now())
+            await self.storage.sessions.set_menu(user, rendered.actions, self.app.clock.now())
         if not rendered.body and not rendered.menu:
             return []
         return messages(rendered, locale, self.platform.max_reply_bytes, self.platform.api is not None)
@@ -249,7 +249,7 @@ class WeChatChannel:
     async def _enqueue(self, user: str, key: str, texts: list[str], kind: str) -> None:
         now = self.app.clock.now()
         for i, text in enumerate(texts):  # dedupe keys: a retry cannot queue a message twice
-            await self.storage.enqueue(self.platform.name, user, {"text": text}, f"{key}:{kind}:{i}", now)
+            await self.storage.outbox.enqueue(self.platform.name, user, {"text": text}, f"{key}:{kind}:{i}", now)
 
     def _spawn(self, coro) -> asyncio.Task:
         task = asyncio.create_task(coro)

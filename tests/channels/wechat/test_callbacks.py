@@ -59,7 +59,7 @@ async def test_forged_stale_and_replayed_callbacks_are_refused(tmp_path, clock, 
                                                 timestamp=query["timestamp"])
         assert (await h.peer.post(query=other_query, body=other_body)).status == 403
         # nothing but the genuine message was processed
-        assert await h.app.storage.get_menu(f"{'wecom' if mode == 'wecom' else 'wx'}:{USER}")
+        assert await h.app.storage.sessions.get_menu(f"{'wecom' if mode == 'wecom' else 'wx'}:{USER}")
         # after the window even the identical request is refused
         clock.advance(120)
         h.channel._pending.clear()  # as after PENDING_TTL
@@ -125,7 +125,7 @@ async def test_retries_of_a_message_are_answered_once(tmp_path, clock):
         later = await h.peer.say(USER, "A", msg_id=msg_id)  # a late retry: same answer again
         assert later.content == first.content
         assert len(calls) == 1
-        answers, _ = await h.app.storage.answer_stats(f"wx:{USER}")
+        answers, _ = await h.app.storage.practice.answer_stats(f"wx:{USER}")
         assert answers == 1
 
 
@@ -228,7 +228,7 @@ async def test_api_errors_map_to_outbox_outcomes(tmp_path, clock):
             assert (await sender.deliver("tg:1", {"text": "x"})).outcome is Outcome.PERMANENT
             assert api.sent == [(USER, "hello")]
             # through the outbox: a transient error is retried later
-            await h.app.storage.enqueue("wx", user, {"text": "again"}, "t1", clock.now())
+            await h.app.storage.outbox.enqueue("wx", user, {"text": "again"}, "t1", clock.now())
             api.fail_with.append((-1, "system busy"))
             assert await h.drain() == 0
             clock.advance(3600)

@@ -29,7 +29,7 @@ async def test_practice_flow_with_numbered_replies(tmp_path, clock, mode):
         assert "回答正确" in answer.content or "回答错误" in answer.content
         assert "下一题" in answer.content
         prefix = "wecom" if mode == "wecom" else "wx"
-        answers, _ = await h.app.storage.answer_stats(f"{prefix}:{USER}")
+        answers, _ = await h.app.storage.practice.answer_stats(f"{prefix}:{USER}")
         assert answers == 1
         answer = await h.peer.say(USER, "A")  # letters still work; no question on screen: not an answer
         assert answer.status == 200
@@ -38,7 +38,7 @@ async def test_practice_flow_with_numbered_replies(tmp_path, clock, mode):
 async def test_numbered_menu_survives_a_restart(tmp_path, clock):
     async with serve(tmp_path, clock, "plain") as h:
         await h.peer.say(USER, "菜单")
-        menu = await h.app.storage.get_menu(f"wx:{USER}")
+        menu = await h.app.storage.sessions.get_menu(f"wx:{USER}")
         assert "x:l" in menu and "p:m" in menu
         h.channel.__init__(h.app, h.channel.platform)  # a fresh channel: nothing in process memory
         answer = await h.peer.say(USER, str(menu.index("x:l") + 1))
@@ -66,7 +66,7 @@ async def _exam_letters(app, user: str, wrong: int) -> list[str]:
     """What to type for each question: the right answer, except for the first `wrong` ones."""
     from bot.domain.models import LETTERS, QType
 
-    attempt = await app.storage.open_attempt_for(user)
+    attempt = await app.storage.attempts.open_attempt_for(user)
     letters = []
     for pos, item in enumerate(attempt.paper):
         q = app.catalog.questions[item.qid]
@@ -102,7 +102,7 @@ async def test_mock_exam_over_wechat_with_result_through_the_message_api(tmp_pat
             everything = answer.content + "\n" + delivered
             assert "成绩" in everything and "答对 48/50 题" in everything
             # the attempt was graded once
-            attempts = await h.app.storage.attempts_of(f"wx:{USER}")
+            attempts = await h.app.storage.attempts.attempts_of(f"wx:{USER}")
             assert len(attempts) == 1 and attempts[0][2] == "submitted"
     finally:
         await api.stop()
@@ -126,7 +126,7 @@ async def test_exam_result_at_the_deadline_reaches_a_wecom_member(tmp_path, cloc
             (to, text), = api.sent
             assert to == member and "考试时间已到" in text
             # the result's choices are numbered, and the numbers work in the next message
-            actions = await h.app.storage.get_menu(f"wecom:{member}")
+            actions = await h.app.storage.sessions.get_menu(f"wecom:{member}")
             assert actions and "回复 1-" in text
     finally:
         await api.stop()

@@ -1,0 +1,1 @@
+"""The storage ports implemented with SQLAlchemy Core, for SQLite and PostgreSQL alike."""

@@ -1,0 +1,148 @@
+"""SQL aggregation for admin statistics: per-person facts of one exam, per-unit counts, item sums,
+daily snapshots. The maths is in bot/domain/statistics.py."""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, case, func, literal_column, select, text
+
+from bot.domain.statistics import ItemSums
+from bot.storage.ports import PersonRow
+from bot.storage.sql.base import Repo
+from bot.storage.sql.dialect import dialect_insert, upsert
+from bot.storage.tables import (
+    answer_log,
+    attempts,
+    bindings,
+    exam_windows,
+    item_totals,
+    roster,
+    stats_snapshots,
+    study_daily,
+    study_marks,
+    units,
+)
+
+A, R, B, S = attempts.c, roster.c, bindings.c, study_daily.c
+
+
+def final_results(exam_id: str, final_score: str):
+    """Per roster entry: the final closed attempt on an exam (best score, or the last one) and
+    how many closed attempts there were: (roster_id, score, passed, n)."""
+    order = [A.id.desc()] if final_score == "last" else [A.score.desc().nulls_last(), A.id.desc()]
+    ranked = (select(A.roster_id, A.score, A.passed, func.count().over(partition_by=A.roster_id).label("n"),
+                     func.row_number().over(partition_by=A.roster_id, order_by=order).label("rk"))
+              .where(A.exam_id == exam_id, A.status != "open", A.roster_id.is_not(None)).subquery("ranked"))
+    return (select(ranked.c.roster_id, ranked.c.score, ranked.c.passed, ranked.c.n)
+            .where(ranked.c.rk == 1).subquery("fin"))
+
+
+class SqlStats(Repo):
+    def __init__(self, db):
+        super().__init__(db)
+        self._snapshot = upsert(self.dialect, stats_snapshots, ["day", "exam_id", "unit_id"],
+                                ["roster", "registered", "studied", "sat", "passed", "taken_at"])
+        self._mark = upsert(self.dialect, study_marks, ["source"], ["last_id", "rules"])
+
+    async def person_rows(self, exam_id: str, final_score: str = "best", since_day: int = 0) -> list[PersonRow]:
+        """Every active roster entry with its registration, study points since a day and its
+        final result on the exam (best or last closed attempt, regular and makeup)."""
+        fin = final_results(exam_id, final_score)
+        reg = select(B.roster_id).distinct().subquery("reg")
+        st = (select(B.roster_id, func.sum(S.points).label("pts"))
+              .select_from(bindings.join(study_daily, S.user_key == B.user_key))
+              .where(S.day >= since_day).group_by(B.roster_id).subquery("st"))
+        query = (select(R.id, R.staff_no, R.name, R.unit_id, R.role, reg.c.roster_id.is_not(None),
+                        func.coalesce(st.c.pts, 0), func.coalesce(fin.c.n, 0), fin.c.score, fin.c.passed)
+                 .select_from(roster.outerjoin(fin, fin.c.roster_id == R.id)
+                              .outerjoin(reg, reg.c.roster_id == R.id).outerjoin(st, st.c.roster_id == R.id))
+                 .where(R.active == 1).order_by(R.unit_id, R.staff_no))
+        rows = (await self.db.run(query)).rows
+        return [PersonRow(r[0], r[1], r[2], r[3], r[4], bool(r[5]), int(r[6]), int(r[7]), r[8],
+                          None if r[9] is None else bool(r[9])) for r in rows]
+
+    async def stats_fingerprint(self) -> tuple:
+        """Changes whenever anything the per-unit counts depend on changes (cheap, indexed)."""
+        m = study_marks.c
+        return (await self.db.run(select(
+            select(func.max(A.id)).scalar_subquery(),
+            select(func.count()).select_from(attempts).where(A.status == "open").scalar_subquery(),
+            select(func.count()).select_from(attempts).where(A.status != "open").scalar_subquery(),
+            select(func.max(B.bound_at)).scalar_subquery(),
+            select(func.count()).select_from(bindings).scalar_subquery(),
+            select(func.sum(B.roster_id)).scalar_subquery(),
+            select(func.max(R.updated_at)).scalar_subquery(),
+            select(func.count()).select_from(roster).scalar_subquery(),
+            select(func.count()).select_from(units).scalar_subquery(),
+            select(func.sum(m.last_id)).scalar_subquery(),
+            select(func.max(m.rules)).scalar_subquery(),
+            select(func.min(m.rules)).scalar_subquery(),
+            select(func.max(exam_windows.c.set_at)).scalar_subquery()))).first()
+
+    async def unit_counts(self, exam_id: str, final_score: str, since_day: int,
+                          min_points: int) -> dict[str, list[tuple]]:
+        """Per (unit, role) of the active roster, summed in SQL so a city-sized roster never
+        crosses into Python row by row: roster, registered, studied (points since a day) and
+        the final results as (unit, role, score, passed, people)."""
+        reg = select(B.roster_id).distinct().subquery("b")
+        studied = (select(B.roster_id).select_from(bindings.join(study_daily, and_(S.user_key == B.user_key,
+                                                                                   S.day >= since_day)))
+                   .group_by(B.roster_id).having(func.sum(S.points) >= min_points).subquery("x"))
+        fin = final_results(exam_id, final_score)
+        by_unit = (R.unit_id, R.role)
+        async with self.db.transaction():
+            return {
+                "roster": (await self.db.run(select(*by_unit, func.count()).where(R.active == 1)
+                                             .group_by(*by_unit))).rows,
+                "registered": (await self.db.run(
+                    select(*by_unit, func.count()).select_from(reg.join(roster, R.id == reg.c.roster_id))
+                    .where(R.active == 1).group_by(*by_unit))).rows,
+                "studied": (await self.db.run(
+                    select(*by_unit, func.count()).select_from(studied.join(roster, R.id == studied.c.roster_id))
+                    .where(R.active == 1).group_by(*by_unit))).rows,
+                "results": (await self.db.run(
+                    select(*by_unit, fin.c.score, fin.c.passed, func.count())
+                    .select_from(fin.join(roster, R.id == fin.c.roster_id)).where(R.active == 1)
+                    .group_by(*by_unit, fin.c.score, fin.c.passed))).rows,
+            }
+
+    async def fold_item_sums(self) -> None:
+        """Fold new exam answers into item_totals (additive sums, so incremental)."""
+        L, T = answer_log.c, item_totals.c
+        async with self.db.transaction():
+            last = (await self.db.run(select(study_marks.c.last_id)
+                                      .where(study_marks.c.source == "item_totals"))).scalar() or 0
+            top = (await self.db.run(select(func.coalesce(func.max(L.id), 0)))).scalar()
+            if top <= last:
+                return
+            sums = (select(A.exam_id, L.question_id, func.count(), func.sum(L.correct), func.sum(A.score),
+                           func.sum(A.score * A.score), func.sum(case((L.correct == 1, A.score), else_=0.0)))
+                    .select_from(answer_log.join(attempts, A.id == L.attempt_id))
+                    .where(L.id > last, L.id <= top, L.mode == "exam", A.score.is_not(None))
+                    .group_by(text("1, 2")))
+            ins = dialect_insert(self.dialect)(item_totals).from_select(
+                ["exam_id", "question_id", "n", "n_correct", "sum_score", "sum_sq", "sum_score_correct"], sums)
+            await self.db.run(ins.on_conflict_do_update(
+                index_elements=["exam_id", "question_id"],
+                set_={c: T[c] + ins.excluded[c] for c in ("n", "n_correct", "sum_score", "sum_sq",
+                                                          "sum_score_correct")}))
+            await self.db.run(self._mark, {"source": "item_totals", "last_id": top, "rules": ""})
+
+    async def item_sums(self, exam_id: str) -> list[ItemSums]:
+        await self.fold_item_sums()
+        T = item_totals.c
+        rows = await self.db.run(select(T.question_id, T.n, T.n_correct, T.sum_score, T.sum_sq, T.sum_score_correct)
+                                 .where(T.exam_id == exam_id).order_by(T.question_id))
+        return [ItemSums(*r) for r in rows.rows]
+
+    async def save_snapshot(self, day: str, exam_id: str, rows: list[tuple[str, int, int, int, int, int]],
+                            now: float) -> None:
+        """rows: (unit_id, roster, registered, studied, sat, passed); a day's snapshot is replaced."""
+        await self.db.run_many(self._snapshot, [
+            {"day": day, "exam_id": exam_id, "unit_id": u, "roster": n, "registered": reg, "studied": st, "sat": sat,
+             "passed": ok, "taken_at": now} for u, n, reg, st, sat, ok in rows])
+
+    async def snapshots(self, exam_id: str, unit_id: str) -> list[tuple[str, int, int, int, int, int]]:
+        """(day, roster, registered, studied, sat, passed), oldest first."""
+        c = stats_snapshots.c
+        return (await self.db.run(select(c.day, c.roster, c.registered, c.studied, c.sat, c.passed)
+                                  .where(c.exam_id == exam_id, c.unit_id == unit_id).order_by(c.day))).rows

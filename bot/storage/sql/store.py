@@ -1,0 +1,97 @@
+"""The unit of work over SQLAlchemy Core: every repository on one database, and `atomic()`.
+
+    store = await open_store("data/lawbot.sqlite3")          # embedded SQLite file
+    store = await open_store("postgresql://user@host/db")    # PostgreSQL (asyncpg)
+    async with store.atomic():                               # one transaction per turn
+        await store.attempts.save_answer(...)
+
+Opening upgrades the schema to the newest Alembic revision (see bot/storage/schema.py)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from sqlalchemy.exc import DBAPIError
+
+from bot.storage import schema
+from bot.storage.sql.attempts import SqlAttempts
+from bot.storage.sql.database import (
+    Database,
+    DatabaseOpenError,
+    PostgresDatabase,
+    SqliteDatabase,
+    database_url,
+)
+from bot.storage.sql.outbox import SqlCampaigns, SqlJobs, SqlOutbox, SqlReminders
+from bot.storage.sql.practice import SqlPractice, SqlReviews
+from bot.storage.sql.roster import SqlAdmins, SqlRoster, SqlStudy, SqlWindows
+from bot.storage.sql.stats import SqlStats
+from bot.storage.sql.uploads import SqlGaps, SqlUploads
+from bot.storage.sql.users import SqlActivity, SqlSessions, SqlUpdates, SqlUsers
+
+
+class SqlStore:
+    def __init__(self, db: Database):
+        self.db = db
+        self.dialect = db.dialect_name
+        self.users = SqlUsers(db)
+        self.sessions = SqlSessions(db)
+        self.updates = SqlUpdates(db)
+        self.activity = SqlActivity(db)
+        self.attempts = SqlAttempts(db)
+        self.practice = SqlPractice(db)
+        self.reviews = SqlReviews(db)
+        self.reminders = SqlReminders(db)
+        self.outbox = SqlOutbox(db)
+        self.campaigns = SqlCampaigns(db)
+        self.jobs = SqlJobs(db)
+        self.uploads = SqlUploads(db)
+        self.gaps = SqlGaps(db)
+        self.roster = SqlRoster(db)
+        self.admins = SqlAdmins(db)
+        self.windows = SqlWindows(db)
+        self.study = SqlStudy(db)
+        self.stats = SqlStats(db)
+
+    def atomic(self):
+        return self.db.transaction()
+
+    async def close(self) -> None:
+        await self.db.close()
+
+
+async def open_store(target: str | Path, synchronous: str = "NORMAL", *, pool_size: int = 10) -> SqlStore:
+    """Open (and create or upgrade) the database at `target`: a SQLite path or a URL.
+    A SQLite file that is not a database raises sqlite3.DatabaseError; a server that cannot be
+    reached or a schema that cannot be upgraded raises DatabaseOpenError."""
+    url = database_url(target)
+    if url.get_backend_name() == "sqlite":
+        path = url.database or ":memory:"
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        db = SqliteDatabase(path, synchronous)
+        try:
+            db.connect()
+            schema.upgrade(db.sync_connection())
+        except DBAPIError as exc:
+            await db.close()
+            if isinstance(exc.orig, sqlite3.DatabaseError):
+                raise exc.orig from None
+            raise
+        except BaseException:
+            await db.close()
+            raise
+        return SqlStore(db)
+    db = PostgresDatabase(url, pool_size=pool_size)
+    try:
+        async with db.engine.connect() as conn:
+            await conn.run_sync(schema.upgrade)
+    except (OSError, DBAPIError) as exc:
+        await db.close()
+        raise DatabaseOpenError(f"cannot open {url.render_as_string(hide_password=True)}: "
+                                f"{str(exc).splitlines()[0]}") from exc
+    except BaseException:
+        await db.close()
+        raise
+    return SqlStore(db)

@@ -1,0 +1,104 @@
+"""Users, conversation state and numbered menus, handled updates, and the activity log."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Iterable
+
+from sqlalchemy import bindparam, delete, func, insert, select, update
+
+from bot.storage.sql.base import Repo, chunks, dumps
+from bot.storage.sql.dialect import insert_ignore, upsert
+from bot.storage.tables import activity_log, numbered_menus, processed_updates, sessions, users
+
+
+class SqlUsers(Repo):
+    def __init__(self, db):
+        super().__init__(db)
+        self._ensure = insert_ignore(self.dialect, users, ["key"])
+        self._locale = select(users.c.locale).where(users.c.key == bindparam("key"))
+        self._set_locale = upsert(self.dialect, users, ["key"], ["locale"])
+
+    async def ensure_user(self, user: str, now: float) -> None:
+        await self.db.run(self._ensure, {"key": user, "created_at": now})
+
+    async def get_locale(self, user: str) -> str | None:
+        return (await self.db.run(self._locale, {"key": user})).scalar()
+
+    async def set_locale(self, user: str, locale: str) -> None:
+        await self.db.run(self._set_locale, {"key": user, "locale": locale, "created_at": 0.0})
+
+    async def mark_reachable(self, user: str) -> None:
+        """The user wrote to the bot, so they have not blocked it (any more)."""
+        await self.db.run(update(users).where(users.c.key == user, users.c.blocked == 1).values(blocked=0))
+
+    async def is_blocked(self, user: str) -> bool:
+        return bool((await self.db.run(select(users.c.blocked).where(users.c.key == user))).scalar())
+
+    async def blocked_among(self, keys: list[str]) -> list[str]:
+        found: list[str] = []
+        for chunk in chunks(keys):
+            rows = await self.db.run(select(users.c.key).where(users.c.blocked == 1, users.c.key.in_(chunk)))
+            found += [r[0] for r in rows.rows]
+        return found
+
+    async def reachable_users(self, channels: Iterable[str] | None = None, limit: int = 1_000_000) -> list[str]:
+        """Every known user who has not blocked the bot (optionally only these channels)."""
+        rows = await self.db.run(select(users.c.key).where(users.c.blocked == 0).order_by(users.c.key).limit(limit))
+        wanted = set(channels) if channels is not None else None
+        return [r[0] for r in rows.rows if wanted is None or r[0].split(":", 1)[0] in wanted]
+
+
+class SqlSessions(Repo):
+    def __init__(self, db):
+        super().__init__(db)
+        self._get = select(sessions.c.state).where(sessions.c.user_key == bindparam("user_key"))
+        self._set = upsert(self.dialect, sessions, ["user_key"], ["state", "updated_at"])
+        self._get_menu = select(numbered_menus.c.actions).where(numbered_menus.c.user_key == bindparam("user_key"))
+        self._set_menu = upsert(self.dialect, numbered_menus, ["user_key"], ["actions", "updated_at"])
+
+    async def get_state(self, user: str) -> dict[str, Any]:
+        text = (await self.db.run(self._get, {"user_key": user})).scalar()
+        return json.loads(text) if text else {}
+
+    async def set_state(self, user: str, state: dict[str, Any], now: float) -> None:
+        await self.db.run(self._set, {"user_key": user, "state": dumps(state), "updated_at": now})
+
+    async def get_menu(self, user: str) -> list[str]:
+        text = (await self.db.run(self._get_menu, {"user_key": user})).scalar()
+        if not text:
+            return []
+        try:
+            actions = json.loads(text)
+        except ValueError:
+            return []
+        return [a for a in actions if isinstance(a, str)] if isinstance(actions, list) else []
+
+    async def set_menu(self, user: str, actions: list[str], now: float) -> None:
+        await self.db.run(self._set_menu, {"user_key": user, "actions": dumps(actions), "updated_at": now})
+
+
+class SqlUpdates(Repo):
+    def __init__(self, db):
+        super().__init__(db)
+        self._seen = insert_ignore(self.dialect, processed_updates, ["key"])
+
+    async def first_seen(self, key: str, now: float) -> bool:
+        return (await self.db.run(self._seen, {"key": key, "at": now})).rowcount == 1
+
+    async def forget_updates_before(self, cutoff: float) -> None:
+        await self.db.run(delete(processed_updates).where(processed_updates.c.at < cutoff))
+
+
+class SqlActivity(Repo):
+    def __init__(self, db):
+        super().__init__(db)
+        self._log = insert(activity_log)
+
+    async def log_activity(self, user: str, kind: str, ref: str, now: float) -> None:
+        await self.db.run(self._log, {"user_key": user, "kind": kind, "ref": ref, "at": now})
+
+    async def activity_count(self, user: str, kind: str, since: float = 0.0) -> int:
+        t = activity_log
+        return (await self.db.run(select(func.count()).select_from(t).where(
+            t.c.user_key == user, t.c.kind == kind, t.c.at >= since))).scalar()

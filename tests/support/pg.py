@@ -1,0 +1,83 @@
+"""PostgreSQL for tests: the server named by LAWBOT_TEST_DATABASE_URL (default the local test
+server), one fresh database per use, dropped afterwards. Without a reachable server the tests
+that need it skip with the reason, unless LAWBOT_REQUIRE_POSTGRES=1 makes that a failure."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+import uuid
+
+import asyncpg
+import pytest
+from sqlalchemy.engine import make_url
+
+DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
+_reason: list[str | None] = []
+
+
+def server_url() -> str:
+    return os.environ.get("LAWBOT_TEST_DATABASE_URL", DEFAULT_URL)
+
+
+def _run(coro):
+    """Run a coroutine to completion from sync code, even inside a running event loop."""
+    box: dict = {}
+
+    def target():
+        try:
+            box["value"] = asyncio.run(coro)
+        except BaseException as exc:  # noqa: BLE001 - handed back to the caller
+            box["error"] = exc
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box.get("value")
+
+
+async def _admin(sql: str) -> None:
+    url = make_url(server_url())
+    conn = await asyncpg.connect(host=url.host or "127.0.0.1", port=url.port or 5432, user=url.username,
+                                 password=url.password, database=url.database, timeout=5)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+def unavailable() -> str | None:
+    """Why PostgreSQL cannot be used (None when it can); asked once per run."""
+    if not _reason:
+        try:
+            _run(_admin("SELECT 1"))
+            _reason.append(None)
+        except Exception as exc:  # noqa: BLE001 - any failure means: no server for tests
+            _reason.append(f"PostgreSQL at {make_url(server_url()).render_as_string(hide_password=True)} "
+                           f"is not reachable ({type(exc).__name__}: {exc})")
+    return _reason[0]
+
+
+def require() -> None:
+    """Skip (or fail under LAWBOT_REQUIRE_POSTGRES=1) when there is no server."""
+    reason = unavailable()
+    if reason is None:
+        return
+    if os.environ.get("LAWBOT_REQUIRE_POSTGRES") == "1":
+        pytest.fail(f"LAWBOT_REQUIRE_POSTGRES=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def create_database() -> str:
+    """A new, empty database on the test server; returns its URL."""
+    name = f"lawbot_t_{os.getpid()}_{uuid.uuid4().hex[:10]}"
+    _run(_admin(f'CREATE DATABASE "{name}"'))
+    return make_url(server_url()).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(url: str) -> None:
+    name = make_url(url).database
+    _run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
