@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 
 from sqlalchemy import bindparam, delete, distinct, func, insert, select, update, case
 
 from bot.domain.models import Attempt, PaperItem
+from bot.storage.sql.database import Prepared
 from bot.storage.sql.base import Repo
 from bot.storage.sql.dialect import upsert
 from bot.storage.tables import attempt_answers, attempts
 
 A = attempts
+PAPER_CACHE = 20_000  # papers of attempts (immutable once drawn), parsed
 
 
 def choice_text(choice) -> str:
@@ -44,17 +47,23 @@ def paper_items(text: str) -> list[PaperItem]:
 class SqlAttempts(Repo):
     def __init__(self, db):
         super().__init__(db)
-        self._create = insert(A).returning(A.c.id)
-        self._get = select(A.c.id, A.c.user_key, A.c.exam_id, A.c.started_at, A.c.deadline, A.c.status, A.c.paper,
-                           A.c.submitted_at, A.c.score, A.c.passed).where(A.c.id == bindparam("id"))
-        self._answers = select(attempt_answers.c.pos, attempt_answers.c.choice).where(
-            attempt_answers.c.attempt_id == bindparam("id"))
-        self._open_for = (select(A.c.id).where(A.c.user_key == bindparam("user_key"), A.c.status == "open")
+        self._create = Prepared(insert(A).returning(A.c.id), "user_key", "exam_id", "kind", "started_at", "deadline",
+                                "paper")
+        self._get = Prepared(select(A.c.id, A.c.user_key, A.c.exam_id, A.c.started_at, A.c.deadline, A.c.status, A.c.paper,
+                           A.c.submitted_at, A.c.score, A.c.passed).where(A.c.id == bindparam("id")))
+        self._get_without_paper = Prepared(select(
+            A.c.id, A.c.user_key, A.c.exam_id, A.c.started_at, A.c.deadline, A.c.status, A.c.submitted_at, A.c.score,
+            A.c.passed).where(A.c.id == bindparam("id")))
+        self._papers: OrderedDict[int, list[PaperItem]] = OrderedDict()
+        self._answers = Prepared(select(attempt_answers.c.pos, attempt_answers.c.choice).where(
+            attempt_answers.c.attempt_id == bindparam("id")))
+        self._open_for = Prepared(select(A.c.id).where(A.c.user_key == bindparam("user_key"), A.c.status == "open")
                           .order_by(A.c.id.desc()).limit(1))
-        self._save = upsert(self.dialect, attempt_answers, ["attempt_id", "pos"], ["choice", "answered_at"])
-        self._unsave = delete(attempt_answers).where(attempt_answers.c.attempt_id == bindparam("attempt_id"),
-                                                     attempt_answers.c.pos == bindparam("pos"))
-        self._finish = (update(A).where(A.c.id == bindparam("attempt_id"), A.c.status == "open")
+        self._save = Prepared(upsert(self.dialect, attempt_answers, ["attempt_id", "pos"], ["choice", "answered_at"]),
+                              "attempt_id", "pos", "choice", "answered_at")
+        self._unsave = Prepared(delete(attempt_answers).where(attempt_answers.c.attempt_id == bindparam("attempt_id"),
+                                                     attempt_answers.c.pos == bindparam("pos")))
+        self._finish = Prepared(update(A).where(A.c.id == bindparam("attempt_id"), A.c.status == "open")
                         .values(status=bindparam("status"), submitted_at=bindparam("now"),
                                 score=bindparam("score"), passed=bindparam("passed")))
 
@@ -63,18 +72,35 @@ class SqlAttempts(Repo):
         new_id = (await self.db.run(self._create, {
             "user_key": user, "exam_id": exam_id, "kind": kind, "started_at": started_at,
             "deadline": deadline, "paper": paper_json(paper)})).scalar()
+        self._remember(new_id, list(paper))
         return Attempt(id=new_id, user=user, exam_id=exam_id, started_at=started_at, deadline=deadline,
                        paper=list(paper))
 
+    def _remember(self, attempt_id: int, paper: list[PaperItem]) -> None:
+        """A paper never changes after the draw, so a parsed copy cannot go stale (any worker)."""
+        self._papers[attempt_id] = paper
+        self._papers.move_to_end(attempt_id)
+        while len(self._papers) > PAPER_CACHE:
+            self._papers.popitem(last=False)
+
     async def get_attempt(self, attempt_id: int) -> Attempt | None:
+        paper = self._papers.get(attempt_id)
         async with self.db.transaction():  # the attempt and its answers from one snapshot
-            row = (await self.db.run(self._get, {"id": attempt_id})).first()
-            if row is None:
-                return None
+            if paper is None:
+                row = (await self.db.run(self._get, {"id": attempt_id})).first()
+                if row is None:
+                    return None
+                paper = paper_items(row[6])
+                self._remember(attempt_id, paper)
+                row = row[:6] + row[7:]
+            else:
+                row = (await self.db.run(self._get_without_paper, {"id": attempt_id})).first()
+                if row is None:
+                    return None
             answers = (await self.db.run(self._answers, {"id": attempt_id})).rows
         return Attempt(id=row[0], user=row[1], exam_id=row[2], started_at=row[3], deadline=row[4],
-                       status=row[5], paper=paper_items(row[6]), submitted_at=row[7], score=row[8],
-                       passed=None if row[9] is None else bool(row[9]),
+                       status=row[5], paper=list(paper), submitted_at=row[6], score=row[7],
+                       passed=None if row[8] is None else bool(row[8]),
                        answers={pos: choice_set(choice) for pos, choice in answers})
 
     async def open_attempt_for(self, user: str) -> Attempt | None:

@@ -3,19 +3,25 @@
 Both offer the same small surface to the repositories:
 
     await db.run(stmt, params)        one statement -> Rows (rows, rowcount)
-    await db.run_many(stmt, rows)     one statement over many parameter sets
+    await db.run_many(stmt, rows)     one statement over many parameter sets (rowcount: SQLite only)
     async with db.transaction(): ...  the unit of work: one transaction per task, nested calls join it
 
 A statement outside a transaction runs in a transaction of its own.
 
-SQLite (`SqliteDatabase`): one connection, one writer; transactions are serialised by an asyncio
-lock. Statements run synchronously on the event-loop thread (SQLAlchemy's pysqlite dialect): inside
-BEGIN IMMEDIATE ... COMMIT a statement only touches the page cache, so a thread hop per statement
-would cost more than the statement. BEGIN waits for another process's write lock off the loop, and
-with synchronous=FULL the fsync of COMMIT runs off the loop too.
+Statements are Core constructs compiled by SQLAlchemy for the database's dialect and executed on
+the driver's connection (sqlite3, asyncpg) with positional parameters; the column types used
+(text, integers, doubles, bytes) need no conversion either way. A statement wrapped in
+`Prepared` (the hot paths: built once per repository) is compiled once per database; others are
+compiled at each call. SQLAlchemy's engine runs the Alembic migrations at start.
 
-PostgreSQL (`PostgresDatabase`): SQLAlchemy's async engine on asyncpg, a pool of connections, each
-transaction on its own connection, so turns of different users run concurrently.
+SQLite (`SqliteDatabase`): one connection, one writer; transactions are serialised by an asyncio
+lock. Statements run synchronously on the event-loop thread: inside BEGIN IMMEDIATE … COMMIT a
+statement only touches the page cache, so a thread hop per statement would cost more than the
+statement. BEGIN waits for another process's write lock off the loop, and with synchronous=FULL
+the fsync of COMMIT runs off the loop too.
+
+PostgreSQL (`PostgresDatabase`): an asyncpg pool; each transaction holds one connection, so turns
+of different users run concurrently.
 """
 
 from __future__ import annotations
@@ -28,15 +34,13 @@ from typing import Any, AsyncIterator, Iterable
 
 from sqlalchemy import create_engine, event, pool
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
-from sqlalchemy.sql import Executable
 
 BUSY_TIMEOUT_MS = 5000
 
 
 class DatabaseOpenError(Exception):
-    """The database cannot be opened: not a database, unreachable, or a schema we cannot upgrade."""
+    """The database cannot be opened: unreachable, or a schema we cannot upgrade."""
 
 
 class Rows:
@@ -55,8 +59,36 @@ class Rows:
         return self.rows[0][0] if self.rows else None
 
 
-def _rows(result) -> Rows:
-    return Rows([tuple(r) for r in result.fetchall()] if result.returns_rows else [], result.rowcount)
+class Prepared:
+    """A statement built once and run often: compiled once per database. `keys` are the columns
+    an INSERT's parameters name (an INSERT's columns come from its parameters)."""
+
+    __slots__ = ("stmt", "keys", "compiled")
+
+    def __init__(self, stmt, *keys: str):
+        self.stmt = stmt
+        self.keys = list(keys) or None
+        self.compiled: dict[str, _Compiled] = {}
+
+
+class _Compiled:
+    __slots__ = ("sql", "order", "defaults", "returns")
+
+    def __init__(self, stmt, dialect, keys: list[str] | None):
+        compiled = stmt.compile(dialect=dialect, column_keys=keys,
+                                compile_kwargs={"render_postcompile": True})
+        self.sql = str(compiled)
+        self.order = list(compiled.positiontup or ())
+        self.defaults = dict(compiled.params)
+        dml = compiled.isinsert or compiled.isupdate or compiled.isdelete
+        self.returns = bool(compiled.effective_returning) if dml else \
+            self.sql.lstrip().upper().startswith(("SELECT", "WITH", "PRAGMA", "VALUES"))
+
+    def args(self, params: dict[str, Any] | None) -> list:
+        if params:
+            merged = {**self.defaults, **params}
+            return [merged[k] for k in self.order]
+        return [self.defaults[k] for k in self.order]
 
 
 def database_url(target: str | Path) -> URL:
@@ -72,7 +104,22 @@ def database_url(target: str | Path) -> URL:
     raise DatabaseOpenError(f"unsupported database URL {url.render_as_string(hide_password=True)}")
 
 
-class SqliteDatabase:
+class _Base:
+    dialect_name = ""
+    dialect = None
+
+    def _compile(self, stmt, params) -> tuple[_Compiled, list]:
+        if isinstance(stmt, Prepared):
+            c = stmt.compiled.get(self.dialect_name)
+            if c is None:
+                c = stmt.compiled[self.dialect_name] = _Compiled(stmt.stmt, self.dialect, stmt.keys)
+        else:
+            keys = list(params) if params and getattr(stmt, "is_insert", False) else None
+            c = _Compiled(stmt, self.dialect, keys)
+        return c, c.args(params)
+
+
+class SqliteDatabase(_Base):
     dialect_name = "sqlite"
 
     def __init__(self, path: str, synchronous: str = "NORMAL"):
@@ -80,6 +127,7 @@ class SqliteDatabase:
         self.synchronous = "FULL" if synchronous == "FULL" else "NORMAL"
         self.engine = create_engine(URL.create("sqlite", database=path), poolclass=pool.StaticPool,
                                     connect_args={"check_same_thread": False})
+        self.dialect = self.engine.dialect
         event.listen(self.engine, "connect", self._on_connect)
         self._conn = None
         self._raw: sqlite3.Connection | None = None
@@ -146,38 +194,58 @@ class SqliteDatabase:
         else:  # WAL + NORMAL: appends to the WAL without fsync
             self._raw.execute("COMMIT")
 
-    async def run(self, stmt: Executable, params: dict[str, Any] | None = None) -> Rows:
-        if self._mine():
-            return _rows(self._conn.execute(stmt, params))
-        async with self.transaction():
-            return _rows(self._conn.execute(stmt, params))
+    def _execute(self, stmt, params) -> Rows:
+        c, args = self._compile(stmt, params)
+        cur = self._raw.execute(c.sql, args)
+        try:
+            rows = cur.fetchall() if c.returns else []
+            return Rows(rows, cur.rowcount)
+        finally:
+            cur.close()
 
-    async def run_many(self, stmt: Executable, rows: Iterable[dict[str, Any]]) -> Rows:
+    async def run(self, stmt, params: dict[str, Any] | None = None) -> Rows:
+        if self._mine():
+            return self._execute(stmt, params)
+        async with self.transaction():
+            return self._execute(stmt, params)
+
+    async def run_many(self, stmt, rows: Iterable[dict[str, Any]]) -> Rows:
         rows = list(rows)
         if not rows:
             return Rows([], 0)
+        c, _ = self._compile(stmt, rows[0])
         async with self.transaction():
-            return _rows(self._conn.execute(stmt, rows))
+            cur = self._raw.executemany(c.sql, [c.args(r) for r in rows])
+            count = cur.rowcount
+            cur.close()
+        return Rows([], count)
 
     def sync_connection(self):
-        """The connection for work done synchronously in a thread while the lock is held
-        (backups, copies); callers hold `transaction()` or know nothing else runs."""
+        """SQLAlchemy's connection (migrations, copies); callers know nothing else runs."""
         return self._conn
 
 
-class PostgresDatabase:
+class PostgresDatabase(_Base):
     dialect_name = "postgresql"
 
-    def __init__(self, url: URL, pool_size: int = 10, max_overflow: int = 20):
+    def __init__(self, url: URL, pool_size: int = 10):
         self.url = url
-        self.engine = create_async_engine(url, pool_size=pool_size, max_overflow=max_overflow,
-                                          pool_pre_ping=False)
+        self.pool_size = pool_size
+        self.engine = create_async_engine(url, poolclass=pool.NullPool)  # migrations; the dialect
+        self.dialect = self.engine.dialect
+        self.pool = None
         self._owners: dict[asyncio.Task, Any] = {}
 
-    def connect(self) -> None:
-        pass
+    async def connect(self) -> None:
+        import asyncpg
+        u = self.url
+        self.pool = await asyncpg.create_pool(host=u.host or "127.0.0.1", port=u.port or 5432, user=u.username,
+                                              password=u.password, database=u.database,
+                                              min_size=1, max_size=self.pool_size)
 
     async def close(self) -> None:
+        if self.pool is not None:
+            await self.pool.close()
         await self.engine.dispose()
 
     @asynccontextmanager
@@ -186,36 +254,45 @@ class PostgresDatabase:
         if task in self._owners:
             yield
             return
-        async with self.engine.connect() as conn:
-            async with conn.begin():
+        async with self.pool.acquire() as conn:
+            async with conn.transaction():
                 self._owners[task] = conn
                 try:
                     yield
                 finally:
                     del self._owners[task]
 
-    async def run(self, stmt: Executable, params: dict[str, Any] | None = None) -> Rows:
+    @staticmethod
+    async def _execute(conn, c: _Compiled, args: list) -> Rows:
+        if c.returns:
+            rows = await conn.fetch(c.sql, *args)
+            return Rows([tuple(r) for r in rows], len(rows))
+        status = await conn.execute(c.sql, *args)
+        last = status.rsplit(" ", 1)[-1]
+        return Rows([], int(last) if last.isdigit() else -1)
+
+    async def run(self, stmt, params: dict[str, Any] | None = None) -> Rows:
+        c, args = self._compile(stmt, params)
         conn = self._owners.get(asyncio.current_task())
         if conn is not None:
-            return _rows(await conn.execute(stmt, params))
-        async with self.engine.begin() as conn:
-            return _rows(await conn.execute(stmt, params))
+            return await self._execute(conn, c, args)
+        async with self.pool.acquire() as conn:
+            return await self._execute(conn, c, args)
 
-    async def run_many(self, stmt: Executable, rows: Iterable[dict[str, Any]]) -> Rows:
+    async def run_many(self, stmt, rows: Iterable[dict[str, Any]]) -> Rows:
         rows = list(rows)
         if not rows:
             return Rows([], 0)
+        c, _ = self._compile(stmt, rows[0])
+        args = [c.args(r) for r in rows]
         conn = self._owners.get(asyncio.current_task())
         if conn is not None:
-            return _rows(await conn.execute(stmt, rows))
-        async with self.engine.begin() as conn:
-            return _rows(await conn.execute(stmt, rows))
+            await conn.executemany(c.sql, args)
+        else:
+            async with self.pool.acquire() as conn:
+                async with conn.transaction():
+                    await conn.executemany(c.sql, args)
+        return Rows([], -1)
 
 
 Database = SqliteDatabase | PostgresDatabase
-
-
-def is_corrupt(exc: BaseException) -> bool:
-    """A SQLite file that is not a database (or is damaged)."""
-    inner = exc.orig if isinstance(exc, DBAPIError) else exc
-    return isinstance(inner, sqlite3.DatabaseError) and not isinstance(inner, sqlite3.OperationalError)

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import bindparam, func, insert, literal_column, or_, select, update
 
 from bot.storage.ports import CampaignInfo, DeliveryRecord, OutboxMessage, OutboxRow, ReminderPref
-from bot.storage.sql.base import Repo, dumps
+from bot.storage.sql.base import Repo, chunks, dumps
+from bot.storage.sql.database import Prepared
 from bot.storage.sql.dialect import for_update_skip_locked, insert_ignore, upsert
 from bot.storage.tables import campaigns, job_runs, outbox, reminder_prefs, users
 
@@ -20,13 +21,14 @@ PROGRESS = ("pending", "inflight", "sent", "failed", "cancelled")
 class SqlOutbox(Repo):
     def __init__(self, db):
         super().__init__(db)
-        self._enqueue = insert_ignore(self.dialect, O, ["dedupe_key"]).returning(O.c.id)
-        self._record = (update(O).where(O.c.id == bindparam("b_id"), O.c.status == "inflight")
+        self._enqueue = Prepared(insert_ignore(self.dialect, O, ["dedupe_key"]).returning(O.c.id),
+                                 "channel", "user_key", "payload", "dedupe_key", "created_at")
+        self._record = Prepared(update(O).where(O.c.id == bindparam("b_id"), O.c.status == "inflight")
                         .values(status=bindparam("b_status"), outcome=bindparam("b_outcome"),
                                 error=bindparam("b_error"), sent_at=bindparam("b_sent_at"),
                                 next_try_at=bindparam("b_next"), tries=O.c.tries + bindparam("b_used"),
                                 claimed_at=None))
-        self._block = update(users).where(users.c.key == bindparam("b_key")).values(blocked=1)
+        self._block = Prepared(update(users).where(users.c.key == bindparam("b_key")).values(blocked=1))
 
     async def enqueue(self, channel: str, user: str, payload: dict[str, Any], dedupe_key: str, now: float) -> bool:
         rows = await self.db.run(self._enqueue, {"channel": channel, "user_key": user, "payload": dumps(payload),
@@ -39,11 +41,14 @@ class SqlOutbox(Repo):
         exists are skipped. Returns how many were new."""
         if not rows:
             return 0
+        values = [{"channel": r.channel, "user_key": r.user, "payload": dumps(r.payload), "dedupe_key": r.dedupe_key,
+                   "created_at": now, "next_try_at": not_before, "campaign_id": campaign_id,
+                   "expires_at": expires_at if r.expires_at is None else r.expires_at} for r in rows]
+        added = 0
         async with self.db.transaction():
-            added = len((await self.db.run_many(self._enqueue, [
-                {"channel": r.channel, "user_key": r.user, "payload": dumps(r.payload), "dedupe_key": r.dedupe_key,
-                 "created_at": now, "next_try_at": not_before, "campaign_id": campaign_id,
-                 "expires_at": expires_at if r.expires_at is None else r.expires_at} for r in rows])).rows)
+            for chunk in chunks(values, 400):  # multi-row INSERT … RETURNING counts the new ones
+                added += len((await self.db.run(insert_ignore(self.dialect, O, ["dedupe_key"]).values(chunk)
+                                                .returning(O.c.id))).rows)
             if campaign_id is not None and added:
                 await self.db.run(update(campaigns).where(campaigns.c.id == campaign_id)
                                   .values(total=campaigns.c.total + added))
@@ -112,6 +117,12 @@ class SqlOutbox(Repo):
         counts = {status: 0 for status in PROGRESS}
         counts.update({s: n for s, n in (await self.db.run(query)).rows})
         return counts
+
+    async def sent_at(self, dedupe_key: str) -> float | None:
+        """When the message with this key was delivered; None if it was not (yet)."""
+        query = select(O.c.sent_at).where(O.c.dedupe_key == dedupe_key, O.c.status == "sent")
+        rows = (await self.db.run(query)).rows
+        return rows[0][0] if rows else None
 
     async def outbox_outcomes(self, campaign_id: int | None = None) -> dict[str, int]:
         label = func.coalesce(O.c.outcome, O.c.status)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import bindparam, delete, func, insert, select
 
 from bot.storage.ports import WrongEntry
+from bot.storage.sql.database import Prepared
 from bot.storage.sql.base import Repo, chunks
 from bot.storage.sql.dialect import insert_ignore, upsert
 from bot.storage.tables import answer_log, practice_progress, review_cards, wrong_book
@@ -15,10 +16,11 @@ LOG_COLUMNS = ("user_key", "question_id", "correct", "elapsed_ms", "mode", "atte
 class SqlPractice(Repo):
     def __init__(self, db):
         super().__init__(db)
-        self._log = insert(answer_log)
-        self._progress = select(practice_progress.c.position).where(
-            practice_progress.c.user_key == bindparam("user_key"), practice_progress.c.scope == bindparam("scope"))
-        self._set_progress = upsert(self.dialect, practice_progress, ["user_key", "scope"], ["position"])
+        self._log = Prepared(insert(answer_log), *LOG_COLUMNS)
+        self._progress = Prepared(select(practice_progress.c.position).where(
+            practice_progress.c.user_key == bindparam("user_key"), practice_progress.c.scope == bindparam("scope")))
+        self._set_progress = Prepared(upsert(self.dialect, practice_progress, ["user_key", "scope"], ["position"]),
+                                      "user_key", "scope", "position")
 
     async def log_answer(self, user: str, question_id: str, correct: bool, elapsed_ms: int | None,
                          mode: str, now: float, attempt_id: int | None = None) -> None:
@@ -46,11 +48,14 @@ class SqlPractice(Repo):
 class SqlReviews(Repo):
     def __init__(self, db):
         super().__init__(db)
-        self._missed = insert_ignore(self.dialect, wrong_book, ["user_key", "question_id"])
-        self._put_card = upsert(self.dialect, review_cards, ["user_key", "question_id"], ["card", "due"])
-        self._put_wrong = upsert(self.dialect, wrong_book, ["user_key", "question_id"], ["streak"])
-        self._get_card = select(review_cards.c.card).where(review_cards.c.user_key == bindparam("user_key"),
-                                                           review_cards.c.question_id == bindparam("question_id"))
+        self._missed = Prepared(insert_ignore(self.dialect, wrong_book, ["user_key", "question_id"]),
+                                "user_key", "question_id", "streak", "added_at")
+        self._put_card = Prepared(upsert(self.dialect, review_cards, ["user_key", "question_id"], ["card", "due"]),
+                                  "user_key", "question_id", "card", "due")
+        self._put_wrong = Prepared(upsert(self.dialect, wrong_book, ["user_key", "question_id"], ["streak"]),
+                                   "user_key", "question_id", "streak", "added_at")
+        self._get_card = Prepared(select(review_cards.c.card).where(review_cards.c.user_key == bindparam("user_key"),
+                                                           review_cards.c.question_id == bindparam("question_id")))
 
     async def add_missed(self, user: str, question_ids: list[str], now: float) -> None:
         """Put questions in the mistake notebook; ones already there keep their streak."""

@@ -87,6 +87,7 @@ async def open_store(target: str | Path, synchronous: str = "NORMAL", *, pool_si
     try:
         async with db.engine.connect() as conn:
             await conn.run_sync(schema.upgrade)
+        await db.connect()
     except (OSError, DBAPIError) as exc:
         await db.close()
         raise DatabaseOpenError(f"cannot open {url.render_as_string(hide_password=True)}: "

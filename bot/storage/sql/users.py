@@ -7,6 +7,7 @@ from typing import Any, Iterable
 
 from sqlalchemy import bindparam, delete, func, insert, select, update
 
+from bot.storage.sql.database import Prepared
 from bot.storage.sql.base import Repo, chunks, dumps
 from bot.storage.sql.dialect import insert_ignore, upsert
 from bot.storage.tables import activity_log, numbered_menus, processed_updates, sessions, users
@@ -15,9 +16,11 @@ from bot.storage.tables import activity_log, numbered_menus, processed_updates, 
 class SqlUsers(Repo):
     def __init__(self, db):
         super().__init__(db)
-        self._ensure = insert_ignore(self.dialect, users, ["key"])
-        self._locale = select(users.c.locale).where(users.c.key == bindparam("key"))
-        self._set_locale = upsert(self.dialect, users, ["key"], ["locale"])
+        self._ensure = Prepared(insert_ignore(self.dialect, users, ["key"]), "key", "created_at")
+        self._locale = Prepared(select(users.c.locale).where(users.c.key == bindparam("key")))
+        self._set_locale = Prepared(upsert(self.dialect, users, ["key"], ["locale"]), "key", "locale", "created_at")
+        self._reachable = Prepared(update(users).where(users.c.key == bindparam("b_key"), users.c.blocked == 1)
+                                   .values(blocked=0))
 
     async def ensure_user(self, user: str, now: float) -> None:
         await self.db.run(self._ensure, {"key": user, "created_at": now})
@@ -30,7 +33,7 @@ class SqlUsers(Repo):
 
     async def mark_reachable(self, user: str) -> None:
         """The user wrote to the bot, so they have not blocked it (any more)."""
-        await self.db.run(update(users).where(users.c.key == user, users.c.blocked == 1).values(blocked=0))
+        await self.db.run(self._reachable, {"b_key": user})
 
     async def is_blocked(self, user: str) -> bool:
         return bool((await self.db.run(select(users.c.blocked).where(users.c.key == user))).scalar())
@@ -52,10 +55,12 @@ class SqlUsers(Repo):
 class SqlSessions(Repo):
     def __init__(self, db):
         super().__init__(db)
-        self._get = select(sessions.c.state).where(sessions.c.user_key == bindparam("user_key"))
-        self._set = upsert(self.dialect, sessions, ["user_key"], ["state", "updated_at"])
-        self._get_menu = select(numbered_menus.c.actions).where(numbered_menus.c.user_key == bindparam("user_key"))
-        self._set_menu = upsert(self.dialect, numbered_menus, ["user_key"], ["actions", "updated_at"])
+        self._get = Prepared(select(sessions.c.state).where(sessions.c.user_key == bindparam("user_key")))
+        self._set = Prepared(upsert(self.dialect, sessions, ["user_key"], ["state", "updated_at"]),
+                             "user_key", "state", "updated_at")
+        self._get_menu = Prepared(select(numbered_menus.c.actions).where(numbered_menus.c.user_key == bindparam("user_key")))
+        self._set_menu = Prepared(upsert(self.dialect, numbered_menus, ["user_key"], ["actions", "updated_at"]),
+                                  "user_key", "actions", "updated_at")
 
     async def get_state(self, user: str) -> dict[str, Any]:
         text = (await self.db.run(self._get, {"user_key": user})).scalar()
@@ -81,7 +86,7 @@ class SqlSessions(Repo):
 class SqlUpdates(Repo):
     def __init__(self, db):
         super().__init__(db)
-        self._seen = insert_ignore(self.dialect, processed_updates, ["key"])
+        self._seen = Prepared(insert_ignore(self.dialect, processed_updates, ["key"]), "key", "at")
 
     async def first_seen(self, key: str, now: float) -> bool:
         return (await self.db.run(self._seen, {"key": key, "at": now})).rowcount == 1
@@ -93,7 +98,7 @@ class SqlUpdates(Repo):
 class SqlActivity(Repo):
     def __init__(self, db):
         super().__init__(db)
-        self._log = insert(activity_log)
+        self._log = Prepared(insert(activity_log), "user_key", "kind", "ref", "at")
 
     async def log_activity(self, user: str, kind: str, ref: str, now: float) -> None:
         await self.db.run(self._log, {"user_key": user, "kind": kind, "ref": ref, "at": now})
