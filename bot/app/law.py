@@ -6,6 +6,7 @@ from bot.app.chunks import split_text
 from bot.app.context import Deps, Turn
 from bot.app.messages import Choice, Reply
 from bot.catalog.laws import Article, Law, LawLibrary
+from bot.domain.numerals import ArticleNo, parse_article_ref
 from bot.search.lawref import closest_laws, parse_ref
 from bot.search.lookup import lookup_for
 
@@ -16,9 +17,13 @@ def _law_order(laws: LawLibrary) -> list[str]:
     return sorted(laws.names())
 
 
-def article_action(laws: LawLibrary, law: str, number: int) -> str | None:
-    """Button data for an article: l:a:<law index>:<number> (law names are too long for 64 bytes)."""
+def article_action(laws: LawLibrary, law: str, number: int | ArticleNo | str) -> str | None:
+    """Button data for an article: l:a:<law index>:<number> (law names are too long for 64 bytes);
+    number as written in a search hit's ref ("1254", "133之一") is taken too."""
     order = _law_order(laws)
+    number = parse_article_ref(number) if isinstance(number, str) else number
+    if number is None:
+        return None
     return f"l:a:{order.index(law)}:{number}" if law in order and laws.article(law, number) else None
 
 
@@ -76,7 +81,7 @@ class LawFlow:
         for i, hit in enumerate(hits, 1):
             lines.append(f"{i}. {hit.name} {hit.summary}")
             law, number = hit.ref.rsplit(":", 1)
-            rows.append([Choice(f"{i}. {hit.name}"[:40], article_action(self.laws, law, int(number)) or "l:m")])
+            rows.append([Choice(f"{i}. {hit.name}"[:40], article_action(self.laws, law, number) or "l:m")])
         rows.append([turn.choice("btn_menu", "m")])
         return [Reply("\n".join(lines), rows)]
 
@@ -108,8 +113,8 @@ class LawFlow:
         if verb == "i" and len(parts) == 3:
             law = self._law_at(parts[2])
             return self.overview(turn, law) if law else None
-        if verb == "a" and len(parts) == 4 and parts[3].isdigit():
+        if verb == "a" and len(parts) == 4 and (number := parse_article_ref(parts[3])) is not None:
             law = self._law_at(parts[2])
-            article = law.articles.get(int(parts[3])) if law else None
+            article = law.articles.get(number) if law else None
             return await self.show(turn, article) if article else None
         return None

@@ -23,7 +23,7 @@ class LookupFlow:
         if hit.kind == "case":
             return f"c:s:{hit.ref}"
         law, number = hit.ref.rsplit(":", 1)
-        return article_action(self.deps.catalog.laws, law, int(number))
+        return article_action(self.deps.catalog.laws, law, number)
 
     def _button(self, turn: Turn, hit: Hit, key: str = "lookup_candidate") -> Choice | None:
         action = self._action(hit)

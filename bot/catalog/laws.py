@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.domain.numerals import ARTICLE_RE, cn_to_int
+from bot.domain.numerals import ARTICLE_RE, ArticleNo, article_no, cn_to_int
 
 PREFIX = "中华人民共和国"
 _DATE_RE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
@@ -22,8 +22,8 @@ _SOURCE_ROW = re.compile(r"^\|\s*([^|]+?\.md)\s*\|[^|]*\|\s*(\d{4})-(\d{2})-(\d{
 @dataclass(frozen=True, slots=True)
 class Article:
     law: str  # short name
-    number: int
-    label: str  # 第一千二百五十四条
+    number: int | ArticleNo  # 1254, or ArticleNo(133, 1) for 第一百三十三条之一
+    label: str  # 第一千二百五十四条, 第一百三十三条之一
     text: str  # the article, paragraphs joined by newlines, label included
     chapter: str = ""
 
@@ -47,13 +47,14 @@ class Law:
     title: str
     path: Path
     revision: str  # last dated header line, e.g. 2021年1月22日
-    articles: dict[int, Article] = field(default_factory=dict)
+    articles: dict[int | ArticleNo, Article] = field(default_factory=dict)  # in file order
     aliases: tuple[str, ...] = ()
     stale: Staleness | None = None
 
     @property
     def max_article(self) -> int:
-        return max(self.articles) if self.articles else 0
+        """The highest plain article number (刑法: 452; its 之一 articles are not counted)."""
+        return max((int(n) for n in self.articles if isinstance(n, int)), default=0)
 
 
 def short_name(title: str) -> str:
@@ -68,7 +69,7 @@ def parse_law(path: Path) -> Law:
     in_header = True
     chapter = ""
     current: list[str] | None = None
-    current_no = 0
+    current_no: int | ArticleNo = 0
     current_label = ""
     current_chapter = ""
 
@@ -106,8 +107,9 @@ def parse_law(path: Path) -> Law:
         match = ARTICLE_RE.match(raw.strip())
         if match:
             flush()
-            current_no = cn_to_int(match.group(1)) or 0
-            current_label = f"第{match.group(1)}条"
+            sub = cn_to_int(match.group(2)) if match.group(2) else 0
+            current_no = article_no(cn_to_int(match.group(1)) or 0, sub or 0)
+            current_label = f"第{match.group(1)}条" + (f"之{match.group(2)}" if match.group(2) else "")
             current_chapter = chapter
             current = [raw.strip()]
         elif current is not None:
@@ -189,7 +191,7 @@ class LawLibrary:
         law = self.get(name)
         return bool(law and law.stale)
 
-    def article(self, law: str, number: int) -> Article | None:
+    def article(self, law: str, number: int | ArticleNo) -> Article | None:
         found = self.get(law)
         return found.articles.get(number) if found else None
 

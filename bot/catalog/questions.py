@@ -11,7 +11,7 @@ from bot.catalog.laws import LawLibrary
 from bot.catalog.yamlsrc import SourceError, line_of, load_yaml
 from bot.domain import fill
 from bot.domain.models import CHOICE_TYPES, LETTERS, TYPE_ALIASES, Citation, QType, Question
-from bot.domain.numerals import parse_article_ref
+from bot.domain.numerals import ArticleNo, parse_article_ref
 
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 TRUE_WORDS = {"true", "对", "正确", "√", "t", "a", "yes", "是"}
@@ -48,7 +48,9 @@ def parse_judge(value: Any) -> bool | None:
     return None
 
 
-def parse_cite(value: Any) -> tuple[str, int] | None:
+def parse_cite(value: Any) -> tuple[str, int | ArticleNo] | None:
+    """{law: 刑法, article: 133之一} or "《刑法》第一百三十三条之一" -> ("刑法", article number);
+    the article is an int, 第…条, or for an inserted article 133之一 / 第…条之一."""
     if isinstance(value, dict):
         law, article = value.get("law"), value.get("article")
         if not isinstance(law, str) or article is None:
@@ -56,7 +58,8 @@ def parse_cite(value: Any) -> tuple[str, int] | None:
         number = article if isinstance(article, int) else parse_article_ref(str(article))
         return (law.strip().strip("《》"), number) if number else None
     if isinstance(value, str):
-        match = re.match(r"^《?([^》\s]+?)》?\s*(第.+条|\d+)$", value.strip())
+        match = re.match(r"^《?([^》\s]+?)》?\s*(第.+条(?:之[一二三四五六七八九十]+)?|\d+(?:之[一二三四五六七八九十]+)?)$",
+                         value.strip())
         if match:
             number = parse_article_ref(match.group(2))
             return (match.group(1), number) if number else None

@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from bot.domain import fill
 from bot.domain.answers import Answer, is_given
+from bot.domain.numerals import ArticleNo
 
 
 class QType(StrEnum):
@@ -34,7 +35,7 @@ LETTERS = "ABCDEFGH"
 @dataclass(frozen=True, slots=True)
 class Citation:
     law: str
-    article: int
+    article: int | ArticleNo  # ArticleNo for an inserted article (刑法 133之一)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,13 +1,59 @@
-"""Chinese numerals in article numbers (第一千二百五十四条 <-> 1254)."""
+"""Chinese numerals in article numbers (第一千二百五十四条 <-> 1254), and the numbers of
+supplementary articles inserted by amendments (第一百三十三条之一 <-> ArticleNo(133, 1))."""
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from dataclasses import dataclass
+from functools import lru_cache, total_ordering
 
 _CN_DIGITS = "零〇一二三四五六七八九十百千万两"
-ARTICLE_RE = re.compile(r"^第([零〇一二三四五六七八九十百千]+)条\s")
-_REF_RE = re.compile(r"第?\s*([0-9０-９]+|[零〇一二三四五六七八九十百千万两]+)\s*条?")
+_SUB = "一二三四五六七八九十"
+# an article's first line: 第一百三十三条 …, or 第一百三十三条之一 … for an inserted article
+ARTICLE_RE = re.compile(rf"^第([零〇一二三四五六七八九十百千]+)条(?:之([{_SUB}]+))?\s")
+_REF_RE = re.compile(rf"第?\s*([0-9０-９]+|[零〇一二三四五六七八九十百千万两]+)\s*条?(?:\s*之\s*([{_SUB}]+))?")
+
+
+@total_ordering
+@dataclass(frozen=True, slots=True, eq=False)
+class ArticleNo:
+    """The number of an article inserted after another by an amendment: 133之一 is
+    ArticleNo(133, 1). It sorts right after its base article (133 < 133之一 < 133之二 < 134),
+    and with sub 0 it equals and hashes like the plain int, so dicts keyed by article number
+    take either. Plain articles are numbered by plain ints throughout (see article_no)."""
+    number: int
+    sub: int = 0
+
+    def _key(self) -> tuple[int, int]:
+        return (self.number, self.sub)
+
+    @staticmethod
+    def _other(other: object) -> tuple[int, int] | None:
+        if isinstance(other, ArticleNo):
+            return other._key()
+        if isinstance(other, int) and not isinstance(other, bool):
+            return (other, 0)
+        return None
+
+    def __eq__(self, other: object) -> bool:
+        key = self._other(other)
+        return NotImplemented if key is None else self._key() == key
+
+    def __lt__(self, other: object) -> bool:
+        key = self._other(other)
+        return NotImplemented if key is None else self._key() < key
+
+    def __hash__(self) -> int:
+        return hash(self.number) if self.sub == 0 else hash(self._key())
+
+    def __str__(self) -> str:
+        """The written form used in content and buttons: 133之一."""
+        return f"{self.number}之{int_to_cn(self.sub)}" if self.sub else str(self.number)
+
+
+def article_no(number: int, sub: int = 0) -> int | ArticleNo:
+    """A plain int for a plain article, an ArticleNo for an inserted one."""
+    return ArticleNo(number, sub) if sub else number
 
 
 @lru_cache(maxsize=8192)  # pure; bank imports parse the same few thousand article numbers
@@ -38,13 +84,21 @@ def int_to_cn(number: int) -> str:
     return cn2an.an2cn(number)
 
 
-def article_label(number: int) -> str:
-    return f"第{int_to_cn(number)}条"
+def article_label(number: int | ArticleNo) -> str:
+    """33 -> 第三十三条; ArticleNo(133, 1) -> 第一百三十三条之一."""
+    if isinstance(number, ArticleNo) and number.sub:
+        return f"第{int_to_cn(number.number)}条之{int_to_cn(number.sub)}"
+    return f"第{int_to_cn(int(number.number if isinstance(number, ArticleNo) else number))}条"
 
 
-def parse_article_ref(text: str) -> int | None:
-    """'第三十三条', '33', '第33条', '三十三' -> 33."""
+def parse_article_ref(text: str) -> int | ArticleNo | None:
+    """'第三十三条', '33', '第33条', '三十三' -> 33; '133之一', '第一百三十三条之一' ->
+    ArticleNo(133, 1)."""
     match = _REF_RE.fullmatch(text.strip())
     if not match:
         return None
-    return cn_to_int(match.group(1))
+    number = cn_to_int(match.group(1))
+    if number is None or not match.group(2):
+        return number
+    sub = cn_to_int(match.group(2))
+    return article_no(number, sub) if sub else None

@@ -6,11 +6,12 @@ import re
 from dataclasses import dataclass
 
 from bot.catalog.laws import Law, LawLibrary, short_name
-from bot.domain.numerals import cn_to_int
+from bot.domain.numerals import ArticleNo, parse_article_ref
 from bot.search.text import normalize
 
 _NUM = r"[0-9]+|[零〇一二三四五六七八九十百千万两]+"
-_REF_RE = re.compile(rf"(第\s*(?:{_NUM})\s*条|第\s*[0-9]+|(?<![0-9])[0-9]+\s*条?)")
+_SUB = r"\s*之\s*[一二三四五六七八九十]+"  # 第一百三十三条之一, 133之一
+_REF_RE = re.compile(rf"(第\s*(?:{_NUM})\s*条|第\s*[0-9]+|(?<![0-9])[0-9]+\s*条?)(?:{_SUB})?")
 _LAWISH_RE = re.compile(r"(法|典|条例|规定|办法|解释)$")
 # what an unshipped law's name looks like: Han characters (and brackets), a statute suffix, no
 # question words; "劳动仲裁的规定" or "离婚冷静期法律规定" are topics, not names
@@ -23,7 +24,7 @@ FUZZY_ACCEPT = 86  # rapidfuzz score at which a misspelt law name is taken as me
 @dataclass(frozen=True, slots=True)
 class LawRef:
     law: Law | None  # None when the name did not resolve
-    number: int | None  # None when no article number was given
+    number: int | ArticleNo | None  # None when no article number was given
     name: str  # the law name as typed
 
 
@@ -85,7 +86,7 @@ def parse_ref(laws: LawLibrary, text: str) -> LawRef | None:
     head = text[:match.start()].strip(_STRIP)
     if not head:
         return None
-    number = cn_to_int(re.sub(r"[第条\s]", "", match.group(0)))
+    number = parse_article_ref(re.sub(r"\s", "", match.group(0)))
     law = resolve_law(laws, head)
     if law is None and not looks_like_law_name(head):
         return None  # "被拖欠3个月工资" is not a reference

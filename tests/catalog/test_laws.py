@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from bot.catalog.laws import LawLibrary, parse_law
+from bot.domain.numerals import ArticleNo
 
 LAWS = Path(__file__).resolve().parents[2] / "content" / "laws"
 
@@ -17,9 +19,35 @@ def library() -> LawLibrary:
 
 
 def test_every_shipped_law_parses_with_gapless_numbering(library):
-    assert len(library.laws) == 41
+    files = [p for p in LAWS.glob("*.md") if p.name != "SOURCE.md"]
+    assert len(library.laws) == len(files) >= 77
     for law in library.laws.values():
-        assert sorted(law.articles) == list(range(1, law.max_article + 1)), law.short_name
+        numbers = list(law.articles)
+        assert numbers == sorted(numbers), law.short_name  # file order is numeric order
+        plain = [n for n in numbers if not isinstance(n, ArticleNo)]
+        assert plain == list(range(1, law.max_article + 1)), law.short_name
+        for n in numbers:  # 第X条之二 follows 第X条之一, which follows 第X条
+            if isinstance(n, ArticleNo):
+                assert (n.number if n.sub == 1 else ArticleNo(n.number, n.sub - 1)) in law.articles, (law.short_name, n)
+
+
+def test_inserted_articles_are_their_own_articles(library):
+    criminal = library.get("刑法")
+    inserted = [n for n in criminal.articles if isinstance(n, ArticleNo)]
+    text = (LAWS / "中华人民共和国刑法.md").read_text(encoding="utf-8")
+    assert len(inserted) == len(re.findall(r"^第[零一二三四五六七八九十百千]+条之[一二三四五六七八九十]+\s", text, re.M)) == 53
+    assert criminal.max_article == 452 and len(criminal.articles) == 452 + 53
+    drunk = library.article("刑法", ArticleNo(133, 1))
+    assert drunk.label == "第一百三十三条之一" and drunk.number == ArticleNo(133, 1)
+    assert drunk.text.startswith("第一百三十三条之一 在道路上驾驶机动车") and "醉酒驾驶机动车的" in drunk.text
+    assert drunk.body.startswith("在道路上驾驶机动车") and drunk.chapter == criminal.articles[133].chapter
+    traffic = library.article("刑法", 133)
+    assert traffic.label == "第一百三十三条" and "醉酒" not in traffic.text and traffic.text.endswith("处七年以上有期徒刑。")
+    assert library.article("刑法", ArticleNo(287, 2)).text.startswith("第二百八十七条之二 明知他人利用信息网络实施犯罪")
+    assert "第二百八十七条之二" not in library.article("刑法", ArticleNo(287, 1)).text
+    assert library.article("刑法", ArticleNo(133, 3)) is None
+    order = list(criminal.articles)
+    assert order[order.index(133) + 1:order.index(134) + 1] == [ArticleNo(133, 1), ArticleNo(133, 2), 134]
 
 
 def test_article_keeps_its_paragraphs_and_drops_headings(library):

@@ -27,7 +27,8 @@ def question_mapping(q: Question) -> dict[str, Any]:
         data["options"] = list(q.options)
         data["answer"] = "".join(LETTERS[i] for i in sorted(q.answer))
     data["explanation"] = q.explanation
-    data["cite"] = {"law": q.cite.law, "article": q.cite.article}
+    article = q.cite.article
+    data["cite"] = {"law": q.cite.law, "article": article if isinstance(article, int) else str(article)}  # 133之一
     data["tags"] = list(q.tags)
     data["audience"] = list(q.audience)
     data["difficulty"] = q.difficulty
