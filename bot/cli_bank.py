@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Callable
 
+from bot.cli_text import cli_locale, say, warn
 
 
 def add_bank_parser(sub: argparse._SubParsersAction, func: Callable[[argparse.Namespace], int]) -> None:
@@ -19,6 +20,8 @@ def add_bank_parser(sub: argparse._SubParsersAction, func: Callable[[argparse.Na
     imp.add_argument("--format", default="auto", choices=("auto",) + FORMATS)
     imp.add_argument("--into", type=Path, help="bank file to merge into (default: quizzes/bank/imported.yaml)")
     imp.add_argument("--skip-bad", action="store_true", help="import the good rows even when some are bad")
+    imp.add_argument("--strict", action="store_true",
+                     help="a row repeating a question already in the bank is an error (default: skipped and listed)")
     imp.add_argument("--dry-run", action="store_true", help="validate only; write nothing")
     exp = bank_sub.add_parser("export", help="write the bank (or part of it) to a file")
     exp.add_argument("--format", required=True, choices=FORMATS)
@@ -43,9 +46,9 @@ def run_bank(args: argparse.Namespace, root: Path) -> int:
         from bot.catalog.bank_io import write_template
 
         write_template(args.output)
-        print(f"wrote {args.output}")
+        say(args, "bankcli_template_written", file=args.output)
         return 0
-    print("usage: lawbot bank {import,export,template} ... (see lawbot bank -h)", file=sys.stderr)
+    warn(args, "bankcli_bank_usage")
     return 2
 
 
@@ -60,28 +63,30 @@ def _import(args: argparse.Namespace, root: Path) -> int:
     from bot.catalog.bank_io import ImportFormatError, import_into_bank, read_questions
     from bot.catalog.bank_io.importer import bank_target
 
+    from bot.catalog.bank_io.messages import localise
+
+    locale = cli_locale(args)
     if not args.file.is_file():
-        print(f"lawbot: {args.file}: file not found", file=sys.stderr)
+        warn(args, "bankcli_file_missing", file=args.file)
         return 2
     catalog = _load(root)
     try:
         if args.dry_run:
             result = read_questions(args.file, catalog.laws, args.format, existing=catalog.questions,
-                                    target=bank_target(root, args.into)[1])
+                                    target=bank_target(root, args.into)[1], strict=args.strict)
         else:
             result = import_into_bank(args.file, root, catalog.questions, catalog.laws, into=args.into,
-                                      skip_bad=args.skip_bad, fmt=args.format)
+                                      skip_bad=args.skip_bad, fmt=args.format, strict=args.strict)
     except ImportFormatError as exc:
-        print(f"lawbot: {exc}", file=sys.stderr)
+        print(f"lawbot: {localise(str(exc), locale)}", file=sys.stderr)
         return 2
-    for line in result.report_lines():
+    for line in result.report_lines(locale):
         print(line)
-    print(f"import: {result.summary()}")
+    print(result.summary(locale))
     if result.problems and not args.skip_bad:
-        print("import: nothing imported (fix the rows above, or use --skip-bad to import the good ones)",
-              file=sys.stderr)
+        warn(args, "bankcli_nothing")
         return 1
-    if not result.questions:
+    if not result.questions and not result.duplicates:
         return 1
     return 0
 
@@ -91,11 +96,13 @@ def _export(args: argparse.Namespace, root: Path) -> int:
 
     catalog = _load(root)
     questions = select(catalog.question_list, catalog.laws, law=args.law, tag=args.tag)
+    from bot.catalog.bank_io.messages import localise
+
     if not questions:
-        print("lawbot: no questions match", file=sys.stderr)
+        warn(args, "bankcli_no_match")
         return 1
     output = args.output or Path(f"bank{EXTENSIONS[args.format]}")
     for note in export_questions(questions, output, args.format):
-        print(note)
-    print(f"exported {len(questions)} question(s) to {output}")
+        print(localise(note, cli_locale(args)))
+    say(args, "bankcli_exported", n=len(questions), file=output)
     return 0

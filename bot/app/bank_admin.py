@@ -24,6 +24,7 @@ from bot.app.org import Org
 from bot.catalog.bank_io import ImportFormatError, ImportResult, export_questions, import_into_bank, read_questions
 from bot.catalog.bank_io.columns import ImportProblem
 from bot.catalog.bank_io.importer import bank_target
+from bot.catalog.bank_io.messages import problem_text
 from bot.catalog.bank_io.xlsx import write_template
 from bot.catalog.questions import load_bank_file
 from bot.domain.models import Question
@@ -46,10 +47,10 @@ def safe_name(filename: str) -> str:
     return (stem[: MAX_NAME - len(suffix)] or "upload") + suffix
 
 
-def problem_line(problem: ImportProblem) -> str:
-    """`sheet/row/column: reason` (the file is the one just sent, so it is left out)."""
-    where = [part for part in (problem.sheet, problem.row and f"{problem.unit} {problem.row}", problem.column) if part]
-    return f"{'/'.join(str(p) for p in where)}: {problem.reason}" if where else problem.reason
+def problem_line(problem: ImportProblem, locale: str) -> str:
+    """`sheet row column: reason` in the admin's language (the file is the one just sent, so it
+    is left out)."""
+    return problem_text(problem, locale, with_file=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,8 +120,12 @@ class BankAdminFlow:
         lines = [turn.t("bank_preview", name=name, rows=result.rows, new=new, updated=updated,
                         same=len(result.questions) - new - updated, bad=result.bad_rows)]
         if result.problems:
-            shown = [problem_line(p) for p in result.problems[:SHOWN_ERRORS]]
+            shown = [problem_line(p, turn.locale) for p in result.problems[:SHOWN_ERRORS]]
             lines.append(turn.t("bank_preview_errors", shown=len(shown), total=len(result.problems),
+                                lines="\n".join(shown)))
+        if result.duplicates:
+            shown = [d.text(turn.locale, with_file=False) for d in result.duplicates[:SHOWN_ERRORS]]
+            lines.append(turn.t("bank_preview_duplicates", shown=len(shown), total=len(result.duplicates),
                                 lines="\n".join(shown)))
         if not result.questions:
             lines.append(turn.t("bank_preview_nothing"))
@@ -155,7 +160,7 @@ class BankAdminFlow:
         except ImportFormatError as exc:
             return [Reply(turn.t("bank_file_unreadable", name=upload.filename, reason=str(exc)[:300]))]
         if result.written is None:
-            shown = "\n".join(problem_line(p) for p in result.problems[:SHOWN_ERRORS]) or "—"
+            shown = "\n".join(problem_line(p, turn.locale) for p in result.problems[:SHOWN_ERRORS]) or "—"
             return [Reply(turn.t("bank_import_failed", name=upload.filename, lines=shown), main_menu(turn))]
         self.catalog.add_questions(stored)
         self.on_questions_changed()

@@ -116,7 +116,7 @@ async def test_bad_rows_are_listed_and_nothing_is_written(app, tmp_path):
     before = len(app.catalog.questions)
     text = await chat.say(f"/upload {workbook(tmp_path / 'bad.xlsx', BAD_ROW)}")
     assert "共 1 题，新增 0 题，更新 0 题，未变 0 题，有问题 1 行" in text
-    assert "问题行（前 1 条，共 1 条）：\n题库/row 2/G (答案): answer 'E' is not among the options (A-B)" in text
+    assert "问题行（前 1 条，共 1 条）：\n工作表“题库” 第2行 G (答案) 列：答案 'E' 不在选项范围内（A–B）" in text
     assert "没有可以导入的试题" in text
     assert not chat.last[0].choices and not target.exists()
 
@@ -153,7 +153,7 @@ async def test_non_admins_are_refused_and_odd_files_explained(app, tmp_path):
     reply = await app.service.handle(Incoming(user=ADMIN, attachment=Attachment("big.xlsx", b"", size=50 << 20)))
     assert "太大（上限 10 MB）" in reply[0].text
     assert await chat.say(f"/upload {tmp_path / 'missing.xlsx'}") == ""
-    assert "/upload: cannot read" in chat.lines[-1]
+    assert "/upload：无法读取" in chat.lines[-1]
     for forged in ("u:ok:x", "u:boom:1", "u:ok:1:2"):
         await chat.act(forged)
         assert "按钮已失效" in chat.text
@@ -163,7 +163,7 @@ async def test_template_and_export_are_files_saved_by_the_console(app, tmp_path)
     chat = admin_chat(app, tmp_path)
     await chat.say("/bank template")
     saved = tmp_path / "downloads" / "题库导入模板.xlsx"
-    assert saved.is_file() and f"saved to {saved}" in chat.lines[-1]
+    assert saved.is_file() and f"已保存到 {saved}" in chat.lines[-1]
     assert load_workbook(saved).active["A1"].value == "题型"
 
     await chat.say("/bank export csv")
@@ -174,3 +174,15 @@ async def test_template_and_export_are_files_saved_by_the_console(app, tmp_path)
     assert "私聊" in group[0].text and group[0].attachment is None
     assert "用法" in (await app.service.handle(Incoming(user=ADMIN, text="/bank export pdf")))[0].text
     assert "/bank template" in (await app.service.handle(Incoming(user=ADMIN, text="/bank")))[0].text
+
+
+async def test_rows_already_in_the_bank_are_skipped_in_the_preview(app, tmp_path):
+    chat = admin_chat(app, tmp_path)
+    shipped = app.catalog.questions["rmtj-0001"]
+    repeat = ["判断题", shipped.stem, "", "", "", "", "正确", shipped.explanation, "《人民调解法》第四条"]
+    text = await chat.say(f"/upload {workbook(tmp_path / 'unit.xlsx', NEW_ROW, repeat)}")
+    assert "与题库已有题目重复、将跳过 1 题（前 1 条）：\n工作表“题库” 第3行与已有题目 rmtj-0001 重复，已跳过" in text
+    assert "新增 1 题" in text and "有问题 0 行" in text
+    await chat.press("导入")
+    saved = yaml.safe_load((app.catalog.root / "quizzes" / "bank" / "imported.yaml").read_text(encoding="utf-8"))
+    assert [q["stem"] for q in saved["questions"]] == [NEW_STEM]

@@ -268,13 +268,14 @@ def test_shipped_template_is_current_and_reimports(tmp_path, catalog):
     assert sheet.data_validations.dataValidation[0].formula1 == '"单选题,多选题,判断题"'
 
 
-def test_cli_import_export_template(tmp_path, root, capsys):
+def test_cli_import_export_template(tmp_path, root, capsys, monkeypatch):
+    monkeypatch.setenv("LAWBOT_LANG", "zh")
     out = tmp_path / "law.csv"
     assert main(["bank", "export", "--format", "csv", "-o", str(out), "--law", "宪法", "--content", str(root)]) == 0
-    assert "exported" in capsys.readouterr().out
+    assert "已导出" in capsys.readouterr().out
     assert main(["bank", "import", str(out), "--content", str(root), "--dry-run"]) == 1  # ids used elsewhere
-    assert "is already used by quizzes/bank/" in capsys.readouterr().out
+    assert "已被 quizzes/bank/" in capsys.readouterr().out
     assert main(["bank", "template", "-o", str(tmp_path / "t.xlsx")]) == 0
     assert main(["bank", "import", str(FIXTURES / "good-gbk.csv"), "--content", str(root)]) == 0
-    assert "3 added, 0 updated in quizzes/bank/imported.yaml" in capsys.readouterr().out
+    assert "已写入 quizzes/bank/imported.yaml：新增 3 题，更新 0 题。" in capsys.readouterr().out
     assert main(["bank", "import", str(FIXTURES / "shift-jis.csv"), "--content", str(root)]) == 1
