@@ -9,7 +9,7 @@ import logging
 import secrets
 
 from bot.app import stats_files
-from bot.app.context import Deps, Turn, main_menu
+from bot.app.context import Deps, Turn, idle_menu, main_menu
 from bot.app.messages import Attachment, Choice, Reply
 from bot.app.org import AdminRole, Org
 from bot.app.stats import Report, Stats, StatsError
@@ -43,7 +43,7 @@ class AdminFlow:
         role = await self.org.role(turn.user)
         if role is None:
             log.warning("refused admin command /%s from %s", name, turn.user)
-            return [Reply(turn.t("admin_only"), main_menu(turn))]
+            return [Reply(turn.t("admin_only"), idle_menu(turn))]
         words = args.split()
         handler = getattr(self, f"_cmd_{name}")
         return await handler(turn, role, words)
@@ -54,7 +54,7 @@ class AdminFlow:
             return None
         role = await self.org.role(turn.user)
         if role is None:
-            return [Reply(turn.t("admin_only"), main_menu(turn))]
+            return [Reply(turn.t("admin_only"), idle_menu(turn))]
         exams = self.stats.official_exams()
         index = int(parts[2])
         if index >= len(exams):

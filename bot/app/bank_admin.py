@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-from bot.app.context import Deps, Turn, main_menu
+from bot.app.context import Deps, Turn, idle_menu, main_menu
 from bot.app.messages import Attachment, Reply
 from bot.app.org import Org
 from bot.catalog.bank_io import ImportFormatError, ImportResult, export_questions, import_into_bank, read_questions
@@ -98,7 +98,7 @@ class BankAdminFlow:
     async def on_file(self, turn: Turn, attachment: Attachment, inspection: "Inspection") -> list[Reply]:
         if inspection.refusal is not None:
             key, values = inspection.refusal
-            return [Reply(turn.t(key, **values), main_menu(turn) if key == "bank_refused" else [])]
+            return [Reply(turn.t(key, **values), idle_menu(turn) if key == "bank_refused" else [])]
         return await self._preview(turn, inspection.name, attachment.data, inspection.result)
 
     def _dry_run(self, name: str, data: bytes) -> ImportResult:
@@ -147,7 +147,7 @@ class BankAdminFlow:
             return None
         role = await self.org.role(turn.user)
         if role is None or not role.is_super:
-            return [Reply(turn.t("bank_refused"), main_menu(turn))]
+            return [Reply(turn.t("bank_refused"), idle_menu(turn))]
         upload = await self.store.uploads.get_upload(int(parts[2]), turn.user)
         ttl = self.deps.config.bank.upload_ttl_hours * 3600
         if upload is None or upload.created_at < turn.now - ttl:
@@ -190,7 +190,7 @@ class BankAdminFlow:
     async def command(self, turn: Turn, args: str) -> list[Reply]:
         role = await self.org.role(turn.user)
         if role is None:
-            return [Reply(turn.t("admin_only"), main_menu(turn))]
+            return [Reply(turn.t("admin_only"), idle_menu(turn))]
         words = args.lower().split()
         if words[:1] == ["template"]:
             data = await asyncio.to_thread(self._template)

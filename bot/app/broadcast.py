@@ -10,7 +10,7 @@ import difflib
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.app.context import Deps, Turn, main_menu
+from bot.app.context import Deps, Turn, idle_menu, main_menu
 from bot.app.messages import Reply
 from bot.app.reminders import quiet_hours, scheduler_zone
 from bot.scheduler.audience import AdminDirectory, ConfigAdmins
@@ -50,7 +50,7 @@ class BroadcastFlow:
     async def command(self, turn: Turn, args: str) -> list[Reply]:
         role = await self.admins.role_of(turn.user)
         if role is None:
-            return [Reply(turn.t("bc_not_allowed"), main_menu(turn))]
+            return [Reply(turn.t("bc_not_allowed"), idle_menu(turn))]
         if not args:
             return await self._overview(turn)
         head, rest = (args.split(None, 1) + [""])[:2]
@@ -69,7 +69,7 @@ class BroadcastFlow:
     async def on_action(self, turn: Turn, parts: list[str]) -> list[Reply] | None:
         role = await self.admins.role_of(turn.user)
         if role is None:
-            return [Reply(turn.t("bc_not_allowed"), main_menu(turn))]
+            return [Reply(turn.t("bc_not_allowed"), idle_menu(turn))]
         verb = parts[1] if len(parts) > 1 else ""
         if verb == "ok" and len(parts) == 3:
             return await self._confirm(turn, parts[2], role)

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from bot.app import views
 from bot.app.chunks import split_text
-from bot.app.context import Deps, Turn, main_menu
+from bot.app.context import Deps, Turn, main_menu, on_screen
 from bot.app.guides import law_button
 from bot.app.messages import Choice, Reply
 from bot.catalog.guides import Case
@@ -113,6 +113,7 @@ class CaseFlow:
         head = turn.t("case_quiz_head", n=qi + 1, total=total, type=views.type_name(question, turn.locale))
         prefix = f"c:x:{serial}:" if question.type is QType.MULTIPLE else f"c:a:{serial}:"
         rows = views.option_buttons(question, prefix, picked, None, turn.locale, confirm_action=f"c:c:{serial}")
+        turn.showing = f"case:{serial}"
         return Reply(f"{head}\n\n{views.question_body(question, turn.locale, picked=picked)}", rows,
                      edit=edit and turn.from_button)
 
@@ -136,6 +137,9 @@ class CaseFlow:
             return None
         question, _, _ = self._question(turn)
         chosen = views.parse_typed_answer(question, text) if question else None
+        if chosen is not None and not on_screen(turn, f"case:{turn.state.get('serial')}"):
+            picked = views.mask_to_set(int(turn.state.get("picked", 0)), question.option_count) or frozenset()
+            return [Reply(turn.t("question_not_on_screen")), self._serve(turn, picked, fresh=False)]
         return None if chosen is None else await self.answer(turn, chosen)
 
     async def on_action(self, turn: Turn, parts: list[str]) -> list[Reply] | None:

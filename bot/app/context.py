@@ -31,6 +31,7 @@ class Turn:
     now: float
     from_button: bool = False
     private: bool = True  # Incoming.private: a one-to-one chat
+    showing: str | None = None  # set by a flow whose reply shows its question with answer buttons
 
     def t(self, key: str, **values: object) -> str:
         return tr(self.locale, key, **values)
@@ -43,7 +44,7 @@ class Turn:
 
     def clear_flow(self) -> None:
         for key in list(self.state):
-            if key not in ("locale", "serial"):  # serial only grows, so old buttons stay stale
+            if key not in ("locale", "serial", "screen", "screen_at"):  # serial only grows: old buttons stay stale
                 del self.state[key]
 
 
@@ -56,6 +57,17 @@ def main_menu(turn: Turn) -> list[list[Choice]]:
         [c("btn_wrong", "p:w"), c("btn_review", "p:v")],
         [c("btn_me", "me"), c("btn_lang", "lang")],
     ]
+
+
+def idle_menu(turn: Turn) -> list[list[Choice]]:
+    """The main menu, or no choices while a flow runs: a reply that does not change the flow
+    leaves the flow's own choices on screen (channels keep the last choices they showed)."""
+    return [] if turn.flow() else main_menu(turn)
+
+
+def on_screen(turn: Turn, what: str) -> bool:
+    """Whether the user's last reply with choices showed `what` (see ChatService._note_screen)."""
+    return turn.state.get("screen") == what
 
 
 def menu_reply(turn: Turn, key: str = "menu", **values: object) -> Reply:

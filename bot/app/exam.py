@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from bot.app import views
-from bot.app.context import Deps, Turn, main_menu, menu_reply
+from bot.app.context import Deps, Turn, main_menu, menu_reply, on_screen
 from bot.app.messages import Choice, Reply
 from bot.app.official import OfficialExams
 from bot.app.texts import join, tr
@@ -17,6 +17,14 @@ SHEET_JUMPS = 20
 # words a user may type during an exam instead of pressing the button of the same name
 TYPED_COMMANDS = {"交卷": "h", "submit": "h", "hand in": "h", "答题卡": "s", "sheet": "s",
                   "上一题": "prev", "previous": "prev", "下一题": "next", "next": "next"}  # at most this many "go to question" buttons on the answer sheet
+
+
+def looks_like_answer(text: str) -> bool:
+    """Option letters or a true/false word, whatever the question."""
+    from bot.catalog.questions import parse_judge, parse_letters
+
+    cleaned = text.strip().rstrip("。.!！")
+    return parse_letters(cleaned) is not None or parse_judge(cleaned) is not None
 
 
 def _points(value: float) -> str:
@@ -58,6 +66,13 @@ class ExamFlow:
                       answered=attempt.answered_count, count=len(attempt.paper))
         return Reply(text, [[turn.choice("btn_resume_exam", f"x:g:{attempt.id}:{self._last_pos(turn, attempt)}"),
                              turn.choice("btn_submit", f"x:h:{attempt.id}")]])
+
+    async def in_progress(self, turn: Turn) -> Reply | None:
+        """The exam this user has open (title, time left, answered) with 继续考试/交卷; None if none."""
+        attempt = await self.store.attempts.open_attempt_for(turn.user)
+        if attempt is None or exam_rules.is_expired(attempt, turn.now) or attempt.exam_id not in self.catalog.exams:
+            return None
+        return self._resume_prompt(turn, attempt)
 
     async def info(self, turn: Turn, exam_id: str) -> list[Reply] | None:
         definition = self.catalog.exams.get(exam_id)
@@ -151,6 +166,7 @@ class ExamFlow:
             nav.append(turn.choice("btn_next_q", f"x:g:{attempt.id}:{pos + 1}"))
         rows.append(nav)
         rows.append([turn.choice("btn_sheet", f"x:s:{attempt.id}"), turn.choice("btn_submit", f"x:h:{attempt.id}")])
+        turn.showing = f"exam:{attempt.id}"
         return [Reply(f"{head}\n\n{body}", [r for r in rows if r], edit=edit and turn.from_button)]
 
     def sheet(self, turn: Turn, attempt: Attempt) -> list[Reply]:
@@ -166,6 +182,7 @@ class ExamFlow:
         rows = [jumps[i:i + 5] for i in range(0, len(jumps), 5)]
         rows.append([turn.choice("btn_continue", f"x:g:{attempt.id}:{turn.state.get('pos', 0)}"),
                      turn.choice("btn_submit", f"x:h:{attempt.id}")])
+        turn.showing = f"exam-sheet:{attempt.id}"  # the paper's words (交卷, 下一题…) still apply, not answers
         return [Reply(text, rows, edit=turn.from_button)]
 
     # --- answering -------------------------------------------------------------------
@@ -179,9 +196,15 @@ class ExamFlow:
         return await self.show(turn, attempt, next_pos)
 
     async def on_text(self, turn: Turn, text: str) -> list[Reply] | None:
-        if turn.flow() != "exam":
+        """A typed answer or button word for the paper on screen. With the paper not on screen
+        (after the menu, another reply, a restart) it answers nothing: the paper is shown again."""
+        word = TYPED_COMMANDS.get(text.strip().lower())
+        if turn.flow() == "exam":
+            attempt = await self.store.attempts.get_attempt(int(turn.state.get("attempt", 0)))
+        elif turn.flow() is None and (word or looks_like_answer(text)):
+            attempt = await self.store.attempts.open_attempt_for(turn.user)  # left with /cancel or the menu
+        else:
             return None
-        attempt = await self.store.attempts.get_attempt(int(turn.state.get("attempt", 0)))
         if attempt is None or attempt.user != turn.user:
             return None
         if not attempt.is_open:
@@ -189,8 +212,15 @@ class ExamFlow:
         expired = await self._expire_if_due(turn, attempt)
         if expired:
             return expired
-        pos = int(turn.state.get("pos", 0))
-        word = TYPED_COMMANDS.get(text.strip().lower())
+        pos = self._last_pos(turn, attempt) if turn.state.get("attempt") == attempt.id else \
+            next(iter(attempt.unanswered()), 0)
+        on_paper = on_screen(turn, f"exam:{attempt.id}")
+        if not (on_paper or (word is not None and on_screen(turn, f"exam-sheet:{attempt.id}"))):
+            item = attempt.paper[pos]
+            if word is None and views.parse_typed_answer(self.catalog.questions[item.qid], text, item.order) is None:
+                return None
+            note = self._resume_prompt(turn, attempt).text + "\n" + turn.t("exam_not_on_screen")
+            return [Reply(note)] + await self.show(turn, attempt, pos, edit=False)
         if word is not None:  # text-only channels: the buttons' words typed out
             step = {"prev": -1, "next": 1}.get(word)
             parts = ["x", "g", str(attempt.id), str(max(0, pos + step))] if step else ["x", word, str(attempt.id)]
@@ -233,6 +263,7 @@ class ExamFlow:
             unanswered = attempt.unanswered()
             if unanswered:
                 listed = join(turn.locale, (i + 1 for i in unanswered[:15])) + ("…" if len(unanswered) > 15 else "")
+                turn.showing = f"exam-sheet:{attempt.id}"
                 return [Reply(turn.t("confirm_submit", n=len(unanswered), list=listed),
                               [[turn.choice("btn_confirm_submit", f"x:H:{attempt.id}"),
                                 turn.choice("btn_continue", f"x:g:{attempt.id}:{unanswered[0]}")]], edit=turn.from_button)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.app.context import Deps, Turn, main_menu
+from bot.app.context import Deps, Turn, idle_menu, main_menu
 from bot.app.law import article_action
 from bot.app.messages import Choice, Reply
 from bot.search.lookup import Hit, lookup_for
@@ -61,7 +61,7 @@ class LookupFlow:
     async def gaps_command(self, turn: Turn, words: list[str]) -> list[Reply]:
         """/stats gaps [days]: the top queries without a good answer (administrators only)."""
         if turn.user not in self.deps.config.admin.super_admins:
-            return [Reply(turn.t("not_admin"), main_menu(turn))]
+            return [Reply(turn.t("not_admin"), idle_menu(turn))]
         days = int(words[0]) if words and words[0].isdigit() and 0 < int(words[0]) <= 3650 else 30
         since = turn.now - days * 86400
         rows = await self.deps.storage.gaps.top_gaps(since, 20)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.app import views
-from bot.app.context import Deps, Turn, main_menu, menu_reply
+from bot.app.context import Deps, Turn, main_menu, menu_reply, on_screen
 from bot.app.messages import Choice, Reply
 from bot.domain import review
 from bot.domain.models import QType, Question
@@ -120,6 +120,7 @@ class PracticeFlow:
         prefix = f"p:x:{serial}:" if question.type is QType.MULTIPLE else f"p:a:{serial}:"
         rows = views.option_buttons(question, prefix, picked, None, turn.locale, confirm_action=f"p:c:{serial}")
         rows.append([turn.choice("btn_end", "p:e")])
+        turn.showing = f"practice:{serial}"
         return Reply(f"{head}\n\n{body}", rows, edit=edit and turn.from_button)
 
     def current(self, turn: Turn) -> Question | None:
@@ -185,6 +186,8 @@ class PracticeFlow:
         chosen = views.parse_typed_answer(question, text)
         if chosen is None:
             return None
+        if not on_screen(turn, f"practice:{turn.state.get('serial')}"):  # answers only the question on screen
+            return [Reply(turn.t("question_not_on_screen")), self._question_reply(turn, question, self._picked(turn, question))]
         return await self.answer(turn, question, chosen)
 
     async def answer(self, turn: Turn, question: Question, chosen: frozenset[int]) -> list[Reply]:

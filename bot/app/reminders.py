@@ -82,6 +82,21 @@ class ReminderFlow:
             return await self._answer_daily(turn, parts[2], int(parts[3]))
         return None
 
+    async def on_text(self, turn: Turn, text: str) -> list[Reply] | None:
+        """A typed answer (A, 对…) to the daily question while it is what the user has on screen:
+        delivered after the last reply with choices. Text-only channels have no buttons."""
+        pref = await self.store.reminders.get_reminder(turn.user)
+        if pref is None or not pref.last_daily:
+            return None
+        question = daily_question_of(self.deps.catalog, pref.last_daily)
+        chosen = views.parse_typed_answer(question, text)
+        if chosen is None or len(chosen) != 1 or question.type not in (QType.SINGLE, QType.JUDGE):
+            return None
+        sent = await self.store.outbox.sent_at(f"daily:{pref.last_daily}:{turn.user}")
+        if sent is None or sent < float(turn.state.get("screen_at", 0)):
+            return None
+        return await self._answer_daily(turn, question.id, next(iter(chosen)))
+
     async def status(self, turn: Turn) -> list[Reply]:
         pref = await self.store.reminders.get_reminder(turn.user)
         return [Reply(self._describe(turn, pref), self._buttons(turn, pref))]

@@ -6,7 +6,7 @@ import logging
 import re
 import unicodedata
 
-from bot.app.context import Deps, Turn, main_menu, menu_reply
+from bot.app.context import Deps, Turn, idle_menu, main_menu, menu_reply
 from bot.app.broadcast import BroadcastFlow
 from bot.app.admin import COMMANDS as ADMIN_COMMANDS
 from bot.app.admin import AdminFlow
@@ -100,12 +100,24 @@ class ChatService:
                 turn = Turn(user=incoming.user, locale=state.get("locale", locale), state=state, now=now,
                             from_button=incoming.action is not None, private=incoming.private)
                 replies = await self._route(turn, incoming, inspection)
+                self._note_screen(turn, replies)
                 if turn.state != original:
                     await self.store.sessions.set_state(incoming.user, turn.state, now)
                 return replies
         except Exception:
             log.exception("failed to handle update from %s", incoming.user)
             return [Reply(tr(locale, "error"))]
+
+    @staticmethod
+    def _note_screen(turn: Turn, replies: list[Reply]) -> None:
+        """Remember what is on the user's screen: a reply with choices replaces the choices the
+        channel shows, so a typed answer goes only to the question those choices belong to."""
+        if any(r.choices for r in replies):
+            if turn.showing:
+                turn.state["screen"] = turn.showing
+            else:
+                turn.state.pop("screen", None)
+            turn.state["screen_at"] = turn.now
 
     async def locale_of(self, user: str) -> str:
         state = await self.store.sessions.get_state(user)
@@ -119,7 +131,7 @@ class ChatService:
             return await self.bank.on_file(turn, incoming.attachment, inspection)
         text = clean_text(incoming.text or "")
         if not text:
-            return [menu_reply(turn, "empty")]
+            return [Reply(turn.t("empty"), idle_menu(turn))]
         if len(text) > MAX_TEXT:
             return [Reply(turn.t("too_long", limit=MAX_TEXT))]
         if text.startswith("/"):
@@ -127,7 +139,7 @@ class ChatService:
         keyword = KEYWORDS.get(text.lower())
         if keyword:
             return await self._command(turn, keyword, "")
-        for flow in (self.exam, self.registration, self.practice):
+        for flow in (self.reminders, self.exam, self.registration, self.practice):
             replies = await flow.on_text(turn, text)
             if replies is not None:
                 return replies
@@ -145,7 +157,7 @@ class ChatService:
 
     async def _command(self, turn: Turn, name: str, args: str) -> list[Reply]:
         if name in ("start", "menu"):
-            return [Reply(turn.t("welcome"), main_menu(turn))]
+            return [await self._menu(turn, "welcome")]
         if name == "help":
             return [Reply(await help_text(turn, self.org, self.broadcast.admins, self.deps.config), main_menu(turn))]
         if name == "practice":
@@ -182,17 +194,17 @@ class ChatService:
             if turn.flow() == "exam":
                 return self.exam.leave(turn)
             return self.practice.end(turn)
-        return [menu_reply(turn, "unknown")]
+        return [Reply(turn.t("unknown"), idle_menu(turn))]
 
     async def _on_action(self, turn: Turn, action: str) -> list[Reply]:
         if not isinstance(action, str) or len(action.encode("utf-8", "replace")) > MAX_ACTION_BYTES \
                 or not _ACTION_RE.match(action):
             log.warning("refused malformed action from %s: %r", turn.user, action[:80] if isinstance(action, str) else action)
-            return [Reply(turn.t("bad_action"), main_menu(turn))]
+            return [Reply(turn.t("bad_action"), idle_menu(turn))]
         parts = action.split(":")
         replies: list[Reply] | None = None
         if action == "m":
-            replies = [Reply(turn.t("menu"), main_menu(turn))]
+            replies = [await self._menu(turn, "menu")]
         elif action == "me":
             replies = await self._me(turn)
         elif action == "lang":
@@ -201,8 +213,15 @@ class ChatService:
             replies = await self._action_flows[parts[0]].on_action(turn, parts)
         if replies is None:
             log.warning("refused action from %s: %r", turn.user, action)
-            return [Reply(turn.t("bad_action"), main_menu(turn))]
+            return [Reply(turn.t("bad_action"), idle_menu(turn))]
         return replies
+
+    async def _menu(self, turn: Turn, key: str) -> Reply:
+        """The main menu; with an exam in progress, first its time left and a way back to it."""
+        running = await self.exam.in_progress(turn)
+        if running is None:
+            return Reply(turn.t(key), main_menu(turn))
+        return Reply(running.text + "\n\n" + turn.t(key), running.choices + main_menu(turn))
 
     def _set_locale(self, turn: Turn, args: str) -> list[Reply]:
         wanted = args.lower()

@@ -134,6 +134,8 @@ ZH: dict[str, str] = {
     "review_all_right": "全部答对，没有错题！",
     "unanswered_mark": "未作答",
     "exam_left": "考试仍在计时。发送 /exam 可继续作答，或点「交卷」。",
+    "exam_not_on_screen": "刚才的回复没有作答。当前题目如下，请作答：",
+    "question_not_on_screen": "刚才的回复没有作答。当前题目如下，请作答：",
     # me
     "me": "我的学习：\n练习 {answers} 题，正确率 {rate}\n错题本 {wrong} 题，今日待复习 {due} 题\n{exams}",
     "me_exams": "最近考试：\n{lines}",
@@ -674,6 +676,8 @@ EN: dict[str, str] = {
     "review_all_right": "All correct: nothing to review!",
     "unanswered_mark": "no answer",
     "exam_left": "The exam clock is still running. Send /exam to continue, or hand in.",
+    "exam_not_on_screen": "That reply answered nothing. Here is the current question:",
+    "question_not_on_screen": "That reply answered nothing. Here is the current question:",
     "me": "My progress:\n{answers:practice answer|practice answers}, {rate} correct\n{wrong} in the mistake notebook, {due} due for review today\n{exams}",
     "me_exams": "Recent exams:\n{lines}",
     "me_no_exams": "No exams taken yet.",

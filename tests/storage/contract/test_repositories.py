@@ -98,6 +98,8 @@ async def test_campaign_enqueue_claim_record_cancel(store):
     progress = await store.campaigns.campaign_progress(cid)
     assert (progress["sent"], progress["failed"], progress["cancelled"], progress["pending"]) == (1, 1, 4, 0)
     assert await store.outbox.outbox_outcomes(cid) == {"sent": 1, "blocked": 1, "cancelled": 4}
+    assert await store.outbox.sent_at("bc:1:tg:0") == 3.0  # delivered
+    assert await store.outbox.sent_at("bc:1:tg:1") is None and await store.outbox.sent_at("nope") is None
     assert [c.id for c in await store.campaigns.recent_campaigns("broadcast", "tg:admin")] == [cid]
 
 
