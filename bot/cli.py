@@ -21,9 +21,21 @@ def _content_root(args: argparse.Namespace) -> Path:
 def cmd_content_check(args: argparse.Namespace) -> int:
     from bot.catalog.check import check_content
 
+    from bot.catalog.check import stale_citations
+    from bot.cli_text import cli_locale
+    from bot.app.texts import tr
+
     catalog, problems = check_content(_content_root(args))
     for problem in problems:
         print(problem)
+    locale = cli_locale(args)
+    warnings = stale_citations(catalog)
+    for where, law, article in warnings:
+        stale = catalog.laws.laws[law].stale
+        print(tr(locale, "check_stale_cite", where=where, law=law, article=article, text_of=stale.text_of,
+                 amended=stale.amended), file=sys.stderr)
+    if warnings:
+        print(tr(locale, "check_stale_summary", n=len(warnings)), file=sys.stderr)
     summary = (f"{len(catalog.laws.laws)} laws, {len(catalog.questions)} questions, "
                f"{len(catalog.exams)} exams, {len(catalog.cases)} cases, {len(catalog.services)} service guides")
     if problems:

@@ -9,6 +9,7 @@ from bot.app import views
 from bot.app.chunks import split_text
 from bot.app.context import Deps, Turn, main_menu, on_screen
 from bot.app.guides import law_button
+from bot.app.law import stale_notices
 from bot.app.messages import Choice, Reply
 from bot.catalog.guides import Case
 from bot.domain.models import QType
@@ -48,7 +49,7 @@ class CaseFlow:
         if not query.strip():
             return self.menu(turn)
         result = lookup_for(self.catalog).search(query, SEARCH_HITS, kinds=("case",))
-        if not result.hits:
+        if not result.hits or result.uncovered:
             return [Reply(turn.t("case_no_hits", query=query), [[turn.choice("btn_cases", "c:m")]])]
         rows = [[Choice(_label(h.name), f"c:s:{h.ref}")] for h in result.hits]
         rows.append([turn.choice("btn_cases", "c:m"), turn.choice("btn_menu", "m")])
@@ -66,7 +67,7 @@ class CaseFlow:
             turn.t("case_facts"), case.facts, "",
             turn.t("case_question"), case.question, "",
             turn.t("case_analysis"), case.analysis, "",
-            turn.t("case_cites"), "\n".join(cites), "",
+            turn.t("case_cites"), "\n".join(cites + stale_notices(turn, laws, (c.law for c in case.cites))), "",
             turn.t("case_takeaway"), case.takeaway, "",
             turn.t("case_illustrative"),
         ])

@@ -122,7 +122,7 @@ class ExamFlow:
         if exam_rules.attempts_left(definition, used) == 0:
             return [menu_reply(turn, "no_attempts_left", title=definition.title_for(turn.locale))]
         try:
-            paper = exam_rules.draw_paper(definition, self.catalog.question_list, self.deps.rng)
+            paper = exam_rules.draw_paper(definition, self.catalog.exam_questions(definition), self.deps.rng)
         except exam_rules.PaperError:
             log.exception("cannot draw exam %s", exam_id)
             return [menu_reply(turn, "exam_paper_error")]

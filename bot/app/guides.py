@@ -82,6 +82,9 @@ class GuideFlow:
         other = [str(o) for o in (basis.get("other") or [])] if isinstance(basis, dict) else []
         if cites or other:
             lines += ["", turn.t("guide_basis"), "；".join(cites + other)]
+        from bot.app.law import stale_notices
+
+        lines += stale_notices(turn, laws, (c.law for c in guide.cites))
         if d.get("hotline"):
             lines += ["", turn.t("guide_hotline", phones="、".join(str(p) for p in d["hotline"]))]
         lines += ["", turn.t("guide_notice", date=guide.last_verified, source=str(d.get("source", "")))]

@@ -5,12 +5,39 @@ from __future__ import annotations
 from bot.app.chunks import split_text
 from bot.app.context import Deps, Turn
 from bot.app.messages import Choice, Reply
-from bot.catalog.laws import Article, Law, LawLibrary
+from bot.catalog.laws import Article, Law, LawLibrary, short_name
 from bot.domain.numerals import ArticleNo, parse_article_ref
 from bot.search.lawref import closest_laws, parse_ref
 from bot.search.lookup import lookup_for
 
 SEARCH_HITS = 5
+CLOSE_CUTOFF = 60  # rapidfuzz score below which a shipped law is not offered as "closest"
+
+
+def stale_notice(turn: Turn, law: Law | None) -> str:
+    """The plain notice for a text known to be out of date (status.yaml), or ""."""
+    if law is None or law.stale is None:
+        return ""
+    s = law.stale
+    in_force = turn.t("law_stale_in_force", date=s.in_force) if s.in_force else turn.t("law_stale_in_force_unknown")
+    renumbered = turn.t("law_stale_renumbered") if s.renumbered else ""
+    return turn.t("law_stale", law=law.short_name, text_of=s.text_of, amended=s.amended, in_force=in_force,
+                  renumbered=renumbered)
+
+
+def stale_notices(turn: Turn, laws: LawLibrary, names) -> list[str]:
+    """One notice per stale law among names (in order, each once)."""
+    return [n for name in dict.fromkeys(names) if (n := stale_notice(turn, laws.get(name)))]
+
+
+def unknown_law_reply(turn: Turn, laws: LawLibrary, name: str) -> tuple[str, list[str]]:
+    """(text, closest shipped short names) for a law that is not in the library."""
+    if laws.not_included and name in laws.not_included or short_name(name) in laws.not_included:
+        return turn.t("law_not_included", name=short_name(name)), []
+    close = [n for n, _ in closest_laws(laws, name, 3, cutoff=CLOSE_CUTOFF)]
+    shown = turn.t("law_unknown_close", close="、".join(f"《{n}》" for n in close)) if close else ""
+    return turn.t("law_unknown", name=name, close=shown, n=len(laws.laws)), close
+
 
 
 def _law_order(laws: LawLibrary) -> list[str]:
@@ -61,16 +88,19 @@ class LawFlow:
         return await self.show(turn, ref.law.articles[ref.number])
 
     def unknown_law(self, turn: Turn, name: str) -> list[Reply]:
-        close = [n for n, _ in closest_laws(self.laws, name, 3)]
-        rows = [[Choice(f"《{n}》", f"l:i:{self.order.index(n)}") for n in close], [turn.choice("btn_menu", "m")]]
-        return [Reply(turn.t("law_unknown", name=name, close="、".join(f"《{n}》" for n in close)), rows)]
+        text, close = unknown_law_reply(turn, self.laws, name)
+        rows = [[Choice(f"《{n}》", f"l:i:{self.order.index(n)}") for n in close]] if close else []
+        rows.append([turn.choice("btn_law", "l:m"), turn.choice("btn_menu", "m")])
+        return [Reply(text, rows)]
 
     def overview(self, turn: Turn, law: Law) -> list[Reply]:
         first = min(law.articles) if law.articles else 0
         rows = [[Choice(turn.t("btn_law_first"), f"l:a:{self.order.index(law.short_name)}:{first}")],
                 [turn.choice("btn_law", "l:m"), turn.choice("btn_menu", "m")]]
-        return [Reply(turn.t("law_overview", title=law.title, revision=law.revision or "—",
-                             n=len(law.articles), law=law.short_name), rows)]
+        text = turn.t("law_overview", title=law.title, revision=law.revision or "—", n=len(law.articles),
+                      law=law.short_name)
+        notice = stale_notice(turn, law)
+        return [Reply(f"{text}\n\n{notice}" if notice else text, rows)]
 
     async def search(self, turn: Turn, query: str) -> list[Reply]:
         hits = lookup_for(self.deps.catalog).search_laws(query, SEARCH_HITS)
@@ -82,12 +112,18 @@ class LawFlow:
             lines.append(f"{i}. {hit.name} {hit.summary}")
             law, number = hit.ref.rsplit(":", 1)
             rows.append([Choice(f"{i}. {hit.name}"[:40], article_action(self.laws, law, number) or "l:m")])
+        notices = stale_notices(turn, self.laws, (h.ref.rsplit(":", 1)[0] for h in hits))
+        if notices:
+            lines += [""] + notices
         rows.append([turn.choice("btn_menu", "m")])
         return [Reply("\n".join(lines), rows)]
 
     def render(self, turn: Turn, article: Article) -> str:
         law = self.laws.laws[article.law]
-        head = turn.t("law_article_head", law=law.short_name, label=article.label, revision=law.revision or "—")
+        key = "law_article_head_stale" if law.stale else "law_article_head"
+        head = turn.t(key, law=law.short_name, label=article.label, revision=law.revision or "—")
+        notice = stale_notice(turn, law)
+        head = f"{head}\n{notice}" if notice else head
         chapter = f"{article.chapter}\n" if article.chapter else ""
         return f"{head}\n{chapter}\n{article.text}"
 

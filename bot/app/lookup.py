@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.app.context import Deps, Turn, idle_menu, main_menu
-from bot.app.law import article_action
+from bot.app.law import article_action, stale_notice, unknown_law_reply
 from bot.app.messages import Choice, Reply
-from bot.search.lookup import Hit, lookup_for
+from bot.search.intent import detect
+from bot.search.lookup import Hit, LookupResult, lookup_for
 
 CANDIDATES = 3
 
@@ -32,14 +33,45 @@ class LookupFlow:
         name = hit.name if len(hit.name) <= 26 else hit.name[:25] + "…"
         return Choice(turn.t(key, kind=turn.t(f"kind_{hit.kind}"), name=name), action)
 
+    def _uncovered(self, turn: Turn, result: LookupResult) -> list[Reply]:
+        """A law that is not shipped, an article a law does not have, or nothing related at all."""
+        laws = self.deps.catalog.laws
+        kind, _, rest = result.uncovered.partition(":")
+        if kind == "law":
+            text, close = unknown_law_reply(turn, laws, rest)
+            rows = [[b] for n in close if (b := self._law_button(n))]
+            return [Reply(text, rows + main_menu(turn))]
+        if kind == "article":
+            name, _, number = rest.rpartition(":")
+            law = laws.get(name)
+            text = turn.t("law_no_article", law=name, number=number, max=law.max_article if law else 0)
+            rows = [[b] for b in [self._law_button(name)] if b]
+            return [Reply(text, rows + main_menu(turn))]
+        return [Reply(turn.t("lookup_unsure"), main_menu(turn))]  # hotlines, and no unrelated suggestion
+
+    def _law_button(self, name: str) -> Choice | None:
+        order = sorted(self.deps.catalog.laws.names())
+        return Choice(f"《{name}》", f"l:i:{order.index(name)}") if name in order else None
+
     async def on_text(self, turn: Turn, text: str) -> list[Reply]:
+        stripped = text.strip()
+        if stripped.isascii() and stripped.isdigit() and len(stripped) <= 3:
+            # a number that is not one of the choices on screen: say which numbers are
+            menu = main_menu(turn)
+            return [Reply(turn.t("menu_number", n=sum(len(row) for row in menu)), menu)]
         result = lookup_for(self.deps.catalog).search(text, CANDIDATES)
         top = result.best
         turn.state["lk_q"] = text[:200]
         turn.state["lk_top"] = f"{top.kind}:{top.ref}"[:100] if top else ""
+        if result.uncovered:
+            await self.deps.storage.gaps.log_gap(turn.user, text, "unsure", turn.state["lk_top"], turn.now)
+            return self._uncovered(turn, result)
         if not result.confident or top is None:
             await self.deps.storage.gaps.log_gap(turn.user, text, "unsure", turn.state["lk_top"], turn.now)
-            rows = [[b] for h in result.hits[:2] if (b := self._button(turn, h, "lookup_maybe"))]
+            # "maybe" offers guides and cases; an article only when the question asks for the law
+            law_ok = detect(text).law
+            maybe = [h for h in result.hits if h.kind != "law" or law_ok][:2]
+            rows = [[b] for h in maybe if (b := self._button(turn, h, "lookup_maybe"))]
             return [Reply(turn.t("lookup_unsure"), rows + main_menu(turn))]
         rows = []
         first = self._button(turn, top, "lookup_open")
@@ -48,6 +80,9 @@ class LookupFlow:
         rows += [[b] for h in result.hits[1:CANDIDATES] if (b := self._button(turn, h))]
         rows.append([turn.choice("btn_none_of_these", "k:n")])
         text_out = turn.t("lookup_best", kind=turn.t(f"kind_{top.kind}"), name=top.name, summary=top.summary)
+        if top.kind == "law":
+            notice = stale_notice(turn, self.deps.catalog.laws.get(top.ref.rsplit(":", 1)[0]))
+            text_out = f"{text_out}\n\n{notice}" if notice else text_out
         return [Reply(text_out, rows)]
 
     async def on_action(self, turn: Turn, parts: list[str]) -> list[Reply] | None:

@@ -26,6 +26,18 @@ class Catalog:
         """The questions served on their own (a material's sub-questions come with it)."""
         return [q for q in self.questions.values() if not q.parent]
 
+    def cites_stale_law(self, question: Question) -> bool:
+        """Whether the question (or one of its sub-questions) cites a text known to be out of date."""
+        stale = self.laws.stale_names()
+        return any(c.law in stale for c in [question.cite, *(s.cite for s in getattr(question, "subs", ()))])
+
+    def exam_questions(self, definition: ExamDefinition) -> list[Question]:
+        """What a mock or official exam may draw: questions citing an out-of-date text only when
+        the exam definition says include_stale_laws: true."""
+        if definition.include_stale_laws:
+            return self.question_list
+        return [q for q in self.question_list if not self.cites_stale_law(q)]
+
     def add_questions(self, questions: list[Question]) -> None:
         """Put imported questions into the running catalog: same id -> replaced in place, new -> at
         the end (as the merge into the bank file does, so the order matches a restart's)."""

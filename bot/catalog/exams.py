@@ -79,6 +79,7 @@ def load_exam_file(path: Path, shown: str) -> tuple[ExamDefinition | None, list[
         time_limit_minutes=limit, pass_mark=float(pass_mark), attempts_allowed=attempts,
         blueprint=tuple(items), shuffle_options=bool(raw.get("shuffle_options", True)),
         origin=f"{shown}:{line_of(raw)}", official=official,
+        include_stale_laws=raw.get("include_stale_laws") is True,
     )
     if definition.pass_mark > definition.max_score:
         return None, [Problem(shown, line_of(raw), f"pass_mark {pass_mark} exceeds the paper's {definition.max_score:g} points")]

@@ -122,6 +122,7 @@ class ExamDefinition:
     shuffle_options: bool = True
     origin: str = ""
     official: OfficialSpec | None = None  # None: a mock exam
+    include_stale_laws: bool = False  # draw questions citing texts known to be out of date (status.yaml)
 
     @property
     def kind(self) -> str:

@@ -32,7 +32,7 @@ PROCEDURE_RE = re.compile(
 RIGHTS_RE = re.compile(
     r"(合法|违法|犯法|违规|侵权|有效|无效|算不算|算是|属于|是不是|归谁|谁赔|谁负责|谁承担|要赔|该赔|能赔|赔多少|赔不赔"
     r"|负责吗|担责|责任|有没有权|有权|能要回|要得回|还能要|要不要还|要还吗|能退吗|能不能退|会坐牢|会判|判刑|坐牢|被抓"
-    r"|能继承|继承权|怎么分|怎么算|以哪|哪个优先|区别|骗局|算数|管用|该不该|应不应该|违约)"
+    r"|能继承|继承权|怎么分|怎么算|以哪|哪个优先|区别|骗局|算数|管用|该不该|应不应该|违约|效力|全责)"
 )
 # question frames that say what is wanted but not what about: dropped from the words that pick
 # the guide or case (the intent already weighs the kinds). Topic-bearing procedure words such as
@@ -70,7 +70,7 @@ class Intent:
 
 
 def topic(text: str) -> str:
-    """The question without its frames: what it is about ("人民调解收费吗" -> "人民调解 吗")."""
+    """The question without its frames: what it is about ("人民调解收费吗" -> "人民调解")."""
     return FRAME_RE.sub(" ", normalize(text))
 
 

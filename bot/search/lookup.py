@@ -27,11 +27,16 @@ LAW_PRIOR = 0.45  # articles rank below guides and cases unless the query asks f
 # when the wording asks to get something done, guides count more than cases (and the reverse
 # when it asks whether something is lawful or who is liable); the other kind stays in the list
 INTENT_BOOST = 1.35
+# a guide and a case that cite a common article are on the same topic: when the wording asks for
+# the other kind than the one ranked first, the same-topic one of that kind moves to the front if
+# it scores at least this share of the first
+SAME_TOPIC_SHARE = 0.5
 # confidence: a strong score on its own, or a fair score with a fair share of the query matched
 CONFIDENT_SCORE = 9.0
 FAIR_SCORE = 4.5
 FAIR_COVERAGE = 0.25
 MIN_COVERAGE = 0.2  # below this the best hit shares only a stray word with the query
+NONE_COVERAGE = 0.1  # when none of the first three covers this much: "not covered"
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +107,12 @@ class _Space:
                 total[doc] = total.get(doc, 0.0) + weight * score
         return total
 
+    def shares_word(self, query: dict[str, list[str]], doc: int) -> bool:
+        """Whether the document has one of the query's own words (precise cut), not only bigrams
+        or parts of a longer word ("天天" inside "今天天气")."""
+        terms = self.indexes["words"].doc_terms[doc]
+        return any(w in terms for w in query["precise"])
+
     def coverage(self, query: dict[str, list[str]], doc: int) -> float:
         words = self.indexes["words"].matched(query["precise"], doc) if query["precise"] else 0.0
         grams = self.indexes["grams"].matched(query["grams"], doc) if query["grams"] else 0.0
@@ -126,6 +137,7 @@ class Lookup:
         tx.add_domain_words(self._domain_words())
         self._topics: list[Hit] = []
         topic_docs: list[dict[str, str]] = []
+        self._topic_cites: list[frozenset[tuple[str, int]]] = []
         cited_by: dict[tuple[str, int], list[str]] = {}
         for guide in catalog.services.values():
             d = guide.data
@@ -136,6 +148,7 @@ class Lookup:
                                  _flat(d.get("hotline"))]),
                 "body": " ".join(_flat(d.get(k)) for k in ("conditions", "materials", "steps", "time_limit", "fee")),
             })
+            self._topic_cites.append(frozenset((c.law, c.article) for c in guide.cites))
             for c in guide.cites:
                 cited_by.setdefault((c.law, c.article), []).extend([guide.name, *guide.aliases])
         for case in catalog.cases.values():
@@ -145,6 +158,7 @@ class Lookup:
                 "mid": " ".join([case.question, case.takeaway, case.topic]),
                 "body": " ".join([case.facts, case.analysis]),
             })
+            self._topic_cites.append(frozenset((c.law, c.article) for c in case.cites))
             for c in case.cites:
                 cited_by.setdefault((c.law, c.article), []).extend(case.keywords)
         self._topic_space = _Space(topic_docs)
@@ -198,7 +212,25 @@ class Lookup:
         q = self._query(query)
         space = self._laws()
         ranked = sorted(space.scores(q).items(), key=lambda item: (-item[1], item[0]))[:limit]
-        return [self._article_hit(self._articles[i], round(s, 2)) for i, s in ranked]
+        # an article that shares only a stray word with the query is not offered
+        return [self._article_hit(self._articles[i], round(s, 2)) for i, s in ranked
+                if space.coverage(q, i) >= MIN_COVERAGE * 1.5]
+
+    def _same_topic_first(self, scored: list, wanted: str) -> None:
+        """Put the wanted kind (guide for a how-to question, case for a rights question) first
+        when the top hit is the other kind and a same-topic one of the wanted kind scores well."""
+        if wanted not in ("guide", "case") or not scored:
+            return
+        top_score, top_i, top_hit, _ = scored[0]
+        if top_hit.kind == wanted or top_hit.kind == "law":
+            return
+        cites = self._topic_cites[top_i]
+        for pos, (score, i, hit, _) in enumerate(scored[1:], 1):
+            if score < SAME_TOPIC_SHARE * top_score:
+                return
+            if hit.kind == wanted and self._topic_cites[i] & cites:
+                scored.insert(0, scored.pop(pos))
+                return
 
     def search(self, query: str, limit: int = 5, kinds: tuple[str, ...] = KINDS) -> LookupResult:
         query = query.strip()
@@ -229,19 +261,27 @@ class Lookup:
             for i, score in law_scores:
                 scored.append((score * prior, len(self._topics) + i, self._article_hit(self._articles[i], 0.0), -2.0))
         scored.sort(key=lambda item: (-item[0], item[1]))
+        self._same_topic_first(scored, intent.kind)
         hits = [Hit(h.kind, h.ref, h.name, round(s, 2), h.summary) for s, _, h, _ in scored[:limit]]
         confident = False
         if scored:
-            top_score, top_i, top_hit, _ = scored[0]
-            if top_hit.kind == "law":
-                cover = self._laws().coverage(q, top_i - len(self._topics))
-            else:
-                cover = self._topic_space.coverage(q, top_i)
+            top_score = scored[0][0]
+            covers = [self._cover(q, i) for _, i, _, _ in scored[:3]]
+            cover = covers[0]
             confident = cover >= MIN_COVERAGE and (top_score >= CONFIDENT_SCORE
                                                    or (top_score >= FAIR_SCORE and cover >= FAIR_COVERAGE))
-            if not confident and cover < MIN_COVERAGE and top_score < FAIR_SCORE:
+            top_i = scored[0][1]
+            if confident and top_i < len(self._topics) and not self._topic_space.shares_word(q, top_i):
+                confident = False  # only bigrams or word parts in common: not sure enough
+            if not confident and max(covers) < NONE_COVERAGE:  # none of the first three is related
                 return LookupResult(query, hits, False, "none")
         return LookupResult(query, hits, confident, "" if hits else "none")
+
+    def _cover(self, q: dict[str, list[str]], i: int) -> float:
+        """Coverage of the query by a scored entry (topics first, then articles)."""
+        if i >= len(self._topics):
+            return self._laws().coverage(q, i - len(self._topics))
+        return self._topic_space.coverage(q, i)
 
 
 _CACHE: dict[int, Lookup] = {}

@@ -34,6 +34,7 @@ STOPWORDS = frozenset("""
 谁 什么 啥 怎么 怎样 怎么样 怎么办 如何 为什么 为啥 多少 几 是 不是 有 没有 没 能 能不能 可以 可不可以 可 会 要 想 需要 应该
 吗 一下 一个 一些 个 些 请问 请 问 问问 请教 谢谢 您好 你好 好 啊 嗯 就是 还是 到底 是否 已经 如果 但是 因为 所以 然后
 怎么弄 弄 搞 去 来 该 得 着急 急 在线 等 里 上 下 中 后 前 时 时候 之后 以后 以前
+东西 事情 事儿 情况 存在 方面 之类 不存在 什么样 怎么回事
 """.split())
 
 
@@ -150,10 +151,15 @@ def bigrams(text: str) -> list[str]:
 _STOP_CHARS = frozenset(w for w in STOPWORDS if len(w) == 1)
 
 
+_STOP_SPAN_RE = re.compile("|".join(sorted((re.escape(w) for w in STOPWORDS if len(w) > 1), key=len, reverse=True)))
+
+
 def query_bigrams(text: str) -> list[str]:
-    """Character bigrams of a question, without those that contain a one-character function word
-    ("钱吗", "押能"): they join two words rather than say anything."""
-    return [g for g in bigrams(text) if len(g) < 2 or not (_STOP_CHARS & set(g))]
+    """Character bigrams of a question once its function words are taken out ("不存在的东西xyz"
+    -> "xyz"), without those that contain a one-character function word ("钱吗", "押能"): they
+    join two words rather than say anything."""
+    text = _STOP_SPAN_RE.sub(" ", normalize(text))
+    return [g for g in bigrams(text) if not (_STOP_CHARS & set(g) or g in STOPWORDS)]
 
 
 def pinyin_bigrams(text: str) -> list[str]:
