@@ -109,9 +109,8 @@ def run_once(recipients: int, cap: float, kill: bool) -> dict:
             out, _ = proc.communicate(timeout=3600)
             for line in out.splitlines():
                 event = json.loads(line)
-                if event["event"] == "started":
+                if event["event"] == "done":  # rows claimed again after the killed run's lease
                     released = event["released"]
-                else:
                     batch = event["batch"]
                     cpu = event["cpu_seconds"]
             counters = stats(port)

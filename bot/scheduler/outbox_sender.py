@@ -1,10 +1,12 @@
 """One sender per channel drains the outbox: claim a batch (in-flight), deliver it under a global
 rate and a per-chat rate, record every outcome in one transaction, repeat.
 
-Crash safety: a message is claimed (status 'inflight') before it is sent and recorded after. A
-crash between the two leaves it in-flight; the next start puts it back to pending
-(`release_inflight`) and it is sent again. So at most one claimed batch can reach users twice;
-everything else is sent exactly once. The batch size bounds that window.
+Crash safety: a message is claimed (status 'inflight', with this sender's name and a lease that
+the running sender keeps renewing) before it is sent and recorded after. A crash between the two
+leaves it in-flight until the lease runs out; then any sender (another worker, or this one
+restarted) claims it again and sends it. So at most one claimed batch can reach users twice;
+everything else is sent exactly once. The batch size bounds that window. A starting sender never
+touches rows another live sender holds.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Callable
 from bot.scheduler import rules
 from bot.scheduler.delivery import Delivery, Outcome, Sender, as_sender
 from bot.storage.ports import DeliveryRecord, OutboxMessage
+from bot.worker import worker_id
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +39,7 @@ class SenderSettings:
     max_retry_after: float = 3600.0  # a longer 429 wait is capped (and logged)
     concurrency: int = 256  # requests in the air at once
     idle_poll: float = 1.0  # seconds between looks at an empty outbox
+    lease_seconds: float = 30.0  # an in-flight row of a dead sender is claimed again after this
 
     @property
     def batch_size(self) -> int:
@@ -90,14 +94,17 @@ class SenderStats:
     retried: int = 0
     throttled: int = 0  # 429s
     deferred: int = 0  # per-chat rate
-    released_on_start: int = 0
+    reclaimable_on_start: int = 0  # in-flight rows whose sender's lease had run out
+    reclaimed: int = 0  # claimed again after another (dead) sender's lease ran out
     outcomes: dict[str, int] = field(default_factory=dict)
 
 
 class OutboxSender:
     def __init__(self, storage, channel: str, sender, clock, settings: SenderSettings | None = None,
-                 rng: random.Random | None = None, monotonic: Callable[[], float] = time.monotonic):
+                 rng: random.Random | None = None, monotonic: Callable[[], float] = time.monotonic,
+                 owner: str | None = None):
         self.storage = storage
+        self.owner = owner or f"{worker_id()}:{channel}"
         self.channel = channel
         self.sender: Sender = as_sender(sender)
         self.clock = clock
@@ -114,37 +121,56 @@ class OutboxSender:
 
     # --- lifecycle ---------------------------------------------------------------------
     async def start(self) -> int:
-        """Recover after a crash: claimed-but-unrecorded messages go back to pending."""
-        released = await self.storage.outbox.release_inflight(self.channel)
-        if released:
-            log.warning("outbox %s: %d in-flight messages from an interrupted run are pending again "
-                        "(they may reach their users twice)", self.channel, released)
-        self.stats.released_on_start = released
+        """Look at what an interrupted run left: in-flight rows whose lease ran out are claimed
+        again by the normal claims (rows another live sender holds are not touched). Returns
+        how many there are now."""
+        waiting = await self.storage.outbox.expired_leases(self.channel, self.clock.now())
+        if waiting:
+            log.warning("outbox %s: %d in-flight messages of an interrupted sender will be sent again "
+                        "(they may reach their users twice)", self.channel, waiting)
+        self.stats.reclaimable_on_start = waiting
         self._started = True
-        return released
+        return waiting
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
-        """Deliver forever (until `stop` is set or the task is cancelled)."""
+        """Deliver forever (until `stop` is set or the task is cancelled), renewing the lease
+        on this sender's in-flight rows while it runs."""
         stop = stop or asyncio.Event()
         if not self._started:
             await self.start()
-        while not stop.is_set():
+        renewing = asyncio.create_task(self._renew_leases())
+        try:
+            while not stop.is_set():
+                try:
+                    handled = await self.pump(stop)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:  # noqa: BLE001 - a failing round must not stop the sender
+                    log.exception("outbox %s: round failed", self.channel)
+                    handled = 0
+                if handled == 0:
+                    try:
+                        await asyncio.wait_for(stop.wait(), self.settings.idle_poll)
+                    except asyncio.TimeoutError:
+                        pass
+        finally:
+            renewing.cancel()
+
+    async def _renew_leases(self) -> None:
+        lease = self.settings.lease_seconds
+        while True:
+            await asyncio.sleep(lease / 3)
             try:
-                handled = await self.pump(stop)
+                await self.storage.outbox.renew_leases(self.channel, self.owner, self.clock.now() + lease)
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001 - a failing round must not stop the sender
-                log.exception("outbox %s: round failed", self.channel)
-                handled = 0
-            if handled == 0:
-                try:
-                    await asyncio.wait_for(stop.wait(), self.settings.idle_poll)
-                except asyncio.TimeoutError:
-                    pass
+            except Exception:  # noqa: BLE001 - the next round tries again; the lease has slack
+                log.exception("outbox %s: renewing leases failed", self.channel)
 
     async def drain(self, recover: bool = True) -> int:
         """Deliver everything due now, then return how many messages were handled (tests, the
-        console). recover=False: leave other senders' in-flight claims alone."""
+        console). `recover` is kept for callers of the older interface: no sender releases
+        another's claims any more (expired leases are claimed by the normal claims)."""
         if recover and not self._started:
             await self.start()
         return await self.pump()
@@ -156,12 +182,19 @@ class OutboxSender:
         if not batch:
             return 0
         records = await asyncio.gather(*(self._one(m) for m in batch))
-        await self.storage.outbox.record_deliveries(list(records))
+        await self.storage.outbox.record_deliveries(list(records), self.owner)
         return len(batch)
 
     async def _claim(self, limit: int) -> list[OutboxMessage]:
         only_user = getattr(self.sender, "only_user", None)
-        return await self.storage.outbox.claim_outbox(self.channel, self.clock.now(), limit, only_user)
+        batch = await self.storage.outbox.claim_outbox(self.channel, self.clock.now(), limit, only_user,
+                                                       owner=self.owner, lease_seconds=self.settings.lease_seconds)
+        again = sum(1 for m in batch if m.reclaimed)
+        if again:
+            self.stats.reclaimed += again
+            log.warning("outbox %s: %d messages claimed again after their sender's lease ran out",
+                        self.channel, again)
+        return batch
 
     async def pump(self, stop: asyncio.Event | None = None) -> int:
         """Deliver until nothing is due, keeping at most `batch_size` messages claimed-but-not-
@@ -199,7 +232,7 @@ class OutboxSender:
                         continue
                 if done and (len(done) >= chunk // 2 or not tasks or claimed + chunk > window):
                     records, done[:] = list(done), []
-                    await self.storage.outbox.record_deliveries(records)
+                    await self.storage.outbox.record_deliveries(records, self.owner)
                     claimed -= len(records)
                     continue
                 if not tasks:
@@ -214,7 +247,7 @@ class OutboxSender:
                     except asyncio.TimeoutError:
                         pass
         finally:
-            if tasks:  # cancelled: the claims stay in flight and are released on the next start
+            if tasks:  # cancelled: the claims stay in flight until their lease runs out
                 for task in list(tasks):
                     task.cancel()
 

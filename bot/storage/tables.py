@@ -313,10 +313,21 @@ outbox = Table(
     Column("claimed_at", Double),
     Column("expires_at", Double),
     Column("outcome", Text),
+    Column("claimed_by", Text),  # the sender (worker) holding an in-flight row
+    Column("lease_until", Double),  # after this an in-flight row may be claimed again
     CheckConstraint("status IN ('pending', 'inflight', 'sent', 'failed', 'cancelled')", name="outbox_status"),
     Index("outbox_pending", "channel", "status", "next_try_at"),
     Index("outbox_campaign", "campaign_id", "status"),
     Index("outbox_user", "user_key", "status"),
+)
+
+bank_versions = Table(  # question-bank changes made in chat; every worker applies the newest
+    "bank_versions", metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("path", Text, nullable=False),  # the bank file under the content root
+    Column("body", Text, nullable=False),  # its whole text after the change
+    Column("created_at", Double, nullable=False),
+    Column("created_by", Text),
 )
 
 numbered_menus = Table(

@@ -167,16 +167,42 @@ async def test_per_chat_rate_spaces_messages_to_one_chat(store):
     assert row[0] == "pending" and 1000.0 < row[1] <= 1001.0 and row[2] == 0
 
 
-async def test_a_crash_leaves_one_window_in_flight_and_restart_resends_only_it(store):
+async def test_a_crash_leaves_one_window_in_flight_and_its_lease_bounds_the_resend(store):
     clock = ManualClock(1000.0)
     await queue(store, [f"tg:{i}" for i in range(30)])
-    claimed = await store.outbox.claim_outbox("tg", clock.now(), 10)  # a sender claimed, sent ... and died
+    # a sender claimed, sent ... and died
+    claimed = await store.outbox.claim_outbox("tg", clock.now(), 10, owner="dead", lease_seconds=30)
     assert len(claimed) == 10 and (await store.outbox.outbox_totals("tg"))["inflight"] == 10
     sender = Scripted()
     out = OutboxSender(store, "tg", sender, clock, settings())
-    assert await out.start() == 10  # put back: these may reach their users a second time
+    assert await out.start() == 0  # its lease still runs: a live sender's rows are not taken
+    await out.drain()
+    assert len(sender.calls) == 20 and (await store.outbox.outbox_totals("tg"))["inflight"] == 10
+    clock.advance(31)
+    assert await out.start() == 10  # the lease ran out: these may reach their users a second time
     await out.drain()
     assert len(sender.calls) == 30 and (await store.outbox.outbox_totals("tg"))["sent"] == 30
+    assert out.stats.reclaimed == 10
+
+
+async def test_a_live_sender_keeps_its_rows_and_a_late_record_of_a_lost_lease_is_ignored(store):
+    clock = ManualClock(1000.0)
+    await queue(store, ["tg:1", "tg:2"])
+    mine = await store.outbox.claim_outbox("tg", clock.now(), 2, owner="a", lease_seconds=30)
+    clock.advance(20)
+    assert await store.outbox.renew_leases("tg", "a", clock.now() + 30) == 2
+    clock.advance(20)  # 40 s after the claim, 20 s after the renewal: still a's
+    assert await store.outbox.claim_outbox("tg", clock.now(), 10, owner="b") == []
+    clock.advance(15)  # a stopped renewing: b claims them again
+    theirs = await store.outbox.claim_outbox("tg", clock.now(), 10, owner="b")
+    assert [m.id for m in theirs] == [m.id for m in mine] and all(m.reclaimed for m in theirs)
+    from bot.storage.ports import DeliveryRecord
+    await store.outbox.record_deliveries([DeliveryRecord(m.id, m.user_key, "failed", "permanent", clock.now())
+                                          for m in mine], owner="a")  # a's late record: not a's any more
+    assert (await store.outbox.outbox_totals("tg"))["inflight"] == 2
+    await store.outbox.record_deliveries([DeliveryRecord(m.id, m.user_key, "sent", "sent", clock.now())
+                                          for m in theirs], owner="b")
+    assert (await store.outbox.outbox_totals("tg"))["sent"] == 2
 
 
 async def test_cancel_stops_pending_messages(store):

@@ -1,7 +1,8 @@
 """A sender process for the crash tests and bench/broadcast.py: opens the database, drains the
 `tg` outbox through the real TelegramSender (python-telegram-bot against a loopback fake Bot API)
 until nothing is pending or in flight, prints a JSON summary and exits. Kill it with SIGKILL
-half-way and start it again: the second run resumes from the outbox.
+half-way and start it again: the second run resumes from the outbox, and claims the killed run's
+in-flight rows again once their lease (--lease seconds) has run out.
 
     python -m tests.support.outbox_worker --db X.sqlite3 --base-url http://127.0.0.1:PORT/bot --rate 1000
 """
@@ -25,20 +26,20 @@ from tests.support.fake_bot_api import TOKEN
 
 
 async def run(db: str, base_url: str, rate: float, per_chat: float, batch: int, backoff: float,
-              max_tries: int, pool: int) -> dict:
+              max_tries: int, pool: int, lease: float) -> dict:
     storage = await open_store(db)
     request = AiohttpRequest(connection_pool_size=pool, read_timeout=30, pool_timeout=30)
     bot = Bot(TOKEN, base_url=base_url, request=request)
     settings = SenderSettings(global_rate=rate, per_chat_rate=per_chat, batch=batch, backoff_base=backoff,
                               backoff_max=max(backoff, 5.0), max_tries=max_tries, concurrency=pool,
-                              idle_poll=0.05)
+                              idle_poll=0.05, lease_seconds=lease)
     sender = OutboxSender(storage, "tg", TelegramSender(bot), SystemClock(), settings)
     await bot.initialize()
     started = time.monotonic()
     cpu_started = time.process_time()
     try:
-        released = await sender.start()
-        print(json.dumps({"event": "started", "released": released}), flush=True)
+        waiting = await sender.start()
+        print(json.dumps({"event": "started", "reclaimable": waiting}), flush=True)
         while True:
             handled = await sender.pump()
             if handled == 0:
@@ -50,7 +51,7 @@ async def run(db: str, base_url: str, rate: float, per_chat: float, batch: int, 
         await bot.shutdown()
         await storage.close()
     stats = sender.stats
-    return {"event": "done", "released": released, "sent": stats.sent, "failed": stats.failed,
+    return {"event": "done", "released": stats.reclaimed, "sent": stats.sent, "failed": stats.failed,
             "throttled": stats.throttled, "retried": stats.retried, "deferred": stats.deferred,
             "seconds": time.monotonic() - started, "batch": settings.batch_size,
             "cpu_seconds": time.process_time() - cpu_started}
@@ -66,9 +67,10 @@ def main() -> int:
     parser.add_argument("--backoff", type=float, default=0.05)
     parser.add_argument("--max-tries", type=int, default=8)
     parser.add_argument("--pool", type=int, default=128)
+    parser.add_argument("--lease", type=float, default=2.0)
     args = parser.parse_args()
     summary = asyncio.run(run(args.db, args.base_url, args.rate, args.per_chat, args.batch, args.backoff,
-                              args.max_tries, args.pool))
+                              args.max_tries, args.pool, args.lease))
     print(json.dumps(summary), flush=True)
     return 0
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, literal_column, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, literal_column, or_, select, update
 
 from bot.storage.ports import CampaignInfo, DeliveryRecord, OutboxMessage, OutboxRow, ReminderPref
 from bot.storage.sql.base import Repo, chunks, dumps
@@ -23,11 +23,18 @@ class SqlOutbox(Repo):
         super().__init__(db)
         self._enqueue = Prepared(insert_ignore(self.dialect, O, ["dedupe_key"]).returning(O.c.id),
                                  "channel", "user_key", "payload", "dedupe_key", "created_at")
-        self._record = Prepared(update(O).where(O.c.id == bindparam("b_id"), O.c.status == "inflight")
-                        .values(status=bindparam("b_status"), outcome=bindparam("b_outcome"),
-                                error=bindparam("b_error"), sent_at=bindparam("b_sent_at"),
-                                next_try_at=bindparam("b_next"), tries=O.c.tries + bindparam("b_used"),
-                                claimed_at=None))
+        def record(owned: bool):
+            where = [O.c.id == bindparam("b_id"), O.c.status == "inflight"]
+            if owned:  # a sender whose lease ran out (and was claimed again) records nothing
+                where.append(O.c.claimed_by == bindparam("b_owner"))
+            return Prepared(update(O).where(*where)
+                            .values(status=bindparam("b_status"), outcome=bindparam("b_outcome"),
+                                    error=bindparam("b_error"), sent_at=bindparam("b_sent_at"),
+                                    next_try_at=bindparam("b_next"), tries=O.c.tries + bindparam("b_used"),
+                                    claimed_at=None, claimed_by=None, lease_until=None))
+
+        self._record = record(False)
+        self._record_owned = record(True)
         self._block = Prepared(update(users).where(users.c.key == bindparam("b_key")).values(blocked=1))
 
     async def enqueue(self, channel: str, user: str, payload: dict[str, Any], dedupe_key: str, now: float) -> bool:
@@ -71,14 +78,18 @@ class SqlOutbox(Repo):
         await self.db.run(update(O).where(O.c.id == message_id).values(status="failed", tries=O.c.tries + 1,
                                                                        error=error[:500]))
 
-    async def claim_outbox(self, channel: str, now: float, limit: int, user: str | None = None) -> list[OutboxMessage]:
-        """Mark up to `limit` due messages in-flight and return them (oldest first). Several
-        senders may claim at once: each row goes to one of them (see dialect.for_update_skip_locked).
-        A crash after this leaves them in-flight; `release_inflight` puts them back."""
+    async def claim_outbox(self, channel: str, now: float, limit: int, user: str | None = None, *,
+                           owner: str | None = None, lease_seconds: float = 30.0) -> list[OutboxMessage]:
+        """Mark up to `limit` messages in-flight for `owner` until now + lease_seconds and return
+        them (oldest first): due pending ones, and in-flight ones whose lease ran out (their sender
+        died or lost its database connection; they may have been sent: `reclaimed`). Several
+        senders may claim at once: each row goes to one of them (dialect.for_update_skip_locked)."""
+        due = and_(O.c.status == "pending", O.c.next_try_at <= now)
+        stale = and_(O.c.status == "inflight", func.coalesce(O.c.lease_until, 0) < now)
         query = (select(O.c.id, O.c.channel, O.c.user_key, O.c.payload, O.c.tries, O.c.expires_at,
-                        func.coalesce(users.c.blocked, 0), O.c.campaign_id)
+                        func.coalesce(users.c.blocked, 0), O.c.campaign_id, O.c.status)
                  .select_from(O.outerjoin(users, users.c.key == O.c.user_key))
-                 .where(O.c.channel == channel, O.c.status == "pending", O.c.next_try_at <= now)
+                 .where(O.c.channel == channel, or_(due, stale))
                  .order_by(O.c.id).limit(limit))
         if user is not None:
             query = query.where(O.c.user_key == user)
@@ -86,29 +97,47 @@ class SqlOutbox(Repo):
             rows = (await self.db.run(for_update_skip_locked(self.dialect, query))).rows
             if rows:
                 await self.db.run(update(O).where(O.c.id.in_([r[0] for r in rows]))
-                                  .values(status="inflight", claimed_at=now))
+                                  .values(status="inflight", claimed_at=now, claimed_by=owner,
+                                          lease_until=now + lease_seconds))
         return [OutboxMessage(r[0], r[1], r[2], json.loads(r[3]), r[4], expires_at=r[5], blocked=bool(r[6]),
-                              campaign_id=r[7]) for r in rows]
+                              campaign_id=r[7], reclaimed=r[8] == "inflight") for r in rows]
 
-    async def record_deliveries(self, records: list[DeliveryRecord]) -> None:
-        """Write a batch's outcomes in one transaction; users who blocked the bot are marked."""
+    async def renew_leases(self, channel: str, owner: str, until: float) -> int:
+        """Extend the lease of every row `owner` holds in flight (a sender that is alive)."""
+        done = await self.db.run(update(O).where(O.c.channel == channel, O.c.status == "inflight",
+                                                 O.c.claimed_by == owner).values(lease_until=until))
+        return done.rowcount
+
+    async def record_deliveries(self, records: list[DeliveryRecord], owner: str | None = None) -> None:
+        """Write a batch's outcomes in one transaction; users who blocked the bot are marked.
+        With `owner`, only rows that sender still holds are written (a row claimed again after
+        its lease ran out belongs to the new claimant)."""
         if not records:
             return
+        statement = self._record if owner is None else self._record_owned
+        extra = {} if owner is None else {"b_owner": owner}
         async with self.db.transaction():
-            await self.db.run_many(self._record, [
+            await self.db.run_many(statement, [
                 {"b_id": r.message_id, "b_status": r.status, "b_outcome": r.outcome,
                  "b_error": r.error[:500] if r.error else None,
                  "b_sent_at": r.at if r.status != "pending" else None, "b_next": r.next_try_at,
-                 "b_used": r.tries_used} for r in records])
+                 "b_used": r.tries_used, **extra} for r in records])
             blocked = sorted({r.user for r in records if r.outcome == "blocked"})
             await self.db.run_many(self._block, [{"b_key": u} for u in blocked])
 
     async def release_inflight(self, channel: str) -> int:
-        """Messages a crashed run had claimed go back to pending. These are the only ones that
-        can reach a user twice (sent, but the outcome was never recorded)."""
+        """Every in-flight message of the channel goes back to pending, whoever holds it: for a
+        single sender that knows no other runs (an administrator's repair). Senders never call
+        it; they claim rows whose lease ran out instead."""
         done = await self.db.run(update(O).where(O.c.channel == channel, O.c.status == "inflight")
-                                 .values(status="pending", claimed_at=None))
+                                 .values(status="pending", claimed_at=None, claimed_by=None, lease_until=None))
         return done.rowcount
+
+    async def expired_leases(self, channel: str, now: float) -> int:
+        """In-flight messages whose lease ran out (their sender is gone): claimable again."""
+        query = select(func.count()).select_from(O).where(O.c.channel == channel, O.c.status == "inflight",
+                                                          func.coalesce(O.c.lease_until, 0) < now)
+        return (await self.db.run(query)).scalar() or 0
 
     async def outbox_totals(self, channel: str | None = None) -> dict[str, int]:
         query = select(O.c.status, func.count()).group_by(O.c.status)
