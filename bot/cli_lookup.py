@@ -28,8 +28,15 @@ def add_lookup_parsers(sub, content_root: Callable) -> None:
         return 0 if result.confident else 1
 
     def cmd_law(args: argparse.Namespace) -> int:
-        from bot.search.lawref import closest_laws, parse_ref
+        from types import SimpleNamespace
 
+        from bot.app.law import stale_notice, stale_notices, unknown_law_reply
+        from bot.app.texts import tr
+        from bot.cli_text import cli_locale
+        from bot.search.lawref import parse_ref
+
+        locale = cli_locale(args)
+        texts = SimpleNamespace(t=lambda key, **values: tr(locale, key, **values))  # what the chat's Turn offers
         catalog, lookup = _lookup(args, content_root)
         text = " ".join(args.words).strip()
         if args.search or not text:
@@ -39,14 +46,19 @@ def add_lookup_parsers(sub, content_root: Callable) -> None:
             hits = lookup.search_laws(text, args.limit)
             for hit in hits:
                 print(f"{hit.score:.2f}\t{hit.name}\t{hit.summary}")
+            for notice in stale_notices(texts, catalog.laws, (h.ref.rsplit(":", 1)[0] for h in hits)):
+                print(notice)
             return 0 if hits else 1
         ref = parse_ref(catalog.laws, text)
         if ref is None or ref.law is None:
-            close = ", ".join(n for n, _ in closest_laws(catalog.laws, ref.name if ref else text))
-            print(f"lawbot: no law matches {text!r}; closest: {close}", file=sys.stderr)
+            message, _ = unknown_law_reply(texts, catalog.laws, ref.name if ref else text)
+            print(f"lawbot: {message}", file=sys.stderr)
             return 1
+        notice = stale_notice(texts, ref.law)
         if ref.number is None:
             print(f"{ref.law.title}\t{ref.law.revision}\t{len(ref.law.articles)} articles")
+            if notice:
+                print(notice)
             return 0
         article = ref.law.articles.get(ref.number)
         if article is None:
@@ -54,6 +66,8 @@ def add_lookup_parsers(sub, content_root: Callable) -> None:
                   file=sys.stderr)
             return 1
         print(f"《{ref.law.short_name}》{article.label}（{ref.law.revision}）")
+        if notice:
+            print(notice)
         print(article.text)
         return 0
 

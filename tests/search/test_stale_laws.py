@@ -42,3 +42,16 @@ def test_content_check_warns_on_every_stale_citation_and_still_passes(capsys):
     problems = [line for line in out.splitlines() if line and not line.startswith("content check")]
     assert not any("警告" in line for line in problems)  # warnings are not among the problems
     assert err.count("警告") >= len(found) and "guoqi-shipin" in err and "不影响检查通过" in err
+
+
+def test_lawbot_law_takes_aliases_labels_stale_texts_and_names_unshipped_laws(capsys):
+    assert main(["--lang", "zh", "law", "民诉法", "3"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("《民事诉讼法》第三条") and "国家法律法规数据库" not in out
+    assert main(["--lang", "zh", "law", "治安管理处罚法", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "2025-06-27" in out and "请以国家法律法规数据库为准" in out
+    assert main(["--lang", "zh", "law", "婚姻登记条例"]) == 1
+    assert "本库暂未收录《婚姻登记条例》" in capsys.readouterr().err
+    assert main(["--lang", "zh", "law", "刑诉法", "3"]) == 1
+    assert "本库暂未收录《刑诉法》" in capsys.readouterr().err
