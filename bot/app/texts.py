@@ -561,6 +561,7 @@ ZH: dict[str, str] = {
     "bankcli_template_written": "已写入导入模板 {file}。",
     "bankcli_bank_usage": "用法：lawbot bank {import,export,template} …（详见 lawbot bank -h）",
     "bank_preview_duplicates": "与题库已有题目重复、将跳过 {total} 题（前 {shown} 条）：\n{lines}",
+    "content_stray_space": "{file}:{line}: 中文标点旁有多余的空格：“{context}”（加载时会自动去掉，请在源文件中删除）",
 }
 
 EN: dict[str, str] = {
@@ -1115,6 +1116,7 @@ EN: dict[str, str] = {
     "bankcli_template_written": "wrote the import template {file}.",
     "bankcli_bank_usage": "usage: lawbot bank {import,export,template} ... (see lawbot bank -h)",
     "bank_preview_duplicates": "Already in the bank, will be skipped: {total} question(s) (first {shown}):\n{lines}",
+    "content_stray_space": "{file}:{line}: stray space next to Chinese punctuation: “{context}” (removed when loaded; delete it in the source file)",
 }
 
 TEXTS = {"zh": ZH, "en": EN}
