@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from bot.app import views
 from bot.app.context import Deps, Turn, main_menu, menu_reply, on_screen
 from bot.app.messages import Choice, Reply
@@ -10,6 +12,13 @@ from bot.domain.models import QType, Question
 from bot.domain.practice_rules import wrong_book_step
 
 MODES = ("topic", "seq", "random", "wrong", "review")
+TOPIC_PAGE = 10  # laws per page of the 专项练习 menu
+
+
+def law_key(law: str) -> str:
+    """A short, stable button key for a law (button data is capped at 64 bytes on Telegram)."""
+    return hashlib.blake2s(law.encode("utf-8"), digest_size=5).hexdigest()
+
 
 
 class PracticeFlow:
@@ -38,11 +47,33 @@ class PracticeFlow:
             [c("btn_review", "p:v"), c("btn_menu", "m")],
         ])]
 
-    def topics(self, turn: Turn) -> list[Reply]:
-        buttons = [Choice(f"{law}（{len(self._by_law[law])}）", f"p:t:{law}") for law in self.catalog.law_tags()]
+    def topics(self, turn: Turn, page: int = 0) -> list[Reply]:
+        """The laws with questions, TOPIC_PAGE per page (a numbered WeChat menu must fit one
+        message; a keyboard stays short)."""
+        laws = self.catalog.law_tags()
+        pages = max(1, -(-len(laws) // TOPIC_PAGE))
+        page = min(max(page, 0), pages - 1)
+        shown = laws[page * TOPIC_PAGE:(page + 1) * TOPIC_PAGE]
+        buttons = [Choice(f"{law}（{len(self._by_law[law])}）", f"p:t:{law_key(law)}") for law in shown]
         rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
+        nav = []
+        if page > 0:
+            nav.append(turn.choice("btn_prev_page", f"p:T:{page - 1}"))
+        if page < pages - 1:
+            nav.append(turn.choice("btn_next_page", f"p:T:{page + 1}"))
+        if nav:
+            rows.append(nav)
         rows.append([turn.choice("btn_back", "p:m")])
-        return [Reply(turn.t("topic_menu"), rows)]
+        text = turn.t("topic_menu")
+        if pages > 1:
+            text += " " + turn.t("topic_page", page=page + 1, pages=pages)
+        return [Reply(text, rows)]
+
+    def _law_of(self, key: str) -> str | None:
+        """The law a topic button names: its short key, or the law's name (older buttons)."""
+        if key in self._by_law:
+            return key
+        return next((law for law in self._by_law if law_key(law) == key), None)
 
     async def wrong_book(self, turn: Turn) -> list[Reply]:
         entries = [e for e in await self.store.reviews.wrong_entries(turn.user) if e.question_id in self.catalog.questions]
@@ -139,8 +170,11 @@ class PracticeFlow:
             return self.menu(turn)
         if verb == "t" and len(parts) == 2:
             return self.topics(turn)
+        if verb == "T" and len(parts) == 3 and parts[2].isdigit():
+            return self.topics(turn, int(parts[2]))
         if verb == "t" and len(parts) == 3:
-            return await self.start(turn, "topic", parts[2]) if parts[2] in self._by_law else None
+            law = self._law_of(parts[2])
+            return await self.start(turn, "topic", law) if law else None
         if verb in ("s", "r", "W", "v") and len(parts) == 2:
             return await self.start(turn, {"s": "seq", "r": "random", "W": "wrong", "v": "review"}[verb])
         if verb == "w" and len(parts) == 2:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.app.practice import TOPIC_PAGE
 from bot.domain.models import LETTERS, QType
 
 
@@ -111,7 +112,8 @@ async def test_review_serves_missed_questions_when_due(app, chat, clock):
 
 
 async def test_multiple_choice_toggle_then_confirm(app, chat):
-    multi = next(q for q in app.catalog.question_list if q.type is QType.MULTIPLE)
+    first_page = app.catalog.law_tags()[:TOPIC_PAGE]
+    multi = next(q for q in app.catalog.question_list if q.type is QType.MULTIPLE and q.cite.law in first_page)
     await chat.say("/practice")
     await chat.press("专项练习")
     await chat.press(multi.cite.law)
