@@ -108,6 +108,29 @@ class PersonRow:
     passed: bool | None
 
 
+@dataclass(frozen=True, slots=True)
+class CertificateRecord:
+    """One issued pass certificate, with the facts as of the day it was issued."""
+    id: int | None
+    serial: str
+    attempt_id: int
+    roster_id: int
+    user_key: str
+    exam_id: str
+    exam_title: str
+    name: str
+    unit_id: str
+    unit_name: str
+    score: float
+    max_score: float
+    issued_on: str  # local date YYYY-MM-DD
+    issued_at: float
+    counter: int
+    revoked_at: float | None = None
+    revoked_by: str | None = None
+    revoke_reason: str | None = None
+
+
 class UserRepository(Protocol):
     async def get_locale(self, user: str) -> str | None: ...
     async def ensure_user(self, user: str, now: float) -> None: ...
@@ -295,6 +318,17 @@ class StatsRepository(Protocol):
     async def stats_fingerprint(self) -> tuple: ...
 
 
+class CertificateRepository(Protocol):
+    """Pass certificates: issued once per passed attempt, found by serial, revoked by admins."""
+    async def next_counter(self, roster_id: int, exam_id: str) -> int: ...
+    async def add_certificate(self, record: CertificateRecord) -> bool:
+        """False (nothing written) when the attempt already has a certificate."""
+    async def certificate_by_serial(self, serial: str) -> CertificateRecord | None: ...
+    async def certificate_of_attempt(self, attempt_id: int) -> CertificateRecord | None: ...
+    async def certificates_of(self, roster_id: int | None, user: str) -> list[CertificateRecord]: ...
+    async def revoke_certificate(self, serial: str, by: str, reason: str, now: float) -> bool: ...
+
+
 class Store(Protocol):
     """The unit of work: every repository, and `atomic()`, one transaction that the calls made
     inside it (in the same task) join. A call outside `atomic()` is a transaction of its own."""
@@ -318,6 +352,7 @@ class Store(Protocol):
     windows: ExamWindowRepository
     study: StudyRepository
     stats: StatsRepository
+    certificates: CertificateRepository
 
     def atomic(self) -> AsyncContextManager[None]: ...
     async def close(self) -> None: ...

@@ -348,5 +348,30 @@ pending_uploads = Table(
     sqlite_autoincrement=True,
 )
 
+certificates = Table(  # pass certificates of official exams, as issued (facts kept as of that day)
+    "certificates", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("serial", Text, nullable=False, unique=True),  # HMAC of the facts (bot/domain/certificate.py)
+    Column("attempt_id", BigInteger, nullable=False, unique=True),  # one certificate per passed attempt
+    Column("roster_id", BigInteger, nullable=False),
+    Column("user_key", Text, nullable=False),  # the account that sat the exam
+    Column("exam_id", Text, nullable=False),
+    Column("exam_title", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("unit_id", Text, nullable=False),
+    Column("unit_name", Text, nullable=False),
+    Column("score", Double, nullable=False),
+    Column("max_score", Double, nullable=False),
+    Column("issued_on", Text, nullable=False),  # local date YYYY-MM-DD
+    Column("issued_at", Double, nullable=False),
+    Column("counter", Integer, nullable=False),
+    Column("revoked_at", Double),
+    Column("revoked_by", Text),
+    Column("revoke_reason", Text),
+    Index("certificates_roster", "roster_id", "exam_id"),
+    Index("certificates_user", "user_key"),
+    sqlite_autoincrement=True,
+)
+
 # Tables in an order that respects foreign keys (for copying a database table by table).
 ORDERED = tuple(metadata.sorted_tables)

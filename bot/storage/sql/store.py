@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.storage import schema
 from bot.storage.sql.attempts import SqlAttempts
+from bot.storage.sql.certificates import SqlCertificates
 from bot.storage.sql.database import (
     Database,
     DatabaseOpenError,
@@ -53,6 +54,7 @@ class SqlStore:
         self.windows = SqlWindows(db)
         self.study = SqlStudy(db)
         self.stats = SqlStats(db)
+        self.certificates = SqlCertificates(db)
 
     def atomic(self):
         return self.db.transaction()
