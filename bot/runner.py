@@ -1,11 +1,12 @@
 """Long-running work beside the channels: the exam deadline sweeper, the outbox senders (one per
-channel, bot.scheduler.outbox_sender) and the scheduler (bot.scheduler.wiring)."""
+channel, bot.scheduler.outbox_sender) and the scheduler (bot.scheduler.wiring). With several
+workers on one database only the elected leader runs them (`lead`, bot/storage/sql/leader.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Protocol
+from typing import Callable, Protocol
 
 from bot.scheduler.outbox_sender import OutboxSender, SenderSettings
 
@@ -78,6 +79,60 @@ def background_tasks(app, senders: dict, *, scheduler: bool = True) -> list[asyn
 
         tasks.append(asyncio.create_task(run_scheduler(app)))
     return tasks
+
+
+LEADER_RETRY_SECONDS = 3.0  # a follower tries to take the lock this often
+LEADER_CHECK_SECONDS = 3.0  # the leader checks that it still holds the lock this often
+
+
+async def lead(lock, start: Callable[[], list[asyncio.Task]], *, retry: float = LEADER_RETRY_SECONDS,
+               check: float = LEADER_CHECK_SECONDS, on_change: Callable[[bool], None] | None = None) -> None:
+    """Follow until `lock` is ours, then run `start()`'s tasks while it stays ours; when it is
+    lost (the database connection failed), stop them and follow again. Cancelled: stop the
+    tasks, then let go of the lock (the next leader starts after this one stopped)."""
+    from bot.worker import worker_id
+
+    tasks: list[asyncio.Task] = []
+    try:
+        while True:
+            try:
+                got = await lock.try_acquire()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - the database is away: keep trying
+                log.warning("leader election: %s", exc)
+                got = False
+            if not got:
+                await asyncio.sleep(retry)
+                continue
+            log.info("worker %s is the leader: scheduler, exam sweeper and outbox senders run here", worker_id())
+            if on_change is not None:
+                on_change(True)
+            tasks = start()
+            while await lock.held():
+                await asyncio.sleep(check)
+            log.warning("worker %s lost the leadership (database connection lost): stopping the jobs", worker_id())
+            await _cancel_all(tasks)
+            if on_change is not None:
+                on_change(False)
+            await asyncio.sleep(retry)  # a worker whose connection just failed is the last candidate
+    finally:
+        await _cancel_all(tasks)
+        await lock.release()
+
+
+async def _cancel_all(tasks: list[asyncio.Task]) -> None:
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    tasks.clear()
+
+
+def leader_task(app, senders: dict) -> asyncio.Task:
+    """The background work of `lawbot run`, run only while this worker is the leader."""
+    from bot.storage.sql.leader import leader_lock
+
+    return asyncio.create_task(lead(leader_lock(app.storage), lambda: background_tasks(app, senders)))
 
 
 async def run_service(config_path: str | None) -> int:

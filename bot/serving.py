@@ -1,6 +1,6 @@
 """`lawbot run`: every configured channel in one process. Telegram (polling, or webhook on the
-HTTP server), the WeChat Official Account and the WeCom app (callbacks on the HTTP server), the
-outbox senders, the exam sweeper. SIGINT/SIGTERM stop it gracefully: stop accepting, finish the
+HTTP server), the WeChat Official Account and the WeCom app (callbacks on the HTTP server), and,
+while this worker is the elected leader, the outbox senders, the exam sweeper and the scheduler. SIGINT/SIGTERM stop it gracefully: stop accepting, finish the
 requests and turns in flight, then close."""
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ async def serve(config, *, stop: asyncio.Event | None = None,
     from bot.bootstrap import build, settle_heap
     from bot.channels.wechat.adapter import WeChatSender, wechat_channels
     from bot.httpserver import HttpServer
-    from bot.runner import background_tasks
+    from bot.runner import leader_task
 
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -91,7 +91,7 @@ async def serve(config, *, stop: asyncio.Event | None = None,
                 from bot.channels.telegram.adapter import TelegramSender
 
                 senders["tg"] = TelegramSender(outbox_bot)
-            tasks += background_tasks(app, senders)
+            tasks.append(leader_task(app, senders))  # scheduler, sweeper, senders: on the leader only
             log.info("lawbot is running: %s", ", ".join(_names(running, webhook)))
             if on_ready is not None:
                 result = on_ready(running)
