@@ -582,8 +582,6 @@ ZH: dict[str, str] = {
     "imp_staff_phone": "手机尾号应为最后 4–6 位数字，现为 {phone}",
     "imp_staff_unit_ambiguous": "单位 {unit} 有重名（请填单位编号）",
     "imp_staff_unit_unknown": "单位 {unit} 不在单位树中",
-    "cli_cert_no_key": "lawbot：未设置证书密钥（配置项 certificates.secret 或环境变量 LAWBOT_CERT_SECRET），无法核验或签发证书。",
-    "cli_cert_revoked": "已撤销证书 {serial}（{name}，《{exam}》）。",
 }
 
 EN: dict[str, str] = {
@@ -1159,8 +1157,6 @@ EN: dict[str, str] = {
     "imp_staff_phone": "phone_tail must be the last 4-6 digits, got {phone}",
     "imp_staff_unit_ambiguous": "unit {unit} is ambiguous (use the unit id)",
     "imp_staff_unit_unknown": "unit {unit} is not in the unit tree",
-    "cli_cert_no_key": "lawbot: no certificate key set (certificates.secret or the LAWBOT_CERT_SECRET environment variable): certificates cannot be verified or issued.",
-    "cli_cert_revoked": "Certificate {serial} revoked ({name}, {exam}).",
 }
 
 TEXTS = {"zh": ZH, "en": EN}
