@@ -131,6 +131,17 @@ class CertificateRecord:
     revoke_reason: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class PersonStanding:
+    """One active roster entry on a leaderboard: study points and 学时 seconds in a period."""
+    roster_id: int
+    name: str
+    unit_id: str
+    points: int
+    seconds: float
+    opted_out: bool
+
+
 class UserRepository(Protocol):
     async def get_locale(self, user: str) -> str | None: ...
     async def ensure_user(self, user: str, now: float) -> None: ...
@@ -318,6 +329,23 @@ class StatsRepository(Protocol):
     async def stats_fingerprint(self) -> tuple: ...
 
 
+class StudyTimeRepository(Protocol):
+    """学时: active study seconds per account and local day, and each account's last action."""
+    async def last_active(self, user: str) -> float | None: ...
+    async def add_time(self, user: str, day: int, seconds: float, now: float) -> None: ...
+    async def seconds_of(self, users: list[str], first_day: int, last_day: int) -> list[tuple[int, float]]: ...
+    async def seconds_by_roster(self, first_day: int, last_day: int) -> dict[int, float]: ...
+
+
+class RankingRepository(Protocol):
+    """Leaderboard reads and the opt-outs (/rank off)."""
+    async def set_opt_out(self, roster_id: int, out: bool, now: float) -> None: ...
+    async def is_opted_out(self, roster_id: int) -> bool: ...
+    async def unit_figures(self, first_day: int, last_day: int, since: float, until: float,
+                           min_points: int) -> tuple[list, list[tuple[str, str, float, int]]]: ...
+    async def people_in_units(self, unit_ids: list[str], first_day: int, last_day: int) -> list[PersonStanding]: ...
+
+
 class CertificateRepository(Protocol):
     """Pass certificates: issued once per passed attempt, found by serial, revoked by admins."""
     async def next_counter(self, roster_id: int, exam_id: str) -> int: ...
@@ -353,6 +381,8 @@ class Store(Protocol):
     study: StudyRepository
     stats: StatsRepository
     certificates: CertificateRepository
+    study_time: StudyTimeRepository
+    ranking: RankingRepository
 
     def atomic(self) -> AsyncContextManager[None]: ...
     async def close(self) -> None: ...

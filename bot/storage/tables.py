@@ -373,5 +373,31 @@ certificates = Table(  # pass certificates of official exams, as issued (facts k
     sqlite_autoincrement=True,
 )
 
+study_time = Table(  # 学时: active study seconds per chat account and local day
+    "study_time", metadata,
+    Column("user_key", Text, primary_key=True),
+    Column("day", Integer, primary_key=True),
+    Column("seconds", Double, nullable=False),
+    Index("study_time_day", "day", "user_key"),
+    **NOROWID,
+)
+
+study_presence = Table(  # when each account last did something that counts as study
+    "study_presence", metadata,
+    Column("user_key", Text, primary_key=True),
+    Column("last_at", Double, nullable=False),
+)
+
+rank_optouts = Table(  # roster entries that do not appear on leaderboards (/rank off)
+    "rank_optouts", metadata,
+    Column("roster_id", BigInteger, primary_key=True),
+    Column("at", Double, nullable=False),
+)
+
+# Leaderboards read study credit and submitted official attempts by period.
+Index("study_daily_day", study_daily.c.day, study_daily.c.user_key, study_daily.c.points)
+Index("attempts_submitted", attempts.c.submitted_at, attempts.c.roster_id,
+      sqlite_where=text("roster_id IS NOT NULL"), postgresql_where=text("roster_id IS NOT NULL"))
+
 # Tables in an order that respects foreign keys (for copying a database table by table).
 ORDERED = tuple(metadata.sorted_tables)

@@ -28,6 +28,7 @@ from bot.storage.sql.outbox import SqlCampaigns, SqlJobs, SqlOutbox, SqlReminder
 from bot.storage.sql.practice import SqlPractice, SqlReviews
 from bot.storage.sql.roster import SqlAdmins, SqlRoster, SqlStudy, SqlWindows
 from bot.storage.sql.stats import SqlStats
+from bot.storage.sql.study_time import SqlRanking, SqlStudyTime
 from bot.storage.sql.uploads import SqlGaps, SqlUploads
 from bot.storage.sql.users import SqlActivity, SqlSessions, SqlUpdates, SqlUsers
 
@@ -55,6 +56,8 @@ class SqlStore:
         self.study = SqlStudy(db)
         self.stats = SqlStats(db)
         self.certificates = SqlCertificates(db)
+        self.study_time = SqlStudyTime(db)
+        self.ranking = SqlRanking(db)
 
     def atomic(self):
         return self.db.transaction()
