@@ -7,16 +7,19 @@ import logging
 from bot.app import views
 from bot.app.context import Deps, Turn, main_menu, menu_reply, on_screen
 from bot.app.messages import Choice, Reply
+from bot.app.certs import CertFlow, Certificates
 from bot.app.official import OfficialExams
 from bot.app.texts import join, tr
 from bot.domain import exam_rules, review
+from bot.domain.answers import Answer, is_given
 from bot.domain.models import Attempt, QType
 
 log = logging.getLogger(__name__)
 SHEET_JUMPS = 20
 # words a user may type during an exam instead of pressing the button of the same name
 TYPED_COMMANDS = {"交卷": "h", "submit": "h", "hand in": "h", "答题卡": "s", "sheet": "s",
-                  "上一题": "prev", "previous": "prev", "下一题": "next", "next": "next"}  # at most this many "go to question" buttons on the answer sheet
+                  "上一题": "prev", "previous": "prev", "下一题": "next", "next": "next",
+                  **{word: "v" for word in views.MATERIAL_WORDS}}  # at most this many "go to question" buttons on the answer sheet
 
 
 def looks_like_answer(text: str) -> bool:
@@ -28,7 +31,7 @@ def looks_like_answer(text: str) -> bool:
 
 
 def _points(value: float) -> str:
-    return f"{value:g}"
+    return f"{round(value, 2):g}"  # a material's sub-question may carry a share such as 3.33
 
 
 class ExamFlow:
@@ -37,6 +40,7 @@ class ExamFlow:
         self.store = deps.storage
         self.catalog = deps.catalog
         self.official = OfficialExams(deps)
+        self.certs = CertFlow(deps, Certificates(deps, self.official.org))
 
     # --- choosing and starting -------------------------------------------------------
     async def menu(self, turn: Turn) -> list[Reply]:
@@ -145,17 +149,27 @@ class ExamFlow:
         turn.state["pos"] = pos
         item = attempt.paper[pos]
         question = self.catalog.questions[item.qid]
-        picked = attempt.answers.get(pos, frozenset())
+        picked: Answer = attempt.answers.get(pos, frozenset())
+        material = self.catalog.material_of(question)
+        kind = views.type_name(question, turn.locale)
+        if material is not None:
+            kind = f"{views.sub_label(question, material, turn.locale)} · {kind}"
         head = turn.t("exam_head", title=definition.title_for(turn.locale), n=pos + 1, count=len(attempt.paper),
-                      type=views.type_name(question, turn.locale), points=_points(item.points),
+                      type=kind, points=_points(item.points),
                       remaining=views.format_duration(exam_rules.remaining_seconds(attempt, turn.now), turn.locale),
                       answered=attempt.answered_count)
         body = views.question_body(question, turn.locale, order=item.order, picked=picked, hint="multi_hint_exam")
-        if question.type is not QType.MULTIPLE and picked:
+        if material is not None and material.subs[0].id == question.id:  # in full at its first part
+            body = views.material_text(material, turn.locale) + "\n\n" + body
+        if question.type is QType.FILL and is_given(picked):
+            body += "\n\n" + turn.t("filled", answer=views.answer_text(question, picked, turn.locale))
+        elif question.type is not QType.MULTIPLE and picked:
             body += "\n\n✓ " + views.answer_text(question, picked, turn.locale, item.order)
         prefix = f"x:m:{attempt.id}:{pos}:" if question.type is QType.MULTIPLE else f"x:a:{attempt.id}:{pos}:"
         rows = views.option_buttons(question, prefix, picked, item.order, turn.locale)
-        if question.type is not QType.MULTIPLE and picked:
+        if material is not None:
+            rows.append([turn.choice("btn_material", f"x:v:{attempt.id}:{pos}")])
+        if question.type in (QType.SINGLE, QType.JUDGE) and picked:
             chosen_display = {item.order.index(i) for i in picked}
             rows = [[Choice(("✓" + c.label) if int(c.action.rsplit(":", 1)[1]) in chosen_display else c.label, c.action)
                      for c in row] for row in rows]
@@ -170,7 +184,7 @@ class ExamFlow:
         return [Reply(f"{head}\n\n{body}", [r for r in rows if r], edit=edit and turn.from_button)]
 
     def sheet(self, turn: Turn, attempt: Attempt) -> list[Reply]:
-        marks = ["✓" if attempt.answers.get(i) else "○" for i in range(len(attempt.paper))]
+        marks = ["✓" if is_given(attempt.answers.get(i)) else "○" for i in range(len(attempt.paper))]
         lines = []
         for start in range(0, len(marks), 10):
             cells = " ".join(f"{start + k + 1:>3}{m}" for k, m in enumerate(marks[start:start + 10]))
@@ -186,9 +200,9 @@ class ExamFlow:
         return [Reply(text, rows, edit=turn.from_button)]
 
     # --- answering -------------------------------------------------------------------
-    async def answer(self, turn: Turn, attempt: Attempt, pos: int, chosen: frozenset[int], advance: bool) -> list[Reply]:
+    async def answer(self, turn: Turn, attempt: Attempt, pos: int, chosen: Answer, advance: bool) -> list[Reply]:
         await self.store.attempts.save_answer(attempt.id, pos, chosen, turn.now)
-        if chosen:  # the attempt in hand shows the answer too (storage keeps no cache)
+        if is_given(chosen):  # the attempt in hand shows the answer too (storage keeps no cache)
             attempt.answers[pos] = chosen
         else:
             attempt.answers.pop(pos, None)
@@ -224,11 +238,15 @@ class ExamFlow:
         if word is not None:  # text-only channels: the buttons' words typed out
             step = {"prev": -1, "next": 1}.get(word)
             parts = ["x", "g", str(attempt.id), str(max(0, pos + step))] if step else ["x", word, str(attempt.id)]
+            if word == "v":
+                parts.append(str(pos))
             return await self.on_action(turn, parts)
         item = attempt.paper[pos]
         question = self.catalog.questions[item.qid]
         chosen = views.parse_typed_answer(question, text, item.order)
         if chosen is None:
+            if question.type is QType.FILL:
+                return [Reply(turn.t("fill_count", n=len(question.blanks)))]
             return None
         return await self.answer(turn, attempt, pos, chosen, advance=True)
 
@@ -259,6 +277,12 @@ class ExamFlow:
             return await self.show(turn, attempt, int(parts[3]))
         if verb == "s" and len(parts) == 3:
             return self.sheet(turn, attempt)
+        if verb == "v" and len(parts) == 4 and parts[3].isdigit() and int(parts[3]) < count:
+            question = self.catalog.questions[attempt.paper[int(parts[3])].qid]
+            material = self.catalog.material_of(question)
+            if material is None:
+                return None
+            return [Reply(views.material_text(material, turn.locale))] + await self.show(turn, attempt, int(parts[3]), edit=False)
         if verb == "h" and len(parts) == 3:
             unanswered = attempt.unanswered()
             if unanswered:
@@ -276,7 +300,7 @@ class ExamFlow:
                 return None
             item = attempt.paper[pos]
             question = self.catalog.questions[item.qid]
-            if verb == "a" and question.type is not QType.MULTIPLE and value < len(item.order):
+            if verb == "a" and question.type in (QType.SINGLE, QType.JUDGE) and value < len(item.order):
                 return await self.answer(turn, attempt, pos, frozenset({item.order[value]}), advance=True)
             if verb == "m" and question.type is QType.MULTIPLE:
                 chosen = views.mask_to_set(value, question.option_count)
@@ -337,7 +361,8 @@ class ExamFlow:
             turn.clear_flow()
         if result is None:
             return [Reply(turn.t("exam_closed"), main_menu(turn))]
-        return [Reply(self.result_text(turn.locale, attempt, result), self._result_choices(turn, attempt))]
+        return [Reply(self.result_text(turn.locale, attempt, result), self._result_choices(turn, attempt))] \
+            + await self.certs.after_pass(turn, attempt, result.max_score)
 
     def review_wrong(self, turn: Turn, attempt: Attempt, k: int) -> list[Reply] | None:
         if attempt.is_open:
@@ -353,8 +378,10 @@ class ExamFlow:
         pos = wrong[k]
         item = attempt.paper[pos]
         question = self.catalog.questions[item.qid]
+        material = self.catalog.material_of(question)
         text = "\n".join([
             turn.t("review_head", k=k + 1, n=len(wrong), pos=pos + 1), "",
+            *([views.material_text(material, turn.locale), ""] if material is not None else []),
             views.question_body(question, turn.locale, order=item.order, hint=None), "",
             views.feedback(self.catalog.laws, question, attempt.answers.get(pos, frozenset()), turn.locale, item.order),
         ])
@@ -385,6 +412,7 @@ class ExamFlow:
                     continue
                 locale = await locale_of(attempt.user)
                 text = tr(locale, "exam_over_time") + "\n\n" + self.result_text(locale, attempt, result)
+                text += await self.certs.sweep_note(locale, attempt, result.max_score, now)
                 payload = {"text": text, "choices": [[[tr(locale, "btn_review_wrong"), f"x:r:{attempt.id}:0"],
                                                       [tr(locale, "btn_menu"), "m"]]]}
                 channel = attempt.user.split(":", 1)[0]

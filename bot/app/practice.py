@@ -1,4 +1,6 @@
-"""Practice (练习): by law, in order, random; the mistake notebook (错题本); spaced review."""
+"""Practice (练习): by law, in order, random; the mistake notebook (错题本); spaced review.
+A material (材料题) is served one sub-question at a time, each logged, noted and reviewed on its
+own; a fill question (填空) is answered by typing."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from bot.app import views
 from bot.app.context import Deps, Turn, main_menu, menu_reply, on_screen
 from bot.app.messages import Choice, Reply
 from bot.domain import review
+from bot.domain.answers import Answer
 from bot.domain.models import QType, Question
 from bot.domain.practice_rules import wrong_book_step
 
@@ -18,7 +21,6 @@ TOPIC_PAGE = 10  # laws per page of the 专项练习 menu
 def law_key(law: str) -> str:
     """A short, stable button key for a law (button data is capped at 64 bytes on Telegram)."""
     return hashlib.blake2s(law.encode("utf-8"), digest_size=5).hexdigest()
-
 
 
 class PracticeFlow:
@@ -141,23 +143,60 @@ class PracticeFlow:
             return [menu_reply(turn, key)] if not summary else [Reply(summary), menu_reply(turn, key)]
         serial = int(turn.state.get("serial", 0)) + 1
         turn.state.update(serial=serial, qid=question.id, answered=False, picked=0, shown=turn.now, label=label)
-        return [self._question_reply(turn, question, frozenset())]
+        turn.state.pop("sub", None)
+        if question.type is QType.MATERIAL:
+            turn.state["sub"] = 0
+        return [self._question_reply(turn, self.current(turn) or question, frozenset())]
 
     def _question_reply(self, turn: Turn, question: Question, picked: frozenset[int], edit: bool = False) -> Reply:
         serial = turn.state["serial"]
-        head = turn.t("practice_head", mode=turn.state.get("label", ""), n=turn.state.get("count", 0) + 1,
-                      type=views.type_name(question, turn.locale))
+        material = self.catalog.material_of(question)
+        kind = views.type_name(question, turn.locale)
+        if material is not None:
+            kind = f"{views.sub_label(question, material, turn.locale)} · {kind}"
+        head = turn.t("practice_head", mode=turn.state.get("label", ""), n=turn.state.get("count", 0) + 1, type=kind)
         body = views.question_body(question, turn.locale, picked=picked)
+        if material is not None and turn.state.get("material_shown") != material.id:
+            turn.state["material_shown"] = material.id  # in full once; then behind 查看材料
+            body = views.material_text(material, turn.locale) + "\n\n" + body
         prefix = f"p:x:{serial}:" if question.type is QType.MULTIPLE else f"p:a:{serial}:"
         rows = views.option_buttons(question, prefix, picked, None, turn.locale, confirm_action=f"p:c:{serial}")
-        rows.append([turn.choice("btn_end", "p:e")])
+        if material is not None:
+            rows.append([turn.choice("btn_material", f"p:M:{serial}"), turn.choice("btn_end", "p:e")])
+        else:
+            rows.append([turn.choice("btn_end", "p:e")])
         turn.showing = f"practice:{serial}"
         return Reply(f"{head}\n\n{body}", rows, edit=edit and turn.from_button)
 
     def current(self, turn: Turn) -> Question | None:
+        """The question being answered: a material's current sub-question, or the question."""
         if turn.flow() != "practice":
             return None
-        return self.catalog.questions.get(turn.state.get("qid", ""))
+        question = self.catalog.questions.get(turn.state.get("qid", ""))
+        if question is not None and question.type is QType.MATERIAL:
+            sub = int(turn.state.get("sub", 0))
+            return question.subs[sub] if 0 <= sub < len(question.subs) else None
+        return question
+
+    def _next_sub(self, turn: Turn) -> list[Reply] | None:
+        """After a sub-question is answered: the material's next one (None when it was the last)."""
+        question = self.catalog.questions.get(turn.state.get("qid", ""))
+        sub = int(turn.state.get("sub", 0)) + 1
+        if question is None or question.type is not QType.MATERIAL or sub >= len(question.subs):
+            return None
+        turn.state.update(sub=sub, serial=int(turn.state["serial"]) + 1, answered=False, picked=0, shown=turn.now)
+        return [self._question_reply(turn, question.subs[sub], frozenset())]
+
+    def show_material(self, turn: Turn) -> list[Reply]:
+        """The material again, then the question being answered (so its choices stay on screen)."""
+        question = self.current(turn)
+        material = self.catalog.material_of(question) if question else None
+        if question is None or material is None:
+            return [Reply(turn.t("stale"))]
+        text = views.material_text(material, turn.locale)
+        if turn.state.get("answered"):
+            return [Reply(text, self._after_answer_rows(turn, turn.state["serial"]))]
+        return [Reply(text), self._question_reply(turn, question, self._picked(turn, question))]
 
     # --- answering -------------------------------------------------------------------
     def _valid_serial(self, turn: Turn, serial: str) -> bool:
@@ -181,6 +220,10 @@ class PracticeFlow:
             return await self.wrong_book(turn)
         if verb == "e" and len(parts) == 2:
             return self.end(turn)
+        if verb == "M" and len(parts) == 3:
+            if turn.flow() != "practice" or parts[2] != str(turn.state.get("serial")):
+                return [Reply(turn.t("stale"))]
+            return self.show_material(turn)
         if verb in ("a", "x", "c", "n") and len(parts) >= 3:
             serial = parts[2]
             if turn.flow() != "practice" or not serial.isdigit():
@@ -188,13 +231,13 @@ class PracticeFlow:
             question = self.current(turn)
             if verb == "n":
                 if int(serial) == turn.state.get("serial") and turn.state.get("answered"):
-                    return await self.serve(turn)
+                    return self._next_sub(turn) or await self.serve(turn)
                 return [Reply(turn.t("stale"))] if question is None else [self._question_reply(turn, question, self._picked(turn, question))]
             if question is None or not self._valid_serial(turn, serial):
                 return [Reply(turn.t("stale"))]
             if verb == "a" and len(parts) == 4 and parts[3].isdigit():
                 index = int(parts[3])
-                if question.type is QType.MULTIPLE or index >= question.option_count:
+                if question.type not in (QType.SINGLE, QType.JUDGE) or index >= question.option_count:
                     return None
                 return await self.answer(turn, question, frozenset({index}))
             if verb == "x" and len(parts) == 4 and parts[3].isdigit() and question.type is QType.MULTIPLE:
@@ -215,16 +258,22 @@ class PracticeFlow:
 
     async def on_text(self, turn: Turn, text: str) -> list[Reply] | None:
         question = self.current(turn)
-        if question is None or turn.state.get("answered"):
+        if question is None:
+            return None
+        if question.parent and text.strip() in views.MATERIAL_WORDS:
+            return self.show_material(turn)
+        if turn.state.get("answered"):
             return None
         chosen = views.parse_typed_answer(question, text)
         if chosen is None:
+            if question.type is QType.FILL:
+                return [Reply(turn.t("fill_count", n=len(question.blanks)))]
             return None
         if not on_screen(turn, f"practice:{turn.state.get('serial')}"):  # answers only the question on screen
             return [Reply(turn.t("question_not_on_screen")), self._question_reply(turn, question, self._picked(turn, question))]
         return await self.answer(turn, question, chosen)
 
-    async def answer(self, turn: Turn, question: Question, chosen: frozenset[int]) -> list[Reply]:
+    async def answer(self, turn: Turn, question: Question, chosen: Answer) -> list[Reply]:
         store, now, user = self.store, turn.now, turn.user
         mode = turn.state["mode"]
         correct = question.is_correct(chosen)
@@ -232,15 +281,24 @@ class PracticeFlow:
         await store.practice.log_answer(user, question.id, correct, elapsed, mode, now)
         notes = await self._update_notebook(turn, question, correct, mode)
         await self._update_card(turn, question, correct, mode)
-        if mode in ("topic", "seq"):
+        served = self.catalog.questions.get(turn.state.get("qid", ""))
+        more_subs = (served is not None and served.type is QType.MATERIAL
+                     and int(turn.state.get("sub", 0)) + 1 < len(served.subs))
+        if mode in ("topic", "seq") and not more_subs:  # a material counts as done after its last part
             await store.practice.set_progress(user, f"{mode}:{turn.state.get('scope', '')}", int(turn.state.get("pos", 0)) + 1)
         turn.state.update(answered=True, count=int(turn.state.get("count", 0)) + 1,
                           right=int(turn.state.get("right", 0)) + int(correct))
         text = views.feedback(self.catalog.laws, question, chosen, turn.locale)
         if notes:
             text += "\n\n" + notes
-        serial = turn.state["serial"]
-        return [Reply(text, [[turn.choice("btn_next", f"p:n:{serial}"), turn.choice("btn_end", "p:e")]])]
+        return [Reply(text, self._after_answer_rows(turn, turn.state["serial"]))]
+
+    def _after_answer_rows(self, turn: Turn, serial: int) -> list[list]:
+        served = self.catalog.questions.get(turn.state.get("qid", ""))
+        if served is not None and served.type is QType.MATERIAL and int(turn.state.get("sub", 0)) + 1 < len(served.subs):
+            return [[turn.choice("btn_next_sub", f"p:n:{serial}"), turn.choice("btn_material", f"p:M:{serial}")],
+                    [turn.choice("btn_end", "p:e")]]
+        return [[turn.choice("btn_next", f"p:n:{serial}"), turn.choice("btn_end", "p:e")]]
 
     async def _update_notebook(self, turn: Turn, question: Question, correct: bool, mode: str) -> str:
         need = self.deps.config.practice.wrong_book_clear_after

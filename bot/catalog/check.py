@@ -13,7 +13,7 @@ from bot.catalog.guide_rules import guide_problems
 from bot.catalog.laws import LawLibrary
 from bot.catalog.questions import Problem
 from bot.domain.exam_rules import check_blueprint
-from bot.domain.models import Citation, Question
+from bot.domain.models import CHOICE_TYPES, Citation, Question
 
 QUOTE_RE = re.compile(r"“([^”]+)”|「([^」]+)」")
 _NOISE_RE = re.compile(r"[\s，。、；：！？,.;:!?（）()“”「」《》\"'…—-]+")
@@ -107,6 +107,9 @@ def semantic_problems(catalog: Catalog) -> list[Problem]:
         for qid in case.quiz:
             if qid not in catalog.questions:
                 problems.append(Problem(*_split(case.origin), f"case {case.id}: quiz question {qid} not in the bank"))
+            elif catalog.questions[qid].type not in CHOICE_TYPES or catalog.questions[qid].parent:
+                problems.append(Problem(*_split(case.origin), f"case {case.id}: quiz question {qid} must be a "
+                                        f"single, multiple or judge question of its own"))
         if not 2 <= len(case.quiz) <= 3:
             problems.append(Problem(*_split(case.origin), f"case {case.id}: needs 2 or 3 quiz questions"))
     problems += guide_problems(list(catalog.services.values()), catalog.laws)

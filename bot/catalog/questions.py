@@ -175,9 +175,9 @@ def _fill_blanks(raw: dict, stem: str, bad) -> tuple[tuple[str, ...], ...]:
             elif fill.TYPED_SEPARATORS.search(text):
                 bad(f"accepted answer {text!r} contains a space or list punctuation, which separate "
                     f"blanks when typed", "answer")
-            elif text.isdigit() and int(text) < 10:
+            elif text.isdigit() and int(text) < 10 and len(blanks) == 1:
                 bad(f"accepted answer {text!r} is a single digit, which text channels read as a button "
-                    f"number (write 3日 or 三)", "answer")
+                    f"number when it is the whole reply (write 3日 or 三)", "answer")
     return tuple(tuple(alternatives) for alternatives in blanks)
 
 

@@ -99,7 +99,8 @@ def _parse(lines: list[str], record: Record) -> dict[str, Any]:
 
 
 def aiken_block(q: Question) -> str | None:
-    if q.type is QType.MULTIPLE:
+    """None for what Aiken cannot carry: 多选, 填空 and 材料题."""
+    if q.type not in (QType.SINGLE, QType.JUDGE):
         return None
     options = ("正确", "错误") if q.type is QType.JUDGE else q.options
     lines = [" ".join(q.stem.split())]
@@ -108,14 +109,15 @@ def aiken_block(q: Question) -> str | None:
     return "\n".join(lines)
 
 
-def write_aiken(questions: list[Question], path: Path, show_progress: bool = True) -> int:
-    """Returns how many questions were left out (多选: Aiken has one correct answer)."""
-    skipped = 0
+def write_aiken(questions: list[Question], path: Path, show_progress: bool = True) -> dict[QType, int]:
+    """Returns how many questions of each type were left out (多选: Aiken has one correct answer;
+    填空 and 材料题 have no Aiken form)."""
+    skipped: dict[QType, int] = {}
     with path.open("w", encoding="utf-8") as out:
         for q in progress(questions, len(questions), f"writing {path.name}", show_progress):
             block = aiken_block(q)
             if block is None:
-                skipped += 1
+                skipped[q.type] = skipped.get(q.type, 0) + 1
                 continue
             out.write(block + "\n\n")
     return skipped

@@ -11,10 +11,12 @@ from typing import Any, Iterable, Sequence
 
 from bot.catalog.bank_io.progress import progress
 from bot.catalog.yamlsrc import LINE_KEY
+from bot.domain import fill
 from bot.domain.models import LETTERS, QType, Question
 from bot.domain.numerals import article_label
 
 GENERATED_ID = "__generated_id__"  # raw marker: the id was derived from the stem
+MATERIAL_ID = "__material_id__"  # raw marker: the row is a sub-question of this material
 POINTS_GIVEN = "__points__"  # raw marker: a 分值 was given (checked, not stored)
 OPTION_FIELDS = tuple(f"option_{ch}" for ch in LETTERS)
 
@@ -24,6 +26,7 @@ HEADERS: dict[str, str] = {
     **{f: f"选项{ch}" for f, ch in zip(OPTION_FIELDS, LETTERS)},
     "answer": "答案", "explanation": "解析", "cite": "依据", "tags": "标签", "difficulty": "难度",
     "points": "分值", "id": "编号", "audience": "对象",
+    "material_id": "材料编号", "material": "材料",
 }
 EXPORT_FIELDS = tuple(HEADERS)
 REQUIRED = ("type", "stem", "answer", "explanation", "cite")
@@ -39,6 +42,8 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "difficulty": ("难度", "难易度", "难易程度", "difficulty"),
     "points": ("分值", "分数", "score", "points"),
     "audience": ("对象", "适用对象", "受众", "audience"),
+    "material_id": ("材料编号", "材料题编号", "案例编号", "material_id"),
+    "material": ("材料", "材料内容", "案例材料", "案例", "material"),
 }
 for _f, _ch in zip(OPTION_FIELDS, LETTERS):
     _ALIASES[_f] = (f"选项{_ch}", _ch, f"{_ch}选项", f"选项{_ch.lower()}", f"option{_ch}", f"答案{_ch}")
@@ -51,7 +56,7 @@ AUDIENCE_WORDS = {
     "resident": "resident", "群众": "resident", "居民": "resident", "公众": "resident", "市民": "resident",
 }
 AUDIENCE_LABELS = {"civil_servant": "公职人员", "resident": "群众"}
-TYPE_LABELS = {QType.SINGLE: "单选题", QType.MULTIPLE: "多选题", QType.JUDGE: "判断题"}
+TYPE_LABELS = {QType.SINGLE: "单选题", QType.MULTIPLE: "多选题", QType.JUDGE: "判断题", QType.FILL: "填空题"}
 JUDGE_OPTION_PAIRS = {("正确", "错误"), ("对", "错"), ("是", "否"), ("√", "×"), ("true", "false")}
 _SPLIT_RE = re.compile(r"[,，;；、|｜\n]+")
 
@@ -168,6 +173,12 @@ def to_raw(values: dict[str, Any], record: Record) -> dict[str, Any]:
     }
     if not text_of(values.get("id")) and stem:
         raw[GENERATED_ID] = True
+    material_id = text_of(values.get("material_id"))
+    if material_id:  # one sub-question of a 材料题; the importer groups the rows by 材料编号
+        raw[MATERIAL_ID] = material_id
+        raw["material"] = text_of(values.get("material"))
+    elif text_of(values.get("material")):
+        record.problems.append(record.problem("材料 is filled but 材料编号 is empty", "material_id"))
     audience = []
     for word in split_list(values.get("audience")):
         audience.append(AUDIENCE_WORDS.get(word.lower(), word))
@@ -187,12 +198,35 @@ def to_raw(values: dict[str, Any], record: Record) -> dict[str, Any]:
     return raw
 
 
+def question_rows(q: Question) -> list[dict[str, Any]]:
+    """A question as spreadsheet rows of cells: one row, or one per sub-question of a material
+    (材料编号 on each, the 材料 text on the first; the material's tags, audience and difficulty)."""
+    if q.type is not QType.MATERIAL:
+        return [question_cells(q)]
+    rows = []
+    for k, sub in enumerate(q.subs):
+        cells = question_cells(sub)
+        cells.update(material_id=q.id, material=q.stem if k == 0 else None, tags=",".join(q.tags),
+                     difficulty=q.difficulty, audience=",".join(AUDIENCE_LABELS.get(a, a) for a in q.audience))
+        if sub.id == f"{q.id}.{k + 1}":
+            cells["id"] = None  # the default id, derived again on import
+        rows.append(cells)
+    return rows
+
+
+def answer_cell(q: Question) -> str:
+    if q.type is QType.JUDGE:
+        return "正确" if 0 in q.answer else "错误"
+    if q.type is QType.FILL:
+        return fill.blanks_text(q.blanks)
+    return "".join(LETTERS[i] for i in sorted(q.answer))
+
+
 def question_cells(q: Question) -> dict[str, Any]:
     """A question as spreadsheet cells, by field (the inverse of to_raw)."""
     cells: dict[str, Any] = {
         "id": q.id, "type": TYPE_LABELS[q.type], "stem": q.stem,
-        "answer": ("正确" if 0 in q.answer else "错误") if q.type is QType.JUDGE
-        else "".join(LETTERS[i] for i in sorted(q.answer)),
+        "answer": answer_cell(q),
         "explanation": q.explanation, "cite": cite_text(q),
         "tags": ",".join(q.tags), "difficulty": q.difficulty, "points": None,
         "audience": ",".join(AUDIENCE_LABELS.get(a, a) for a in q.audience),
@@ -272,3 +306,43 @@ def read_utf8(path: Any, shown: str, kind: str) -> tuple[str | None, ImportProbl
     except UnicodeDecodeError as exc:
         return None, ImportProblem(shown, f"unreadable text encoding: {kind} files must be UTF-8 "
                                           f"(invalid byte at offset {exc.start})")
+
+
+MATERIAL_ROWS = "__material_rows__"  # raw marker: a material built from these rows
+
+
+def group_materials(records: list[Record]) -> list[Record]:
+    """Rows sharing a 材料编号 -> one record holding the material (at the first row's place):
+    the 材料 text from the first row that has one; each row a sub-question (id from 编号, or the
+    material's id + .N when 编号 is empty); tags, audience and difficulty from the first row."""
+    grouped: list[Record] = []
+    by_material: dict[str, Record] = {}
+    for record in records:
+        material_id = record.raw.get(MATERIAL_ID)
+        if not material_id:
+            grouped.append(record)
+            continue
+        sub = {k: v for k, v in record.raw.items() if k not in (MATERIAL_ID, "material", GENERATED_ID)}
+        if record.raw.get(GENERATED_ID):
+            sub.pop("id", None)
+        for key in ("tags", "audience", "difficulty"):
+            sub.pop(key, None)  # the material's (first row's) apply to every sub-question
+        group = by_material.get(material_id)
+        if group is None:
+            raw = {LINE_KEY: record.row, "id": material_id, "type": "material", "material": record.raw.get("material", ""),
+                   "tags": record.raw.get("tags") or [], "audience": record.raw.get("audience") or [],
+                   "subs": [], MATERIAL_ROWS: True}
+            if "difficulty" in record.raw:
+                raw["difficulty"] = record.raw["difficulty"]
+            group = Record(file=record.file, row=record.row, raw=raw, sheet=record.sheet, columns=record.columns,
+                           problems=[], unit=record.unit)
+            by_material[material_id] = group
+            grouped.append(group)
+        elif not group.raw["material"]:
+            group.raw["material"] = record.raw.get("material", "")
+        elif record.raw.get("material") and record.raw["material"] != group.raw["material"]:
+            record.problems.append(record.problem(f"材料 differs from the first row of material {material_id}",
+                                                  "material"))
+        group.raw["subs"].append(sub)
+        group.problems.extend(record.problems)
+    return grouped

@@ -10,7 +10,7 @@ import io
 from pathlib import Path
 
 from bot.catalog.bank_io.columns import (
-    EXPORT_FIELDS, HEADERS, ImportProblem, Record, header_field, question_cells, read_table,
+    EXPORT_FIELDS, HEADERS, ImportProblem, Record, header_field, question_rows, read_table,
 )
 from bot.catalog.bank_io.progress import progress
 from bot.domain.models import Question
@@ -83,5 +83,5 @@ def write_csv(questions: list[Question], path: Path, show_progress: bool = True)
         writer = csv.writer(out)
         writer.writerow([HEADERS[f] for f in EXPORT_FIELDS])
         for q in progress(questions, len(questions), f"writing {path.name}", show_progress):
-            cells = question_cells(q)
-            writer.writerow(["" if cells.get(f) is None else cells.get(f) for f in EXPORT_FIELDS])
+            for cells in question_rows(q):
+                writer.writerow(["" if cells.get(f) is None else cells.get(f) for f in EXPORT_FIELDS])

@@ -1,6 +1,8 @@
 """Moodle GIFT. Written here rather than with a PyPI parser: pygiftparser (2017) and its forks
 are unmaintained and map to their own models; the subset exchanged for these banks (single,
-multiple, true/false, general feedback) is small. lawbot's own fields that GIFT has no place for
+multiple, true/false, short answer, general feedback) is small. A one-blank 填空 travels as a
+Moodle short-answer question with the blank in place (`前文{=甲 =乙####解析}后文`); a 填空 with
+several blanks and a 材料题 have no GIFT form and are left out of an export (counted). lawbot's own fields that GIFT has no place for
 (编号 travels as the ::title::, 依据/标签/对象/难度) are written as `// key: value` comment lines,
 which Moodle ignores, so lawbot -> GIFT -> lawbot is lossless while Moodle keeps the rest."""
 
@@ -15,6 +17,7 @@ from bot.catalog.bank_io.columns import (
     HEADERS, OPTION_FIELDS, ImportProblem, Record, header_field, question_cells, to_raw,
 )
 from bot.catalog.bank_io.progress import progress
+from bot.domain import fill
 from bot.domain.models import LETTERS, QType, Question
 
 _SPECIAL = "~=#{}:\\"
@@ -144,8 +147,7 @@ def _parse_block(body: str, record: Record) -> dict[str, Any]:
         record.problems.append(record.problem("no answers: a GIFT question needs {…} after its text", "answer"))
         values["stem"] = unescape(text).strip()
         return values
-    if text[close_at + 1:].strip():
-        record.problems.append(record.problem("text after {…} (missing-word questions are not supported)", "stem"))
+    after = text[close_at + 1:]
     values["stem"] = unescape(text[:open_at]).strip()
     inner = text[open_at + 1:close_at]
     feedback_at = _find_unescaped(inner, "####")
@@ -158,6 +160,19 @@ def _parse_block(body: str, record: Record) -> dict[str, Any]:
         values["type"], values["answer"] = "judge", verdict.startswith("T")
         return values
     items = _split_unescaped(head, "=~")
+    if items and all(mark == "=" for mark, _ in items) and not any("->" in item for _, item in items):
+        # short answer: every answer right -> a one-blank 填空 with the blank where {…} stood
+        accepted = []
+        for _, item in items:
+            item = _split_unescaped(item, "#")[0][1] if _find_unescaped(item, "#") >= 0 else item
+            weight_match = _WEIGHT_RE.match(item.strip())
+            accepted.append(unescape(item.strip()[weight_match.end():] if weight_match else item).strip())
+        values["type"] = "fill"
+        values["stem"] = (unescape(text[:open_at]).rstrip() + fill.BLANK + unescape(after).rstrip()).strip()
+        values["answer"] = "|".join(a for a in accepted if a)
+        return values
+    if after.strip():
+        record.problems.append(record.problem("text after {…} (missing-word questions are not supported)", "stem"))
     if not items or any(mark not in "=~" or not mark for mark, _ in items):
         record.problems.append(record.problem("unsupported GIFT answers (single, multiple or true/false only)",
                                               "answer"))
@@ -184,9 +199,21 @@ def _parse_block(body: str, record: Record) -> dict[str, Any]:
     return values
 
 
-def gift_block(q: Question) -> str:
+def representable(q: Question) -> bool:
+    """GIFT has no 材料题 and no question with several blanks."""
+    return q.type in (QType.SINGLE, QType.MULTIPLE, QType.JUDGE) or (q.type is QType.FILL and len(q.blanks) == 1)
+
+
+def gift_block(q: Question) -> str | None:
+    if not representable(q):
+        return None
     cells = question_cells(q)
     lines = [f"// {HEADERS[f]}: {cells[f]}" for f in META_FIELDS if cells.get(f) not in (None, "")]
+    if q.type is QType.FILL:
+        before, _, after = fill.canonical_stem(q.stem).partition(fill.BLANK)
+        answers = " ".join("=" + escape(a) for a in q.blanks[0])
+        lines.append(f"::{escape(q.id)}::{escape(before)}{{{answers} ####{escape(q.explanation)}}}{escape(after)}")
+        return "\n".join(lines)
     lines.append(f"::{escape(q.id)}::{escape(q.stem)}{{")
     if q.type is QType.JUDGE:
         lines.append("TRUE" if 0 in q.answer else "FALSE")
@@ -200,8 +227,15 @@ def gift_block(q: Question) -> str:
     return "\n".join(lines)
 
 
-def write_gift(questions: list[Question], path: Path, show_progress: bool = True) -> None:
+def write_gift(questions: list[Question], path: Path, show_progress: bool = True) -> dict[QType, int]:
+    """Returns how many questions of each type were left out (no GIFT form)."""
+    skipped: dict[QType, int] = {}
     with path.open("w", encoding="utf-8") as out:
         out.write("// lawbot question bank (GIFT). Lines starting // carry lawbot fields Moodle ignores.\n\n")
         for q in progress(questions, len(questions), f"writing {path.name}", show_progress):
-            out.write(gift_block(q) + "\n\n")
+            block = gift_block(q)
+            if block is None:
+                skipped[q.type] = skipped.get(q.type, 0) + 1
+                continue
+            out.write(block + "\n\n")
+    return skipped

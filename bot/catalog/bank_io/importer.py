@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Callable
 
 from bot.catalog.bank_io.aiken import read_aiken
-from bot.catalog.bank_io.columns import GENERATED_ID, POINTS_GIVEN, ImportProblem, Record
+from bot.catalog.bank_io.columns import (
+    GENERATED_ID, MATERIAL_ROWS, POINTS_GIVEN, ImportProblem, Record, group_materials,
+)
 from bot.catalog.bank_io.csvfile import read_csv
 from bot.catalog.bank_io.gift import read_gift
 from bot.catalog.bank_io.progress import progress
@@ -135,16 +137,22 @@ def validate(records: list[Record], laws: LawLibrary, existing: dict[str, Questi
     bank file imported into (ids from other bank files may not be reused). A record repeating a
     bank question is skipped (result.duplicates), or with strict a bad row."""
     result = ImportResult(rows=len(records))
+    records = group_materials(records)
     by_record: list[tuple[Record, Question]] = []
     bad: dict[int, list[ImportProblem]] = {}
     seen: dict[str, Record] = {}
     for index, record in enumerate(progress(records, len(records), "validating", show_progress)):
         question, found = build_question(record.raw, record.file, laws)
-        problems = _merge_problems(record, found)
-        if question is not None:
-            for span in unquoted_spans(question.explanation, [question.cite], laws):
+        if record.raw.get(MATERIAL_ROWS):  # a sub-question's problem points at its own row
+            problems = record.problems + [ImportProblem(record.file, p.reason, record.sheet, p.line,
+                                                        record.column_of(p.field), record.unit) for p in found]
+        else:
+            problems = _merge_problems(record, found)
+        for part in (question, *question.subs) if question is not None else ():
+            for span in unquoted_spans(part.explanation, [part.cite], laws):
                 problems.append(record.problem(f"explanation quotes “{span}”, which is not in "
-                                               f"{question.cite.law} article {question.cite.article}", "explanation"))
+                                               f"{part.cite.law} article {part.cite.article}", "explanation"))
+        if question is not None:
             first = seen.get(question.id)
             if first is not None:
                 what = "stem" if record.raw.get(GENERATED_ID) else "id"

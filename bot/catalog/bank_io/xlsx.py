@@ -14,7 +14,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from bot.catalog.bank_io.columns import (
-    EXPORT_FIELDS, HEADERS, ImportProblem, Record, column_letter, question_cells, read_table,
+    EXPORT_FIELDS, HEADERS, ImportProblem, Record, column_letter, question_rows, read_table,
 )
 from bot.catalog.bank_io.progress import byte_progress, progress
 from bot.domain.models import Question
@@ -183,12 +183,12 @@ def write_xlsx(questions: list[Question], path: Path, show_progress: bool = True
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("题库")
     for i, f in enumerate(EXPORT_FIELDS):
-        sheet.column_dimensions[column_letter(i)].width = 60 if f in ("stem", "explanation") else 14
+        sheet.column_dimensions[column_letter(i)].width = 60 if f in ("stem", "explanation", "material") else 14
     sheet.freeze_panes = "A2"
     sheet.append([HEADERS[f] for f in EXPORT_FIELDS])
     for q in progress(questions, len(questions), f"writing {path.name}", show_progress):
-        cells = question_cells(q)
-        sheet.append([cells.get(f) for f in EXPORT_FIELDS])
+        for cells in question_rows(q):
+            sheet.append([cells.get(f) for f in EXPORT_FIELDS])
     workbook.save(path)
 
 
@@ -205,15 +205,31 @@ TEMPLATE_EXAMPLES: list[dict[str, Any]] = [
     {"type": "判断题", "stem": "（示例，导入前请删除）违法行为轻微并及时改正，没有造成危害后果的，不予行政处罚。",
      "answer": "正确", "explanation": "《行政处罚法》第三十三条规定，“违法行为轻微并及时改正，没有造成危害后果的，不予行政处罚”。",
      "cite": "行政处罚法 33", "tags": "行政处罚法,行政执法", "difficulty": 1, "audience": "群众"},
+    {"type": "填空题", "stem": "（示例，导入前请删除）当事人要求听证的，应当在行政机关告知后____内提出。",
+     "answer": "五日|5日", "explanation": "《行政处罚法》第六十四条规定，“当事人要求听证的，应当在行政机关告知后五日内提出”。",
+     "cite": "《行政处罚法》第六十四条", "tags": "行政处罚法,听证", "difficulty": 2, "audience": "公职人员"},
+    {"type": "判断题", "material_id": "demo-01",
+     "material": "（示例，导入前请删除）交警在路面发现某公民违法停车，违法事实确凿，依法当场对其处以一百元罚款，"
+     "并当场收缴了罚款。",
+     "stem": "（示例）本案罚款数额在可以当场作出行政处罚决定的范围内。", "answer": "正确",
+     "explanation": "《行政处罚法》第五十一条规定，违法事实确凿并有法定依据，“对公民处以二百元以下”罚款的，可以当场作出行政处罚决定。",
+     "cite": "《行政处罚法》第五十一条", "tags": "行政处罚法,简易程序", "difficulty": 2, "audience": "公职人员"},
+    {"type": "单选题", "material_id": "demo-01",
+     "stem": "（示例）交警当场收缴罚款而不出具财政部门统一制发的专用票据的，当事人可以怎么做？",
+     "option_A": "有权拒绝缴纳罚款", "option_B": "只能先缴纳再申请复议", "option_C": "应当加倍缴纳",
+     "answer": "A", "explanation": "《行政处罚法》第七十条规定，“不出具财政部门统一制发的专用票据的，当事人有权拒绝缴纳罚款”。",
+     "cite": "《行政处罚法》第七十条", "tags": "行政处罚法,简易程序", "difficulty": 2, "audience": "公职人员,群众"},
 ]
 
 TEMPLATE_README = [
     ("列", "是否必填", "说明"),
-    ("题型", "必填", "单选题 / 多选题 / 判断题（也可写 单选、单项选择题、多选、多项选择题、判断）"),
-    ("题干", "必填", "题目正文。同一题干视为同一题：再次导入会更新而不会重复"),
-    ("选项A … 选项H", "单选、多选必填", "依次填写，2 至 8 个，不能相同，中间不能留空；判断题留空"),
+    ("题型", "必填", "单选题 / 多选题 / 判断题 / 填空题（也可写 单选、单项选择题、多选、多项选择题、判断、填空）；"
+     "材料题的每个小题写它自己的题型（单选、多选或判断）"),
+    ("题干", "必填", "题目正文。同一题干视为同一题：再次导入会更新而不会重复。填空题的每个空写作 ____（至少三个下划线）"),
+    ("选项A … 选项H", "单选、多选必填", "依次填写，2 至 8 个，不能相同，中间不能留空；判断题、填空题留空"),
     ("答案", "必填", "单选：一个字母，如 B；多选：至少两个字母，如 ABD、A,B,D、A、B、D 或 A B D；"
-     "判断：对/错、正确/错误、√/×、T/F 或 A/B"),
+     "判断：对/错、正确/错误、√/×、T/F 或 A/B；填空：按空的顺序写，空与空之间用“；”，同一空的几种可接受写法用“|”，"
+     "如 二年|两年；五年（比对时不计全角半角、空格和标点）"),
     ("解析", "必填", "说明理由；用“ ”引用的文字必须与所引法条原文一致"),
     ("依据", "必填", "法律名称加条号，如《行政处罚法》第三十三条 或 行政处罚法 33；须是题库已收录的法律和条文"),
     ("标签", "选填", "用逗号分隔，第一个写法律简称，如 行政处罚法,行政执法"),
@@ -221,6 +237,9 @@ TEMPLATE_README = [
     ("分值", "选填", "只作校验，不保存：考试分值由试卷蓝图决定"),
     ("编号", "选填", "字母、数字、- _ .，最长 40；不填则按题干自动生成 imp-xxxx"),
     ("对象", "选填", "公职人员 和/或 群众（civil_servant / resident），逗号分隔"),
+    ("材料编号", "材料题必填", "材料题（案例分析）：每个小题占一行，同一材料的 2 至 5 行填同一个材料编号"
+     "（字母、数字、- _ .，最长 37）；其他题型留空。材料题的标签、难度、对象取第一行的"),
+    ("材料", "材料题必填", "案例材料正文，写在该材料的第一行（其余行可留空或写相同内容）"),
     ("", "", ""),
     ("导入", "", "lawbot bank import 文件.xlsx  （有错误时整批不导入；加 --skip-bad 只导入正确的行）"),
     ("", "", "不要合并单元格，不要使用公式；示例行导入前请删除或替换"),
@@ -240,14 +259,14 @@ def write_template(path: Path) -> None:
     for example in TEMPLATE_EXAMPLES:
         sheet.append([example.get(f) for f in EXPORT_FIELDS])
     for i, f in enumerate(EXPORT_FIELDS):
-        sheet.column_dimensions[column_letter(i)].width = 50 if f in ("stem", "explanation") else 14
+        sheet.column_dimensions[column_letter(i)].width = 50 if f in ("stem", "explanation", "material") else 14
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     sheet.freeze_panes = "A2"
     type_column = column_letter(EXPORT_FIELDS.index("type"))
-    choices = DataValidation(type="list", formula1='"单选题,多选题,判断题"', allow_blank=True,
-                             showErrorMessage=True, errorTitle="题型", error="请选择 单选题、多选题 或 判断题")
+    choices = DataValidation(type="list", formula1='"单选题,多选题,判断题,填空题"', allow_blank=True,
+                             showErrorMessage=True, errorTitle="题型", error="请选择 单选题、多选题、判断题 或 填空题")
     choices.add(f"{type_column}2:{type_column}5000")
     sheet.add_data_validation(choices)
     readme = workbook.create_sheet("说明")

@@ -19,9 +19,18 @@ HEADER = ("# Questions imported with `lawbot bank import`; re-importing updates 
           "# Format: docs/content-formats.md. Edits here are kept, but comments are not.\n")
 
 
-def question_mapping(q: Question) -> dict[str, Any]:
+def question_mapping(q: Question, parent: Question | None = None) -> dict[str, Any]:
+    """A question as bank YAML. A material: its text and subs (each sub without the tags,
+    audience and difficulty it inherits)."""
+    if q.type is QType.MATERIAL:
+        return {"id": q.id, "type": q.type.value, "material": q.stem,
+                **({"explanation": q.explanation} if q.explanation else {}),
+                "tags": list(q.tags), "audience": list(q.audience), "difficulty": q.difficulty,
+                "subs": [question_mapping(sub, q) for sub in q.subs]}
     data: dict[str, Any] = {"id": q.id, "type": q.type.value, "stem": q.stem}
-    if q.type is QType.JUDGE:
+    if q.type is QType.FILL:
+        data["answer"] = [list(alternatives) for alternatives in q.blanks]
+    elif q.type is QType.JUDGE:
         data["answer"] = 0 in q.answer
     else:
         data["options"] = list(q.options)
@@ -29,9 +38,12 @@ def question_mapping(q: Question) -> dict[str, Any]:
     data["explanation"] = q.explanation
     article = q.cite.article
     data["cite"] = {"law": q.cite.law, "article": article if isinstance(article, int) else str(article)}  # 133之一
-    data["tags"] = list(q.tags)
-    data["audience"] = list(q.audience)
-    data["difficulty"] = q.difficulty
+    if parent is None or q.tags != parent.tags:
+        data["tags"] = list(q.tags)
+    if parent is None or q.audience != parent.audience:
+        data["audience"] = list(q.audience)
+    if parent is None or q.difficulty != parent.difficulty:
+        data["difficulty"] = q.difficulty
     return data
 
 
@@ -85,8 +97,13 @@ def read_yaml(path: Path, shown: str | None = None, show_progress: bool = True) 
     if not isinstance(items, list) or not items:
         return [], [ImportProblem(shown, "expected a mapping with a non-empty 'questions:' list")]
     columns = {f: f for f in ("id", "type", "stem", "options", "answer", "explanation", "cite", "tags",
-                              "audience", "difficulty")}
+                              "audience", "difficulty", "material", "subs")}
     return [Record(file=shown, row=line_of(raw), raw=raw, columns=columns, unit="line") for raw in items], []
+
+
+def _plain(q: Question) -> Question:
+    """A question without where it was read from (its sub-questions' places too)."""
+    return replace(q, origin="", subs=tuple(replace(s, origin="") for s in q.subs))
 
 
 def merge(existing: list[Question], incoming: list[Question]) -> tuple[list[Question], int, int]:
@@ -96,7 +113,7 @@ def merge(existing: list[Question], incoming: list[Question]) -> tuple[list[Ques
     added = updated = 0
     for q in incoming:
         if q.id in by_id:
-            if replace(merged[by_id[q.id]], origin="") != replace(q, origin=""):
+            if _plain(merged[by_id[q.id]]) != _plain(q):
                 updated += 1
             merged[by_id[q.id]] = q
         else:
