@@ -18,19 +18,6 @@ def _content_root(args: argparse.Namespace) -> Path:
     return default_content_root()
 
 
-def _stray_spaces(args: argparse.Namespace) -> list:
-    """Print each space next to Chinese punctuation in the content's source files (tidied when
-    loaded, flagged so that the source gets fixed)."""
-    from bot.app.texts import tr
-    from bot.catalog.spacing import stray_spaces
-    from bot.cli_text import cli_locale
-
-    found = stray_spaces(_content_root(args))
-    for stray in found:
-        print(tr(cli_locale(args), "content_stray_space", file=stray.file, line=stray.line, context=stray.context))
-    return found
-
-
 def cmd_content_check(args: argparse.Namespace) -> int:
     from bot.catalog.check import check_content
 
@@ -41,7 +28,6 @@ def cmd_content_check(args: argparse.Namespace) -> int:
     catalog, problems = check_content(_content_root(args))
     for problem in problems:
         print(problem)
-    problems = problems + _stray_spaces(args)
     locale = cli_locale(args)
     warnings = stale_citations(catalog)
     for where, law, article in warnings:
@@ -66,9 +52,9 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from bot.runner import run_service
+    from bot.runner import run_command
 
-    return asyncio.run(run_service(config_path=args.config))
+    return run_command(args.config, args.workers, args)
 
 
 def cmd_bank(args: argparse.Namespace) -> int:
@@ -90,6 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     chat.set_defaults(func=cmd_chat)
 
     run = sub.add_parser("run", help="run the configured channels (Telegram, WeChat, WeCom; see README)")
+    run.add_argument("--workers", type=int, default=1, choices=range(1, 65), metavar="N",
+                     help="worker processes sharing the HTTP port and the database (webhook mode; see docs/deploy.md)")
     run.set_defaults(func=cmd_run)
 
     content = sub.add_parser("content", help="content tools")

@@ -51,7 +51,14 @@ class HttpServer:
         self._runner = web.AppRunner(self.web_app, access_log=None, handle_signals=False,
                                      shutdown_timeout=self.shutdown_timeout)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port, backlog=1024)
+        from bot.supervisor import inherited_socket
+
+        sock = inherited_socket()  # a worker of `lawbot run --workers N` accepts on the shared socket
+        if sock is not None:
+            site = web.SockSite(self._runner, sock)
+            self.host, self.port = sock.getsockname()[:2]
+        else:
+            site = web.TCPSite(self._runner, self.host, self.port, backlog=1024)
         await site.start()
         sockets = self._runner.addresses
         self.port = sockets[0][1] if sockets else self.port

@@ -135,6 +135,29 @@ def leader_task(app, senders: dict) -> asyncio.Task:
     return asyncio.create_task(lead(leader_lock(app.storage), lambda: background_tasks(app, senders)))
 
 
+def run_command(config_path: str | None, workers: int = 1, args: object = None) -> int:
+    """`lawbot run [--workers N]`: one process, or a supervisor with N workers (bot/supervisor.py).
+    Telegram polling has one reader of getUpdates by nature: it stays a single process."""
+    import asyncio
+    from pathlib import Path
+
+    from bot.cli_text import warn
+    from bot.config import load_config
+
+    config = load_config(Path(config_path) if config_path else None)
+    logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if workers > 1 and config.telegram.mode != "webhook" and config.telegram.resolved_token():
+        warn(args, "run_polling_single", n=workers)
+        workers = 1
+    if workers > 1:
+        from bot.supervisor import supervise
+
+        return supervise(config, config_path, workers)
+    from bot.serving import serve
+
+    return asyncio.run(serve(config))
+
+
 async def run_service(config_path: str | None) -> int:
     from pathlib import Path
 

@@ -90,6 +90,7 @@ class JobTable:
                         log.exception("job %s failed", job.id)
                         outcome = f"error: {exc!r}"[:200]
                 await self.storage.jobs.record_fire(job.id, due.timestamp(), now, outcome)
+                log.info("job %s fire %d (%s) recorded: %s", job.id, due.timestamp(), due.isoformat(), outcome)
                 done[job.id] = outcome
         return done
 
