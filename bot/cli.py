@@ -18,6 +18,19 @@ def _content_root(args: argparse.Namespace) -> Path:
     return default_content_root()
 
 
+def _stray_spaces(args: argparse.Namespace) -> list:
+    """Print each space next to Chinese punctuation in the content's source files (tidied when
+    loaded, flagged so that the source gets fixed)."""
+    from bot.app.texts import tr
+    from bot.catalog.spacing import stray_spaces
+    from bot.cli_text import cli_locale
+
+    found = stray_spaces(_content_root(args))
+    for stray in found:
+        print(tr(cli_locale(args), "content_stray_space", file=stray.file, line=stray.line, context=stray.context))
+    return found
+
+
 def cmd_content_check(args: argparse.Namespace) -> int:
     from bot.catalog.check import check_content
 
@@ -28,6 +41,7 @@ def cmd_content_check(args: argparse.Namespace) -> int:
     catalog, problems = check_content(_content_root(args))
     for problem in problems:
         print(problem)
+    problems = problems + _stray_spaces(args)
     locale = cli_locale(args)
     warnings = stale_citations(catalog)
     for where, law, article in warnings:

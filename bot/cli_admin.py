@@ -23,8 +23,10 @@ async def _open_app(args: argparse.Namespace):
 
 def _refused(args, what: str, errors, skip: bool, limit: int = 200) -> bool:
     """Print every bad row; True when the import must stop (bad rows and no --skip-errors)."""
+    from bot.catalog.bank_io.messages import localise
+
     for error in errors[:limit]:
-        print(error, file=sys.stderr)
+        print(f"{error.source}:{error.row}: {localise(error.reason, cli_locale(args))}", file=sys.stderr)
     if len(errors) > limit:
         warn(args, "cli_more", n=len(errors) - limit)
     if errors and not skip:

@@ -39,3 +39,15 @@ def test_an_unknown_exam_is_named(tmp_path):
     result = lawbot("stats", "--exam", "nonexist", "--data-dir", str(tmp_path))
     assert result.returncode == 2
     assert "没有编号为 nonexist 的正式考试" in result.stderr and "xuefa2026-shili" in result.stderr
+
+
+def test_bad_roster_rows_are_named_in_chinese(tmp_path):
+    data = str(tmp_path / "data")
+    assert lawbot("units", "import", "content/org/units.yaml", "--data-dir", data).returncode == 0
+    roster = tmp_path / "roster.csv"
+    roster.write_text("工号,姓名,单位\nA001,张三,无此单位\nA001,李四,shili-sfj\n", encoding="utf-8")
+    result = lawbot("roster", "import", str(roster), "--data-dir", data)
+    assert result.returncode == 1
+    assert f"{roster.name}:2: 单位 '无此单位' 不在单位树中" in result.stderr
+    assert "名单导入：有 1 行有误，未导入任何数据" in result.stderr
+    assert "not in the unit tree" not in result.stderr

@@ -1,4 +1,5 @@
-"""YAML loading that remembers the line of every mapping, for `file:line: reason` messages."""
+"""YAML loading that remembers the line of every mapping, for `file:line: reason` messages, and
+tidies every string (no stray spaces next to Chinese punctuation, see bot.catalog.spacing)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from bot.catalog.spacing import tidy
 
 LINE_KEY = "__line__"
 
@@ -20,7 +23,12 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str,
     return mapping
 
 
+def _construct_string(loader: _LineLoader, node: yaml.ScalarNode) -> str:
+    return tidy(loader.construct_scalar(node))
+
+
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineLoader.add_constructor("tag:yaml.org,2002:str", _construct_string)
 
 
 class SourceError(Exception):
