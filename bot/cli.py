@@ -115,6 +115,10 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.cli_db import add_db_parsers
 
     add_db_parsers(sub)
+
+    from bot.cli_cert import add_cert_parsers
+
+    add_cert_parsers(sub)
     return parser
 
 

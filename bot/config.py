@@ -72,6 +72,9 @@ class HttpConfig(_Section):
     port: int = Field(8080, ge=1, le=65535)
     max_body_bytes: int = Field(64 * 1024, ge=1024, le=16 * 1024 * 1024)
     shutdown_timeout: float = Field(10.0, ge=0, le=300)
+    public_url: str | None = Field(None, pattern=r"^https?://[^\s]+$",
+                                   description="the address people reach this server at, e.g. https://bot.example.org; "
+                                               "certificates' QR codes point to <public_url>/verify/<serial>")
 
 
 class _WeChatCallbackConfig(_Section):
@@ -137,6 +140,16 @@ class PracticeConfig(_Section):
 
 class ExamConfig(_Section):
     sweep_interval_seconds: float = Field(5.0, ge=0.2, le=600)
+
+
+class CertificatesConfig(_Section):
+    """Pass certificates of official exams: the HMAC key that makes serials tamper-evident."""
+    enabled: bool = True
+    secret: SecretStr | None = Field(None, description="HMAC key (at least 16 characters); prefer the env")
+    secret_env: str = "LAWBOT_CERT_SECRET"
+
+    def resolved_secret(self) -> str | None:
+        return _secret(self.secret, self.secret_env)
 
 
 class AdminConfig(_Section):
@@ -253,6 +266,7 @@ class Config(_Section):
     practice: PracticeConfig = PracticeConfig()
     exam: ExamConfig = ExamConfig()
     admin: AdminConfig = AdminConfig()
+    certificates: CertificatesConfig = CertificatesConfig()
     bank: BankConfig = BankConfig()
     study: StudyConfig = StudyConfig()
     registration: RegistrationConfig = RegistrationConfig()

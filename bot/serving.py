@@ -61,6 +61,11 @@ async def serve(config, *, stop: asyncio.Event | None = None,
             if running.telegram is None and not running.wechat:
                 raise ConfigError("nothing to run: set the Telegram bot token "
                                   f"({telegram.token_env}) or enable wechat / wecom in the config file")
+            if config.http.public_url and config.certificates.enabled:  # the certificate verification page
+                from bot.app.certs import Certificates
+                from bot.cert_page import verify_routes
+
+                routes += verify_routes(Certificates(app.service.deps))
             if running.telegram is not None:
                 from bot.channels.telegram import startup
 

@@ -8,7 +8,7 @@ from bot.config import Config
 from bot.scheduler.audience import AdminDirectory
 
 UNIT_ADMIN = ("stats", "export", "code", "unbind", "bank")
-SUPER_ADMIN = ("upload", "admin", "exam_open", "exam_close", "makeup_open")
+SUPER_ADMIN = ("upload", "admin", "exam_open", "exam_close", "makeup_open", "cert")
 
 
 async def help_text(turn: Turn, org: Org, broadcasters: AdminDirectory, config: Config) -> str:

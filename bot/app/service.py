@@ -40,7 +40,7 @@ KEYWORDS = {  # plain words that open a menu, as users type them
     "考试": "exam", "模拟考试": "exam", "exam": "exam", "错题": "wrong", "错题本": "wrong",
     "复习": "review", "今日复习": "review", "我的": "me", "我的学习": "me", "取消": "cancel", "退出": "cancel",
     "注册": "bind", "绑定": "bind", "统计": "stats",
-    "提醒": "remind", "每日一练": "remind", "广播": "broadcast",
+    "提醒": "remind", "每日一练": "remind", "广播": "broadcast", "证书": "cert", "我的证书": "cert",
 }
 
 
@@ -77,7 +77,7 @@ class ChatService:
         # the first part of a button's action names the flow that owns it
         self._action_flows = {"p": self.practice, "x": self.exam, "g": self.guides, "c": self.cases,
                               "l": self.law, "k": self.lookup, "a": self.admin, "r": self.reminders,
-                              "b": self.broadcast, "u": self.bank}
+                              "b": self.broadcast, "u": self.bank, "z": self.exam.certs}
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         now = self.deps.clock.now()
@@ -190,6 +190,8 @@ class ChatService:
             return await self.broadcast.command(turn, args)
         if name == "bank":
             return await self.bank.command(turn, args)
+        if name == "cert":
+            return await self.exam.certs.command(turn, args)
         if name == "cancel":
             if turn.flow() == "exam":
                 return self.exam.leave(turn)
