@@ -97,6 +97,9 @@ async def serve(config, *, stop: asyncio.Event | None = None,
 
                 senders["tg"] = TelegramSender(outbox_bot)
             tasks.append(leader_task(app, senders))  # scheduler, sweeper, senders: on the leader only
+            from bot.bank_sync import BankSync
+
+            tasks.append(asyncio.create_task(BankSync(app).run()))  # bank changes made on any worker
             log.info("lawbot is running: %s", ", ".join(_names(running, webhook)))
             if on_ready is not None:
                 result = on_ready(running)

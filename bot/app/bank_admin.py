@@ -164,6 +164,8 @@ class BankAdminFlow:
             return [Reply(turn.t("bank_import_failed", name=upload.filename, lines=shown), main_menu(turn))]
         self.catalog.add_questions(stored)
         self.on_questions_changed()
+        target, shown = bank_target(self.catalog.root, None)  # every other worker applies it (bot/bank_sync.py)
+        await self.store.bank_versions.publish(shown, target.read_text(encoding="utf-8"), turn.now, turn.user)
         await self.store.admins.log_admin(turn.user, "bank_import",
                                    f"{upload.filename} +{result.added} ~{result.updated} !{result.bad_rows}", turn.now)
         log.info("%s imported %s: %s", turn.user, upload.filename, result.summary())

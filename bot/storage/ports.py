@@ -24,6 +24,16 @@ class OutboxMessage:
 
 
 @dataclass(frozen=True, slots=True)
+class BankVersion:
+    """One question-bank change: the bank file (relative to the content root) and its new text."""
+    version: int
+    path: str
+    body: str
+    created_at: float
+    created_by: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class OutboxRow:
     """A message to queue: (channel, user) plus its dedupe key, usually '<campaign key>:<user>'."""
     channel: str
@@ -230,6 +240,13 @@ class ReminderRepository(Protocol):
     async def reminder_flags(self) -> dict[str, bool]: ...
 
 
+class BankVersions(Protocol):
+    """Question-bank changes, newest wins; every worker applies them (bot/bank_sync.py)."""
+    async def latest_version(self) -> int: ...
+    async def latest(self) -> BankVersion | None: ...
+    async def publish(self, path: str, body: str, now: float, by: str | None) -> int: ...
+
+
 class Outbox(Protocol):
     """Proactive messages: queued in the deciding transaction, claimed and recorded by senders."""
     async def enqueue(self, channel: str, user: str, payload: dict[str, Any], dedupe_key: str,
@@ -373,6 +390,7 @@ class Store(Protocol):
     outbox: Outbox
     campaigns: CampaignRepository
     jobs: JobLog
+    bank_versions: BankVersions
     uploads: UploadRepository
     gaps: LookupGapLog
     roster: RosterRepository

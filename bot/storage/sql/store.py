@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.storage import schema
 from bot.storage.sql.attempts import SqlAttempts
+from bot.storage.sql.bank_versions import SqlBankVersions
 from bot.storage.sql.certificates import SqlCertificates
 from bot.storage.sql.database import (
     Database,
@@ -48,6 +49,7 @@ class SqlStore:
         self.outbox = SqlOutbox(db)
         self.campaigns = SqlCampaigns(db)
         self.jobs = SqlJobs(db)
+        self.bank_versions = SqlBankVersions(db)
         self.uploads = SqlUploads(db)
         self.gaps = SqlGaps(db)
         self.roster = SqlRoster(db)
