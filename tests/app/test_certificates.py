@@ -220,3 +220,67 @@ def _descriptors(font):
         if descriptor is not None:
             out.append(descriptor.get_object())
     return out
+
+
+async def test_swept_pass_is_issued_and_a_missing_key_is_caught_up_by_cert(imported, tmp_path):
+    """An official exam handed in by the deadline sweeper gets its certificate (the queued result
+    says so); a pass while no usable key is set issues nothing and says why, and /cert issues it
+    once a key is set."""
+    from bot.runner import drain_outbox, sweep_exams
+    from tests.app.test_exam import _attempt, _display_letters
+
+    clock = ManualClock(JAN_17)
+
+    async def open_app(**certificates):
+        config = config_for(imported, admin={"super_admins": ["cli:admin"]}, certificates=certificates)
+        return await build(config, clock=clock, rng=random.Random(3), database=imported / "lawbot.sqlite3",
+                           catalog=load_checked_catalog(REPO))
+
+    app = await open_app(secret="too-short")
+    try:
+        admin, alice, bob = Chat(app, "admin"), Chat(app, "alice"), Chat(app, "bob")
+        await alice.say("/bind SL0001 示例甲")
+        await admin.say(f"/exam_open {EXAM} 7")
+        await _practice(app, alice, 5)
+        await _sit(app, alice, right=True)
+        assert "✅ 通过" in alice.text and "合格证书暂时无法签发" in alice.text
+        assert await sql_one(app.storage, "SELECT COUNT(*) FROM certificates") == (0,)
+        await alice.say("/cert")
+        assert "合格证书暂时无法签发" in alice.text
+    finally:
+        await app.close()
+
+    app = await open_app(secret="a-proper-secret-of-enough-length")
+    try:
+        alice, bob = Chat(app, "alice"), Chat(app, "bob")
+        await alice.say("/cert")
+        assert "您的合格证书（1 张）" in alice.text and "2026-01-17" in alice.text
+
+        await bob.say("/bind SL0002 示例乙")
+        assert "绑定成功" in bob.text
+        await _practice(app, bob, 5)
+        await bob.say("/exam")
+        await bob.press("【正式】")
+        await bob.press("开始考试")
+        attempt = await _attempt(app, bob)
+        for pos in range(len(attempt.paper)):
+            await bob.say(_display_letters(app, attempt, pos, right=True))
+        clock.advance(attempt.deadline - clock.now() + 1)
+        assert await sweep_exams(app) == 1
+        delivered = []
+
+        class Sender:
+            async def send(self, user, payload):
+                delivered.append((user, payload["text"]))
+                return True
+
+        assert await drain_outbox(app, "cli", Sender()) == 1
+        assert "✅ 通过" in delivered[0][1] and "已签发合格证书" in delivered[0][1]
+        serial = re.search(r"编号 ([A-Z2-7-]{19})", delivered[0][1]).group(1)
+        await bob.say("/cert")
+        assert serial in bob.text
+        await bob.press("获取证书 1")
+        assert bob.last[0].attachment is not None
+        assert "示例乙" in pdf_text(bob.last[0].attachment.data)
+    finally:
+        await app.close()
