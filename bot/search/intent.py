@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.search.text import normalize
+from bot.search.text import boundaries, normalize
 
 # asking how, where, with what, how long, how much, or whether one can apply
 PROCEDURE_RE = re.compile(
@@ -26,6 +26,7 @@ PROCEDURE_RE = re.compile(
     r"|多少钱|收费|要钱|交钱|费用|免费|花钱|要不要钱|[几多]少分"
     r"|能不能[办申领补提]|可以[办申领补提]|能[办申领补提]|申请|办理|手续|流程|步骤|报名|登记|预约|补办|换领|申领|领取|提取|备案|认证|注销|过户|落户"
     r"|怎么[上处操填交续]|如何[上处操填交续]|哪儿|哪能|网上办|手机上|线上|窗口|几个工作日|交多少|需不需要|办什么|办哪些|哪些证|什么证|开证明|表格|申请书"
+    r"|办哪|办啥|要办|几个证|哪几样"
     r"|报案|报警|投诉|举报|起诉|立案|仲裁|复议|调解|公证|咨询)"
 )
 # asking whether something is lawful, valid, owed or who bears the loss
@@ -43,6 +44,21 @@ FRAME_RE = re.compile(
     r"|去哪里|去哪儿|去哪|到哪里|到哪|在哪里|在哪儿|在哪|哪里|哪个部门|什么部门|哪些部门|找谁|找哪个|打什么电话|打哪个电话|哪个电话"
     r"|怎么申请|如何申请|怎么办理|如何办理|申请|办理|怎么办|怎么弄|怎么搞|能不能|可不可以|可以吗|什么条件|哪些条件|条件)"
 )
+# phrases that look like a how-to frame but ask who owes or whether a refusal is lawful: "工钱找谁
+# 要" asks who is liable, "法院不收起诉状" whether the court may refuse, "冷静期是多久" what a
+# legal period is. They make the question a rights question and are not read as procedure.
+RIGHTS_OVERRIDE_RE = re.compile(
+    r"(找谁要|向谁要|问谁要|找谁赔|谁来赔|谁来给|该谁给|找谁负责"
+    r"|不收|不受理|不予受理|不立案|不给立案|拒绝立案|不让立案|不给办|拒绝办理"
+    r"|期是多久|期有多久|期是多长|期多长|期是几天|期有几天|时效是多久|时效多长|期限是多久)"
+)
+# asking how much one receives (a benefit, an allowance, compensation), not what a service costs
+BENEFIT_RE = re.compile(
+    r"(领多少|能领|可以领|拿多少|能拿|发多少|补多少|补贴多少|给多少|一个月多少|每月多少|每个月多少|标准是多少"
+    r"|待遇|领取标准|能赔多少|赔多少)"
+)
+# a guide that pays out money: what a benefit question is about
+BENEFIT_NAME_RE = re.compile(r"(金|待遇|津贴|补贴|补助|救助|赔偿|低保|供养)")
 LAW_RE = re.compile(r"(哪条|哪一条|法条|条文|法律规定|哪部法|什么法|法律依据|依据|第.{1,8}条)")
 
 
@@ -56,6 +72,10 @@ class Intent:
     rights: bool
     law: bool
     weak_procedure: bool = False
+    benefit: bool = False
+    # when the wording has both a how-to and a rights frame, the kind of the one asked last
+    # ("要公证才有效吗" asks about validity; "被骗了合法吗怎么报警" asks what to do)
+    last: str = ""
 
     @property
     def kind(self) -> str:
@@ -68,13 +88,40 @@ class Intent:
             return "case"
         return ""
 
+    @property
+    def lean(self) -> str:
+        """A weaker preference when the wording has both frames: the kind asked last."""
+        return self.kind or (self.last if self.procedure and self.rights and not self.law else "")
+
 
 def topic(text: str) -> str:
-    """The question without its frames: what it is about ("人民调解收费吗" -> "人民调解")."""
-    return FRAME_RE.sub(" ", normalize(text))
+    """The question without its frames: what it is about ("人民调解收费吗" -> "人民调解"). A frame
+    inside a longer word stays ("申请" in "复议申请书", "手续" in "手续费")."""
+    text = normalize(text)
+    cuts = boundaries(text)
+    return FRAME_RE.sub(lambda m: " " if m.start() in cuts and m.end() in cuts else m.group(0), text)
 
 
 def detect(text: str) -> Intent:
     text = normalize(text)
-    return Intent(procedure=bool(PROCEDURE_RE.search(text)), rights=bool(RIGHTS_RE.search(text)),
-                  law=bool(LAW_RE.search(text)), weak_procedure=bool(WEAK_PROCEDURE_RE.search(text)))
+    rights = bool(RIGHTS_RE.search(text))
+    framed = RIGHTS_OVERRIDE_RE.sub(" ", text)
+    if framed != text:
+        rights = True
+    procedure = bool(PROCEDURE_RE.search(framed))
+    weak = bool(WEAK_PROCEDURE_RE.search(framed))
+    if framed != text:  # the rights frame is what the question asks
+        procedure = weak = False
+    last = ""
+    if procedure and rights:
+        ends = {kind: max((m.end() for m in pattern.finditer(framed)), default=-1)
+                for kind, pattern in (("guide", PROCEDURE_RE), ("case", RIGHTS_RE))}
+        if ends["guide"] != ends["case"]:
+            last = max(ends, key=ends.get)
+    return Intent(procedure=procedure, rights=rights, law=bool(LAW_RE.search(text)), weak_procedure=weak,
+                  benefit=bool(BENEFIT_RE.search(text)), last=last)
+
+
+def pays_out(name: str) -> bool:
+    """Whether a guide's name says it pays money out (失业保险金, 生育津贴, 国家赔偿, 低保…)."""
+    return bool(BENEFIT_NAME_RE.search(name))

@@ -16,17 +16,30 @@ from bot.catalog.catalog import Catalog
 from bot.catalog.laws import Article
 from bot.search import text as tx
 from bot.search.bm25 import Field, FieldIndex
-from bot.search.intent import detect, topic
+from bot.search.intent import detect, pays_out, topic
+from bot.search import synonyms
 from bot.search.lawref import parse_ref
 
 KINDS = ("guide", "case", "law")
 FIELDS = [Field("key", 3.0), Field("mid", 1.2), Field("body", 0.4)]
 # how much each token space counts: jieba words, character bigrams, pinyin bigrams (typos)
 SPACE_WEIGHTS = {"words": 1.0, "grams": 0.35, "pinyin": 0.5}
-LAW_PRIOR = 0.45  # articles rank below guides and cases unless the query asks for a law
+# another word for the same thing (synonyms.py) or all the parts of a query word: how much it
+# adds to a document's score (share of the word's own weight) and to its coverage
+SYNONYM_WEIGHT = 0.6
+SYNONYM_CREDIT = 0.8
+LAW_PRIOR = 0.45
+# the first RERANK guides and cases by raw score are weighed by their coverage of the question:
+# score * (COORD_FLOOR + (1 - COORD_FLOOR) * coverage)
+RERANK = 12
+# a question about how much one receives (领多少、待遇) favours the guides that pay out money
+# (失业保险金 over 失业登记)
+BENEFIT_BOOST = 1.2
+COORD_FLOOR = 0.5  # articles rank below guides and cases unless the query asks for a law
 # when the wording asks to get something done, guides count more than cases (and the reverse
 # when it asks whether something is lawful or who is liable); the other kind stays in the list
 INTENT_BOOST = 1.35
+LEAN_BOOST = 1.15  # when the wording has both frames, for the kind asked last
 # a guide and a case that cite a common article are on the same topic: when the wording asks for
 # the other kind than the one ranked first, the same-topic one of that kind moves to the front if
 # it scores at least this share of the first
@@ -105,16 +118,57 @@ class _Space:
             weight = SPACE_WEIGHTS[space]
             for doc, score in index.scores(query[space]).items():
                 total[doc] = total.get(doc, 0.0) + weight * score
+        # other words for the same thing, at a lower weight: a document that lacks the query's own
+        # word gets its best-weighted other word; one that has the word gets nothing more
+        words = self.indexes["words"]
+        asked = set(query["words"])
+        for word, alts in query.get("alts", {}).items():
+            own = dict(words.postings.get(word, ()))
+            best: dict[int, float] = {}
+            for alt in alts:
+                if alt in asked:
+                    continue
+                for doc, score in words.postings.get(alt, ()):
+                    if score > best.get(doc, 0.0):
+                        best[doc] = score
+            for doc, score in best.items():
+                extra = SYNONYM_WEIGHT * score - own.get(doc, 0.0)
+                if extra > 0:
+                    total[doc] = total.get(doc, 0.0) + extra
         return total
 
+    @staticmethod
+    def _word_credit(query: dict[str, list[str]], word: str, terms: frozenset[str]) -> float:
+        """How far a document has a query word: itself 1, another word for it or all of its parts
+        ("出生" and "证明" for "出生证明") a little less, else 0."""
+        if word in terms:
+            return 1.0
+        if any(a in terms for a in query.get("alts", {}).get(word, ())):
+            return SYNONYM_CREDIT
+        split = query.get("parts", {}).get(word)
+        if split and all(p in terms for p in split):
+            return SYNONYM_CREDIT
+        return 0.0
+
     def shares_word(self, query: dict[str, list[str]], doc: int) -> bool:
-        """Whether the document has one of the query's own words (precise cut), not only bigrams
-        or parts of a longer word ("天天" inside "今天天气")."""
+        """Whether the document has one of the query's own words (precise cut), another word for
+        it or all its parts, not only bigrams or a part of a longer word ("天天" in "今天天气")."""
         terms = self.indexes["words"].doc_terms[doc]
-        return any(w in terms for w in query["precise"])
+        return any(self._word_credit(query, w, terms) for w in query["precise"])
+
+    def word_coverage(self, query: dict[str, list[str]], doc: int) -> float:
+        """Share of the idf mass of the query's words that the document has (see _word_credit)."""
+        index = self.indexes["words"]
+        terms = index.doc_terms[doc]
+        total = hit = 0.0
+        for word in dict.fromkeys(query["precise"]):
+            idf = index.idf.get(word, index.max_idf)
+            total += idf
+            hit += idf * self._word_credit(query, word, terms)
+        return hit / total if total else 0.0
 
     def coverage(self, query: dict[str, list[str]], doc: int) -> float:
-        words = self.indexes["words"].matched(query["precise"], doc) if query["precise"] else 0.0
+        words = self.word_coverage(query, doc) if query["precise"] else 0.0
         grams = self.indexes["grams"].matched(query["grams"], doc) if query["grams"] else 0.0
         best = max(words, grams)
         loose = query.get("loose") or []
@@ -144,9 +198,10 @@ class Lookup:
             self._topics.append(Hit("guide", guide.id, guide.name, 0.0, _short(d.get("audience", ""))))
             topic_docs.append({
                 "key": " ".join([guide.name, *guide.aliases]),
-                "mid": " ".join([guide.category, _flat(d.get("audience")), _flat(d.get("bundle")),
-                                 _flat(d.get("hotline"))]),
-                "body": " ".join(_flat(d.get(k)) for k in ("conditions", "materials", "steps", "time_limit", "fee")),
+                "mid": " ".join([guide.category, _flat(d.get("audience")), _flat(d.get("bundle"))]),
+                # many guides list the same hotlines (12348, 12345): a weak signal of what one is about
+                "body": " ".join(_flat(d.get(k)) for k in ("conditions", "materials", "steps", "time_limit", "fee",
+                                                           "hotline")),
             })
             self._topic_cites.append(frozenset((c.law, c.article) for c in guide.cites))
             for c in guide.cites:
@@ -162,6 +217,7 @@ class Lookup:
             for c in case.cites:
                 cited_by.setdefault((c.law, c.article), []).extend(case.keywords)
         self._topic_space = _Space(topic_docs)
+        self._pays_out = [hit.kind == "guide" and pays_out(hit.name) for hit in self._topics]
         self._articles: list[Article] = [a for law in catalog.laws.laws.values() for a in law.articles.values()]
         self._cited_by = cited_by
         self._law_space: _Space | None = None
@@ -169,12 +225,12 @@ class Lookup:
 
     def _domain_words(self) -> list[str]:
         c = self.catalog
-        out = list(c.laws.names())
-        for guide in c.services.values():
-            out += [guide.name, *guide.aliases]
-        for case in c.cases.values():
-            out += list(case.keywords)
-        return out
+        out = list(c.laws.names()) + synonyms.all_words() + [g.name for g in c.services.values()]
+        # aliases and keywords are often phrases ("公司不交社保", "失业了要登记吗"): kept whole by
+        # jieba they would match only questions worded exactly so, and hide their words
+        phrases = [a for g in c.services.values() for a in g.aliases] + [k for case in c.cases.values()
+                                                                          for k in case.keywords]
+        return out + [p for p in phrases if tx.is_term(p)]
 
     def _laws(self) -> _Space:
         """The article index: built on first use (every article of every shipped law)."""
@@ -182,8 +238,10 @@ class Lookup:
             with self._law_lock:
                 if self._law_space is None:
                     docs = [{
-                        "key": " ".join([a.law, *self._cited_by.get((a.law, a.number), [])]),
-                        "mid": a.chapter,
+                        "key": a.law,
+                        # words borrowed from the guides and cases that cite the article weigh
+                        # less than those guides' and cases' own names
+                        "mid": " ".join([a.chapter, *self._cited_by.get((a.law, a.number), [])]),
                         "body": a.body,
                     } for a in self._articles]
                     space = _Space.__new__(_Space)
@@ -198,10 +256,12 @@ class Lookup:
         self._laws()
 
     @staticmethod
-    def _query(text: str) -> dict[str, list[str]]:
-        return {"words": tx.words(text), "precise": tx.precise_words(text), "grams": tx.query_bigrams(text),
-                "loose": tx.loose_chars(text),
-                "pinyin": tx.pinyin_bigrams(text)}
+    def _query(text: str) -> dict:
+        precise = tx.precise_words(text)
+        return {"words": tx.words(text), "precise": precise, "grams": tx.query_bigrams(text),
+                "loose": tx.loose_chars(text), "pinyin": tx.query_pinyin_bigrams(text),
+                "alts": {w: alts for w in precise if (alts := synonyms.alternatives(w))},
+                "parts": {w: split for w in precise if (split := tx.parts(w))}}
 
     def _article_hit(self, article: Article, score: float) -> Hit:
         return Hit("law", f"{article.law}:{article.number}", f"《{article.law}》{article.label}", score,
@@ -246,14 +306,24 @@ class Lookup:
             if ref.law is None:
                 return LookupResult(query, [], False, f"law:{ref.name}")
         intent = detect(query)
-        boost = {intent.kind: INTENT_BOOST} if intent.kind in ("guide", "case") else {}
+        if intent.kind in ("guide", "case"):
+            boost = {intent.kind: INTENT_BOOST}
+        else:
+            boost = {intent.lean: LEAN_BOOST} if intent.lean in ("guide", "case") else {}
         q = self._query(topic(query))
         scored: list[tuple[float, int, Hit, float]] = []
         topic_scores = self._topic_space.scores(q)
-        for i, score in topic_scores.items():
+        # the strongest candidates are weighed by how much of the question they cover: one that
+        # has every word of it beats one that has a rare word of it many times
+        strongest = sorted(topic_scores.items(), key=lambda item: -item[1])[:RERANK]
+        for i, score in strongest:
             base = self._topics[i]
             if base.kind in kinds:
-                scored.append((score * boost.get(base.kind, 1.0), i, base, -1.0))
+                cover = self._topic_space.coverage(q, i)
+                weight = boost.get(base.kind, 1.0) * (COORD_FLOOR + (1 - COORD_FLOOR) * cover)
+                if intent.benefit and base.kind == "guide" and self._pays_out[i]:
+                    weight *= BENEFIT_BOOST
+                scored.append((score * weight, i, base, cover))
         if "law" in kinds:
             prior = 1.0 if intent.law else LAW_PRIOR
             space = self._laws()

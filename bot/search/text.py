@@ -34,7 +34,7 @@ STOPWORDS = frozenset("""
 谁 什么 啥 怎么 怎样 怎么样 怎么办 如何 为什么 为啥 多少 几 是 不是 有 没有 没 能 能不能 可以 可不可以 可 会 要 想 需要 应该
 吗 一下 一个 一些 个 些 请问 请 问 问问 请教 谢谢 您好 你好 好 啊 嗯 就是 还是 到底 是否 已经 如果 但是 因为 所以 然后
 怎么弄 弄 搞 去 来 该 得 着急 急 在线 等 里 上 下 中 后 前 时 时候 之后 以后 以前
-东西 事情 事儿 情况 存在 方面 之类 不存在 什么样 怎么回事
+东西 事情 事儿 情况 存在 方面 之类 不存在 什么样 怎么回事 干什么 干嘛 做什么 哪几个 哪几 好久 有用吗 有用 有没有用 管用吗
 """.split())
 
 
@@ -49,6 +49,17 @@ def _converter():
     return _OPENCC
 
 
+MAX_TERM = 6  # longer content phrases are left to jieba's own words
+
+
+def is_term(text: str) -> bool:
+    """Whether a phrase from the content is a term jieba should keep whole ("离婚冷静期", "学法减分")
+    rather than a phrase of several words ("公司不交社保", "失业了要登记吗")."""
+    text = normalize(text.strip())
+    return (2 <= len(text) <= MAX_TERM and bool(_HAN_RE.search(text)) and not (_STOP_CHARS & set(text))
+            and not _STOP_SPAN_RE.search(text))
+
+
 def add_domain_words(words: Iterable[str]) -> None:
     """Words jieba must keep whole (taken from the content). Safe before or after loading."""
     fresh = {w.strip() for w in words if 2 <= len(w.strip()) <= 8 and _HAN_RE.search(w)} - _DOMAIN_WORDS
@@ -61,6 +72,8 @@ def add_domain_words(words: Iterable[str]) -> None:
                 _JIEBA.add_word(normalize(word))
     _cached_words.cache_clear()
     _cached_precise.cache_clear()
+    parts.cache_clear()
+    boundaries.cache_clear()
 
 
 def _tokenizer():
@@ -111,7 +124,7 @@ def _cached_words(text: str) -> tuple[str, ...]:
 
 
 # single characters that carry meaning on their own in residents' questions
-_SINGLE_OK = frozenset("房车狗猫药毒税罚钱债婚病伤死")
+_SINGLE_OK = frozenset("房车狗猫药毒税罚钱债婚病伤死领店告")
 
 
 @lru_cache(maxsize=4096)
@@ -122,6 +135,26 @@ def _cached_precise(text: str) -> tuple[str, ...]:
 def precise_words(text: str) -> list[str]:
     """jieba words in precise mode (no overlapping parts): what the query is about, for coverage."""
     return [w for w in _cached_precise(normalize(text)) if len(w) > 1 or w in _SINGLE_OK or not _HAN_RE.match(w)]
+
+
+@lru_cache(maxsize=8192)
+def parts(word: str) -> tuple[str, ...]:
+    """The dictionary words inside a longer word ("出生证明" -> 出生, 证明), without the word."""
+    if len(word) < 3 or not _HAN_RE.match(word):
+        return ()
+    return tuple(dict.fromkeys(w for w in _tokenizer().cut_for_search(word, HMM=False)
+                               if w != word and len(w) > 1 and w not in STOPWORDS))
+
+
+@lru_cache(maxsize=4096)
+def boundaries(text: str) -> frozenset[int]:
+    """Offsets in the (normalised) text where a jieba word starts or ends (precise mode)."""
+    out = {0, len(text)}
+    pos = 0
+    for word in _tokenizer().cut(text, HMM=False):
+        pos += len(word)
+        out.add(pos)
+    return frozenset(out)
 
 
 def loose_chars(text: str) -> list[str]:
@@ -172,6 +205,21 @@ def pinyin_bigrams(text: str) -> list[str]:
             continue
         syllables = lazy_pinyin(run)
         out.extend(f"{a} {b}" for a, b in zip(syllables, syllables[1:]))
+    return out
+
+
+def query_pinyin_bigrams(text: str) -> list[str]:
+    """Pinyin bigrams of a question, without those that span a function word ("业了", "了能"):
+    like query_bigrams, they would match documents on grammar rather than topic."""
+    from pypinyin import lazy_pinyin
+
+    out = []
+    for run in runs(_STOP_SPAN_RE.sub(" ", normalize(text))):
+        if not _HAN_RE.match(run) or len(run) < 2:
+            continue
+        syllables = lazy_pinyin(run)
+        out.extend(f"{syllables[i]} {syllables[i + 1]}" for i in range(len(run) - 1)
+                   if not (_STOP_CHARS & set(run[i:i + 2]) or run[i:i + 2] in STOPWORDS))
     return out
 
 
