@@ -284,3 +284,19 @@ async def test_swept_pass_is_issued_and_a_missing_key_is_caught_up_by_cert(impor
         assert "示例乙" in pdf_text(bob.last[0].attachment.data)
     finally:
         await app.close()
+
+
+async def test_lawbot_run_serves_the_verify_page_when_public_url_is_set(tmp_path):
+    """`lawbot run` adds /verify to its HTTP server when http.public_url is set, beside the
+    channels' routes."""
+    from tests.channels.wechat.harness import sections
+    from tests.test_serving import Served
+
+    config = config_for(tmp_path, http={"public_url": PUBLIC, "port": 8080}, **sections("plain"))
+    async with Served(config) as running, aiohttp.ClientSession() as session:
+        async with session.get(f"{running.server.url}/verify/ABCD-EFGH-JKLM-NPQR") as response:
+            assert response.status == 404 and "无效" in await response.text()
+    config = config_for(tmp_path, **sections("plain"))
+    async with Served(config) as running, aiohttp.ClientSession() as session:
+        async with session.get(f"{running.server.url}/verify/ABCD-EFGH-JKLM-NPQR") as response:
+            assert response.status == 404 and "无效" not in await response.text()  # no such route
