@@ -224,6 +224,8 @@ class OutboxConfig(_Section):
     max_tries: int = Field(6, ge=1, le=50)
     backoff_base_seconds: float = Field(2.0, gt=0, le=600)
     backoff_max_seconds: float = Field(600.0, gt=0, le=86400)
+    lease_seconds: float = Field(30.0, ge=2, le=3600,
+                                 description="an in-flight message of a sender that died is sent again after this")
 
 
 class ExamWindowConfig(_Section):

@@ -26,10 +26,11 @@ def sender_settings(config, channel: str) -> SenderSettings:
     out = config.scheduler.outbox
     if channel == "cli":
         return SenderSettings(global_rate=1000.0, per_chat_rate=0.0, batch=50, max_tries=out.max_tries,
-                              backoff_base=out.backoff_base_seconds, backoff_max=out.backoff_max_seconds)
+                              backoff_base=out.backoff_base_seconds, backoff_max=out.backoff_max_seconds,
+                              lease_seconds=out.lease_seconds)
     return SenderSettings(global_rate=out.global_rate, per_chat_rate=out.per_chat_rate, batch=out.batch,
                           max_tries=out.max_tries, backoff_base=out.backoff_base_seconds,
-                          backoff_max=out.backoff_max_seconds)
+                          backoff_max=out.backoff_max_seconds, lease_seconds=out.lease_seconds)
 
 
 def outbox_sender(app, channel: str, sender) -> OutboxSender:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 
 import asyncpg
+import pytest
 from sqlalchemy.engine import make_url
 
 from bot.runner import lead
@@ -15,6 +16,7 @@ from bot.storage.sql.store import open_store
 from tests.support import pg
 
 
+@pytest.mark.sqlite_only
 async def test_one_file_lock_holder_per_sqlite_database(tmp_path):
     store = await open_store(tmp_path / "one.sqlite3")
     try:

@@ -9,10 +9,14 @@ import re
 import signal
 
 import aiohttp
+import pytest
 
 from tests.multiworker.processes import Process, free_port, wait_healthy, write_config
 from tests.support.fake_bot_api import TOKEN, FakeBotApi
 from tests.support.wechat_peer import WeChatPeer
+
+
+pytestmark = pytest.mark.sqlite_only  # the workers open the SQLite file under their data_dir
 
 
 def _pids(output: str) -> dict[int, int]:

@@ -1,0 +1,325 @@
+"""Three `lawbot run` workers on one PostgreSQL database, as behind a load balancer: 300 users sit
+the 50-question mock exam over WeChat callbacks (plain mode), each request posted to a random
+worker, while the leader sends a broadcast through the outbox to a loopback fake of the WeChat
+message API. Half-way the leader is SIGKILLed (the requests it holds fail and are posted again to
+another worker with the same MsgId, as WeChat retries) and started again.
+
+Checked afterwards: every answer stored once and every attempt graded once with the score its
+answers earn; every screen a user saw was their own (their question number and their paper's
+question); the outbox lost nothing and sent at most one in-flight batch twice; each scheduler
+fire was recorded once, by one leader at a time, and another worker took over within 15 s."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import re
+import time
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiohttp
+import pytest
+import yaml
+
+from bot.app.clock import SystemClock
+from bot.domain.models import LETTERS
+from bot.storage.ports import OutboxRow
+from bot.storage.sql.store import open_store
+from tests.multiworker.processes import Process, free_port, wait_healthy, write_config
+from tests.support import pg
+from tests.support.fake_wechat_api import FakeWeChatApi
+from tests.support.transcript import REPO
+from tests.support.wechat_peer import WeChatPeer, number_of
+
+USERS = 300
+BROADCAST = 400
+BATCH = 20  # the outbox's claim window: what a killed leader may leave in flight
+LEASE = 8.0
+QUESTIONS = 12
+TITLE = "多进程压力测试模拟考试"
+LATER = "正在处理，结果稍后发送给您"  # WeChat's 5-second budget ran out: the answer follows via the API
+RUSH_EXAM = """id: rush
+title: {zh: 多进程压力测试模拟考试, en: Multi-worker rush mock exam}
+time_limit_minutes: 30
+pass_mark: 60
+attempts_allowed: 0
+blueprint:
+  - {type: single, count: 5, points: 8}
+  - {type: multiple, count: 3, points: 10}
+  - {type: judge, count: 4, points: 7.5}
+"""
+
+
+def content_root(tmp_path):
+    """The shipped content plus one short mock exam (the bank and texts are shared, read-only)."""
+    root = tmp_path / "content-root"
+    (root / "quizzes" / "exams").mkdir(parents=True)
+    (root / "content").symlink_to(REPO / "content")
+    (root / "quizzes" / "bank").symlink_to(REPO / "quizzes" / "bank")
+    for exam in (REPO / "quizzes" / "exams").glob("*.yaml"):
+        (root / "quizzes" / "exams" / exam.name).write_bytes(exam.read_bytes())
+    (root / "quizzes" / "exams" / "rush.yaml").write_text(RUSH_EXAM, encoding="utf-8")
+    return root
+
+
+@dataclass(frozen=True)
+class Key:
+    type: str
+    stem: str
+    answer: frozenset[int]  # original option indexes; judge: 0 = 对 (true), 1 = 错
+    options: int
+
+
+def answer_key() -> dict[str, Key]:
+    """The choice questions of the bank by id, read straight from the bank files with libyaml
+    (an oracle independent of the bot's loader, and quick)."""
+    keys = {}
+    for path in sorted((REPO / "quizzes" / "bank").glob("*.yaml")):
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader) or {}
+        for q in data.get("questions") or []:
+            kind, answer = q.get("type"), q.get("answer")
+            if kind == "judge":
+                keys[q["id"]] = Key(kind, q["stem"], frozenset({0 if answer is True else 1}), 2)
+            elif kind in ("single", "multiple"):
+                keys[q["id"]] = Key(kind, q["stem"], frozenset("ABCDEFGH".index(c) for c in str(answer)),
+                                    len(q["options"]))
+    return keys
+
+
+class Cluster:
+    def __init__(self, tmp_path, session, configs):
+        self.session = session
+        self.workers = [Process(tmp_path, f"w{i}", c) for i, c in enumerate(configs)]
+        self.ports = {w.name: int(re.search(r"port: (\d+)", c.read_text()).group(1)) for w, c in zip(self.workers, configs)}
+        self.down: set[str] = set()
+        self.peers = {w.name: WeChatPeer(session, f"http://127.0.0.1:{self.ports[w.name]}/wechat", SystemClock())
+                      for w in self.workers}
+        self.requests = 0
+        self.retried = 0
+
+    def up(self) -> list[str]:
+        return [w.name for w in self.workers if w.name not in self.down]
+
+    async def say(self, user: str, text: str) -> str | None:
+        """Post one message to a random worker; a failed post goes to another worker with the same
+        MsgId (WeChat's retry). None: no content (the message was a duplicate of one processed)."""
+        peer = self.peers[random.choice(self.up())]
+        msg_id = peer.next_msg_id() + random.randrange(10**9) * 1000
+        xml = peer.text_xml(user, text, msg_id)
+        for attempt in range(40):
+            self.requests += 1
+            try:
+                answer = await peer.post(xml)
+            except (aiohttp.ClientError, OSError, asyncio.TimeoutError):
+                answer = None
+            if answer is not None and answer.status == 200:
+                return answer.content
+            self.retried += 1
+            await asyncio.sleep(0.2)
+            peer = self.peers[random.choice(self.up())]
+        raise AssertionError(f"{user}: {text!r} never answered")
+
+
+def _letters(catalog, attempt, wrong: int) -> list[str]:
+    """What to type for each question: the right answer except for the first `wrong` ones."""
+    out = []
+    for pos, item in enumerate(attempt.paper):
+        q = catalog[item.qid]
+        answer = q.answer if pos >= wrong else frozenset({next(i for i in range(q.options) if i not in q.answer)})
+        if q.type == "judge":
+            out.append("对" if 0 in answer else "错")
+        else:
+            out.append("".join(LETTERS[item.order.index(i)] for i in sorted(answer)))
+    return out
+
+
+async def _sit(cluster: Cluster, store, catalog, n: int, seen: list, late: list) -> None:
+    user = f"oRush{n:05d}"
+    key = f"wx:{user}"
+    attempt = None
+    content = None
+    for _ in range(10):  # open the exam (again, if a reply was lost to the killed worker)
+        attempt = await store.attempts.open_attempt_for(key)
+        if attempt is not None:
+            break
+        menu = await cluster.say(user, "考试")
+        if not menu or "进行中" in menu or TITLE not in menu:
+            await asyncio.sleep(0.2)  # an exam opened by a retried message: read it above
+            continue
+        paper = await cluster.say(user, number_of(menu, TITLE))
+        if paper and "开始考试" in paper:
+            content = await cluster.say(user, number_of(paper, "开始考试"))
+    assert attempt is not None, user
+    letters = _letters(catalog, attempt, wrong=n % 4)
+    for pos, typed in enumerate(letters):
+        if content is not None and LATER in content:  # past the 5 s budget: the screen came via the API
+            late.append(user)
+        elif content is not None:  # the screen this user was shown: their question, of their paper
+            stem = catalog[attempt.paper[pos].qid].stem
+            seen.append((user, pos, f"第 {pos + 1}/{QUESTIONS} 题" in content,
+                         "".join(stem.split())[:12] in "".join(content.split()), content[:80]))
+        content = await cluster.say(user, typed)
+    await cluster.say(user, "交卷")
+
+
+async def _wait(predicate, timeout: float, step: float = 0.5):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = await predicate()
+        if value:
+            return value
+        await asyncio.sleep(step)
+    return await predicate()
+
+
+def _log_time(line: str) -> float:
+    return datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S,%f").timestamp()
+
+
+async def test_three_workers_one_killed_mid_rush(tmp_path):
+    pg.require()
+    url = pg.create_database()
+    api = FakeWeChatApi()
+    await api.start()
+    store = await open_store(url)  # the schema, once, before the workers start
+    cluster = None
+    started = time.monotonic()
+    try:
+        settings = {"scheduler": {"outbox": {"global_rate": 40, "per_chat_rate": 1, "batch": BATCH,
+                                             "lease_seconds": LEASE, "backoff_base_seconds": 0.2}}}
+        root = content_root(tmp_path)
+        configs = [write_config(tmp_path, f"w{i}", free_port(), database_url=url, api_url=api.base_url,
+                                content_root=str(root), **settings) for i in range(3)]
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
+            cluster = Cluster(tmp_path, session, configs)
+            for w in cluster.workers:
+                w.start()
+            catalog = await asyncio.to_thread(answer_key)
+            for w in cluster.workers:
+                await wait_healthy(session, f"http://127.0.0.1:{cluster.ports[w.name]}", w, timeout=150)
+            booted = time.monotonic() - started
+            print(f"\nworkers up after {booted:.0f} s", flush=True)
+            leader = await _wait(lambda: _leader(cluster), 20)
+            assert leader, "no leader elected"
+            broadcast = [OutboxRow("wx", f"wx:oBc{i:05d}", {"text": f"学法通知 {i}"}, f"rush-bc:{i}")
+                         for i in range(BROADCAST)]
+            cid, _ = await store.campaigns.create_campaign("rush-bc", "broadcast", None, time.time())
+            await store.outbox.enqueue_many(cid, broadcast, time.time())
+
+            seen: list = []
+            late: list = []
+            rush_started = time.monotonic()
+            sitting = [asyncio.create_task(_sit(cluster, store, catalog, n, seen, late)) for n in range(USERS)]
+
+            # half-way through the answers and the broadcast: SIGKILL the leader, start it again
+            async def halfway():
+                answers = await _count(store, "SELECT count(*) FROM attempt_answers")
+                return answers >= USERS * QUESTIONS // 2 and len(api.sent) >= BROADCAST // 4
+            await _wait(halfway, 120, 0.2)
+            print(f"half-way after {time.monotonic() - rush_started:.0f} s", flush=True)
+            victim = next(w for w in cluster.workers if w.name == leader)
+            cluster.down.add(victim.name)
+            killed_at = time.time()
+            victim.kill()
+            sent_at_kill = len(api.sent)
+            await asyncio.sleep(2)
+            victim.start()
+            await wait_healthy(session, f"http://127.0.0.1:{cluster.ports[victim.name]}", victim, timeout=150)
+            cluster.down.discard(victim.name)
+
+            print(f"victim back after {time.monotonic() - rush_started:.0f} s", flush=True)
+            await asyncio.gather(*sitting)
+            rush = time.monotonic() - rush_started
+            print(f"rush done after {rush:.0f} s", flush=True)
+
+            async def graded():
+                return await _count(store, "SELECT count(*) FROM attempts WHERE status = 'submitted'") == USERS
+            assert await _wait(graded, 60), "not every attempt was graded"
+
+            async def drained():
+                totals = await store.outbox.outbox_totals("wx")
+                return totals["pending"] == 0 and totals["inflight"] == 0
+            assert await _wait(drained, 90), await store.outbox.outbox_totals("wx")
+            outputs = {w.name: w.output() for w in cluster.workers}
+            for w in cluster.workers:
+                assert w.stop() == 0, w.output()[-3000:]
+    finally:
+        if cluster is not None:
+            for w in cluster.workers:
+                if w.proc is not None and w.proc.poll() is None:
+                    w.proc.kill()
+        await api.stop()
+
+    try:
+        # every answer stored once, every attempt graded once with what its answers earn
+        rows = (await _rows(store, 
+            "SELECT a.user_key, a.status, a.score, count(b.pos), count(DISTINCT b.pos) FROM attempts a "
+            "LEFT JOIN attempt_answers b ON b.attempt_id = a.id GROUP BY a.id, a.user_key, a.status, a.score"))
+        assert len(rows) == USERS and len({r[0] for r in rows}) == USERS  # one attempt each
+        assert all(r[1] == "submitted" and r[3] == QUESTIONS == r[4] for r in rows), rows[:3]
+        scores = {r[0]: r[2] for r in rows}
+        full = max(scores.values())
+        for n in range(USERS):
+            wrong = n % 4
+            assert scores[f"wx:oRush{n:05d}"] < full or wrong == 0
+        assert len({scores[f"wx:oRush{n:05d}"] for n in range(0, USERS, 4)}) == 1  # all right: one score
+        logged = {u: (n, right) for u, n, right in await _rows(
+            store, "SELECT user_key, count(*), sum(correct) FROM answer_log WHERE mode = 'exam' GROUP BY user_key")}
+        for n in range(USERS):  # graded once (50 log rows each), right as often as answered right
+            assert logged[f"wx:oRush{n:05d}"] == (QUESTIONS, QUESTIONS - n % 4), (n, logged[f"wx:oRush{n:05d}"])
+        # each user saw only their own screens
+        assert len(seen) > USERS * QUESTIONS * 0.9
+        assert all(s[2] and s[3] for s in seen), [s for s in seen if not (s[2] and s[3])][:5]
+
+        # the outbox: nothing lost; re-sent at most the killed leader's in-flight window
+        outcomes = await store.outbox.outbox_outcomes()
+        assert set(outcomes) == {"sent"}, outcomes
+        rows = await _rows(store, "SELECT user_key, payload FROM outbox WHERE channel = 'wx'")
+        import json
+        expected = Counter((u.removeprefix("wx:"), json.loads(p)["text"]) for u, p in rows)
+        delivered = Counter(api.sent)
+        assert not expected - delivered, "lost messages"
+        duplicates = sum((delivered - expected).values())
+        assert not set(delivered) - set(expected)
+        assert duplicates <= BATCH, duplicates
+
+        # leadership and the scheduler
+        lines = [line for out in outputs.values() for line in out.splitlines()]
+        leaders = sorted((_log_time(line), line) for line in lines if "is the leader" in line)
+        assert len(leaders) == 2, leaders  # the first leader, then one successor
+        takeover = leaders[1][0] - killed_at
+        assert 0 < takeover < 15, takeover
+        fires = [re.search(r"job (\w+) fire (\d+)", line).groups() for line in lines if "recorded:" in line
+                 and " fire " in line]
+        counts = Counter(fires)
+        assert fires and max(counts.values()) == 1, counts.most_common(3)  # each fire recorded once
+        minutes = sorted(int(t) for job, t in counts if job == "daily_question")
+        assert all(b - a == 60 for a, b in zip(minutes, minutes[1:])), minutes  # none missed
+        reclaimed = sum(int(m) for out in outputs.values()
+                        for m in re.findall(r"(\d+) messages claimed again", out))
+        print(f"\n{USERS} users x {QUESTIONS} answers + {BROADCAST} broadcast messages on 3 workers: "
+              f"start-up {booted:.0f} s, rush {rush:.0f} s, {cluster.requests} posts "
+              f"({cluster.retried} retried after the kill, {len(late)} answered late via the API), leader killed after {sent_at_kill} API sends, "
+              f"new leader after {takeover:.1f} s, {reclaimed} messages claimed again after the lease, "
+              f"{duplicates} delivered twice, daily_question fires {len(minutes)}, "
+              f"total {time.monotonic() - started:.0f} s")
+    finally:
+        await store.close()
+        pg.drop_database(url)
+
+
+async def _leader(cluster: Cluster) -> str | None:
+    holders = [w.name for w in cluster.workers if "is the leader" in w.output()]
+    return holders[0] if len(holders) == 1 else None
+
+
+async def _rows(store, sql: str) -> list:
+    from sqlalchemy import text
+
+    return (await store.db.run(text(sql))).rows
+
+
+async def _count(store, sql: str) -> int:
+    return (await _rows(store, sql))[0][0]
