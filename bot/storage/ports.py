@@ -152,6 +152,53 @@ class PersonStanding:
     opted_out: bool
 
 
+@dataclass(frozen=True, slots=True)
+class PkQueueEntry:
+    """A player waiting for a 答题PK opponent."""
+    user: str
+    unit_id: str | None
+    locale: str
+    joined_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class PkPlayer:
+    seat: int
+    user: str
+    locale: str
+    active: bool
+    rematch: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PkAnswer:
+    user: str
+    pos: int
+    choice: int  # option index; -1 = timed out
+    correct: bool
+    ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class PkMatch:
+    """One 答题PK match: both players are on question `pos` until `deadline`."""
+    id: int
+    status: str  # active | done
+    questions: tuple[str, ...]
+    pos: int
+    started_at: float
+    deadline: float
+    created_at: float
+    finished_at: float | None
+    winner: str | None
+    reason: str | None
+    robot: list | None  # the robot's moves [[correct, ms, choice], ...]; None between two people
+    players: tuple[PkPlayer, ...]
+
+    def seat_of(self, user: str) -> int | None:
+        return next((p.seat for p in self.players if p.user == user), None)
+
+
 class UserRepository(Protocol):
     async def get_locale(self, user: str) -> str | None: ...
     async def ensure_user(self, user: str, now: float) -> None: ...
@@ -376,6 +423,38 @@ class CertificateRepository(Protocol):
 
 class Store(Protocol):
     """The unit of work: every repository, and `atomic()`, one transaction that the calls made
+class PkRepository(Protocol):
+    """答题PK: the matchmaking queue, matches, their players and answers."""
+    async def queued(self, user: str) -> PkQueueEntry | None: ...
+    async def enqueue(self, entry: PkQueueEntry) -> bool:
+        """False when the user is already waiting."""
+    async def take_opponent(self, user: str, unit_id: str | None) -> PkQueueEntry | None:
+        """Remove and return one waiting player other than `user` (same unit first, then the
+        longest waiting); a row is taken by one caller only, even across workers."""
+    async def take_queued(self, user: str) -> PkQueueEntry | None:
+        """Remove and return this user's queue entry (None when someone else took it first)."""
+    async def waiting(self, joined_before: float, limit: int = 100) -> list[PkQueueEntry]: ...
+    async def create_match(self, questions: list[str], players: list[tuple[str, str]], now: float,
+                           deadline: float, robot: list | None) -> int:
+        """A new active match; players are (user, locale) for seat 0, 1. A person already in an
+        active match makes it fail (a unique index), so nobody plays two at once."""
+    async def get_match(self, match_id: int, lock: bool = False) -> PkMatch | None:
+        """lock: hold the match row until the transaction ends (answers of both players serialise)."""
+    async def active_match_of(self, user: str) -> int | None: ...
+    async def last_match_of(self, user: str) -> int | None: ...
+    async def add_answer(self, match_id: int, answer: PkAnswer, now: float) -> bool:
+        """False when this player already answered this question."""
+    async def answers(self, match_id: int) -> list[PkAnswer]: ...
+    async def advance(self, match_id: int, from_pos: int, now: float, deadline: float) -> bool:
+        """Move an active match from question from_pos to the next; False if it moved already."""
+    async def finish(self, match_id: int, now: float, winner: str | None, reason: str) -> bool:
+        """Close an active match (its players become free); False if it was closed already."""
+    async def overdue(self, now: float, limit: int = 100) -> list[int]: ...
+    async def set_rematch(self, match_id: int, user: str) -> bool: ...
+    async def answer_stats(self, question_ids: list[str]) -> dict[str, tuple[int, int, float | None]]:
+        """Real answers per question from the answer log: (answers, right, mean ms)."""
+
+
     inside it (in the same task) join. A call outside `atomic()` is a transaction of its own."""
 
     dialect: str  # "sqlite" | "postgresql"
@@ -403,4 +482,5 @@ class Store(Protocol):
     ranking: RankingRepository
 
     def atomic(self) -> AsyncContextManager[None]: ...
+    pk: PkRepository
     async def close(self) -> None: ...

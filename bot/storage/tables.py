@@ -394,6 +394,57 @@ rank_optouts = Table(  # roster entries that do not appear on leaderboards (/ran
     Column("at", Double, nullable=False),
 )
 
+pk_queue = Table(  # 答题PK: players waiting for an opponent
+    "pk_queue", metadata,
+    Column("user_key", Text, primary_key=True),
+    Column("unit_id", Text),
+    Column("locale", Text, nullable=False),
+    Column("joined_at", Double, nullable=False),
+    Index("pk_queue_joined", "joined_at"),
+)
+
+pk_matches = Table(  # 答题PK: one match; `pos` is the question both players are on until `deadline`
+    "pk_matches", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("status", Text, nullable=False),  # active | done
+    Column("questions", Text, nullable=False),  # JSON list of question ids
+    Column("pos", Integer, nullable=False),
+    Column("started_at", Double, nullable=False),  # when question `pos` was shown
+    Column("deadline", Double, nullable=False),
+    Column("created_at", Double, nullable=False),
+    Column("finished_at", Double),
+    Column("winner", Text),  # a player key; NULL for a draw or while active
+    Column("reason", Text),  # done | quit
+    Column("robot", Text),  # JSON: the robot's moves [[correct, ms, choice], ...]; NULL between people
+    Index("pk_matches_due", "status", "deadline"),
+    sqlite_autoincrement=True,
+)
+
+pk_players = Table(  # 答题PK: the people in a match (seat 0 and 1); one active match per person
+    "pk_players", metadata,
+    Column("match_id", BigInteger, primary_key=True),
+    Column("seat", Integer, primary_key=True),
+    Column("user_key", Text, nullable=False),
+    Column("locale", Text, nullable=False),
+    Column("active", Integer, nullable=False),
+    Column("rematch", Integer, nullable=False, server_default=text("0")),
+    Index("pk_players_active", "user_key", unique=True, sqlite_where=text("active = 1"),
+          postgresql_where=text("active = 1")),
+    Index("pk_players_user", "user_key", "match_id"),
+)
+
+pk_answers = Table(  # 答题PK: each player's answer to each question (choice -1: timed out)
+    "pk_answers", metadata,
+    Column("match_id", BigInteger, primary_key=True),
+    Column("user_key", Text, primary_key=True),
+    Column("pos", Integer, primary_key=True),
+    Column("choice", Integer, nullable=False),
+    Column("correct", Integer, nullable=False),
+    Column("ms", Integer, nullable=False),
+    Column("at", Double, nullable=False),
+    **NOROWID,
+)
+
 # Leaderboards read study credit and submitted official attempts by period.
 Index("study_daily_day", study_daily.c.day, study_daily.c.user_key, study_daily.c.points)
 Index("attempts_submitted", attempts.c.submitted_at, attempts.c.roster_id,

@@ -25,6 +25,7 @@ from bot.storage.sql.database import (
     SqliteDatabase,
     database_url,
 )
+from bot.storage.sql.pk import SqlPk
 from bot.storage.sql.outbox import SqlCampaigns, SqlJobs, SqlOutbox, SqlReminders
 from bot.storage.sql.practice import SqlPractice, SqlReviews
 from bot.storage.sql.roster import SqlAdmins, SqlRoster, SqlStudy, SqlWindows
@@ -60,6 +61,7 @@ class SqlStore:
         self.certificates = SqlCertificates(db)
         self.study_time = SqlStudyTime(db)
         self.ranking = SqlRanking(db)
+        self.pk = SqlPk(db)
 
     def atomic(self):
         return self.db.transaction()
