@@ -421,8 +421,6 @@ class CertificateRepository(Protocol):
     async def revoke_certificate(self, serial: str, by: str, reason: str, now: float) -> bool: ...
 
 
-class Store(Protocol):
-    """The unit of work: every repository, and `atomic()`, one transaction that the calls made
 class PkRepository(Protocol):
     """答题PK: the matchmaking queue, matches, their players and answers."""
     async def queued(self, user: str) -> PkQueueEntry | None: ...
@@ -455,6 +453,8 @@ class PkRepository(Protocol):
         """Real answers per question from the answer log: (answers, right, mean ms)."""
 
 
+class Store(Protocol):
+    """The unit of work: every repository, and `atomic()`, one transaction that the calls made
     inside it (in the same task) join. A call outside `atomic()` is a transaction of its own."""
 
     dialect: str  # "sqlite" | "postgresql"
@@ -480,7 +480,7 @@ class PkRepository(Protocol):
     certificates: CertificateRepository
     study_time: StudyTimeRepository
     ranking: RankingRepository
+    pk: PkRepository
 
     def atomic(self) -> AsyncContextManager[None]: ...
-    pk: PkRepository
     async def close(self) -> None: ...
