@@ -48,10 +48,14 @@ class FieldIndex:
             for term, value in tf.items():
                 self.postings.setdefault(term, []).append((i, self.idf[term] * value * (k1 + 1) / (value + k1)))
 
-    def scores(self, terms: list[str]) -> dict[int, float]:
-        """Summed BM25F score per matching document (each distinct query term counts once)."""
+    def scores(self, terms: list[str], min_idf: float = 0.0) -> dict[int, float]:
+        """Summed BM25F score per matching document (each distinct query term counts once).
+        Terms with an idf under min_idf (in a large share of the documents) are skipped: they
+        add little to any one document and cost a walk over a long postings list."""
         out: dict[int, float] = {}
         for term in dict.fromkeys(terms):
+            if min_idf and self.idf.get(term, min_idf) < min_idf:
+                continue
             for doc, weight in self.postings.get(term, ()):
                 out[doc] = out.get(doc, 0.0) + weight
         return out

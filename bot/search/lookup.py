@@ -7,6 +7,7 @@ law names and texts. Articles also carry the words of the cases and guides that 
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 import threading
@@ -29,6 +30,8 @@ SPACE_WEIGHTS = {"words": 1.0, "grams": 0.35, "pinyin": 0.5}
 SYNONYM_WEIGHT = 0.6
 SYNONYM_CREDIT = 0.8
 LAW_PRIOR = 0.45
+# article terms found in more than about a fifth of all articles (人民, 规定) are not scored
+LAW_MIN_IDF = 1.5
 # the first RERANK guides and cases by raw score are weighed by their coverage of the question:
 # score * (COORD_FLOOR + (1 - COORD_FLOOR) * coverage)
 RERANK = 12
@@ -50,6 +53,8 @@ FAIR_SCORE = 4.5
 FAIR_COVERAGE = 0.25
 MIN_COVERAGE = 0.2  # below this the best hit shares only a stray word with the query
 NONE_COVERAGE = 0.1  # when none of the first three covers this much: "not covered"
+LAW_RELATED = 0.3  # an article covering this much of the question is related to it
+STRICT_COVERAGE = 0.5  # what a hit must cover when the question has characters the content lacks
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +108,12 @@ class _Space:
     def __init__(self, docs: list[dict[str, str]], spaces=("words", "grams", "pinyin")):
         tokenised = [_tokens(d) for d in docs]
         self.indexes = {s: FieldIndex([t[s] for t in tokenised], FIELDS) for s in spaces}
+        self.key_terms = [frozenset(t["words"].get("key", ())) for t in tokenised]
+        # characters followed / preceded by another inside some word of the content: a typo's
+        # neighbour ("仲" of "仲栽" for 仲裁) shows where a known word was meant
+        vocab = [w for w in self.indexes["words"].idf if len(w) > 1]
+        self.leads = frozenset(ch for w in vocab for ch in w[:-1])
+        self.trails = frozenset(ch for w in vocab for ch in w[1:])
         self.chars = [frozenset(tx.normalize(" ".join(d.values()))) for d in docs]
         df: dict[str, int] = {}
         for chars in self.chars:
@@ -114,9 +125,10 @@ class _Space:
 
     def scores(self, query: dict[str, list[str]]) -> dict[int, float]:
         total: dict[int, float] = {}
+        min_idf = getattr(self, "min_idf", 0.0)
         for space, index in self.indexes.items():
             weight = SPACE_WEIGHTS[space]
-            for doc, score in index.scores(query[space]).items():
+            for doc, score in index.scores(query[space], min_idf).items():
                 total[doc] = total.get(doc, 0.0) + weight * score
         # other words for the same thing, at a lower weight: a document that lacks the query's own
         # word gets its best-weighted other word; one that has the word gets nothing more
@@ -149,6 +161,32 @@ class _Space:
         if split and all(p in terms for p in split):
             return SYNONYM_CREDIT
         return 0.0
+
+    def in_key(self, query: dict, word: str, doc: int) -> bool:
+        """Whether a query word (or another word for it, or all its parts) is in the document's
+        key field (a guide's name and aliases, a case's title and keywords)."""
+        keys = getattr(self, "key_terms", None)
+        return bool(keys) and self._word_credit(query, word, keys[doc]) > 0
+
+    def unexplained(self, query: dict, doc: int) -> bool:
+        """Whether the question has a character that no document has and that is no typo either:
+        neither a homophone the document matches by pinyin ("离昏") nor next to a character that
+        starts or ends a word of the content there ("仲栽" for 仲裁)."""
+        if getattr(self, "chars", None) is None:
+            return False
+        unknown = [ch for ch in query.get("loose", ()) if ch not in self.char_idf]
+        if not unknown:
+            return False
+        pinyin = self.indexes["pinyin"].doc_terms[doc]
+        text = tx.normalize(query["text"])
+        for ch in unknown:
+            if set(tx.pinyin_bigrams_with(text, ch)) & pinyin:
+                continue
+            at = text.find(ch)
+            if (at > 0 and text[at - 1] in self.leads) or (at + 1 < len(text) and text[at + 1] in self.trails):
+                continue
+            return True
+        return False
 
     def shares_word(self, query: dict[str, list[str]], doc: int) -> bool:
         """Whether the document has one of the query's own words (precise cut), another word for
@@ -248,6 +286,7 @@ class Lookup:
                     tokenised = [{"words": {"key": tx.words(d["key"]), "mid": tx.words(d["mid"])},
                                   "grams": {f: tx.bigrams(t) for f, t in d.items()}} for d in docs]
                     space.indexes = {s: FieldIndex([t[s] for t in tokenised], FIELDS) for s in ("words", "grams")}
+                    space.min_idf = LAW_MIN_IDF
                     self._law_space = space
         return self._law_space
 
@@ -258,7 +297,7 @@ class Lookup:
     @staticmethod
     def _query(text: str) -> dict:
         precise = tx.precise_words(text)
-        return {"words": tx.words(text), "precise": precise, "grams": tx.query_bigrams(text),
+        return {"text": text, "words": tx.words(text), "precise": precise, "grams": tx.query_bigrams(text),
                 "loose": tx.loose_chars(text), "pinyin": tx.query_pinyin_bigrams(text),
                 "alts": {w: alts for w in precise if (alts := synonyms.alternatives(w))},
                 "parts": {w: split for w in precise if (split := tx.parts(w))}}
@@ -315,7 +354,7 @@ class Lookup:
         topic_scores = self._topic_space.scores(q)
         # the strongest candidates are weighed by how much of the question they cover: one that
         # has every word of it beats one that has a rare word of it many times
-        strongest = sorted(topic_scores.items(), key=lambda item: -item[1])[:RERANK]
+        strongest = heapq.nlargest(RERANK, topic_scores.items(), key=lambda item: item[1])
         for i, score in strongest:
             base = self._topics[i]
             if base.kind in kinds:
@@ -327,25 +366,38 @@ class Lookup:
         if "law" in kinds:
             prior = 1.0 if intent.law else LAW_PRIOR
             space = self._laws()
-            law_scores = sorted(space.scores(q).items(), key=lambda item: -item[1])[:limit]
+            law_scores = heapq.nlargest(limit, space.scores(q).items(), key=lambda item: item[1])
             for i, score in law_scores:
                 scored.append((score * prior, len(self._topics) + i, self._article_hit(self._articles[i], 0.0), -2.0))
         scored.sort(key=lambda item: (-item[0], item[1]))
         self._same_topic_first(scored, intent.kind)
         hits = [Hit(h.kind, h.ref, h.name, round(s, 2), h.summary) for s, _, h, _ in scored[:limit]]
-        confident = False
-        if scored:
-            top_score = scored[0][0]
-            covers = [self._cover(q, i) for _, i, _, _ in scored[:3]]
-            cover = covers[0]
-            confident = cover >= MIN_COVERAGE and (top_score >= CONFIDENT_SCORE
-                                                   or (top_score >= FAIR_SCORE and cover >= FAIR_COVERAGE))
-            top_i = scored[0][1]
-            if confident and top_i < len(self._topics) and not self._topic_space.shares_word(q, top_i):
-                confident = False  # only bigrams or word parts in common: not sure enough
-            if not confident and max(covers) < NONE_COVERAGE:  # none of the first three is related
-                return LookupResult(query, hits, False, "none")
+        confident, related = self._verdict(q, scored) if scored else (False, False)
+        if not confident and not related:
+            return LookupResult(query, hits, False, "none")
         return LookupResult(query, hits, confident, "" if hits else "none")
+
+    def _verdict(self, q: dict, scored: list) -> tuple[bool, bool]:
+        """(confident in the first hit, any of the first three related to the question)."""
+        top_score, top_i = scored[0][0], scored[0][1]
+        covers = [self._cover(q, i) for _, i, _, _ in scored[:3]]
+        cover = covers[0]
+        topics = self._topic_space
+        is_topic = top_i < len(self._topics)
+        confident = cover >= MIN_COVERAGE and (top_score >= CONFIDENT_SCORE
+                                               or (top_score >= FAIR_SCORE and cover >= FAIR_COVERAGE))
+        if is_topic and q["precise"] and all(topics.in_key(q, w, top_i) for w in q["precise"]):
+            confident = True  # every word of the question is in the guide's or case's name or aliases
+        if confident and is_topic and not topics.shares_word(q, top_i):
+            confident = False  # only bigrams or word parts in common: not sure enough
+        related = any(topics.shares_word(q, i) if i < len(self._topics) else c >= LAW_RELATED
+                      for (_, i, _, _), c in zip(scored[:3], covers)) and max(covers) >= NONE_COVERAGE
+        # a character no guide, case or keyword has (and no typo of a known word, by pinyin):
+        # the question is about something the content does not cover, unless the hit covers most
+        # of it anyway
+        if is_topic and cover < STRICT_COVERAGE and topics.unexplained(q, top_i):
+            confident = related = False
+        return confident, related
 
     def _cover(self, q: dict[str, list[str]], i: int) -> float:
         """Coverage of the query by a scored entry (topics first, then articles)."""

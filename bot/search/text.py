@@ -192,7 +192,9 @@ def query_bigrams(text: str) -> list[str]:
     -> "xyz"), without those that contain a one-character function word ("钱吗", "押能"): they
     join two words rather than say anything."""
     text = _STOP_SPAN_RE.sub(" ", normalize(text))
-    return [g for g in bigrams(text) if not (_STOP_CHARS & set(g) or g in STOPWORDS)]
+    # a lone character ("打" in "打12345") is a gram only when it means something on its own
+    return [g for g in bigrams(text) if not (_STOP_CHARS & set(g) or g in STOPWORDS)
+            and (len(g) > 1 or not _HAN_RE.match(g) or g in _SINGLE_OK)]
 
 
 def pinyin_bigrams(text: str) -> list[str]:
@@ -211,6 +213,11 @@ def pinyin_bigrams(text: str) -> list[str]:
 def query_pinyin_bigrams(text: str) -> list[str]:
     """Pinyin bigrams of a question, without those that span a function word ("业了", "了能"):
     like query_bigrams, they would match documents on grammar rather than topic."""
+    return list(_cached_query_pinyin(normalize(text)))
+
+
+@lru_cache(maxsize=4096)
+def _cached_query_pinyin(text: str) -> tuple[str, ...]:
     from pypinyin import lazy_pinyin
 
     out = []
@@ -220,6 +227,19 @@ def query_pinyin_bigrams(text: str) -> list[str]:
         syllables = lazy_pinyin(run)
         out.extend(f"{syllables[i]} {syllables[i + 1]}" for i in range(len(run) - 1)
                    if not (_STOP_CHARS & set(run[i:i + 2]) or run[i:i + 2] in STOPWORDS))
+    return tuple(out)
+
+
+def pinyin_bigrams_with(text: str, char: str) -> list[str]:
+    """Pinyin bigrams of the text's Han runs that include the given character."""
+    from pypinyin import lazy_pinyin
+
+    out = []
+    for run in runs(normalize(text)):
+        if char not in run or len(run) < 2 or not _HAN_RE.match(run):
+            continue
+        syllables = lazy_pinyin(run)
+        out.extend(f"{syllables[i]} {syllables[i + 1]}" for i in range(len(run) - 1) if char in run[i:i + 2])
     return out
 
 

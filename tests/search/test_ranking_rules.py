@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from bot.bootstrap import load_checked_catalog
-from bot.search.intent import detect, topic
+from bot.search import synonyms
+from bot.search import text as tx
+from bot.search.intent import detect, pays_out, topic
 from bot.search.lookup import lookup_for
 
 REPO = Path(__file__).resolve().parents[2]
@@ -113,3 +115,63 @@ def test_held_back_accuracy_floor(lookup):
     figures = bench.grade(held, answer)
     assert figures["top1"] >= HELD_TOP1_FLOOR, figures["top1"]
     assert figures["top3"] >= HELD_TOP3_FLOOR, figures["top3"]
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("包工头跑了工钱找谁要", "case"),  # who owes the money, not where to file
+    ("法院不受理我的起诉", "case"),  # whether a refusal is lawful
+    ("试用期是多久", "case"),  # what a legal period is
+    ("办护照要多久", "guide"),  # how long the service takes
+])
+def test_rights_frames_that_look_like_how_to(text, kind):
+    assert detect(text).kind == kind
+
+
+def test_the_frame_asked_last_leans_when_both_are_there():
+    assert detect("自己写的遗嘱要公证才有效吗").lean == "case"
+    assert detect("被骗了合法吗怎么报警").lean == "guide"
+    assert detect("包工头跑路").lean == ""
+
+
+def test_a_frame_inside_a_longer_word_stays_in_the_topic():
+    assert "申请书" in topic("复议申请书怎么写")
+    assert "申请" not in topic("行政复议怎么申请")
+
+
+def test_benefit_questions_prefer_guides_that_pay_out(lookup):
+    assert detect("失业后每个月能领多少").benefit and not detect("失业登记去哪办").benefit
+    assert pays_out("失业保险金申领") and pays_out("生育保险待遇（生育津贴）申领") and not pays_out("失业登记")
+    result = lookup.search("失业后每个月能领多少")
+    assert result.confident and _keys(result)[0] == "guide:shiye-baoxianjin"
+
+
+def test_everyday_words_find_the_official_ones(lookup):
+    assert "房产证" in synonyms.alternatives("房本") and "工资" in synonyms.alternatives("工钱")
+    # "工钱" is in no guide; "工资" is
+    result = lookup.search("公司欠我工钱不给")
+    assert result.confident and _keys(result)[0] == "guide:tuoqian-gongzi-tousu"
+
+
+def test_content_phrases_are_not_dictionary_words():
+    assert tx.is_term("离婚冷静期") and tx.is_term("学法减分")
+    assert not tx.is_term("公司不交社保怎么办") and not tx.is_term("失业了要登记吗")
+
+
+def test_function_words_make_no_match():
+    assert "打" not in tx.query_bigrams("打12345投诉")
+    assert "ye le" not in tx.query_pinyin_bigrams("失业了能领多少钱")
+
+
+@pytest.mark.parametrize("query", ["电脑蓝屏了怎么办", "今天天气怎么样"])
+def test_a_question_about_something_the_content_lacks_is_not_covered(lookup, query):
+    result = lookup.search(query)
+    assert result.uncovered == "none" and not result.confident
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("申请劳动仲栽要带什么", "guide:laodong-zhengyi-zhongcai"),  # a look-alike character
+    ("协议离昏去哪办", "guide:lihun-dengji"),  # a homophone
+])
+def test_typos_are_still_found(lookup, query, expected):
+    result = lookup.search(query)
+    assert result.uncovered == "" and _keys(result)[0] == expected
