@@ -38,13 +38,14 @@ def outbox_sender(app, channel: str, sender) -> OutboxSender:
 
 
 async def drain_outbox(app, channel: str, sender) -> int:
-    """Deliver what is due now on one channel; returns how many were delivered. Does not release
-    other senders' in-flight claims (only a sender's own start does), so it is safe beside one."""
+    """Deliver what is due now on one channel; returns how many were delivered. Claims are
+    disjoint and leased, so it is safe beside a running sender (it never takes that one's rows)."""
     out = outbox_sender(app, channel, sender)
     await out.drain(recover=False)
     return out.stats.sent
 
 
+PK_SWEEP_SECONDS = 2.0  # 答题PK questions time out after 20 s: check often
 UPDATE_KEYS_KEPT_SECONDS = 7 * 24 * 3600  # platforms redeliver within hours; a week is ample
 
 
@@ -54,6 +55,10 @@ async def prune_update_keys(app) -> None:
 
 async def sweep_exams(app) -> int:
     return await app.service.exam.sweep(app.clock.now(), app.service.locale_of)
+
+
+async def sweep_pk(app) -> int:
+    return await app.service.pk.sweep(app.clock.now())
 
 
 async def _every(seconds: float, job, *args) -> None:
@@ -72,6 +77,7 @@ def background_tasks(app, senders: dict, *, scheduler: bool = True) -> list[asyn
     (whose jobs only queue messages; the senders deliver them)."""
     interval = app.config.exam.sweep_interval_seconds
     tasks = [asyncio.create_task(_every(interval, sweep_exams, app)),
+             asyncio.create_task(_every(min(interval, PK_SWEEP_SECONDS), sweep_pk, app)),
              asyncio.create_task(_every(3600.0, prune_update_keys, app))]
     for name, sender in senders.items():
         tasks.append(asyncio.create_task(outbox_sender(app, name, sender).run()))
