@@ -174,6 +174,7 @@ class StudyConfig(_Section):
     practice: ActivityRuleConfig = ActivityRuleConfig(points=1, daily_cap=20)
     case_read: ActivityRuleConfig = ActivityRuleConfig(points=2, daily_cap=10)
     daily: ActivityRuleConfig = ActivityRuleConfig(points=5, daily_cap=5)
+    pk: ActivityRuleConfig = ActivityRuleConfig(points=5, daily_cap=15)  # per 答题PK win
     studied_min_points: int = Field(1, ge=1, le=100_000)
 
 

@@ -20,6 +20,7 @@ from bot.app.lookup import LookupFlow
 from bot.app.me import MeFlow
 from bot.app.messages import Incoming, Reply
 from bot.app.org import Org
+from bot.app.pk import PkFlow
 from bot.app.practice import PracticeFlow
 from bot.app.registration import RegistrationFlow
 from bot.app.reminders import ReminderFlow
@@ -72,12 +73,14 @@ class ChatService:
         self.admin = AdminFlow(deps, self.org)
         self.me = MeFlow(deps, self.org, self.exam.official)
         self.reminders = ReminderFlow(deps, self.practice)
+        self.pk = PkFlow(deps, self.org)
         self.bank = BankAdminFlow(deps, self.org, self.practice.reload_questions)
         self.broadcast = BroadcastFlow(deps, OrgAdmins(deps.storage, self.org, deps.config.scheduler.broadcast_admins))
         # the first part of a button's action names the flow that owns it
         self._action_flows = {"p": self.practice, "x": self.exam, "g": self.guides, "c": self.cases,
                               "l": self.law, "k": self.lookup, "a": self.admin, "r": self.reminders,
-                              "b": self.broadcast, "u": self.bank, "z": self.exam.certs}
+                              "b": self.broadcast, "u": self.bank, "z": self.exam.certs,
+                              "v": self.pk}
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         now = self.deps.clock.now()
@@ -139,7 +142,7 @@ class ChatService:
         keyword = KEYWORDS.get(text.lower())
         if keyword:
             return await self._command(turn, keyword, "")
-        for flow in (self.reminders, self.exam, self.registration, self.practice):
+        for flow in (self.pk, self.reminders, self.exam, self.registration, self.practice):
             replies = await flow.on_text(turn, text)
             if replies is not None:
                 return replies
@@ -192,7 +195,11 @@ class ChatService:
             return await self.bank.command(turn, args)
         if name == "cert":
             return await self.exam.certs.command(turn, args)
+        if name == "pk":
+            return await self.pk.command(turn, args)
         if name == "cancel":
+            if await self.pk.busy(turn):
+                return await self.pk.command(turn, "quit")
             if turn.flow() == "exam":
                 return self.exam.leave(turn)
             return self.practice.end(turn)

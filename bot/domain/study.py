@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 DAY = 86_400
-ACTIVITIES = ("practice", "case_read", "daily")  # practice answers, explainers read, daily questions
+ACTIVITIES = ("practice", "case_read", "daily", "pk")  # practice answers, explainers read, daily questions, PK wins
 
 
 @dataclass(frozen=True, slots=True)

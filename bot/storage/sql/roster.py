@@ -169,7 +169,9 @@ class SqlStudy(Repo):
         return (
             ("answer_log", answer_log, case((a.mode == "daily", literal_column("'daily'")), else_=literal_column("'practice'")),
              a.mode != "exam"),
-            ("activity_log", activity_log, literal_column("'case_read'"), v.kind == "case_read"),
+            ("activity_log", activity_log,
+             case((v.kind == "pk_win", literal_column("'pk'")), else_=literal_column("'case_read'")),
+             v.kind.in_(["case_read", "pk_win"])),
         )
 
     async def refresh_study(self, utc_offset: int, rules: dict[str, ActivityRule]) -> None:
