@@ -64,10 +64,10 @@ def settle_heap() -> None:
 
 async def build(config: Config, *, clock: Clock | None = None, rng: random.Random | None = None,
                 database: Path | str | None = None, catalog: Catalog | None = None) -> App:
-    catalog = catalog or load_checked_catalog(config.content_root)
     target = database or config.database_target
-    if "://" not in str(target):
-        check_before_open(target)  # a damaged file or an unusable folder: one line, nothing opened
+    if "://" not in str(target):  # first: a damaged file or an unusable folder is one line at once
+        check_before_open(target)
+    catalog = catalog or load_checked_catalog(config.content_root)
     storage = await open_store(target, config.storage.synchronous)
     clock = clock or SystemClock()
     deps = Deps(storage=storage, catalog=catalog, clock=clock, config=config, rng=rng or random.Random())

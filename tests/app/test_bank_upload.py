@@ -88,6 +88,8 @@ async def test_admin_uploads_previews_confirms_and_practises(app, tmp_path):
 
     # practised at once: 专项练习 lists the law with its one question and serves it
     await chat.press("专项练习")
+    while "网络安全法（1）" not in chat.labels() and "下一页 ▶" in chat.labels():
+        await chat.press("下一页")  # the law menu pages 10 laws at a time
     assert "网络安全法（1）" in chat.labels()
     text = await chat.press("网络安全法（1）")
     assert NEW_STEM in text
