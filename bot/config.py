@@ -178,6 +178,11 @@ class StudyConfig(_Section):
     studied_min_points: int = Field(1, ge=1, le=100_000)
 
 
+class StudyHoursConfig(_Section):
+    """学时: active study time; a gap between two study actions counts at most idle_cutoff_seconds."""
+    idle_cutoff_seconds: int = Field(300, ge=30, le=3600)
+
+
 class RegistrationConfig(_Section):
     allow_staff_no: bool = True
     code_ttl_hours: int = Field(72, ge=1, le=24 * 90)
@@ -272,6 +277,7 @@ class Config(_Section):
     certificates: CertificatesConfig = CertificatesConfig()
     bank: BankConfig = BankConfig()
     study: StudyConfig = StudyConfig()
+    study_hours: StudyHoursConfig = StudyHoursConfig()
     registration: RegistrationConfig = RegistrationConfig()
     telegram: TelegramConfig = TelegramConfig()
     http: HttpConfig = HttpConfig()

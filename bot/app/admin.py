@@ -18,6 +18,7 @@ from bot.domain.models import ExamDefinition
 from bot.app.official import _when
 from bot.domain.official_exam import WindowOverride, move_main_window
 from bot.domain.statistics import percent
+from bot.domain.study_time import format_hours
 
 log = logging.getLogger(__name__)
 DAY = 86_400
@@ -268,6 +269,8 @@ class AdminFlow:
                         passed=total.passed, pass_rate=percent(total.pass_rate),
                         pass_rate_roster=percent(total.pass_rate_roster), average=_num(total.average),
                         median=_num(total.median))]
+        if report.hours_per_person is not None:
+            lines.append(turn.t("stats_hours", hours=format_hours(report.hours_per_person)))
         if report.rows:
             lines.append(turn.t("stats_sub_head"))
             for rank, row in report.ranking():

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from bot.app.context import Deps, Turn, main_menu
 from bot.app.messages import Reply
-from bot.app.official import OfficialExams
+from bot.app.official import OfficialExams, amount
+from bot.app.study_hours import StudyHours
 from bot.app.org import Org
 from bot.app.texts import join
 from bot.domain import official_exam as rules
 from bot.domain.study import ACTIVITIES
+from bot.domain.study_time import format_hours
 
 
 class MeFlow:
@@ -18,6 +20,7 @@ class MeFlow:
         self.store = deps.storage
         self.org = org
         self.official = official
+        self.hours = StudyHours(deps)
 
     async def show(self, turn: Turn) -> list[Reply]:
         answers, right = await self.store.practice.answer_stats(turn.user)
@@ -49,6 +52,9 @@ class MeFlow:
                    cap=rules_[a].daily_cap or "∞")
             for a in ACTIVITIES if rules_[a].points), "items")
         lines = [turn.t("me_points", total=summary.total, streak=summary.streak, days=summary.study_days, today=today)]
+        spent = await self.hours.summary(users, turn.now)
+        lines.append(turn.t("me_hours", today=format_hours(spent.today), minutes=int(spent.today // 60), week=format_hours(spent.week),
+                            year=format_hours(spent.year)))
         if entry is None:
             lines.append(turn.t("me_not_bound"))
             return "\n".join(lines)
@@ -63,11 +69,12 @@ class MeFlow:
                 continue
             if rules.phase_at(gate.spec, turn.now) == rules.CLOSED:
                 continue
-            have = (await self.org.study_summary(users, turn.now, gate.spec.study_from)).progress()
+            have = await self.official.progress(users, gate.spec, turn.now)
             need = gate.spec.prerequisite
-            progress = join(turn.locale, (turn.t(f"prereq_{k}", have=min(getattr(have, k), getattr(need, k)),
-                                                 need=getattr(need, k))
-                                          for k in ("points", "practice_answers", "study_days") if getattr(need, k)),
+            progress = join(turn.locale, (turn.t(f"prereq_{k}", have=amount(min(getattr(have, k), getattr(need, k))),
+                                                 need=amount(getattr(need, k)),
+                                                 short=amount(max(0, getattr(need, k) - getattr(have, k))))
+                                          for k in rules.PREREQ_KEYS if getattr(need, k)),
                             "clauses")
             done = not gate.missing
             lines.append(turn.t("me_prereq", title=definition.title_for(turn.locale), progress=progress,

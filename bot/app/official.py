@@ -3,12 +3,14 @@ target units/roles, prerequisite, attempts, 补考), and tagging the attempt for
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.app.context import Deps, Turn
 from bot.app.org import Org
+from bot.app.study_hours import StudyHours
 from bot.app.texts import join
 from bot.domain import official_exam as rules
+from bot.domain.study_time import hours
 from bot.domain.models import Attempt, ExamDefinition, OfficialSpec
 from bot.domain.units import RosterEntry
 
@@ -26,6 +28,7 @@ class OfficialExams:
         self.deps = deps
         self.store = deps.storage
         self.org = org or Org(deps)
+        self.hours = StudyHours(deps)
 
     def definitions(self) -> list[ExamDefinition]:
         return [d for d in self.deps.catalog.exams.values() if d.official]
@@ -51,11 +54,19 @@ class OfficialExams:
         tree = await self.org.tree()
         target = rules.is_target(spec, tree.ancestors(entry.unit_id) or [entry.unit_id], entry.role)
         users = await self.store.roster.users_of(entry.id)
-        summary = await self.org.study_summary(users, turn.now, spec.study_from)
+        progress = await self.progress(users, spec, turn.now)
         standing = await self.standing(entry, definition, spec)
         decision = rules.decide(definition, spec, turn.now, registered=True, target=target, standing=standing,
-                                progress=summary.progress())
-        return Gate(decision, spec, entry, rules.missing(spec.prerequisite, summary.progress()))
+                                progress=progress)
+        return Gate(decision, spec, entry, rules.missing(spec.prerequisite, progress))
+
+    async def progress(self, users: list[str], spec: OfficialSpec, now: float) -> rules.StudyProgress:
+        """Study since the exam's study_from: points, answers, days and 学时."""
+        summary = await self.org.study_summary(users, now, spec.study_from)
+        progress = summary.progress()
+        if spec.prerequisite.study_hours:
+            progress = replace(progress, study_hours=hours(await self.hours.seconds_since(users, spec.study_from, now)))
+        return progress
 
     async def visible(self, turn: Turn) -> list[tuple[ExamDefinition, Gate]]:
         """Official exams to list in the exam menu: those for this person, open or not."""
@@ -72,7 +83,8 @@ class OfficialExams:
         values = dict(title=definition.title_for(turn.locale), opens=_when(gate.spec.opens, fmt),
                       closes=_when(gate.spec.closes, fmt))
         if reason == "official_prereq":
-            values["missing"] = join(turn.locale, (turn.t(f"prereq_{k}", have=h, need=n)
+            values["missing"] = join(turn.locale, (turn.t(f"prereq_{k}", have=amount(h), need=amount(n),
+                                                          short=amount(n - h))
                                                    for k, (h, n) in gate.missing.items()), "clauses")
         return turn.t(reason, **values)
 
@@ -84,9 +96,10 @@ class OfficialExams:
                                 closes=_when(spec.makeup_closes, fmt)))
         lines.append(turn.t("official_final_" + spec.final_score))
         if spec.prerequisite.required:
-            need = join(turn.locale, (turn.t(f"prereq_{k}", have=getattr(spec.prerequisite, k) - n_missing(gate, k),
-                                             need=getattr(spec.prerequisite, k))
-                                      for k in ("points", "practice_answers", "study_days")
+            need = join(turn.locale, (turn.t(f"prereq_{k}", have=amount(getattr(spec.prerequisite, k) - n_missing(gate, k)),
+                                             need=amount(getattr(spec.prerequisite, k)),
+                                             short=amount(n_missing(gate, k)))
+                                      for k in rules.PREREQ_KEYS
                                       if getattr(spec.prerequisite, k)), "clauses")
             lines.append(turn.t("official_prereq_line", progress=need))
         return "\n".join(lines)
@@ -100,7 +113,12 @@ class OfficialExams:
         await self.store.attempts.tag_attempt(attempt.id, gate.entry.id, gate.entry.unit_id, phase)
 
 
-def n_missing(gate: Gate, key: str) -> int:
+def amount(value: float) -> str:
+    """A count or 学时 as people write it: 5, 1.5 (never 1.5000001)."""
+    return f"{round(value, 1):g}"
+
+
+def n_missing(gate: Gate, key: str) -> float:
     have_need = gate.missing.get(key)
     return have_need[1] - have_need[0] if have_need else 0
 

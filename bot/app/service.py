@@ -22,8 +22,10 @@ from bot.app.messages import Incoming, Reply
 from bot.app.org import Org
 from bot.app.pk import PkFlow
 from bot.app.practice import PracticeFlow
+from bot.app.ranking import RankFlow
 from bot.app.registration import RegistrationFlow
 from bot.app.reminders import ReminderFlow
+from bot.app.study_hours import StudyHours, counts_as_study
 from bot.app.texts import normalize_locale, tr
 from bot.scheduler.org_audience import OrgAdmins
 
@@ -42,6 +44,7 @@ KEYWORDS = {  # plain words that open a menu, as users type them
     "复习": "review", "今日复习": "review", "我的": "me", "我的学习": "me", "取消": "cancel", "退出": "cancel",
     "注册": "bind", "绑定": "bind", "统计": "stats",
     "提醒": "remind", "每日一练": "remind", "广播": "broadcast", "证书": "cert", "我的证书": "cert",
+    "排行榜": "rank", "排名": "rank",
 }
 
 
@@ -75,11 +78,13 @@ class ChatService:
         self.reminders = ReminderFlow(deps, self.practice)
         self.pk = PkFlow(deps, self.org)
         self.bank = BankAdminFlow(deps, self.org, self.practice.reload_questions)
+        self.rank = RankFlow(deps, self.org)
+        self.hours = StudyHours(deps)
         self.broadcast = BroadcastFlow(deps, OrgAdmins(deps.storage, self.org, deps.config.scheduler.broadcast_admins))
         # the first part of a button's action names the flow that owns it
         self._action_flows = {"p": self.practice, "x": self.exam, "g": self.guides, "c": self.cases,
                               "l": self.law, "k": self.lookup, "a": self.admin, "r": self.reminders,
-                              "b": self.broadcast, "u": self.bank, "z": self.exam.certs,
+                              "b": self.broadcast, "u": self.bank, "rk": self.rank, "z": self.exam.certs,
                               "v": self.pk}
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
@@ -102,7 +107,11 @@ class ChatService:
                     state, original = {"locale": locale}, {}
                 turn = Turn(user=incoming.user, locale=state.get("locale", locale), state=state, now=now,
                             from_button=incoming.action is not None, private=incoming.private)
+                flow_before = turn.flow()
                 replies = await self._route(turn, incoming, inspection)
+                command = self._command_name(incoming)
+                if counts_as_study(incoming.action, command, flow_before, command in ADMIN_COMMANDS):
+                    await self.hours.record(incoming.user, now)
                 self._note_screen(turn, replies)
                 if turn.state != original:
                     await self.store.sessions.set_state(incoming.user, turn.state, now)
@@ -153,6 +162,18 @@ class ChatService:
             return [Reply(turn.t("not_an_answer"))]
         return await self.lookup.on_text(turn, text)
 
+    @staticmethod
+    def _command_name(incoming: Incoming) -> str | None:
+        """The command a typed message names (/law → law, 排行榜 → rank), None for other text."""
+        if incoming.action is not None:
+            return None
+        if incoming.attachment is not None:
+            return "upload"
+        text = clean_text(incoming.text or "")
+        if text.startswith("/"):
+            return text.partition(" ")[0][1:].split("@", 1)[0].lower()
+        return KEYWORDS.get(text.lower())
+
     async def _on_command(self, turn: Turn, text: str) -> list[Reply]:
         head, _, args = text.partition(" ")
         name = head[1:].split("@", 1)[0].lower()
@@ -193,6 +214,8 @@ class ChatService:
             return await self.broadcast.command(turn, args)
         if name == "bank":
             return await self.bank.command(turn, args)
+        if name == "rank":
+            return await self.rank.command(turn, args)
         if name == "cert":
             return await self.exam.certs.command(turn, args)
         if name == "pk":

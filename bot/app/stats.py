@@ -10,7 +10,9 @@ from zoneinfo import ZoneInfo
 
 from bot.app.context import Deps
 from bot.app.org import Org
+from bot.app.study_hours import StudyHours
 from bot.domain import official_exam as rules
+from bot.domain import study_time
 from bot.domain.models import ExamDefinition
 from bot.domain.statistics import ItemAnalysis, UnitStats, aggregate_units, analyse, ranked
 from bot.domain.units import UnitTree
@@ -31,6 +33,8 @@ class Report:
     tree: UnitTree
     studied_min: int
     people: list[PersonRow] | None = None  # the target roster within the unit: Stats.load_people
+    hours: dict[int, float] | None = None  # 学时 seconds per roster entry since study_from: load_people
+    hours_per_person: float | None = None  # 学时 seconds per active roster entry of the unit's subtree
 
     def ranking(self) -> list[tuple[int, UnitStats]]:
         return ranked(self.rows)
@@ -100,7 +104,23 @@ class Stats:
         """Fill report.people (for the not-yet list and the per-person sheet)."""
         if report.people is None:
             report.people = await self._people(report.exam, report.tree, report.unit_id, now)
+        if report.hours is None:
+            spec, _since = await self._spec_since(report.exam, now)
+            report.hours = await StudyHours(self.deps).by_roster(spec.study_from, now)
         return report.people
+
+    async def _hours_per_person(self, definition: ExamDefinition, tree: UnitTree, unit_id: str | None,
+                                now: float) -> float | None:
+        """学时 seconds per active roster entry of the unit's subtree since the exam's study_from."""
+        spec, _since = await self._spec_since(definition, now)
+        zone = self.deps.config.timezone
+        first = study_time.local_day(spec.study_from, zone) if spec.study_from else 0
+        figures, _ = await self.store.ranking.unit_figures(first, study_time.local_day(now, zone), now, now,
+                                                           self.deps.config.study.studied_min_points)
+        scope = tree.subtree(unit_id) if unit_id else None
+        chosen = [f for f in figures if scope is None or f.unit_id in scope]
+        people = sum(f.roster for f in chosen)
+        return sum(f.seconds for f in chosen) / people if people else None
 
     async def _people(self, definition: ExamDefinition, tree: UnitTree, unit_id: str | None,
                       now: float) -> list[PersonRow]:
@@ -141,7 +161,8 @@ class Stats:
         rows, total = aggregate_units(per_unit, owner, names, unit_id or "",
                                       tree.name(unit_id) if unit_id else tr(locale, "stats_all_units"))
         rows = [r for r in rows if r.unit_id != unit_id or r.roster]  # hide an empty "本级" row
-        return Report(definition, unit_id, total.name, rows, total, tree, self.deps.config.study.studied_min_points)
+        return Report(definition, unit_id, total.name, rows, total, tree, self.deps.config.study.studied_min_points,
+                      hours_per_person=await self._hours_per_person(definition, tree, unit_id, now))
 
     async def items(self, exam_id: str) -> list[ItemAnalysis]:
         self.exam(exam_id)

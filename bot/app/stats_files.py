@@ -7,6 +7,7 @@ from bot.app.stats import Report
 from bot.app.texts import tr
 from bot.catalog.catalog import Catalog
 from bot.domain.statistics import ItemAnalysis, UnitStats, ranked
+from bot.domain.study_time import hours
 from bot.reports import charts
 from bot.reports.excel import NUMBER, PERCENT, Column, Sheet, build_workbook
 
@@ -35,13 +36,13 @@ def workbook(report: Report, items: list[ItemAnalysis], catalog: Catalog, locale
     tree = report.tree
     people_rows = [
         [p.staff_no, p.name, tree.name(p.unit_id), p.role, yes if p.registered else no, p.study_points,
-         yes if report.studied(p) else no, p.attempts, p.score,
-         "" if p.score is None else (yes if p.passed else no)]
+         yes if report.studied(p) else no, hours(report.hours.get(p.roster_id, 0.0)) if report.hours else 0.0,
+         p.attempts, p.score, "" if p.score is None else (yes if p.passed else no)]
         for p in report.people]
     people = Sheet(t("xl_sheet_people"), [
         Column(t("xl_staff_no"), 12), Column(t("xl_name"), 10), Column(t("xl_unit"), 26), Column(t("xl_role"), 10),
         Column(t("xl_registered"), 8), Column(t("xl_points"), 8), Column(t("xl_studied"), 8),
-        Column(t("xl_attempts"), 8), Column(t("xl_final_score"), 10), Column(t("xl_passed"), 8)], people_rows)
+        Column(t("xl_study_hours"), 8, NUMBER), Column(t("xl_attempts"), 8), Column(t("xl_final_score"), 10), Column(t("xl_passed"), 8)], people_rows)
     item_rows = []
     for item in items:
         question = catalog.questions.get(item.question_id)

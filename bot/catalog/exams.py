@@ -141,11 +141,13 @@ def _official(raw: dict, problems: list, shown: str) -> OfficialSpec | None:
         problems.append(Problem(shown, line_of(raw), f"final_score must be best or last, got {final!r}"))
     prereq_raw = raw.get("prerequisite") or {}
     prereq = Prerequisite()
-    if not isinstance(prereq_raw, dict) or set(prereq_raw) - {"points", "practice_answers", "study_days", "__line__"}:
-        problems.append(Problem(shown, line_of(raw), "prerequisite may set points, practice_answers, study_days"))
+    if not isinstance(prereq_raw, dict) or set(prereq_raw) - {"points", "practice_answers", "study_days", "study_hours",
+                                                               "__line__"}:
+        problems.append(Problem(shown, line_of(raw),
+                                "prerequisite may set points, practice_answers, study_days, study_hours"))
     else:
-        values = {k: _number(prereq_raw, k, 0, 100000, problems, shown) for k in ("points", "practice_answers", "study_days")
-                  if k in prereq_raw}
+        values = {k: _number(prereq_raw, k, 0, 100000, problems, shown, integer=k != "study_hours")
+                  for k in ("points", "practice_answers", "study_days", "study_hours") if k in prereq_raw}
         prereq = Prerequisite(**{k: v or 0 for k, v in values.items()})
     makeup_attempts = 1
     if isinstance(raw.get("makeup"), dict) and "attempts" in raw["makeup"]:

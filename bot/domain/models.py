@@ -89,10 +89,11 @@ class Prerequisite:
     points: int = 0
     practice_answers: int = 0
     study_days: int = 0
+    study_hours: float = 0  # 学时
 
     @property
     def required(self) -> bool:
-        return bool(self.points or self.practice_answers or self.study_days)
+        return bool(self.points or self.practice_answers or self.study_days or self.study_hours)
 
 
 @dataclass(frozen=True, slots=True)

@@ -61,17 +61,21 @@ def is_target(spec: OfficialSpec, unit_chain: Sequence[str], role: str) -> bool:
     return not spec.roles or role in spec.roles
 
 
+PREREQ_KEYS = ("points", "practice_answers", "study_days", "study_hours")
+
+
 @dataclass(frozen=True, slots=True)
 class StudyProgress:
     points: int = 0
     practice_answers: int = 0
     study_days: int = 0
+    study_hours: float = 0  # 学时, rounded down to a tenth
 
 
-def missing(prereq: Prerequisite, progress: StudyProgress) -> dict[str, tuple[int, int]]:
+def missing(prereq: Prerequisite, progress: StudyProgress) -> dict[str, tuple[float, float]]:
     """What is still missing: name -> (have, need); empty when the prerequisite is met."""
     out = {}
-    for name in ("points", "practice_answers", "study_days"):
+    for name in PREREQ_KEYS:
         need, have = getattr(prereq, name), getattr(progress, name)
         if need and have < need:
             out[name] = (have, need)

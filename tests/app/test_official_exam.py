@@ -144,7 +144,7 @@ async def test_admin_imports_opens_two_users_register_sit_and_stats_are_right(or
     assert summary.cell(last, 8).number_format == "0.0%"
     assert summary.column_dimensions["B"].width == 26
     people = {row[0].value: [c.value for c in row] for row in book["人员成绩"].iter_rows(min_row=2)}
-    assert people["SL0001"] == ["SL0001", "示例甲", "示例市司法局办公室", "公务员", "是", 5, "是", 1, 100, "是"]
+    assert people["SL0001"] == ["SL0001", "示例甲", "示例市司法局办公室", "公务员", "是", 5, "是", 0.0, 1, 100, "是"]
     assert people["SL0005"][-2:] == [0, "否"] and people["SL0002"][4] == "否" and people["SL0002"][-2] is None
     items = list(book["试题分析"].iter_rows(min_row=2, values_only=True))
     assert items and all(row[3] >= 1 for row in items)
