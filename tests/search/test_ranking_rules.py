@@ -18,8 +18,8 @@ from bot.search.lookup import lookup_for
 REPO = Path(__file__).resolve().parents[2]
 # the held-back half of tests/search/lookup_eval.yaml (bench/lookup_eval.py); floors a little
 # under the figures measured when they were set, so a regression fails and noise does not
-HELD_TOP1_FLOOR = 0.89  # measured 91.6% (507 questions, 63 guides)
-HELD_TOP3_FLOOR = 0.95  # measured 97.2%
+HELD_TOP1_FLOOR = 0.91  # measured 93.2% (507 questions, 63 guides)
+HELD_TOP3_FLOOR = 0.96  # measured 98.0%
 
 
 def _bench():
