@@ -98,6 +98,7 @@ class ChatService:
                 if incoming.update_id and not await self.store.updates.first_seen(incoming.update_id, now):
                     log.info("duplicate update %s ignored", incoming.update_id)
                     return []
+                await self.store.turns.lock_user(incoming.user)  # this user's turn on another worker ends first
                 state = await self.store.sessions.get_state(incoming.user)
                 if state:
                     original = dict(state)

@@ -287,6 +287,11 @@ class ReminderRepository(Protocol):
     async def reminder_flags(self) -> dict[str, bool]: ...
 
 
+class TurnLock(Protocol):
+    """One turn at a time per user, across every worker on the database."""
+    async def lock_user(self, user: str) -> None: ...
+
+
 class BankVersions(Protocol):
     """Question-bank changes, newest wins; every worker applies them (bot/bank_sync.py)."""
     async def latest_version(self) -> int: ...
@@ -470,6 +475,7 @@ class Store(Protocol):
     campaigns: CampaignRepository
     jobs: JobLog
     bank_versions: BankVersions
+    turns: TurnLock
     uploads: UploadRepository
     gaps: LookupGapLog
     roster: RosterRepository

@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError
 from bot.storage import schema
 from bot.storage.sql.attempts import SqlAttempts
 from bot.storage.sql.bank_versions import SqlBankVersions
+from bot.storage.sql.turn_lock import SqlTurnLock
 from bot.storage.sql.certificates import SqlCertificates
 from bot.storage.sql.database import (
     Database,
@@ -51,6 +52,7 @@ class SqlStore:
         self.campaigns = SqlCampaigns(db)
         self.jobs = SqlJobs(db)
         self.bank_versions = SqlBankVersions(db)
+        self.turns = SqlTurnLock(db)
         self.uploads = SqlUploads(db)
         self.gaps = SqlGaps(db)
         self.roster = SqlRoster(db)
