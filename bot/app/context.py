@@ -53,7 +53,7 @@ def main_menu(turn: Turn) -> list[list[Choice]]:
     return [
         [c("btn_guides", "g:m"), c("btn_cases", "c:m")],
         [c("btn_law", "l:m"), c("btn_practice", "p:m")],
-        [c("btn_exam", "x:l")],
+        [c("btn_exam", "x:l"), c("btn_pk", "v:j")],
         [c("btn_wrong", "p:w"), c("btn_review", "p:v")],
         [c("btn_me", "me"), c("btn_lang", "lang")],
     ]

@@ -43,7 +43,7 @@ KEYWORDS = {  # plain words that open a menu, as users type them
     "考试": "exam", "模拟考试": "exam", "exam": "exam", "错题": "wrong", "错题本": "wrong",
     "复习": "review", "今日复习": "review", "我的": "me", "我的学习": "me", "取消": "cancel", "退出": "cancel",
     "注册": "bind", "绑定": "bind", "统计": "stats",
-    "提醒": "remind", "每日一练": "remind", "广播": "broadcast", "证书": "cert", "我的证书": "cert",
+    "答题pk": "pk", "pk": "pk", "双人对战": "pk", "提醒": "remind", "每日一练": "remind", "广播": "broadcast", "证书": "cert", "我的证书": "cert",
     "排行榜": "rank", "排名": "rank",
 }
 

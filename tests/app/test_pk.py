@@ -212,3 +212,10 @@ async def test_a_waiting_player_can_cancel_and_nobody_is_paired_twice(app, alice
     assert "匹配成功" in await carol.say("/pk")
     assert "正在为你匹配对手" in await alice.say("/pk")  # bob is taken: alice waits
     assert await app.storage.pk.active_match_of(alice.user) is None
+
+
+async def test_pk_is_on_the_main_menu_in_help_and_as_a_word(app, alice, bob):
+    await alice.say("/start")
+    assert "正在为你匹配对手" in await alice.press("答题PK")
+    assert "/pk 答题PK" in await bob.say("/help")
+    assert "匹配成功" in await bob.say("答题PK")

@@ -112,7 +112,7 @@ async def test_start_shows_menu_with_inline_keyboard(bot, api):
     assert "parse_mode" not in params  # plain text: markup characters are harmless
     keyboard = params["reply_markup"]["inline_keyboard"]
     assert [b["callback_data"] for row in keyboard for b in row] == \
-        ["g:m", "c:m", "l:m", "p:m", "x:l", "p:w", "p:v", "me", "lang"]
+        ["g:m", "c:m", "l:m", "p:m", "x:l", "v:j", "p:w", "p:v", "me", "lang"]
     assert keyboard[0][0]["text"] == tr("zh", "btn_guides")
 
 
