@@ -99,12 +99,14 @@ class ChatService:
                     log.info("duplicate update %s ignored", incoming.update_id)
                     return []
                 await self.store.turns.lock_user(incoming.user)  # this user's turn on another worker ends first
-                state = await self.store.sessions.get_state(incoming.user)
+                state, blocked = await self.store.sessions.get_turn(incoming.user)
+                if blocked is None:
+                    await self.store.users.ensure_user(incoming.user, now)
+                elif blocked:
+                    await self.store.users.mark_reachable(incoming.user)  # a user who wrote has unblocked us
                 if state:
                     original = dict(state)
-                    await self.store.users.mark_reachable(incoming.user)  # a user who wrote has unblocked us
                 else:
-                    await self.store.users.ensure_user(incoming.user, now)
                     state, original = {"locale": locale}, {}
                 turn = Turn(user=incoming.user, locale=state.get("locale", locale), state=state, now=now,
                             from_button=incoming.action is not None, private=incoming.private)

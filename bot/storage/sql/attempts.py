@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
+from functools import lru_cache
 
-from sqlalchemy import bindparam, delete, distinct, func, insert, select, update, case
+from sqlalchemy import Text, bindparam, case, cast, delete, distinct, func, insert, select, update
 
 from bot.domain.models import Attempt, PaperItem
 from bot.storage.sql.database import Prepared
 from bot.storage.sql.base import Repo
-from bot.storage.sql.dialect import upsert
+from bot.storage.sql.dialect import string_agg, upsert
 from bot.storage.tables import attempt_answers, attempts
 
 A = attempts
 PAPER_CACHE = 20_000  # papers of attempts (immutable once drawn), parsed
+OPEN_CACHE = 20_000  # attempts (without paper) as last read or written, where the database allows
+TABLES = ("attempts", "attempt_answers")
 
 
 def choice_text(choice) -> str:
@@ -24,7 +27,9 @@ def choice_text(choice) -> str:
     return ",".join(str(i) for i in sorted(choice))
 
 
+@lru_cache(maxsize=4096)
 def choice_set(text: str):
+    """The answer stored as `text` (immutable: a frozenset of choices or a tuple of fill-ins)."""
     if text.startswith("["):
         return tuple(str(part) for part in json.loads(text))
     return frozenset(int(p) for p in text.split(",") if p != "")
@@ -49,14 +54,21 @@ class SqlAttempts(Repo):
         super().__init__(db)
         self._create = Prepared(insert(A).returning(A.c.id), "user_key", "exam_id", "kind", "started_at", "deadline",
                                 "paper")
-        self._get = Prepared(select(A.c.id, A.c.user_key, A.c.exam_id, A.c.started_at, A.c.deadline, A.c.status, A.c.paper,
-                           A.c.submitted_at, A.c.score, A.c.passed).where(A.c.id == bindparam("id")))
-        self._get_without_paper = Prepared(select(
-            A.c.id, A.c.user_key, A.c.exam_id, A.c.started_at, A.c.deadline, A.c.status, A.c.submitted_at, A.c.score,
-            A.c.passed).where(A.c.id == bindparam("id")))
+        # The attempt and its answers in one row: answers as "pos:choice" joined by \x1f (which a
+        # stored choice never holds: JSON escapes control characters).
+        B = attempt_answers
+        answers = select(string_agg(self.dialect, cast(B.c.pos, Text) + ":" + B.c.choice, "\x1f")).where(
+            B.c.attempt_id == A.c.id).scalar_subquery()
+        fields = [A.c.user_key, A.c.exam_id, A.c.started_at, A.c.deadline, A.c.status, A.c.submitted_at, A.c.score,
+                  A.c.passed, answers]
+        self._get = Prepared(select(*fields, A.c.paper).where(A.c.id == bindparam("id")))
+        self._get_without_paper = Prepared(select(*fields).where(A.c.id == bindparam("id")))
         self._papers: OrderedDict[int, list[PaperItem]] = OrderedDict()
-        self._answers = Prepared(select(attempt_answers.c.pos, attempt_answers.c.choice).where(
-            attempt_answers.c.attempt_id == bindparam("id")))
+        # SQLite: attempts as this process last read or wrote them, trusted while the database's
+        # token for the two tables is the one seen after our own last write (nobody else wrote:
+        # no other connection, no other code, no rollback). PostgreSQL: never (token None).
+        self._rows: OrderedDict[int, tuple[tuple, dict]] = OrderedDict()
+        self._token = None
         self._open_for = Prepared(select(A.c.id).where(A.c.user_key == bindparam("user_key"), A.c.status == "open")
                           .order_by(A.c.id.desc()).limit(1))
         self._save = Prepared(upsert(self.dialect, attempt_answers, ["attempt_id", "pos"], ["choice", "answered_at"]),
@@ -69,10 +81,12 @@ class SqlAttempts(Repo):
 
     async def create_attempt(self, user: str, exam_id: str, kind: str, started_at: float,
                              deadline: float, paper: list[PaperItem]) -> Attempt:
+        fresh = self._fresh()
         new_id = (await self.db.run(self._create, {
             "user_key": user, "exam_id": exam_id, "kind": kind, "started_at": started_at,
             "deadline": deadline, "paper": paper_json(paper)})).scalar()
         self._remember(new_id, list(paper))
+        self._keep(new_id, ((user, exam_id, started_at, deadline, "open", None, None, None), {}), fresh)
         return Attempt(id=new_id, user=user, exam_id=exam_id, started_at=started_at, deadline=deadline,
                        paper=list(paper))
 
@@ -83,25 +97,54 @@ class SqlAttempts(Repo):
         while len(self._papers) > PAPER_CACHE:
             self._papers.popitem(last=False)
 
+    def _fresh(self) -> bool:
+        """Whether the cached rows may be trusted now (clears them when not)."""
+        token = self.db.token(*TABLES)
+        if token is None or token != self._token:
+            self._rows.clear()
+            self._token = token
+            return token is not None
+        return True
+
+    def _keep(self, attempt_id: int, cached: tuple[tuple, dict] | None, fresh: bool) -> None:
+        """After our own write: cache the attempt as it now is (drop it when None) and trust the
+        cache again if it was trustworthy just before the write."""
+        if not fresh:
+            return
+        if cached is None:
+            self._rows.pop(attempt_id, None)
+        else:
+            self._rows[attempt_id] = cached
+            self._rows.move_to_end(attempt_id)
+            if len(self._rows) > OPEN_CACHE:
+                self._rows.popitem(last=False)
+        self._token = self.db.token(*TABLES)
+
     async def get_attempt(self, attempt_id: int) -> Attempt | None:
         paper = self._papers.get(attempt_id)
-        async with self.db.transaction():  # the attempt and its answers from one snapshot
-            if paper is None:
-                row = (await self.db.run(self._get, {"id": attempt_id})).first()
-                if row is None:
-                    return None
-                paper = paper_items(row[6])
-                self._remember(attempt_id, paper)
-                row = row[:6] + row[7:]
-            else:
-                row = (await self.db.run(self._get_without_paper, {"id": attempt_id})).first()
-                if row is None:
-                    return None
-            answers = (await self.db.run(self._answers, {"id": attempt_id})).rows
-        return Attempt(id=row[0], user=row[1], exam_id=row[2], started_at=row[3], deadline=row[4],
-                       status=row[5], paper=list(paper), submitted_at=row[6], score=row[7],
-                       passed=None if row[8] is None else bool(row[8]),
-                       answers={pos: choice_set(choice) for pos, choice in answers})
+        if paper is not None and self._fresh():
+            cached = self._rows.get(attempt_id)
+            if cached is not None:
+                f, answers = cached
+                return Attempt(id=attempt_id, user=f[0], exam_id=f[1], started_at=f[2], deadline=f[3], status=f[4],
+                               paper=list(paper), submitted_at=f[5], score=f[6],
+                               passed=None if f[7] is None else bool(f[7]), answers=dict(answers))
+        row = (await self.db.run(self._get if paper is None else self._get_without_paper, {"id": attempt_id})).first()
+        if row is None:
+            return None
+        if paper is None:
+            paper = paper_items(row[9])
+            self._remember(attempt_id, paper)
+        answers = {}
+        if row[8]:
+            for part in row[8].split("\x1f"):
+                pos, _, choice = part.partition(":")
+                answers[int(pos)] = choice_set(choice)
+        if self._fresh():  # a read leaves the token as it was
+            self._keep(attempt_id, (tuple(row[:8]), dict(answers)), True)
+        return Attempt(id=attempt_id, user=row[0], exam_id=row[1], started_at=row[2], deadline=row[3],
+                       status=row[4], paper=list(paper), submitted_at=row[5], score=row[6],
+                       passed=None if row[7] is None else bool(row[7]), answers=answers)
 
     async def open_attempt_for(self, user: str) -> Attempt | None:
         found = (await self.db.run(self._open_for, {"user_key": user})).scalar()
@@ -112,15 +155,27 @@ class SqlAttempts(Repo):
             A.c.user_key == user, A.c.exam_id == exam_id))).scalar()
 
     async def save_answer(self, attempt_id: int, pos: int, choice, now: float) -> None:
-        if is_given(choice):
-            await self.db.run(self._save, {"attempt_id": attempt_id, "pos": pos, "choice": choice_text(choice),
-                                           "answered_at": now})
+        fresh = self._fresh()
+        given = is_given(choice)
+        text = choice_text(choice) if given else ""
+        if given:
+            await self.db.write(self._save, {"attempt_id": attempt_id, "pos": pos, "choice": text,
+                                             "answered_at": now})
         else:
-            await self.db.run(self._unsave, {"attempt_id": attempt_id, "pos": pos})
+            await self.db.write(self._unsave, {"attempt_id": attempt_id, "pos": pos})
+        cached = self._rows.get(attempt_id) if fresh else None
+        if cached is not None:
+            if given:
+                cached[1][pos] = choice_set(text)
+            else:
+                cached[1].pop(pos, None)
+        self._keep(attempt_id, cached, fresh)
 
     async def finish_attempt(self, attempt_id: int, status: str, now: float, score: float, passed: bool) -> bool:
+        fresh = self._fresh()
         done = await self.db.run(self._finish, {"attempt_id": attempt_id, "status": status, "now": now,
                                                 "score": float(score), "passed": int(passed)})
+        self._keep(attempt_id, None, fresh)  # read again when next needed
         return done.rowcount == 1
 
     async def expired_open_attempts(self, now: float, limit: int = 100) -> list[int]:
@@ -146,8 +201,10 @@ class SqlAttempts(Repo):
             .group_by(A.c.exam_id).order_by(A.c.exam_id))).rows
 
     async def tag_attempt(self, attempt_id: int, roster_id: int, unit_id: str, phase: str) -> None:
+        fresh = self._fresh()  # (the cached fields hold no roster columns)
         await self.db.run(update(A).where(A.c.id == attempt_id).values(roster_id=roster_id, unit_id=unit_id,
                                                                        phase=phase))
+        self._keep(attempt_id, self._rows.get(attempt_id), fresh)
 
     async def official_attempts(self, roster_id: int, exam_id: str) -> list[tuple[int, str, str, float | None, int | None]]:
         """(id, phase, status, score, passed) of one roster entry on one exam, oldest first."""

@@ -4,6 +4,7 @@ Both offer the same small surface to the repositories:
 
     await db.run(stmt, params)        one statement -> Rows (rows, rowcount)
     await db.run_many(stmt, rows)     one statement over many parameter sets (rowcount: SQLite only)
+    await db.write(stmt, params)      a write whose outcome the caller does not read (see below)
     async with db.transaction(): ...  the unit of work: one transaction per task, nested calls join it
 
 A statement outside a transaction runs in a transaction of its own.
@@ -21,12 +22,23 @@ statement. BEGIN waits for another process's write lock off the loop, and with s
 the fsync of COMMIT runs off the loop too.
 
 PostgreSQL (`PostgresDatabase`): an asyncpg pool; each transaction holds one connection, so turns
-of different users run concurrently.
+of different users run concurrently. Round trips are what a turn costs there, so a transaction
+sends as few as it can while keeping its meaning under READ COMMITTED (where every statement sees
+a fresh snapshot anyway):
+  - BEGIN is sent just before the first statement that is not a plain SELECT; reads before it
+    run as statements of their own, which see exactly what they would have seen inside.
+  - `write()` queues the statement; it is sent before the next statement of the transaction (so
+    later reads see it) or at the end. Writes still queued at the end go as one statement: one
+    alone on its own, several on different tables joined into one `WITH … AS (INSERT …) …`
+    statement, which PostgreSQL applies atomically without BEGIN/COMMIT.
+  - asyncpg prepares each statement once per connection (its statement cache); a released
+    connection is only rolled back if a transaction is open, with no reset query.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -71,8 +83,13 @@ class Prepared:
         self.compiled: dict[str, _Compiled] = {}
 
 
+# A SELECT that locks rows or takes locks or sequence values is a write for transaction purposes.
+_NOT_A_PLAIN_READ = re.compile(r"\bFOR\s+(UPDATE|SHARE|NO\s+KEY|KEY)\b|pg_advisory|pg_try_advisory|nextval|setval",
+                               re.IGNORECASE)
+
+
 class _Compiled:
-    __slots__ = ("sql", "order", "defaults", "returns")
+    __slots__ = ("sql", "order", "defaults", "returns", "is_read", "table", "stable")
 
     def __init__(self, stmt, dialect, keys: list[str] | None):
         compiled = stmt.compile(dialect=dialect, column_keys=keys,
@@ -81,14 +98,19 @@ class _Compiled:
         self.order = list(compiled.positiontup or ())
         self.defaults = dict(compiled.params)
         dml = compiled.isinsert or compiled.isupdate or compiled.isdelete
+        head = self.sql.lstrip().upper()
         self.returns = bool(compiled.effective_returning) if dml else \
-            self.sql.lstrip().upper().startswith(("SELECT", "WITH", "PRAGMA", "VALUES"))
+            head.startswith(("SELECT", "WITH", "PRAGMA", "VALUES"))
+        self.is_read = not dml and head.startswith("SELECT") and not _NOT_A_PLAIN_READ.search(self.sql)
+        table = getattr(stmt, "table", None) if dml else None
+        self.table = getattr(table, "name", None)
+        self.stable = False  # compiled once for a Prepared statement (its identity can key caches)
 
     def args(self, params: dict[str, Any] | None) -> list:
+        defaults = self.defaults
         if params:
-            merged = {**self.defaults, **params}
-            return [merged[k] for k in self.order]
-        return [self.defaults[k] for k in self.order]
+            return [params[k] if k in params else defaults[k] for k in self.order]
+        return [defaults[k] for k in self.order]
 
 
 def database_url(target: str | Path) -> URL:
@@ -108,11 +130,17 @@ class _Base:
     dialect_name = ""
     dialect = None
 
+    def token(self, *tables: str):
+        """Changes whenever rows of `tables` may have changed other than by the caller's own
+        writes since it last asked; None where nothing may be cached (PostgreSQL)."""
+        return None
+
     def _compile(self, stmt, params) -> tuple[_Compiled, list]:
         if isinstance(stmt, Prepared):
             c = stmt.compiled.get(self.dialect_name)
             if c is None:
                 c = stmt.compiled[self.dialect_name] = _Compiled(stmt.stmt, self.dialect, stmt.keys)
+                c.stable = True
         else:
             keys = list(params) if params and getattr(stmt, "is_insert", False) else None
             c = _Compiled(stmt, self.dialect, keys)
@@ -133,6 +161,14 @@ class SqliteDatabase(_Base):
         self._raw: sqlite3.Connection | None = None
         self._lock = asyncio.Lock()
         self._owner: asyncio.Task | None = None
+        self._waits = True  # PRAGMA busy_timeout is BUSY_TIMEOUT_MS (else 0: BEGIN fails at once)
+        # What repositories' row caches are checked against (one process may cache rows it wrote):
+        # `epoch` moves when another connection committed (PRAGMA data_version, read in each
+        # transaction), on rollback, when the SQLAlchemy connection is handed out, and on a write
+        # to an unknown table; `writes` counts the write statements per table.
+        self.epoch = 0
+        self.writes: dict[str, int] = {}
+        self._data_version = None
 
     def _on_connect(self, dbapi_conn, _record) -> None:
         dbapi_conn.isolation_level = None  # BEGIN/COMMIT are issued by transaction()
@@ -155,38 +191,38 @@ class SqliteDatabase(_Base):
     def _mine(self) -> bool:
         return self._owner is not None and self._owner is asyncio.current_task()
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[None]:
-        task = asyncio.current_task()
-        if self._owner is task:  # nested: already inside this task's transaction
-            yield
-            return
-        async with self._lock:
-            self._owner = task
-            try:
-                await self._begin()
-                try:
-                    yield
-                except BaseException:
-                    self._raw.execute("ROLLBACK")
-                    raise
-                await self._commit()
-            finally:
-                self._owner = None
+    def token(self, *tables: str):
+        """(epoch, writes to each table): a repository that caches rows of `tables` keeps them
+        while the token it saw after its own last write is still the current one."""
+        writes = self.writes
+        return (self.epoch, *[writes.get(t, 0) for t in tables])
+
+    def _check_others(self) -> None:
+        """Inside a transaction: did another connection commit since our last look?"""
+        version = self._raw.execute("PRAGMA data_version").fetchone()[0]
+        if version != self._data_version:
+            self._data_version = version
+            self.epoch += 1
+
+    def transaction(self) -> "_SqliteTransaction":
+        return _SqliteTransaction(self)
+
+    def _set_wait(self, wait: bool) -> None:
+        if self._waits != wait:
+            self._raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS if wait else 0}")
+            self._waits = wait
 
     async def _begin(self) -> None:
-        """BEGIN IMMEDIATE on the loop thread when the write lock is free (the usual case); when
-        another connection holds it, wait in a thread with the normal busy timeout."""
-        raw = self._raw
-        raw.execute("PRAGMA busy_timeout=0")
+        """BEGIN IMMEDIATE on the loop thread when the write lock is free (the usual case: one
+        statement, the busy timeout stays 0 between transactions); when another connection holds
+        it, wait in a thread with the normal busy timeout."""
+        self._set_wait(False)
         try:
-            raw.execute("BEGIN IMMEDIATE")
-            return
-        except sqlite3.OperationalError:
-            pass  # SQLITE_BUSY: wait below
-        finally:
-            raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        await asyncio.to_thread(raw.execute, "BEGIN IMMEDIATE")
+            self._raw.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:  # SQLITE_BUSY: wait off the loop
+            self._set_wait(True)
+            await asyncio.to_thread(self._raw.execute, "BEGIN IMMEDIATE")
+        self._check_others()
 
     async def _commit(self) -> None:
         if self.synchronous == "FULL":  # fsync at every COMMIT: off the loop
@@ -194,8 +230,16 @@ class SqliteDatabase(_Base):
         else:  # WAL + NORMAL: appends to the WAL without fsync
             self._raw.execute("COMMIT")
 
+    def _wrote(self, c: _Compiled) -> None:
+        if c.table is None:
+            self.epoch += 1
+        else:
+            self.writes[c.table] = self.writes.get(c.table, 0) + 1
+
     def _execute(self, stmt, params) -> Rows:
         c, args = self._compile(stmt, params)
+        if not c.is_read:
+            self._wrote(c)
         cur = self._raw.execute(c.sql, args)
         try:
             rows = cur.fetchall() if c.returns else []
@@ -209,12 +253,17 @@ class SqliteDatabase(_Base):
         async with self.transaction():
             return self._execute(stmt, params)
 
+    async def write(self, stmt, params: dict[str, Any] | None = None) -> None:
+        """A write whose outcome the caller does not need (on SQLite it runs at once)."""
+        await self.run(stmt, params)
+
     async def run_many(self, stmt, rows: Iterable[dict[str, Any]]) -> Rows:
         rows = list(rows)
         if not rows:
             return Rows([], 0)
         c, _ = self._compile(stmt, rows[0])
         async with self.transaction():
+            self._wrote(c)
             cur = self._raw.executemany(c.sql, [c.args(r) for r in rows])
             count = cur.rowcount
             cur.close()
@@ -222,7 +271,65 @@ class SqliteDatabase(_Base):
 
     def sync_connection(self):
         """SQLAlchemy's connection (migrations, copies); callers know nothing else runs."""
+        self._set_wait(True)
+        self.epoch += 1
         return self._conn
+
+
+class _SqliteTransaction:
+    """One task's transaction on the SQLite connection: BEGIN IMMEDIATE … COMMIT under the
+    database's lock; inside it, a nested `transaction()` of the same task joins it."""
+
+    __slots__ = ("db", "outer")
+
+    def __init__(self, db: SqliteDatabase):
+        self.db = db
+        self.outer = False
+
+    async def __aenter__(self) -> None:
+        db = self.db
+        task = asyncio.current_task()
+        if db._owner is task:  # nested: already inside this task's transaction
+            return
+        await db._lock.acquire()
+        db._owner = task
+        self.outer = True
+        try:
+            await db._begin()
+        except BaseException:
+            db._owner = None
+            db._lock.release()
+            raise
+
+    async def __aexit__(self, exc_type, exc, tb) -> bool:
+        if not self.outer:
+            return False
+        db = self.db
+        try:
+            if exc_type is not None:
+                db.epoch += 1
+                db._raw.execute("ROLLBACK")
+            else:
+                await db._commit()
+        finally:
+            db._owner = None
+            db._lock.release()
+        return False
+
+
+class _PgUnit:
+    """One task's transaction on PostgreSQL: its connection, whether BEGIN was sent, and the
+    writes queued by `write()`."""
+
+    __slots__ = ("conn", "began", "pending")
+
+    def __init__(self, conn):
+        self.conn = conn
+        self.began = False
+        self.pending: list[tuple[_Compiled, list]] = []
+
+
+_DOLLAR = re.compile(r"\$(\d+)")
 
 
 class PostgresDatabase(_Base):
@@ -234,14 +341,16 @@ class PostgresDatabase(_Base):
         self.engine = create_async_engine(url, poolclass=pool.NullPool)  # migrations; the dialect
         self.dialect = self.engine.dialect
         self.pool = None
-        self._owners: dict[asyncio.Task, Any] = {}
+        self._units: dict[asyncio.Task, _PgUnit] = {}
+        self._joined: dict[tuple[int, ...], str | None] = {}  # queued writes -> one WITH statement
 
     async def connect(self) -> None:
         import asyncpg
         u = self.url
         self.pool = await asyncpg.create_pool(host=u.host or "127.0.0.1", port=u.port or 5432, user=u.username,
                                               password=u.password, database=u.database,
-                                              min_size=1, max_size=self.pool_size)
+                                              min_size=1, max_size=self.pool_size,
+                                              statement_cache_size=512, reset=_no_reset)
 
     async def close(self) -> None:
         if self.pool is not None:
@@ -251,16 +360,81 @@ class PostgresDatabase(_Base):
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:
         task = asyncio.current_task()
-        if task in self._owners:
+        if task in self._units:
             yield
             return
         async with self.pool.acquire() as conn:
-            async with conn.transaction():
-                self._owners[task] = conn
+            unit = self._units[task] = _PgUnit(conn)
+            try:
                 try:
                     yield
-                finally:
-                    del self._owners[task]
+                except BaseException:
+                    unit.pending.clear()
+                    if unit.began:
+                        await _quietly(conn.execute("ROLLBACK"))
+                    raise
+                await self._finish(unit)
+            finally:
+                del self._units[task]
+
+    async def _finish(self, unit: _PgUnit) -> None:
+        conn = unit.conn
+        if unit.began:
+            try:
+                await self._flush(unit)
+            except BaseException:
+                await _quietly(conn.execute("ROLLBACK"))
+                raise
+            await conn.execute("COMMIT")
+            return
+        pending, unit.pending = unit.pending, []
+        if len(pending) == 1:  # one statement is atomic by itself
+            c, args = pending[0]
+            await conn.execute(c.sql, *args)
+        elif pending:
+            joined = self._join(pending)
+            if joined is not None:
+                await conn.execute(joined, *[a for _c, args in pending for a in args])
+            else:
+                unit.pending = pending
+                await self._open(unit)
+                await conn.execute("COMMIT")
+
+    def _join(self, pending: list[tuple[_Compiled, list]]) -> str | None:
+        """Queued writes on distinct tables as one statement: WITH w0 AS (…), … <last>. Only for
+        Prepared statements (their SQL is known and stable); None when they cannot be joined."""
+        key = tuple(id(c) for c, _ in pending)
+        if key in self._joined:
+            return self._joined[key]
+        sql = None
+        tables = [c.table for c, _ in pending]
+        if all(c.stable and c.table and not c.returns for c, _ in pending) and len(set(tables)) == len(tables):
+            parts, offset = [], 0
+            for c, _ in pending:
+                shift = offset
+                parts.append(_DOLLAR.sub(lambda m: f"${int(m.group(1)) + shift}", c.sql))
+                offset += len(c.order)
+            sql = "WITH " + ", ".join(f"w{i} AS ({p})" for i, p in enumerate(parts[:-1])) + " " + parts[-1]
+        self._joined[key] = sql
+        return sql
+
+    async def _open(self, unit: _PgUnit) -> None:
+        """BEGIN (once), then send the queued writes."""
+        if not unit.began:
+            await unit.conn.execute("BEGIN")
+            unit.began = True
+        await self._flush(unit)
+
+    async def _flush(self, unit: _PgUnit) -> None:
+        pending, unit.pending = unit.pending, []
+        if not pending:
+            return
+        joined = self._join(pending) if len(pending) > 1 else None
+        if joined is not None:
+            await unit.conn.execute(joined, *[a for _c, args in pending for a in args])
+            return
+        for c, args in pending:
+            await unit.conn.execute(c.sql, *args)
 
     @staticmethod
     async def _execute(conn, c: _Compiled, args: list) -> Rows:
@@ -273,11 +447,22 @@ class PostgresDatabase(_Base):
 
     async def run(self, stmt, params: dict[str, Any] | None = None) -> Rows:
         c, args = self._compile(stmt, params)
-        conn = self._owners.get(asyncio.current_task())
-        if conn is not None:
-            return await self._execute(conn, c, args)
-        async with self.pool.acquire() as conn:
-            return await self._execute(conn, c, args)
+        unit = self._units.get(asyncio.current_task())
+        if unit is None:
+            async with self.pool.acquire() as conn:
+                return await self._execute(conn, c, args)
+        if unit.began or unit.pending or not c.is_read:
+            await self._open(unit)
+        return await self._execute(unit.conn, c, args)
+
+    async def write(self, stmt, params: dict[str, Any] | None = None) -> None:
+        """Queue a write in the current transaction (sent with the next statement or at the end);
+        outside a transaction it runs at once. Its errors surface where it is sent."""
+        unit = self._units.get(asyncio.current_task())
+        if unit is None:
+            await self.run(stmt, params)
+            return
+        unit.pending.append(self._compile(stmt, params))
 
     async def run_many(self, stmt, rows: Iterable[dict[str, Any]]) -> Rows:
         rows = list(rows)
@@ -285,14 +470,29 @@ class PostgresDatabase(_Base):
             return Rows([], 0)
         c, _ = self._compile(stmt, rows[0])
         args = [c.args(r) for r in rows]
-        conn = self._owners.get(asyncio.current_task())
-        if conn is not None:
-            await conn.executemany(c.sql, args)
+        unit = self._units.get(asyncio.current_task())
+        if unit is not None:
+            await self._open(unit)
+            await unit.conn.executemany(c.sql, args)
         else:
             async with self.pool.acquire() as conn:
                 async with conn.transaction():
                     await conn.executemany(c.sql, args)
         return Rows([], -1)
+
+
+async def _no_reset(_conn) -> None:
+    """Pool release: asyncpg rolls back an open transaction itself; lawbot sets no session state
+    (no SET, LISTEN or session advisory locks on pool connections), so no reset query is sent."""
+
+
+async def _quietly(coro) -> None:
+    """ROLLBACK after an error: a failure here (a broken connection) must not hide the error; the
+    pool discards a connection it cannot reset."""
+    try:
+        await coro
+    except Exception:  # noqa: BLE001
+        pass
 
 
 Database = SqliteDatabase | PostgresDatabase

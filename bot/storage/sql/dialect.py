@@ -41,3 +41,10 @@ def local_day(dialect: str, at, offset):
     if dialect == "postgresql":
         return cast(func.floor((at + offset) / 86400), Integer)
     return cast((at + offset) / 86400, Integer)  # SQLite's CAST truncates; times are positive
+
+
+def string_agg(dialect: str, expr, separator: str):
+    """The texts of a group joined by `separator` (order unspecified)."""
+    if dialect == "postgresql":
+        return func.string_agg(expr, separator)
+    return func.group_concat(expr, separator)

@@ -23,7 +23,7 @@ class SqlUsers(Repo):
                                    .values(blocked=0))
 
     async def ensure_user(self, user: str, now: float) -> None:
-        await self.db.run(self._ensure, {"key": user, "created_at": now})
+        await self.db.write(self._ensure, {"key": user, "created_at": now})
 
     async def get_locale(self, user: str) -> str | None:
         return (await self.db.run(self._locale, {"key": user})).scalar()
@@ -33,7 +33,7 @@ class SqlUsers(Repo):
 
     async def mark_reachable(self, user: str) -> None:
         """The user wrote to the bot, so they have not blocked it (any more)."""
-        await self.db.run(self._reachable, {"b_key": user})
+        await self.db.write(self._reachable, {"b_key": user})
 
     async def is_blocked(self, user: str) -> bool:
         return bool((await self.db.run(select(users.c.blocked).where(users.c.key == user))).scalar())
@@ -58,6 +58,9 @@ class SqlSessions(Repo):
         self._get = Prepared(select(sessions.c.state).where(sessions.c.user_key == bindparam("user_key")))
         self._set = Prepared(upsert(self.dialect, sessions, ["user_key"], ["state", "updated_at"]),
                              "user_key", "state", "updated_at")
+        self._turn = Prepared(select(
+            select(sessions.c.state).where(sessions.c.user_key == bindparam("s_key")).scalar_subquery(),
+            select(users.c.blocked).where(users.c.key == bindparam("u_key")).scalar_subquery()))
         self._get_menu = Prepared(select(numbered_menus.c.actions).where(numbered_menus.c.user_key == bindparam("user_key")))
         self._set_menu = Prepared(upsert(self.dialect, numbered_menus, ["user_key"], ["actions", "updated_at"]),
                                   "user_key", "actions", "updated_at")
@@ -66,8 +69,15 @@ class SqlSessions(Repo):
         text = (await self.db.run(self._get, {"user_key": user})).scalar()
         return json.loads(text) if text else {}
 
+    async def get_turn(self, user: str) -> tuple[dict[str, Any], bool | None]:
+        """The user's state and whether they blocked the bot (None: not a known user), read in
+        one statement at the start of a turn."""
+        row = (await self.db.run(self._turn, {"s_key": user, "u_key": user})).first()
+        state = json.loads(row[0]) if row[0] else {}
+        return state, None if row[1] is None else bool(row[1])
+
     async def set_state(self, user: str, state: dict[str, Any], now: float) -> None:
-        await self.db.run(self._set, {"user_key": user, "state": dumps(state), "updated_at": now})
+        await self.db.write(self._set, {"user_key": user, "state": dumps(state), "updated_at": now})
 
     async def get_menu(self, user: str) -> list[str]:
         text = (await self.db.run(self._get_menu, {"user_key": user})).scalar()
