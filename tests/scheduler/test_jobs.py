@@ -26,7 +26,7 @@ def at(y, m, d, h, mi=0) -> float:
 
 async def outbox(app, kind: str | None = None) -> list[tuple[str, str]]:
     rows = await sql_all(app.storage, "SELECT o.user_key, o.dedupe_key FROM outbox o LEFT JOIN campaigns c "
-                                  "ON c.id = o.campaign_id WHERE ? IS NULL OR c.kind = ? ORDER BY o.id", (kind, kind))
+                                  "ON c.id = o.campaign_id WHERE CAST(? AS TEXT) IS NULL OR c.kind = ? ORDER BY o.id", (kind, kind))
     return [(u, k) for u, k in rows]
 
 
