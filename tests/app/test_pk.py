@@ -219,3 +219,38 @@ async def test_pk_is_on_the_main_menu_in_help_and_as_a_word(app, alice, bob):
     assert "正在为你匹配对手" in await alice.press("答题PK")
     assert "/pk 答题PK" in await bob.say("/help")
     assert "匹配成功" in await bob.say("答题PK")
+
+
+async def test_players_on_different_channels_meet_and_pushes_use_each_ones_channel(app, alice, clock):
+    from bot.app.messages import Incoming
+
+    await alice.say("/pk")
+    replies = await app.service.handle(Incoming(user="wx:bob", text="/pk"))
+    assert "匹配成功" in replies[0].text
+    clock.advance(3)
+    await alice.say(await _typed(app, alice, right=True))
+    rows = await sql_all(app.storage, "SELECT channel, user_key FROM outbox ORDER BY id")
+    assert rows == [("cli", alice.user), ("wx", "wx:bob")]  # alice's first question; bob hears of her answer
+
+
+async def test_a_match_survives_a_restart_of_the_bot(tmp_path, clock):
+    from tests.support.transcript import make_app
+
+    app = await make_app(tmp_path, clock)
+    alice, bob = Chat(app, "alice"), Chat(app, "bob")
+    await alice.say("/pk")
+    await bob.say("/pk")
+    clock.advance(2)
+    await alice.say(await _typed(app, alice, right=True))
+    await app.close()  # the process stops between alice's and bob's answers
+    app = await make_app(tmp_path, clock)
+    try:
+        alice, bob = Chat(app, "alice"), Chat(app, "bob")
+        pushes = Pushes(alice, bob)
+        await pushes.drain(app)  # what was queued before the restart
+        clock.advance(1)
+        text = await bob.say(await _typed(app, bob, right=False))  # typed: session state was kept
+        assert "第 1 题：你 ❌ 3.0 秒 · 对手 ✅ 2.0 秒" in text and "第 2/5 题" in text
+        assert "第 2/5 题" in (await pushes.drain(app))[alice.user]
+    finally:
+        await app.close()
