@@ -29,7 +29,7 @@ class Served:
         self.task = asyncio.create_task(serve(config, stop=self.stop, port=0, on_ready=self.ready.set_result))
 
     async def __aenter__(self):
-        done, _ = await asyncio.wait([self.ready, self.task], timeout=10, return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait([self.ready, self.task], timeout=60, return_when=asyncio.FIRST_COMPLETED)
         if self.task in done:
             self.task.result()  # raises what serve raised
         return self.ready.result()
