@@ -139,6 +139,9 @@ submitted: dict[str, str | None] = {}
 
 
 async def _sit(cluster: Cluster, store, catalog, n: int, seen: list, late: list) -> None:
+    """One user: open the exam, type each answer for the question on screen, hand in. Like a
+    careful person, after a reply that did not come (the worker was killed) or came as WeChat's
+    "working on it" note, wait until the answer has been taken before typing the next one."""
     user = f"oRush{n:05d}"
     key = f"wx:{user}"
     attempt = None
@@ -148,8 +151,11 @@ async def _sit(cluster: Cluster, store, catalog, n: int, seen: list, late: list)
         if attempt is not None:
             break
         menu = await cluster.say(user, "考试")
-        if not menu or "进行中" in menu or TITLE not in menu:
-            await asyncio.sleep(1.0)  # the exam opened by a retried or late message: read it above
+        if menu and "继续考试" in menu:  # opened by a late turn: bring the paper back on screen
+            content = await cluster.say(user, number_of(menu, "继续考试"))
+            continue
+        if not menu or TITLE not in menu:
+            await asyncio.sleep(1.0)
             continue
         paper = await cluster.say(user, number_of(menu, TITLE))
         if paper and "开始考试" in paper:
@@ -159,14 +165,23 @@ async def _sit(cluster: Cluster, store, catalog, n: int, seen: list, late: list)
     assert attempt is not None, user
     letters = _letters(catalog, attempt, wrong=n % 4)
     for pos, typed in enumerate(letters):
-        if content is not None and LATER in content:  # past the 5 s budget: the screen came via the API
+        if content is not None and LATER in content:
             late.append(user)
-        elif content is not None:  # the screen this user was shown: their question, of their paper
+            content = None
+        if content is None:  # the previous answer's reply is missing: wait until it was taken
+            assert await _wait(lambda: _answered(store, attempt.id, pos), 60), (user, pos)
+        else:  # the screen this user was shown: their question number, of their own paper
             stem = catalog[attempt.paper[pos].qid].stem
             seen.append((user, pos, f"第 {pos + 1}/{QUESTIONS} 题" in content,
                          "".join(stem.split())[:12] in "".join(content.split()), content[:80]))
         content = await cluster.say(user, typed)
+    if content is None or LATER in content:
+        assert await _wait(lambda: _answered(store, attempt.id, QUESTIONS), 60), (user, "last")
     submitted[user] = await cluster.say(user, "交卷")
+
+
+async def _answered(store, attempt_id: int, count: int) -> bool:
+    return await _count(store, f"SELECT count(*) FROM attempt_answers WHERE attempt_id = {int(attempt_id)}") >= count
 
 
 async def _wait(predicate, timeout: float, step: float = 0.5):
