@@ -28,9 +28,9 @@ class SqlStudyTime(Repo):
 
     async def add_time(self, user: str, day: int, seconds: float, now: float) -> None:
         """Credit `seconds` to the user's local `day` and remember `now` as their last action."""
-        if seconds > 0:
-            await self.db.run(self._add, {"user_key": user, "day": day, "seconds": seconds})
-        await self.db.run(self._presence, {"user_key": user, "last_at": now})
+        if seconds > 0:  # writes whose outcome is not read: queued to go with the turn's other writes
+            await self.db.write(self._add, {"user_key": user, "day": day, "seconds": seconds})
+        await self.db.write(self._presence, {"user_key": user, "last_at": now})
 
     async def seconds_of(self, users: list[str], first_day: int, last_day: int) -> list[tuple[int, float]]:
         """(day, seconds) of these accounts (one person's bindings), oldest first."""
