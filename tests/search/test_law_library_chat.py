@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 STALE_LINE = "请以国家法律法规数据库为准"
-CHOICES = ("🏛", "⚖️", "📜", "📘", "📝", "📕", "🔁", "📊", "🌐")  # the main menu's buttons
+CHOICES = ("🏛", "⚖️", "📜", "📘", "📝", "⚔️", "📕", "🔁", "📊", "🌐")  # the main menu's buttons
 
 
 @pytest.mark.parametrize("typed, head", [
@@ -90,8 +90,8 @@ async def test_no_such_case(chat):
 async def test_a_number_that_is_not_a_menu_choice(chat):
     await chat.say("/start")
     await chat.say("999")
-    assert chat.text.startswith("请回复 1–9")
-    assert len(chat.labels()) == 9 and all(label.startswith(CHOICES) for label in chat.labels())
+    assert chat.text.startswith("请回复 1–10")
+    assert len(chat.labels()) == 10 and all(label.startswith(CHOICES) for label in chat.labels())
     await chat.say("3")  # the menu is on screen again: 3 is 查法条
     assert "查法条" in chat.text
 
