@@ -306,15 +306,26 @@ class _SqliteTransaction:
             return False
         db = self.db
         try:
-            if exc_type is not None:
-                db.epoch += 1
-                db._raw.execute("ROLLBACK")
+            if exc_type is None:
+                try:
+                    await db._commit()
+                except BaseException:  # e.g. disk full: the transaction may still be open
+                    self._rollback()
+                    raise
             else:
-                await db._commit()
+                self._rollback()
         finally:
             db._owner = None
             db._lock.release()
         return False
+
+    def _rollback(self) -> None:
+        self.db.epoch += 1  # rows cached from this transaction's writes are void
+        try:
+            self.db._raw.execute("ROLLBACK")
+        except sqlite3.OperationalError:  # SQLite already rolled back (no transaction is active)
+            if self.db._raw.in_transaction:
+                raise
 
 
 class _PgUnit:
