@@ -39,7 +39,6 @@ def unknown_law_reply(turn: Turn, laws: LawLibrary, name: str) -> tuple[str, lis
     return turn.t("law_unknown", name=name, close=shown, n=len(laws.laws)), close
 
 
-
 def _law_order(laws: LawLibrary) -> list[str]:
     return sorted(laws.names())
 

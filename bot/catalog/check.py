@@ -116,9 +116,6 @@ def semantic_problems(catalog: Catalog) -> list[Problem]:
     return problems
 
 
-def check_content(root: Path) -> tuple[Catalog, list[Problem]]:
-    catalog, problems = load_catalog(root)
-    return catalog, problems + semantic_problems(catalog)
 def stale_citations(catalog: Catalog) -> list[tuple[Problem, str, int]]:
     """Every question, case and guide citing a text known to be out of date (status.yaml), as
     (where, law, article): warnings, not failures; the exams leave these questions out unless
@@ -136,3 +133,6 @@ def stale_citations(catalog: Catalog) -> list[tuple[Problem, str, int]]:
     return found
 
 
+def check_content(root: Path) -> tuple[Catalog, list[Problem]]:
+    catalog, problems = load_catalog(root)
+    return catalog, problems + semantic_problems(catalog)
