@@ -70,4 +70,4 @@ async def test_the_documented_nginx_block_fronts_the_workers(tmp_path):
             proxy.wait(10)
         except subprocess.TimeoutExpired:
             proxy.kill()
-        assert workers.stop() == 0
+        assert workers.stop() == 0, workers.output()[-4000:]

@@ -51,7 +51,7 @@ async def test_workers_share_the_port_one_leads_and_a_killed_worker_comes_back(t
                 await asyncio.sleep(0.3)
             assert _pids(supervisor.output())[1] != pids[1] and "worker 1 (pid" in supervisor.output()
             await wait_healthy(session, base, supervisor)
-        assert supervisor.stop() == 0
+        assert supervisor.stop() == 0, supervisor.output()[-4000:]
         for pid in _pids(supervisor.output()).values():
             assert not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split()[2] == "Z"
     finally:
@@ -73,4 +73,4 @@ async def test_polling_stays_one_process_and_says_so(tmp_path):
             assert "Telegram 轮询（polling）模式只能单进程运行，已忽略 --workers 3" in out, out[-2000:]
             assert "lawbot is running" in out and "worker 0 started" not in out
         finally:
-            assert process.stop() == 0
+            assert process.stop() == 0, process.output()[-4000:]

@@ -9,8 +9,12 @@ Opening upgrades the schema to the newest Alembic revision (see bot/storage/sche
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from sqlalchemy.exc import DBAPIError
 
@@ -72,6 +76,21 @@ class SqlStore:
         await self.db.close()
 
 
+@contextmanager
+def _directory_lock(folder: Path | None) -> Iterator[None]:
+    """Serialise schema upgrades of processes that open one SQLite file at once (the workers of
+    `lawbot run --workers N` start together): an flock on the file's folder, which writes nothing."""
+    if folder is None:
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
 async def open_store(target: str | Path, synchronous: str = "NORMAL", *, pool_size: int = 10) -> SqlStore:
     """Open (and create or upgrade) the database at `target`: a SQLite path or a URL.
     A SQLite file that is not a database raises sqlite3.DatabaseError; a server that cannot be
@@ -84,7 +103,8 @@ async def open_store(target: str | Path, synchronous: str = "NORMAL", *, pool_si
         db = SqliteDatabase(path, synchronous)
         try:
             db.connect()
-            schema.upgrade(db.sync_connection())
+            with _directory_lock(None if path == ":memory:" else Path(path).parent):
+                schema.upgrade(db.sync_connection())
         except DBAPIError as exc:
             await db.close()
             if isinstance(exc.orig, sqlite3.DatabaseError):
