@@ -81,7 +81,7 @@ def cn_to_int(text: str) -> int | None:
 def int_to_cn(number: int) -> str:
     import cn2an
 
-    return cn2an.an2cn(number)
+    return str(cn2an.an2cn(number))
 
 
 def article_label(number: int | ArticleNo) -> str:

@@ -20,7 +20,7 @@ def mask_name(name: str) -> str:
     return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
-def competition_ranks(items: Sequence[T], key: Callable[[T], tuple]) -> list[tuple[int, T]]:
+def competition_ranks(items: Sequence[T], key: Callable[[T], tuple[object, ...]]) -> list[tuple[int, T]]:
     """Sort by key (highest first) and rank: equal keys share a rank, the next rank skips."""
     ordered = sorted(items, key=key, reverse=True)
     out: list[tuple[int, T]] = []
@@ -63,7 +63,7 @@ class UnitFigures:
     def points_per_person(self) -> float | None:
         return self.points / self.roster if self.roster else None
 
-    def sort_key(self, metric: str) -> tuple:
+    def sort_key(self, metric: str) -> tuple[object, ...]:
         """Highest first; a unit without a figure (no roster, no scores) comes last."""
         main = {"rate": self.study_rate, "score": self.average_score, "points": self.points_per_person}[metric]
         second = self.points_per_person if metric != "points" else self.study_rate

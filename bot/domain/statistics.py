@@ -65,7 +65,7 @@ class UnitStats:
     studied: int = 0
     sat: int = 0
     passed: int = 0
-    score_counts: Counter = field(default_factory=Counter, repr=False)  # final score -> people
+    score_counts: Counter[float] = field(default_factory=Counter, repr=False)  # final score -> people
 
     def add(self, person: PersonFacts) -> None:
         self.roster += 1
@@ -126,10 +126,10 @@ def aggregate(people: Iterable[PersonFacts], owner: Mapping[str, str], names: Ma
         rows[bucket] = UnitStats(bucket, names.get(bucket, bucket))
     total = UnitStats(total_id, total_name)
     for person in people:
-        bucket = owner.get(person.unit_id)
-        if bucket is None:
+        row = rows.get(owner.get(person.unit_id, ""))
+        if row is None:
             continue
-        rows[bucket].add(person)
+        row.add(person)
         total.add(person)
     return list(rows.values()), total
 
