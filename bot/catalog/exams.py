@@ -27,6 +27,12 @@ def load_exam_file(path: Path, shown: str) -> tuple[ExamDefinition | None, list[
         raw = load_yaml(path)
     except SourceError as exc:
         return None, [Problem(shown, exc.line, exc.reason)]
+    return parse_exam(raw, shown)
+
+
+def parse_exam(raw: Any, shown: str) -> tuple[ExamDefinition | None, list[Problem]]:
+    """An exam definition from its YAML mapping (a file's, or one built by the web console and
+    stored in the database: both pass the same rules)."""
     problems: list[Problem] = []
     if not isinstance(raw, dict):
         return None, [Problem(shown, 1, "an exam file must be a mapping")]

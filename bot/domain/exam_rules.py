@@ -6,7 +6,7 @@ import random
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
-from bot.domain.models import Attempt, ExamDefinition, PaperItem, QType, Question
+from bot.domain.models import Attempt, BlueprintItem, ExamDefinition, PaperItem, QType, Question
 
 
 class PaperError(ValueError):
@@ -18,16 +18,24 @@ def eligible(questions: Iterable[Question], qtype: QType, tags: tuple[str, ...])
     return [q for q in questions if q.type is qtype and not q.parent and (not wanted or wanted & set(q.tags))]
 
 
-def check_blueprint(definition: ExamDefinition, questions: list[Question]) -> list[str]:
-    """Reasons the bank cannot fill the blueprint (empty when it can)."""
-    problems = []
+def blueprint_shortfalls(definition: ExamDefinition, questions: list[Question]) -> list[tuple[BlueprintItem, int]]:
+    """The blueprint lines the bank cannot fill, each with how many questions the bank has for it."""
+    short = []
     for item in definition.blueprint:
         have = len(eligible(questions, item.type, item.tags))
         if have < item.count:
-            tags = f" tagged {'/'.join(item.tags)}" if item.tags else ""
-            problems.append(
-                f"blueprint needs {item.count} {item.type.value} questions{tags}, the bank has {have}"
-            )
+            short.append((item, have))
+    return short
+
+
+def check_blueprint(definition: ExamDefinition, questions: list[Question]) -> list[str]:
+    """Reasons the bank cannot fill the blueprint (empty when it can)."""
+    problems = []
+    for item, have in blueprint_shortfalls(definition, questions):
+        tags = f" tagged {'/'.join(item.tags)}" if item.tags else ""
+        problems.append(
+            f"blueprint needs {item.count} {item.type.value} questions{tags}, the bank has {have}"
+        )
     return problems
 
 

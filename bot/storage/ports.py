@@ -352,6 +352,43 @@ class LookupGapLog(Protocol):
     async def top_gaps(self, since: float = 0.0, limit: int = 20) -> list[GapRow]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class ConsoleExamRow:
+    id: str
+    body: dict[str, Any]  # the exam's YAML-shaped mapping (bot.catalog.exams.parse_exam reads it)
+    revision: int
+    created_by: str
+    created_at: float
+    updated_by: str
+    updated_at: float
+
+
+class ConsoleExamRepository(Protocol):
+    """Official exams created in the web console (the YAML files' exams stay in quizzes/exams)."""
+    async def exam_revision(self) -> tuple[int, int]:
+        """(count, sum of revisions): changes whenever an exam is created or saved."""
+    async def console_exams(self) -> list[ConsoleExamRow]: ...
+    async def console_exam(self, exam_id: str) -> ConsoleExamRow | None: ...
+    async def save_console_exam(self, exam_id: str, body: dict[str, Any], by: str, now: float,
+                                create: bool) -> bool:
+        """Insert (create=True; False when the id is taken) or update (False when missing)."""
+
+
+@dataclass(frozen=True, slots=True)
+class GapMark:
+    query: str
+    handled_by: str
+    handled_at: float
+    note: str = ""
+
+
+class GapMarkRepository(Protocol):
+    """Lookup gaps (by question text) an admin marked handled."""
+    async def gap_marks(self, queries: list[str]) -> dict[str, GapMark]: ...
+    async def mark_gap(self, query: str, by: str, now: float, note: str = "") -> None: ...
+    async def unmark_gap(self, query: str) -> bool: ...
+
+
 class RosterRepository(Protocol):
     """Units, the roster, bindings of chat accounts to roster entries, one-time bind codes."""
     async def upsert_units(self, units: list) -> int: ...
@@ -489,6 +526,8 @@ class Store(Protocol):
     study_time: StudyTimeRepository
     ranking: RankingRepository
     pk: PkRepository
+    console_exams: ConsoleExamRepository
+    gap_marks: GapMarkRepository
 
     def atomic(self) -> AsyncContextManager[None]: ...
     async def close(self) -> None: ...

@@ -450,5 +450,28 @@ Index("study_daily_day", study_daily.c.day, study_daily.c.user_key, study_daily.
 Index("attempts_submitted", attempts.c.submitted_at, attempts.c.roster_id,
       sqlite_where=text("roster_id IS NOT NULL"), postgresql_where=text("roster_id IS NOT NULL"))
 
+# Official exams created in the web console (issue 12): the exam's YAML-shaped mapping as JSON,
+# read by every worker (bot/services/exams.py compares (count, sum of revision) per turn). A
+# write sets revision to one more than the highest, so the sum only grows.
+console_exams = Table(
+    "console_exams", metadata,
+    Column("id", Text, primary_key=True),
+    Column("body", Text, nullable=False),
+    Column("revision", BigInteger, nullable=False),
+    Column("created_by", Text, nullable=False),
+    Column("created_at", Double, nullable=False),
+    Column("updated_by", Text, nullable=False),
+    Column("updated_at", Double, nullable=False),
+)
+
+# A lookup gap (one resident question, grouped by its text) an admin marked as handled.
+gap_marks = Table(
+    "gap_marks", metadata,
+    Column("query", Text, primary_key=True),
+    Column("handled_by", Text, nullable=False),
+    Column("handled_at", Double, nullable=False),
+    Column("note", Text, nullable=False, server_default=text("''")),
+)
+
 # Tables in an order that respects foreign keys (for copying a database table by table).
 ORDERED = tuple(metadata.sorted_tables)

@@ -23,6 +23,7 @@ from bot.storage.sql.attempts import SqlAttempts
 from bot.storage.sql.bank_versions import SqlBankVersions
 from bot.storage.sql.turn_lock import SqlTurnLock
 from bot.storage.sql.certificates import SqlCertificates
+from bot.storage.sql.console import SqlConsoleExams, SqlGapMarks
 from bot.storage.sql.database import (
     Database,
     DatabaseOpenError,
@@ -68,6 +69,8 @@ class SqlStore:
         self.study_time = SqlStudyTime(db)
         self.ranking = SqlRanking(db)
         self.pk = SqlPk(db)
+        self.console_exams = SqlConsoleExams(db)
+        self.gap_marks = SqlGapMarks(db)
 
     def atomic(self):
         return self.db.transaction()
