@@ -437,6 +437,14 @@ class StatsRepository(Protocol):
     async def stats_fingerprint(self) -> tuple: ...
 
 
+class PersonListRepository(Protocol):
+    """One page of an official exam's target roster (drill-down), filtered, sorted and paged in SQL."""
+    async def person_page(self, exam_id: str, final_score: str, since_day: int, min_points: int, *,
+                          units: list[str] | None = None, roles: list[str] | None = None, which: str = "all",
+                          sort: str = "staff_no", descending: bool = False, offset: int = 0,
+                          limit: int = 50) -> list[PersonRow]: ...
+
+
 class StudyTimeRepository(Protocol):
     """学时: active study seconds per account and local day, and each account's last action."""
     async def last_active(self, user: str) -> float | None: ...
@@ -522,6 +530,7 @@ class Store(Protocol):
     windows: ExamWindowRepository
     study: StudyRepository
     stats: StatsRepository
+    person_list: PersonListRepository
     certificates: CertificateRepository
     study_time: StudyTimeRepository
     ranking: RankingRepository

@@ -24,6 +24,7 @@ from bot.storage.sql.bank_versions import SqlBankVersions
 from bot.storage.sql.turn_lock import SqlTurnLock
 from bot.storage.sql.certificates import SqlCertificates
 from bot.storage.sql.console import SqlConsoleExams, SqlGapMarks
+from bot.storage.sql.person_list import SqlPersonList
 from bot.storage.sql.database import (
     Database,
     DatabaseOpenError,
@@ -71,6 +72,7 @@ class SqlStore:
         self.pk = SqlPk(db)
         self.console_exams = SqlConsoleExams(db)
         self.gap_marks = SqlGapMarks(db)
+        self.person_list = SqlPersonList(db)
 
     def atomic(self):
         return self.db.transaction()
