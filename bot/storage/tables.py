@@ -473,5 +473,15 @@ gap_marks = Table(
     Column("note", Text, nullable=False, server_default=text("''")),
 )
 
+# A question retired in the console (issue 12): kept for past attempts and their reviews, no
+# longer drawn for practice, exams, PK or reminders. Every worker reads the set (bot/bank_sync.py).
+question_retired = Table(
+    "question_retired", metadata,
+    Column("question_id", Text, primary_key=True),
+    Column("retired_at", Double, nullable=False),
+    Column("retired_by", Text, nullable=False),
+    Column("reason", Text, nullable=False, server_default=text("''")),
+)
+
 # Tables in an order that respects foreign keys (for copying a database table by table).
 ORDERED = tuple(metadata.sorted_tables)

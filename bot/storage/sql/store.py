@@ -24,6 +24,8 @@ from bot.storage.sql.bank_versions import SqlBankVersions
 from bot.storage.sql.turn_lock import SqlTurnLock
 from bot.storage.sql.certificates import SqlCertificates
 from bot.storage.sql.console import SqlConsoleExams, SqlGapMarks
+from bot.storage.sql.bank_changes import SqlRetiredQuestions
+from bot.storage.sql.roster_admin import SqlRosterAdmin
 from bot.storage.sql.person_list import SqlPersonList
 from bot.storage.sql.database import (
     Database,
@@ -72,6 +74,8 @@ class SqlStore:
         self.pk = SqlPk(db)
         self.console_exams = SqlConsoleExams(db)
         self.gap_marks = SqlGapMarks(db)
+        self.roster_admin = SqlRosterAdmin(db)
+        self.retired_questions = SqlRetiredQuestions(db)
         self.person_list = SqlPersonList(db)
 
     def atomic(self):
