@@ -483,5 +483,92 @@ question_retired = Table(
     Column("reason", Text, nullable=False, server_default=text("''")),
 )
 
+# Fair official exams (issue 14): when each question of an official attempt was first shown (its
+# per-question clock and the fast-answer flag read it), bind/unbind events of roster entries (the
+# re-bind flag), and the flags for admins with their evidence (JSON). `key` makes raising a flag
+# idempotent: a redelivered hand-in or a second worker inserts nothing.
+exam_shown = Table(
+    "exam_shown", metadata,
+    Column("attempt_id", BigInteger, primary_key=True),
+    Column("pos", Integer, primary_key=True),
+    Column("shown_at", Double, nullable=False),
+    **NOROWID,
+)
+
+binding_events = Table(
+    "binding_events", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("roster_id", BigInteger, nullable=False),
+    Column("platform", Text, nullable=False),
+    Column("user_key", Text, nullable=False),
+    Column("kind", Text, nullable=False),  # bind | unbind
+    Column("at", Double, nullable=False),
+    Column("by", Text, nullable=False, server_default=text("''")),
+    Index("binding_events_roster", "roster_id", "at"),
+    sqlite_autoincrement=True,
+)
+
+exam_flags = Table(
+    "exam_flags", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("key", Text, nullable=False, unique=True),
+    Column("kind", Text, nullable=False),  # fast | identical | rebind (bot/domain/fairness.py)
+    Column("exam_id", Text, nullable=False),
+    Column("phase", Text, nullable=False),  # regular | makeup
+    Column("unit_id", Text, nullable=False),
+    Column("roster_id", BigInteger, nullable=False),
+    Column("attempt_id", BigInteger),
+    Column("other_roster_id", BigInteger),  # identical: the other person of the pair
+    Column("other_attempt_id", BigInteger),
+    Column("evidence", Text, nullable=False),
+    Column("created_at", Double, nullable=False),
+    Index("exam_flags_exam_unit", "exam_id", "unit_id"),
+    sqlite_autoincrement=True,
+)
+
+web_login_tokens = Table(  # 管理后台: one-time login links (only the token's SHA-256 is stored)
+    "web_login_tokens", metadata,
+    Column("token_hash", Text, primary_key=True),
+    Column("user_key", Text, nullable=False),
+    Column("created_at", Double, nullable=False),
+    Column("expires_at", Double, nullable=False),
+    Column("used_at", Double),
+    Index("web_login_tokens_expiry", "expires_at"),
+)
+
+web_sessions = Table(  # 管理后台: logged-in sessions (the cookie's SHA-256); idle ones expire
+    "web_sessions", metadata,
+    Column("session_hash", Text, primary_key=True),
+    Column("user_key", Text, nullable=False),
+    Column("created_at", Double, nullable=False),
+    Column("last_seen", Double, nullable=False),
+    Index("web_sessions_seen", "last_seen"),
+)
+
+web_login_failures = Table(  # 管理后台: refused login links per client address (rate limit)
+    "web_login_failures", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("address", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("at", Double, nullable=False),
+    Index("web_login_failures_address", "address", "at"),
+    sqlite_autoincrement=True,
+)
+
+audit_log = Table(  # 操作日志: every admin write (who, what, target, unit concerned, before/after JSON, when)
+    "audit_log", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("at", Double, nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("target", Text, nullable=False),
+    Column("unit_id", Text),  # NULL: organisation-wide (super admins only)
+    Column("before", Text),  # JSON
+    Column("after", Text),  # JSON
+    Index("audit_log_at", "at"),
+    Index("audit_log_unit", "unit_id", "at"),
+    sqlite_autoincrement=True,
+)
+
 # Tables in an order that respects foreign keys (for copying a database table by table).
 ORDERED = tuple(metadata.sorted_tables)
