@@ -59,7 +59,8 @@ class Stats:
             raise StatsError(f"no official exam {exam_id!r}")
         return definition
 
-    async def _spec_since(self, definition: ExamDefinition, now: float):
+    async def spec_since(self, definition: ExamDefinition, now: float):
+        """The exam's effective rules (YAML + window override) and the first study day that counts."""
         await self.org.refresh_study(now)
         spec = rules.effective(definition.official, await self.store.windows.window_override(definition.id))
         return spec, self.org.day(spec.study_from) if spec.study_from else 0
@@ -68,7 +69,7 @@ class Stats:
         """The exam's target roster summed per unit (not yet rolled up to parents). Kept while
         nothing it depends on changed, so drill-downs, charts and exports after a report are
         instant; any new attempt, binding, roster or study change recomputes it."""
-        spec, since = await self._spec_since(definition, now)
+        spec, since = await self.spec_since(definition, now)
         need = self.deps.config.study.studied_min_points
         key = (definition.id, spec, since, need, await self.store.stats.stats_fingerprint())
         cached = self._cache.get(definition.id)
@@ -105,14 +106,14 @@ class Stats:
         if report.people is None:
             report.people = await self._people(report.exam, report.tree, report.unit_id, now)
         if report.hours is None:
-            spec, _since = await self._spec_since(report.exam, now)
+            spec, _since = await self.spec_since(report.exam, now)
             report.hours = await StudyHours(self.deps).by_roster(spec.study_from, now)
         return report.people
 
     async def _hours_per_person(self, definition: ExamDefinition, tree: UnitTree, unit_id: str | None,
                                 now: float) -> float | None:
         """学时 seconds per active roster entry of the unit's subtree since the exam's study_from."""
-        spec, _since = await self._spec_since(definition, now)
+        spec, _since = await self.spec_since(definition, now)
         zone = self.deps.config.timezone
         first = study_time.local_day(spec.study_from, zone) if spec.study_from else 0
         figures, _ = await self.store.ranking.unit_figures(first, study_time.local_day(now, zone), now, now,
@@ -124,7 +125,7 @@ class Stats:
 
     async def _people(self, definition: ExamDefinition, tree: UnitTree, unit_id: str | None,
                       now: float) -> list[PersonRow]:
-        spec, since = await self._spec_since(definition, now)
+        spec, since = await self.spec_since(definition, now)
         rows = await self.store.stats.person_rows(definition.id, spec.final_score, since)
         scope = tree.subtree(unit_id) if unit_id else None
         chains: dict[str, list[str]] = {}
@@ -139,7 +140,8 @@ class Stats:
                 out.append(row)
         return out
 
-    async def report(self, exam_id: str, unit_id: str | None, now: float, locale: str = "zh") -> Report:
+    async def report(self, exam_id: str, unit_id: str | None, now: float, locale: str = "zh",
+                     with_hours: bool = True) -> Report:
         from bot.app.texts import tr
 
         definition = self.exam(exam_id)
@@ -161,8 +163,9 @@ class Stats:
         rows, total = aggregate_units(per_unit, owner, names, unit_id or "",
                                       tree.name(unit_id) if unit_id else tr(locale, "stats_all_units"))
         rows = [r for r in rows if r.unit_id != unit_id or r.roster]  # hide an empty "本级" row
+        hours = await self._hours_per_person(definition, tree, unit_id, now) if with_hours else None
         return Report(definition, unit_id, total.name, rows, total, tree, self.deps.config.study.studied_min_points,
-                      hours_per_person=await self._hours_per_person(definition, tree, unit_id, now))
+                      hours_per_person=hours)
 
     async def items(self, exam_id: str) -> list[ItemAnalysis]:
         self.exam(exam_id)

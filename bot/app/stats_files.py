@@ -56,26 +56,27 @@ def workbook(report: Report, items: list[ItemAnalysis], catalog: Catalog, locale
     return build_workbook([summary, people, analysis])
 
 
-def rates_chart(report: Report, locale: str) -> bytes:
+def rates_chart(report: Report, locale: str, fmt: str = "png") -> bytes:
     rows = report.rows or [report.total]
     series = {tr(locale, "chart_study_rate"): [r.study_rate for r in rows],
               tr(locale, "chart_sit_rate"): [r.sit_rate for r in rows],
               tr(locale, "chart_pass_rate"): [r.pass_rate_roster for r in rows]}
     title = tr(locale, "chart_rates_title", exam=report.exam.title_for(locale), unit=report.unit_name)
-    return charts.rates_by_unit([r.name for r in rows], series, title)
+    return charts.rates_by_unit([r.name for r in rows], series, title, fmt)
 
 
-def histogram_chart(report: Report, locale: str) -> bytes:
+def histogram_chart(report: Report, locale: str, fmt: str = "png") -> bytes:
     exam = report.exam
     return charts.score_histogram(report.total.scores, exam.max_score, exam.pass_mark,
                                   tr(locale, "chart_hist_title", exam=exam.title_for(locale), unit=report.unit_name),
                                   tr(locale, "chart_score"), tr(locale, "chart_people"),
-                                  tr(locale, "chart_pass_mark", mark=f"{exam.pass_mark:g}"))
+                                  tr(locale, "chart_pass_mark", mark=f"{exam.pass_mark:g}"), fmt)
 
 
-def trend_chart(report: Report, trend: list[tuple[str, float | None, float | None, float | None]], locale: str) -> bytes:
+def trend_chart(report: Report, trend: list[tuple[str, float | None, float | None, float | None]], locale: str,
+                fmt: str = "png") -> bytes:
     series = {tr(locale, "chart_study_rate"): [p[1] for p in trend],
               tr(locale, "chart_sit_rate"): [p[2] for p in trend],
               tr(locale, "chart_pass_rate"): [p[3] for p in trend]}
     title = tr(locale, "chart_trend_title", exam=report.exam.title_for(locale), unit=report.unit_name)
-    return charts.rates_over_time([p[0] for p in trend], series, title)
+    return charts.rates_over_time([p[0] for p in trend], series, title, fmt)

@@ -1,5 +1,6 @@
-"""PNG charts admins can forward: rates by unit (bar), score distribution (histogram) and rates
-over time (line). Labels come from the caller (texts.py), so this module holds no text."""
+"""Charts admins can forward (PNG) or see in the web console (SVG, text drawn as paths so no font
+or other request is needed): rates by unit (bar), score distribution (histogram) and rates over
+time (line). Labels come from the caller (texts.py), so this module holds no text."""
 
 from __future__ import annotations
 
@@ -11,9 +12,17 @@ from bot.reports.fonts import use_cjk_font
 MAX_BARS = 60
 
 
-def _png(fig) -> bytes:
+FORMATS = ("png", "svg")
+
+
+def _png(fig, fmt: str = "png") -> bytes:
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown chart format {fmt!r}")
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    if fmt == "svg":  # no creation date: the same chart gives the same bytes
+        fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    else:
+        fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
     from matplotlib import pyplot as plt
 
     plt.close(fig)
@@ -28,7 +37,8 @@ def _percent_axis(ax) -> None:
     ax.grid(axis="y", alpha=0.3)
 
 
-def rates_by_unit(names: Sequence[str], series: Mapping[str, Sequence[float | None]], title: str) -> bytes:
+def rates_by_unit(names: Sequence[str], series: Mapping[str, Sequence[float | None]], title: str,
+                  fmt: str = "png") -> bytes:
     """Grouped bars: one group per unit, one bar per rate (None is drawn as 0)."""
     use_cjk_font()
     from matplotlib import pyplot as plt
@@ -45,11 +55,11 @@ def rates_by_unit(names: Sequence[str], series: Mapping[str, Sequence[float | No
     _percent_axis(ax)
     ax.set_title(title)
     ax.legend(loc="lower right", fontsize=8)
-    return _png(fig)
+    return _png(fig, fmt)
 
 
 def score_histogram(scores: Sequence[float], max_score: float, pass_mark: float, title: str,
-                    xlabel: str, ylabel: str, pass_label: str) -> bytes:
+                    xlabel: str, ylabel: str, pass_label: str, fmt: str = "png") -> bytes:
     use_cjk_font()
     import numpy as np
     from matplotlib import pyplot as plt
@@ -63,10 +73,11 @@ def score_histogram(scores: Sequence[float], max_score: float, pass_mark: float,
     ax.set_title(title)
     ax.legend(fontsize=8)
     ax.grid(axis="y", alpha=0.3)
-    return _png(fig)
+    return _png(fig, fmt)
 
 
-def rates_over_time(days: Sequence[str], series: Mapping[str, Sequence[float | None]], title: str) -> bytes:
+def rates_over_time(days: Sequence[str], series: Mapping[str, Sequence[float | None]], title: str,
+                    fmt: str = "png") -> bytes:
     use_cjk_font()
     from matplotlib import pyplot as plt
 
@@ -80,4 +91,4 @@ def rates_over_time(days: Sequence[str], series: Mapping[str, Sequence[float | N
     _percent_axis(ax)
     ax.set_title(title)
     ax.legend(loc="lower right", fontsize=8)
-    return _png(fig)
+    return _png(fig, fmt)

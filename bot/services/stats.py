@@ -1,0 +1,302 @@
+"""Statistics use cases for admins (总览): the official exams, one exam's rates by unit with the
+ranking and breadcrumbs, the trend, the charts, the item analysis, the drill-down person list
+(未参学 / 未参考 / 未通过 / all, sorted and paged in SQL) and the Excel workbook of a view.
+
+Every function takes the acting admin (`Actor`) and checks the unit: a super admin sees every
+unit, a unit admin their unit and below (`Forbidden` otherwise). An unknown exam or unit raises
+`NotFound`. The chat (/stats, /export), the CLI and the web console call these functions and
+only render what they return. CPU work (openpyxl, matplotlib) runs off the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import threading
+from dataclasses import dataclass, field
+
+from bot.app import stats_files
+from bot.app.context import Deps
+from bot.app.stats import Report, Stats
+from bot.domain.models import ExamDefinition
+from bot.domain.statistics import UnitStats
+from bot.services.rights import Actor, Forbidden
+from bot.storage.ports import PersonRow
+
+__all__ = ["Forbidden", "NotFound", "TooBig", "ExamItem", "ViewQuery", "Overview", "RankedRow", "Crumb",
+           "PeopleQuery", "PersonLine", "PeoplePage", "ItemLine", "FileResult", "FILTERS", "SORTS", "CHARTS",
+           "official_exams", "overview", "people", "items", "trend", "chart", "workbook"]
+
+FILTERS = ("all", "not_studied", "not_sat", "not_passed")
+SORTS = ("staff_no", "name", "unit", "points", "score", "attempts")
+CHARTS = ("rates", "hist", "trend")
+PAGE_SIZES = (20, 50, 100, 200)
+_draw = threading.Lock()  # pyplot keeps global state: one chart at a time across threads
+
+
+class NotFound(Exception):
+    """No such official exam or unit; `key` names the text in bot/app/texts.py."""
+
+    def __init__(self, key: str, **values: object):
+        super().__init__(key)
+        self.key = key
+        self.values = values
+
+
+class TooBig(Exception):
+    """The view has more people than admin.export_max_rows allows in one workbook."""
+
+    def __init__(self, n: int):
+        super().__init__(n)
+        self.n = n
+
+
+@dataclass(frozen=True, slots=True)
+class ExamItem:
+    id: str
+    title: str
+    index: int  # position among the official exams (chat buttons carry it)
+
+
+@dataclass(frozen=True, slots=True)
+class ViewQuery:
+    """One view: an official exam and a unit (None: the actor's own scope)."""
+    exam_id: str
+    unit_id: str | None = None
+    locale: str = "zh"
+
+
+@dataclass(frozen=True, slots=True)
+class Crumb:
+    unit_id: str | None
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class RankedRow:
+    rank: int
+    stats: UnitStats
+    drillable: bool  # a sub-unit one can open (not the unit's own staff row)
+
+
+@dataclass
+class Overview:
+    exam: ExamDefinition
+    unit_id: str | None
+    unit_name: str
+    total: UnitStats
+    rows: list[RankedRow]  # the children of the unit, best first
+    crumbs: list[Crumb]  # from the top the actor may see down to this unit
+    hours_per_person: float | None
+    report: Report = field(repr=False)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """How many people each person-list filter holds (the paging totals)."""
+        t = self.total
+        return {"all": t.roster, "not_studied": t.roster - t.studied, "not_sat": t.roster - t.sat,
+                "not_passed": t.sat - t.passed}
+
+
+@dataclass(frozen=True, slots=True)
+class PeopleQuery:
+    exam_id: str
+    unit_id: str | None = None
+    which: str = "all"
+    page: int = 1
+    size: int = 50
+    sort: str = "staff_no"
+    descending: bool = False
+    locale: str = "zh"
+
+
+@dataclass(frozen=True, slots=True)
+class PersonLine:
+    roster_id: int
+    staff_no: str
+    name: str
+    unit_id: str
+    unit_name: str
+    role: str
+    registered: bool
+    points: int
+    studied: bool
+    attempts: int
+    score: float | None
+    passed: bool | None
+
+
+@dataclass
+class PeoplePage:
+    query: PeopleQuery
+    overview: Overview
+    items: list[PersonLine]
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.query.size))
+
+
+@dataclass(frozen=True, slots=True)
+class ItemLine:
+    question_id: str
+    cite: str
+    stem: str
+    n: int
+    correct_rate: float | None
+    discrimination: float | None
+    warn: bool  # discrimination < 0.2 or correct rate < 0.3
+
+
+@dataclass(frozen=True, slots=True)
+class FileResult:
+    filename: str
+    data: bytes
+    content_type: str
+
+
+def _stats(deps: Deps) -> Stats:
+    """One Stats per wiring, so its per-unit counts (checked against the database's fingerprint on
+    every call) serve the next request too."""
+    stats = deps.__dict__.get("_stats_service")
+    if stats is None:
+        stats = deps.__dict__["_stats_service"] = Stats(deps)
+    return stats
+
+
+def official_exams(deps: Deps, actor: Actor, locale: str = "zh") -> list[ExamItem]:
+    """Every admin may list the official exams (the figures are scoped, not the list)."""
+    del actor
+    return [ExamItem(d.id, d.title_for(locale), i) for i, d in enumerate(_stats(deps).official_exams())]
+
+
+def _exam(deps: Deps, exam_id: str) -> ExamDefinition:
+    definition = deps.catalog.exams.get(exam_id)
+    if definition is None or not definition.official:
+        raise NotFound("stats_web_no_exam", exam=exam_id[:40])
+    return definition
+
+
+async def _resolve(deps: Deps, actor: Actor, exam_id: str, unit_id: str | None) -> tuple[ExamDefinition, str | None]:
+    definition = _exam(deps, exam_id)
+    unit = unit_id or actor.role.unit
+    if unit is not None and unit not in actor.tree:
+        raise NotFound("admin_unknown_unit", unit=unit[:40])
+    actor.require_unit(unit)
+    return definition, unit
+
+
+def _crumbs(actor: Actor, report: Report, locale: str) -> list[Crumb]:
+    from bot.app.texts import tr
+
+    tree = report.tree
+    if report.unit_id is None:
+        return [Crumb(None, report.unit_name)]
+    chain = [u for u in reversed(tree.ancestors(report.unit_id)) if actor.covers(u)]
+    crumbs = [Crumb(u, tree.name(u)) for u in chain]
+    if actor.is_super and len(tree.roots()) > 1:
+        crumbs.insert(0, Crumb(None, tr(locale, "stats_all_units")))
+    return crumbs
+
+
+async def overview(deps: Deps, actor: Actor, query: ViewQuery, now: float, *, with_hours: bool = True) -> Overview:
+    """One exam's figures for a unit (the whole unit and each child one level down, ranked)."""
+    definition, unit = await _resolve(deps, actor, query.exam_id, query.unit_id)
+    report = await _stats(deps).report(definition.id, unit, now, query.locale, with_hours=with_hours)
+    rows = [RankedRow(rank, row, row.unit_id != report.unit_id and row.unit_id in report.tree)
+            for rank, row in report.ranking()]
+    return Overview(definition, report.unit_id, report.unit_name, report.total, rows,
+                    _crumbs(actor, report, query.locale), report.hours_per_person, report)
+
+
+def _target_units(spec, tree, unit_id: str | None) -> list[str] | None:
+    """The units whose people an exam targets within a unit's subtree (None: no unit filter)."""
+    scope = tree.subtree(unit_id) if unit_id else None
+    if scope is None and not spec.units:
+        return None
+    candidates = scope if scope is not None else set(tree.units) | set(spec.units)
+    wanted = set(spec.units)
+    return sorted(u for u in candidates if not wanted or wanted & set(tree.ancestors(u) or [u]))
+
+
+async def people(deps: Deps, actor: Actor, query: PeopleQuery, now: float) -> PeoplePage:
+    """One page of the people of a unit's subtree that a filter keeps, sorted in SQL. The total
+    comes from the unit's counts (the same definitions), so paging needs no COUNT over the roster."""
+    if query.which not in FILTERS or query.sort not in SORTS:
+        raise NotFound("stats_web_bad_query")
+    view = await overview(deps, actor, ViewQuery(query.exam_id, query.unit_id, query.locale), now, with_hours=False)
+    stats = _stats(deps)
+    spec, since = await stats.spec_since(view.exam, now)
+    size = max(1, min(query.size, max(PAGE_SIZES)))
+    page = max(1, query.page)
+    rows: list[PersonRow] = await deps.storage.person_list.person_page(
+        view.exam.id, spec.final_score, since, deps.config.study.studied_min_points,
+        units=_target_units(spec, view.report.tree, view.unit_id), roles=list(spec.roles) or None,
+        which=query.which, sort=query.sort, descending=query.descending, offset=(page - 1) * size, limit=size)
+    tree = view.report.tree
+    need = deps.config.study.studied_min_points
+    lines = [PersonLine(r.roster_id, r.staff_no, r.name, r.unit_id, tree.name(r.unit_id), r.role, r.registered,
+                        r.study_points, r.study_points >= need, r.attempts, r.score, r.passed) for r in rows]
+    fixed = PeopleQuery(query.exam_id, view.unit_id, query.which, page, size, query.sort, query.descending,
+                        query.locale)
+    return PeoplePage(fixed, view, lines, view.counts[query.which])
+
+
+async def items(deps: Deps, actor: Actor, exam_id: str) -> list[ItemLine]:
+    """Item analysis of an exam (every admin: questions, not people), the weakest items first."""
+    del actor
+    definition = _exam(deps, exam_id)
+    found = await _stats(deps).items(definition.id)
+    found.sort(key=lambda i: (i.discrimination if i.discrimination is not None else 1.0,
+                              i.correct_rate if i.correct_rate is not None else 1.0))
+    out = []
+    for item in found:
+        question = deps.catalog.questions.get(item.question_id)
+        warn = (item.discrimination is not None and item.discrimination < 0.2) or \
+            (item.correct_rate is not None and item.correct_rate < 0.3)
+        out.append(ItemLine(item.question_id, f"{question.cite.law} {question.cite.article}" if question else "",
+                            question.stem[:80] if question else "", item.n, item.correct_rate,
+                            item.discrimination, warn))
+    return out
+
+
+async def trend(deps: Deps, actor: Actor, query: ViewQuery, now: float,
+                view: Overview | None = None) -> list[tuple[str, float | None, float | None, float | None]]:
+    """(day, 参学率, 参考率, 通过率 of roster) from the nightly snapshots, ending with today's live figures."""
+    view = view or await overview(deps, actor, query, now)
+    return await _stats(deps).trend(view.exam.id, view.unit_id, live=view.report, now=now)
+
+
+def _locked(fn, *args):
+    with _draw:
+        return fn(*args)
+
+
+async def chart(deps: Deps, actor: Actor, query: ViewQuery, kind: str, now: float, fmt: str = "png") -> bytes:
+    """A chart of the view: rates by unit, score histogram or rates over time (PNG or SVG)."""
+    if kind not in CHARTS:
+        raise NotFound("stats_web_bad_query")
+    view = await overview(deps, actor, query, now, with_hours=False)
+    if kind == "rates":
+        return await asyncio.to_thread(_locked, stats_files.rates_chart, view.report, query.locale, fmt)
+    if kind == "hist":
+        return await asyncio.to_thread(_locked, stats_files.histogram_chart, view.report, query.locale, fmt)
+    points = await trend(deps, actor, query, now, view)
+    return await asyncio.to_thread(_locked, stats_files.trend_chart, view.report, points, query.locale, fmt)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+async def workbook(deps: Deps, actor: Actor, query: ViewQuery, now: float) -> FileResult:
+    """The Excel workbook of a view (unit summary, every person, item analysis): the file /export
+    sends in chat. Refused with TooBig above admin.export_max_rows people; the export is logged."""
+    view = await overview(deps, actor, query, now)
+    if view.total.roster > deps.config.admin.export_max_rows:
+        raise TooBig(view.total.roster)
+    stats = _stats(deps)
+    await stats.load_people(view.report, now)
+    found = await stats.items(view.exam.id)
+    data = await asyncio.to_thread(stats_files.workbook, view.report, found, deps.catalog, query.locale)
+    await deps.storage.admins.log_admin(actor.user, "export", f"{view.exam.id}:{view.unit_id or ''}", now)
+    return FileResult(f"stats-{view.exam.id}-{view.unit_id or 'all'}.xlsx", data, XLSX)
