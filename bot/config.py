@@ -77,6 +77,16 @@ class HttpConfig(_Section):
                                                "certificates' QR codes point to <public_url>/verify/<serial>")
 
 
+class WebConfig(_Section):
+    """The admin console (管理后台) at /admin/ on the HTTP server; login by one-time links."""
+    enabled: bool = Field(True, description="serve the console at /admin/ (lawbot run starts the HTTP server for it)")
+    link_ttl_minutes: int = Field(10, ge=1, le=60, description="a login link is valid this long, once")
+    session_idle_hours: float = Field(8.0, gt=0, le=72, description="a session ends after this long without a request")
+    max_failures: int = Field(10, ge=1, le=1000, description="wrong or used links from one address before it is refused")
+    failure_window_minutes: int = Field(15, ge=1, le=24 * 60)
+    upload_max_mb: int = Field(20, ge=1, le=200, description="largest file a console form accepts (roster, bank)")
+
+
 class _WeChatCallbackConfig(_Section):
     """What the WeChat Official Account and the WeCom app callbacks share."""
     enabled: bool = False
@@ -292,6 +302,7 @@ class Config(_Section):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
+    web: WebConfig = WebConfig()
             raise ValueError(f"unknown time zone {value!r}") from None
         return value
 

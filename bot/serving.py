@@ -1,5 +1,6 @@
 """`lawbot run`: every configured channel in one process. Telegram (polling, or webhook on the
-HTTP server), the WeChat Official Account and the WeCom app (callbacks on the HTTP server), and,
+HTTP server), the WeChat Official Account and the WeCom app (callbacks on the HTTP server), the
+admin console at /admin/ on the HTTP server (web.enabled, the default), and,
 while this worker is the elected leader, the outbox senders, the exam sweeper and the scheduler. SIGINT/SIGTERM stop it gracefully: stop accepting, finish the
 requests and turns in flight, then close."""
 
@@ -58,9 +59,10 @@ async def serve(config, *, stop: asyncio.Event | None = None,
             if token:
                 running.telegram, telegram_routes = _telegram(app, config, token)
                 routes += telegram_routes
-            if running.telegram is None and not running.wechat:
+            console = config.web.enabled  # the admin console at /admin/ (bot/web)
+            if running.telegram is None and not running.wechat and not console:
                 raise ConfigError("nothing to run: set the Telegram bot token "
-                                  f"({telegram.token_env}) or enable wechat / wecom in the config file")
+                                  f"({telegram.token_env}) or enable wechat / wecom / web in the config file")
             if config.http.public_url and config.certificates.enabled:  # the certificate verification page
                 from bot.app.certs import Certificates
                 from bot.cert_page import verify_routes
@@ -76,8 +78,12 @@ async def serve(config, *, stop: asyncio.Event | None = None,
                 await startup.initialize_bot(outbox_bot)
                 stack.push_async_callback(outbox_bot.shutdown)  # after the senders are cancelled
             stack.push_async_callback(_cancel, tasks)  # the senders stop before Telegram does
-            if routes:
+            if routes or console:
                 running.server = HttpServer.from_config(config, routes)
+                if console:
+                    from bot.web.app import install
+
+                    install(running.server.web_app, app.service.deps)
                 if port is not None:
                     running.server.port = port
                 await running.server.start()
@@ -176,4 +182,8 @@ def _names(running: Running, webhook: bool) -> list[str]:
     names += [{"wx": "WeChat Official Account", "wecom": "WeCom"}[c.platform.name] for c in running.wechat]
     if running.server is not None:
         names.append(f"HTTP on {running.server.url}")
+        from bot.web.keys import DEPS
+
+        if DEPS in running.server.web_app:
+            names.append(f"admin console at {running.server.url}/admin/")
     return names

@@ -137,7 +137,7 @@ async def test_nothing_to_run_and_incomplete_webhook_config_are_clear_errors(tmp
     monkeypatch.delenv("LAWBOT_TELEGRAM_TOKEN", raising=False)
     monkeypatch.delenv("LAWBOT_TELEGRAM_SECRET_TOKEN", raising=False)
     with pytest.raises(ConfigError, match="nothing to run"):
-        await serve(config_for(tmp_path), stop=asyncio.Event())
+        await serve(config_for(tmp_path, web={"enabled": False}), stop=asyncio.Event())
     config = config_for(tmp_path, telegram={"token": TOKEN, "mode": "webhook", "webhook_url": "https://x.org/t"})
     with pytest.raises(ConfigError, match="secret_token"):
         await serve(config, stop=asyncio.Event())

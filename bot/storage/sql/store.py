@@ -43,6 +43,7 @@ from bot.storage.sql.study_time import SqlRanking, SqlStudyTime
 from bot.storage.sql.uploads import SqlGaps, SqlUploads
 from bot.storage.sql.users import SqlActivity, SqlSessions, SqlUpdates, SqlUsers
 
+from bot.storage.sql.web_accounts import SqlAudit, SqlWebAccounts
 
 class SqlStore:
     def __init__(self, db: Database):
@@ -79,6 +80,8 @@ class SqlStore:
         self.person_list = SqlPersonList(db)
 
     def atomic(self):
+        self.web_accounts = SqlWebAccounts(db)
+        self.audit = SqlAudit(db)
         return self.db.transaction()
 
     async def close(self) -> None:

@@ -1,0 +1,177 @@
+"""The admin console (管理后台) on lawbot's HTTP server, under /admin/.
+
+    from bot.web.app import install
+    install(http_server.web_app, deps)   # before the server starts (bot/serving.py does this)
+
+`install` adds the console's middleware (security headers, the Origin check of POSTs, the 404
+and 500 pages), its own routes (home, login, logout, static files) and the routes of every page
+module listed in bot/web/pages/__init__.py (PAGES). See docs/web.md."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from types import ModuleType
+
+from aiohttp import web
+
+from bot.app.context import Deps
+from bot.services import accounts
+from bot.services.rights import Forbidden
+from bot.web import security
+from bot.web.auth import COOKIE, LOGIN_PATH, admin_required, forbidden_page, post_form
+from bot.web.keys import DEPS, NAV
+from bot.web.pages import PAGES
+from bot.web.render import STATIC, render
+
+log = logging.getLogger(__name__)
+
+HOME = "/admin/"
+LOGOUT_PATH = "/admin/logout"
+
+
+def page_modules() -> list[ModuleType]:
+    return [importlib.import_module(f"bot.web.pages.{name}") for name in PAGES]
+
+
+def nav_for(modules: list[ModuleType]):
+    """actor -> [(path, text key)] of the pages in PAGES that actor may open, in PAGES order.
+    A page module may define `allowed(actor) -> bool` (default: every admin)."""
+
+    def nav(actor) -> list[tuple[str, str]]:
+        items = []
+        for module in modules:
+            entry = getattr(module, "NAV", None)
+            if entry is None:
+                continue
+            allowed = getattr(module, "allowed", None)
+            if allowed is not None and not allowed(actor):
+                continue
+            items.append((entry[0], entry[1]))
+        return items
+
+    return nav
+
+
+@web.middleware
+async def console_middleware(request: web.Request, handler):
+    if not security.is_console(request.path):
+        return await handler(request)
+    deps = request.app[DEPS]
+    try:
+        if request.method == "POST" and not security.same_origin(request, deps.config.http.public_url):
+            log.warning("console POST %s from another origin refused (%s)", request.path,
+                        request.headers.get("Origin"))
+            response = await forbidden_page(request, Forbidden("web_csrf_bad"))
+        else:
+            response = await handler(request)
+    except web.HTTPNotFound:
+        response = await render(request, "error.html", status=404, code=404, message_key="web_not_found",
+                                message_values={})
+    except web.HTTPException as exc:
+        response = web.Response(status=exc.status, headers=exc.headers, text=exc.text)
+        for name, morsel in exc.cookies.items():
+            response.cookies[name] = morsel
+    except Forbidden as exc:
+        response = await forbidden_page(request, exc)
+    except Exception:  # noqa: BLE001 - a logged 500 page, never a traceback
+        log.exception("console %s %s failed", request.method, request.path)
+        response = await render(request, "error.html", status=500, code=500, message_key="web_error",
+                                message_values={})
+    security.add_headers(request, response)
+    return response
+
+
+async def _redirect_home(request: web.Request) -> web.StreamResponse:
+    raise web.HTTPMovedPermanently(HOME)
+
+
+@admin_required
+async def home(request: web.Request) -> web.Response:
+    actor = request["actor"]
+    scope = None if actor.is_super else actor.tree.name(actor.role.unit)
+    return await render(request, "home.html", title="web_home_title", scope=scope)
+
+
+def _set_session_cookie(request: web.Request, response: web.StreamResponse, value: str, deps: Deps) -> None:
+    response.set_cookie(COOKIE, value, path="/admin", httponly=True, samesite="Strict",
+                        secure=security.is_https(request, deps.config.http.public_url))
+
+
+async def login_page(request: web.Request) -> web.Response:
+    """GET /admin/login[?token=…]: with a token, a page that confirms the login by a POST (link
+    previews of chat apps fetch the link too and must not use it up; console.js submits the form
+    at once, so a person sees no extra step). Without one, how to get a link."""
+    deps = request.app[DEPS]
+    token = request.query.get("token")
+    if not token:
+        session = await accounts.session_for(deps, request.cookies.get(COOKIE))
+        if session is not None:
+            raise web.HTTPSeeOther(HOME)
+        return await render(request, "login.html", title="web_login_title", token=None, refused=None,
+                            bye="bye" in request.query)
+    try:
+        await accounts.check_link(deps, token, security.client_address(request))
+    except accounts.LoginRefused as exc:
+        return await _refused(request, exc)
+    return await render(request, "login.html", title="web_login_title", token=token, refused=None, bye=False)
+
+
+async def _refused(request: web.Request, exc: accounts.LoginRefused) -> web.Response:
+    status = 429 if exc.key == "web_login_too_many" else 400
+    return await render(request, "login.html", status=status, title="web_login_title", token=None,
+                        refused=exc.key, bye=False)
+
+
+async def login_submit(request: web.Request) -> web.StreamResponse:
+    """POST /admin/login: use the link up, set the session cookie, and redirect to the home page
+    (the token is gone from the address bar)."""
+    deps = request.app[DEPS]
+    form = await request.post()
+    token = form.get("token")
+    if not isinstance(token, str) or not token:
+        return await _refused(request, accounts.LoginRefused("web_link_invalid"))
+    try:
+        session = await accounts.log_in(deps, token, security.client_address(request))
+    except accounts.LoginRefused as exc:
+        return await _refused(request, exc)
+    old = request.cookies.get(COOKIE)
+    if old:
+        await accounts.log_out(deps, old)
+    response = web.Response(status=303, headers={"Location": HOME})
+    _set_session_cookie(request, response, session.token, deps)
+    return response
+
+
+@admin_required
+async def logout(request: web.Request) -> web.StreamResponse:
+    await post_form(request)
+    deps = request["deps"]
+    await accounts.log_out(deps, request.cookies.get(COOKIE))
+    log.info("console logout: %s", request["actor"].user)
+    response = web.Response(status=303, headers={"Location": LOGIN_PATH + "?bye=1"})
+    response.del_cookie(COOKIE, path="/admin")
+    return response
+
+
+def routes(modules: list[ModuleType]) -> list[web.AbstractRouteDef]:
+    own = [
+        web.get("/admin", _redirect_home),
+        web.get(HOME, home),
+        web.get(LOGIN_PATH, login_page),
+        web.post(LOGIN_PATH, login_submit),
+        web.post(LOGOUT_PATH, logout),
+        web.static("/admin/static", STATIC, append_version=False),
+    ]
+    for module in modules:
+        own += module.routes()
+    return own
+
+
+def install(web_app: web.Application, deps: Deps) -> None:
+    """Mount the console on an aiohttp application that has not started yet."""
+    modules = page_modules()
+    web_app[DEPS] = deps
+    web_app[NAV] = nav_for(modules)
+    web_app.middlewares.append(console_middleware)
+    web_app.add_routes(routes(modules))

@@ -1,0 +1,107 @@
+"""Who is asking: the session cookie, the admin's role (re-read on every request) and the CSRF
+check of forms.
+
+    @admin_required
+    async def roster(request):
+        actor = request["actor"]        # bot.services.rights.Actor, read now
+        deps = request["deps"]          # bot.app.context.Deps
+        form = await post_form(request) # POST only: 403 without the session's CSRF token
+        ...
+
+Not logged in (no cookie, unknown or idle session) -> 303 to /admin/login; the user is no longer
+an admin, or the handler raises rights.Forbidden -> the 403 page saying why; post_form with a
+missing or wrong CSRF token -> 403.
+"""
+
+from __future__ import annotations
+
+import functools
+import hmac
+import logging
+from typing import Awaitable, Callable
+
+from aiohttp import web
+from multidict import MultiDictProxy
+
+from bot.services import accounts
+from bot.services.rights import Forbidden, actor_for
+from bot.web.keys import DEPS
+
+log = logging.getLogger(__name__)
+
+COOKIE = "lawbot_console"
+LOGIN_PATH = "/admin/login"
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class CsrfRefused(Forbidden):
+    def __init__(self):
+        super().__init__("web_csrf_bad")
+
+
+async def forbidden_page(request: web.Request, exc: Forbidden) -> web.Response:
+    from bot.web.render import render
+
+    log.warning("console 403 for %s on %s %s: %s", getattr(request.get("actor"), "user", "-"),
+                request.method, request.path, exc.key)
+    response = await render(request, "error.html", status=403, code=403, message_key=exc.key,
+                            message_values=dict(exc.values))
+    return response
+
+
+async def load_session(request: web.Request) -> accounts.SessionInfo | None:
+    """The session behind the request's cookie (cached on the request)."""
+    if "session" not in request:
+        deps = request.app[DEPS]
+        request["session"] = await accounts.session_for(deps, request.cookies.get(COOKIE))
+    return request["session"]
+
+
+def admin_required(handler: Handler) -> Handler:
+    """Decorate a console handler: it runs only for a logged-in admin, with request["actor"],
+    request["deps"] and request["csrf"] set; rights.Forbidden it raises becomes the 403 page."""
+
+    @functools.wraps(handler)
+    async def wrapped(request: web.Request) -> web.StreamResponse:
+        deps = request.app[DEPS]
+        request["deps"] = deps
+        session = await load_session(request)
+        if session is None:
+            raise web.HTTPSeeOther(LOGIN_PATH)
+        request["csrf"] = session.csrf
+        try:
+            request["actor"] = await actor_for(deps, session.user)  # the role as it is now
+        except Forbidden as exc:
+            return await forbidden_page(request, exc)
+        try:
+            return await handler(request)
+        except Forbidden as exc:
+            return await forbidden_page(request, exc)
+
+    wrapped.admin_required = True  # type: ignore[attr-defined]
+    return wrapped
+
+
+def csrf_ok(request: web.Request, token: object) -> bool:
+    expected = request.get("csrf") or ""
+    return bool(expected) and isinstance(token, str) and hmac.compare_digest(token.encode(), expected.encode())
+
+
+async def post_form(request: web.Request, *, max_bytes: int | None = None) -> MultiDictProxy:
+    """The POSTed form (urlencoded or multipart; files come as aiohttp FileField) after checking
+    its `csrf` field against the session's token; raises Forbidden (-> 403 page) otherwise.
+    Multipart bodies may be up to web.upload_max_mb (or `max_bytes`)."""
+    if request.method != "POST":
+        raise web.HTTPMethodNotAllowed(request.method, ["POST"])
+    deps = request.app[DEPS]
+    limit = max_bytes or deps.config.web.upload_max_mb * 1024 * 1024
+    source = request.clone(client_max_size=limit) if request.content_type == "multipart/form-data" else request
+    try:
+        form = await source.post()
+    except web.HTTPRequestEntityTooLarge:
+        raise Forbidden("web_upload_too_large", mb=limit // (1024 * 1024)) from None
+    if not csrf_ok(request, form.get("csrf")):
+        log.warning("console POST %s without a valid CSRF token from %s", request.path, request.remote)
+        raise CsrfRefused()
+    return form

@@ -1,0 +1,177 @@
+"""Templates (Jinja2, autoescaped) and server-side paging for the console.
+
+    return await render(request, "roster.html", people=people, paging=paging, total=total)
+
+Every template extends base.html and gets: `t(key, **values)` (bot/app/texts.py in the page's
+locale), `csrf_field()` (the hidden CSRF input; put it inside every <form method="post">),
+`csrf` (the token itself), `actor` (bot.services.rights.Actor, or None on the login page), `nav`
+(the pages this actor may open: [(path, label key)]), `path` (the request path), `request`, `lang`,
+`static(name)` (a versioned URL of bot/web/static/<name>), `url(**query)` (this page's URL with
+some query parameters changed) and `fmt_time(epoch)` (local time, the configured time zone).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+import jinja2
+from aiohttp import web
+from markupsafe import Markup
+
+from bot.app.texts import normalize_locale, tr
+from bot.web.keys import DEPS, NAV
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+LANG_COOKIE = "lawbot_lang"
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+                             autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+                             trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
+                             enable_async=False)
+    return env
+
+
+@lru_cache(maxsize=64)
+def _static_version(name: str) -> str:
+    try:
+        return hashlib.sha256((STATIC / name).read_bytes()).hexdigest()[:10]
+    except OSError:
+        return "0"
+
+
+def static_url(name: str) -> str:
+    return f"/admin/static/{name}?v={_static_version(name)}"
+
+
+async def locale_of(request: web.Request) -> str:
+    """?lang= (remembered in a cookie), else the cookie, else the admin's chat locale, else the
+    configured default."""
+    deps = request.app[DEPS]
+    wanted = request.query.get("lang") or request.cookies.get(LANG_COOKIE)
+    if wanted in ("zh", "en"):
+        return wanted
+    actor = request.get("actor")
+    default = deps.config.default_locale
+    if actor is not None:
+        state = await deps.storage.sessions.get_state(actor.user)
+        return normalize_locale(state.get("locale"), default)
+    return default
+
+
+def page_url(request: web.Request, **changes: object) -> str:
+    query = dict(request.query)
+    for key, value in changes.items():
+        if value is None:
+            query.pop(key, None)
+        else:
+            query[key] = str(value)
+    return request.path + ("?" + urlencode(query) if query else "")
+
+
+async def render(request: web.Request, template: str, *, status: int = 200, **context) -> web.Response:
+    """The template rendered as an HTML response (security headers are added by the console's
+    middleware). `status` sets the HTTP status (e.g. 400 for a form with errors)."""
+    locale = await locale_of(request)
+    request["locale"] = locale
+    deps = request.app[DEPS]
+    zone = ZoneInfo(deps.config.timezone)
+    csrf = request.get("csrf", "")
+
+    def t(key: str, **values: object) -> str:
+        return tr(locale, key, **values)
+
+    def csrf_field() -> Markup:
+        return Markup('<input type="hidden" name="csrf" value="{}">').format(csrf)
+
+    def fmt_time(epoch: float | None, with_seconds: bool = False) -> str:
+        if epoch is None:
+            return ""
+        moment = datetime.fromtimestamp(epoch, timezone.utc).astimezone(zone)
+        return moment.strftime("%Y-%m-%d %H:%M:%S" if with_seconds else "%Y-%m-%d %H:%M")
+
+    actor = request.get("actor")
+    values = {
+        "t": t, "csrf_field": csrf_field, "csrf": csrf, "actor": actor, "lang": locale,
+        "nav": request.app[NAV](actor) if actor is not None else [], "path": request.path, "request": request,
+        "static": static_url, "url": lambda **changes: page_url(request, **changes), "fmt_time": fmt_time,
+        "title": context.pop("title", None),
+    }
+    values.update(context)
+    body = environment().get_template(template).render(values)
+    response = web.Response(status=status, text=body, content_type="text/html", charset="utf-8")
+    if request.query.get("lang") in ("zh", "en"):
+        response.set_cookie(LANG_COOKIE, request.query["lang"], max_age=365 * 86400, httponly=True,
+                            samesite="Strict", path="/admin")
+    return response
+
+
+@dataclass(frozen=True, slots=True)
+class Paging:
+    """Page, size and sort order of a server-side table, parsed from the query string.
+
+        paging = Paging.parse(request, sorts=("name", "unit", "rate"), default="name", size=50)
+        rows, total = await service(..., offset=paging.offset, limit=paging.size,
+                                    sort=paging.sort, descending=paging.descending)
+
+    Only the whitelisted sort keys are accepted (others fall back to the default); `size` is
+    capped at `max_size`; `page` starts at 1. In templates: `paging.url(request, page=3)`,
+    `paging.sort_url(request, "unit")`, `paging.pages(total)`."""
+    page: int = 1
+    size: int = 50
+    sort: str = ""
+    descending: bool = False
+
+    @classmethod
+    def parse(cls, request: web.Request, *, sorts: tuple[str, ...] = (), default: str = "", size: int = 50,
+              max_size: int = 200, descending: bool = False) -> "Paging":
+        q = request.query
+        page = _int(q.get("page"), 1, 1, 1_000_000)
+        per_page = _int(q.get("size"), size, 1, max_size)
+        sort = q.get("sort", default)
+        if sort not in sorts:
+            sort = default
+        order = q.get("order")
+        desc = descending if order not in ("asc", "desc") else order == "desc"
+        return cls(page, per_page, sort, desc)
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.size
+
+    @property
+    def limit(self) -> int:
+        return self.size
+
+    def pages(self, total: int) -> int:
+        return max(1, math.ceil(total / self.size))
+
+    def url(self, request: web.Request, **changes: object) -> str:
+        values: dict[str, object] = {"page": self.page, "size": self.size, "sort": self.sort or None,
+                                     "order": ("desc" if self.descending else "asc") if self.sort else None}
+        values.update(changes)
+        return page_url(request, **values)
+
+    def sort_url(self, request: web.Request, key: str) -> str:
+        """The URL that sorts by `key` (ascending; descending when already ascending by it)."""
+        order = "desc" if self.sort == key and not self.descending else "asc"
+        return self.url(request, sort=key, order=order, page=1)
+
+
+def _int(value: str | None, default: int, low: int, high: int) -> int:
+    try:
+        number = int(value) if value is not None else default
+    except ValueError:
+        number = default
+    return min(max(number, low), high)
