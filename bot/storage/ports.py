@@ -493,6 +493,51 @@ class CertificateRepository(Protocol):
     async def revoke_certificate(self, serial: str, by: str, reason: str, now: float) -> bool: ...
 
 
+@dataclass(frozen=True, slots=True)
+class FlagRecord:
+    """A flag for admins on an official exam (bot/domain/fairness.py says when one is raised);
+    `key` makes raising it idempotent; `evidence` is what the admin is shown."""
+    id: int | None
+    key: str
+    kind: str  # fast | identical | rebind
+    exam_id: str
+    phase: str  # regular | makeup
+    unit_id: str
+    roster_id: int
+    attempt_id: int | None
+    other_roster_id: int | None
+    other_attempt_id: int | None
+    evidence: dict[str, Any]
+    created_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class WindowSheet:
+    """A handed-in official attempt: its paper and answers (pos -> (answer, answered_at))."""
+    attempt_id: int
+    roster_id: int
+    paper: list[PaperItem]
+    answers: dict[int, tuple[Any, float]]
+
+
+class FairnessRepository(Protocol):
+    """Fair official exams: the per-question clock, bind/unbind events and flags for admins."""
+    async def shown_times(self, attempt_id: int) -> dict[int, float]: ...
+    async def mark_shown(self, attempt_id: int, pos: int, now: float) -> None:
+        """Record when a question was first shown (a second call keeps the first time)."""
+    async def answer_times(self, attempt_id: int) -> dict[int, float]: ...
+    async def attempt_tags(self, attempt_id: int) -> tuple[int, str, str] | None:
+        """(roster_id, unit_id, phase) of an official attempt; None for a mock one."""
+    async def window_sheets(self, exam_id: str, unit_id: str, phase: str, exclude_roster: int) -> list[WindowSheet]: ...
+    async def record_bind_event(self, roster_id: int, platform: str, user: str, kind: str, now: float,
+                                by: str = "") -> None: ...
+    async def bind_events(self, roster_id: int) -> list[Any]: ...
+    async def add_flag(self, flag: FlagRecord) -> bool:
+        """False (nothing written) when a flag with this key exists."""
+    async def flags(self, exam_id: str | None = None, units: list[str] | None = None,
+                    limit: int = 1000) -> list[FlagRecord]: ...
+
+
 class PkRepository(Protocol):
     """答题PK: the matchmaking queue, matches, their players and answers."""
     async def queued(self, user: str) -> PkQueueEntry | None: ...
@@ -555,6 +600,7 @@ class Store(Protocol):
     study_time: StudyTimeRepository
     ranking: RankingRepository
     pk: PkRepository
+    fairness: FairnessRepository
     console_exams: ConsoleExamRepository
     gap_marks: GapMarkRepository
     roster_admin: RosterAdminRepository

@@ -34,6 +34,7 @@ from bot.storage.sql.database import (
     SqliteDatabase,
     database_url,
 )
+from bot.storage.sql.fairness import SqlFairness
 from bot.storage.sql.pk import SqlPk
 from bot.storage.sql.outbox import SqlCampaigns, SqlJobs, SqlOutbox, SqlReminders
 from bot.storage.sql.practice import SqlPractice, SqlReviews
@@ -73,6 +74,7 @@ class SqlStore:
         self.study_time = SqlStudyTime(db)
         self.ranking = SqlRanking(db)
         self.pk = SqlPk(db)
+        self.fairness = SqlFairness(db)
         self.console_exams = SqlConsoleExams(db)
         self.gap_marks = SqlGapMarks(db)
         self.roster_admin = SqlRosterAdmin(db)
