@@ -16,7 +16,6 @@ from bot.app.stats import Report, Stats, StatsError
 from bot.app.texts import join
 from bot.domain.models import ExamDefinition
 from bot.app.official import _when
-from bot.domain.official_exam import WindowOverride, move_main_window
 from bot.domain.statistics import percent
 from bot.domain.study_time import format_hours
 
@@ -121,36 +120,33 @@ class AdminFlow:
 
     # --- official exam windows (super admins: an exam spans units) ----------------------
     async def _window(self, turn: Turn, role: AdminRole, words: list[str], kind: str) -> list[Reply]:
-        if not role.is_super:
-            return [Reply(turn.t("admin_super_only"))]
+        """/exam_open, /exam_close, /makeup_open: the same use case as the console's buttons
+        (bot.services.exams.move_window), so both see console-created exams and the same rules."""
+        from bot.services import exams as exam_service
+        from bot.services.rights import Actor, Forbidden
+
+        await exam_service.refresh(self.deps)
         definition = self.deps.catalog.exams.get(words[0]) if words else None
-        if definition is None or not definition.official:
-            return [Reply(turn.t("window_usage", exams=self._exam_ids()))]
         days = words[1] if len(words) > 1 else "7"
-        if not days.isdigit() or not 1 <= int(days) <= 365:
+        if definition is None or not definition.official or not days.isdigit() or not 1 <= int(days) <= 365:
+            if not role.is_super:
+                return [Reply(turn.t("admin_super_only"))]
             return [Reply(turn.t("window_usage", exams=self._exam_ids()))]
-        end = turn.now + int(days) * DAY
-        before = await self.org_spec(definition)
-        if kind == "open":  # a 补考 window that would now come first or overlap moves to after it
-            window = move_main_window(before, turn.now, end)
-        elif kind == "close":
-            window = WindowOverride(closes=turn.now)
-        elif before.closes > turn.now:  # the 补考 comes after the main window, never during it
-            return [Reply(turn.t("window_makeup_during_main", title=definition.title_for(turn.locale), id=definition.id,
-                                 closes=_when(before.closes, self.deps.config.timezone)))]
-        else:
-            window = WindowOverride(makeup_opens=turn.now, makeup_closes=end)
-        await self.store.windows.set_window(definition.id, window, turn.user, turn.now)
+        actor = Actor(role, await self.org.tree())
+        try:
+            change = await exam_service.move_window(self.deps, actor, definition.id, kind, turn.now, int(days))
+        except Forbidden as exc:
+            return [Reply(turn.t(exc.key, **exc.values))]
+        except exam_service.ExamError as exc:
+            return [Reply(exam_service.text_of(self.deps, turn.locale, exc))]
         await self.store.admins.log_admin(turn.user, f"exam_{kind}", " ".join(words), turn.now)
-        gate_spec = await self.org_spec(definition)
-        zone = self.deps.config.timezone
+        gate_spec, zone = change.after, self.deps.config.timezone
         text = turn.t(f"window_{kind}", title=definition.title_for(turn.locale),
                       opens=_when(gate_spec.opens, zone), closes=_when(gate_spec.closes, zone),
                       makeup_opens=_when(gate_spec.makeup_opens or turn.now, zone),
                       makeup_closes=_when(gate_spec.makeup_closes or turn.now, zone))
         if kind == "open" and gate_spec.makeup_opens is not None and gate_spec.makeup_closes is not None:
-            moved = (gate_spec.makeup_opens, gate_spec.makeup_closes) != (before.makeup_opens, before.makeup_closes)
-            text += "\n" + turn.t("window_makeup_moved" if moved else "window_makeup_kept",
+            text += "\n" + turn.t("window_makeup_moved" if change.makeup_moved else "window_makeup_kept",
                                   opens=_when(gate_spec.makeup_opens, zone), closes=_when(gate_spec.makeup_closes, zone))
         return [Reply(text)]
 

@@ -12,16 +12,10 @@ from zoneinfo import ZoneInfo
 
 from bot.app.context import Deps, Turn, idle_menu, main_menu
 from bot.app.messages import Reply
-from bot.app.reminders import quiet_hours, scheduler_zone
+from bot.app.reminders import scheduler_zone
 from bot.scheduler.audience import AdminDirectory, ConfigAdmins
-from bot.scheduler.rules import minute_of
-from bot.storage.ports import OutboxRow
-
-MAX_BROADCAST = 3500  # leaves room in one 4096-character Telegram message
-
-
-def channel_of(user: str) -> str:
-    return user.split(":", 1)[0]
+from bot.services import notices
+from bot.services.notices import MAX_BROADCAST, channel_of  # noqa: F401  (imported from here by others)
 
 
 SUB_COMMANDS = {"status": "status", "progress": "status", "进度": "status", "cancel": "cancel", "stop": "cancel",
@@ -82,77 +76,70 @@ class BroadcastFlow:
             return await self._cancel(turn, int(parts[2]))
         return None
 
-    # --- steps -------------------------------------------------------------------------
+    # --- steps: each one a use case of bot.services.notices -------------------------------
     async def _preview(self, turn: Turn, text: str, role) -> list[Reply]:
-        if len(text) > MAX_BROADCAST:
-            return [Reply(turn.t("bc_too_long", limit=MAX_BROADCAST))]
-        audience = await self.admins.audience(role)
-        if not audience:
-            return [Reply(turn.t("bc_empty_audience"), main_menu(turn))]
+        try:
+            preview = await notices.preview(self.deps, self.admins, notices.Sender(turn.user, role), text)
+        except notices.NoticeError as exc:
+            return [Reply(turn.t(exc.key, **exc.values), main_menu(turn) if exc.key == "bc_empty_audience" else [])]
         turn.clear_flow()
         serial = int(turn.state.get("serial", 0)) + 1
-        turn.state.update(flow="broadcast", serial=serial, bc_text=text)
+        turn.state.update(flow="broadcast", serial=serial, bc_text=preview.text)
         who = turn.t("bc_audience_all") if role.kind == "super" else turn.t("bc_audience_unit", unit=role.unit)
-        return [Reply(turn.t("bc_preview", audience=who, n=len(audience), chars=len(text), text=text),
+        return [Reply(turn.t("bc_preview", audience=who, n=preview.total, chars=len(preview.text), text=preview.text),
                       [[turn.choice("btn_bc_send", f"b:ok:{serial}"), turn.choice("btn_bc_discard", "b:no")]])]
 
     async def _confirm(self, turn: Turn, serial: str, role) -> list[Reply]:
         text = turn.state.get("bc_text")
         if turn.flow() != "broadcast" or not text or str(turn.state.get("serial")) != serial:
             return [Reply(turn.t("stale"), main_menu(turn))]
-        audience = await self.admins.audience(role)
         key = f"bc:{turn.user}:{serial}:{int(turn.now)}"
-        campaign_id, _ = await self.store.campaigns.create_campaign(key, "broadcast", turn.user, turn.now, {"text": text},
-                                                          audience=role.kind if role.unit is None else f"unit:{role.unit}")
-        payload = {"text": text}
-        rows = [OutboxRow(channel_of(u), u, payload, f"bc{campaign_id}:{u}") for u in audience]
-        not_before, note = self._after_quiet(turn)
-        # the same transaction as this turn: the decision and its messages commit together
-        queued = await self.store.outbox.enqueue_many(campaign_id, rows, turn.now, not_before=not_before)
+        try:  # the same transaction as this turn: the decision and its messages commit together
+            done = await notices.schedule(self.deps, self.admins, notices.Sender(turn.user, role), text, turn.now,
+                                          key=key)
+        except notices.NoticeError as exc:
+            return [Reply(turn.t(exc.key, **exc.values), main_menu(turn))]
         turn.clear_flow()
-        text_out = turn.t("bc_queued", n=queued, id=campaign_id) + (("\n" + note) if note else "")
-        return [Reply(text_out, self._campaign_buttons(turn, campaign_id))]
+        note = ""
+        if done.quiet_moved:
+            zone = ZoneInfo(scheduler_zone(self.deps.config))
+            note = turn.t("bc_quiet_note", time=datetime.fromtimestamp(done.not_before, zone).strftime("%H:%M"))
+        text_out = turn.t("bc_queued", n=done.queued, id=done.campaign_id) + (("\n" + note) if note else "")
+        return [Reply(text_out, self._campaign_buttons(turn, done.campaign_id))]
 
-    def _after_quiet(self, turn: Turn) -> tuple[float, str]:
-        zone = ZoneInfo(scheduler_zone(self.deps.config))
-        local = datetime.fromtimestamp(turn.now, zone)
-        quiet = quiet_hours(self.deps.config)
-        if not quiet.contains(minute_of(local)):
-            return 0.0, ""
-        end = quiet.next_end(local)
-        return end.timestamp(), turn.t("bc_quiet_note", time=end.strftime("%H:%M"))
+    async def _sender(self, turn: Turn) -> notices.Sender | None:
+        role = await self.admins.role_of(turn.user)
+        return None if role is None else notices.Sender(turn.user, role)
 
     async def _progress(self, turn: Turn, campaign_id: int) -> list[Reply]:
-        campaign = await self.store.campaigns.get_campaign(campaign_id)
-        if campaign is None or campaign.kind != "broadcast" or not await self._may_see(turn, campaign):
+        sender = await self._sender(turn)
+        try:
+            if sender is None:
+                raise notices.NoticeError("bc_unknown", id=campaign_id)
+            p = await notices.progress(self.deps, sender, campaign_id)
+        except notices.NoticeError:
             return [Reply(turn.t("bc_unknown", id=campaign_id))]
-        counts = await self.store.campaigns.campaign_progress(campaign_id)
-        text = turn.t("bc_progress", id=campaign_id, sent=counts["sent"],
-                      pending=counts["pending"] + counts["inflight"], failed=counts["failed"],
-                      cancelled=counts["cancelled"], total=campaign.total)
+        text = turn.t("bc_progress", id=campaign_id, sent=p.sent, pending=p.pending, failed=p.failed,
+                      cancelled=p.cancelled, total=p.campaign.total)
         return [Reply(text, self._campaign_buttons(turn, campaign_id), edit=turn.from_button)]
 
     async def _cancel(self, turn: Turn, campaign_id: int) -> list[Reply]:
-        campaign = await self.store.campaigns.get_campaign(campaign_id)
-        if campaign is None or campaign.kind != "broadcast" or not await self._may_see(turn, campaign):
+        sender = await self._sender(turn)
+        try:
+            if sender is None:
+                raise notices.NoticeError("bc_unknown", id=campaign_id)
+            stopped = await notices.cancel(self.deps, sender, campaign_id, turn.now)
+        except notices.NoticeError:
             return [Reply(turn.t("bc_unknown", id=campaign_id))]
-        stopped = await self.store.campaigns.cancel_campaign(campaign_id, turn.now)
         return [Reply(turn.t("bc_cancelled", id=campaign_id, n=stopped), main_menu(turn))]
 
     async def _overview(self, turn: Turn) -> list[Reply]:
-        campaigns = await self.store.campaigns.recent_campaigns("broadcast", None, 5)
-        mine = [c for c in campaigns if await self._may_see(turn, c)]
+        sender = await self._sender(turn)
         lines = [turn.t("bc_usage")]
-        for c in mine:
-            counts = await self.store.campaigns.campaign_progress(c.id)
-            lines.append(turn.t("bc_progress", id=c.id, sent=counts["sent"],
-                                pending=counts["pending"] + counts["inflight"], failed=counts["failed"],
-                                cancelled=counts["cancelled"], total=c.total))
+        for p in await notices.recent(self.deps, sender, 5) if sender else []:
+            lines.append(turn.t("bc_progress", id=p.campaign.id, sent=p.sent, pending=p.pending, failed=p.failed,
+                                cancelled=p.cancelled, total=p.campaign.total))
         return [Reply("\n\n".join(lines), main_menu(turn))]
-
-    async def _may_see(self, turn: Turn, campaign) -> bool:
-        role = await self.admins.role_of(turn.user)
-        return role is not None and (role.kind == "super" or campaign.created_by == turn.user)
 
     def _campaign_buttons(self, turn: Turn, campaign_id: int):
         return [[turn.choice("btn_bc_progress", f"b:p:{campaign_id}"), turn.choice("btn_bc_stop", f"b:c:{campaign_id}")],

@@ -27,6 +27,7 @@ from bot.app.registration import RegistrationFlow
 from bot.app.reminders import ReminderFlow
 from bot.app.study_hours import StudyHours, counts_as_study
 from bot.app.texts import normalize_locale, tr
+from bot.services.exams import refresh as refresh_exams
 from bot.scheduler.org_audience import OrgAdmins
 
 log = logging.getLogger(__name__)
@@ -99,6 +100,7 @@ class ChatService:
                     log.info("duplicate update %s ignored", incoming.update_id)
                     return []
                 await self.store.turns.lock_user(incoming.user)  # this user's turn on another worker ends first
+                await refresh_exams(self.deps)  # exams created in the web console, on every worker
                 state, blocked = await self.store.sessions.get_turn(incoming.user)
                 if blocked is None:
                     await self.store.users.ensure_user(incoming.user, now)

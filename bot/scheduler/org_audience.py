@@ -33,6 +33,9 @@ class OfficialExamSchedule:
         return datetime.fromtimestamp(ts, self.zone).date()
 
     async def windows(self, today: date) -> list[ExamWindow]:
+        from bot.services.exams import refresh  # exams created in the web console
+
+        await refresh(self.official.deps)
         found = {}
         for definition in self.official.definitions():
             spec = await self.official.spec(definition)
@@ -45,6 +48,9 @@ class OfficialExamSchedule:
         return list(found.values())
 
     async def still_to_pass(self, exam_id: str) -> list[str]:
+        from bot.services.exams import refresh
+
+        await refresh(self.official.deps)
         definition = next((d for d in self.official.definitions() if d.id == exam_id), None)
         if definition is None:
             return await self.fallback.still_to_pass(exam_id)
