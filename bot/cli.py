@@ -119,6 +119,10 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.cli_cert import add_cert_parsers
 
     add_cert_parsers(sub)
+
+    from bot.cli_web import add_web_parsers
+
+    add_web_parsers(sub)
     return parser
 
 

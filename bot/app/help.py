@@ -7,7 +7,7 @@ from bot.app.org import Org
 from bot.config import Config
 from bot.scheduler.audience import AdminDirectory
 
-UNIT_ADMIN = ("stats", "export", "code", "unbind", "bank")
+UNIT_ADMIN = ("stats", "export", "code", "unbind", "bank", "web")
 SUPER_ADMIN = ("upload", "admin", "exam_open", "exam_close", "makeup_open", "cert")
 
 

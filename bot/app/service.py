@@ -27,6 +27,7 @@ from bot.app.registration import RegistrationFlow
 from bot.app.reminders import ReminderFlow
 from bot.app.study_hours import StudyHours, counts_as_study
 from bot.app.texts import normalize_locale, tr
+from bot.app.web_login import web_command
 from bot.services.exams import refresh as refresh_exams
 from bot.scheduler.org_audience import OrgAdmins
 
@@ -115,7 +116,8 @@ class ChatService:
                 flow_before = turn.flow()
                 replies = await self._route(turn, incoming, inspection)
                 command = self._command_name(incoming)
-                if counts_as_study(incoming.action, command, flow_before, command in ADMIN_COMMANDS):
+                admin_command = command in ADMIN_COMMANDS or command == "web"
+                if counts_as_study(incoming.action, command, flow_before, admin_command):
                     await self.hours.record(incoming.user, now)
                 self._note_screen(turn, replies)
                 if turn.state != original:
@@ -223,6 +225,8 @@ class ChatService:
             return await self.rank.command(turn, args)
         if name == "cert":
             return await self.exam.certs.command(turn, args)
+        if name == "web":
+            return await web_command(self.deps, turn)
         if name == "pk":
             return await self.pk.command(turn, args)
         if name == "cancel":

@@ -72,15 +72,15 @@ def is_https(request: web.Request, public_url: str | None) -> bool:
 
 
 def same_origin(request: web.Request, public_url: str | None) -> bool:
-    """A POST from a page of this console: the Origin header (when the browser sends one) names
-    this host or the public URL's host; Sec-Fetch-Site, when present, is not cross-site."""
-    if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
+    """A POST from a page of this console: Sec-Fetch-Site, when the browser sends it, says
+    same-origin; the Origin header, when it names one, is this host or
+    the public URL's host. (Under Referrer-Policy: no-referrer browsers send `Origin: null` for
+    form posts, which says nothing; the form's CSRF token is the main defence.)"""
+    if request.headers.get("Sec-Fetch-Site", "same-origin") != "same-origin":
         return False
     origin = request.headers.get("Origin")
-    if origin is None:
+    if origin is None or origin == "null":  # Referrer-Policy no-referrer makes browsers send "null"
         return True
-    if origin == "null":
-        return False
     host = urlsplit(origin).netloc.lower()
     allowed = {request.host.lower()}
     if public_url:
