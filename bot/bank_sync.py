@@ -1,6 +1,7 @@
-"""Every worker serves the same question bank. A bank import in chat writes the bank file on the
-worker that ran it and records the file's new text as a version in the database
-(storage.bank_versions); each worker applies the newest version it has not applied yet: it
+"""Every worker serves the same question bank. A bank import in chat (or an edit in the console)
+writes the bank file on the worker that ran it and records the file's new text as a version in the database
+(storage.bank_versions); a retirement in the console is stored in storage.retired_questions and
+announced with a version too. Each worker applies the newest version it has not applied yet: it
 writes the file under its own content root (so a restart loads it too) and puts the questions
 into its running catalog. Workers look at start, when PostgreSQL announces a version (LISTEN),
 and every few seconds (the only way on SQLite, and a safety net for a dropped listener)."""
@@ -32,7 +33,10 @@ class BankSync:
         import` on this machine, a deployment) is kept: it is what the catalog was loaded from."""
         starting = self.applied == 0
         versions = self.app.storage.bank_versions
-        if await versions.latest_version() <= self.applied:
+        latest = await versions.latest_version()
+        if starting or latest > self.applied:  # retirements in the console come with a version
+            self.app.catalog.set_retired(await self.app.storage.retired_questions.retired_ids())
+        if latest <= self.applied:
             return self.applied
         change = await versions.latest()
         catalog = self.app.catalog

@@ -28,17 +28,31 @@ class PracticeFlow:
         self.deps = deps
         self.store = deps.storage
         self.catalog = deps.catalog
-        self._order: list[str] = []
-        self._by_law: dict[str, list[str]] = {}
+        self._order_ids: list[str] = []
+        self._law_ids: dict[str, list[str]] = {}
+        self._revision = -1
         self.reload_questions()
 
     def reload_questions(self) -> None:
         """Rebuild the serving orders from the catalog (after a bank import in chat). New questions
         come last, so saved positions in a law's list keep pointing at the same questions."""
-        self._order = [q.id for q in self.catalog.question_list]
-        self._by_law = {}
+        self._revision = self.catalog.revision
+        self._order_ids = [q.id for q in self.catalog.question_list]
+        self._law_ids = {}
         for q in self.catalog.question_list:
-            self._by_law.setdefault(q.cite.law, []).append(q.id)
+            self._law_ids.setdefault(q.cite.law, []).append(q.id)
+
+    @property
+    def _order(self) -> list[str]:
+        if self._revision != self.catalog.revision:  # the catalog changed (console edit, retirement)
+            self.reload_questions()
+        return self._order_ids
+
+    @property
+    def _by_law(self) -> dict[str, list[str]]:
+        if self._revision != self.catalog.revision:
+            self.reload_questions()
+        return self._law_ids
 
     # --- menus -----------------------------------------------------------------------
     def menu(self, turn: Turn) -> list[Reply]:

@@ -20,11 +20,16 @@ class Catalog:
     exams: dict[str, ExamDefinition] = field(default_factory=dict)
     cases: dict[str, Case] = field(default_factory=dict)
     services: dict[str, ServiceGuide] = field(default_factory=dict)
+    # Questions retired in the console (storage.retired_questions): kept in `questions` for past
+    # attempts, left out of question_list (nothing draws them). Replaced, never mutated in place.
+    retired: frozenset[str] = frozenset()
+    revision: int = 0  # grows with every change of the questions (flows rebuild their orders)
 
     @property
     def question_list(self) -> list[Question]:
         """The questions served on their own (a material's sub-questions come with it)."""
-        return [q for q in self.questions.values() if not q.parent]
+        retired = self.retired
+        return [q for q in self.questions.values() if not q.parent and q.id not in retired]
 
     def cites_stale_law(self, question: Question) -> bool:
         """Whether the question (or one of its sub-questions) cites a text known to be out of date."""
@@ -48,6 +53,12 @@ class Catalog:
             self.questions[q.id] = q
             for sub in q.subs:
                 self.questions[sub.id] = sub
+        self.revision += 1
+
+    def set_retired(self, ids: frozenset[str]) -> None:
+        if ids != self.retired:
+            self.retired = frozenset(ids)
+            self.revision += 1
 
     def material_of(self, question: Question) -> Question | None:
         """The material a sub-question belongs to."""

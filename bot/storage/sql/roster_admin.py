@@ -38,6 +38,7 @@ DELETE_BY_USER = {
     "users": "key", "sessions": "user_key", "wrong_book": "user_key", "review_cards": "user_key",
     "practice_progress": "user_key", "reminder_prefs": "user_key", "numbered_menus": "user_key",
     "pk_queue": "user_key", "pending_uploads": "user_key", "study_presence": "user_key", "admins": "user_key",
+    "web_sessions": "user_key", "web_login_tokens": "user_key",
 }
 # Columns that may hold a chat account's key; in every other table they are renamed to the pseudonym.
 PERSON_COLUMNS = ("user_key", "created_by", "issued_by", "used_by", "granted_by", "bound_by", "set_by",

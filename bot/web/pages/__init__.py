@@ -8,5 +8,7 @@ bot/web/pages/ defines:
 Add ONE line for your module below (its name, without the package)."""
 
 PAGES: tuple[str, ...] = (
+    "roster",
+    "bank",
     "audit",
 )
