@@ -1,0 +1,133 @@
+"""题库 in a real browser, on a console server of its own whose content root is a temporary copy
+of the shipped content (an edit writes a bank file; the repository's bank is never touched):
+filter by law and type, a question with its article's text and statistics, an edit with an
+invalid answer key refused with the reason and nothing changed, a valid edit applied and seen by
+a console-channel user's practice, retirement (no longer drawn; listed as retired; past answers
+kept), export, and a unit admin who may browse but not edit."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from bot.app.practice import law_key
+from bot.config import load_config
+from bot.domain.models import QType
+from tests.support.transcript import Chat
+from tests.web.conftest import REPO, SUPER, UNIT_ADMIN, Console, ConsoleServer
+
+
+@pytest.fixture(scope="module")
+def bank_server():
+    folder = Path(tempfile.mkdtemp(prefix="lawbot-bank-console-"))
+    root = folder / "content-root"
+    for part in ("content", "quizzes"):
+        shutil.copytree(REPO / part, root / part)
+    server = ConsoleServer(folder / "data")
+    server.config = load_config(None, data_dir=str(folder / "data"), content_root=str(root),
+                                admin={"super_admins": [SUPER]}, http={"host": "127.0.0.1"})
+    server.start()
+    yield server
+    server.stop()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def bank(bank_server, shots):
+    yield Console(bank_server, shots)
+    bank_server.clock.offset = 0.0
+
+
+def _first_of_a_law(bank):
+    """A single-choice question that topic practice serves first for its law, and that law."""
+    practice = bank.app.service.practice
+    for law, ids in practice._by_law.items():
+        q = bank.deps.catalog.questions[ids[0]]
+        if q.type is QType.SINGLE and len(q.options) == 4 and bank.deps.catalog.laws.article(q.cite.law, q.cite.article):
+            return q, law
+    raise AssertionError("no law starts with a four-option single-choice question")
+
+
+async def _practise(app, user, law):
+    chat = Chat(app, user)
+    await chat.act(f"p:t:{law_key(law)}")
+    return chat.text
+
+
+def test_filter_detail_edit_refused_then_applied_and_practised_then_retired(bank, page):
+    q, law = _first_of_a_law(bank)
+    assert bank.deps.catalog.root != REPO
+    bank.login(page)
+    bank.visit(page, f"/admin/bank?law={law}&type=single", "filtered")
+    rows = page.locator("table.bank tbody tr")
+    assert rows.count() >= 1
+    assert all(law in rows.nth(i).inner_text() for i in range(rows.count()))
+
+    bank.visit(page, f"/admin/bank/q/{q.id}", "question")
+    article = bank.deps.catalog.laws.article(q.cite.law, q.cite.article)
+    assert article.body.splitlines()[0][:30] in page.inner_text("#article-text")
+    assert "共作答" in page.inner_text("#q-stats")
+
+    page.fill("#edit-form input[name=answer]", "E")  # four options: E is not one of them
+    page.click("#edit-form button[type=submit]")
+    page.wait_for_selector("#edit-errors")
+    bank.shots.take(page, "edit-refused")
+    errors = page.inner_text("#edit-errors")
+    assert "答案" in errors and "E" in errors
+    assert bank.deps.catalog.questions[q.id] == q  # nothing changed
+
+    new_stem = q.stem + "（后台修订）"
+    page.fill("#edit-form textarea[name=stem]", new_stem)
+    page.fill("#edit-form input[name=answer]", "".join("ABCD"[i] for i in q.answer))
+    page.click("#edit-form button[type=submit]")
+    page.wait_for_selector("#notice")
+    bank.shots.take(page, "edit-saved")
+    assert page.inner_text("#q-stem") == new_stem
+    assert bank.deps.catalog.questions[q.id].stem == new_stem
+    shown = q.origin.rpartition(":")[0]
+    assert new_stem in (bank.deps.catalog.root / shown).read_text(encoding="utf-8")
+    assert new_stem not in (REPO / shown).read_text(encoding="utf-8")
+    assert bank.run(bank.deps.storage.bank_versions.latest()).path == shown  # every worker applies it
+
+    text = bank.run(_practise(bank.app, "bank-practice-1", law))
+    assert "（后台修订）" in text  # the console user practises the edited question
+
+    page.fill("#retire-form input[name=reason]", "条文理解有争议")
+    page.click("#retire-form button[type=submit]")
+    page.wait_for_selector("#retired-note")
+    bank.shots.take(page, "retired")
+    assert "条文理解有争议" in page.inner_text("#retired-note")
+    assert q.id not in {x.id for x in bank.deps.catalog.question_list}
+    text = bank.run(_practise(bank.app, "bank-practice-2", law))
+    assert "（后台修订）" not in text  # no longer drawn
+    bank.visit(page, f"/admin/bank?q={q.id}", "active-list")
+    assert page.locator("table.bank tbody tr").count() == 0
+    bank.visit(page, f"/admin/bank?q={q.id}&status=retired", "retired-list")
+    assert page.locator("table.bank tbody tr").count() == 1
+    bank.visit(page, f"/admin/bank/q/{q.id}", "retired-question")
+    page.click("#retire-form button[type=submit]")  # use it again
+    page.wait_for_selector("#notice")
+    assert q.id in {x.id for x in bank.deps.catalog.question_list}
+
+
+def test_export_and_a_unit_admin_browses_without_editing(bank, page):
+    bank.login(page, UNIT_ADMIN)  # admin of 甲局 (the server's seed)
+    bank.visit(page, "/admin/bank", "unit-admin-bank")
+    assert page.locator("table.bank tbody tr").count() > 0
+    assert page.locator("a[href='/admin/bank/import']").count() == 0
+    q = bank.deps.catalog.question_list[0]
+    bank.visit(page, f"/admin/bank/q/{q.id}", "unit-admin-question")
+    assert page.locator("#edit-form").count() == 0 and page.locator("#retire-form").count() == 0
+    response = bank.visit(page, "/admin/bank/import", "unit-admin-import")
+    assert response.status == 403
+    bank.visit(page, "/admin/bank", "unit-admin-export")
+    with page.expect_download() as download:
+        page.click("a[href^='/admin/bank/export?fmt=xlsx']")
+    data = Path(download.value.path()).read_bytes()
+    sheet = load_workbook(io.BytesIO(data), read_only=True).worksheets[0]
+    assert sum(1 for _ in sheet.iter_rows()) > len(bank.deps.catalog.question_list)  # a header and every question
