@@ -85,6 +85,20 @@ class WebConfig(_Section):
     max_failures: int = Field(10, ge=1, le=1000, description="wrong or used links from one address before it is refused")
     failure_window_minutes: int = Field(15, ge=1, le=24 * 60)
     upload_max_mb: int = Field(20, ge=1, le=200, description="largest file a console form accepts (roster, bank)")
+    trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.0/8", "::1/128"],
+                                       description="reverse proxies whose X-Forwarded-For names the client")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        import ipaddress
+
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"not an address or network: {item!r}") from None
+        return value
 
 
 class _WeChatCallbackConfig(_Section):

@@ -111,7 +111,7 @@ async def login_page(request: web.Request) -> web.Response:
         return await render(request, "login.html", title="web_login_title", token=None, refused=None,
                             bye="bye" in request.query)
     try:
-        await accounts.check_link(deps, token, security.client_address(request))
+        await accounts.check_link(deps, token, security.client_address(request, deps.config.web.trusted_proxies))
     except accounts.LoginRefused as exc:
         return await _refused(request, exc)
     return await render(request, "login.html", title="web_login_title", token=token, refused=None, bye=False)
@@ -132,7 +132,7 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     if not isinstance(token, str) or not token:
         return await _refused(request, accounts.LoginRefused("web_link_invalid"))
     try:
-        session = await accounts.log_in(deps, token, security.client_address(request))
+        session = await accounts.log_in(deps, token, security.client_address(request, deps.config.web.trusted_proxies))
     except accounts.LoginRefused as exc:
         return await _refused(request, exc)
     old = request.cookies.get(COOKIE)

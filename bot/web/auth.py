@@ -91,12 +91,12 @@ def csrf_ok(request: web.Request, token: object) -> bool:
 async def post_form(request: web.Request, *, max_bytes: int | None = None) -> MultiDictProxy:
     """The POSTed form (urlencoded or multipart; files come as aiohttp FileField) after checking
     its `csrf` field against the session's token; raises Forbidden (-> 403 page) otherwise.
-    Multipart bodies may be up to web.upload_max_mb (or `max_bytes`)."""
+    Bodies may be up to web.upload_max_mb (or `max_bytes`), above http.max_body_bytes."""
     if request.method != "POST":
         raise web.HTTPMethodNotAllowed(request.method, ["POST"])
     deps = request.app[DEPS]
     limit = max_bytes or deps.config.web.upload_max_mb * 1024 * 1024
-    source = request.clone(client_max_size=limit) if request.content_type == "multipart/form-data" else request
+    source = request.clone(client_max_size=limit)  # the server's own limit is for chat callbacks
     try:
         form = await source.post()
     except web.HTTPRequestEntityTooLarge:

@@ -5,8 +5,8 @@
   content-type protection, no referrer; `Cache-Control: no-store` on everything but static files.
 - A POST whose Origin header names another host is refused before the handler runs (the CSRF
   token in the form is the main defence; this is the second one).
-- The client address: the peer, or X-Forwarded-For's last hop when the peer is a proxy on this
-  machine (nginx in front, see docs/deploy.md).
+- The client address: the peer, or X-Forwarded-For's last hop when the peer is a trusted proxy
+  (web.trusted_proxies; nginx in front, see docs/deploy.md).
 """
 
 from __future__ import annotations
@@ -49,12 +49,25 @@ def add_headers(request: web.Request, response: web.StreamResponse) -> None:
         response.headers["Pragma"] = "no-cache"
 
 
-def client_address(request: web.Request) -> str:
+LOCAL_PROXIES = ("127.0.0.0/8", "::1/128")
+
+
+def client_address(request: web.Request, trusted_proxies: list[str] | tuple[str, ...] = LOCAL_PROXIES) -> str:
+    """The client's address: the peer, or the last hop of X-Forwarded-For when the peer is one of
+    the trusted proxies (web.trusted_proxies; nginx appends the address it saw)."""
     peer = request.remote or ""
     forwarded = request.headers.get("X-Forwarded-For", "")
-    if forwarded and _loopback(peer):
+    if forwarded and _trusted(peer, trusted_proxies):
         return forwarded.split(",")[-1].strip()[:100] or peer
     return peer
+
+
+def _trusted(address: str, networks) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in ipaddress.ip_network(net, strict=False) for net in networks)
 
 
 def _loopback(address: str) -> bool:
