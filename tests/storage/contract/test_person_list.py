@@ -68,8 +68,14 @@ async def test_filters_follow_the_statistics_definitions(store, people):
         ("张三", "a", True, 6, 2, 90.0, True)
     assert (rows["S4"].registered, rows["S4"].study_points, rows["S4"].score, rows["S4"].passed) == (False, 0, None, None)
     assert rows["S3"].attempts == 0
+    await _sit(store, "tg:5", people["S5"], "b", 20.0, False)  # S5 passed with 70, then sat again
+    best = {p.staff_no: p for p in await store.person_list.person_page("xf", "best", 0, 5)}
+    assert (best["S5"].score, best["S5"].passed, best["S5"].attempts) == (70.0, True, 2)
     last = {p.staff_no: p for p in await store.person_list.person_page("xf", "last", 0, 5)}
-    assert last["S1"].score == 90.0  # the last attempt is also the best here
+    assert (last["S1"].score, last["S1"].passed) == (90.0, True)
+    assert (last["S5"].score, last["S5"].passed) == (20.0, False)
+    assert [p.staff_no for p in await store.person_list.person_page("xf", "last", 0, 5, which="not_passed")] == \
+        ["S2", "S5"]
     assert await _staff(store, since_day=DAY + 1, which="not_studied") == ["S1", "S2", "S3", "S4", "S5"]
 
 
