@@ -52,19 +52,25 @@ async def _units_import(args) -> int:
 
 
 async def _roster_import(args) -> int:
-    from bot.catalog.roster import load_roster
+    """The roster import use case (bot/services/roster.py) as the operator: every unit, audited
+    as "cli"."""
+    from bot.app.org import AdminRole, Org
+    from bot.services import roster as roster_service
+    from bot.services.rights import Actor
 
     app = await _open_app(args)
     try:
-        units = {u.id: u.name for u in await app.storage.roster.all_units()}
-        if not units:
+        tree = await Org(app.service.deps).tree()
+        if not tree.units:
             warn(args, "cli_roster_no_units")
             return 1
-        entries, errors = load_roster(Path(args.file), units)
-        if _refused(args, "cli_what_roster", errors, args.skip_errors):
+        actor = Actor(AdminRole("cli", None), tree)
+        done, errors = await roster_service.import_roster_file(app.service.deps, actor, Path(args.file),
+                                                               replace=args.replace, skip_errors=args.skip_errors)
+        if _refused(args, "cli_what_roster", errors, args.skip_errors) or done is None:
             return 1
-        added, updated, gone = await app.storage.roster.upsert_roster(entries, app.clock.now(), replace=args.replace)
-        say(args, "cli_roster_imported", added=added, updated=updated, gone=gone, skipped=len(errors))
+        say(args, "cli_roster_imported", added=done.added, updated=done.updated, gone=done.deactivated,
+            skipped=len(errors))
         return 0
     finally:
         await app.close()

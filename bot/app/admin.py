@@ -6,7 +6,6 @@ admin on their unit and below; anyone else gets a plain refusal."""
 from __future__ import annotations
 
 import logging
-import secrets
 
 from bot.app import stats_files
 from bot.app.context import Deps, Turn, idle_menu, main_menu
@@ -99,14 +98,16 @@ class AdminFlow:
     async def _cmd_code(self, turn: Turn, role: AdminRole, words: list[str]) -> list[Reply]:
         if len(words) != 1:
             return [Reply(turn.t("code_usage"))]
-        entry = await self._entry_in_scope(turn, role, words[0])
-        if entry is None:
+        from bot.services import roster as roster_service  # the console's use case (audit, scope)
+        from bot.services.rights import Actor as RosterActor
+
+        actor = RosterActor(role, await self.org.tree())
+        person = await roster_service.person_by_staff_no(self.deps, actor, words[0])
+        if person is None:  # the same answer for "no such person" and "not yours"
             return [Reply(turn.t("admin_no_person", staff_no=words[0][:40]))]
-        hours = self.deps.config.registration.code_ttl_hours
-        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
-        await self.store.roster.create_bind_code(code, entry.id, turn.user, turn.now, turn.now + hours * 3600)
-        await self.store.admins.log_admin(turn.user, "code", entry.staff_no, turn.now)
-        return [Reply(turn.t("code_issued", name=entry.name, staff_no=entry.staff_no, code=code, hours=hours))]
+        issued = await roster_service.issue_bind_code(self.deps, actor, person.id)
+        return [Reply(turn.t("code_issued", name=person.name, staff_no=person.staff_no, code=issued.code,
+                             hours=issued.hours))]
 
     async def _cmd_unbind(self, turn: Turn, role: AdminRole, words: list[str]) -> list[Reply]:
         if len(words) not in (1, 2):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import tempfile
 import weakref
 from dataclasses import dataclass, replace
@@ -349,10 +350,16 @@ class BankImported:
     version: int
 
 
-def safe_name(filename: str) -> str:
-    from bot.app.bank_admin import safe_name as chat_safe_name
+MAX_NAME = 80
+_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
 
-    return chat_safe_name(filename)
+
+def safe_name(filename: str) -> str:
+    """The sender's file name without directories or characters a file system refuses."""
+    name = _UNSAFE_NAME.sub("_", filename.replace("\\", "/").rsplit("/", 1)[-1]).strip(" .")
+    suffix = Path(name).suffix[:8]
+    stem = name[: len(name) - len(suffix)] if suffix else name
+    return (stem[: MAX_NAME - len(suffix)] or "upload") + suffix
 
 
 def _dry_run(deps: Deps, name: str, data: bytes) -> ImportResult:
@@ -448,15 +455,17 @@ async def apply_import(deps: Deps, actor: Actor, upload_id: int, skip_bad: bool,
             lines = [problem_text(p, locale, with_file=False) for p in result.problems[:10]]
             raise BankError("bank_import_failed", lines=lines or ["—"], name=upload.filename)
         deps.catalog.add_questions(stored)
-        target, shown = bank_target(deps.catalog.root, None)
+        target, shown = bank_target(deps.catalog.root, None)  # every other worker applies it (bot/bank_sync.py)
         now = deps.clock.now()
-        version = await deps.storage.bank_versions.publish(shown, target.read_text(encoding="utf-8"), now, actor.user)
-        await deps.storage.admins.log_admin(actor.user, "bank_import",
-                                            f"{upload.filename} +{result.added} ~{result.updated} !{result.bad_rows}",
-                                            now)
-        await record(deps, actor, "bank.import", f"file:{upload.filename}", unit=None,
-                     after={"added": result.added, "updated": result.updated, "skipped": result.bad_rows,
-                            "version": version})
+        async with deps.storage.atomic():
+            version = await deps.storage.bank_versions.publish(shown, target.read_text(encoding="utf-8"), now,
+                                                               actor.user)
+            await deps.storage.admins.log_admin(
+                actor.user, "bank_import", f"{upload.filename} +{result.added} ~{result.updated} !{result.bad_rows}",
+                now)
+            await record(deps, actor, "bank.import", f"file:{upload.filename}", unit=None,
+                         after={"added": result.added, "updated": result.updated, "skipped": result.bad_rows,
+                                "version": version})
     log.info("%s imported %s: %s", actor.user, upload.filename, result.summary())
     return BankImported(upload.filename, result.added, result.updated, result.bad_rows,
                         len(deps.catalog.questions), version)

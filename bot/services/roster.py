@@ -182,7 +182,7 @@ def _parse(filename: str, data: bytes, units: dict[str, str]) -> tuple[list[Rost
 
 
 def _safe_name(filename: str) -> str:
-    from bot.app.bank_admin import safe_name
+    from bot.services.bank import safe_name
 
     return safe_name(filename)
 
