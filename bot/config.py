@@ -305,6 +305,7 @@ class Config(_Section):
     registration: RegistrationConfig = RegistrationConfig()
     telegram: TelegramConfig = TelegramConfig()
     http: HttpConfig = HttpConfig()
+    web: WebConfig = WebConfig()
     wechat: WeChatConfig = WeChatConfig()
     wecom: WeComConfig = WeComConfig()
     scheduler: SchedulerConfig = SchedulerConfig()
@@ -316,7 +317,6 @@ class Config(_Section):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-    web: WebConfig = WebConfig()
             raise ValueError(f"unknown time zone {value!r}") from None
         return value
 
