@@ -43,8 +43,8 @@ from bot.storage.sql.stats import SqlStats
 from bot.storage.sql.study_time import SqlRanking, SqlStudyTime
 from bot.storage.sql.uploads import SqlGaps, SqlUploads
 from bot.storage.sql.users import SqlActivity, SqlSessions, SqlUpdates, SqlUsers
-
 from bot.storage.sql.web_accounts import SqlAudit, SqlWebAccounts
+
 
 class SqlStore:
     def __init__(self, db: Database):
@@ -80,10 +80,10 @@ class SqlStore:
         self.roster_admin = SqlRosterAdmin(db)
         self.retired_questions = SqlRetiredQuestions(db)
         self.person_list = SqlPersonList(db)
-
-    def atomic(self):
         self.web_accounts = SqlWebAccounts(db)
         self.audit = SqlAudit(db)
+
+    def atomic(self):
         return self.db.transaction()
 
     async def close(self) -> None:
