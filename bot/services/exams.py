@@ -361,7 +361,7 @@ def problem_texts(locale: str, error: ExamInvalid) -> list[str]:
         elif "field" in values:
             values["field"] = tr(locale, "exam_f_line", n=str(values["field"])[1:])
         if "type" in values:
-            values["type"] = tr(locale, f"type_{values['type']}")
+            values["type"] = tr(locale, f"type_{values['type']}").removesuffix("题")  # 材料题 -> 材料 + 题
         out.append(tr(locale, key, **values))
     return out
 

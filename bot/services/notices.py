@@ -144,20 +144,25 @@ def after_quiet(deps: Deps, at: float) -> tuple[float, bool]:
     return quiet.next_end(local).timestamp(), True
 
 
-async def schedule(deps: Deps, admins: AdminDirectory, sender: Sender, text: str, now: float,
-                   at: float | None = None, key: str | None = None) -> Scheduled:
-    """Queue the notice for everyone in the sender's audience, delivered from `at` (default now),
-    never inside quiet hours. `key` makes a repeated request (a double click, a retried POST)
-    create one campaign only."""
-    text = check_text(text)
+def start_of(deps: Deps, now: float, at: float | None) -> tuple[float, bool]:
+    """When delivery of a notice asked for `at` (None: now) starts: (not_before, moved out of quiet
+    hours); 0 = at once. A time in the past (a minute's grace) or over 90 days ahead is refused."""
     if at is not None and at < now - 60:
         raise NoticeError("notice_err_past")
     if at is not None and at > now + MAX_AHEAD:
         raise NoticeError("notice_err_far")
     start = max(at or now, now)
     not_before, moved = after_quiet(deps, start)
-    if not moved and start <= now:
-        not_before = 0.0
+    return (0.0 if not moved and start <= now else not_before), moved
+
+
+async def schedule(deps: Deps, admins: AdminDirectory, sender: Sender, text: str, now: float,
+                   at: float | None = None, key: str | None = None) -> Scheduled:
+    """Queue the notice for everyone in the sender's audience, delivered from `at` (default now),
+    never inside quiet hours. `key` makes a repeated request (a double click, a retried POST)
+    create one campaign only."""
+    text = check_text(text)
+    not_before, moved = start_of(deps, now, at)
     async with deps.storage.atomic():
         audience = await admins.audience(sender.role)
         if not audience:

@@ -10,5 +10,8 @@ Add ONE line for your module below (its name, without the package)."""
 PAGES: tuple[str, ...] = (
     "roster",
     "bank",
+    "exams",
+    "notices",
+    "gaps",
     "audit",
 )

@@ -1,0 +1,202 @@
+"""考试管理 in a real browser: a super admin creates an official exam in the console form (a
+blueprint the bank cannot fill is refused with the reason first); console-channel users bind and
+sit it in chat, one passes and one fails; the window is closed, the 补考 opened and extended, the
+exam reopened from the page, and /exam_close in chat acts on the same console exam. A unit admin
+creating an exam for another unit's people is refused."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.domain.exam_rules import eligible
+from bot.domain.models import QType
+from bot.domain.units import RosterEntry, Unit
+from tests.app.test_exam import _attempt, _display_letters
+from tests.support.transcript import Chat
+
+
+def _local(console, seconds_from_now: float) -> str:
+    zone = ZoneInfo(console.config.timezone)
+    moment = datetime.fromtimestamp(console.clock.now() + seconds_from_now, zone)
+    return moment.strftime("%Y-%m-%dT%H:%M")
+
+
+def _row(page, exam_id: str):
+    return page.locator(f"tr[data-exam='{exam_id}']")
+
+
+@pytest.fixture
+def people(console):
+    tag = uuid.uuid4().hex[:6]
+    unit = f"ex{tag}"
+    staff = [f"EX{tag}{i}" for i in (1, 2)]
+
+    async def setup():
+        store, now = console.deps.storage, console.clock.now()
+        await store.roster.upsert_units([Unit(unit, f"考试测试处{tag}", console.CITY, 60)])
+        await store.roster.upsert_roster([RosterEntry(staff[0], "考试甲", unit, "公务员"),
+                                          RosterEntry(staff[1], "考试乙", unit, "公务员")], now)
+
+    console.run(setup())
+    return {"tag": tag, "unit": unit, "staff": staff}
+
+
+def _fill_exam(page, console, exam_id: str, unit: str, single_count: int, tag: str = ""):
+    page.fill("input[name=id]", exam_id)
+    page.fill("input[name=title_zh]", f"控制台考试{exam_id}")
+    page.fill("input[name=time_limit]", "30")
+    page.fill("input[name=pass_mark]", "40")
+    page.fill("input[name=attempts]", "1")
+    page.select_option("select[name=bp_type_0]", "single")
+    page.fill("input[name=bp_tag_0]", tag)
+    page.fill("input[name=bp_count_0]", str(single_count))
+    page.fill("input[name=bp_points_0]", "10")
+    page.select_option("select[name=bp_type_1]", "judge")
+    page.fill("input[name=bp_count_1]", "4")
+    page.fill("input[name=bp_points_1]", "10")
+    page.fill("input[name=opens]", _local(console, -3600))
+    page.fill("input[name=closes]", _local(console, 7 * 86400))
+    page.select_option("select[name=units]", [unit])
+
+
+async def _sit(app, chat, exam_id: str, right: bool, direct: bool = False) -> str:
+    if direct:  # the exam's page shows no start button in the 补考 once the window's attempts are used (exam.py)
+        await chat.act(f"x:go:{exam_id}")
+    else:
+        await chat.act(f"x:i:{exam_id}")
+        await chat.press("开始考试")
+    attempt = await _attempt(app, chat)
+    assert len(attempt.paper) == 7
+    for pos in range(len(attempt.paper)):
+        await chat.say(_display_letters(app, attempt, pos, right=right))
+    await chat.press("交卷")
+    return chat.text
+
+
+def test_create_an_exam_sit_it_in_chat_and_move_its_windows(console, page, shot, people):
+    exam_id, unit, staff = f"web-{people['tag']}", people["unit"], people["staff"]
+    catalog = console.deps.catalog
+    law = catalog.question_list[0].cite.law
+    have = len(eligible(catalog.exam_questions(catalog.exams["xuefa"]), QType.SINGLE, (law,)))
+
+    console.login(page, console.SUPER)
+    page.get_by_role("link", name="考试管理").first.click()
+    page.wait_for_url(re.compile(r".*/admin/exams$"))
+    shot("exams")
+    page.click("#exam-new")
+    page.wait_for_url(re.compile(r".*/admin/exams/new$"))
+    # a blueprint the bank cannot fill: refused with the reason, nothing saved
+    _fill_exam(page, console, exam_id, unit, have + 1, law)
+    shot("form-too-many")
+    page.click("#exam-save")
+    errors = page.locator("#exam-errors")
+    errors.wait_for()
+    shot("refused")
+    assert f"组卷规则第 1 行需要 {have + 1} 道单选题（范围：{law}），题库中符合条件的只有 {have} 道" in errors.inner_text()
+    assert page.input_value("input[name=id]") == exam_id  # the form keeps what was typed
+    assert exam_id not in catalog.exams
+    # fixed: three single-choice questions from the whole bank
+    page.fill("input[name=bp_tag_0]", "")
+    page.fill("input[name=bp_count_0]", "3")
+    page.select_option("select[name=units]", [unit])
+    page.click("#exam-save")
+    page.wait_for_url(re.compile(rf".*/admin/exams\?done=created&exam={exam_id}$"))
+    shot("created")
+    assert "已创建《控制台考试" in page.locator("#exam-done").inner_text()
+    row = _row(page, exam_id)
+    assert "考试中" in row.locator(".phase").inner_text() and "后台创建" in row.inner_text()
+    assert f"考试测试处{people['tag']}" in row.inner_text()
+
+    # console-channel users bind and sit it: one passes, one fails
+    async def sit_both():
+        app = console.app
+        good, bad = Chat(app, f"ex{people['tag']}a"), Chat(app, f"ex{people['tag']}b")
+        await good.say(f"/bind {staff[0]} 考试甲")
+        assert "绑定成功：考试甲" in good.text, good.text
+        await bad.say(f"/bind {staff[1]} 考试乙")
+        assert "绑定成功：考试乙" in bad.text, bad.text
+        await good.say("/exam")
+        assert f"控制台考试{exam_id}" in " ".join(good.labels())
+        return await _sit(app, good, exam_id, True), await _sit(app, bad, exam_id, False)
+
+    passed, failed = console.run(sit_both(), timeout=120)
+    assert "✅ 通过" in passed and "70" in passed
+    assert "❌ 未通过" in failed
+
+    # close the window from the page; the chat user is refused at once
+    page.reload()
+    row = _row(page, exam_id)
+    row.locator("button[value=close]").click()
+    page.wait_for_url(re.compile(rf".*done=close&exam={exam_id}$"))
+    shot("closed")
+    assert "已结束" in _row(page, exam_id).locator(".phase").inner_text()
+    refusal = console.run(Chat(console.app, f"ex{people['tag']}b").act(f"x:go:{exam_id}"))
+    assert "当前不在考试时间内" in refusal
+    # nothing open to extend: the reason is shown
+    _row(page, exam_id).locator("button[value=extend]").click()
+    page.locator("#exam-error").wait_for()
+    shot("extend-refused")
+    assert "没有进行中或未开始的考试可以延长" in page.locator("#exam-error").inner_text()
+    # the 补考 for 3 days, then 2 more
+    console.visit(page, "/admin/exams")
+    _row(page, exam_id).locator("input.days").fill("3")
+    _row(page, exam_id).locator("button[value=makeup]").click()
+    page.wait_for_url(re.compile(rf".*done=makeup&exam={exam_id}$"))
+    assert "补考中" in _row(page, exam_id).locator(".phase").inner_text()
+    makeup_before = _row(page, exam_id).locator(".makeup").inner_text()
+    _row(page, exam_id).locator("input.days").fill("2")
+    _row(page, exam_id).locator("button[value=extend]").click()
+    page.wait_for_url(re.compile(rf".*done=extend&exam={exam_id}$"))
+    shot("makeup-extended")
+    makeup_after = _row(page, exam_id).locator(".makeup").inner_text()
+    zone = ZoneInfo(console.config.timezone)
+    end_before = datetime.strptime(makeup_before.split("–")[1].strip(), "%Y-%m-%d %H:%M")
+    end_after = datetime.strptime(makeup_after.split("–")[1].strip(), "%Y-%m-%d %H:%M")
+    assert end_after - end_before == timedelta(days=2), (makeup_before, makeup_after, zone)
+    # the failed person sits the 补考 and now passes
+    async def makeup():
+        chat = Chat(console.app, f"ex{people['tag']}b")
+        return await _sit(console.app, chat, exam_id, True, direct=True)
+
+    assert "✅ 通过" in console.run(makeup(), timeout=120)
+
+    # the chat's /exam_open acts on the console exam, and the page shows it
+    text = console.run(Chat(console.app, "root").say(f"/exam_open {exam_id} 2"))
+    assert f"《控制台考试{exam_id}》已开考" in text
+    console.visit(page, "/admin/exams", "after-chat-open")
+    assert "考试中" in _row(page, exam_id).locator(".phase").inner_text()
+
+    # every write is in the audit log
+    console.visit(page, f"/admin/audit?action=exam.", "audit")
+    log = page.locator("table.audit").inner_text()
+    for action in ("exam.create", "exam.close", "exam.makeup", "exam.extend", "exam.open"):
+        assert action in log
+
+
+def test_unit_admin_creates_only_for_their_units(console, page, shot, people):
+    console.login(page, console.UNIT_ADMIN)
+    console.visit(page, "/admin/exams/new", "unit-admin-form")
+    offered = page.locator("select[name=units] option").all_inner_texts()
+    assert any("甲局" in o for o in offered) and not any("乙局" in o for o in offered)
+    assert not any(f"考试测试处{people['tag']}" in o for o in offered)
+    exam_id = f"ua-{people['tag']}"
+    _fill_exam(page, console, exam_id, console.UNIT_A1, 3)
+    page.select_option("select[name=units]", [])
+    page.click("#exam-save")
+    page.wait_for_load_state()
+    shot("no-unit-403")
+    assert "至少选择一个参考单位" in page.content()
+    assert exam_id not in console.deps.catalog.exams
+    console.visit(page, "/admin/exams/new")
+    _fill_exam(page, console, exam_id, console.UNIT_A1, 3)
+    page.click("#exam-save")
+    page.wait_for_url(re.compile(rf".*done=created&exam={exam_id}$"))
+    shot("unit-admin-created")
+    assert _row(page, exam_id).locator("button[value=close]").count() == 1
+    shili = _row(page, "xuefa2026-shili")  # a YAML exam for the whole city: no buttons for a unit admin
+    assert shili.count() == 0 or shili.locator("button").count() == 0
