@@ -10,9 +10,12 @@ from typing import Callable
 from bot.cli_text import cli_locale, say, warn
 
 
-def add_bank_parser(sub: argparse._SubParsersAction, func: Callable[[argparse.Namespace], int]) -> None:
-    from bot.catalog.bank_io import FORMATS
+# bot.catalog.bank_io.FORMATS, written out: importing bank_io loads openpyxl and numpy (1 s), which
+# every other command (lawbot law, lawbot ask) would pay for while the parser is built
+FORMATS = ("xlsx", "csv", "gift", "aiken", "yaml")
 
+
+def add_bank_parser(sub: argparse._SubParsersAction, func: Callable[[argparse.Namespace], int]) -> None:
     bank = sub.add_parser("bank", help="question bank import/export (xlsx, csv, gift, aiken, yaml)")
     bank_sub = bank.add_subparsers(dest="bank_command")
     imp = bank_sub.add_parser("import", help="validate a file and merge it into a bank file")

@@ -3,18 +3,61 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from pathlib import Path
 from typing import Callable
 
 
-def _lookup(args: argparse.Namespace, content_root: Callable):
-    from bot.catalog.check import check_content
-    from bot.search.lookup import lookup_for
+def cache_dir_for(args: argparse.Namespace) -> Path | None:
+    """Where the command line keeps the search index: the config's cache folder with --config,
+    else LAWBOT_CACHE_DIR, else $XDG_CACHE_HOME/lawbot (~/.cache/lawbot). LAWBOT_CACHE_DIR=off
+    keeps the index in memory (built on every run)."""
+    if getattr(args, "config", None):
+        from bot.config import load_config
 
-    catalog, problems = check_content(content_root(args))
-    if problems:
-        print(f"lawbot: content has {len(problems)} problem(s); run `lawbot content check`", file=sys.stderr)
-    return catalog, lookup_for(catalog)
+        return load_config(Path(args.config)).search_cache_dir
+    chosen = os.environ.get("LAWBOT_CACHE_DIR", "").strip()
+    if chosen:
+        return None if chosen.lower() in ("off", "none", "0") else Path(chosen).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME", "").strip() or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "lawbot"
+
+
+def _root(args: argparse.Namespace, content_root: Callable) -> Path:
+    """The content root: --content, the config's, or the default. The default is worked out here
+    as bot.config.default_content_root does, without importing bot.config (pydantic models,
+    0.1 s) in the commands meant to answer at once."""
+    if getattr(args, "content", None) or getattr(args, "config", None):
+        return Path(content_root(args))
+    here = Path(__file__).resolve().parent.parent
+    return here if (here / "content" / "laws").is_dir() else Path.cwd()
+
+
+def _lookup(args: argparse.Namespace, content_root: Callable):
+    """The lookup over the content: read from the index cache when it holds this content's
+    index (the catalog is not loaded then), else the content is loaded, checked and indexed."""
+    from bot.search.cache import cli_lookup
+
+    root = _root(args, content_root)
+
+    def load():
+        from bot.catalog.check import check_content
+
+        catalog, problems = check_content(root)
+        if problems:
+            print(f"lawbot: content has {len(problems)} problem(s); run `lawbot content check`", file=sys.stderr)
+        return catalog
+
+    lookup, _ = cli_lookup(root, cache_dir_for(args), load)
+    return lookup.laws, lookup
+
+
+def _laws(args: argparse.Namespace, content_root: Callable):
+    """The law library alone, each law's text parsed when first asked for."""
+    from bot.catalog.laws import LawLibrary
+
+    return LawLibrary.load(_root(args, content_root) / "content" / "laws", lazy=True)
 
 
 def add_lookup_parsers(sub, content_root: Callable) -> None:
@@ -30,31 +73,39 @@ def add_lookup_parsers(sub, content_root: Callable) -> None:
     def cmd_law(args: argparse.Namespace) -> int:
         from types import SimpleNamespace
 
-        from bot.app.law import stale_notice, stale_notices, unknown_law_reply
         from bot.app.texts import tr
         from bot.cli_text import cli_locale
         from bot.search.lawref import parse_ref
 
         locale = cli_locale(args)
         texts = SimpleNamespace(t=lambda key, **values: tr(locale, key, **values))  # what the chat's Turn offers
-        catalog, lookup = _lookup(args, content_root)
         text = " ".join(args.words).strip()
         if args.search or not text:
             if not text:
                 print("usage: lawbot law 民法典 1254 | lawbot law --search 高空抛物", file=sys.stderr)
                 return 2
+            laws, lookup = _lookup(args, content_root)
             hits = lookup.search_laws(text, args.limit)
             for hit in hits:
                 print(f"{hit.score:.2f}\t{hit.name}\t{hit.summary}")
-            for notice in stale_notices(texts, catalog.laws, (h.ref.rsplit(":", 1)[0] for h in hits)):
+            from bot.app.law import stale_notices
+
+            for notice in stale_notices(texts, laws, (h.ref.rsplit(":", 1)[0] for h in hits)):
                 print(notice)
             return 0 if hits else 1
-        ref = parse_ref(catalog.laws, text)
+        laws = _laws(args, content_root)
+        ref = parse_ref(laws, text)
         if ref is None or ref.law is None:
-            message, _ = unknown_law_reply(texts, catalog.laws, ref.name if ref else text)
+            from bot.app.law import unknown_law_reply
+
+            message, _ = unknown_law_reply(texts, laws, ref.name if ref else text)
             print(f"lawbot: {message}", file=sys.stderr)
             return 1
-        notice = stale_notice(texts, ref.law)
+        notice = ""
+        if ref.law.stale:  # bot.app.law (the chat's notice) is imported only when one is due
+            from bot.app.law import stale_notice
+
+            notice = stale_notice(texts, ref.law)
         if ref.number is None:
             print(f"{ref.law.title}\t{ref.law.revision}\t{len(ref.law.articles)} articles")
             if notice:
@@ -75,6 +126,7 @@ def add_lookup_parsers(sub, content_root: Callable) -> None:
     ask.add_argument("question", nargs="+")
     ask.add_argument("--limit", type=int, default=5)
     ask.add_argument("--content", help="content root (default: the shipped content)")
+    ask.add_argument("--config", help="config file (its cache_dir holds the search index)")
     ask.set_defaults(func=cmd_ask)
 
     law = sub.add_parser("law", help="print an article (民法典 1254) or search the laws (--search 高空抛物)")
@@ -82,4 +134,5 @@ def add_lookup_parsers(sub, content_root: Callable) -> None:
     law.add_argument("--search", action="store_true", help="keyword search across all shipped laws")
     law.add_argument("--limit", type=int, default=10)
     law.add_argument("--content", help="content root (default: the shipped content)")
+    law.add_argument("--config", help="config file (its cache_dir holds the search index)")
     law.set_defaults(func=cmd_law)

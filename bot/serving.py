@@ -44,6 +44,11 @@ async def serve(config, *, stop: asyncio.Event | None = None,
         except (NotImplementedError, RuntimeError):  # not the main thread, or not supported
             pass
     app = await build(config)
+    from bot.search.lookup import prepare_lookup
+
+    # the search index, read from <data_dir>/cache (built there once per content version), in a
+    # worker thread: the first question is answered at once, and the loop is free meanwhile
+    await asyncio.to_thread(prepare_lookup, app.catalog, config.data_dir / "cache")
     settle_heap()
     tasks: list[asyncio.Task] = []
     try:

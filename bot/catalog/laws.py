@@ -43,13 +43,31 @@ class Staleness:
 
 @dataclass(slots=True)
 class Law:
+    """A shipped statute. Its text is parsed on first use of `articles` or `revision` when the
+    library was loaded lazily (the command line prints one article without parsing 80 laws)."""
     short_name: str
     title: str
     path: Path
-    revision: str  # last dated header line, e.g. 2021年1月22日
-    articles: dict[int | ArticleNo, Article] = field(default_factory=dict)  # in file order
+    _revision: str | None = None  # last dated header line, e.g. 2021年1月22日
+    _articles: dict[int | ArticleNo, Article] | None = None  # in file order
     aliases: tuple[str, ...] = ()
     stale: Staleness | None = None
+
+    @property
+    def articles(self) -> dict[int | ArticleNo, Article]:
+        if self._articles is None:
+            self._parse()
+        return self._articles  # type: ignore[return-value]
+
+    @property
+    def revision(self) -> str:
+        if self._revision is None:
+            self._parse()
+        return self._revision or ""
+
+    def _parse(self) -> None:
+        revision, articles = _parse_text(self.path, self.short_name)
+        self._articles, self._revision = articles, revision
 
     @property
     def max_article(self) -> int:
@@ -62,10 +80,25 @@ def short_name(title: str) -> str:
     return title[len(PREFIX):] if title.startswith(PREFIX) and len(title) > len(PREFIX) else title
 
 
-def parse_law(path: Path) -> Law:
+def parse_law(path: Path, lazy: bool = False) -> Law:
+    """The law in a statute file; with lazy, only its title now and its text on first use."""
+    law = Law(short_name=short_name(path.stem), title=_title(path), path=path)
+    if not lazy:
+        law._parse()
+    return law
+
+
+def _title(path: Path) -> str:
+    with path.open(encoding="utf-8") as handle:
+        first = handle.readline()
+    return first.splitlines()[0].lstrip("#").strip() if first else path.stem
+
+
+def _parse_text(path: Path, name: str) -> tuple[str, dict[int | ArticleNo, Article]]:
+    """(revision, articles) of a statute file."""
     lines = path.read_text(encoding="utf-8").splitlines()
-    title = lines[0].lstrip("#").strip() if lines else path.stem
-    law = Law(short_name=short_name(path.stem), title=title, path=path, revision="")
+    articles: dict[int | ArticleNo, Article] = {}
+    revision = ""
     in_header = True
     chapter = ""
     current: list[str] | None = None
@@ -74,9 +107,9 @@ def parse_law(path: Path) -> Law:
     current_chapter = ""
 
     def flush() -> None:
-        if current is not None and current_no not in law.articles:
-            law.articles[current_no] = Article(
-                law=law.short_name, number=current_no, label=current_label,
+        if current is not None and current_no not in articles:
+            articles[current_no] = Article(
+                law=name, number=current_no, label=current_label,
                 text="\n".join(current).strip(), chapter=current_chapter,
             )
 
@@ -92,7 +125,7 @@ def parse_law(path: Path) -> Law:
                 dates = _DATE_RE.findall(line)
                 if dates and (any(w in line for w in _ENACTED) or "施行" not in line):  # not "…施行" alone
                     y, m, d = dates[-1]
-                    law.revision = f"{y}年{int(m)}月{int(d)}日"
+                    revision = f"{y}年{int(m)}月{int(d)}日"
             continue
         if line.startswith("# ") and not line.startswith("##"):
             in_header = True  # next book of the Civil Code
@@ -115,9 +148,9 @@ def parse_law(path: Path) -> Law:
         elif current is not None:
             current.append(line)
     flush()
-    if not law.revision:  # a header without dated lines: the version date the source file is named by
-        law.revision = _source_dates(path.parent).get(path.name, "")
-    return law
+    if not revision:  # a header without dated lines: the version date the source file is named by
+        revision = _source_dates(path.parent).get(path.name, "")
+    return revision, articles
 
 
 @functools.cache
@@ -160,9 +193,10 @@ class LawLibrary:
         self.not_included: dict[str, str] = dict(not_included or {})  # name -> reason
 
     @classmethod
-    def load(cls, directory: Path) -> "LawLibrary":
+    def load(cls, directory: Path, lazy: bool = False) -> "LawLibrary":
+        """Every statute file in the folder; with lazy, each law's text is parsed on first use."""
         files = [p for p in sorted(directory.glob("*.md")) if p.name != "SOURCE.md"]
-        laws = [parse_law(p) for p in files]
+        laws = [parse_law(p, lazy) for p in files]
         aliases, status = read_aliases(directory), read_status(directory)
         stale = {short_name(Path(str(e.get("file", ""))).stem): e for e in status.get("stale") or []
                  if isinstance(e, dict)}

@@ -69,13 +69,54 @@ def cn_to_int(text: str) -> int | None:
             return None
     if any(ch not in _CN_DIGITS for ch in text):
         return None
-    import cn2an  # lazy: it takes ~0.1 s to import
+    plain = _plain_cn(text)
+    if plain is not None:
+        return plain
+    import cn2an  # lazy: it takes ~0.2 s to import (its regexes); only unusual forms need it
 
     try:
         value = cn2an.cn2an(text, "smart")
     except (ValueError, KeyError, IndexError, TypeError):
         return None
     return int(value) if float(value).is_integer() and value > 0 else None
+
+
+_CN_VALUE = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_UNIT = {"十": 10, "百": 100, "千": 1000}
+
+
+def _plain_cn(text: str) -> int | None:
+    """Numerals below ten thousand written the usual way (一千二百五十四, 一百零五, 十三, 两百),
+    as statute labels write them; None for any other form (left to cn2an)."""
+    total, digit, last_unit, zero = 0, None, 10_000, False
+    for ch in text:
+        if ch in "零〇":
+            if digit is not None or zero or total == 0 or last_unit < 100:
+                return None
+            zero = True
+        elif ch in _CN_VALUE:
+            if digit is not None:
+                return None  # 一二: digits in a row
+            digit = _CN_VALUE[ch]
+        elif ch in _CN_UNIT:
+            unit = _CN_UNIT[ch]
+            if unit >= last_unit or zero and (digit is None or unit * 10 >= last_unit):
+                return None
+            if digit is None:
+                if unit != 10 or total:
+                    return None
+                digit = 1  # 十三
+            total += digit * unit
+            last_unit, digit, zero = unit, None, False
+        else:
+            return None
+    if digit is not None:
+        if zero is False and last_unit > 10 and total:  # 一百五: cn2an reads it as 150
+            return None
+        total += digit
+    elif zero:
+        return None
+    return total or None
 
 
 def int_to_cn(number: int) -> str:

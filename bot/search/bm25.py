@@ -48,24 +48,50 @@ class FieldIndex:
             for term, value in tf.items():
                 self.postings.setdefault(term, []).append((i, self.idf[term] * value * (k1 + 1) / (value + k1)))
 
+    def idf_of(self, term: str) -> float | None:
+        return self.idf.get(term)
+
+    def postings_of(self, term: str):
+        """(document, weight) pairs of a term, in document order."""
+        return self.postings.get(term, ())
+
+    def has(self, doc: int, term: str) -> bool:
+        return term in self.doc_terms[doc]
+
+    def terms_of(self, doc: int) -> frozenset[str]:
+        return self.doc_terms[doc]
+
     def scores(self, terms: list[str], min_idf: float = 0.0) -> dict[int, float]:
-        """Summed BM25F score per matching document (each distinct query term counts once).
-        Terms with an idf under min_idf (in a large share of the documents) are skipped: they
-        add little to any one document and cost a walk over a long postings list."""
-        out: dict[int, float] = {}
-        for term in dict.fromkeys(terms):
-            if min_idf and self.idf.get(term, min_idf) < min_idf:
-                continue
-            for doc, weight in self.postings.get(term, ()):
-                out[doc] = out.get(doc, 0.0) + weight
-        return out
+        return scores(self, terms, min_idf)
 
     def matched(self, terms: list[str], doc: int) -> float:
-        """Share of the query's idf mass that this document contains (unknown terms count fully)."""
-        total = hit = 0.0
-        for term in dict.fromkeys(terms):
-            idf = self.idf.get(term, self.max_idf)
-            total += idf
-            if term in self.doc_terms[doc]:
-                hit += idf
-        return hit / total if total else 0.0
+        return matched(self, terms, doc)
+
+
+def scores(index, terms: list[str], min_idf: float = 0.0) -> dict[int, float]:
+    """Summed BM25F score per matching document (each distinct query term counts once).
+    Terms with an idf under min_idf (in a large share of the documents) are skipped: they
+    add little to any one document and cost a walk over a long postings list. `index` is a
+    FieldIndex or one stored on disk (bot/search/cache.py): the same arithmetic either way."""
+    out: dict[int, float] = {}
+    for term in dict.fromkeys(terms):
+        if min_idf:
+            idf = index.idf_of(term)
+            if idf is not None and idf < min_idf:
+                continue
+        for doc, weight in index.postings_of(term):
+            out[doc] = out.get(doc, 0.0) + weight
+    return out
+
+
+def matched(index, terms: list[str], doc: int) -> float:
+    """Share of the query's idf mass that this document contains (unknown terms count fully)."""
+    total = hit = 0.0
+    for term in dict.fromkeys(terms):
+        idf = index.idf_of(term)
+        if idf is None:
+            idf = index.max_idf
+        total += idf
+        if index.has(doc, term):
+            hit += idf
+    return hit / total if total else 0.0

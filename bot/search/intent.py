@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.search.text import boundaries, normalize
+from bot.search.text import Analyzer, default_analyzer, normalize
 
 # asking how, where, with what, how long, how much, or whether one can apply
 PROCEDURE_RE = re.compile(
@@ -94,11 +94,12 @@ class Intent:
         return self.kind or (self.last if self.procedure and self.rights and not self.law else "")
 
 
-def topic(text: str) -> str:
+def topic(text: str, analyzer: Analyzer | None = None) -> str:
     """The question without its frames: what it is about ("人民调解收费吗" -> "人民调解"). A frame
-    inside a longer word stays ("申请" in "复议申请书", "手续" in "手续费")."""
+    inside a longer word stays ("申请" in "复议申请书", "手续" in "手续费"); words are cut with
+    the analyzer of the index searched (default: jieba's dictionary)."""
     text = normalize(text)
-    cuts = boundaries(text)
+    cuts = (analyzer or default_analyzer()).boundaries(text)
     return FRAME_RE.sub(lambda m: " " if m.start() in cuts and m.end() in cuts else m.group(0), text)
 
 

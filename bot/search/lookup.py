@@ -12,14 +12,17 @@ import math
 import re
 import threading
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from bot.catalog.catalog import Catalog
-from bot.catalog.laws import Article
+from bot.catalog.laws import Article, LawLibrary
 from bot.search import text as tx
-from bot.search.bm25 import Field, FieldIndex
+from bot.search.bm25 import Field, FieldIndex, matched, scores as bm25_scores
 from bot.search.intent import detect, pays_out, topic
 from bot.search import synonyms
 from bot.search.lawref import parse_ref
+
+if TYPE_CHECKING:  # the catalog package is not needed to answer from a cached index
+    from bot.catalog.catalog import Catalog
 
 KINDS = ("guide", "case", "law")
 FIELDS = [Field("key", 3.0), Field("mid", 1.2), Field("body", 0.4)]
@@ -93,20 +96,38 @@ def _flat(value) -> str:
     return "" if value is None else str(value)
 
 
-def _tokens(fields: dict[str, str]) -> dict[str, dict[str, list[str]]]:
+def _tokens(fields: dict[str, str], an: tx.Analyzer) -> dict[str, dict[str, list[str]]]:
     """field texts -> token space -> field -> tokens (pinyin only for the key field)."""
     return {
-        "words": {f: tx.words(t) for f, t in fields.items()},
+        "words": {f: an.words(t) for f, t in fields.items()},
         "grams": {f: tx.bigrams(t) for f, t in fields.items()},
-        "pinyin": {"key": tx.pinyin_bigrams(fields.get("key", ""))},
+        "pinyin": {"key": an.pinyin_bigrams(fields.get("key", ""))},
     }
 
 
-class _Space:
-    """One searchable collection: the same documents indexed in each token space."""
+def _idf(index, term: str) -> float:
+    idf = index.idf_of(term)
+    return index.max_idf if idf is None else idf
 
-    def __init__(self, docs: list[dict[str, str]], spaces=("words", "grams", "pinyin")):
-        tokenised = [_tokens(d) for d in docs]
+
+class _Space:
+    """One searchable collection: the same documents indexed in each token space. The guides'
+    and cases' space is held in memory; the articles' space (min_idf set, no character
+    statistics) may be a FieldIndex or one stored on disk (bot/search/cache.py)."""
+
+    min_idf = 0.0
+    key_terms: list[frozenset[str]] | None = None
+    chars: list[frozenset[str]] | None = None
+
+    @classmethod
+    def of_indexes(cls, indexes: dict, min_idf: float) -> "_Space":
+        space = cls.__new__(cls)
+        space.indexes = indexes
+        space.min_idf = min_idf
+        return space
+
+    def __init__(self, docs: list[dict[str, str]], an: tx.Analyzer, spaces=("words", "grams", "pinyin")):
+        tokenised = [_tokens(d, an) for d in docs]
         self.indexes = {s: FieldIndex([t[s] for t in tokenised], FIELDS) for s in spaces}
         self.key_terms = [frozenset(t["words"].get("key", ())) for t in tokenised]
         # characters followed / preceded by another inside some word of the content: a typo's
@@ -125,22 +146,22 @@ class _Space:
 
     def scores(self, query: dict[str, list[str]]) -> dict[int, float]:
         total: dict[int, float] = {}
-        min_idf = getattr(self, "min_idf", 0.0)
+        min_idf = self.min_idf
         for space, index in self.indexes.items():
             weight = SPACE_WEIGHTS[space]
-            for doc, score in index.scores(query[space], min_idf).items():
+            for doc, score in bm25_scores(index, query[space], min_idf).items():
                 total[doc] = total.get(doc, 0.0) + weight * score
         # other words for the same thing, at a lower weight: a document that lacks the query's own
         # word gets its best-weighted other word; one that has the word gets nothing more
         words = self.indexes["words"]
         asked = set(query["words"])
         for word, alts in query.get("alts", {}).items():
-            own = dict(words.postings.get(word, ()))
+            own = dict(words.postings_of(word))
             best: dict[int, float] = {}
             for alt in alts:
                 if alt in asked:
                     continue
-                for doc, score in words.postings.get(alt, ()):
+                for doc, score in words.postings_of(alt):
                     if score > best.get(doc, 0.0):
                         best[doc] = score
             for doc, score in best.items():
@@ -150,7 +171,7 @@ class _Space:
         return total
 
     @staticmethod
-    def _word_credit(query: dict[str, list[str]], word: str, terms: frozenset[str]) -> float:
+    def _word_credit(query: dict[str, list[str]], word: str, terms) -> float:
         """How far a document has a query word: itself 1, another word for it or all of its parts
         ("出生" and "证明" for "出生证明") a little less, else 0."""
         if word in terms:
@@ -165,22 +186,22 @@ class _Space:
     def in_key(self, query: dict, word: str, doc: int) -> bool:
         """Whether a query word (or another word for it, or all its parts) is in the document's
         key field (a guide's name and aliases, a case's title and keywords)."""
-        keys = getattr(self, "key_terms", None)
+        keys = self.key_terms
         return bool(keys) and self._word_credit(query, word, keys[doc]) > 0
 
-    def unexplained(self, query: dict, doc: int) -> bool:
+    def unexplained(self, query: dict, doc: int, an: tx.Analyzer) -> bool:
         """Whether the question has a character that no document has and that is no typo either:
         neither a homophone the document matches by pinyin ("离昏") nor next to a character that
         starts or ends a word of the content there ("仲栽" for 仲裁)."""
-        if getattr(self, "chars", None) is None:
+        if self.chars is None:
             return False
         unknown = [ch for ch in query.get("loose", ()) if ch not in self.char_idf]
         if not unknown:
             return False
-        pinyin = self.indexes["pinyin"].doc_terms[doc]
+        pinyin = self.indexes["pinyin"].terms_of(doc)
         text = tx.normalize(query["text"])
         for ch in unknown:
-            if set(tx.pinyin_bigrams_with(text, ch)) & pinyin:
+            if any(gram in pinyin for gram in an.pinyin_bigrams_with(text, ch)):
                 continue
             at = text.find(ch)
             if (at > 0 and text[at - 1] in self.leads) or (at + 1 < len(text) and text[at + 1] in self.trails):
@@ -191,26 +212,26 @@ class _Space:
     def shares_word(self, query: dict[str, list[str]], doc: int) -> bool:
         """Whether the document has one of the query's own words (precise cut), another word for
         it or all its parts, not only bigrams or a part of a longer word ("天天" in "今天天气")."""
-        terms = self.indexes["words"].doc_terms[doc]
+        terms = self.indexes["words"].terms_of(doc)
         return any(self._word_credit(query, w, terms) for w in query["precise"])
 
     def word_coverage(self, query: dict[str, list[str]], doc: int) -> float:
         """Share of the idf mass of the query's words that the document has (see _word_credit)."""
         index = self.indexes["words"]
-        terms = index.doc_terms[doc]
+        terms = index.terms_of(doc)
         total = hit = 0.0
         for word in dict.fromkeys(query["precise"]):
-            idf = index.idf.get(word, index.max_idf)
+            idf = _idf(index, word)
             total += idf
             hit += idf * self._word_credit(query, word, terms)
         return hit / total if total else 0.0
 
     def coverage(self, query: dict[str, list[str]], doc: int) -> float:
         words = self.word_coverage(query, doc) if query["precise"] else 0.0
-        grams = self.indexes["grams"].matched(query["grams"], doc) if query["grams"] else 0.0
+        grams = matched(self.indexes["grams"], query["grams"], doc) if query["grams"] else 0.0
         best = max(words, grams)
         loose = query.get("loose") or []
-        chars = getattr(self, "chars", None)
+        chars = self.chars
         if not loose or chars is None:
             return best
         # characters no word took: a rare one the document lacks is a part of the question it
@@ -219,21 +240,35 @@ class _Space:
         present = sum(self.char_idf.get(ch, self.max_char_idf) for ch in dict.fromkeys(loose) if ch in chars[doc])
         terms = query["precise"] or query["grams"]
         index = self.indexes["words"] if query["precise"] else self.indexes["grams"]
-        mass = sum(index.idf.get(t, index.max_idf) for t in dict.fromkeys(terms))
+        mass = sum(_idf(index, t) for t in dict.fromkeys(terms))
         return best * mass / (mass + missing) if mass + missing else best
 
 
-class Lookup:
-    def __init__(self, catalog: Catalog):
-        self.catalog = catalog
-        tx.add_domain_words(self._domain_words())
-        self._topics: list[Hit] = []
+class SearchIndex:
+    """What a lookup searches: the analyzer (dictionary with the content's words), the guides'
+    and cases' space, and the articles' space. Built from a catalog here (the articles' space on
+    first use), or read from a cache file (bot/search/cache.py) with the same contents."""
+
+    analyzer: tx.Analyzer
+    topics: list[Hit]
+    topic_space: _Space
+    topic_cites: list[frozenset[tuple[str, int]]]
+    pays_out: list[bool]
+    article_count: int
+
+    @classmethod
+    def build(cls, catalog: Catalog) -> "SearchIndex":
+        index = cls.__new__(cls)
+        index.catalog = catalog
+        segmenter, index.freq_table = tx.Segmenter.from_jieba(tx.domain_words(domain_words(catalog)))
+        index.analyzer = tx.Analyzer(segmenter, tx.PinyinReadings())
+        index.topics = []
         topic_docs: list[dict[str, str]] = []
-        self._topic_cites: list[frozenset[tuple[str, int]]] = []
+        index.topic_cites = []
         cited_by: dict[tuple[str, int], list[str]] = {}
         for guide in catalog.services.values():
             d = guide.data
-            self._topics.append(Hit("guide", guide.id, guide.name, 0.0, _short(d.get("audience", ""))))
+            index.topics.append(Hit("guide", guide.id, guide.name, 0.0, _short(d.get("audience", ""))))
             topic_docs.append({
                 "key": " ".join([guide.name, *guide.aliases]),
                 "mid": " ".join([guide.category, _flat(d.get("audience")), _flat(d.get("bundle"))]),
@@ -241,70 +276,103 @@ class Lookup:
                 "body": " ".join(_flat(d.get(k)) for k in ("conditions", "materials", "steps", "time_limit", "fee",
                                                            "hotline")),
             })
-            self._topic_cites.append(frozenset((c.law, c.article) for c in guide.cites))
+            index.topic_cites.append(frozenset((c.law, c.article) for c in guide.cites))
             for c in guide.cites:
                 cited_by.setdefault((c.law, c.article), []).extend([guide.name, *guide.aliases])
         for case in catalog.cases.values():
-            self._topics.append(Hit("case", case.id, case.title, 0.0, _short(case.question)))
+            index.topics.append(Hit("case", case.id, case.title, 0.0, _short(case.question)))
             topic_docs.append({
                 "key": " ".join([case.title, *case.keywords]),
                 "mid": " ".join([case.question, case.takeaway, case.topic]),
                 "body": " ".join([case.facts, case.analysis]),
             })
-            self._topic_cites.append(frozenset((c.law, c.article) for c in case.cites))
+            index.topic_cites.append(frozenset((c.law, c.article) for c in case.cites))
             for c in case.cites:
                 cited_by.setdefault((c.law, c.article), []).extend(case.keywords)
-        self._topic_space = _Space(topic_docs)
-        self._pays_out = [hit.kind == "guide" and pays_out(hit.name) for hit in self._topics]
-        self._articles: list[Article] = [a for law in catalog.laws.laws.values() for a in law.articles.values()]
-        self._cited_by = cited_by
-        self._law_space: _Space | None = None
-        self._law_lock = threading.Lock()
+        index.topic_space = _Space(topic_docs, index.analyzer)
+        index.pays_out = [hit.kind == "guide" and pays_out(hit.name) for hit in index.topics]
+        index.articles = [a for law in catalog.laws.laws.values() for a in law.articles.values()]
+        index.article_count = len(index.articles)
+        index.cited_by = cited_by
+        index._law_space = None
+        index._law_lock = threading.Lock()
+        return index
 
-    def _domain_words(self) -> list[str]:
-        c = self.catalog
-        out = list(c.laws.names()) + synonyms.all_words() + [g.name for g in c.services.values()]
-        # aliases and keywords are often phrases ("公司不交社保", "失业了要登记吗"): kept whole by
-        # jieba they would match only questions worded exactly so, and hide their words
-        phrases = [a for g in c.services.values() for a in g.aliases] + [k for case in c.cases.values()
-                                                                          for k in case.keywords]
-        return out + [p for p in phrases if tx.is_term(p)]
-
-    def _laws(self) -> _Space:
+    def law_space(self) -> _Space:
         """The article index: built on first use (every article of every shipped law)."""
         if self._law_space is None:
             with self._law_lock:
                 if self._law_space is None:
+                    an = self.analyzer
                     docs = [{
                         "key": a.law,
                         # words borrowed from the guides and cases that cite the article weigh
                         # less than those guides' and cases' own names
-                        "mid": " ".join([a.chapter, *self._cited_by.get((a.law, a.number), [])]),
+                        "mid": " ".join([a.chapter, *self.cited_by.get((a.law, a.number), [])]),
                         "body": a.body,
-                    } for a in self._articles]
-                    space = _Space.__new__(_Space)
-                    tokenised = [{"words": {"key": tx.words(d["key"]), "mid": tx.words(d["mid"])},
+                    } for a in self.articles]
+                    tokenised = [{"words": {"key": an.words(d["key"]), "mid": an.words(d["mid"])},
                                   "grams": {f: tx.bigrams(t) for f, t in d.items()}} for d in docs]
-                    space.indexes = {s: FieldIndex([t[s] for t in tokenised], FIELDS) for s in ("words", "grams")}
-                    space.min_idf = LAW_MIN_IDF
-                    self._law_space = space
+                    indexes = {s: FieldIndex([t[s] for t in tokenised], FIELDS) for s in ("words", "grams")}
+                    self._law_space = _Space.of_indexes(indexes, LAW_MIN_IDF)
         return self._law_space
 
+    def article_hit(self, i: int, score: float) -> Hit:
+        return article_hit(self.articles[i], score)
+
+
+def article_hit(article: Article, score: float) -> Hit:
+    return Hit("law", f"{article.law}:{article.number}", f"《{article.law}》{article.label}", score,
+               _short(article.body, 60))
+
+
+def domain_words(catalog: Catalog) -> list[str]:
+    """Words the dictionary must keep whole: law names, synonym groups, guide names, and the
+    aliases and case keywords that are terms rather than phrases."""
+    out = list(catalog.laws.names()) + synonyms.all_words() + [g.name for g in catalog.services.values()]
+    # aliases and keywords are often phrases ("公司不交社保", "失业了要登记吗"): kept whole by
+    # jieba they would match only questions worded exactly so, and hide their words
+    phrases = [a for g in catalog.services.values() for a in g.aliases] + [k for case in catalog.cases.values()
+                                                                          for k in case.keywords]
+    return out + [p for p in phrases if tx.is_term(p)]
+
+
+class Lookup:
+    """Answers questions from a SearchIndex; `laws` resolves article references ("民法典 1254")."""
+
+    def __init__(self, catalog: Catalog | None = None, *, index: SearchIndex | None = None,
+                 laws: LawLibrary | None = None):
+        if index is None:
+            if catalog is None:
+                raise ValueError("a catalog or an index is needed")
+            index = SearchIndex.build(catalog)
+        self.catalog = catalog
+        self.laws = laws if laws is not None else catalog.laws  # type: ignore[union-attr]
+        self.index = index
+        self.an = index.analyzer
+        self._topics = index.topics
+        self._topic_space = index.topic_space
+        self._topic_cites = index.topic_cites
+        self._pays_out = index.pays_out
+
+    def _laws(self) -> _Space:
+        return self.index.law_space()
+
     def warm_up(self) -> None:
-        tx.warm_up()
+        self.an.warm_up()
         self._laws()
+        self.search("预热 孩子出生", 3)
 
-    @staticmethod
-    def _query(text: str) -> dict:
-        precise = tx.precise_words(text)
-        return {"text": text, "words": tx.words(text), "precise": precise, "grams": tx.query_bigrams(text),
-                "loose": tx.loose_chars(text), "pinyin": tx.query_pinyin_bigrams(text),
+    def _query(self, text: str) -> dict:
+        an = self.an
+        precise = an.precise_words(text)
+        return {"text": text, "words": an.words(text), "precise": precise, "grams": tx.query_bigrams(text),
+                "loose": an.loose_chars(text), "pinyin": an.query_pinyin_bigrams(text),
                 "alts": {w: alts for w in precise if (alts := synonyms.alternatives(w))},
-                "parts": {w: split for w in precise if (split := tx.parts(w))}}
+                "parts": {w: split for w in precise if (split := an.parts(w))}}
 
-    def _article_hit(self, article: Article, score: float) -> Hit:
-        return Hit("law", f"{article.law}:{article.number}", f"《{article.law}》{article.label}", score,
-                   _short(article.body, 60))
+    def _article_hit(self, i: int, score: float) -> Hit:
+        return self.index.article_hit(i, score)
 
     def search_laws(self, query: str, limit: int = 10) -> list[Hit]:
         """Keyword search across all shipped laws, ranked."""
@@ -312,7 +380,7 @@ class Lookup:
         space = self._laws()
         ranked = sorted(space.scores(q).items(), key=lambda item: (-item[1], item[0]))[:limit]
         # an article that shares only a stray word with the query is not offered
-        return [self._article_hit(self._articles[i], round(s, 2)) for i, s in ranked
+        return [self._article_hit(i, round(s, 2)) for i, s in ranked
                 if space.coverage(q, i) >= MIN_COVERAGE * 1.5]
 
     def _same_topic_first(self, scored: list, wanted: str) -> None:
@@ -335,10 +403,10 @@ class Lookup:
         query = query.strip()
         if not query:
             return LookupResult(query)
-        ref = parse_ref(self.catalog.laws, query)
+        ref = parse_ref(self.laws, query)
         if ref and "law" in kinds:
             if ref.law and ref.number in ref.law.articles:
-                hit = self._article_hit(ref.law.articles[ref.number], 100.0)
+                hit = article_hit(ref.law.articles[ref.number], 100.0)
                 return LookupResult(query, [hit], True)
             if ref.law and ref.number is not None:
                 return LookupResult(query, [], False, f"article:{ref.law.short_name}:{ref.number}")
@@ -349,7 +417,7 @@ class Lookup:
             boost = {intent.kind: INTENT_BOOST}
         else:
             boost = {intent.lean: LEAN_BOOST} if intent.lean in ("guide", "case") else {}
-        q = self._query(topic(query))
+        q = self._query(topic(query, self.an))
         scored: list[tuple[float, int, Hit, float]] = []
         topic_scores = self._topic_space.scores(q)
         # the strongest candidates are weighed by how much of the question they cover: one that
@@ -368,7 +436,7 @@ class Lookup:
             space = self._laws()
             law_scores = heapq.nlargest(limit, space.scores(q).items(), key=lambda item: item[1])
             for i, score in law_scores:
-                scored.append((score * prior, len(self._topics) + i, self._article_hit(self._articles[i], 0.0), -2.0))
+                scored.append((score * prior, len(self._topics) + i, self._article_hit(i, 0.0), -2.0))
         scored.sort(key=lambda item: (-item[0], item[1]))
         self._same_topic_first(scored, intent.kind)
         hits = [Hit(h.kind, h.ref, h.name, round(s, 2), h.summary) for s, _, h, _ in scored[:limit]]
@@ -395,7 +463,7 @@ class Lookup:
         # a character no guide, case or keyword has (and no typo of a known word, by pinyin):
         # the question is about something the content does not cover, unless the hit covers most
         # of it anyway
-        if is_topic and cover < STRICT_COVERAGE and topics.unexplained(q, top_i):
+        if is_topic and cover < STRICT_COVERAGE and topics.unexplained(q, top_i, self.an):
             confident = related = False
         return confident, related
 
@@ -411,10 +479,24 @@ _CACHE_LOCK = threading.Lock()
 
 
 def lookup_for(catalog: Catalog) -> Lookup:
-    """One Lookup per loaded catalog (content is loaded once per process)."""
+    """One Lookup per loaded catalog (content is loaded once per process): the one prepared at
+    start-up (prepare_lookup, from the index cache), else one built in memory on first use."""
     key = id(catalog)
     with _CACHE_LOCK:
         found = _CACHE.get(key)
         if found is None or found.catalog is not catalog:
             found = _CACHE[key] = Lookup(catalog)
         return found
+
+
+def prepare_lookup(catalog: Catalog, cache_dir=None) -> str:
+    """Make the catalog's Lookup ready before the first question: its index read from the cache
+    folder (or built and stored there; in memory when cache_dir is None), dictionaries loaded.
+    Slow on a cache miss: call it off the event loop. Returns "hit", "built" or "memory"."""
+    from bot.search.cache import cached_lookup
+
+    lookup, how = cached_lookup(catalog, cache_dir)
+    lookup.warm_up()
+    with _CACHE_LOCK:
+        _CACHE[id(catalog)] = lookup
+    return how

@@ -1,0 +1,194 @@
+"""The search index cache (bot/search/cache.py): hit, miss, rebuild on a content change, a
+corrupt file ignored, two processes starting at once, and the same answers with and without it.
+
+A small content root (two laws, a guide, two cases copied from the shipped content) keeps each
+build to about a second."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.catalog.catalog import load_catalog
+from bot.search import cache
+from bot.search.lookup import Lookup, SearchIndex
+from bot.search.text import Segmenter
+
+REPO = Path(__file__).resolve().parents[2]
+LAWS = ("中华人民共和国人民调解法.md", "中华人民共和国道路交通安全法.md", "aliases.yaml", "status.yaml", "SOURCE.md")
+QUESTIONS = ["调解协议怎么去法院司法确认", "邻居吵架找谁调解", "人民调解收费吗", "喝了酒开车被查了怎么处罚", "酒驾",
+             "醉酒驾驶", "道路交通安全法 91", "人民调解法第三十三条", "离昏", "今天天气怎么样", "手机丢了怎么办",
+             "調解協議有效嗎", "xyz", "交通事故"]
+
+
+def make_content(root: Path) -> Path:
+    for name in LAWS:
+        (root / "content" / "laws").mkdir(parents=True, exist_ok=True)
+        shutil.copy(REPO / "content" / "laws" / name, root / "content" / "laws" / name)
+    for folder, name in (("services", "renmin-tiaojie.yaml"), ("cases", "renmin-tiaojie.yaml"),
+                         ("cases", "yinjiu-jiache.yaml")):
+        (root / "content" / folder).mkdir(parents=True, exist_ok=True)
+        shutil.copy(REPO / "content" / folder / name, root / "content" / folder / name)
+    return root
+
+
+@pytest.fixture(scope="module")
+def content(tmp_path_factory) -> Path:
+    return make_content(tmp_path_factory.mktemp("content"))
+
+
+@pytest.fixture(scope="module")
+def catalog(content):
+    catalog, _ = load_catalog(content)
+    assert len(catalog.services) == 1 and len(catalog.cases) == 2
+    return catalog
+
+
+@pytest.fixture(scope="module")
+def built(catalog, tmp_path_factory):
+    """(cache dir, how the first load went, the lookup read back from the cache)."""
+    folder = tmp_path_factory.mktemp("cache")
+    lookup, how = cache.cached_lookup(catalog, folder)
+    return folder, how, lookup
+
+
+def test_a_miss_builds_the_file_and_the_next_start_reads_it(built, catalog):
+    folder, how, lookup = built
+    assert how == "built"
+    files = list(folder.glob("search-*.sqlite3"))
+    assert len(files) == 1 and not list(folder.glob(".*.tmp"))
+    again, how = cache.cached_lookup(catalog, folder)
+    assert how == "hit"
+    assert isinstance(again.index, cache.StoredIndex)
+    assert again.search("人民调解收费吗").best.ref == "renmin-tiaojie"
+
+
+def test_answers_are_the_same_with_and_without_the_cache(built, catalog):
+    _, _, stored = built
+    memory = Lookup(catalog)  # built in memory, never written
+    assert not isinstance(memory.index, cache.StoredIndex)
+    for question in QUESTIONS:
+        assert stored.search(question, 5) == memory.search(question, 5), question
+        assert stored.search_laws(question, 10) == memory.search_laws(question, 10), question
+        assert stored.search(question, 5, kinds=("case",)) == memory.search(question, 5, kinds=("case",))
+
+
+def test_queries_are_cut_as_jieba_cuts_them(built):
+    """The stored dictionary reproduces jieba's segmentation (HMM off), domain words included."""
+    import jieba
+
+    _, _, stored = built
+    reference = jieba.Tokenizer()
+    reference.initialize()
+    segmenter, table = Segmenter.from_jieba(["人民调解", "离婚冷静期"])
+    for word in ("人民调解", "离婚冷静期"):
+        reference.add_word(word)
+    for text in QUESTIONS + ["离婚冷静期是多久", "A股3d打印 abc-1", "㐀中文\r\n空格 x"]:
+        assert segmenter.cut(text) == list(reference.cut(text, HMM=False))
+        assert segmenter.cut_for_search(text) == list(reference.cut_for_search(text, HMM=False))
+    assert stored.an.segmenter.cut("人民调解委员会") == stored.index.analyzer.segmenter.cut("人民调解委员会")
+
+
+def test_a_content_change_gives_a_new_key_and_a_rebuild(tmp_path):
+    root = make_content(tmp_path / "c")
+    folder = tmp_path / "cache"
+    before = cache.content_key(root)
+    catalog, _ = load_catalog(root)
+    _, how = cache.cached_lookup(catalog, folder)
+    assert how == "built"
+    guide = root / "content" / "services" / "renmin-tiaojie.yaml"
+    guide.write_text(guide.read_text(encoding="utf-8").replace("调解委员会, ", "调解委员会, 找社区调解员, "),
+                     encoding="utf-8")
+    after = cache.content_key(root)
+    assert after != before
+    catalog, _ = load_catalog(root)
+    lookup, how = cache.cached_lookup(catalog, folder)
+    assert how == "built"  # not the old file
+    assert cache.cache_file(folder, after).is_file()
+    assert lookup.search("找社区调解员").best.ref == "renmin-tiaojie"
+    assert cache.content_key(root) == after  # stable while nothing changes
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "incomplete"])
+def test_a_corrupt_file_is_ignored_and_rebuilt(built, catalog, tmp_path, damage):
+    folder, _, _ = built
+    copy = tmp_path / "cache"
+    shutil.copytree(folder, copy)
+    (path,) = copy.glob("search-*.sqlite3")
+    if damage == "garbage":
+        path.write_bytes(b"not a database" * 100)
+    elif damage == "truncated":
+        path.write_bytes(path.read_bytes()[:8192])
+    else:  # a file whose writer died before the last row
+        with sqlite3.connect(path) as conn:
+            conn.execute("DELETE FROM meta WHERE name = 'complete'")
+        conn.close()
+    assert cache.open_cached(copy, cache.content_key(catalog.root)) is None
+    lookup, how = cache.cached_lookup(catalog, copy)
+    assert how == "built"
+    assert lookup.search("人民调解收费吗").best.ref == "renmin-tiaojie"
+    assert cache.open_cached(copy, cache.content_key(catalog.root)) is not None
+
+
+def test_an_unwritable_cache_folder_keeps_the_index_in_memory(catalog, tmp_path):
+    blocked = tmp_path / "file"
+    blocked.write_text("x")
+    lookup, how = cache.cached_lookup(catalog, blocked / "cache")  # a folder under a file cannot exist
+    assert how == "memory"
+    assert lookup.search("人民调解收费吗").best.ref == "renmin-tiaojie"
+
+
+_CHILD = """
+import sys
+from pathlib import Path
+from bot.catalog.catalog import load_catalog
+from bot.search import cache
+catalog, _ = load_catalog(Path(sys.argv[1]))
+lookup, how = cache.cached_lookup(catalog, Path(sys.argv[2]))
+print(how, lookup.search("人民调解收费吗").best.ref)
+"""
+
+
+def test_two_processes_starting_at_once_build_one_file_and_both_answer(content, tmp_path):
+    folder = tmp_path / "cache"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    children = [subprocess.Popen([sys.executable, "-c", _CHILD, str(content), str(folder)], env=env,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [child.communicate(timeout=120) for child in children]
+    assert [child.returncode for child in children] == [0, 0], outputs
+    hows = sorted(out.split()[0] for out, _ in outputs)
+    assert hows == ["built", "hit"]  # the lock: the second waited and read the first one's file
+    assert all(out.split()[1] == "renmin-tiaojie" for out, _ in outputs)
+    assert len(list(folder.glob("search-*.sqlite3"))) == 1 and not list(folder.glob(".*.tmp"))
+
+
+def test_the_write_is_atomic(built, catalog, tmp_path, monkeypatch):
+    """A writer that fails half-way leaves no file under the final name (readers never see it)."""
+    index = SearchIndex.build(catalog)
+    path = tmp_path / "search-x.sqlite3"
+
+    def boom(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(cache.os, "replace", boom)
+    with pytest.raises(OSError):
+        cache.write_index(index, path, "x")
+    assert not path.exists() and not list(tmp_path.glob(".*.tmp"))
+
+
+def test_cli_reads_the_cache_without_loading_the_catalog(built, content, monkeypatch):
+    folder, _, _ = built
+
+    def refuse():
+        raise AssertionError("the catalog was loaded on a cache hit")
+
+    lookup, how = cache.cli_lookup(content, folder, refuse)
+    assert how == "hit" and lookup.catalog is None
+    assert lookup.search("人民调解法第三十三条").best.ref == "人民调解法:33"
+    assert not any(law._articles for law in lookup.laws.laws.values() if law.short_name != "人民调解法")
