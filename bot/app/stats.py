@@ -4,6 +4,7 @@ Used by the chat admin flow, the CLI and the benchmark."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -49,6 +50,7 @@ class Stats:
         self.store = deps.storage
         self.org = org or Org(deps)
         self._cache: dict[str, tuple[tuple, dict[str, UnitStats]]] = {}
+        self._hours_cache: dict[tuple[int, int], tuple[float, list[tuple[str, int, float]]]] = {}
 
     def official_exams(self) -> list[ExamDefinition]:
         return [d for d in self.deps.catalog.exams.values() if d.official]
@@ -111,17 +113,24 @@ class Stats:
         return report.people
 
     async def _hours_per_person(self, definition: ExamDefinition, tree: UnitTree, unit_id: str | None,
-                                now: float) -> float | None:
-        """学时 seconds per active roster entry of the unit's subtree since the exam's study_from."""
+                                now: float, max_age: float = 0.0) -> float | None:
+        """学时 seconds per active roster entry of the unit's subtree since the exam's study_from.
+        With max_age > 0, per-unit sums read up to that many seconds ago serve again (the web
+        overview: 学时 grows by minutes, and the sums read the whole roster)."""
         spec, _since = await self.spec_since(definition, now)
         zone = self.deps.config.timezone
         first = study_time.local_day(spec.study_from, zone) if spec.study_from else 0
-        figures, _ = await self.store.ranking.unit_figures(first, study_time.local_day(now, zone), now, now,
-                                                           self.deps.config.study.studied_min_points)
+        days = (first, study_time.local_day(now, zone))
+        kept = self._hours_cache.get(days)
+        if max_age > 0 and kept is not None and time.monotonic() - kept[0] <= max_age:
+            figures = kept[1]
+        else:
+            figures = await self.store.person_list.unit_seconds(*days)
+            self._hours_cache = {days: (time.monotonic(), figures)}
         scope = tree.subtree(unit_id) if unit_id else None
-        chosen = [f for f in figures if scope is None or f.unit_id in scope]
-        people = sum(f.roster for f in chosen)
-        return sum(f.seconds for f in chosen) / people if people else None
+        chosen = [(n, seconds) for unit, n, seconds in figures if scope is None or unit in scope]
+        people = sum(n for n, _ in chosen)
+        return sum(seconds for _, seconds in chosen) / people if people else None
 
     async def _people(self, definition: ExamDefinition, tree: UnitTree, unit_id: str | None,
                       now: float) -> list[PersonRow]:
@@ -141,7 +150,7 @@ class Stats:
         return out
 
     async def report(self, exam_id: str, unit_id: str | None, now: float, locale: str = "zh",
-                     with_hours: bool = True) -> Report:
+                     with_hours: bool = True, hours_max_age: float = 0.0) -> Report:
         from bot.app.texts import tr
 
         definition = self.exam(exam_id)
@@ -163,7 +172,7 @@ class Stats:
         rows, total = aggregate_units(per_unit, owner, names, unit_id or "",
                                       tree.name(unit_id) if unit_id else tr(locale, "stats_all_units"))
         rows = [r for r in rows if r.unit_id != unit_id or r.roster]  # hide an empty "本级" row
-        hours = await self._hours_per_person(definition, tree, unit_id, now) if with_hours else None
+        hours = await self._hours_per_person(definition, tree, unit_id, now, hours_max_age) if with_hours else None
         return Report(definition, unit_id, total.name, rows, total, tree, self.deps.config.study.studied_min_points,
                       hours_per_person=hours)
 

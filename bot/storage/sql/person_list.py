@@ -12,9 +12,9 @@ from sqlalchemy import exists, func, select
 
 from bot.storage.ports import PersonRow
 from bot.storage.sql.base import Repo
-from bot.storage.tables import attempts, bindings, roster, study_daily
+from bot.storage.tables import attempts, bindings, roster, study_daily, study_time
 
-A, R, B, S = attempts.c, roster.c, bindings.c, study_daily.c
+A, R, B, S, T = attempts.c, roster.c, bindings.c, study_daily.c, study_time.c
 
 FILTERS = ("all", "not_studied", "not_sat", "not_passed")
 SORTS = ("staff_no", "name", "unit", "points", "score", "attempts")
@@ -76,3 +76,16 @@ class SqlPersonList(Repo):
         rows = (await self.db.run(query)).rows
         return [PersonRow(r[0], r[1], r[2], r[3], r[4], bool(r[5]), int(r[6]), int(r[7]), r[8],
                           None if r[9] is None else bool(r[9])) for r in rows]
+
+    async def unit_seconds(self, first_day: int, last_day: int) -> list[tuple[str, int, float]]:
+        """Per unit of the active roster: (unit, people, 学时 seconds of their chat accounts over
+        local days [first_day, last_day]) — the figures of 人均学时, without the study points and
+        exam scores RankingRepository.unit_figures also sums."""
+        seconds = (select(B.roster_id.label("rid"), func.sum(T.seconds).label("s"))
+                   .select_from(study_time.join(bindings, B.user_key == T.user_key))
+                   .where(T.day >= first_day, T.day <= last_day).group_by(B.roster_id).subquery("sec"))
+        rows = (await self.db.run(
+            select(R.unit_id, func.count(), func.coalesce(func.sum(seconds.c.s), 0.0))
+            .select_from(roster.outerjoin(seconds, seconds.c.rid == R.id))
+            .where(R.active == 1).group_by(R.unit_id))).rows
+        return [(unit, int(n), float(s)) for unit, n, s in rows]

@@ -66,7 +66,7 @@ class SqlStats(Repo):
         return (await self.db.run(select(
             select(func.max(A.id)).scalar_subquery(),
             select(func.count()).select_from(attempts).where(A.status == "open").scalar_subquery(),
-            select(func.count()).select_from(attempts).where(A.status != "open").scalar_subquery(),
+            select(func.count()).select_from(attempts).scalar_subquery(),  # with the open count: closes and deletes
             select(func.max(B.bound_at)).scalar_subquery(),
             select(func.count()).select_from(bindings).scalar_subquery(),
             select(func.sum(B.roster_id)).scalar_subquery(),

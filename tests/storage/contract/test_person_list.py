@@ -90,3 +90,14 @@ async def test_sort_and_page(store, people):
     assert await _staff(store, offset=10, limit=2) == []
     with pytest.raises(ValueError):
         await _staff(store, sort="name; DROP TABLE roster")
+
+
+async def test_unit_seconds_sum_study_time_of_the_active_roster(store, people):
+    await store.study_time.add_time("tg:1", DAY, 120.0, AT)
+    await store.study_time.add_time("tg:2", DAY, 30.0, AT)
+    await store.study_time.add_time("tg:2", DAY + 5, 45.0, AT)  # outside the days asked for
+    await store.study_time.add_time("tg:5", DAY - 1, 60.0, AT)
+    await store.study_time.add_time("tg:9", DAY, 999.0, AT)  # an account with no roster entry
+    figures = {u: (n, s) for u, n, s in await store.person_list.unit_seconds(DAY - 1, DAY + 1)}
+    assert figures == {"a": (4, 150.0), "b": (1, 60.0)}  # S6 is inactive
+    assert {u: s for u, _, s in await store.person_list.unit_seconds(DAY + 2, DAY + 9)} == {"a": 45.0, "b": 0.0}
