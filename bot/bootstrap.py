@@ -69,6 +69,7 @@ async def build(config: Config, *, clock: Clock | None = None, rng: random.Rando
         check_before_open(target)
     catalog = catalog or load_checked_catalog(config.content_root)
     storage = await open_store(target, config.storage.synchronous)
+    catalog.set_retired(await storage.retired_questions.retired_ids())  # retired in the console; kept at restart
     clock = clock or SystemClock()
     deps = Deps(storage=storage, catalog=catalog, clock=clock, config=config, rng=rng or random.Random())
     return App(config=config, catalog=catalog, storage=storage, service=ChatService(deps), clock=clock)

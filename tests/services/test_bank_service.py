@@ -120,8 +120,9 @@ async def test_retired_questions_are_kept_but_never_drawn(app, tmp_path):
     assert (await svc.search_questions(deps, root, svc.BankQuery(text=q.id))).total == 0
     detail = await svc.question_detail(deps, root, q.id)
     assert detail.retired[2] == "条文已修改"
-    other = await _app(tmp_path, "root-2")
+    other = await _app(tmp_path, "root-2")  # another worker, or this one after a restart
     try:
+        assert q.id not in {x.id for x in other.catalog.question_list}
         await BankSync(other).catch_up()
         assert q.id not in {x.id for x in other.catalog.question_list}
     finally:
