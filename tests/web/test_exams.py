@@ -200,3 +200,11 @@ def test_unit_admin_creates_only_for_their_units(console, page, shot, people):
     assert _row(page, exam_id).locator("button[value=close]").count() == 1
     shili = _row(page, "xuefa2026-shili")  # a YAML exam for the whole city: no buttons for a unit admin
     assert shili.count() == 0 or shili.locator("button").count() == 0
+
+
+def test_exam_pages_fit_a_phone(console, phone, shots):
+    console.login(phone, console.SUPER)
+    for path in ("/admin/exams", "/admin/exams/new", "/admin/notices", "/admin/gaps"):
+        assert console.visit(phone, path, "phone" + path).status == 200
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        assert width <= 392, (path, width)  # no sideways scrolling of the page (wide tables scroll in their box)
