@@ -207,6 +207,16 @@ class StudyHoursConfig(_Section):
     idle_cutoff_seconds: int = Field(300, ge=30, le=3600)
 
 
+class FairnessConfig(_Section):
+    """Flags for admins on official exams (never a penalty); the rules are in bot/domain/fairness.py."""
+    reading_chars_per_second: float = Field(12.0, gt=0, le=100, description="reading speed that defines reading time")
+    long_stem_chars: int = Field(100, ge=10, le=5000, description="a question this long (stem + options) is long")
+    fast_ratio: float = Field(0.25, gt=0, le=1, description="an answer faster than this share of reading time is fast")
+    fast_min_answers: int = Field(3, ge=1, le=500, description="fast answers in one attempt that raise a flag")
+    identical_min_common: int = Field(5, ge=2, le=500, description="questions two people must share to be compared")
+    identical_max_chance: float = Field(1e-4, gt=0, lt=1, description="flag identical sheets at most this likely by chance")
+
+
 class RegistrationConfig(_Section):
     allow_staff_no: bool = True
     code_ttl_hours: int = Field(72, ge=1, le=24 * 90)
@@ -303,6 +313,7 @@ class Config(_Section):
     study: StudyConfig = StudyConfig()
     study_hours: StudyHoursConfig = StudyHoursConfig()
     registration: RegistrationConfig = RegistrationConfig()
+    fairness: FairnessConfig = FairnessConfig()
     telegram: TelegramConfig = TelegramConfig()
     http: HttpConfig = HttpConfig()
     web: WebConfig = WebConfig()

@@ -24,6 +24,7 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 LIST_LIMIT = 40
 ITEM_LIMIT = 15
 COMMANDS = ("admin", "code", "unbind", "exam_open", "exam_close", "makeup_open", "stats", "export")
+from bot.app.fairness import FairStatsView, unbind_recorded  # fair-exam flags (issue 14)
 
 
 def _num(value: float | None) -> str:
@@ -59,7 +60,11 @@ class AdminFlow:
         if index >= len(exams):
             return None
         unit = parts[3] if len(parts) == 4 and parts[3] else None
-        return await self._stats_view(turn, role, parts[1], exams[index], unit)
+        if parts[1] == "f":  # the fair-exam flags of this view, with their evidence
+            return await FairStatsView(self.deps, self.org).flags(turn, role, exams[index], unit, index)
+        replies = await self._stats_view(turn, role, parts[1], exams[index], unit)
+        return await FairStatsView(self.deps, self.org).on_report(turn, role, parts[1], exams[index], unit, index,
+                                                                   replies)
 
     # --- roles -----------------------------------------------------------------------
     async def _cmd_admin(self, turn: Turn, role: AdminRole, words: list[str]) -> list[Reply]:
@@ -115,7 +120,8 @@ class AdminFlow:
         entry = await self._entry_in_scope(turn, role, words[0])
         if entry is None:
             return [Reply(turn.t("admin_no_person", staff_no=words[0][:40]))]
-        removed = await self.store.roster.unbind(entry.id, words[1][:10] if len(words) == 2 else None)
+        removed = await unbind_recorded(self.deps, entry.id, words[1][:10] if len(words) == 2 else None, turn.user,
+                                        turn.now)
         await self.store.admins.log_admin(turn.user, "unbind", " ".join(words), turn.now)
         return [Reply(turn.t("unbind_done", name=entry.name, n=removed))]
 
@@ -204,7 +210,9 @@ class AdminFlow:
         definition, unit, replies = await self._pick(turn, words, "u")
         if replies:
             return replies
-        return await self._stats_view(turn, role, "u", definition, unit)
+        replies = await self._stats_view(turn, role, "u", definition, unit)
+        index = self.stats.official_exams().index(definition)
+        return await FairStatsView(self.deps, self.org).on_report(turn, role, "u", definition, unit, index, replies)
 
     async def _cmd_export(self, turn: Turn, role: AdminRole, words: list[str]) -> list[Reply]:
         definition, unit, replies = await self._pick(turn, words, "x")

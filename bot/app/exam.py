@@ -8,11 +8,12 @@ from bot.app import views
 from bot.app.context import Deps, Turn, main_menu, menu_reply, on_screen
 from bot.app.messages import Choice, Reply
 from bot.app.certs import CertFlow, Certificates
+from bot.app.fairness import FairExams
 from bot.app.official import OfficialExams
 from bot.app.texts import join, tr
-from bot.domain import exam_rules, review
+from bot.domain import exam_rules, fairness, review
 from bot.domain.answers import Answer, is_given
-from bot.domain.models import Attempt, QType
+from bot.domain.models import Attempt, ExamDefinition, QType
 
 log = logging.getLogger(__name__)
 SHEET_JUMPS = 20
@@ -41,6 +42,7 @@ class ExamFlow:
         self.catalog = deps.catalog
         self.official = OfficialExams(deps)
         self.certs = CertFlow(deps, Certificates(deps, self.official.org))
+        self.fair = FairExams(deps)
 
     # --- choosing and starting -------------------------------------------------------
     async def menu(self, turn: Turn) -> list[Reply]:
@@ -140,9 +142,13 @@ class ExamFlow:
         return await self.show(turn, attempt, 0, edit=False)
 
     # --- the paper -------------------------------------------------------------------
-    async def show(self, turn: Turn, attempt: Attempt, pos: int, edit: bool = True) -> list[Reply]:
+    async def show(self, turn: Turn, attempt: Attempt, pos: int, edit: bool = True, note: str = "") -> list[Reply]:
         definition = self.catalog.exams[attempt.exam_id]
         pos = max(0, min(pos, len(attempt.paper) - 1))
+        limit = definition.per_question_seconds
+        if limit and fairness.question_closed((await self.fair.shown(attempt, definition)).get(pos), limit, turn.now):
+            return await self._move_on(turn, attempt, definition, pos, edit)
+        shown = await self.fair.stamp(attempt, definition, pos, turn.now)  # official exams: each question's clock
         if turn.flow() != "exam" or turn.state.get("attempt") != attempt.id:
             turn.clear_flow()
             turn.state.update(flow="exam", attempt=attempt.id)
@@ -158,6 +164,11 @@ class ExamFlow:
                       type=kind, points=_points(item.points),
                       remaining=views.format_duration(exam_rules.remaining_seconds(attempt, turn.now), turn.locale),
                       answered=attempt.answered_count)
+        if limit and pos in shown:
+            head += "\n" + turn.t("exam_question_clock", seconds=self.fair.seconds_left(attempt, definition, shown[pos],
+                                                                                        turn.now))
+        if note:
+            head = note + "\n\n" + head
         body = views.question_body(question, turn.locale, order=item.order, picked=picked, hint="multi_hint_exam")
         if material is not None and material.subs[0].id == question.id:  # in full at its first part
             body = views.material_text(material, turn.locale) + "\n\n" + body
@@ -201,6 +212,10 @@ class ExamFlow:
 
     # --- answering -------------------------------------------------------------------
     async def answer(self, turn: Turn, attempt: Attempt, pos: int, chosen: Answer, advance: bool) -> list[Reply]:
+        definition = self.catalog.exams[attempt.exam_id]
+        limit = definition.per_question_seconds
+        if limit and fairness.question_closed((await self.fair.shown(attempt, definition)).get(pos), limit, turn.now):
+            return await self._move_on(turn, attempt, definition, pos, edit=True)  # too late: refused
         await self.store.attempts.save_answer(attempt.id, pos, chosen, turn.now)
         if is_given(chosen):  # the attempt in hand shows the answer too (storage keeps no cache)
             attempt.answers[pos] = chosen
@@ -208,6 +223,17 @@ class ExamFlow:
             attempt.answers.pop(pos, None)
         next_pos = pos + 1 if advance and pos + 1 < len(attempt.paper) else pos
         return await self.show(turn, attempt, next_pos)
+
+    async def _move_on(self, turn: Turn, attempt: Attempt, definition: ExamDefinition, pos: int,
+                       edit: bool) -> list[Reply]:
+        """Question `pos` is out of its own time: no answer is taken; on to the next question
+        whose time has not run out, or hand in when none is left."""
+        shown = await self.fair.shown(attempt, definition)
+        note = turn.t("exam_question_time_up", n=pos + 1)
+        nxt = fairness.next_open(len(attempt.paper), pos, shown, definition.per_question_seconds, turn.now)
+        if nxt is None:
+            return [Reply(note)] + await self.submit(turn, attempt, "submitted")
+        return await self.show(turn, attempt, nxt, edit=edit, note=note)
 
     async def on_text(self, turn: Turn, text: str) -> list[Reply] | None:
         """A typed answer or button word for the paper on screen. With the paper not on screen
@@ -327,6 +353,8 @@ class ExamFlow:
         if not await self.store.attempts.finish_attempt(attempt.id, status, closed_at, result.score, result.passed):
             return None
         attempt.status, attempt.submitted_at, attempt.score, attempt.passed = status, closed_at, result.score, result.passed
+        if definition.official is not None:  # flags for admins (never a penalty), raised once per key
+            await self.fair.on_handed_in(attempt, definition, now)
         wrong = set(result.wrong_positions)
         rows = []
         for pos, item in enumerate(attempt.paper):

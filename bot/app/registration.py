@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 
 from bot.app.context import Deps, Turn, main_menu
+from bot.app.fairness import record_bind
 from bot.app.messages import Reply
 from bot.app.org import Org
 
@@ -65,6 +66,7 @@ class RegistrationFlow:
         if not await self.store.roster.bind(roster_id, platform_of(turn.user), turn.user, turn.now):
             turn.clear_flow()
             return [Reply(turn.t("bind_taken"), main_menu(turn))]
+        await record_bind(self.deps, roster_id, turn.user, turn.now)  # a re-bind in an exam window is flagged
         turn.clear_flow()
         tree = await self.org.tree()
         log.info("%s bound to roster entry %s", turn.user, roster_id)

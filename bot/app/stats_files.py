@@ -19,7 +19,9 @@ def _summary_row(stats: UnitStats, rank: int | str) -> list:
             None if stats.median is None else round(stats.median, 2)]
 
 
-def workbook(report: Report, items: list[ItemAnalysis], catalog: Catalog, locale: str) -> bytes:
+def workbook(report: Report, items: list[ItemAnalysis], catalog: Catalog, locale: str,
+             extra: list[Sheet] | None = None) -> bytes:
+    """The summary, people and item sheets, then `extra` (the fair-exam flags sheet)."""
     t = lambda key, **kw: tr(locale, key, **kw)  # noqa: E731
     rank_of = {id(row): rank for rank, row in ranked(report.rows)}
     summary_rows = [_summary_row(row, rank_of[id(row)]) for row in report.rows]
@@ -53,7 +55,7 @@ def workbook(report: Report, items: list[ItemAnalysis], catalog: Catalog, locale
     analysis = Sheet(t("xl_sheet_items"), [
         Column(t("xl_question"), 16), Column(t("xl_cite"), 24), Column(t("xl_stem"), 60), Column(t("xl_answers"), 9),
         Column(t("xl_correct_rate"), 10, PERCENT), Column(t("xl_discrimination"), 10, "0.000")], item_rows)
-    return build_workbook([summary, people, analysis])
+    return build_workbook([summary, people, analysis, *(extra or [])])
 
 
 def rates_chart(report: Report, locale: str, fmt: str = "png") -> bytes:

@@ -24,7 +24,7 @@ ZH: dict[str, str] = {
     "help": (
         "可用命令：\n"
         "/start 主菜单\n/practice 学法练习（专项、顺序、随机）\n/exam 模拟考试\n"
-        "/wrong 错题本\n/review 今日复习\n/pk 答题PK（双人对战，无人应战时与机器人对战）\n/me 我的学习\n/bind 绑定身份（公职人员参加正式考试）\n"
+        "/wrong 错题本\n/review 今日复习\n/pk 答题PK（双人对战，无人应战时与机器人对战）\n/rank 排行榜（/rank off 不在榜上显示自己）\n/me 我的学习\n/bind 绑定身份（公职人员参加正式考试）\n"
         "/guide 办事指南\n/case 以案释法（可加关键词，如 /case 高空抛物）\n"
         "/law 查法条（如 /law 民法典 1254，或 /law 首违不罚）\n/lang 切换语言（中文/English）\n"
         "/cancel 结束当前练习\n/remind 每日一练提醒\n/help 帮助"
@@ -835,7 +835,7 @@ EN: dict[str, str] = {
     "help": (
         "Commands:\n"
         "/start menu\n/practice practice (by law, in order, random)\n/exam mock exams\n"
-        "/wrong mistake notebook\n/review today's review\n/pk head-to-head quiz (a robot plays when nobody joins)\n/me my progress\n/bind register (civil servants, for official exams)\n"
+        "/wrong mistake notebook\n/review today's review\n/pk head-to-head quiz (a robot plays when nobody joins)\n/rank leaderboards (/rank off keeps you off them)\n/me my progress\n/bind register (civil servants, for official exams)\n"
         "/guide service guides\n/case case explainers (add words to search, e.g. /case 高空抛物)\n"
         "/law look up an article (e.g. /law 民法典 1254)\n/lang switch language\n"
         "/cancel stop practising\n/remind daily question reminder\n/help this help"

@@ -78,6 +78,11 @@ def parse_exam(raw: Any, shown: str) -> tuple[ExamDefinition | None, list[Proble
     if len({item.partial for item in items if item.type is QType.FILL}) > 1:
         problems.append(Problem(shown, line_of(raw), "fill lines must agree on partial"))
     official = _official(raw, problems, shown) if raw.get("kind", "mock") != "mock" else None
+    per_question = 0
+    if raw.get("per_question_seconds") is not None:  # a fair official exam: each question's own clock
+        per_question = _number(raw, "per_question_seconds", 5, 3600, problems, shown) or 0
+        if raw.get("kind") != "official":
+            problems.append(Problem(shown, line_of(raw), "per_question_seconds is for official exams (kind: official)"))
     if problems:
         return None, problems
     definition = ExamDefinition(
@@ -85,7 +90,7 @@ def parse_exam(raw: Any, shown: str) -> tuple[ExamDefinition | None, list[Proble
         time_limit_minutes=limit, pass_mark=float(pass_mark), attempts_allowed=attempts,
         blueprint=tuple(items), shuffle_options=bool(raw.get("shuffle_options", True)),
         origin=f"{shown}:{line_of(raw)}", official=official,
-        include_stale_laws=raw.get("include_stale_laws") is True,
+        include_stale_laws=raw.get("include_stale_laws") is True, per_question_seconds=per_question,
     )
     if definition.pass_mark > definition.max_score:
         return None, [Problem(shown, line_of(raw), f"pass_mark {pass_mark} exceeds the paper's {definition.max_score:g} points")]

@@ -34,8 +34,8 @@ Flags, computed when an attempt is handed in:
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
 
 FAST, IDENTICAL, REBIND = "fast", "identical", "rebind"
 KINDS = (FAST, IDENTICAL, REBIND)

@@ -124,6 +124,7 @@ class ExamDefinition:
     origin: str = ""
     official: OfficialSpec | None = None  # None: a mock exam
     include_stale_laws: bool = False  # draw questions citing texts known to be out of date (status.yaml)
+    per_question_seconds: int = 0  # official exams: each question's own time limit (0 = none)
 
     @property
     def kind(self) -> str:

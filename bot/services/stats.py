@@ -297,6 +297,11 @@ async def workbook(deps: Deps, actor: Actor, query: ViewQuery, now: float) -> Fi
     stats = _stats(deps)
     await stats.load_people(view.report, now)
     found = await stats.items(view.exam.id)
-    data = await asyncio.to_thread(stats_files.workbook, view.report, found, deps.catalog, query.locale)
+    from bot.app.fairness import flags_sheet  # the fair-exam flags of the view, with their evidence (issue 14)
+    from bot.services.flags import list_flags
+
+    flags = flags_sheet(query.locale, await list_flags(deps, actor, view.exam.id, view.unit_id), view.report.tree,
+                        deps.config.timezone)
+    data = await asyncio.to_thread(stats_files.workbook, view.report, found, deps.catalog, query.locale, [flags])
     await deps.storage.admins.log_admin(actor.user, "export", f"{view.exam.id}:{view.unit_id or ''}", now)
     return FileResult(f"stats-{view.exam.id}-{view.unit_id or 'all'}.xlsx", data, XLSX)

@@ -133,7 +133,7 @@ async def test_admin_imports_opens_two_users_register_sit_and_stats_are_right(or
     document = admin.last[0].attachment
     assert document.filename == f"stats-{EXAM}-shili.xlsx"
     book = load_workbook(io.BytesIO(document.data))
-    assert book.sheetnames == ["单位汇总", "人员成绩", "试题分析"]
+    assert book.sheetnames == ["单位汇总", "人员成绩", "试题分析", "公平性提示"]
     summary = book["单位汇总"]
     assert summary["A1"].value == "2026年度学法考法正式考试（示例） · 示例市"
     assert [c.value for c in summary[2]] == ["排名", "单位", "应考人数", "已注册", "参学", "参考", "通过", "参学率",

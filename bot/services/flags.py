@@ -1,0 +1,58 @@
+"""Fair-exam flags for admins (issue 14): the flags of official exams within an actor's scope,
+with the people they name, for chat /stats, the /export workbook and the web console. A super
+admin sees every unit's flags, a unit admin those of their unit and the units below it; anyone
+else is refused (actor_for raises Forbidden). Flags are for checking, never a penalty."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.app.context import Deps
+from bot.services.rights import Actor
+from bot.storage.ports import FlagRecord
+
+MAX_FLAGS = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    roster_id: int
+    name: str
+    staff_no: str
+    unit_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class FlagView:
+    """A flag with the people it names (None when the roster entry is gone)."""
+    record: FlagRecord
+    person: Person | None
+    other: Person | None  # identical: the other person of the pair
+
+
+async def list_flags(deps: Deps, actor: Actor, exam_id: str | None = None, unit: str | None = None,
+                     limit: int = MAX_FLAGS) -> list[FlagView]:
+    """Flags of `exam_id` (None: every exam) in `unit` and below (None: the actor's whole
+    scope), newest first. Raises Forbidden for a unit outside the actor's scope."""
+    if unit is not None:
+        actor.require_unit(unit)
+    start = unit if unit is not None else actor.role.unit
+    units = None if start is None else sorted(actor.tree.subtree(start))
+    records = await deps.storage.fairness.flags(exam_id, units, limit)
+    people: dict[int, Person | None] = {}
+    for record in records:
+        for roster_id in (record.roster_id, record.other_roster_id):
+            if roster_id is not None and roster_id not in people:
+                entry = await deps.storage.roster.roster_entry(roster_id)
+                people[roster_id] = None if entry is None else Person(entry.id, entry.name, entry.staff_no,
+                                                                      entry.unit_id)
+    return [FlagView(r, people.get(r.roster_id), people.get(r.other_roster_id) if r.other_roster_id else None)
+            for r in records]
+
+
+def counts(flags: list[FlagView]) -> dict[str, int]:
+    """How many flags of each kind."""
+    out: dict[str, int] = {}
+    for view in flags:
+        out[view.record.kind] = out.get(view.record.kind, 0) + 1
+    return out
