@@ -789,6 +789,7 @@ ZH: dict[str, str] = {
     "help_web": "/web 获取管理后台的一次性登录链接（仅私聊）",
     "web_cli_not_admin": "{user} 不是管理员（须为配置中的超级管理员或单位管理员）。",
     "web_cli_link": "登录链接（{minutes} 分钟内有效，只能使用一次）：",
+    "audit_web_login": "登录管理后台",  # 操作日志 labels: audit_<action with _ for .>
     # fair official exams (issue 14): each question's own clock, flags for admins
     "exam_question_clock": "⏳ 本题限时，剩余 {seconds} 秒（超时后本题不再接受作答）",
     "exam_question_time_up": "⌛ 第 {n} 题的作答时间已到，本题答案不再接受，已转到下一题。",
@@ -1629,6 +1630,7 @@ EN: dict[str, str] = {
     "xl_flag_kind": "Kind",
     "xl_flag_phase": "Sitting",
     "xl_flag_other": "Other person",
+    "audit_web_login": "Console login",
     "xl_flag_evidence": "Evidence",
     "xl_flag_at": "Time",
 }

@@ -150,6 +150,7 @@ async def log_in(deps: Deps, token: str, address: str) -> NewSession:
     if used:  # another request used it between the check and now
         raise await _refuse(deps, address, "web_link_used", now)
     log.info("console login: %s from %s", user, address)
+    await purge(deps)  # expired links, idle sessions, old failures: a few indexed deletes per login
     return NewSession(user, raw, csrf_for(raw))
 
 
@@ -184,8 +185,7 @@ async def log_out(deps: Deps, raw: str | None) -> bool:
 
 
 async def purge(deps: Deps) -> int:
-    """Delete expired links, idle sessions and old failure records (the scheduler may call it;
-    the console calls it now and then on login)."""
+    """Delete expired links, idle sessions and old failure records (run at every login)."""
     now = deps.clock.now()
     web = deps.config.web
     async with deps.storage.atomic():

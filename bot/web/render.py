@@ -7,7 +7,8 @@ locale), `csrf_field()` (the hidden CSRF input; put it inside every <form method
 `csrf` (the token itself), `actor` (bot.services.rights.Actor, or None on the login page), `nav`
 (the pages this actor may open: [(path, label key)]), `path` (the request path), `request`, `lang`,
 `static(name)` (a versioned URL of bot/web/static/<name>), `url(**query)` (this page's URL with
-some query parameters changed) and `fmt_time(epoch)` (local time, the configured time zone).
+some query parameters changed), `fmt_time(epoch)` (local time, the configured time zone) and
+`has_text(key)` (whether bot/app/texts.py has that key, for labels built from data).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import jinja2
 from aiohttp import web
 from markupsafe import Markup
 
-from bot.app.texts import normalize_locale, tr
+from bot.app.texts import TEXTS, normalize_locale, tr
 from bot.web.keys import DEPS, NAV
 
 HERE = Path(__file__).resolve().parent
@@ -106,7 +107,7 @@ async def render(request: web.Request, template: str, *, status: int = 200, **co
         "t": t, "csrf_field": csrf_field, "csrf": csrf, "actor": actor, "lang": locale,
         "nav": request.app[NAV](actor) if actor is not None else [], "path": request.path, "request": request,
         "static": static_url, "url": lambda **changes: page_url(request, **changes), "fmt_time": fmt_time,
-        "title": context.pop("title", None),
+        "title": context.pop("title", None), "has_text": lambda key: key in TEXTS["zh"],
     }
     values.update(context)
     body = environment().get_template(template).render(values)

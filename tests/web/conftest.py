@@ -18,7 +18,8 @@ console, and Playwright pages on Debian's Chromium.
     SUPER           "cli:root", a super admin (config)
     UNIT_ADMIN      "tg:9001", admin of unit UNIT_A
     UNITS           city (市) > UNIT_A 甲局, UNIT_B 乙局; UNIT_A > UNIT_A1 甲局一科
-`page` / `phone`: a new browser context per test (no cookies), 1280×800 or 390×844. Every request
+`page` / `phone`: a new browser context per test (no cookies), 1280×800 or 390×844. Browser
+tests are plain (sync) functions; do async setup through console.run(...). Every request
 a page makes is recorded; a request to any host but loopback fails the test (and is aborted).
 Without Chromium (/usr/bin/chromium) or the playwright package the browser tests skip with the
 reason; with LAWBOT_REQUIRE_BROWSER=1 (set by .ci/run) they fail instead.
@@ -28,6 +29,7 @@ Screenshots go to $LAWBOT_ARTIFACTS or <repo>/.artifacts/ (gitignored), one fold
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 import re
 import shutil
@@ -209,7 +211,9 @@ def console_server():
 
 @pytest.fixture
 def shots(request) -> Shots:
-    return Shots(_test_folder(request))
+    folder = _test_folder(request)
+    shutil.rmtree(folder, ignore_errors=True)  # only this run's screenshots
+    return Shots(folder)
 
 
 @pytest.fixture
@@ -228,26 +232,65 @@ def _browser_missing() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
+class _Browser:
+    """One Chromium for a module's browser tests, started on first use. Playwright's sync API
+    leaves its event loop marked as running in the main thread, so it is stopped before any
+    async test (or fixture) runs and at the end of each module; the next browser test starts
+    it again (about a second)."""
+
+    def __init__(self):
+        self.playwright = None
+        self.chromium = None
+
+    def get(self):
+        if self.chromium is None:
+            from playwright.sync_api import sync_playwright
+
+            self.playwright = sync_playwright().start()
+            try:
+                self.chromium = self.playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+                                                                headless=True)
+            except Exception:
+                self.close()
+                raise
+        return self.chromium
+
+    def close(self) -> None:
+        if self.chromium is not None:
+            self.chromium.close()
+        if self.playwright is not None:
+            self.playwright.stop()
+        self.chromium = self.playwright = None
+
+
+_BROWSER = _Browser()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _browser_per_module():
+    yield
+    _BROWSER.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_browser_under_async_tests(request):
+    if inspect.iscoroutinefunction(request.function):
+        _BROWSER.close()
+
+
+@pytest.fixture
 def browser():
     reason = _browser_missing()
     if reason is not None:
         if REQUIRE_BROWSER:
             pytest.fail(f"LAWBOT_REQUIRE_BROWSER=1 but {reason}", pytrace=False)
         pytest.skip(f"browser tests skipped: {reason}")
-    from playwright.sync_api import sync_playwright
-
-    playwright = sync_playwright().start()
     try:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        return _BROWSER.get()
     except Exception as exc:  # noqa: BLE001
-        playwright.stop()
         if REQUIRE_BROWSER:
             pytest.fail(f"Chromium did not start: {exc}", pytrace=False)
         pytest.skip(f"browser tests skipped: Chromium did not start: {str(exc).splitlines()[0]}")
-    yield chromium
-    chromium.close()
-    playwright.stop()
 
 
 def _loopback(url: str) -> bool:

@@ -116,3 +116,52 @@ def test_no_console_page_requests_a_non_loopback_host(console, page, phone):
         hosts = {r.split("/")[2] for r in browser_page.requests if r.startswith("http")}
         assert hosts == {console.base.split("/")[2]}
 
+
+
+def test_a_session_idle_for_eight_hours_ends(console, page, shot):
+    console.login(page)
+    console.clock.advance(7 * 3600)
+    assert console.visit(page, "/admin/audit").status == 200  # in use: the idle clock restarts
+    console.clock.advance(7 * 3600)
+    assert console.visit(page, "/admin/").status == 200
+    console.clock.advance(8 * 3600 + 1)
+    page.goto(console.url("/admin/audit"))
+    shot("idle")
+    assert page.url == console.url("/admin/login")
+    assert "/web" in page.locator("main").inner_text()
+
+
+def test_wrong_links_from_one_address_are_rate_limited(console, page):
+    """Behind a trusted proxy (loopback here) X-Forwarded-For names the client; after
+    web.max_failures refused links from it, even a good link is refused (429), elsewhere not."""
+    client = {"X-Forwarded-For": "203.0.113.7"}
+    for n in range(console.config.web.max_failures):
+        bad = page.request.get(console.url(f"/admin/login?token={'x' * 40}{n:03d}"), headers=client)
+        assert bad.status == 400 and "无效" in bad.text()
+    good = console.link()
+    blocked = page.request.get(good, headers=client)
+    assert blocked.status == 429 and "过多" in blocked.text()
+    refused = page.request.post(console.url("/admin/login"), form={"token": good.split("token=")[1]}, headers=client,
+                                max_redirects=0)
+    assert refused.status == 429
+    other = page.request.get(good, headers={"X-Forwarded-For": "203.0.113.8"})
+    assert other.status == 200 and 'name="token"' in other.text()
+
+
+def test_the_phone_menu_and_the_language_switch(console, phone, shots):
+    console.login(phone, console.UNIT_ADMIN)
+    nav = phone.locator("nav.nav")
+    assert not nav.is_visible()
+    phone.locator("label.nav-button").click()
+    assert nav.is_visible()
+    shots.take(phone, "menu-open")
+    nav.get_by_role("link", name="操作日志").click()
+    phone.wait_for_url(console.url("/admin/audit"))
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the screen
+    phone.get_by_role("link", name="English").click()
+    assert phone.locator("h1").inner_text() == "Audit log"
+    shots.take(phone, "english")
+    phone.goto(console.url("/admin/"))  # remembered
+    assert phone.locator("h1").inner_text() == "Home"
+    phone.get_by_role("link", name="中文").click()
+    assert phone.locator("h1").inner_text() == "首页"
