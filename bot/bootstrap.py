@@ -35,6 +35,9 @@ class App:
     clock: Clock
 
     async def close(self) -> None:
+        from bot.reports import offloop
+
+        await offloop.release(self.storage)  # the report loop's read connection, if one was opened
         await self.storage.close()
 
 

@@ -7,7 +7,6 @@ handed in by the deadline sweeper). A revoked certificate is never reissued by i
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import secrets
@@ -151,7 +150,8 @@ class Certificates:
 
     # --- the PDF ---------------------------------------------------------------------
     async def pdf(self, record: CertificateRecord, locale: str) -> Attachment:
-        from bot.reports.certificate import CertificateView, render_certificate
+        from bot.reports import offloop
+        from bot.reports.certificate import CertificateView
 
         url = verify_url(self.config, record.serial)
         score = rules.score_text(record.score)
@@ -167,7 +167,7 @@ class Certificates:
             verify_url=url, issuer=tr(locale, "cert_pdf_issuer"),
             footer=tr(locale, "cert_pdf_footer_url", url=url, serial=record.serial) if url
             else tr(locale, "cert_pdf_footer", serial=record.serial))
-        data = await asyncio.to_thread(render_certificate, view)
+        data = await offloop.certificate(view)
         return Attachment(f"certificate-{record.serial}.pdf", data, "document")
 
     def verify_line(self, locale: str, serial: str) -> str:
@@ -219,9 +219,8 @@ class CertFlow:
             return [Reply(turn.t("cert_no_key"))]
         if record.attempt_id != attempt.id:
             return [Reply(turn.t("cert_have_one", exam=record.exam_title, serial=record.serial))]
-        return [Reply(turn.t("cert_issued", exam=record.exam_title, serial=record.serial,
-                             verify=self.certs.verify_line(turn.locale, record.serial)),
-                      attachment=await self.certs.pdf(record, turn.locale))]
+        return [self._with_pdf(turn.t("cert_issued", exam=record.exam_title, serial=record.serial,
+                                      verify=self.certs.verify_line(turn.locale, record.serial)), record, turn.locale)]
 
     async def sweep_note(self, locale: str, attempt: Attempt, max_score: float, now: float) -> str:
         """For a passed attempt handed in by the deadline sweeper: issue, and a line for the
@@ -272,9 +271,17 @@ class CertFlow:
             return [Reply(turn.t("cert_gone"), main_menu(turn))]
         if record.revoked_at is not None:
             return [Reply(turn.t("cert_revoked_cannot_send", serial=record.serial), main_menu(turn))]
-        return [Reply(turn.t("cert_resent", exam=record.exam_title, serial=record.serial,
-                             verify=self.certs.verify_line(turn.locale, record.serial)),
-                      attachment=await self.certs.pdf(record, turn.locale))]
+        return [self._with_pdf(turn.t("cert_resent", exam=record.exam_title, serial=record.serial,
+                                      verify=self.certs.verify_line(turn.locale, record.serial)), record, turn.locale)]
+
+    def _with_pdf(self, text: str, record: CertificateRecord, locale: str) -> Reply:
+        """The reply with the certificate PDF, rendered after the turn's transaction has committed
+        (about a second of CPU, off the loop): the turn never holds the database while it draws."""
+
+        async def later() -> list[Reply]:
+            return [Reply(text, attachment=await self.certs.pdf(record, locale))]
+
+        return Reply(text, later=later)
 
     async def _revoke(self, turn: Turn, words: list[str]) -> list[Reply]:
         role = await self.certs.org.role(turn.user)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Awaitable, Callable
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +38,9 @@ class Reply:
     choices: list[list[Choice]] = field(default_factory=list)  # rows of buttons
     edit: bool = False  # replace the message whose button was pressed (exam navigation)
     attachment: Attachment | None = None
+    # Work after the turn's transaction (bot/app/deferred.py): ChatService.handle replaces this
+    # reply by what it returns once the turn has committed. Channels never see it set.
+    later: "Callable[[], Awaitable[list[Reply]]] | None" = field(default=None, repr=False, compare=False)
 
     def flat_choices(self) -> list[Choice]:
         return [c for row in self.choices for c in row]

@@ -12,6 +12,8 @@ from bot.app.admin import COMMANDS as ADMIN_COMMANDS
 from bot.app.admin import AdminFlow
 from bot.app.bank_admin import BankAdminFlow
 from bot.app.cases import CaseFlow
+from bot.app.deferred import OffLoopAdmin
+from bot.app.deferred import resolve as resolve_later
 from bot.app.exam import ExamFlow
 from bot.app.guides import GuideFlow
 from bot.app.help import help_text
@@ -75,7 +77,7 @@ class ChatService:
         self.lookup = LookupFlow(deps)
         self.org = Org(deps)
         self.registration = RegistrationFlow(deps, self.org)
-        self.admin = AdminFlow(deps, self.org)
+        self.admin = OffLoopAdmin(AdminFlow(deps, self.org), lambda d: AdminFlow(d, Org(d)))  # bot/app/deferred.py
         self.me = MeFlow(deps, self.org, self.exam.official)
         self.reminders = ReminderFlow(deps, self.practice)
         self.pk = PkFlow(deps, self.org)
@@ -90,6 +92,12 @@ class ChatService:
                               "v": self.pk}
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
+        replies = await self._turn(incoming)
+        if any(r.later is not None for r in replies):  # exports, charts, PDFs: after the commit
+            replies = await resolve_later(replies, normalize_locale(incoming.locale, self.deps.config.default_locale))
+        return replies
+
+    async def _turn(self, incoming: Incoming) -> list[Reply]:
         now = self.deps.clock.now()
         locale = normalize_locale(incoming.locale, self.deps.config.default_locale)
         try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, case, delete, func, insert, literal_column, select, text, update
+from sqlalchemy import bindparam, case, delete, func, insert, literal_column, select, text, union_all, update
 
 from bot.domain.official_exam import WindowOverride
 from bot.domain.study import ActivityRule
@@ -187,6 +187,7 @@ class SqlStudy(Repo):
                 await self.db.run(delete(study_daily))
                 marks = {}
             low_day = None
+            touched = []  # who has new log rows: only their days need their points capped again
             for name, table, activity, where in self._sources():
                 last = marks.get(name, (0, key))[0]
                 top = (await self.db.run(select(func.coalesce(func.max(table.c.id), 0)))).scalar()
@@ -195,6 +196,7 @@ class SqlStudy(Repo):
                         await self.db.run(self._mark, {"source": name, "last_id": top, "rules": key})
                     continue
                 in_range = (table.c.id > last, table.c.id <= top)
+                touched.append(select(table.c.user_key).where(*in_range, where))
                 first = (await self.db.run(select(func.min(table.c.at)).where(*in_range))).scalar()
                 if first is not None:
                     day = int((first + utc_offset) // 86400)
@@ -209,7 +211,8 @@ class SqlStudy(Repo):
                 for activity, rule in rules.items():
                     raw = s.count * rule.points
                     capped = case((raw > rule.daily_cap, rule.daily_cap), else_=raw) if rule.daily_cap else raw
-                    await self.db.run(update(study_daily).where(s.day >= low_day, s.activity == activity)
+                    await self.db.run(update(study_daily).where(s.day >= low_day, s.activity == activity,
+                                                                s.user_key.in_(union_all(*touched)))
                                       .values(points=capped))
 
     def _fold(self, folded):
