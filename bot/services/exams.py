@@ -440,6 +440,11 @@ async def update_exam(deps: Deps, actor: Actor, form: ExamForm, now: float) -> E
     body = form.body(ZoneInfo(deps.config.timezone))
     async with deps.storage.atomic():
         await deps.storage.console_exams.save_console_exam(form.id, body, actor.user, now, create=False)
+        if await deps.storage.windows.window_override(form.id) is not None:  # the form's window wins over earlier moves
+            spec = definition.official
+            assert spec is not None
+            await deps.storage.windows.set_window(form.id, rules.WindowOverride(
+                spec.opens, spec.closes, spec.makeup_opens, spec.makeup_closes), actor.user, now)
         await record(deps, actor, "exam.update", f"exam:{form.id}", before=row.body, after=body,
                      unit=_unit_of(actor, form))
     await refresh(deps)

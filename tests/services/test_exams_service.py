@@ -165,6 +165,12 @@ async def test_windows_follow_the_chat_rules(app):
     assert change.after.opens == START + day and change.after.closes == START + 13 * day
     assert (change.after.makeup_opens, change.after.makeup_closes) == (START + 15 * day, START + 17 * day)
     assert change.makeup_moved
+    # an edit before it opens sets the window the form says (over the earlier move), then extend again
+    await svc.update_exam(deps, root, _form(closes=BJ + timedelta(days=7)), START)
+    assert (await svc.get_exam(deps, root, "q1-2026", START)).spec.closes == START + 7 * day
+    change = await svc.move_window(deps, root, "q1-2026", "extend", START, 6)
+    assert change.after.closes == START + 13 * day  # the form's 补考 (3 days after, 2 long) moves with it
+    assert (change.after.makeup_opens, change.after.makeup_closes) == (START + 16 * day, START + 18 * day)
     with pytest.raises(svc.ExamError) as refused:  # a 补考 during the main window
         await svc.move_window(deps, root, "q1-2026", "makeup", START, 3)
     assert refused.value.key == "window_makeup_during_main"
@@ -189,6 +195,7 @@ async def test_windows_follow_the_chat_rules(app):
         await svc.move_window(deps, root, "q1-2026", "open", START, 0)
     assert refused.value.key == "exam_err_days"
     log = await audit.entries(deps, root, action="exam.")
-    assert [e.action for e in reversed(log.entries)] == ["exam.create", "exam.extend", "exam.open", "exam.close",
-                                                         "exam.makeup", "exam.extend"]
+    assert [e.action for e in reversed(log.entries)] == ["exam.create", "exam.extend", "exam.update", "exam.extend",
+                                                         "exam.open", "exam.close", "exam.makeup", "exam.extend"]
     assert log.entries[0].before["makeup_closes"] == START + 4 * day
+    assert log.entries[5].after["window"]["closes"].startswith("2026-01-08T08:00") and log.entries[5].before

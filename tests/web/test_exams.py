@@ -208,3 +208,42 @@ def test_exam_pages_fit_a_phone(console, phone, shots):
         assert console.visit(phone, path, "phone" + path).status == 200
         width = phone.evaluate("document.documentElement.scrollWidth")
         assert width <= 392, (path, width)  # no sideways scrolling of the page (wide tables scroll in their box)
+
+
+def test_edit_before_it_opens_and_not_after(console, page, shot, people):
+    from bot.services import exams as svc
+    from bot.services.rights import actor_for
+
+    exam_id = f"ed-{people['tag']}"
+    zone = ZoneInfo(console.config.timezone)
+    tomorrow = datetime.fromtimestamp(console.clock.now() + 86400, zone).replace(tzinfo=None, second=0, microsecond=0)
+
+    async def create():
+        actor = await actor_for(console.deps, console.SUPER)
+        form = svc.ExamForm(id=exam_id, title_zh="待修改的考试", blueprint=(svc.BlueprintLine(QType.JUDGE, 5, 20.0),),
+                            time_limit_minutes=20, pass_mark=60, opens=tomorrow, closes=tomorrow + timedelta(days=5),
+                            units=(people["unit"],))
+        await svc.create_exam(console.deps, actor, form, console.clock.now())
+
+    console.run(create())
+    console.login(page, console.SUPER)
+    console.visit(page, "/admin/exams")
+    assert "未开始" in _row(page, exam_id).locator(".phase").inner_text()
+    _row(page, exam_id).get_by_role("link", name="修改").click()
+    page.wait_for_url(re.compile(rf".*/admin/exams/{exam_id}/edit$"))
+    shot("edit")
+    assert page.input_value("input[name=title_zh]") == "待修改的考试"
+    assert page.input_value("input[name=bp_count_0]") == "5"
+    page.fill("input[name=title_zh]", "已修改的考试")
+    page.fill("input[name=pass_mark]", "80")
+    page.click("#exam-save")
+    page.wait_for_url(re.compile(rf".*done=updated&exam={exam_id}$"))
+    shot("saved")
+    assert "已保存《已修改的考试》" in page.locator("#exam-done").inner_text()
+    assert console.deps.catalog.exams[exam_id].pass_mark == 80
+    # once it has opened, the paper is fixed
+    _row(page, exam_id).locator("button[value=open]").click()
+    page.wait_for_url(re.compile(rf".*done=open&exam={exam_id}$"))
+    assert _row(page, exam_id).get_by_role("link", name="修改").count() == 0
+    response = console.visit(page, f"/admin/exams/{exam_id}/edit", "edit-refused")
+    assert response.status == 409 and "试卷和规则不能再改" in page.locator("#exam-error").inner_text()
