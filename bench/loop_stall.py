@@ -233,10 +233,18 @@ def _next_action(replies: list[Reply]) -> str:
     return "p:r"
 
 
+async def _pause(stop: asyncio.Event, seconds: float) -> None:
+    """Sleep, but wake at once when the run stops."""
+    try:
+        await asyncio.wait_for(stop.wait(), seconds)
+    except asyncio.TimeoutError:
+        pass
+
+
 async def practise(app: App, user: str, stop: asyncio.Event, rng: random.Random,
                    samples: list[tuple[float, float]], failures: list[str]) -> None:
     action = "p:r"
-    await asyncio.sleep(rng.uniform(0, THINK))
+    await _pause(stop, rng.uniform(0, THINK))
     while not stop.is_set():
         start = time.perf_counter()
         replies = await app.service.handle(Incoming(user=user, action=action))
@@ -247,7 +255,7 @@ async def practise(app: App, user: str, stop: asyncio.Event, rng: random.Random,
             action = "p:r"
         else:
             action = _next_action(replies)
-        await asyncio.sleep(rng.expovariate(1 / THINK))
+        await _pause(stop, rng.expovariate(1 / THINK))
 
 
 async def admin_work(app: App, people: int) -> dict:
@@ -323,14 +331,14 @@ async def one_run(app: App, users: int, people: int, seed: int, warmup: float = 
 
 
 async def run(database: str | Path, folder: Path, people: int, users: int, runs: int, questions: int,
-              seed: int) -> list[dict]:
+              seed: int, warmup: float = 2.0) -> list[dict]:
     start = time.perf_counter()
     app = await open_city(folder, database, people, questions, seed)
     print(f"city of {people} people written and folded in {time.perf_counter() - start:.1f} s", flush=True)
     results = []
     try:
         for k in range(runs):
-            result = await one_run(app, users, people, seed + k)
+            result = await one_run(app, users, people, seed + k, warmup)
             result["load"] = os.getloadavg()[0]
             results.append(result)
             print(f"run {k + 1}: max stall {result['stall_ms']:.0f} ms (before the admin: "
