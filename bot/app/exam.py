@@ -146,9 +146,10 @@ class ExamFlow:
         definition = self.catalog.exams[attempt.exam_id]
         pos = max(0, min(pos, len(attempt.paper) - 1))
         limit = definition.per_question_seconds
-        if limit and fairness.question_closed((await self.fair.shown(attempt, definition)).get(pos), limit, turn.now):
+        shown = await self.fair.shown(attempt, definition)  # each question's clock (per_question_seconds)
+        if limit and fairness.question_closed(shown.get(pos), limit, turn.now):
             return await self._move_on(turn, attempt, definition, pos, edit)
-        shown = await self.fair.stamp(attempt, definition, pos, turn.now)  # official exams: each question's clock
+        shown = await self.fair.stamp(turn, attempt, definition, pos, shown)  # official exams: first shown
         if turn.flow() != "exam" or turn.state.get("attempt") != attempt.id:
             turn.clear_flow()
             turn.state.update(flow="exam", attempt=attempt.id)

@@ -70,14 +70,20 @@ class FairExams:
         self.store = deps.storage
 
     # --- each question's own clock ---------------------------------------------------------------
-    async def stamp(self, attempt: Attempt, definition: ExamDefinition, pos: int, now: float) -> dict[int, float]:
-        """When each question of an official attempt was first shown, `pos` now included."""
-        if definition.official is None or not attempt.is_open:
-            return {}
-        shown = await self.store.fairness.shown_times(attempt.id)
-        if pos not in shown:
-            await self.store.fairness.mark_shown(attempt.id, pos, now)
-            shown[pos] = now
+    async def stamp(self, turn: Turn, attempt: Attempt, definition: ExamDefinition, pos: int,
+                    shown: dict[int, float]) -> dict[int, float]:
+        """Record when question `pos` of an official attempt is first shown; `shown` (the times read
+        for a per-question limit, else empty) comes back with it. The user's state remembers the
+        positions already recorded, so a question shown again costs no statement (a lost state
+        only costs an insert the database ignores)."""
+        if definition.official is None or not attempt.is_open or pos in shown:
+            return shown
+        mark = turn.state.get("shown")
+        seen = mark[1] if isinstance(mark, list) and len(mark) == 2 and mark[0] == attempt.id else []
+        if pos not in seen:
+            await self.store.fairness.mark_shown(attempt.id, pos, turn.now)
+            turn.state["shown"] = [attempt.id, [*seen, pos]]
+            shown = {**shown, pos: turn.now}
         return shown
 
     async def shown(self, attempt: Attempt, definition: ExamDefinition) -> dict[int, float]:

@@ -155,3 +155,16 @@ async def test_study_hours_prerequisite_says_how_many_are_missing(imported):
         assert await app.storage.attempts.open_attempt_for("cli:alice") is not None
     finally:
         await app.close()
+
+
+async def test_help_lists_rank_in_both_languages(tmp_path):
+    app = await _app(tmp_path, ManualClock(JAN_1))
+    try:
+        alice = Chat(app, "alice")
+        await alice.say("/help")
+        assert "\n/rank 排行榜（/rank off 不在榜上显示自己）\n" in alice.text
+        await alice.say("/lang")
+        await alice.say("/help")
+        assert "\n/rank leaderboards (/rank off keeps you off them)\n" in alice.text
+    finally:
+        await app.close()

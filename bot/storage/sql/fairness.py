@@ -47,7 +47,7 @@ class SqlFairness(Repo):
 
     async def mark_shown(self, attempt_id: int, pos: int, now: float) -> None:
         """Record when a question was first shown (a later call for the same question keeps the first time)."""
-        await self.db.run(self._mark, {"attempt_id": attempt_id, "pos": pos, "shown_at": now})
+        await self.db.write(self._mark, {"attempt_id": attempt_id, "pos": pos, "shown_at": now})
 
     async def answer_times(self, attempt_id: int) -> dict[int, float]:
         B = attempt_answers.c
