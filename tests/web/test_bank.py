@@ -131,3 +131,37 @@ def test_export_and_a_unit_admin_browses_without_editing(bank, page):
     data = Path(download.value.path()).read_bytes()
     sheet = load_workbook(io.BytesIO(data), read_only=True).worksheets[0]
     assert sum(1 for _ in sheet.iter_rows()) > len(bank.deps.catalog.question_list)  # a header and every question
+
+
+def test_import_with_preview_shows_bad_rows_then_imports_the_good_ones(bank, page, tmp_path):
+    from tests.app.test_bank_upload import BAD_ROW, NEW_ROW, NEW_STEM, workbook
+
+    file = workbook(tmp_path / "新题.xlsx", NEW_ROW, BAD_ROW)
+    target = bank.deps.catalog.root / "quizzes" / "bank" / "imported.yaml"
+    bank.login(page)
+    bank.visit(page, "/admin/bank/import", "import-form")
+    page.set_input_files("#bank-upload input[type=file]", str(file))
+    page.click("#bank-upload button[type=submit]")
+    page.wait_for_selector("#bank-preview")
+    bank.shots.take(page, "import-preview")
+    assert "新增 1 题" in page.inner_text("#bank-preview") and "有问题 1 行" in page.inner_text("#bank-preview")
+    assert "第3行" in page.inner_text("#bank-problems")  # the bad row, with its reason
+    assert not target.exists() or NEW_STEM not in target.read_text(encoding="utf-8")  # nothing written yet
+    page.click("#bank-apply button[type=submit]")  # 跳过错误行导入
+    page.wait_for_selector("#message")
+    bank.shots.take(page, "imported")
+    assert "新增 1 题" in page.inner_text("#message")
+    assert NEW_STEM in target.read_text(encoding="utf-8")
+    found = [q for q in bank.deps.catalog.question_list if q.stem == NEW_STEM]
+    assert len(found) == 1
+    bank.visit(page, f"/admin/bank?q={found[0].id}", "imported-in-list")
+    assert page.locator("table.bank tbody tr").count() == 1
+
+
+def test_pages_fit_a_phone(bank, phone):
+    bank.login(phone)
+    q = bank.deps.catalog.question_list[0]
+    for path in ("/admin/bank", f"/admin/bank/q/{q.id}", "/admin/roster"):
+        bank.visit(phone, path, f"phone-{path}")
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        assert width <= 392, (path, width)
