@@ -321,7 +321,10 @@ async def unbind_person(deps: Deps, actor: Actor, roster_id: int, platform: str 
     """Remove the person's chat accounts (on one platform, or all); returns how many."""
     person = await get_person(deps, actor, roster_id)
     async with deps.storage.atomic():
-        removed = await deps.storage.roster.unbind(roster_id, platform[:10] if platform else None)
+        from bot.app.fairness import unbind_recorded  # the re-bind flag of fair exams reads these events
+
+        removed = await unbind_recorded(deps, roster_id, platform[:10] if platform else None, actor.user,
+                                        deps.clock.now())
         await deps.storage.admins.log_admin(actor.user, "unbind", f"{person.staff_no} {platform or ''}".strip(),
                                             deps.clock.now())
         await record(deps, actor, "roster.unbind", f"roster:{roster_id}", unit=person.unit_id,

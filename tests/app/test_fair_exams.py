@@ -207,3 +207,16 @@ async def test_flags_on_a_fixture_are_shown_to_the_units_admins_with_evidence_an
         closed = await app.storage.attempts.get_attempt(a.attempt_id)
         assert await app.service.exam.fair.on_handed_in(closed, exam, clock.now()) == 0
     assert len(await app.storage.fairness.flags("fair1")) == 3
+
+
+async def test_an_unbind_in_the_console_is_recorded_for_the_rebind_flag(app):
+    from bot.services.rights import actor_for
+    from bot.services.roster import unbind_person
+
+    dave = Chat(app, "dave")
+    await dave.say("/bind SL0003 示例丙")
+    entry = await app.storage.roster.roster_by_staff_no("SL0003")
+    person, removed = await unbind_person(app.service.deps, await actor_for(app.service.deps, "cli:admin"), entry.id)
+    assert removed == 1
+    events = await app.storage.fairness.bind_events(entry.id)
+    assert [(e.kind, e.user_key, e.by) for e in events] == [("bind", "cli:dave", ""), ("unbind", "cli:dave", "cli:admin")]
