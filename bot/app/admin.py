@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 
-from bot.app import stats_files
 from bot.app.context import Deps, Turn, idle_menu, main_menu
 from bot.app.messages import Attachment, Choice, Reply
 from bot.app.org import AdminRole, Org
@@ -17,6 +16,8 @@ from bot.domain.models import ExamDefinition
 from bot.app.official import _when
 from bot.domain.statistics import percent
 from bot.domain.study_time import format_hours
+from bot.services import stats as stats_service
+from bot.services.rights import Actor, Forbidden
 
 log = logging.getLogger(__name__)
 DAY = 86_400
@@ -222,47 +223,42 @@ class AdminFlow:
 
     async def _stats_view(self, turn: Turn, role: AdminRole, verb: str, definition: ExamDefinition,
                           unit: str | None) -> list[Reply] | None:
-        tree = await self.org.tree()
-        unit = unit or role.unit
-        if unit is not None and unit not in tree:
-            return [Reply(turn.t("admin_unknown_unit", unit=unit[:40]))]
-        if not role.covers(tree, unit):
+        actor = Actor(role, await self.org.tree())
+        query = stats_service.ViewQuery(definition.id, unit, turn.locale)
+        try:
+            report = (await stats_service.overview(self.deps, actor, query, turn.now)).report
+        except stats_service.NotFound as refused:
+            if refused.key == "admin_unknown_unit":
+                return [Reply(turn.t("admin_unknown_unit", unit=(unit or "")[:40]))]
+            return None
+        except Forbidden:
             log.warning("refused stats of %s for %s (scope %s)", unit, turn.user, role.unit)
             return [Reply(turn.t("admin_not_your_unit"))]
-        if verb == "x" and not turn.private:
-            return [Reply(turn.t("export_private_only"))]
-        try:
-            report = await self.stats.report(definition.id, unit, turn.now, turn.locale)
         except StatsError:
             return None
+        if verb == "x" and not turn.private:
+            return [Reply(turn.t("export_private_only"))]
         index = self.stats.official_exams().index(definition)
         key = f"{index}:{report.unit_id or ''}"
+        query = stats_service.ViewQuery(definition.id, report.unit_id, turn.locale)
         if verb == "u":
             return [Reply(self._report_text(turn, report), self._report_buttons(turn, report, index, role))]
-        if verb == "c":
-            data = stats_files.rates_chart(report, turn.locale)
-            return [Reply(turn.t("chart_caption"), attachment=Attachment("rates.png", data, "image"))]
-        if verb == "h":
-            data = stats_files.histogram_chart(report, turn.locale)
-            return [Reply(turn.t("chart_caption"), attachment=Attachment("scores.png", data, "image"))]
-        if verb == "t":
-            trend = await self.stats.trend(definition.id, report.unit_id, live=report, now=turn.now)
-            data = stats_files.trend_chart(report, trend, turn.locale)
-            return [Reply(turn.t("chart_caption"), attachment=Attachment("trend.png", data, "image"))]
-        if verb in ("n", "x"):
-            if report.total.roster > self.deps.config.admin.export_max_rows:
-                return [Reply(turn.t("export_too_big", n=report.total.roster))]
-            await self.stats.load_people(report, turn.now)
+        charts = {"c": ("rates", "rates.png"), "h": ("hist", "scores.png"), "t": ("trend", "trend.png")}
+        if verb in charts:
+            kind, name = charts[verb]
+            data = await stats_service.chart(self.deps, actor, query, kind, turn.now, "png")
+            return [Reply(turn.t("chart_caption"), attachment=Attachment(name, data, "image"))]
         if verb == "n":
-            return [Reply(self._not_yet_text(turn, report), [[turn.choice("btn_stats_back", f"a:u:{key}")]])]
+            return [Reply(await self._not_yet_text(turn, actor, query, report),
+                          [[turn.choice("btn_stats_back", f"a:u:{key}")]])]
         if verb == "i":
-            return [Reply(await self._items_text(turn, definition), [[turn.choice("btn_stats_back", f"a:u:{key}")]])]
+            return [Reply(await self._items_text(turn, actor, definition), [[turn.choice("btn_stats_back", f"a:u:{key}")]])]
         if verb == "x":
-            items = await self.stats.items(definition.id)
-            data = stats_files.workbook(report, items, self.deps.catalog, turn.locale)
-            await self.store.admins.log_admin(turn.user, "export", key, turn.now)
-            name = f"stats-{definition.id}-{report.unit_id or 'all'}.xlsx"
-            return [Reply(turn.t("export_caption"), attachment=Attachment(name, data, "document"))]
+            try:
+                file = await stats_service.workbook(self.deps, actor, query, turn.now)
+            except stats_service.TooBig as too_big:
+                return [Reply(turn.t("export_too_big", n=too_big.n))]
+            return [Reply(turn.t("export_caption"), attachment=Attachment(file.filename, file.data, "document"))]
         return None
 
     def _report_text(self, turn: Turn, report: Report) -> str:
@@ -300,30 +296,25 @@ class AdminFlow:
                      turn.choice("btn_export", f"a:x:{key}")])
         return rows
 
-    def _not_yet_text(self, turn: Turn, report: Report) -> str:
-        tree = report.tree
-        not_studied = [p for p in report.people if not report.studied(p)]
-        not_sat = [p for p in report.people if p.score is None]
+    async def _not_yet_text(self, turn: Turn, actor: Actor, query, report: Report) -> str:
+        async def names(which: str) -> tuple[int, str]:
+            page = await stats_service.people(self.deps, actor, stats_service.PeopleQuery(
+                query.exam_id, query.unit_id, which, 1, LIST_LIMIT, "unit", locale=turn.locale), turn.now)
+            shown = join(turn.locale, (f"{p.name}({p.staff_no}·{p.unit_name})" for p in page.items))
+            more = turn.t("list_more", n=page.total - LIST_LIMIT) if page.total > LIST_LIMIT else ""
+            return page.total, (shown + more) or turn.t("list_none")
 
-        def names(people) -> str:
-            shown = join(turn.locale, (f"{p.name}({p.staff_no}·{tree.name(p.unit_id)})" for p in people[:LIST_LIMIT]))
-            more = turn.t("list_more", n=len(people) - LIST_LIMIT) if len(people) > LIST_LIMIT else ""
-            return (shown + more) or turn.t("list_none")
+        n_study, study = await names("not_studied")
+        n_sat, sat = await names("not_sat")
+        return turn.t("not_yet", unit=report.unit_name, n_study=n_study, study=study, n_sat=n_sat, sat=sat)
 
-        return turn.t("not_yet", unit=report.unit_name, n_study=len(not_studied), study=names(not_studied),
-                      n_sat=len(not_sat), sat=names(not_sat))
-
-    async def _items_text(self, turn: Turn, definition: ExamDefinition) -> str:
-        items = await self.stats.items(definition.id)
-        if not items:
+    async def _items_text(self, turn: Turn, actor: Actor, definition: ExamDefinition) -> str:
+        found = await stats_service.items(self.deps, actor, definition.id)
+        if not found:
             return turn.t("items_none")
-        flagged = sorted(items, key=lambda i: (i.discrimination if i.discrimination is not None else 1.0,
-                                               i.correct_rate if i.correct_rate is not None else 1.0))
-        lines = [turn.t("items_head", exam=definition.title_for(turn.locale), n=len(items))]
-        for item in flagged[:ITEM_LIMIT]:
-            warn = "⚠ " if (item.discrimination is not None and item.discrimination < 0.2) or \
-                (item.correct_rate is not None and item.correct_rate < 0.3) else ""
-            lines.append(turn.t("items_row", warn=warn, qid=item.question_id, n=item.n,
+        lines = [turn.t("items_head", exam=definition.title_for(turn.locale), n=len(found))]
+        for item in found[:ITEM_LIMIT]:
+            lines.append(turn.t("items_row", warn="⚠ " if item.warn else "", qid=item.question_id, n=item.n,
                                 rate=percent(item.correct_rate),
                                 disc="—" if item.discrimination is None else f"{item.discrimination:.2f}"))
         return "\n".join(lines)

@@ -24,11 +24,12 @@ from bot.storage.ports import PersonRow
 
 __all__ = ["Forbidden", "NotFound", "TooBig", "ExamItem", "ViewQuery", "Overview", "RankedRow", "Crumb",
            "PeopleQuery", "PersonLine", "PeoplePage", "ItemLine", "FileResult", "FILTERS", "SORTS", "CHARTS",
-           "official_exams", "overview", "people", "items", "trend", "chart", "workbook"]
+           "UNIT_SORTS", "official_exams", "overview", "sort_units", "people", "items", "trend", "chart", "workbook"]
 
 FILTERS = ("all", "not_studied", "not_sat", "not_passed")
 SORTS = ("staff_no", "name", "unit", "points", "score", "attempts")
 CHARTS = ("rates", "hist", "trend")
+UNIT_SORTS = ("rank", "name", "roster", "study_rate", "sit_rate", "pass_rate", "pass_rate_roster", "average")
 PAGE_SIZES = (20, 50, 100, 200)
 _draw = threading.Lock()  # pyplot keeps global state: one chart at a time across threads
 
@@ -199,14 +200,29 @@ def _crumbs(actor: Actor, report: Report, locale: str) -> list[Crumb]:
     return crumbs
 
 
-async def overview(deps: Deps, actor: Actor, query: ViewQuery, now: float, *, with_hours: bool = True) -> Overview:
-    """One exam's figures for a unit (the whole unit and each child one level down, ranked)."""
+async def overview(deps: Deps, actor: Actor, query: ViewQuery, now: float, *, with_hours: bool = True,
+                   hours_max_age: float = 0.0) -> Overview:
+    """One exam's figures for a unit (the whole unit and each child one level down, ranked).
+    hours_max_age > 0 lets 人均学时 come from sums read up to that many seconds ago."""
     definition, unit = await _resolve(deps, actor, query.exam_id, query.unit_id)
-    report = await _stats(deps).report(definition.id, unit, now, query.locale, with_hours=with_hours)
+    report = await _stats(deps).report(definition.id, unit, now, query.locale, with_hours=with_hours,
+                                       hours_max_age=hours_max_age)
     rows = [RankedRow(rank, row, row.unit_id != report.unit_id and row.unit_id in report.tree)
             for rank, row in report.ranking()]
     return Overview(definition, report.unit_id, report.unit_name, report.total, rows,
                     _crumbs(actor, report, query.locale), report.hours_per_person, report)
+
+
+def sort_units(rows: list[RankedRow], key: str = "rank", descending: bool = False) -> list[RankedRow]:
+    """The unit rows of an overview in another order (a few dozen rows: sorted here, not in SQL);
+    units without a figure go last either way. An unknown key keeps the ranking."""
+    if key not in UNIT_SORTS or key == "rank":
+        return list(reversed(rows)) if descending and key == "rank" else list(rows)
+    if key == "name":
+        return sorted(rows, key=lambda r: r.stats.name, reverse=descending)
+    known = [r for r in rows if getattr(r.stats, key) is not None]
+    unknown = [r for r in rows if getattr(r.stats, key) is None]
+    return sorted(known, key=lambda r: (getattr(r.stats, key), r.rank), reverse=descending) + unknown
 
 
 def _target_units(spec, tree, unit_id: str | None) -> list[str] | None:

@@ -463,6 +463,7 @@ class PersonListRepository(Protocol):
                           units: list[str] | None = None, roles: list[str] | None = None, which: str = "all",
                           sort: str = "staff_no", descending: bool = False, offset: int = 0,
                           limit: int = 50) -> list[PersonRow]: ...
+    async def unit_seconds(self, first_day: int, last_day: int) -> list[tuple[str, int, float]]: ...
 
 
 class StudyTimeRepository(Protocol):

@@ -8,6 +8,7 @@ bot/web/pages/ defines:
 Add ONE line for your module below (its name, without the package)."""
 
 PAGES: tuple[str, ...] = (
+    "overview",
     "roster",
     "bank",
     "exams",
