@@ -58,3 +58,8 @@ def test_a_super_admin_sees_every_entry_and_narrows_to_a_unit(console, page):
     assert "person:audit-b" in page.locator("table.audit").inner_text()
     assert "person:audit-a1" not in page.locator("table.audit").inner_text()
     assert console.visit(page, "/admin/audit?unit=nowhere").status == 403
+    console.visit(page, "/admin/audit")
+    page.locator("select[name=action]").select_option(label="登录")  # console.js submits the filter
+    page.wait_for_url(console.url("/admin/audit?action=web."))
+    cells = page.locator("table.audit tbody td:nth-child(3)").all_inner_texts()
+    assert cells and all(c == "登录管理后台 web.login" for c in cells)

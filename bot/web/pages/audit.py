@@ -12,6 +12,7 @@ from bot.web.auth import admin_required
 from bot.web.render import Paging, render
 
 NAV = ("/admin/audit", "web_nav_audit")
+GROUPS = ("exam", "roster", "bank", "notice", "gap", "web")  # action prefixes offered as filters
 
 
 def _pretty(value: dict | None) -> str:
@@ -29,7 +30,7 @@ async def audit_page(request: web.Request) -> web.Response:
              "before": _pretty(e.before), "after": _pretty(e.after)} for e in page.entries]
     return await render(request, "audit.html", title="web_nav_audit", rows=rows, total=page.total, paging=paging,
                         unit=unit, unit_name=actor.tree.name(unit) if unit else None, action=action or "",
-                        )
+                        groups=GROUPS)
 
 
 def routes() -> list[web.RouteDef]:
