@@ -127,7 +127,7 @@ class WeChatChannel:
                 echo = self._decrypt(echo)
             else:
                 check_signature(q.get("signature"), self.platform.token, timestamp, nonce)
-            if self.guard.seen_before(timestamp, nonce):
+            if await self._replayed(timestamp, nonce):
                 raise Refused("replayed nonce")
         except Refused as exc:
             return self._refuse(request, str(exc))
@@ -149,7 +149,7 @@ class WeChatChannel:
                 check_signature(q.get("signature"), self.platform.token, timestamp, nonce)
             callback = parse_callback(body, self.platform.name)
             key = callback.dedupe_key(self.platform.name)
-            if self.guard.seen_before(timestamp, nonce) and key not in self._pending:
+            if await self._replayed(timestamp, nonce) and key not in self._pending:
                 raise Refused("replayed nonce")
         except Refused as exc:
             return self._refuse(request, str(exc))
@@ -163,6 +163,16 @@ class WeChatChannel:
         if self.platform.crypto is not None:
             xml = self.platform.crypto.encrypt_message(xml, nonce, timestamp)
         return web.Response(text=xml, content_type="application/xml")
+
+    async def _replayed(self, timestamp: str, nonce: str) -> bool:
+        """Was this (timestamp, nonce) seen before, by this worker or any other on the database?
+        The local cache answers first; otherwise the pair is recorded in the update-id table
+        (processed_updates, pruned with it), so a request replayed to another worker behind the
+        load balancer is refused there too."""
+        if self.guard.seen_before(timestamp, nonce):  # also refuses a missing or odd nonce
+            return True
+        key = f"nonce:{self.platform.name}:{timestamp}:{nonce}"
+        return not await self.storage.updates.first_seen(key, self.app.clock.now())
 
     def _decrypt(self, encrypted: str) -> str:
         try:

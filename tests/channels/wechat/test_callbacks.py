@@ -236,3 +236,39 @@ async def test_api_errors_map_to_outbox_outcomes(tmp_path, clock):
             assert api.sent[-1] == (USER, "again")
     finally:
         await api.stop()
+
+
+@pytest.mark.parametrize("mode", ["plain", "safe"])
+async def test_a_nonce_replayed_to_another_worker_is_refused(tmp_path, clock, mode):
+    """Two workers on one database behind a load balancer: a request seen by one is a replay for
+    the other (the nonce is recorded in the database, not only in the worker's memory)."""
+    from bot.channels.wechat.adapter import wechat_channels
+    from bot.httpserver import HttpServer
+    from tests.channels.wechat.harness import sections
+    from tests.support.transcript import make_app
+
+    async with serve(tmp_path, clock, mode) as h:
+        other_app = await make_app(tmp_path, clock, **sections(mode))  # the same database file
+        (other,) = wechat_channels(other_app)
+        server = HttpServer("127.0.0.1", 0, 64 * 1024, 2.0, other.routes())
+        await server.start()
+        try:
+            async def post_to_other(query: dict, body: str) -> int:
+                async with h.peer.session.post(server.url + other.platform.path, params=query, data=body,
+                                               headers={"Content-Type": "text/xml"}) as response:
+                    return response.status
+
+            query, body = h.peer.signed(h.peer.text_xml(USER, "菜单"))
+            assert (await h.peer.post(query=query, body=body)).status == 200
+            assert await post_to_other(query, body) == 403
+            replay_query, replay_body = h.peer.signed(h.peer.text_xml(USER, "练习"), nonce=query["nonce"],
+                                                      timestamp=query["timestamp"])
+            assert await post_to_other(replay_query, replay_body) == 403
+            # a fresh request is served by either worker
+            fresh_query, fresh_body = h.peer.signed(h.peer.text_xml(USER, "菜单"))
+            assert await post_to_other(fresh_query, fresh_body) == 200
+            assert (await h.peer.post(query=fresh_query, body=fresh_body)).status == 403
+        finally:
+            await server.stop()
+            await other.close()
+            await other_app.close()
