@@ -142,6 +142,15 @@ def test_overview_rates_drill_down_and_excel(console, page, shot, sitting):
     shot("drilled")
     assert _figure(page, "roster") == "2" and _figure(page, "pass_rate").startswith("0.0%")
     page.locator("nav.crumbs a", has_text="总览测试处").click()
+    page.wait_for_url(re.compile(rf".*/admin/overview\?exam={exam}&unit={root}$"))
+
+    # item analysis of the exam: every question of the two papers, weakest first
+    page.get_by_role("link", name="试题分析").click()
+    page.wait_for_url(re.compile(r".*/admin/overview/items.*"))
+    shot("items")
+    assert page.locator("table.items tbody tr").count() >= 20
+    page.get_by_role("link", name="返回总览").click()
+    page.wait_for_url(re.compile(rf".*/admin/overview\?exam={exam}&unit={root}$"))
 
     # the Excel workbook of the current view
     with page.expect_download() as info:
