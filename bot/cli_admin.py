@@ -122,7 +122,10 @@ async def _stats(args) -> int:
         if args.stats_command == "export":
             out = Path(args.out or f"stats-{args.exam}-{report.unit_id or 'all'}.xlsx")
             await stats.load_people(report, now)
-            data = workbook(report, await stats.items(args.exam), app.catalog, locale)
+            from bot.app.fairness import operator_flags_sheet  # the fair-exam flags, as /export has them
+
+            flags = await operator_flags_sheet(app.service.deps, args.exam, report.unit_id, report.tree, locale)
+            data = workbook(report, await stats.items(args.exam), app.catalog, locale, [flags])
             out.write_bytes(data)
             say(args, "cli_stats_exported", file=out, n=len(report.people))
             return 0

@@ -281,6 +281,14 @@ def sheet_rows(locale: str, flags: list[FlagView], tree: UnitTree, zone: str) ->
     return rows
 
 
+async def operator_flags_sheet(deps: Deps, exam_id: str, unit: str | None, tree: UnitTree, locale: str):
+    """The flags sheet for `lawbot stats export` (the operator on the server sees every unit)."""
+    from bot.app.org import AdminRole
+
+    flags = await list_flags(deps, Actor(AdminRole("cli:operator", None), tree), exam_id, unit)
+    return flags_sheet(locale, flags, tree, deps.config.timezone)
+
+
 def flags_sheet(locale: str, flags: list[FlagView], tree: UnitTree, zone: str):
     from bot.reports.excel import Column, Sheet
 

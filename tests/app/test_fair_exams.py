@@ -220,3 +220,26 @@ async def test_an_unbind_in_the_console_is_recorded_for_the_rebind_flag(app):
     assert removed == 1
     events = await app.storage.fairness.bind_events(entry.id)
     assert [(e.kind, e.user_key, e.by) for e in events] == [("bind", "cli:dave", ""), ("unbind", "cli:dave", "cli:admin")]
+
+
+def test_lawbot_stats_export_has_the_flags_sheet(imported):
+    import asyncio
+
+    from bot.storage.ports import FlagRecord
+    from bot.storage.sql.store import open_store
+
+    async def flag():
+        store = await open_store(imported / "lawbot.sqlite3")
+        entry = await store.roster.roster_by_staff_no("SL0007")
+        await store.fairness.add_flag(FlagRecord(
+            None, "rebind:xuefa2026-shili:1", "rebind", "xuefa2026-shili", "makeup", entry.unit_id, entry.id, 5,
+            None, None, {"platform": "tg", "old_account": "tg:1", "new_account": "tg:2", "unbound_at": START,
+                         "unbound_by": "cli:admin", "bound_at": START + 60}, START + 120))
+        await store.close()
+
+    asyncio.run(flag())
+    out = imported / "stats.xlsx"
+    assert cli(["stats", "export", "--exam", "xuefa2026-shili", "--out", str(out), "--data-dir", str(imported)]) == 0
+    rows = list(load_workbook(out)["公平性提示"].iter_rows(values_only=True))
+    assert rows[1][:5] == ("考试期间换绑", "SL0007", "示例庚", "东县司法局", "补考")
+    assert rows[1][6] == "tg 账号 tg:1 于 01-01 08:00 被解绑（操作人 cli:admin），01-01 08:01 改绑为 tg:2"
