@@ -216,7 +216,7 @@ async def test_an_unbind_in_the_console_is_recorded_for_the_rebind_flag(app):
     dave = Chat(app, "dave")
     await dave.say("/bind SL0003 示例丙")
     entry = await app.storage.roster.roster_by_staff_no("SL0003")
-    person, removed = await unbind_person(app.service.deps, await actor_for(app.service.deps, "cli:admin"), entry.id)
+    _person, removed = await unbind_person(app.service.deps, await actor_for(app.service.deps, "cli:admin"), entry.id)
     assert removed == 1
     events = await app.storage.fairness.bind_events(entry.id)
     assert [(e.kind, e.user_key, e.by) for e in events] == [("bind", "cli:dave", ""), ("unbind", "cli:dave", "cli:admin")]
