@@ -36,6 +36,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 FAST, IDENTICAL, REBIND = "fast", "identical", "rebind"
 KINDS = (FAST, IDENTICAL, REBIND)
@@ -88,7 +89,7 @@ def reading_seconds(chars: int, rules: Thresholds) -> float:
     return chars / rules.reading_chars_per_second
 
 
-def fast_answers(items: Iterable[Timed], rules: Thresholds) -> list[dict]:
+def fast_answers(items: Iterable[Timed], rules: Thresholds) -> list[dict[str, Any]]:
     """The fast answers on long questions, as evidence rows (position counted from 1)."""
     out = []
     for item in sorted(items, key=lambda t: t.pos):
@@ -102,7 +103,7 @@ def fast_answers(items: Iterable[Timed], rules: Thresholds) -> list[dict]:
     return out
 
 
-def fast_flag(items: Sequence[Timed], rules: Thresholds) -> dict | None:
+def fast_flag(items: Sequence[Timed], rules: Thresholds) -> dict[str, Any] | None:
     """Evidence for a fast flag, or None: the fast answers and how many long questions there were."""
     fast = fast_answers(items, rules)
     if len(fast) < rules.fast_min_answers:
@@ -141,7 +142,7 @@ def wrong_choices(qtype: str, options: int) -> int:
     if qtype == "single":
         return max(1, options - 1)
     if qtype == "multiple":
-        return max(1, min(30, 2 ** options - 2))
+        return max(1, min(30, int(2 ** options) - 2))
     return 10
 
 
@@ -150,7 +151,7 @@ def chance_same(given: Given, odds: Odds) -> float:
 
 
 def identical_flag(a: Sequence[Given], b: Sequence[Given], odds: Mapping[str, Odds], rules: Thresholds,
-                   default: Odds = Odds(0.5, 3)) -> dict | None:
+                   default: Odds = Odds(0.5, 3)) -> dict[str, Any] | None:
     """Evidence that two answer sheets are identical beyond chance, or None (see the module doc)."""
     mine, theirs = {g.qid: g for g in a}, {g.qid: g for g in b}
     common = set(mine) & set(theirs)
@@ -193,6 +194,6 @@ def rebinds(events: Iterable[BindEvent], opens: float, until: float) -> list[tup
     return out
 
 
-def rebind_evidence(unbind: BindEvent, bind: BindEvent) -> dict:
+def rebind_evidence(unbind: BindEvent, bind: BindEvent) -> dict[str, Any]:
     return {"platform": bind.platform, "old_account": unbind.user_key, "new_account": bind.user_key,
             "unbound_at": unbind.at, "unbound_by": unbind.by, "bound_at": bind.at}
