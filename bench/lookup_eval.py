@@ -36,6 +36,7 @@ from bot.catalog.catalog import load_catalog  # noqa: E402
 from bot.search.lookup import Lookup  # noqa: E402
 
 EVAL = REPO / "tests" / "search" / "lookup_eval.yaml"
+DEV = REPO / "tests" / "search" / "lookup_dev.yaml"  # tuning-only extras, not split
 
 
 def load_eval(path: Path = EVAL) -> list[dict]:
@@ -115,6 +116,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--misses", action="store_true", help="list the tuning-half queries the lookup got wrong")
     parser.add_argument("--all", action="store_true", help="also report the tuning half and the whole set")
+    parser.add_argument("--dev", action="store_true",
+                        help="also report tests/search/lookup_dev.yaml (extra questions used only for tuning)")
     args = parser.parse_args()
     catalog, problems = load_catalog(REPO)
     rows = load_eval()
@@ -136,6 +139,9 @@ def main() -> int:
     parts = {"held-back half": held}
     if args.all:
         parts.update({"tuning half": tuning, "whole set": rows})
+    if args.dev:
+        dev = load_eval(DEV)
+        parts["tuning extras (lookup_dev.yaml)"] = dev
     print(f"{len(rows)} labelled queries ({len(tuning)} tuning, {len(held)} held back); {len(catalog.services)} guides, "
           f"{len(catalog.cases)} cases, {sum(len(l.articles) for l in catalog.laws.laws.values())} articles; "
           f"index built in {built:.2f} s")
@@ -146,7 +152,8 @@ def main() -> int:
             r = grade(part, answer)
             print(f"{name:34} {r['top1']:7.1%} {r['top3']:7.1%} {r['p50']:8.2f} {r['p99']:8.2f}")
     if args.misses:
-        for q, expect, keys, confident in grade(tuning, ours)["misses"]:
+        tuned = tuning + (load_eval(DEV) if args.dev else [])
+        for q, expect, keys, confident in grade(tuned, ours)["misses"]:
             print(f"MISS {q} -> expected {expect}; got {keys} {'confident' if confident else 'unsure'}")
     return 0
 

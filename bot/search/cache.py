@@ -43,7 +43,7 @@ from bot.search.lookup import Hit, Lookup, SearchIndex, _Space
 
 log = logging.getLogger(__name__)
 
-FORMAT = 2
+FORMAT = 3
 CONTENT_DIRS = ("content/laws", "content/services", "content/cases")
 PREFIX = "search-"
 SUFFIX = ".sqlite3"
@@ -158,6 +158,10 @@ class _Store:
             raise CacheError(f"{self.path}: no article {i}")
         return row
 
+    def body(self, i: int) -> str:
+        row = self._db().execute("SELECT body FROM article WHERE id = ?", (i,)).fetchone()
+        return row[0] if row else ""
+
 
 class StoredFieldIndex:
     """The articles' index in one token space, read from the cache file term by term."""
@@ -236,6 +240,9 @@ class StoredIndex(SearchIndex):
         ref, name, summary = self.store.article(i)
         return Hit("law", ref, name, score, summary)
 
+    def article_body(self, i: int) -> str:
+        return self.store.body(i)
+
 
 def write_index(index: SearchIndex, path: Path, key: str) -> None:
     """Write a built index to path atomically (a temporary file in the same folder, renamed)."""
@@ -254,7 +261,7 @@ def write_index(index: SearchIndex, path: Path, key: str) -> None:
                 CREATE TABLE reading (ch TEXT PRIMARY KEY, py TEXT NOT NULL) WITHOUT ROWID;
                 CREATE TABLE term (space TEXT, term TEXT, idf REAL NOT NULL, docs BLOB NOT NULL,
                                    weights BLOB NOT NULL, PRIMARY KEY (space, term)) WITHOUT ROWID;
-                CREATE TABLE article (id INTEGER PRIMARY KEY, ref TEXT, name TEXT, summary TEXT);
+                CREATE TABLE article (id INTEGER PRIMARY KEY, ref TEXT, name TEXT, summary TEXT, body TEXT);
             """)
             conn.executemany("INSERT INTO freq VALUES (?, ?)", sorted(index.freq_table.items()))
             conn.executemany("INSERT INTO reading VALUES (?, ?)", tx.PinyinReadings.table().items())
@@ -267,8 +274,8 @@ def write_index(index: SearchIndex, path: Path, key: str) -> None:
                     (stored_as, term, field_index.idf[term], array("i", [d for d, _ in posts]).tobytes(),
                      array("d", [w for _, w in posts]).tobytes())
                     for term, posts in field_index.postings.items()))
-            conn.executemany("INSERT INTO article VALUES (?, ?, ?, ?)", (
-                (i, hit.ref, hit.name, hit.summary) for i, hit in
+            conn.executemany("INSERT INTO article VALUES (?, ?, ?, ?, ?)", (
+                (i, hit.ref, hit.name, hit.summary, index.article_body(i)) for i, hit in
                 ((i, index.article_hit(i, 0.0)) for i in range(index.article_count))))
             state = {
                 "topics": [(h.kind, h.ref, h.name, h.score, h.summary) for h in index.topics],

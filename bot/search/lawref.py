@@ -11,7 +11,8 @@ from bot.search.text import normalize
 
 _NUM = r"[0-9]+|[零〇一二三四五六七八九十百千万两]+"
 _SUB = r"\s*之\s*[一二三四五六七八九十]+"  # 第一百三十三条之一, 133之一
-_REF_RE = re.compile(rf"(第\s*(?:{_NUM})\s*条|第\s*[0-9]+|(?<![0-9])[0-9]+\s*条?)(?:{_SUB})?")
+_REF_RE = re.compile(rf"(第\s*(?:{_NUM})\s*条|第\s*[0-9]+|(?<![0-9])[0-9]+\s*条?"
+                     rf"|(?<![零〇一二三四五六七八九十百千万两])[零〇一二三四五六七八九十百千万两]+条)(?:{_SUB})?")
 _LAWISH_RE = re.compile(r"(法|典|条例|规定|办法|解释)$")
 # what an unshipped law's name looks like: Han characters (and brackets), a statute suffix, no
 # question words; "劳动仲裁的规定" or "离婚冷静期法律规定" are topics, not names
@@ -43,9 +44,16 @@ def resolve_law(laws: LawLibrary, typed: str) -> Law | None:
         if len(alias) >= 3 and name.endswith(alias) and len(name) - len(alias) <= 4:
             return laws.laws.get(target)
     best = closest_laws(laws, name, 1)
-    if best and best[0][1] >= FUZZY_ACCEPT and _LAWISH_RE.search(name):
+    if best and best[0][1] >= FUZZY_ACCEPT and _LAWISH_RE.search(name) and not _part_of_another(laws, name, best[0][0]):
         return laws.laws[best[0][0]]
     return None
+
+
+def _part_of_another(laws: LawLibrary, typed: str, target: str) -> bool:
+    """"合同法" inside "劳动合同法": a shorter name that another law's name contains is another
+    law (here the repealed Contract Law), not a misspelling of the longer one."""
+    names = [target, *(alias for alias, law in laws.aliases.items() if law == target)]
+    return any(typed in name and len(typed) < len(name) for name in names)
 
 
 def looks_like_law_name(text: str) -> bool:

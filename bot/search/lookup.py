@@ -35,6 +35,9 @@ SYNONYM_CREDIT = 0.8
 LAW_PRIOR = 0.45
 # article terms found in more than about a fifth of all articles (人民, 规定) are not scored
 LAW_MIN_IDF = 1.5
+# law keyword search: at most this many articles that have all the bigrams of the searched
+# phrase are checked for the phrase itself
+PHRASE_POOL = 200
 # the first RERANK guides and cases by raw score are weighed by their coverage of the question:
 # score * (COORD_FLOOR + (1 - COORD_FLOOR) * coverage)
 RERANK = 12
@@ -209,6 +212,20 @@ class _Space:
             return True
         return False
 
+    def mishap_elsewhere(self, query: dict, doc: int, intent) -> bool:
+        """"手机丢了怎么办", "电脑坏了怎么办", "孩子发烧了怎么办": a bare 怎么办 (no how-to, rights
+        or law frame) about what happened to someone or something. A document that shares only
+        the thing (one word: a case whose story mentions a phone) and lacks what happened to it
+        (丢, 坏, 发烧: a character no word took, or another word of the question) answers another
+        question. The guides that do handle a loss or a fault (补领身份证) have that word."""
+        if intent.procedure or intent.rights or intent.law or not intent.weak_procedure or self.chars is None:
+            return False
+        terms = self.indexes["words"].terms_of(doc)
+        words = list(dict.fromkeys(query["precise"]))
+        shared = sum(1 for w in words if self._word_credit(query, w, terms))
+        missing = [ch for ch in query.get("loose", ()) if ch not in self.chars[doc]]
+        return shared <= 1 and bool(missing or shared < len(words))
+
     def shares_word(self, query: dict[str, list[str]], doc: int) -> bool:
         """Whether the document has one of the query's own words (precise cut), another word for
         it or all its parts, not only bigrams or a part of a longer word ("天天" in "今天天气")."""
@@ -320,6 +337,10 @@ class SearchIndex:
     def article_hit(self, i: int, score: float) -> Hit:
         return article_hit(self.articles[i], score)
 
+    def article_body(self, i: int) -> str:
+        """The article's text without its label, normalised (for phrase matching)."""
+        return tx.normalize(self.articles[i].body)
+
 
 def article_hit(article: Article, score: float) -> Hit:
     return Hit("law", f"{article.law}:{article.number}", f"《{article.law}》{article.label}", score,
@@ -378,10 +399,34 @@ class Lookup:
         """Keyword search across all shipped laws, ranked."""
         q = self._query(query)
         space = self._laws()
-        ranked = sorted(space.scores(q).items(), key=lambda item: (-item[1], item[0]))[:limit]
+        ranked = sorted(space.scores(q).items(), key=lambda item: (-item[1], item[0]))
+        # the words as typed, together ("醉酒驾驶"), as in a find-in-text: the articles that have
+        # the phrase itself come first (by score), then those that have its words apart
+        phrases = [run for run in tx.runs(tx.normalize(query)) if len(run) >= 3 and tx._HAN_RE.match(run)]
+        if phrases:
+            having = self._articles_with(phrases)
+            if having:
+                scored = dict(ranked)
+                first = sorted(((scored.get(i, 0.0), i) for i in having), key=lambda item: (-item[0], item[1]))
+                ranked = [(i, s) for s, i in first] + [(i, s) for i, s in ranked if i not in having]
+        ranked = ranked[:limit]
         # an article that shares only a stray word with the query is not offered
         return [self._article_hit(i, round(s, 2)) for i, s in ranked
                 if space.coverage(q, i) >= MIN_COVERAGE * 1.5]
+
+    def _articles_with(self, phrases: list[str]) -> set[int]:
+        """Articles whose text has every phrase (candidates from the bigram postings, then
+        checked in the text); at most PHRASE_POOL are checked."""
+        grams = self._laws().indexes["grams"]
+        found: set[int] | None = None
+        for phrase in phrases:
+            for gram in tx.bigrams(phrase):
+                docs = {doc for doc, _ in grams.postings_of(gram)}
+                found = docs if found is None else found & docs
+                if not found:
+                    return set()
+        candidates = sorted(found or ())[:PHRASE_POOL]
+        return {i for i in candidates if all(p in self.index.article_body(i) for p in phrases)}
 
     def _same_topic_first(self, scored: list, wanted: str) -> None:
         """Put the wanted kind (guide for a how-to question, case for a rights question) first
@@ -440,12 +485,12 @@ class Lookup:
         scored.sort(key=lambda item: (-item[0], item[1]))
         self._same_topic_first(scored, intent.kind)
         hits = [Hit(h.kind, h.ref, h.name, round(s, 2), h.summary) for s, _, h, _ in scored[:limit]]
-        confident, related = self._verdict(q, scored) if scored else (False, False)
+        confident, related = self._verdict(q, scored, intent) if scored else (False, False)
         if not confident and not related:
             return LookupResult(query, hits, False, "none")
         return LookupResult(query, hits, confident, "" if hits else "none")
 
-    def _verdict(self, q: dict, scored: list) -> tuple[bool, bool]:
+    def _verdict(self, q: dict, scored: list, intent=None) -> tuple[bool, bool]:
         """(confident in the first hit, any of the first three related to the question)."""
         top_score, top_i = scored[0][0], scored[0][1]
         covers = [self._cover(q, i) for _, i, _, _ in scored[:3]]
@@ -458,6 +503,8 @@ class Lookup:
             confident = True  # every word of the question is in the guide's or case's name or aliases
         if confident and is_topic and not topics.shares_word(q, top_i):
             confident = False  # only bigrams or word parts in common: not sure enough
+        if confident and is_topic and intent is not None and topics.mishap_elsewhere(q, top_i, intent):
+            confident = False
         related = any(topics.shares_word(q, i) if i < len(self._topics) else c >= LAW_RELATED
                       for (_, i, _, _), c in zip(scored[:3], covers)) and max(covers) >= NONE_COVERAGE
         # a character no guide, case or keyword has (and no typo of a known word, by pinyin):
