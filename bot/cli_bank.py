@@ -26,6 +26,8 @@ def add_bank_parser(sub: argparse._SubParsersAction, func: Callable[[argparse.Na
     imp.add_argument("--strict", action="store_true",
                      help="a row repeating a question already in the bank is an error (default: skipped and listed)")
     imp.add_argument("--dry-run", action="store_true", help="validate only; write nothing")
+    imp.add_argument("--data-dir", help="the deployment's data folder, whose database tells running workers "
+                                        "about the import (default: from config)")
     exp = bank_sub.add_parser("export", help="write the bank (or part of it) to a file")
     exp.add_argument("--format", required=True, choices=FORMATS)
     exp.add_argument("-o", "--output", type=Path, help="output file (default: bank.<ext>)")
@@ -89,9 +91,43 @@ def _import(args: argparse.Namespace, root: Path) -> int:
     if result.problems and not args.skip_bad:
         warn(args, "bankcli_nothing")
         return 1
+    if not args.dry_run and result.written is not None:
+        _publish(args, root)
     if not result.questions and not result.duplicates:
         return 1
     return 0
+
+
+def _publish(args: argparse.Namespace, root: Path) -> None:
+    """Tell the running workers about the new bank file, as an import in chat does: its text
+    becomes the next bank version in the deployment's database and every worker applies it
+    (bot/bank_sync.py). Only for the deployment's own content root and a database that exists:
+    a scratch copy (--content elsewhere) or a checkout that never ran has nothing to tell."""
+    import asyncio
+    import time
+
+    from bot.catalog.bank_io.importer import bank_target
+    from bot.config import load_config
+
+    config = load_config(Path(args.config) if getattr(args, "config", None) else None,
+                         data_dir=getattr(args, "data_dir", None))
+    target, shown = bank_target(root, args.into)
+    home = config.content_root.resolve()
+    if root.resolve() != home or not target.resolve().is_relative_to(home):
+        return
+    if config.database_url is None and not config.database_path.is_file():
+        return
+
+    async def publish() -> int:
+        from bot.storage.sql.store import open_store
+
+        store = await open_store(config.database_target, config.storage.synchronous)
+        try:
+            return await store.bank_versions.publish(shown, target.read_text(encoding="utf-8"), time.time(), "cli")
+        finally:
+            await store.close()
+
+    say(args, "bankcli_published", version=asyncio.run(publish()), file=shown)
 
 
 def _export(args: argparse.Namespace, root: Path) -> int:
