@@ -23,7 +23,7 @@ def test_example_config_is_valid_and_complete():
     example = (REPO / "config.example.yaml").read_text(encoding="utf-8")
     for name in type(config).model_fields:
         assert name in example, f"config.example.yaml does not document {name}"
-    for section in ("storage", "practice", "exam", "telegram", "http", "wechat", "wecom"):
+    for section in ("storage", "practice", "exam", "telegram", "http", "web", "wechat", "wecom"):
         for field in type(getattr(config, section)).model_fields:
             assert field in example, f"config.example.yaml does not document {section}.{field}"
 
@@ -35,6 +35,8 @@ def test_example_config_is_valid_and_complete():
     ("timezone: Mars/Olympus\n", "timezone"),
     ("default_locale: fr\n", "default_locale"),
     ("telegram: {tokn: x}\n", "telegram.tokn: unknown key"),
+    ("web: {link_ttl_minutes: 0}\n", "web.link_ttl_minutes"),
+    ("web: {trusted_proxies: [nginx.local]}\n", "web.trusted_proxies"),
 ])
 def test_bad_values_name_the_key_and_the_file(tmp_path, body, key):
     path = tmp_path / "config.yaml"

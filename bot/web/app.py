@@ -68,6 +68,9 @@ async def console_middleware(request: web.Request, handler):
     except web.HTTPNotFound:
         response = await render(request, "error.html", status=404, code=404, message_key="web_not_found",
                                 message_values={})
+    except web.HTTPMethodNotAllowed:
+        response = await render(request, "error.html", status=405, code=405, message_key="web_not_found",
+                                message_values={})
     except web.HTTPException as exc:
         response = web.Response(status=exc.status, headers=exc.headers, text=exc.text)
         for name, morsel in exc.cookies.items():

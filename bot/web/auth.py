@@ -10,7 +10,7 @@ check of forms.
 
 Not logged in (no cookie, unknown or idle session) -> 303 to /admin/login; the user is no longer
 an admin, or the handler raises rights.Forbidden -> the 403 page saying why; post_form with a
-missing or wrong CSRF token -> 403.
+missing or wrong CSRF token -> 403; a body above web.upload_max_mb -> 413.
 """
 
 from __future__ import annotations
@@ -40,13 +40,23 @@ class CsrfRefused(Forbidden):
         super().__init__("web_csrf_bad")
 
 
+class TooLarge(Forbidden):
+    """A form or upload above web.upload_max_mb (answered 413)."""
+    status = 413
+    heading = "web_error_upload"
+
+    def __init__(self, mb: int):
+        super().__init__("web_upload_too_large", mb=mb)
+
+
 async def forbidden_page(request: web.Request, exc: Forbidden) -> web.Response:
     from bot.web.render import render
 
     log.warning("console 403 for %s on %s %s: %s", getattr(request.get("actor"), "user", "-"),
                 request.method, request.path, exc.key)
-    response = await render(request, "error.html", status=403, code=403, message_key=exc.key,
-                            message_values=dict(exc.values))
+    status = getattr(exc, "status", 403)
+    response = await render(request, "error.html", status=status, code=status, message_key=exc.key,
+                            message_values=dict(exc.values), heading=getattr(exc, "heading", None))
     return response
 
 
@@ -100,7 +110,7 @@ async def post_form(request: web.Request, *, max_bytes: int | None = None) -> Mu
     try:
         form = await source.post()
     except web.HTTPRequestEntityTooLarge:
-        raise Forbidden("web_upload_too_large", mb=limit // (1024 * 1024)) from None
+        raise TooLarge(max(1, limit // (1024 * 1024))) from None
     if not csrf_ok(request, form.get("csrf")):
         log.warning("console POST %s without a valid CSRF token from %s", request.path, request.remote)
         raise CsrfRefused()
