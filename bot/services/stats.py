@@ -288,17 +288,37 @@ def _locked(fn, *args):
         return fn(*args)
 
 
+CHART_CACHE_SIZE = 64
+
+
 async def chart(deps: Deps, actor: Actor, query: ViewQuery, kind: str, now: float, fmt: str = "png") -> bytes:
-    """A chart of the view: rates by unit, score histogram or rates over time (PNG or SVG)."""
+    """A chart of the view: rates by unit, score histogram or rates over time (PNG or SVG). A chart
+    drawn for the same figures (the per-unit counts' key, and today's date for the trend's snapshots
+    and live point) is served again without drawing, so a page's three charts cost CPU once per change."""
     if kind not in CHARTS:
         raise NotFound("stats_web_bad_query")
     view = await overview(deps, actor, query, now, with_hours=False)
+    stats = _stats(deps)
+    counted = stats._cache.get(view.exam.id)
+    key = None
+    if counted is not None:
+        day = stats.org.day(now)
+        key = (kind, fmt, query.locale, view.exam.id, view.unit_id, counted[0], day)
+        cache: dict = deps.__dict__.setdefault("_stats_charts", {})
+        if key in cache:
+            return cache[key]
     if kind == "rates":
-        return await asyncio.to_thread(_locked, stats_files.rates_chart, view.report, query.locale, fmt)
-    if kind == "hist":
-        return await asyncio.to_thread(_locked, stats_files.histogram_chart, view.report, query.locale, fmt)
-    points = await trend(deps, actor, query, now, view)
-    return await asyncio.to_thread(_locked, stats_files.trend_chart, view.report, points, query.locale, fmt)
+        data = await asyncio.to_thread(_locked, stats_files.rates_chart, view.report, query.locale, fmt)
+    elif kind == "hist":
+        data = await asyncio.to_thread(_locked, stats_files.histogram_chart, view.report, query.locale, fmt)
+    else:
+        points = await trend(deps, actor, query, now, view)
+        data = await asyncio.to_thread(_locked, stats_files.trend_chart, view.report, points, query.locale, fmt)
+    if key is not None:
+        if len(cache) >= CHART_CACHE_SIZE:
+            cache.pop(next(iter(cache)))
+        cache[key] = data
+    return data
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

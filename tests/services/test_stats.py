@@ -113,3 +113,19 @@ async def test_svg_charts_need_no_request(fixture):
         assert "href=\"http" not in text and "@import" not in text and "<script" not in text
     with pytest.raises(svc.NotFound):
         await svc.chart(app.service.deps, root, svc.ViewQuery(EXAM), "pie", app.clock.now())
+
+
+async def test_a_chart_is_drawn_again_only_when_its_figures_change(fixture, monkeypatch):
+    app, root, _ = fixture
+    deps, now = app.service.deps, app.clock.now()
+    drawn = []
+    real = svc.stats_files.rates_chart
+    monkeypatch.setattr(svc.stats_files, "rates_chart", lambda *a: drawn.append(1) or real(*a))
+    first = await svc.chart(deps, root, svc.ViewQuery(EXAM), "rates", now, "svg")
+    assert await svc.chart(deps, root, svc.ViewQuery(EXAM), "rates", now, "svg") == first and len(drawn) == 1
+    await svc.chart(deps, root, svc.ViewQuery(EXAM, "shili-sfj"), "rates", now, "svg")  # another view
+    assert len(drawn) == 2
+    entry = await app.storage.roster.roster_by_staff_no("SL0008")  # the figures change: drawn again
+    await app.storage.roster.bind(entry.id, "cli", "cli:SL0008", now)
+    await svc.chart(deps, root, svc.ViewQuery(EXAM), "rates", now, "svg")
+    assert len(drawn) == 3
