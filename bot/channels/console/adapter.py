@@ -162,7 +162,7 @@ async def run_console(config_path: str | None = None, data_dir: str | None = Non
                       stdin: TextIO | None = None) -> int:
     from bot.bootstrap import build, settle_heap
     from bot.config import load_config
-    from bot.runner import background_tasks
+    from bot.runner import leader_task
 
     config = load_config(Path(config_path) if config_path else None, data_dir=data_dir)
     app = await build(config)
@@ -173,7 +173,9 @@ async def run_console(config_path: str | None = None, data_dir: str | None = Non
     channel = ConsoleChannel(app.service, user=user, downloads=config.data_dir / "downloads",
                              max_upload=config.bank.upload_max_mb * 1024 * 1024)
     senders = {"cli": ConsoleSender(channel)}
-    tasks = background_tasks(app, senders)
+    # the scheduler, sweepers and sender run only while this session is the elected leader
+    # (bot/storage/sql/leader.py): beside `lawbot run` on the same database, jobs never fire twice
+    tasks = [leader_task(app, senders)]
     try:
         greeting = await app.service.handle(Incoming(user=channel.user, text="/start"))
         await channel.follow_locale()
@@ -189,6 +191,7 @@ async def run_console(config_path: str | None = None, data_dir: str | None = Non
     finally:
         for task in tasks:
             task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)  # the leader lock is let go
         await drain_once(app, senders)
         await app.close()
     return 0
