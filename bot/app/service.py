@@ -109,8 +109,8 @@ class ChatService:
                     log.info("duplicate update %s ignored", incoming.update_id)
                     return []
                 await self.store.turns.lock_user(incoming.user)  # this user's turn on another worker ends first
-                await refresh_exams(self.deps)  # exams created in the web console, on every worker
-                state, blocked = await self.store.sessions.get_turn(incoming.user)
+                state, blocked, exams = await self.store.sessions.get_turn_with_exams(incoming.user)
+                await refresh_exams(self.deps, exams)  # exams created in the web console, on every worker
                 if blocked is None:
                     await self.store.users.ensure_user(incoming.user, now)
                 elif blocked:

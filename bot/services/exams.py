@@ -6,9 +6,10 @@ stored in the database as the same YAML-shaped mapping and read by `parse_exam`,
 content check's `blueprint_shortfalls`: what the check refuses, the console refuses, with the reason.
 
 Every worker sees console exams without a restart: `refresh(deps)` compares the table's revision
-(count, sum of revisions: it grows with every write) with the one this catalog applied and reloads
-the console exams when it differs. Chat turns and console requests call it first, so no worker
-serves from a stale copy.
+(the sum of the rows' revisions: it grows with every write) with the one this catalog applied and
+reloads the console exams when it differs. Chat turns (which read the revision in their first
+statement, with the user's state), scheduler runs and console requests call it first, so no
+worker serves from a stale copy.
 
 Windows: open, close, 补考 and extend use bot.domain.official_exam's rules (move_main_window keeps
 a 补考 window after the main one) and the exam_windows overrides the chat always used; the chat
@@ -41,7 +42,7 @@ DAY = 86_400
 MAX_LINES = 8  # blueprint lines on the form
 ORIGIN = "console"  # ExamDefinition.origin of a console exam starts with this
 _ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,24}$")
-_applied: dict[int, tuple[weakref.ref, tuple[int, int]]] = {}  # id(catalog) -> (its database, revision applied)
+_applied: dict[int, tuple[weakref.ref, int]] = {}  # id(catalog) -> (its database, revision applied)
 
 
 class ExamError(Exception):
@@ -150,12 +151,15 @@ class WindowChange:
 
 # --- every worker sees the same exams ---------------------------------------------------------
 
-async def refresh(deps: Deps) -> None:
+async def refresh(deps: Deps, revision: int | None = None) -> None:
     """Bring this worker's catalog up to date with the console exams in the database (one small
-    query when nothing changed). A console exam whose id a YAML file took later is skipped. A
-    catalog shared by several databases (tests) is reloaded whole when the database changes."""
+    query when nothing changed, none when the caller read `revision` already: a chat turn reads it
+    with the user's state, sessions.get_turn_with_exams). A console exam whose id a YAML file took
+    later is skipped. A catalog shared by several databases (tests) is reloaded whole when the
+    database changes."""
     catalog, storage = deps.catalog, deps.storage
-    revision = await storage.console_exams.exam_revision()
+    if revision is None:
+        revision = await storage.console_exams.exam_revision()
     applied = _applied.get(id(catalog))
     if applied is not None and applied[0]() is storage and applied[1] == revision:
         return

@@ -214,6 +214,9 @@ class SessionRepository(Protocol):
     async def get_state(self, user: str) -> dict[str, Any]: ...
     async def get_turn(self, user: str) -> tuple[dict[str, Any], bool | None]:
         """(state, blocked) in one read: blocked is None for a user not seen before."""
+    async def get_turn_with_exams(self, user: str) -> tuple[dict[str, Any], bool | None, int]:
+        """get_turn plus the console exams' revision (ConsoleExamRepository.exam_revision), in the
+        same one statement: a turn learns whether the web console changed an exam at no extra cost."""
     async def set_state(self, user: str, state: dict[str, Any], now: float) -> None: ...
     async def get_menu(self, user: str) -> list[str]: ...
     async def set_menu(self, user: str, actions: list[str], now: float) -> None: ...
@@ -365,8 +368,9 @@ class ConsoleExamRow:
 
 class ConsoleExamRepository(Protocol):
     """Official exams created in the web console (the YAML files' exams stay in quizzes/exams)."""
-    async def exam_revision(self) -> tuple[int, int]:
-        """(count, sum of revisions): changes whenever an exam is created or saved."""
+    async def exam_revision(self) -> int:
+        """The sum of the exams' revisions: it grows with every exam created or saved (a save sets
+        its row's revision above every other), so a worker compares it with the one it applied."""
     async def console_exams(self) -> list[ConsoleExamRow]: ...
     async def console_exam(self, exam_id: str) -> ConsoleExamRow | None: ...
     async def save_console_exam(self, exam_id: str, body: dict[str, Any], by: str, now: float,

@@ -16,14 +16,18 @@ E, M = console_exams.c, gap_marks.c
 _COLUMNS = (E.id, E.body, E.revision, E.created_by, E.created_at, E.updated_by, E.updated_at)
 
 
+def revision_query():
+    """SELECT the console exams' revision (also a scalar subquery of a turn's first read)."""
+    return select(func.coalesce(func.sum(E.revision), 0))
+
+
 def _row(row) -> ConsoleExamRow:
     return ConsoleExamRow(row[0], json.loads(row[1]), int(row[2]), row[3], row[4], row[5], row[6])
 
 
 class SqlConsoleExams(Repo):
-    async def exam_revision(self) -> tuple[int, int]:
-        row = (await self.db.run(select(func.count(), func.coalesce(func.sum(E.revision), 0)))).first()
-        return int(row[0]), int(row[1])
+    async def exam_revision(self) -> int:
+        return int((await self.db.run(revision_query())).scalar())
 
     async def console_exams(self) -> list[ConsoleExamRow]:
         return [_row(r) for r in (await self.db.run(select(*_COLUMNS).order_by(E.created_at, E.id))).rows]

@@ -61,6 +61,12 @@ class SqlSessions(Repo):
         self._turn = Prepared(select(
             select(sessions.c.state).where(sessions.c.user_key == bindparam("s_key")).scalar_subquery(),
             select(users.c.blocked).where(users.c.key == bindparam("u_key")).scalar_subquery()))
+        from bot.storage.sql.console import revision_query
+
+        self._turn_exams = Prepared(select(
+            select(sessions.c.state).where(sessions.c.user_key == bindparam("s_key")).scalar_subquery(),
+            select(users.c.blocked).where(users.c.key == bindparam("u_key")).scalar_subquery(),
+            revision_query().scalar_subquery()))
         self._get_menu = Prepared(select(numbered_menus.c.actions).where(numbered_menus.c.user_key == bindparam("user_key")))
         self._set_menu = Prepared(upsert(self.dialect, numbered_menus, ["user_key"], ["actions", "updated_at"]),
                                   "user_key", "actions", "updated_at")
@@ -75,6 +81,11 @@ class SqlSessions(Repo):
         row = (await self.db.run(self._turn, {"s_key": user, "u_key": user})).first()
         state = json.loads(row[0]) if row[0] else {}
         return state, None if row[1] is None else bool(row[1])
+
+    async def get_turn_with_exams(self, user: str) -> tuple[dict[str, Any], bool | None, int]:
+        row = (await self.db.run(self._turn_exams, {"s_key": user, "u_key": user})).first()
+        state = json.loads(row[0]) if row[0] else {}
+        return state, None if row[1] is None else bool(row[1]), int(row[2] or 0)
 
     async def set_state(self, user: str, state: dict[str, Any], now: float) -> None:
         await self.db.write(self._set, {"user_key": user, "state": dumps(state), "updated_at": now})

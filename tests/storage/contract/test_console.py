@@ -5,17 +5,19 @@ from __future__ import annotations
 
 async def test_console_exams_create_update_and_revision(store):
     repo = store.console_exams
-    assert await repo.exam_revision() == (0, 0)
+    assert await repo.exam_revision() == 0
+    assert (await store.sessions.get_turn_with_exams("cli:x"))[2] == 0
     assert await repo.save_console_exam("e1", {"id": "e1", "title": {"zh": "甲"}}, "cli:root", 10.0, create=True)
     first = await repo.exam_revision()
-    assert first[0] == 1
+    assert first > 0
     assert not await repo.save_console_exam("e1", {"id": "e1"}, "cli:root", 11.0, create=True)  # id taken
     assert not await repo.save_console_exam("nope", {"id": "nope"}, "cli:root", 11.0, create=False)
     assert await repo.save_console_exam("e2", {"id": "e2"}, "cli:b", 12.0, create=True)
     second = await repo.exam_revision()
     assert await repo.save_console_exam("e1", {"id": "e1", "title": {"zh": "乙"}}, "cli:c", 13.0, create=False)
     third = await repo.exam_revision()
-    assert first < second < third and third[0] == 2
+    assert first < second < third
+    assert (await store.sessions.get_turn_with_exams("cli:x")) == ({}, None, third)
     row = await repo.console_exam("e1")
     assert row.body["title"] == {"zh": "乙"} and row.created_by == "cli:root" and row.updated_by == "cli:c"
     assert row.created_at == 10.0 and row.updated_at == 13.0
