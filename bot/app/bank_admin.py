@@ -120,19 +120,23 @@ class BankAdminFlow:
             if not await bank_service.drop_upload(self.deps, actor, int(parts[2])):
                 return [Reply(turn.t("bank_upload_gone"), main_menu(turn))]
             return [Reply(turn.t("bank_cancelled"), main_menu(turn), edit=True)]
-        try:
-            done = await bank_service.apply_import(self.deps, actor, int(parts[2]), parts[1] == "skip", turn.locale)
-        except BankError as exc:
-            if exc.key == "bank_upload_gone":
-                return [Reply(turn.t("bank_upload_gone"), main_menu(turn))]
-            if exc.key == "bank_import_failed":
-                return [Reply(turn.t("bank_import_failed", name=exc.values.get("name", ""), lines="\n".join(exc.lines)),
-                              main_menu(turn))]
-            return [Reply(turn.t(exc.key, **exc.values))]
-        self.on_questions_changed()
-        return [Reply(turn.t("bank_imported", name=done.name, added=done.added, updated=done.updated,
-                             skipped=done.skipped, total=done.total),
-                      [[turn.choice("btn_topic", "p:t"), turn.choice("btn_menu", "m")]], edit=True)]
+
+        async def later() -> list[Reply]:  # after the turn's transaction: the import takes seconds
+            try:
+                done = await bank_service.apply_import(self.deps, actor, int(parts[2]), parts[1] == "skip", turn.locale)
+            except BankError as exc:
+                if exc.key == "bank_upload_gone":
+                    return [Reply(turn.t("bank_upload_gone"), main_menu(turn))]
+                if exc.key == "bank_import_failed":
+                    return [Reply(turn.t("bank_import_failed", name=exc.values.get("name", ""),
+                                         lines="\n".join(exc.lines)), main_menu(turn))]
+                return [Reply(turn.t(exc.key, **exc.values))]
+            self.on_questions_changed()
+            return [Reply(turn.t("bank_imported", name=done.name, added=done.added, updated=done.updated,
+                                 skipped=done.skipped, total=done.total),
+                          [[turn.choice("btn_topic", "p:t"), turn.choice("btn_menu", "m")]], edit=True)]
+
+        return [Reply("", later=later)]
 
     # --- /bank -----------------------------------------------------------------------
     async def command(self, turn: Turn, args: str) -> list[Reply]:
@@ -150,7 +154,11 @@ class BankAdminFlow:
                 return [Reply(turn.t("bank_export_usage"))]
             if not turn.private:
                 return [Reply(turn.t("export_private_only"))]
-            name, data, n = await bank_service.export_bank(self.deps, actor, fmt)
-            return [Reply(turn.t("bank_export_caption", n=n, fmt=fmt),
-                          attachment=Attachment(name, data, "document"))]
+
+            async def export() -> list[Reply]:  # after the turn's transaction (bot/app/deferred.py)
+                name, data, n = await bank_service.export_bank(self.deps, actor, fmt)
+                return [Reply(turn.t("bank_export_caption", n=n, fmt=fmt),
+                              attachment=Attachment(name, data, "document"))]
+
+            return [Reply("", later=export)]
         return [Reply(turn.t("bank_help"))]
