@@ -93,7 +93,7 @@ async def test_later_work_runs_after_the_turns_transaction(tmp_path, clock):
             return [Reply("", later=later)]
 
         app.service._route = route  # the turn's own routing, replaced by one that hands work over
-        replies = await asyncio.wait_for(app.service.handle(Incoming(user="cli:me", text="hello")), 10)
+        replies = await asyncio.wait_for(app.service.handle(Incoming(user="cli:me", text="hello")), 120)
         assert [r.text for r in replies] == ["done"]
         assert other and other[0].choices
     finally:
