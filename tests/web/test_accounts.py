@@ -75,11 +75,14 @@ async def test_a_link_of_an_admin_whose_role_was_taken_away_is_refused(deps):
         await accounts.log_in(deps, _token(link), "10.0.0.1")
 
 
-async def test_failed_links_are_limited_per_address(deps, clock):
+async def test_failed_links_are_limited_per_address_and_logged(deps, clock, caplog):
     limit = deps.config.web.max_failures
     for _ in range(limit):
         with pytest.raises(accounts.LoginRefused):
             await accounts.check_link(deps, "y" * 43, "10.0.0.9")
+    refusals = [r for r in caplog.records if r.name == "bot.services.accounts" and r.levelname == "WARNING"]
+    assert len(refusals) == limit and "10.0.0.9" in refusals[0].getMessage()
+    assert "web_link_invalid" in refusals[0].getMessage()
     good = await accounts.issue_link(deps, SUPER)
     with pytest.raises(accounts.LoginRefused) as blocked:
         await accounts.log_in(deps, _token(good), "10.0.0.9")
