@@ -25,7 +25,7 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 LIST_LIMIT = 40
 ITEM_LIMIT = 15
 COMMANDS = ("admin", "code", "unbind", "exam_open", "exam_close", "makeup_open", "stats", "export")
-from bot.app.fairness import FairStatsView, unbind_recorded  # fair-exam flags (issue 14)
+from bot.app.fairness import FairStatsView  # fair-exam flags (issue 14)
 
 
 def _num(value: float | None) -> str:
@@ -95,12 +95,6 @@ class AdminFlow:
             return [Reply(turn.t("admin_removed" if removed else "admin_not_found", user=words[1][:80]))]
         return [Reply(turn.t("admin_usage"))]
 
-    async def _entry_in_scope(self, turn: Turn, role: AdminRole, staff_no: str):
-        entry = await self.store.roster.roster_by_staff_no(staff_no[:40])
-        if entry is None or not role.covers(await self.org.tree(), entry.unit_id):
-            return None  # the same answer for "no such person" and "not yours"
-        return entry
-
     async def _cmd_code(self, turn: Turn, role: AdminRole, words: list[str]) -> list[Reply]:
         if len(words) != 1:
             return [Reply(turn.t("code_usage"))]
@@ -118,13 +112,15 @@ class AdminFlow:
     async def _cmd_unbind(self, turn: Turn, role: AdminRole, words: list[str]) -> list[Reply]:
         if len(words) not in (1, 2):
             return [Reply(turn.t("unbind_usage"))]
-        entry = await self._entry_in_scope(turn, role, words[0])
-        if entry is None:
+        from bot.services import roster as roster_service  # the console's use case (audit, scope, events)
+
+        actor = Actor(role, await self.org.tree())
+        person = await roster_service.person_by_staff_no(self.deps, actor, words[0])
+        if person is None:  # the same answer for "no such person" and "not yours"
             return [Reply(turn.t("admin_no_person", staff_no=words[0][:40]))]
-        removed = await unbind_recorded(self.deps, entry.id, words[1][:10] if len(words) == 2 else None, turn.user,
-                                        turn.now)
-        await self.store.admins.log_admin(turn.user, "unbind", " ".join(words), turn.now)
-        return [Reply(turn.t("unbind_done", name=entry.name, n=removed))]
+        _person, removed = await roster_service.unbind_person(self.deps, actor, person.id,
+                                                              words[1] if len(words) == 2 else None)
+        return [Reply(turn.t("unbind_done", name=person.name, n=removed))]
 
     # --- official exam windows (super admins: an exam spans units) ----------------------
     async def _window(self, turn: Turn, role: AdminRole, words: list[str], kind: str) -> list[Reply]:

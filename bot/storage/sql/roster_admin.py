@@ -42,7 +42,7 @@ DELETE_BY_USER = {
 }
 # Columns that may hold a chat account's key; in every other table they are renamed to the pseudonym.
 PERSON_COLUMNS = ("user_key", "created_by", "issued_by", "used_by", "granted_by", "bound_by", "set_by",
-                  "revoked_by", "winner", "actor", "user", "updated_by", "handled_by", "retired_by")
+                  "revoked_by", "winner", "actor", "user", "updated_by", "handled_by", "retired_by", "by")
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +179,12 @@ class SqlRosterAdmin(Repo):
                 count("admin_log", (await self.db.run(update(admin_log).where(
                     admin_log.c.detail.like(f"%{like}%", escape="\\"))
                     .values(detail=func.replace(admin_log.c.detail, staff_no, "[erased]")))).rowcount)
+            for table in metadata.sorted_tables:  # e.g. fair-exam flags: what admins were shown
+                if "evidence" in table.c and "roster_id" in table.c:
+                    about = table.c.roster_id == roster_id
+                    if "other_roster_id" in table.c:
+                        about = or_(about, table.c.other_roster_id == roster_id)
+                    count(table.name, (await self.db.run(update(table).where(about).values(evidence="{}"))).rowcount)
             for table_name, key_column, value in scrub:
                 table = metadata.tables.get(table_name)
                 if table is None or key_column not in table.c:
