@@ -108,7 +108,7 @@ class ChatService:
                 if incoming.update_id and not await self.store.updates.first_seen(incoming.update_id, now):
                     log.info("duplicate update %s ignored", incoming.update_id)
                     return []
-                await self.store.turns.lock_user(incoming.user)  # this user's turn on another worker ends first
+                # waits for this user's turn on another worker to end (the turn lock), then reads
                 state, blocked, exams = await self.store.sessions.get_turn_with_exams(incoming.user)
                 await refresh_exams(self.deps, exams)  # exams created in the web console, on every worker
                 if blocked is None:
@@ -126,7 +126,7 @@ class ChatService:
                 command = self._command_name(incoming)
                 admin_command = command in ADMIN_COMMANDS or command == "web"
                 if counts_as_study(incoming.action, command, flow_before, admin_command):
-                    await self.hours.record(incoming.user, now)
+                    await self.hours.record(incoming.user, now, turn.state)
                 self._note_screen(turn, replies)
                 if turn.state != original:
                     await self.store.sessions.set_state(incoming.user, turn.state, now)

@@ -14,6 +14,7 @@ _NOT_STUDY_COMMANDS = {"start", "menu", "help", "me", "lang", "bind", "remind", 
                        "rank", "stats", "export", "flags", "cert", "upload"}
 _STUDY_ACTIONS = {"p", "x", "c", "g", "l", "k"}  # practice, exams, cases, guides, law, lookup answers
 _NOT_STUDY_FLOWS = {"bind", "broadcast", "remind"}
+STATE_KEY = "study_at"  # the session state's copy of the user's last study action (see record)
 
 
 def counts_as_study(action: str | None, command: str | None, flow_before: str | None, admin_command: bool) -> bool:
@@ -43,11 +44,20 @@ class StudyHours:
     def zone(self) -> str:
         return self.deps.config.timezone
 
-    async def record(self, user: str, now: float) -> float:
-        """Credit the time since the user's previous study action; returns the seconds credited."""
+    async def record(self, user: str, now: float, state: dict | None = None) -> float:
+        """Credit the time since the user's previous study action; returns the seconds credited.
+        With the turn's session `state`, the previous action's time is carried there too
+        (STATE_KEY, written with the state in the same transaction as the 学时 rows), so a turn
+        reads it from the state it already has instead of asking the database; a state without
+        it (a new session, a flow that cleared it) falls back to the stored last action."""
         cutoff = self.deps.config.study_hours.idle_cutoff_seconds
-        seconds = st.credit(await self.repo.last_active(user), now, cutoff)
+        last = state.get(STATE_KEY) if state is not None else None
+        if not isinstance(last, (int, float)):
+            last = await self.repo.last_active(user)
+        seconds = st.credit(last, now, cutoff)
         await self.repo.add_time(user, st.local_day(now, self.zone), seconds, now)
+        if state is not None:
+            state[STATE_KEY] = now
         return seconds
 
     async def summary(self, users: list[str], now: float) -> HoursSummary:

@@ -40,3 +40,36 @@ async def test_turns_of_one_user_wait_for_each_other_across_workers():
         await a.close()
         await b.close()
         pg.drop_database(url)
+
+
+async def test_reading_the_turn_takes_the_lock_for_new_and_known_users():
+    """get_turn is the turn lock (the session row FOR UPDATE; the advisory lock while the user has
+    no row): a second turn of the user waits and reads the first turn's state, for a user seen
+    before and for one whose first two messages arrive together."""
+    pg.require()
+    url = pg.create_database()
+    a, b = await open_store(url), await open_store(url)
+    try:
+        await a.sessions.set_state("wx:known", {"n": 0}, time.time())
+        for user in ("wx:known", "wx:new"):
+            events: list[str] = []
+
+            async def turn(store, name: str, hold: float):
+                async with store.atomic():
+                    state, _blocked = await store.sessions.get_turn(user)
+                    events.append(f"{name} in")
+                    await asyncio.sleep(hold)
+                    await store.sessions.set_state(user, {"n": state.get("n", 0) + 1}, time.time())
+                events.append(f"{name} out")
+
+            async def later(coro, delay):
+                await asyncio.sleep(delay)
+                await coro
+
+            await asyncio.gather(turn(a, "first", 0.15), later(turn(b, "second", 0), 0.05))
+            assert events == ["first in", "first out", "second in", "second out"], (user, events)
+            assert (await b.sessions.get_state(user))["n"] == 2, user  # each turn saw the one before
+    finally:
+        await a.close()
+        await b.close()
+        pg.drop_database(url)

@@ -1,7 +1,10 @@
-"""One turn at a time per user across workers. On PostgreSQL a turn's transaction first takes a
-transaction-level advisory lock on the user (`pg_advisory_xact_lock(TURN_LOCKS, hashtext(user))`,
-the two-key form, so it never meets the single-key leader and migration locks); a second message
-of the same user on another worker waits until the first turn commits and then reads its state.
+"""One turn at a time per user across workers. On PostgreSQL a turn locks the user's session row
+as it reads the state (SqlSessions.get_turn: SELECT … FOR UPDATE, no extra round trip); a user
+without a session row yet, or a caller that only wants the lock, takes a transaction-level
+advisory lock on the user (`pg_advisory_xact_lock(TURN_LOCKS, hashtext(user))`, the two-key form,
+so it never meets the single-key leader and migration locks). get_turn holds both once the row
+exists, so the two kinds of lock never let two turns of one user run at once; a second message of
+the same user on another worker waits until the first turn commits and then reads its state.
 On SQLite every turn is already a write transaction begun with BEGIN IMMEDIATE: one at a time."""
 
 from __future__ import annotations

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any, Iterable
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, null, select, update
 
 from bot.storage.sql.database import Prepared
 from bot.storage.sql.base import Repo, chunks, dumps
 from bot.storage.sql.dialect import insert_ignore, upsert
+from bot.storage.sql.turn_lock import SqlTurnLock
 from bot.storage.tables import activity_log, numbered_menus, processed_updates, sessions, users
 
 
@@ -58,15 +59,8 @@ class SqlSessions(Repo):
         self._get = Prepared(select(sessions.c.state).where(sessions.c.user_key == bindparam("user_key")))
         self._set = Prepared(upsert(self.dialect, sessions, ["user_key"], ["state", "updated_at"]),
                              "user_key", "state", "updated_at")
-        self._turn = Prepared(select(
-            select(sessions.c.state).where(sessions.c.user_key == bindparam("s_key")).scalar_subquery(),
-            select(users.c.blocked).where(users.c.key == bindparam("u_key")).scalar_subquery()))
-        from bot.storage.sql.console import revision_query
-
-        self._turn_exams = Prepared(select(
-            select(sessions.c.state).where(sessions.c.user_key == bindparam("s_key")).scalar_subquery(),
-            select(users.c.blocked).where(users.c.key == bindparam("u_key")).scalar_subquery(),
-            revision_query().scalar_subquery()))
+        self._turns = SqlTurnLock(db)
+        self._turn_reads: dict[str, tuple[Prepared, Prepared, Prepared]] = {}
         self._get_menu = Prepared(select(numbered_menus.c.actions).where(numbered_menus.c.user_key == bindparam("user_key")))
         self._set_menu = Prepared(upsert(self.dialect, numbered_menus, ["user_key"], ["actions", "updated_at"]),
                                   "user_key", "actions", "updated_at")
@@ -75,15 +69,51 @@ class SqlSessions(Repo):
         text = (await self.db.run(self._get, {"user_key": user})).scalar()
         return json.loads(text) if text else {}
 
+    def _turn_statements(self, name: str, extra: tuple) -> tuple[Prepared, Prepared, Prepared]:
+        """The first read of a turn: the state, whether the user blocked the bot, and `extra`
+        scalar subqueries another part of the turn wants in the same statement. (plain read,
+        locked read, the read for a user without a session row); built once per `name`."""
+        found = self._turn_reads.get(name)
+        if found is None:
+            blocked = select(users.c.blocked).where(users.c.key == bindparam("u_key")).scalar_subquery()
+            state = select(sessions.c.state).where(sessions.c.user_key == bindparam("s_key")).scalar_subquery()
+            found = self._turn_reads[name] = (
+                Prepared(select(state, blocked, *extra)),
+                # PostgreSQL: the session row locked (FOR UPDATE OF sessions) is the user's turn
+                # lock, and its state is read after the wait (a row updated meanwhile is re-read at
+                # its newest version), so a second turn of the user sees the first one's state.
+                Prepared(select(sessions.c.state, blocked, *extra).where(sessions.c.user_key == bindparam("s_key"))
+                         .with_for_update(of=sessions)),
+                Prepared(select(null(), blocked, *extra)))
+        return found
+
+    async def _read_turn(self, user: str, name: str = "turn", extra: tuple = ()) -> tuple:
+        plain, locked, rowless = self._turn_statements(name, extra)
+        keys = {"s_key": user, "u_key": user}
+        if self.dialect != "postgresql":  # BEGIN IMMEDIATE made this turn the only writer
+            return (await self.db.run(plain, keys)).first()
+        row = (await self.db.run(locked, keys)).first()
+        if row is None:  # no row to lock yet: the advisory lock, then the row if it appeared meanwhile
+            await self._turns.lock_user(user)
+            row = (await self.db.run(locked, keys)).first() or (await self.db.run(rowless, keys)).first()
+        return row
+
     async def get_turn(self, user: str) -> tuple[dict[str, Any], bool | None]:
-        """The user's state and whether they blocked the bot (None: not a known user), read in
-        one statement at the start of a turn."""
-        row = (await self.db.run(self._turn, {"s_key": user, "u_key": user})).first()
+        """At the start of a turn, inside its transaction: wait for any other turn of this user
+        (on any worker) to end, then read the user's state and whether they blocked the bot
+        (None: not a known user). One statement when the user has a session row (PostgreSQL:
+        SELECT … FOR UPDATE of it; a user without one takes the advisory turn lock of
+        bot/storage/sql/turn_lock.py). On SQLite the turn's BEGIN IMMEDIATE already made it the
+        only writer."""
+        row = await self._read_turn(user)
         state = json.loads(row[0]) if row[0] else {}
         return state, None if row[1] is None else bool(row[1])
 
     async def get_turn_with_exams(self, user: str) -> tuple[dict[str, Any], bool | None, int]:
-        row = (await self.db.run(self._turn_exams, {"s_key": user, "u_key": user})).first()
+        """get_turn (the turn lock included) with the console exams' revision in the same statement."""
+        from bot.storage.sql.console import revision_query
+
+        row = await self._read_turn(user, "turn_exams", (revision_query().scalar_subquery(),))
         state = json.loads(row[0]) if row[0] else {}
         return state, None if row[1] is None else bool(row[1]), int(row[2] or 0)
 
