@@ -2376,7 +2376,11 @@ def tr(locale: str, key: str, **values: object) -> str:
     if template is None:
         log.error("missing text key %s", key)
         return key
-    return _FORMATTER.format(template, **values) if values else template
+    if not values:
+        return template
+    if "|" in template:  # maybe a counted noun ({n:day|days}): the formatter that knows them
+        return _FORMATTER.format(template, **values)
+    return template.format(**values)  # same result, without string.Formatter's Python-level parse
 
 
 def join(locale: str, parts, kind: str = "enum") -> str:
