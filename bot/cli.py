@@ -133,17 +133,20 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     from bot.cli_text import cli_locale
-    from bot.config import ConfigError
-    from bot.database_file import database_error_in
 
     try:
         return args.func(args)
-    except ConfigError as exc:
-        print(f"lawbot: {exc.text(cli_locale(args))}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
+        # imported here: bot.config builds its pydantic models on import (0.1-0.2 s), which the
+        # commands meant to answer at once (lawbot law, lawbot ask) do not otherwise need
+        from bot.config import ConfigError
+        from bot.database_file import database_error_in
+
+        if isinstance(exc, ConfigError):
+            print(f"lawbot: {exc.text(cli_locale(args))}", file=sys.stderr)
+            return 2
         error = database_error_in(exc)
         if error is None:
             raise
