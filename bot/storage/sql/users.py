@@ -69,12 +69,14 @@ class SqlSessions(Repo):
         text = (await self.db.run(self._get, {"user_key": user})).scalar()
         return json.loads(text) if text else {}
 
-    def _turn_statements(self, name: str, extra: tuple) -> tuple[Prepared, Prepared, Prepared]:
+    def _turn_statements(self, name: str, extra) -> tuple[Prepared, Prepared, Prepared]:
         """The first read of a turn: the state, whether the user blocked the bot, and `extra`
-        scalar subqueries another part of the turn wants in the same statement. (plain read,
-        locked read, the read for a user without a session row); built once per `name`."""
+        scalar subqueries (returned by the function `extra`) another part of the turn wants in the
+        same statement. (plain read, locked read, the read for a user without a session row);
+        built once per `name`: building Core constructs costs more than running them."""
         found = self._turn_reads.get(name)
         if found is None:
+            extra = extra()
             blocked = select(users.c.blocked).where(users.c.key == bindparam("u_key")).scalar_subquery()
             state = select(sessions.c.state).where(sessions.c.user_key == bindparam("s_key")).scalar_subquery()
             found = self._turn_reads[name] = (
@@ -87,7 +89,7 @@ class SqlSessions(Repo):
                 Prepared(select(null(), blocked, *extra)))
         return found
 
-    async def _read_turn(self, user: str, name: str = "turn", extra: tuple = ()) -> tuple:
+    async def _read_turn(self, user: str, name: str = "turn", extra=tuple) -> tuple:
         plain, locked, rowless = self._turn_statements(name, extra)
         keys = {"s_key": user, "u_key": user}
         if self.dialect != "postgresql":  # BEGIN IMMEDIATE made this turn the only writer
@@ -113,7 +115,7 @@ class SqlSessions(Repo):
         """get_turn (the turn lock included) with the console exams' revision in the same statement."""
         from bot.storage.sql.console import revision_query
 
-        row = await self._read_turn(user, "turn_exams", (revision_query().scalar_subquery(),))
+        row = await self._read_turn(user, "turn_exams", lambda: (revision_query().scalar_subquery(),))
         state = json.loads(row[0]) if row[0] else {}
         return state, None if row[1] is None else bool(row[1]), int(row[2] or 0)
 
