@@ -60,14 +60,14 @@ async def test_reading_the_turn_takes_the_lock_for_new_and_known_users():
                     events.append(f"{name} in")
                     await asyncio.sleep(hold)
                     await store.sessions.set_state(user, {"n": state.get("n", 0) + 1}, time.time())
-                events.append(f"{name} out")
+                    events.append(f"{name} done")  # COMMIT follows; only then may the other turn go in
 
             async def later(coro, delay):
                 await asyncio.sleep(delay)
                 await coro
 
             await asyncio.gather(turn(a, "first", 0.15), later(turn(b, "second", 0), 0.05))
-            assert events == ["first in", "first out", "second in", "second out"], (user, events)
+            assert events == ["first in", "first done", "second in", "second done"], (user, events)
             assert (await b.sessions.get_state(user))["n"] == 2, user  # each turn saw the one before
     finally:
         await a.close()
