@@ -44,11 +44,12 @@ async def serve(config, *, stop: asyncio.Event | None = None,
         except (NotImplementedError, RuntimeError):  # not the main thread, or not supported
             pass
     app = await build(config)
-    from bot.search.lookup import prepare_lookup
+    from bot.search.lookup import start_preparing
 
-    # the search index, read from <data_dir>/cache (built there once per content version), in a
-    # worker thread: the first question is answered at once, and the loop is free meanwhile
-    await asyncio.to_thread(prepare_lookup, app.catalog, config.data_dir / "cache")
+    # the search index, read from <data_dir>/cache (built there once per content version) in a
+    # background thread while the rest starts: ready before the first question (a question that
+    # comes first awaits it), and neither the loop nor the health check waits for a rebuild
+    start_preparing(app.catalog, config.data_dir / "cache")
     settle_heap()
     tasks: list[asyncio.Task] = []
     try:

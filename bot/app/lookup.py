@@ -9,7 +9,7 @@ from bot.app.context import Deps, Turn, idle_menu, main_menu
 from bot.app.law import article_action, stale_notice, unknown_law_reply
 from bot.app.messages import Choice, Reply
 from bot.search.intent import detect
-from bot.search.lookup import Hit, LookupResult, lookup_for
+from bot.search.lookup import Hit, LookupResult, lookup_ready
 
 CANDIDATES = 3
 
@@ -59,7 +59,7 @@ class LookupFlow:
             # a number that is not one of the choices on screen: say which numbers are
             menu = main_menu(turn)
             return [Reply(turn.t("menu_number", n=sum(len(row) for row in menu)), menu)]
-        result = lookup_for(self.deps.catalog).search(text, CANDIDATES)
+        result = (await lookup_ready(self.deps.catalog)).search(text, CANDIDATES)
         top = result.best
         turn.state["lk_q"] = text[:200]
         turn.state["lk_top"] = f"{top.kind}:{top.ref}"[:100] if top else ""

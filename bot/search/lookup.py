@@ -8,9 +8,11 @@ law names and texts. Articles also carry the words of the cases and guides that 
 from __future__ import annotations
 
 import heapq
+import logging
 import math
 import re
 import threading
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -23,6 +25,8 @@ from bot.search.lawref import parse_ref
 
 if TYPE_CHECKING:  # the catalog package is not needed to answer from a cached index
     from bot.catalog.catalog import Catalog
+
+log = logging.getLogger(__name__)
 
 KINDS = ("guide", "case", "law")
 FIELDS = [Field("key", 3.0), Field("mid", 1.2), Field("body", 0.4)]
@@ -523,17 +527,38 @@ class Lookup:
 
 _CACHE: dict[int, Lookup] = {}
 _CACHE_LOCK = threading.Lock()
+_PREPARING: dict[int, Future] = {}
 
 
 def lookup_for(catalog: Catalog) -> Lookup:
     """One Lookup per loaded catalog (content is loaded once per process): the one prepared at
-    start-up (prepare_lookup, from the index cache), else one built in memory on first use."""
+    start-up (prepare_lookup, from the index cache; waited for if still loading), else one built
+    in memory on first use."""
     key = id(catalog)
+    preparing = _PREPARING.get(key)
+    if preparing is not None and not preparing.done():
+        try:
+            preparing.result()
+        except Exception:  # logged by the preparing thread; built in memory below
+            pass
     with _CACHE_LOCK:
         found = _CACHE.get(key)
         if found is None or found.catalog is not catalog:
             found = _CACHE[key] = Lookup(catalog)
         return found
+
+
+async def lookup_ready(catalog: Catalog) -> Lookup:
+    """lookup_for, awaiting (not blocking the event loop) an index still being prepared."""
+    preparing = _PREPARING.get(id(catalog))
+    if preparing is not None and not preparing.done():
+        import asyncio
+
+        try:
+            await asyncio.wrap_future(preparing)
+        except Exception:
+            pass
+    return lookup_for(catalog)
 
 
 def prepare_lookup(catalog: Catalog, cache_dir=None) -> str:
@@ -547,3 +572,23 @@ def prepare_lookup(catalog: Catalog, cache_dir=None) -> str:
     with _CACHE_LOCK:
         _CACHE[id(catalog)] = lookup
     return how
+
+
+def start_preparing(catalog: Catalog, cache_dir=None) -> Future:
+    """prepare_lookup in a background thread, started now (a bot at start-up): the process goes
+    on starting; a question that arrives before the index is ready waits for it (lookup_ready)."""
+    future: Future = Future()
+
+    def run() -> None:
+        try:
+            how = prepare_lookup(catalog, cache_dir)
+            log.info("search index ready (%s)", how)
+            future.set_result(how)
+        except BaseException as exc:  # the lookup falls back to an index built in memory
+            log.exception("search index could not be prepared")
+            future.set_exception(exc)
+
+    with _CACHE_LOCK:
+        _PREPARING[id(catalog)] = future
+    threading.Thread(target=run, name="search-index", daemon=True).start()
+    return future

@@ -192,3 +192,26 @@ def test_cli_reads_the_cache_without_loading_the_catalog(built, content, monkeyp
     assert how == "hit" and lookup.catalog is None
     assert lookup.search("人民调解法第三十三条").best.ref == "人民调解法:33"
     assert not any(law._articles for law in lookup.laws.laws.values() if law.short_name != "人民调解法")
+
+
+async def test_a_question_during_start_up_awaits_the_index_without_blocking_the_loop(tmp_path):
+    import asyncio
+
+    from bot.search.lookup import lookup_ready, start_preparing
+
+    catalog, _ = load_catalog(make_content(tmp_path / "c"))
+    preparing = start_preparing(catalog, tmp_path / "cache")
+    ticks = 0
+
+    async def ticker():
+        nonlocal ticks
+        while not preparing.done():
+            ticks += 1
+            await asyncio.sleep(0.01)
+
+    task = asyncio.create_task(ticker())
+    lookup = await lookup_ready(catalog)  # asked at once, before the index is ready
+    await task
+    assert preparing.result() == "built" and isinstance(lookup.index, cache.StoredIndex)
+    assert ticks > 0  # the loop ran while the index was built
+    assert lookup.search("人民调解收费吗").best.ref == "renmin-tiaojie"
