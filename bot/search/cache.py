@@ -113,38 +113,44 @@ class CacheError(Exception):
 
 
 class _Store:
-    """Read-only access to one cache file (a connection per thread; lookups memoised)."""
+    """Read-only access to one cache file (one connection, lookups memoised)."""
 
     def __init__(self, path: Path, key: str):
         self.path = path
-        self._local = threading.local()
-        self._uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
+        self._lock = threading.Lock()
+        # one connection, opened now and shared by the threads under a lock: a newer content
+        # version's writer may remove this file later, and the open connection still reads it
+        self._conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True,
+                                     check_same_thread=False)
         self.term = lru_cache(maxsize=4096)(self._term)
         self.freq = lru_cache(maxsize=65536)(self._freq)
         self.reading = lru_cache(maxsize=8192)(self._reading)
         self.article = lru_cache(maxsize=1024)(self._article)
-        meta = dict(self._db().execute("SELECT name, value FROM meta"))
+        try:
+            with self._lock:
+                meta = dict(self._conn.execute("SELECT name, value FROM meta"))
+        except Exception:
+            self._conn.close()
+            raise
         if meta.get("complete") != b"1" or meta.get("format") != str(FORMAT).encode() or meta.get("key") != key.encode():
+            self._conn.close()
             raise CacheError(f"{path}: not a complete index for this content")
         self.meta = meta
 
-    def _db(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._local.conn = sqlite3.connect(self._uri, uri=True, check_same_thread=False)
-        return conn
+    def _one(self, sql: str, args: tuple):
+        with self._lock:
+            return self._conn.execute(sql, args).fetchone()
 
     def _freq(self, word: str) -> int | None:
-        row = self._db().execute("SELECT n FROM freq WHERE word = ?", (word,)).fetchone()
+        row = self._one("SELECT n FROM freq WHERE word = ?", (word,))
         return None if row is None else row[0]
 
     def _reading(self, ch: str) -> str:
-        row = self._db().execute("SELECT py FROM reading WHERE ch = ?", (ch,)).fetchone()
+        row = self._one("SELECT py FROM reading WHERE ch = ?", (ch,))
         return ch if row is None else row[0]  # what pypinyin gives for a character it does not know
 
     def _term(self, space: str, term: str) -> tuple[float, array, list[tuple[int, float]]] | None:
-        row = self._db().execute("SELECT idf, docs, weights FROM term WHERE space = ? AND term = ?",
-                                 (space, term)).fetchone()
+        row = self._one("SELECT idf, docs, weights FROM term WHERE space = ? AND term = ?", (space, term))
         if row is None:
             return None
         docs, weights = array("i"), array("d")
@@ -153,13 +159,13 @@ class _Store:
         return row[0], docs, list(zip(docs, weights))
 
     def _article(self, i: int) -> tuple[str, str, str]:
-        row = self._db().execute("SELECT ref, name, summary FROM article WHERE id = ?", (i,)).fetchone()
+        row = self._one("SELECT ref, name, summary FROM article WHERE id = ?", (i,))
         if row is None:
             raise CacheError(f"{self.path}: no article {i}")
         return row
 
     def body(self, i: int) -> str:
-        row = self._db().execute("SELECT body FROM article WHERE id = ?", (i,)).fetchone()
+        row = self._one("SELECT body FROM article WHERE id = ?", (i,))
         return row[0] if row else ""
 
 

@@ -215,3 +215,21 @@ async def test_a_question_during_start_up_awaits_the_index_without_blocking_the_
     assert preparing.result() == "built" and isinstance(lookup.index, cache.StoredIndex)
     assert ticks > 0  # the loop ran while the index was built
     assert lookup.search("人民调解收费吗").best.ref == "renmin-tiaojie"
+
+
+def test_an_open_index_keeps_answering_after_its_file_is_removed(built, catalog, tmp_path):
+    """A newer content version's writer prunes old files; a process still using one goes on."""
+    import threading
+
+    folder, _, _ = built
+    copy = tmp_path / "cache"
+    shutil.copytree(folder, copy)
+    (path,) = copy.glob("search-*.sqlite3")
+    index = cache.StoredIndex(path, cache.content_key(catalog.root))
+    lookup = Lookup(catalog, index=index)
+    path.unlink()
+    answers = []
+    worker = threading.Thread(target=lambda: answers.append(lookup.search("喝了酒开车被查了怎么处罚", 3)))
+    worker.start()
+    worker.join()
+    assert answers[0].hits and answers[0] == Lookup(catalog).search("喝了酒开车被查了怎么处罚", 3)
