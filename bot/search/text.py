@@ -216,6 +216,13 @@ class PinyinReadings:
         return {chr(code): lazy_pinyin(chr(code))[0] for code in sorted(PINYIN_DICT)}
 
 
+def release_build_tables() -> None:
+    """Forget jieba's dictionary and the pinyin table kept for index builds (a long-running
+    process that built its index and now reads it from the cache file does not need them)."""
+    _jieba_dictionary.cache_clear()
+    PinyinReadings.table.cache_clear()
+
+
 # single characters that carry meaning on their own in residents' questions
 _SINGLE_OK = frozenset("房车狗猫药毒税罚钱债婚病伤死领店告")
 
