@@ -96,6 +96,7 @@ class _ReportLoop:
         self._lock = threading.Lock()
         self.loop: asyncio.AbstractEventLoop | None = None
         self._stores: dict[int, tuple[Any, Any]] = {}  # id(main store) -> (main store, report store)
+        self._deps: dict[int, tuple[Any, Any]] = {}  # id(main deps) -> (main deps, report deps)
 
     def start(self) -> asyncio.AbstractEventLoop:
         with self._lock:
@@ -115,10 +116,20 @@ class _ReportLoop:
         self._stores[id(main)] = (main, store)
         return store
 
+    def deps_for(self, deps, store):
+        """(report loop) `deps` with the report store: one per wiring, so what the statistics keep
+        between calls (per-unit counts, checked against the data on every call) serves the next
+        chart or export too. Catalog, config and clock are the same objects as the main ones."""
+        held = self._deps.get(id(deps))
+        if held is None or held[0] is not deps or held[1].storage is not store:
+            held = self._deps[id(deps)] = (deps, dataclasses.replace(deps, storage=store))
+        return held[1]
+
     async def drop(self, main) -> None:
         """(runs on the report loop) Close the report store of `main`, if any."""
         held = self._stores.pop(id(main), None)
         if held is not None and held[0] is main:
+            self._deps = {k: v for k, v in self._deps.items() if v[1].storage is not held[1]}
             await held[1].close()
 
 
@@ -175,7 +186,7 @@ async def on_report_loop(deps, job: Callable[[Any], Awaitable[T]]) -> T:
 
         async def there() -> T:
             store = await _REPORTS.store_for(main, main_loop)
-            return await job(dataclasses.replace(deps, storage=store))
+            return await job(_REPORTS.deps_for(deps, store))
 
         return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(there(), loop))
 
