@@ -65,7 +65,7 @@ class SqlPersonList(Repo):
         elif which == "not_sat":
             query = query.where(score.is_(None))
         elif which == "not_passed":
-            query = query.where(score.is_not(None), func.coalesce(passed, 0) == 0)
+            query = query.where(func.coalesce(passed, 0) == 0, score.is_not(None))  # most sitters passed: one probe
         key = {"staff_no": R.staff_no, "name": R.name, "unit": R.unit_id, "points": points, "score": score,
                "attempts": count}[sort]
         primary = key.desc() if descending else key.asc()
