@@ -85,14 +85,15 @@ class ExamFlow:
         if definition is None:
             return None
         gate = await self.official.gate(turn, definition) if definition.official else None
-        if gate is not None:
-            used = (await self.official.standing(gate.entry, definition, gate.spec)).regular_used if gate.entry else 0
+        if gate is not None:  # the start's own rule (window, 补考 and its attempts, prerequisite)
+            left, total = gate.attempts_left(definition)
+            may_start = gate.decision.allowed
         else:
-            used = await self.store.attempts.count_attempts(turn.user, exam_id)
-        left = exam_rules.attempts_left(definition, used)
+            left = exam_rules.attempts_left(definition, await self.store.attempts.count_attempts(turn.user, exam_id))
+            total = definition.attempts_allowed
+            may_start = left != 0
         attempts = (turn.t("attempts_unlimited") if left is None
-                    else turn.t("attempts_left", left=left, total=definition.attempts_allowed))
-        may_start = left != 0 and (gate is None or gate.decision.allowed)
+                    else turn.t("attempts_left", left=left, total=total))
         if gate is not None:
             attempts += "\n" + self.official.describe(turn, definition, gate)
             if not gate.decision.allowed:

@@ -21,6 +21,11 @@ class Gate:
     spec: OfficialSpec
     entry: RosterEntry | None
     missing: dict[str, tuple[int, int]]
+    standing: rules.Standing = rules.Standing()  # the attempts `decision` counted
+
+    def attempts_left(self, definition: ExamDefinition) -> tuple[int | None, int]:
+        """(left, allowed) in the window the exam is in now (the 补考 has its own attempts)."""
+        return rules.attempts_left(definition, self.spec, self.standing, self.decision.phase)
 
 
 class OfficialExams:
@@ -58,7 +63,7 @@ class OfficialExams:
         standing = await self.standing(entry, definition, spec)
         decision = rules.decide(definition, spec, turn.now, registered=True, target=target, standing=standing,
                                 progress=progress)
-        return Gate(decision, spec, entry, rules.missing(spec.prerequisite, progress))
+        return Gate(decision, spec, entry, rules.missing(spec.prerequisite, progress), standing)
 
     async def progress(self, users: list[str], spec: OfficialSpec, now: float) -> rules.StudyProgress:
         """Study since the exam's study_from: points, answers, days and 学时."""

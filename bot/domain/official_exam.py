@@ -112,17 +112,27 @@ def decide(definition: ExamDefinition, spec: OfficialSpec, now: float, *, regist
         return Decision(False, "official_not_open", phase)
     if phase in (BETWEEN, CLOSED):
         return Decision(False, "official_closed", phase)
-    if phase == OPEN:
-        if definition.attempts_allowed and standing.regular_used >= definition.attempts_allowed:
-            return Decision(False, "official_no_attempts", phase)
-    else:  # makeup: only for those who failed or missed it
-        if standing.passed:
-            return Decision(False, "official_makeup_passed", phase)
-        if spec.makeup_attempts and standing.makeup_used >= spec.makeup_attempts:
-            return Decision(False, "official_no_attempts", phase)
+    if phase == MAKEUP and standing.passed:  # the makeup: only for those who failed or missed it
+        return Decision(False, "official_makeup_passed", phase)
+    if attempts_left(definition, spec, standing, phase)[0] == 0:
+        return Decision(False, "official_no_attempts", phase)
     if missing(spec.prerequisite, progress):
         return Decision(False, "official_prereq", phase)
     return Decision(True, phase, phase)
+
+
+def attempts_left(definition: ExamDefinition, spec: OfficialSpec, standing: Standing,
+                  phase: str) -> tuple[int | None, int]:
+    """(left, allowed) in the window of `phase`: the main window counts its attempts against
+    attempts_allowed, the 补考 its own against makeup.attempts (the main window's do not count
+    there). left is None when unlimited (allowed 0)."""
+    if phase == MAKEUP:
+        allowed, used = spec.makeup_attempts, standing.makeup_used
+    else:
+        allowed, used = definition.attempts_allowed, standing.regular_used
+    if not allowed:
+        return None, 0
+    return max(0, allowed - used), allowed
 
 
 def attempt_deadline(now: float, time_limit_minutes: int, spec: OfficialSpec) -> float:

@@ -218,6 +218,32 @@ async def test_info_page_after_all_attempts_has_no_rules_of_sitting(org_app):
     assert "交卷前可以前后翻题" not in alice.text and "▶ 开始考试" not in alice.labels()
 
 
+async def test_makeup_offers_the_start_to_a_failed_person_whose_main_attempts_are_used(org_app):
+    """The exam's page follows the start's rule: the 补考 has its own attempts (makeup.attempts: 1),
+    so someone who failed both main-window attempts sees 开始考试 there and the count of the 补考."""
+    admin, alice = Chat(org_app, "admin"), Chat(org_app, "alice")
+    await alice.say("/bind SL0001 示例甲")
+    await _practice(org_app, alice, 5)
+    await admin.say(f"/exam_open {EXAM} 1")
+    await _sit(org_app, alice, right=False)
+    await _sit(org_app, alice, right=False)  # attempts_allowed: 2, both used
+    await admin.say(f"/exam_close {EXAM}")
+    await admin.say(f"/makeup_open {EXAM} 3")
+    assert "补考已开放" in admin.text
+    await alice.act(f"x:i:{EXAM}")
+    assert "▶ 开始考试" in alice.labels(), alice.text
+    assert "还可参加 1 次（共 1 次）" in alice.text and "考试次数已用完" not in alice.text
+    await alice.press("开始考试")
+    attempt = await _attempt(org_app, alice)
+    row = await sql_one(org_app.storage, "SELECT phase FROM attempts WHERE id = ?", (attempt.id,))
+    assert row == ("makeup",)
+    for pos in range(len(attempt.paper)):
+        await alice.say(_display_letters(org_app, attempt, pos, right=False))
+    await alice.press("交卷")
+    await alice.act(f"x:i:{EXAM}")  # the 补考's one attempt used: no start, the reason instead
+    assert "▶ 开始考试" not in alice.labels() and "还可参加 0 次（共 1 次）" in alice.text
+
+
 async def test_help_lists_the_commands_of_each_role(org_app):
     admin, unit_admin, user = Chat(org_app, "admin"), Chat(org_app, "ua"), Chat(org_app, "someone")
     await admin.say("/admin add cli:ua shili-sfj")
