@@ -26,6 +26,7 @@ from bot.web.render import render as _render
 
 NAV = ("/admin/overview", "web_nav_overview")
 BASE = "/admin/overview"
+HOURS_MAX_AGE = 60.0  # 人均学时 may be this many seconds old (it sums the whole roster's study time)
 FILTER_KEYS = {"all": "ov_filter_all", "not_studied": "ov_filter_not_studied", "not_sat": "ov_filter_not_sat",
                "not_passed": "ov_filter_not_passed"}
 
@@ -70,7 +71,8 @@ async def overview_page(request: web.Request) -> web.Response:
     if exam_id is None:
         return await render(request, "overview.html", title="web_nav_overview", exams=exams, view=None)
     try:
-        view = await stats.overview(deps, actor, stats.ViewQuery(exam_id, _unit(request), locale), deps.clock.now())
+        view = await stats.overview(deps, actor, stats.ViewQuery(exam_id, _unit(request), locale), deps.clock.now(),
+                                    hours_max_age=HOURS_MAX_AGE)
     except stats.NotFound as exc:
         return await _not_found(request, exc)
     sort = request.query.get("sort", "rank")
