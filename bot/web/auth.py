@@ -10,7 +10,8 @@ check of forms.
 
 Not logged in (no cookie, unknown or idle session) -> 303 to /admin/login; the user is no longer
 an admin, or the handler raises rights.Forbidden -> the 403 page saying why; post_form with a
-missing or wrong CSRF token -> 403; a body above web.upload_max_mb -> 413.
+missing or wrong CSRF token -> 403; a body above web.upload_max_mb -> 413. Before the handler runs,
+this worker's catalog takes in console exams another worker created or saved (services.exams.refresh).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Awaitable, Callable
 from aiohttp import web
 from multidict import MultiDictProxy
 
-from bot.services import accounts
+from bot.services import accounts, exams
 from bot.services.rights import Forbidden, actor_for
 from bot.web.keys import DEPS
 
@@ -84,6 +85,7 @@ def admin_required(handler: Handler) -> Handler:
             request["actor"] = await actor_for(deps, session.user)  # the role as it is now
         except Forbidden as exc:
             return await forbidden_page(request, exc)
+        await exams.refresh(deps)  # exams created or saved on another worker (one small query)
         try:
             return await handler(request)
         except Forbidden as exc:
