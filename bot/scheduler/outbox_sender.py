@@ -16,8 +16,10 @@ import logging
 import math
 import random
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Callable
+
+from aiolimiter import AsyncLimiter
 
 from bot.scheduler import rules
 from bot.scheduler.delivery import Delivery, Outcome, Sender, as_sender
@@ -48,42 +50,48 @@ class SenderSettings:
         return max(10, min(200, math.ceil(self.global_rate / 10)))
 
 
-QUANTUM = 0.005
-
-
 class RateLimiter:
-    """GCRA (a token bucket as arrival times): `global_rate` per second on average, at most
-    `burst` messages ahead of that schedule. `pause(s)` holds every sender for s seconds (429)."""
+    """`rate` messages per second on average, at most `burst` of them at once (aiolimiter's leaky
+    bucket), and `pause(s)`: a 429 holds every sender of the channel for s seconds, after which
+    the bucket starts full (no burst right after a 429). `now` and `sleep` time the pause only
+    (tests inject them); the bucket runs on the event loop's clock."""
 
     def __init__(self, rate: float, burst: float = 1.0, now: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], object] = asyncio.sleep):
-        self.interval = 1.0 / rate
-        self.tau = max(0.0, (burst - 1.0)) * self.interval
+                 sleep: Callable[[float], Awaitable[object]] = asyncio.sleep):
+        burst = max(1.0, burst)
+        self.rate = rate
+        self._bucket = AsyncLimiter(burst, burst / rate)
         self._now, self._sleep = now, sleep
-        self._tat = 0.0
         self._paused_until = 0.0
+        self._refill = False  # the first acquire after a pause fills the bucket
 
     def pause(self, seconds: float) -> None:
+        """Hold every acquire until `seconds` from now (a longer pause already set wins)."""
         until = self._now() + seconds
         if until > self._paused_until:
             self._paused_until = until
-            self._tat = max(self._tat, until)  # no burst right after a 429
+            self._refill = True
+
+    def paused_for(self) -> float:
+        """Seconds the limiter still holds senders back (0.0 when it does not)."""
+        return max(0.0, self._paused_until - self._now())
+
+    def resume(self) -> None:
+        """End a pause now (the next acquire still starts with a full bucket)."""
+        self._paused_until = 0.0
 
     async def acquire(self) -> None:
         while True:
-            now = self._now()
-            if now < self._paused_until:
-                await self._sleep(self._paused_until - now)
-                continue
-            tat = max(self._tat, now)
-            wait = tat - self.tau - now
-            self._tat = tat + self.interval
+            wait = self.paused_for()
             if wait > 0:
-                # wake in 5 ms steps: at 1,000/s a few messages share a wake-up instead of one
-                # timer each (the average rate is the GCRA's; only the spacing is coarser)
-                await self._sleep(math.ceil(wait / QUANTUM - 1e-9) * QUANTUM)
-                if self._now() < self._paused_until:  # a 429 arrived while waiting: take a new slot
-                    continue
+                await self._sleep(wait)
+                continue
+            if self._refill:
+                self._refill = False
+                await self._bucket.acquire(self._bucket.max_rate)  # wait until empty, then fill it
+            await self._bucket.acquire()
+            if self.paused_for() > 0:  # a 429 arrived while waiting: wait it out, take a new slot
+                continue
             return
 
 
@@ -102,7 +110,7 @@ class SenderStats:
 class OutboxSender:
     def __init__(self, storage, channel: str, sender, clock, settings: SenderSettings | None = None,
                  rng: random.Random | None = None, monotonic: Callable[[], float] = time.monotonic,
-                 owner: str | None = None):
+                 owner: str | None = None, limiter: RateLimiter | None = None):
         self.storage = storage
         self.owner = owner or f"{worker_id()}:{channel}"
         self.channel = channel
@@ -112,7 +120,7 @@ class OutboxSender:
         self.rng = rng or random.Random()
         self._mono = monotonic
         s = self.settings
-        self.limiter = RateLimiter(s.global_rate, max(1.0, s.global_rate * s.burst_seconds), monotonic)
+        self.limiter = limiter or RateLimiter(s.global_rate, max(1.0, s.global_rate * s.burst_seconds), monotonic)
         self._chat_interval = 1.0 / s.per_chat_rate if s.per_chat_rate > 0 else 0.0
         self._last_to: dict[str, float] = {}  # user -> monotonic time of the last send (pruned)
         self._gate = asyncio.Semaphore(s.concurrency)
@@ -145,13 +153,13 @@ class OutboxSender:
                     handled = await self.pump(stop)
                 except asyncio.CancelledError:
                     raise
-                except Exception:  # noqa: BLE001 - a failing round must not stop the sender
+                except Exception:
                     log.exception("outbox %s: round failed", self.channel)
                     handled = 0
                 if handled == 0:
                     try:
                         await asyncio.wait_for(stop.wait(), self.settings.idle_poll)
-                    except asyncio.TimeoutError:
+                    except TimeoutError:
                         pass
         finally:
             renewing.cancel()
@@ -164,7 +172,7 @@ class OutboxSender:
                 await self.storage.outbox.renew_leases(self.channel, self.owner, self.clock.now() + lease)
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001 - the next round tries again; the lease has slack
+            except Exception:
                 log.exception("outbox %s: renewing leases failed", self.channel)
 
     async def drain(self, recover: bool = True) -> int:
@@ -244,7 +252,7 @@ class OutboxSender:
                 if tasks:
                     try:
                         await asyncio.wait_for(wake.wait(), 0.02)
-                    except asyncio.TimeoutError:
+                    except TimeoutError:
                         pass
         finally:
             if tasks:  # cancelled: the claims stay in flight until their lease runs out
@@ -256,7 +264,7 @@ class OutboxSender:
             return await self._one(message)
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # noqa: BLE001 - a bug here must not leave the row claimed forever
+        except Exception as exc:
             log.exception("outbox %s: message %s", self.channel, message.id)
             return self._after(message, Delivery.transient(repr(exc)))
 
@@ -278,7 +286,7 @@ class OutboxSender:
                 result = await self.sender.deliver(message.user_key, message.payload)
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # noqa: BLE001 - a sender bug must not lose the row
+            except Exception as exc:
                 log.exception("outbox %s: sender raised for message %s", self.channel, message.id)
                 result = Delivery.transient(repr(exc))
         return self._after(message, result)

@@ -4,6 +4,8 @@ and campaign cancel."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from bot.app.clock import ManualClock
@@ -94,19 +96,30 @@ async def test_blocked_user_is_marked_and_never_tried_again(store):
 async def test_retry_after_pauses_and_the_message_goes_later(store):
     clock = ManualClock(1000.0)
     await queue(store, ["tg:1", "tg:2"])
-    slept = []
     sender = Scripted({"tg:1": [Delivery.wait(7, "429")]})
-    out = OutboxSender(store, "tg", sender, clock, settings())
+    mono, waits = [0.0], []
+
+    async def sleep(seconds):  # the limiter's pause on an injected clock: no real 7 s wait
+        waits.append(seconds)
+        mono[0] += seconds
+
+    limiter = RateLimiter(1000.0, 50.0, now=lambda: mono[0], sleep=sleep)
+    out = OutboxSender(store, "tg", sender, clock, settings(), limiter=limiter)
     await out.drain()
     row = await sql_one(store, "SELECT status, next_try_at, tries, error FROM outbox WHERE user_key = 'tg:1'")
     assert row[0] == "pending" and row[1] == pytest.approx(1007.0) and row[2] == 0 and "retry_after=7" in row[3]
-    assert out.limiter._paused_until > 0 and out.stats.throttled == 1
+    assert out.stats.throttled == 1
+    # the 429 held the channel's other send (tg:2) for the 7 s before it went out
+    assert waits == [7.0] and (await statuses(store))["tg:2"] == ("sent", "sent")
+    out.limiter.pause(7.0)
+    assert out.limiter.paused_for() == 7.0
+    out.limiter.resume()
+    assert out.limiter.paused_for() == 0.0
     assert await out.drain() == 0  # not due yet
     clock.advance(7)
-    out.limiter._paused_until = 0.0  # the real limiter would have waited 7 s; no sleeping in tests
     await out.drain()
+    assert waits == [7.0]  # no pause left: sent at once
     assert (await statuses(store))["tg:1"] == ("sent", "sent")
-    assert not slept
 
 
 async def test_transient_errors_back_off_then_give_up(store):
@@ -234,20 +247,32 @@ async def test_console_style_sender_leaves_other_users_messages(store):
 
 
 async def test_rate_limiter_spaces_and_pauses():
+    loop = asyncio.get_running_loop()
+    limiter = RateLimiter(100.0, burst=2.0)
+    began = loop.time()
+    for _ in range(2):
+        await limiter.acquire()
+    assert loop.time() - began < 0.01  # a burst of two goes at once
+    for _ in range(4):
+        await limiter.acquire()
+    assert 0.03 <= loop.time() - began < 0.15  # then 100/s: four more take about 40 ms
+
     now = [0.0]
     waits = []
 
-    async def sleep(seconds):
+    async def sleep(seconds):  # the pause runs on the injected clock: no real wait for a 429
         waits.append(seconds)
         now[0] += seconds
 
-    limiter = RateLimiter(10.0, burst=2.0, now=lambda: now[0], sleep=sleep)
-    for _ in range(4):
-        await limiter.acquire()
-    assert waits == [pytest.approx(0.1), pytest.approx(0.1)]  # two at once (burst), then 10/s
-    limiter.pause(3.0)
-    await limiter.acquire()
-    assert sum(waits) == pytest.approx(3.2, abs=0.11)
+    paused = RateLimiter(100.0, burst=2.0, now=lambda: now[0], sleep=sleep)
+    paused.pause(3.0)
+    paused.pause(1.0)  # a shorter pause does not cut the longer one short
+    assert paused.paused_for() == 3.0
+    await paused.acquire()
+    assert waits == [3.0] and paused.paused_for() == 0.0
+    began = loop.time()
+    await paused.acquire()
+    assert loop.time() - began >= 0.005  # no burst right after the pause: the bucket started full
     assert Delivery.wait(2).outcome is Outcome.RETRY_AFTER
 
 

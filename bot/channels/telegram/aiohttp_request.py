@@ -12,11 +12,9 @@ status code and body go back to PTB, which raises RetryAfter / Forbidden / BadRe
 
 from __future__ import annotations
 
-import asyncio
 from urllib.parse import urlencode
 
 import aiohttp
-from telegram._utils.defaultvalue import DefaultValue
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
@@ -56,8 +54,8 @@ class AiohttpRequest(BaseRequest):
         if self._session is None or self._session.closed:
             raise RuntimeError("This AiohttpRequest is not initialized!")
 
-        def pick(value, default):
-            return default if isinstance(value, DefaultValue) else value
+        def pick(value, default):  # PTB's documented check: `is BaseRequest.DEFAULT_NONE`
+            return default if value is BaseRequest.DEFAULT_NONE else value
 
         timeout = aiohttp.ClientTimeout(sock_read=pick(read_timeout, self._read_timeout),
                                         sock_connect=pick(connect_timeout, self._connect_timeout),
@@ -81,7 +79,7 @@ class AiohttpRequest(BaseRequest):
         try:
             async with self._session.request(method, url, data=data, headers=headers, timeout=timeout) as response:
                 return response.status, await response.read()
-        except asyncio.TimeoutError as err:
+        except TimeoutError as err:
             raise TimedOut from err
         except aiohttp.ClientError as err:
             raise NetworkError(f"aiohttp.{err.__class__.__name__}: {err}") from err
