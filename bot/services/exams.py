@@ -95,6 +95,7 @@ class ExamForm:
     prereq_study_days: int = 0
     prereq_study_hours: float = 0
     study_from: datetime | None = None
+    per_question_seconds: int = 0  # each question's own time limit (fair exams); 0 = none
 
     def body(self, zone: ZoneInfo) -> dict[str, Any]:
         """The YAML-shaped mapping stored in the database and read by parse_exam."""
@@ -123,6 +124,8 @@ class ExamForm:
             body["prerequisite"] = prereq
         if self.study_from is not None:
             body["study_from"] = when(self.study_from)
+        if self.per_question_seconds:
+            body["per_question_seconds"] = self.per_question_seconds
         return body
 
 
@@ -253,7 +256,8 @@ def form_from_body(body: dict[str, Any]) -> ExamForm:
         roles=tuple(body.get("roles") or ()), attempts_allowed=body.get("attempts_allowed", 0),
         final_score=body.get("final_score", "best"), prereq_points=prereq.get("points", 0),
         prereq_practice_answers=prereq.get("practice_answers", 0), prereq_study_days=prereq.get("study_days", 0),
-        prereq_study_hours=prereq.get("study_hours", 0), study_from=when(body.get("study_from")))
+        prereq_study_hours=prereq.get("study_hours", 0), study_from=when(body.get("study_from")),
+        per_question_seconds=body.get("per_question_seconds") or 0)
 
 
 def bank_tags(deps: Deps) -> list[tuple[str, int]]:
@@ -347,6 +351,7 @@ def parse_form(fields: Mapping[str, str], units: list[str] | None = None) -> Exa
         prereq_study_days=number("prereq_days", "prereq_days", 0, 100000, default=0),
         prereq_study_hours=number("prereq_hours", "prereq_hours", 0, 100000, default=0, integer=False),
         study_from=moment("study_from", "study_from", False),
+        per_question_seconds=number("per_question", "per_question", 5, 3600, default=0),
     )
     if problems:
         raise ExamInvalid(problems, form)

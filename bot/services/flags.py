@@ -34,11 +34,7 @@ async def list_flags(deps: Deps, actor: Actor, exam_id: str | None = None, unit:
                      limit: int = MAX_FLAGS) -> list[FlagView]:
     """Flags of `exam_id` (None: every exam) in `unit` and below (None: the actor's whole
     scope), newest first. Raises Forbidden for a unit outside the actor's scope."""
-    if unit is not None:
-        actor.require_unit(unit)
-    start = unit if unit is not None else actor.role.unit
-    units = None if start is None else sorted(actor.tree.subtree(start))
-    records = await deps.storage.fairness.flags(exam_id, units, limit)
+    records = await deps.storage.fairness.flags(exam_id, _units(actor, unit), limit)
     people: dict[int, Person | None] = {}
     for record in records:
         for roster_id in (record.roster_id, record.other_roster_id):
@@ -48,6 +44,19 @@ async def list_flags(deps: Deps, actor: Actor, exam_id: str | None = None, unit:
                                                                       entry.unit_id)
     return [FlagView(r, people.get(r.roster_id), people.get(r.other_roster_id) if r.other_roster_id else None)
             for r in records]
+
+
+def _units(actor: Actor, unit: str | None) -> list[str] | None:
+    """The units whose flags `actor` asks for: `unit` and below, or the actor's scope (None: all)."""
+    if unit is not None:
+        actor.require_unit(unit)
+    start = unit if unit is not None else actor.role.unit
+    return None if start is None else sorted(actor.tree.subtree(start))
+
+
+async def count_flags(deps: Deps, actor: Actor, exam_id: str, unit: str | None = None) -> int:
+    """How many flags list_flags lists (up to MAX_FLAGS), without reading the people they name."""
+    return len(await deps.storage.fairness.flags(exam_id, _units(actor, unit), MAX_FLAGS))
 
 
 def counts(flags: list[FlagView]) -> dict[str, int]:

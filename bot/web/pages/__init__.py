@@ -15,4 +15,5 @@ PAGES: tuple[str, ...] = (
     "notices",
     "gaps",
     "audit",
+    "flags",
 )

@@ -19,7 +19,7 @@ KINDS = ("open", "close", "extend", "makeup")
 DONE = KINDS + ("created", "updated")
 FIELDS = ("id", "title_zh", "title_en", "time_limit", "pass_mark", "attempts", "final_score", "opens", "closes",
           "makeup_opens", "makeup_closes", "makeup_attempts", "roles", "prereq_points", "prereq_practice",
-          "prereq_days", "prereq_hours", "study_from")
+          "prereq_days", "prereq_hours", "study_from", "per_question")
 EMPTY_LINE = {"type": "", "count": "", "points": "", "tag": "", "partial": False}
 
 
@@ -60,7 +60,8 @@ def _form_values(form: exams.ExamForm | None) -> dict:
             "units": list(form.units), "roles": "、".join(form.roles), "prereq_points": form.prereq_points or "",
             "prereq_practice": form.prereq_practice_answers or "", "prereq_days": form.prereq_study_days or "",
             "prereq_hours": f"{form.prereq_study_hours:g}" if form.prereq_study_hours else "",
-            "study_from": form.study_from.strftime("%Y-%m-%d") if form.study_from else "", "bp": bp}
+            "study_from": form.study_from.strftime("%Y-%m-%d") if form.study_from else "", "bp": bp,
+            "per_question": form.per_question_seconds or ""}
 
 
 def _raw_values(fields) -> dict:

@@ -17,7 +17,7 @@ from urllib.parse import quote, urlencode
 
 from aiohttp import web
 
-from bot.services import stats
+from bot.services import flags, stats
 from bot.web.auth import admin_required
 from bot.domain.statistics import percent
 from bot.domain.study_time import format_hours
@@ -80,9 +80,10 @@ async def overview_page(request: web.Request) -> web.Response:
     descending = request.query.get("order") == "desc"
     rows = stats.sort_units(view.rows, sort, descending)
     unit = view.unit_id
+    flag_count = await flags.count_flags(deps, actor, view.exam.id, unit)  # fair-exam flags, linked to /admin/flags
     return await render(request, "overview.html", title="web_nav_overview", exams=exams, view=view, rows=rows,
                         exam_id=view.exam.id, unit=unit, sort=sort, descending=descending,
-                        filters=FILTER_KEYS, charts=stats.CHARTS)
+                        filters=FILTER_KEYS, charts=stats.CHARTS, flag_count=flag_count)
 
 
 @admin_required
