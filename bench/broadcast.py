@@ -36,10 +36,11 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from sqlalchemy import insert  # noqa: E402
+
 from bot.storage.ports import OutboxRow  # noqa: E402
 from bot.storage.sql.store import open_store  # noqa: E402
 from bot.storage.tables import users  # noqa: E402
-from sqlalchemy import insert  # noqa: E402
 
 TARGET_FRACTION = 0.95
 PY = sys.executable

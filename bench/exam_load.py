@@ -283,7 +283,7 @@ async def latency(workdir: Path, users: int, rate: float, duration: float, quest
         async def user_clock(s: Sitter, offsets: list[float], t0: float) -> None:
             # Open loop: the next press is sent on schedule whether or not the last one returned.
             tasks = []
-            for action, offset in zip(s.actions, offsets):
+            for action, offset in zip(s.actions, offsets, strict=True):
                 due = t0 + offset
                 delay = due - loop.time()
                 if delay > 0:
@@ -293,7 +293,7 @@ async def latency(workdir: Path, users: int, rate: float, duration: float, quest
             await asyncio.gather(*tasks)
 
         t0 = t0_box[0] = loop.time() + 0.2  # let every user clock get scheduled first
-        await asyncio.gather(*(user_clock(s, offs, t0) for s, offs in zip(sitters, times)))
+        await asyncio.gather(*(user_clock(s, offs, t0) for s, offs in zip(sitters, times, strict=True)))
         span = last_done - t0
         offered_span = max(t[-1] for t in times)
         await hand_in(app, sitters)

@@ -40,7 +40,8 @@ TG_SAYINGS = ("/start", "/me", "/practice", "/exam", "/help")
 
 def _config(data_dir: str, api_base: str, scheduler: bool) -> dict:
     from tests.support.fake_bot_api import TOKEN
-    from tests.support.wechat_peer import AES_KEY, APP_ID, TOKEN as WX_TOKEN
+    from tests.support.wechat_peer import AES_KEY, APP_ID
+    from tests.support.wechat_peer import TOKEN as WX_TOKEN
 
     return {"data_dir": data_dir, "content_root": str(REPO), "log_level": "WARNING",
             "http": {"host": "127.0.0.1", "port": 8080, "shutdown_timeout": 10},

@@ -119,7 +119,7 @@ def main() -> int:
     parser.add_argument("--dev", action="store_true",
                         help="also report tests/search/lookup_dev.yaml (extra questions used only for tuning)")
     args = parser.parse_args()
-    catalog, problems = load_catalog(REPO)
+    catalog, _problems = load_catalog(REPO)
     rows = load_eval()
     start = time.perf_counter()
     lookup = Lookup(catalog)
@@ -143,7 +143,7 @@ def main() -> int:
         dev = load_eval(DEV)
         parts["tuning extras (lookup_dev.yaml)"] = dev
     print(f"{len(rows)} labelled queries ({len(tuning)} tuning, {len(held)} held back); {len(catalog.services)} guides, "
-          f"{len(catalog.cases)} cases, {sum(len(l.articles) for l in catalog.laws.laws.values())} articles; "
+          f"{len(catalog.cases)} cases, {sum(len(law.articles) for law in catalog.laws.laws.values())} articles; "
           f"index built in {built:.2f} s")
     for label, part in parts.items():
         print(f"\n{label} ({len(part)} queries)")

@@ -239,7 +239,7 @@ async def _pause(stop: asyncio.Event, seconds: float) -> None:
     """Sleep, but wake at once when the run stops."""
     try:
         await asyncio.wait_for(stop.wait(), seconds)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         pass
 
 

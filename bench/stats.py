@@ -27,12 +27,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.app.clock import ManualClock  # noqa: E402
-from bot.app.stats import Stats  # noqa: E402
-from bot.app import stats_files  # noqa: E402
-from bot.bootstrap import build, load_checked_catalog  # noqa: E402
-from bot.config import load_config  # noqa: E402
-from bot.domain.units import Unit  # noqa: E402
+from bot.app import stats_files
+from bot.app.clock import ManualClock
+from bot.app.stats import Stats
+from bot.bootstrap import build, load_checked_catalog
+from bot.config import load_config
+from bot.domain.units import Unit
 
 NOW = 1_768_003_200.0  # 2026-01-10T00:00Z
 DAY = 86_400
@@ -180,7 +180,7 @@ async def main() -> int:
             return stats_files.trend_chart(full, await stats.trend("bench-a", full.unit_id), "zh")
 
         for kind in ("rates", "hist", "trend"):
-            png = await timed(f"chart: {kind} (after a report)", args.runs, lambda: chart(kind), results)
+            png = await timed(f"chart: {kind} (after a report)", args.runs, lambda kind=kind: chart(kind), results)
             (folder / f"{kind}.png").write_bytes(png)
         await timed("nightly snapshot (3 exams)", max(1, args.runs // 2), lambda: stats.take_snapshot(NOW), results)
     finally:

@@ -159,7 +159,7 @@ def server_main(conn, kind: str, users: int, per_user: int) -> None:
         scenario.begin(api)
         try:
             await asyncio.wait_for(scenario.done.wait(), timeout=600)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             scenario.finished = time.perf_counter()
         conn.send({"updates": scenario.expected_replies, "replies": scenario.replies, "answers": scenario.answers,
                    "errors": scenario.errors, "complete": scenario.done.is_set(),
@@ -306,9 +306,9 @@ def main(argv: list[str] | None = None) -> int:
     ratio = medians["lawbot"] / medians["echo"] if medians["echo"] else 0.0
     verdict = "meets" if ratio >= TARGET_RATIO else "below"
     print(f"\nlawbot / echo = {ratio:.2f} ({verdict} the {TARGET_RATIO:.0%} target)")
-    if "echo-c" in medians and medians["echo-c"]:
+    if medians.get("echo-c"):
         print(f"lawbot / echo-c (concurrent echo) = {medians['lawbot'] / medians['echo-c']:.2f}")
-    if "echo-a" in medians and medians["echo-a"]:
+    if medians.get("echo-a"):
         print(f"lawbot / echo-a (echo on the same aiohttp backend) = {medians['lawbot'] / medians['echo-a']:.2f}")
     bad = [r for k in kinds for r in results[k] if r["errors"] or not r["complete"]]
     if bad:

@@ -31,9 +31,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.app.clock import ManualClock  # noqa: E402
-from bot.bootstrap import build, load_checked_catalog  # noqa: E402
-from bot.config import load_config  # noqa: E402
+from bot.app.clock import ManualClock
+from bot.bootstrap import build, load_checked_catalog
+from bot.config import load_config
 
 HERE = Path(__file__).resolve().parent
 COLD_TARGET, WARM_TARGET = 2.0, 0.5

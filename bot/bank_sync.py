@@ -86,12 +86,12 @@ class BankSync:
                     await self.catch_up()
                 except asyncio.CancelledError:
                     raise
-                except Exception:  # noqa: BLE001 - the next look tries again
+                except Exception:
                     log.exception("applying a question-bank version failed")
                 self._wake.clear()
                 try:
                     await asyncio.wait_for(self._wake.wait(), poll)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
         finally:
             if listener is not None and not listener.is_closed():

@@ -32,11 +32,9 @@ def _stray_spaces(args: argparse.Namespace) -> list:
 
 
 def cmd_content_check(args: argparse.Namespace) -> int:
-    from bot.catalog.check import check_content
-
-    from bot.catalog.check import stale_citations
-    from bot.cli_text import cli_locale
     from bot.app.texts import tr
+    from bot.catalog.check import check_content, stale_citations
+    from bot.cli_text import cli_locale
 
     catalog, problems = check_content(_content_root(args))
     for problem in problems:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from bot.cli_text import cli_locale, say, warn
-
 
 # bot.catalog.bank_io.FORMATS, written out: importing bank_io loads openpyxl and numpy (1 s), which
 # every other command (lawbot law, lawbot ask) would pay for while the parser is built
@@ -67,7 +66,6 @@ def _load(root: Path):
 def _import(args: argparse.Namespace, root: Path) -> int:
     from bot.catalog.bank_io import ImportFormatError, import_into_bank, read_questions
     from bot.catalog.bank_io.importer import bank_target
-
     from bot.catalog.bank_io.messages import localise
 
     locale = cli_locale(args)

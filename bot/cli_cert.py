@@ -4,7 +4,6 @@ revoked, 2 when no certificate key is set."""
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import getpass
 

@@ -60,10 +60,11 @@ def _one_line(exc: BaseException) -> str:
 
 async def _pg_revision(url: str) -> str | None:
     """The Alembic revision of a PostgreSQL database (None when it has no schema yet)."""
+    from sqlalchemy import pool
+    from sqlalchemy.ext.asyncio import create_async_engine
+
     from bot.storage import schema
     from bot.storage.sql.database import database_url
-    from sqlalchemy.ext.asyncio import create_async_engine
-    from sqlalchemy import pool
 
     engine = create_async_engine(database_url(url), poolclass=pool.NullPool)
     try:
@@ -142,7 +143,7 @@ def _upgrade(args: argparse.Namespace) -> int:
     except (DatabaseOpenError, schema.SchemaError, OSError) as exc:
         warn(args, "db_upgrade_failed", file=_shown(target), detail=_one_line(exc))
         return 1
-    except Exception as exc:  # noqa: BLE001 - a server error while upgrading: one line
+    except Exception as exc:
         if path is not None:
             raise  # a damaged SQLite file: the CLI's own one-line handler names it
         warn(args, "db_upgrade_failed", file=_shown(target), detail=_one_line(exc))

@@ -25,7 +25,7 @@ async def _no_traceback(request: web.Request, handler):
         return await handler(request)
     except web.HTTPException:
         raise
-    except Exception:  # noqa: BLE001
+    except Exception:
         log.exception("%s %s failed", request.method, request.path)
         return web.Response(status=500, text="internal error")
 
@@ -42,7 +42,7 @@ class HttpServer:
         self._runner: web.AppRunner | None = None
 
     @classmethod
-    def from_config(cls, config, routes: list[web.RouteDef]) -> "HttpServer":
+    def from_config(cls, config, routes: list[web.RouteDef]) -> HttpServer:
         http = config.http
         return cls(http.host, http.port, http.max_body_bytes, http.shutdown_timeout, routes)
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Callable, Protocol
+from collections.abc import Callable
+from typing import Protocol
 
 from bot.scheduler.outbox_sender import OutboxSender, SenderSettings
 
@@ -67,7 +68,7 @@ async def _every(seconds: float, job, *args) -> None:
             await job(*args)
         except asyncio.CancelledError:
             raise
-        except Exception:  # noqa: BLE001 - a failing round must not stop the loop
+        except Exception:
             log.exception("background job %s failed", getattr(job, "__name__", job))
         await asyncio.sleep(seconds)
 

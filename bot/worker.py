@@ -12,6 +12,6 @@ _ID: list[str] = []
 
 
 def worker_id() -> str:
-    if not _ID or not _ID[0].split(":")[1] == str(os.getpid()):  # a forked child names itself anew
+    if not _ID or _ID[0].split(":")[1] != str(os.getpid()):  # a forked child names itself anew
         _ID[:] = [f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"]
     return _ID[0]

@@ -13,7 +13,6 @@ import socket
 import pytest
 
 import bot.storage.sql.store as store_module
-
 from bot.app.clock import ManualClock
 from tests.support import pg
 from tests.support.transcript import Chat, make_app
@@ -25,7 +24,7 @@ _real_connect = socket.socket.connect
 
 def _loopback_only(self, address):
     host = address[0] if isinstance(address, tuple) else address
-    if isinstance(host, str) and not (host.startswith("127.") or host in ("localhost", "::1") or host.startswith("/")):
+    if isinstance(host, str) and not (host.startswith(("127.", "/")) or host in ("localhost", "::1")):
         raise RuntimeError(f"network access to {host!r} is not allowed in tests")
     return _real_connect(self, address)
 

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import logging
 
-from bot.app.context import Deps, Turn, idle_menu, main_menu
+from bot.app.context import Deps, Turn, idle_menu
+from bot.app.fairness import FairStatsView  # fair-exam flags
 from bot.app.messages import Attachment, Choice, Reply
+from bot.app.official import _when
 from bot.app.org import AdminRole, Org
 from bot.app.stats import Report, Stats, StatsError
 from bot.app.texts import join
 from bot.domain.models import ExamDefinition
-from bot.app.official import _when
 from bot.domain.statistics import percent
 from bot.domain.study_time import format_hours
 from bot.services import stats as stats_service
@@ -25,7 +26,6 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 LIST_LIMIT = 40
 ITEM_LIMIT = 15
 COMMANDS = ("admin", "code", "unbind", "exam_open", "exam_close", "makeup_open", "stats", "export")
-from bot.app.fairness import FairStatsView  # fair-exam flags (issue 14)
 
 
 def _num(value: float | None) -> str:

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from bot.app.context import Deps, Turn, idle_menu, main_menu
 from bot.app.messages import Attachment, Reply
@@ -63,7 +63,7 @@ class BankAdminFlow:
         return actor
 
     # --- a file arrives --------------------------------------------------------------
-    async def inspect(self, user: str, attachment: Attachment) -> "Inspection":
+    async def inspect(self, user: str, attachment: Attachment) -> Inspection:
         """Check the sender and parse the file. Called before the turn's transaction: parsing a
         large file takes seconds and must not hold the storage lock other users wait on."""
         name = safe_name(attachment.filename or "")
@@ -78,7 +78,7 @@ class BankAdminFlow:
             return Inspection(name, (exc.key, dict(exc.values)))
         return Inspection(name, result=result, actor=actor)
 
-    async def on_file(self, turn: Turn, attachment: Attachment, inspection: "Inspection") -> list[Reply]:
+    async def on_file(self, turn: Turn, attachment: Attachment, inspection: Inspection) -> list[Reply]:
         if inspection.refusal is not None:
             key, values = inspection.refusal
             return [Reply(turn.t(key, **values), idle_menu(turn) if key == "bank_refused" else [])]

@@ -17,7 +17,6 @@ from bot.scheduler.audience import AdminDirectory, ConfigAdmins
 from bot.services import notices
 from bot.services.notices import MAX_BROADCAST, channel_of  # noqa: F401  (imported from here by others)
 
-
 SUB_COMMANDS = {"status": "status", "progress": "status", "进度": "status", "cancel": "cancel", "stop": "cancel",
                 "停止": "cancel", "send": "send", "发送": "send"}
 

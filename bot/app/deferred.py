@@ -32,7 +32,7 @@ async def resolve(replies: list[Reply], locale: str) -> list[Reply]:
             continue
         try:
             out.extend(await reply.later())
-        except Exception:  # noqa: BLE001 - the user gets the plain error text
+        except Exception:
             log.exception("deferred work of a turn failed")
             out.append(Reply(tr(locale, "error")))
     return out

@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 
 from bot.app import views
-from bot.app.context import Deps, Turn, main_menu, menu_reply, on_screen
-from bot.app.messages import Choice, Reply
 from bot.app.certs import CertFlow, Certificates
+from bot.app.context import Deps, Turn, main_menu, menu_reply, on_screen
 from bot.app.fairness import FairExams
+from bot.app.messages import Choice, Reply
 from bot.app.official import OfficialExams
 from bot.app.texts import join, tr
 from bot.domain import exam_rules, fairness, review

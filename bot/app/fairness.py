@@ -292,7 +292,9 @@ async def operator_flags_sheet(deps: Deps, exam_id: str, unit: str | None, tree:
 def flags_sheet(locale: str, flags: list[FlagView], tree: UnitTree, zone: str):
     from bot.reports.excel import Column, Sheet
 
-    t = lambda key: tr(locale, key)
+    def t(key: str) -> str:
+        return tr(locale, key)
+
     return Sheet(t("xl_sheet_flags"), [
         Column(t("xl_flag_kind"), 14), Column(t("xl_staff_no"), 12), Column(t("xl_name"), 10),
         Column(t("xl_unit"), 26), Column(t("xl_flag_phase"), 8), Column(t("xl_flag_other"), 24),

@@ -32,7 +32,7 @@ def stale_notices(turn: Turn, laws: LawLibrary, names) -> list[str]:
 
 def unknown_law_reply(turn: Turn, laws: LawLibrary, name: str) -> tuple[str, list[str]]:
     """(text, closest shipped short names) for a law that is not in the library."""
-    if laws.not_included and name in laws.not_included or short_name(name) in laws.not_included:
+    if (laws.not_included and name in laws.not_included) or short_name(name) in laws.not_included:
         return turn.t("law_not_included", name=short_name(name)), []
     close = [n for n, _ in closest_laws(laws, name, 3, cutoff=CLOSE_CUTOFF)]
     shown = turn.t("law_unknown_close", close="、".join(f"《{n}》" for n in close)) if close else ""

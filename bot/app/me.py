@@ -6,8 +6,8 @@ from __future__ import annotations
 from bot.app.context import Deps, Turn, main_menu
 from bot.app.messages import Reply
 from bot.app.official import OfficialExams, amount
-from bot.app.study_hours import StudyHours
 from bot.app.org import Org
+from bot.app.study_hours import StudyHours
 from bot.app.texts import join
 from bot.domain import official_exam as rules
 from bot.domain.study import ACTIVITIES

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,7 +14,7 @@ class Incoming:
     locale: str | None = None  # the platform's language hint, e.g. "en-GB"
     update_id: str | None = None  # platform-qualified id, so a redelivered update is applied once
     private: bool = True  # a one-to-one chat (files such as /export go only there)
-    attachment: "Attachment | None" = None  # a file the user sent (e.g. a question bank to import)
+    attachment: Attachment | None = None  # a file the user sent (e.g. a question bank to import)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +40,7 @@ class Reply:
     attachment: Attachment | None = None
     # Work after the turn's transaction (bot/app/deferred.py): ChatService.handle replaces this
     # reply by what it returns once the turn has committed. Channels never see it set.
-    later: "Callable[[], Awaitable[list[Reply]]] | None" = field(default=None, repr=False, compare=False)
+    later: Callable[[], Awaitable[list[Reply]]] | None = field(default=None, repr=False, compare=False)
 
     def flat_choices(self) -> list[Choice]:
         return [c for row in self.choices for c in row]

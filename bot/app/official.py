@@ -10,8 +10,8 @@ from bot.app.org import Org
 from bot.app.study_hours import StudyHours
 from bot.app.texts import join
 from bot.domain import official_exam as rules
-from bot.domain.study_time import hours
 from bot.domain.models import Attempt, ExamDefinition, OfficialSpec
+from bot.domain.study_time import hours
 from bot.domain.units import RosterEntry
 
 

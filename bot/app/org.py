@@ -4,7 +4,7 @@ official-exam, registration, /me and admin flows."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from bot.app.context import Deps
@@ -66,7 +66,7 @@ class Org:
 
     def utc_offset(self, now: float) -> int:
         zone = ZoneInfo(self.deps.config.timezone)
-        offset = datetime.fromtimestamp(now, timezone.utc).astimezone(zone).utcoffset()
+        offset = datetime.fromtimestamp(now, UTC).astimezone(zone).utcoffset()
         return int(offset.total_seconds()) if offset else 0
 
     def day(self, ts: float) -> int:

@@ -6,12 +6,12 @@ import logging
 import re
 import unicodedata
 
-from bot.app.context import Deps, Turn, idle_menu, main_menu, menu_reply
-from bot.app.broadcast import BroadcastFlow
 from bot.app.admin import COMMANDS as ADMIN_COMMANDS
 from bot.app.admin import AdminFlow
 from bot.app.bank_admin import BankAdminFlow
+from bot.app.broadcast import BroadcastFlow
 from bot.app.cases import CaseFlow
+from bot.app.context import Deps, Turn, idle_menu, main_menu, menu_reply
 from bot.app.deferred import OffLoopAdmin
 from bot.app.deferred import resolve as resolve_later
 from bot.app.exam import ExamFlow
@@ -30,8 +30,8 @@ from bot.app.reminders import ReminderFlow
 from bot.app.study_hours import StudyHours, counts_as_study
 from bot.app.texts import normalize_locale, tr
 from bot.app.web_login import web_command
-from bot.services.exams import refresh as refresh_exams
 from bot.scheduler.org_audience import OrgAdmins
+from bot.services.exams import refresh as refresh_exams
 
 log = logging.getLogger(__name__)
 

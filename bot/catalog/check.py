@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from bot.catalog.catalog import Catalog, load_catalog
 from bot.catalog.guide_rules import guide_problems

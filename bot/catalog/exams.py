@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.catalog.questions import Problem
 from bot.catalog.yamlsrc import SourceError, line_of, load_yaml
-from bot.domain.models import TYPE_ALIASES, BlueprintItem, QType, ExamDefinition, OfficialSpec, Prerequisite
+from bot.domain.models import TYPE_ALIASES, BlueprintItem, ExamDefinition, OfficialSpec, Prerequisite, QType
 
 CHINA = timezone(timedelta(hours=8))  # a time written without an offset is Beijing time
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -193,7 +193,7 @@ class LawLibrary:
         self.not_included: dict[str, str] = dict(not_included or {})  # name -> reason
 
     @classmethod
-    def load(cls, directory: Path, lazy: bool = False) -> "LawLibrary":
+    def load(cls, directory: Path, lazy: bool = False) -> LawLibrary:
         """Every statute file in the folder; with lazy, each law's text is parsed on first use."""
         files = [p for p in sorted(directory.glob("*.md")) if p.name != "SOURCE.md"]
         laws = [parse_law(p, lazy) for p in files]

@@ -6,9 +6,10 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from bot.catalog.yamlsrc import LINE_KEY, SourceError, line_of, load_yaml
 from bot.domain.units import RosterEntry, Unit, cycle_in

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Iterable, Mapping
 
 from bot.domain.models import Attempt, BlueprintItem, ExamDefinition, PaperItem, QType, Question
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Sequence
+from collections.abc import Sequence
 
 BLANK_RE = re.compile(r"_{3,}")  # a blank: three or more underscores (full-width ＿ folds to _ under NFKC)
 BLANK = "____"

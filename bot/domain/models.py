@@ -52,7 +52,7 @@ class Question:
     difficulty: int = 2
     origin: str = ""  # file:line, for messages
     blanks: tuple[tuple[str, ...], ...] = ()  # fill: accepted answers, per blank
-    subs: tuple["Question", ...] = ()  # material: its sub-questions, in order
+    subs: tuple[Question, ...] = ()  # material: its sub-questions, in order
     parent: str = ""  # a material's sub-question: the material's id
 
     @property

@@ -100,7 +100,7 @@ def _plain_cn(text: str) -> int | None:
             digit = _CN_VALUE[ch]
         elif ch in _CN_UNIT:
             unit = _CN_UNIT[ch]
-            if unit >= last_unit or zero and (digit is None or unit * 10 >= last_unit):
+            if unit >= last_unit or (zero and (digit is None or unit * 10 >= last_unit)):
                 return None
             if digit is None:
                 if unit != 10 or total:

@@ -3,8 +3,8 @@ attempts, how the final score is taken, and the deadline of an attempt."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Iterable, Sequence
 
 from bot.domain.models import ExamDefinition, OfficialSpec, Prerequisite
 

@@ -63,10 +63,7 @@ def robot_accuracy(stats: AnswerStats | None, min_answers: int = MIN_ANSWERS,
                    default: float = DEFAULT_ACCURACY) -> float:
     """The chance the robot answers right: the question's real correct rate when enough people
     answered it, else the default; kept within ACCURACY_RANGE."""
-    if stats is None or stats.n < min_answers:
-        rate = default
-    else:
-        rate = stats.n_correct / stats.n
+    rate = default if stats is None or stats.n < min_answers else stats.n_correct / stats.n
     low, high = ACCURACY_RANGE
     return min(high, max(low, rate))
 
@@ -94,10 +91,7 @@ def robot_move(stats: AnswerStats | None, stem_chars: int, answer: int, options:
                rng: random.Random) -> RobotMove:
     """The robot's answer to one single-choice or judge question whose right option is `answer`."""
     correct = rng.random() < robot_accuracy(stats)
-    if correct or options < 2:
-        choice = answer
-    else:
-        choice = rng.choice([i for i in range(options) if i != answer])
+    choice = answer if correct or options < 2 else rng.choice([i for i in range(options) if i != answer])
     return RobotMove(choice == answer, robot_ms(stats, stem_chars, rng), choice)
 
 

@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence, TypeVar
+from typing import TypeVar
 
 T = TypeVar("T")
 UNIT_METRICS = ("rate", "score", "points")
@@ -46,7 +47,7 @@ class UnitFigures:
     score_sum: float = 0.0
     scores: int = 0
 
-    def merged(self, other: "UnitFigures") -> "UnitFigures":
+    def merged(self, other: UnitFigures) -> UnitFigures:
         return UnitFigures(self.unit_id, self.roster + other.roster, self.studied + other.studied,
                            self.points + other.points, self.seconds + other.seconds,
                            self.score_sum + other.score_sum, self.scores + other.scores)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Sequence
 
 
 def rate(part: int, whole: int) -> float | None:
@@ -76,7 +76,7 @@ class UnitStats:
             self.passed += person.passed
             self.score_counts[person.score] += 1
 
-    def merge(self, other: "UnitStats") -> None:
+    def merge(self, other: UnitStats) -> None:
         self.roster += other.roster
         self.registered += other.registered
         self.studied += other.studied
@@ -209,7 +209,7 @@ def analyse(sums: ItemSums) -> ItemAnalysis:
 def upper_lower_index(results: Sequence[tuple[float, bool]], fraction: float = 0.27) -> float | None:
     """Classical discrimination D = p(upper 27%) - p(lower 27%) by total score, for one
     question: results are (total score, answered right) per examinee."""
-    k = int(round(len(results) * fraction))
+    k = round(len(results) * fraction)
     if k < 1:
         return None
     ordered = sorted(results, key=lambda r: r[0])

@@ -3,8 +3,8 @@ streak of study days."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 DAY = 86_400
 ACTIVITIES = ("practice", "case_read", "daily", "pk")  # practice answers, explainers read, daily questions, PK wins

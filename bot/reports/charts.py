@@ -5,7 +5,7 @@ time (line). Labels come from the caller (texts.py), so this module holds no tex
 from __future__ import annotations
 
 import io
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from bot.reports.fonts import use_cjk_font
 

@@ -5,8 +5,9 @@ sheet names come from the caller (texts.py)."""
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -64,7 +65,7 @@ def build_workbook(sheets: list[Sheet]) -> bytes:
                 ws.append(list(row))
                 continue
             cells = []
-            for value, fmt in zip(row, formats):
+            for value, fmt in zip(row, formats, strict=False):
                 if fmt is None and index not in spec.bold_rows:
                     cells.append(value)
                     continue

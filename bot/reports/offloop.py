@@ -39,8 +39,9 @@ import gc
 import logging
 import sys
 import threading
+from collections.abc import Awaitable, Callable
 from contextlib import contextmanager
-from typing import Any, Awaitable, Callable, TypeVar
+from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
 
@@ -198,7 +199,7 @@ async def release(main) -> None:
         return
     try:
         await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(_REPORTS.drop(main), loop))
-    except Exception:  # noqa: BLE001 - closing a read connection must not hide the caller's work
+    except Exception:
         log.exception("closing the report connection failed")
 
 
@@ -218,7 +219,7 @@ FORWARDED = (("study", "refresh_study"), ("stats", "fold_item_sums"), ("stats", 
 
 
 async def _open_reader(main, main_loop: asyncio.AbstractEventLoop):
-    from bot.storage.sql.database import PostgresDatabase, SqliteDatabase
+    from bot.storage.sql.database import PostgresDatabase
     from bot.storage.sql.store import SqlStore
 
     db = main.db

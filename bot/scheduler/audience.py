@@ -6,9 +6,10 @@ wired in (bootstrap passes them), these read the config (`scheduler.exam_windows
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Awaitable, Callable, Protocol
+from typing import Protocol
 
 from bot.scheduler.rules import ExamWindow
 

@@ -24,23 +24,23 @@ class Delivery:
     detail: str = ""
 
     @classmethod
-    def sent(cls) -> "Delivery":
+    def sent(cls) -> Delivery:
         return _SENT
 
     @classmethod
-    def wait(cls, seconds: float, detail: str = "") -> "Delivery":
+    def wait(cls, seconds: float, detail: str = "") -> Delivery:
         return cls(Outcome.RETRY_AFTER, max(0.0, float(seconds)), detail)
 
     @classmethod
-    def blocked(cls, detail: str = "") -> "Delivery":
+    def blocked(cls, detail: str = "") -> Delivery:
         return cls(Outcome.BLOCKED, 0.0, detail)
 
     @classmethod
-    def transient(cls, detail: str = "") -> "Delivery":
+    def transient(cls, detail: str = "") -> Delivery:
         return cls(Outcome.TRANSIENT, 0.0, detail)
 
     @classmethod
-    def permanent(cls, detail: str = "") -> "Delivery":
+    def permanent(cls, detail: str = "") -> Delivery:
         return cls(Outcome.PERMANENT, 0.0, detail)
 
 

@@ -116,7 +116,7 @@ class ReminderJobs:
                 rows.append(OutboxRow(channel_of(user), user, payload, f"{key}:{user}"))
             expires = self.quiet.next_start(local).timestamp() if self.quiet.start != self.quiet.end else None
             async with self.storage.atomic():
-                campaign_id, created = await self.storage.campaigns.create_campaign(key, "exam_reminder", None, now,
+                campaign_id, _created = await self.storage.campaigns.create_campaign(key, "exam_reminder", None, now,
                                                                           audience=window.exam_id)
                 added = await self.storage.outbox.enqueue_many(campaign_id, rows, now, expires_at=expires)
             done.append(f"{key}={added}")

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Awaitable, Callable
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -86,7 +86,7 @@ class JobTable:
                 else:
                     try:
                         outcome = await job.run(now)
-                    except Exception as exc:  # noqa: BLE001 - recorded; the next fire tries again
+                    except Exception as exc:
                         log.exception("job %s failed", job.id)
                         outcome = f"error: {exc!r}"[:200]
                 await self.storage.jobs.record_fire(job.id, due.timestamp(), now, outcome)

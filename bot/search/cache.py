@@ -33,9 +33,9 @@ import sys
 import threading
 import time
 from array import array
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
 
 from bot.search import text as tx
 from bot.search.bm25 import matched, scores
@@ -156,7 +156,7 @@ class _Store:
         docs, weights = array("i"), array("d")
         docs.frombytes(row[1])
         weights.frombytes(row[2])
-        return row[0], docs, list(zip(docs, weights))
+        return row[0], docs, list(zip(docs, weights, strict=True))
 
     def _article(self, i: int) -> tuple[str, str, str]:
         row = self._one("SELECT ref, name, summary FROM article WHERE id = ?", (i,))
@@ -191,7 +191,7 @@ class StoredFieldIndex:
         at = bisect.bisect_left(docs, doc)
         return at < len(docs) and docs[at] == doc
 
-    def terms_of(self, doc: int) -> "_DocTerms":
+    def terms_of(self, doc: int) -> _DocTerms:
         return _DocTerms(self, doc)
 
     def scores(self, terms: list[str], min_idf: float = 0.0) -> dict[int, float]:
@@ -204,7 +204,7 @@ class StoredFieldIndex:
 class _DocTerms:
     """`term in terms_of(doc)` for a stored index."""
 
-    __slots__ = ("index", "doc")
+    __slots__ = ("doc", "index")
 
     def __init__(self, index: StoredFieldIndex, doc: int):
         self.index, self.doc = index, doc
@@ -274,7 +274,7 @@ def write_index(index: SearchIndex, path: Path, key: str) -> None:
             sizes = {}
             spaces = [(space, space, idx) for space, idx in law.indexes.items()]
             spaces += [(f"topic:{space}", space, idx) for space, idx in index.topic_space.indexes.items()]
-            for stored_as, space, field_index in spaces:
+            for stored_as, _space, field_index in spaces:
                 sizes[stored_as] = (field_index.size, field_index.max_idf)
                 conn.executemany("INSERT INTO term VALUES (?, ?, ?, ?, ?)", (
                     (stored_as, term, field_index.idf[term], array("i", [d for d, _ in posts]).tobytes(),

@@ -59,7 +59,7 @@ def _part_of_another(laws: LawLibrary, typed: str, target: str) -> bool:
 def looks_like_law_name(text: str) -> bool:
     """A statute's name as people type it ("刑事诉讼法", "婚姻登记条例"), not a topic phrase."""
     name = short_name(normalize(text).strip(_STRIP))
-    if name.startswith("最高人民法院") or name.startswith("关于"):
+    if name.startswith(("最高人民法院", "关于")):
         return bool(_LAWISH_RE.search(name)) and len(name) <= 60
     return bool(_NAME_RE.match(name) and _LAWISH_RE.search(name) and not _NOT_A_NAME_RE.search(name))
 

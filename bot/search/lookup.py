@@ -10,17 +10,17 @@ from __future__ import annotations
 import heapq
 import logging
 import math
-import re
 import threading
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bot.catalog.laws import Article, LawLibrary
-from bot.search import text as tx
-from bot.search.bm25 import Field, FieldIndex, matched, scores as bm25_scores
-from bot.search.intent import detect, pays_out, topic
 from bot.search import synonyms
+from bot.search import text as tx
+from bot.search.bm25 import Field, FieldIndex, matched
+from bot.search.bm25 import scores as bm25_scores
+from bot.search.intent import detect, pays_out, topic
 from bot.search.lawref import parse_ref
 
 if TYPE_CHECKING:  # the catalog package is not needed to answer from a cached index
@@ -127,7 +127,7 @@ class _Space:
     chars: list[frozenset[str]] | None = None
 
     @classmethod
-    def of_indexes(cls, indexes: dict, min_idf: float) -> "_Space":
+    def of_indexes(cls, indexes: dict, min_idf: float) -> _Space:
         space = cls.__new__(cls)
         space.indexes = indexes
         space.min_idf = min_idf
@@ -258,7 +258,6 @@ class _Space:
         # characters no word took: a rare one the document lacks is a part of the question it
         # does not answer; common ones (生, 上) weigh next to nothing
         missing = sum(self.char_idf.get(ch, self.max_char_idf) for ch in dict.fromkeys(loose) if ch not in chars[doc])
-        present = sum(self.char_idf.get(ch, self.max_char_idf) for ch in dict.fromkeys(loose) if ch in chars[doc])
         terms = query["precise"] or query["grams"]
         index = self.indexes["words"] if query["precise"] else self.indexes["grams"]
         mass = sum(_idf(index, t) for t in dict.fromkeys(terms))
@@ -278,7 +277,7 @@ class SearchIndex:
     article_count: int
 
     @classmethod
-    def build(cls, catalog: Catalog) -> "SearchIndex":
+    def build(cls, catalog: Catalog) -> SearchIndex:
         index = cls.__new__(cls)
         index.catalog = catalog
         segmenter, index.freq_table = tx.Segmenter.from_jieba(tx.domain_words(domain_words(catalog)))
@@ -510,7 +509,7 @@ class Lookup:
         if confident and is_topic and intent is not None and topics.mishap_elsewhere(q, top_i, intent):
             confident = False
         related = any(topics.shares_word(q, i) if i < len(self._topics) else c >= LAW_RELATED
-                      for (_, i, _, _), c in zip(scored[:3], covers)) and max(covers) >= NONE_COVERAGE
+                      for (_, i, _, _), c in zip(scored[:3], covers, strict=False)) and max(covers) >= NONE_COVERAGE
         # a character no guide, case or keyword has (and no typo of a known word, by pinyin):
         # the question is about something the content does not cover, unless the hit covers most
         # of it anyway
@@ -539,7 +538,7 @@ def lookup_for(catalog: Catalog) -> Lookup:
     if preparing is not None and not preparing.done():
         try:
             preparing.result()
-        except Exception:  # logged by the preparing thread; built in memory below
+        except Exception:  # noqa: BLE001 (logged by the preparing thread; built in memory below)
             pass
     with _CACHE_LOCK:
         found = _CACHE.get(key)
@@ -556,7 +555,7 @@ async def lookup_ready(catalog: Catalog) -> Lookup:
 
         try:
             await asyncio.wrap_future(preparing)
-        except Exception:
+        except Exception:  # noqa: BLE001 (logged by the preparing thread; lookup_for builds it in memory)
             pass
     return lookup_for(catalog)
 

@@ -15,13 +15,14 @@ module-level functions use a default one (jieba's dictionary, no domain words).
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import re
 import threading
 import unicodedata
+from collections.abc import Callable, Iterable
 from functools import lru_cache
-from typing import Callable, Iterable
 
 _LOCK = threading.Lock()
 _OPENCC = None
@@ -32,15 +33,7 @@ _HAN_RE = re.compile(rf"[{_HAN}]")
 
 # Function words and question frames that carry no topic. Not a query->answer table: these
 # words are dropped from every query and every document alike.
-STOPWORDS = frozenset("""
-的 了 吗 呢 吧 啊 呀 嘛 哦 么 着 过 把 被 让 给 对 向 在 从 和 与 及 或 而 也 都 就 还 又 才 再 很 太 最
-我 你 他 她 它 我们 你们 他们 她们 咱 咱们 自己 人家 这 那 这个 那个 这样 那样 这些 那些 哪 哪个 哪些 哪里 哪儿 哪边
-谁 什么 啥 怎么 怎样 怎么样 怎么办 如何 为什么 为啥 多少 几 是 不是 有 没有 没 能 能不能 可以 可不可以 可 会 要 想 需要 应该
-吗 一下 一个 一些 个 些 请问 请 问 问问 请教 谢谢 您好 你好 好 啊 嗯 就是 还是 到底 是否 已经 如果 但是 因为 所以 然后
-怎么弄 弄 搞 去 来 该 得 着急 急 在线 等 里 上 下 中 后 前 时 时候 之后 以后 以前
-东西 事情 事儿 情况 存在 方面 之类 不存在 什么样 怎么回事 干什么 干嘛 做什么 哪几个 哪几 好久 有用吗 有用 有没有用 管用吗
-前两天 前几天 这两天 这几天 最近 后面 我家 我们家
-""".split())
+STOPWORDS = frozenset(["的", "了", "吗", "呢", "吧", "啊", "呀", "嘛", "哦", "么", "着", "过", "把", "被", "让", "给", "对", "向", "在", "从", "和", "与", "及", "或", "而", "也", "都", "就", "还", "又", "才", "再", "很", "太", "最", "我", "你", "他", "她", "它", "我们", "你们", "他们", "她们", "咱", "咱们", "自己", "人家", "这", "那", "这个", "那个", "这样", "那样", "这些", "那些", "哪", "哪个", "哪些", "哪里", "哪儿", "哪边", "谁", "什么", "啥", "怎么", "怎样", "怎么样", "怎么办", "如何", "为什么", "为啥", "多少", "几", "是", "不是", "有", "没有", "没", "能", "能不能", "可以", "可不可以", "可", "会", "要", "想", "需要", "应该", "吗", "一下", "一个", "一些", "个", "些", "请问", "请", "问", "问问", "请教", "谢谢", "您好", "你好", "好", "啊", "嗯", "就是", "还是", "到底", "是否", "已经", "如果", "但是", "因为", "所以", "然后", "怎么弄", "弄", "搞", "去", "来", "该", "得", "着急", "急", "在线", "等", "里", "上", "下", "中", "后", "前", "时", "时候", "之后", "以后", "以前", "东西", "事情", "事儿", "情况", "存在", "方面", "之类", "不存在", "什么样", "怎么回事", "干什么", "干嘛", "做什么", "哪几个", "哪几", "好久", "有用吗", "有用", "有没有用", "管用吗", "前两天", "前几天", "这两天", "这几天", "最近", "后面", "我家", "我们家"])
 
 
 def _converter():
@@ -112,7 +105,7 @@ class Segmenter:
         self._log_total = math.log(total)
 
     @classmethod
-    def from_jieba(cls, words: Iterable[str] = ()) -> tuple["Segmenter", dict[str, int]]:
+    def from_jieba(cls, words: Iterable[str] = ()) -> tuple[Segmenter, dict[str, int]]:
         """jieba's dictionary with the given domain words added (in order); also returns the
         frequency table, which a cached index stores."""
         import jieba
@@ -292,7 +285,7 @@ class Analyzer:
             if not _HAN_RE.match(run) or len(run) < 2:
                 continue
             syllables = [self.reading(ch) for ch in run]
-            out.extend(f"{a} {b}" for a, b in zip(syllables, syllables[1:]))
+            out.extend(f"{a} {b}" for a, b in itertools.pairwise(syllables))
         return out
 
     def query_pinyin_bigrams(self, text: str) -> list[str]:
@@ -372,9 +365,7 @@ def bigrams(text: str) -> list[str]:
     """Character bigrams inside each Han run (a one-character run yields itself)."""
     out = []
     for run in runs(normalize(text)):
-        if not _HAN_RE.match(run):
-            out.append(run)
-        elif len(run) == 1:
+        if not _HAN_RE.match(run) or len(run) == 1:
             out.append(run)
         else:
             out.extend(run[i:i + 2] for i in range(len(run) - 1))

@@ -35,7 +35,7 @@ def _json(value: dict[str, Any] | None) -> str | None:
 
 async def record(deps: Deps, actor: Actor | str, action: str, target: str, *,
                  before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
-                 unit: str | None | object = _DEFAULT_UNIT) -> int:
+                 unit: str | object | None = _DEFAULT_UNIT) -> int:
     """Append one entry and return its id. Call it inside the write's `deps.storage.atomic()`
     block so the entry and the write commit (or roll back) together. `action` is a dotted name
     ("exam.create", "roster.move", "web.login"); `target` names what changed ("exam:2026-q1");

@@ -17,7 +17,7 @@ import re
 import tempfile
 import weakref
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +42,7 @@ TEMPLATE = Path("content") / "templates" / "题库导入模板.xlsx"
 PAGE_SIZES = (20, 50, 100)
 STATUSES = ("active", "retired", "all")
 EDITABLE = (QType.SINGLE, QType.MULTIPLE, QType.JUDGE, QType.FILL)
-_locks: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock]" = weakref.WeakKeyDictionary()
+_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
 
 
 class BankError(Exception):
@@ -139,9 +139,7 @@ def _matches(q: Question, query: BankQuery) -> bool:
     if query.tag and query.tag not in q.tags:
         return False
     text = query.text.strip()
-    if text and text not in q.id and text not in q.stem and not any(text in o for o in q.options):
-        return False
-    return True
+    return not (text and text not in q.id and text not in q.stem and not any(text in o for o in q.options))
 
 
 async def search_questions(deps: Deps, actor: Actor, query: BankQuery) -> BankPage:
@@ -488,7 +486,7 @@ async def export_bank(deps: Deps, actor: Actor, fmt: str = "xlsx", law: str = ""
     data = await asyncio.to_thread(_export, questions, fmt)
     now = deps.clock.now()
     await deps.storage.admins.log_admin(actor.user, "bank_export", fmt, now)
-    day = datetime.fromtimestamp(now, timezone.utc).strftime("%Y%m%d")
+    day = datetime.fromtimestamp(now, UTC).strftime("%Y%m%d")
     return f"bank-{day}.{fmt}", data, len(questions)
 
 

@@ -24,9 +24,10 @@ from __future__ import annotations
 import logging
 import re
 import weakref
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.app.context import Deps
@@ -57,7 +58,7 @@ class ExamError(Exception):
 class ExamInvalid(Exception):
     """The form does not make a valid exam: every reason, as (text key, values)."""
 
-    def __init__(self, problems: list[tuple[str, dict[str, object]]], form: "ExamForm | None" = None):
+    def __init__(self, problems: list[tuple[str, dict[str, object]]], form: ExamForm | None = None):
         super().__init__("; ".join(key for key, _ in problems))
         self.problems = problems
         self.form = form

@@ -22,9 +22,33 @@ from bot.domain.statistics import UnitStats
 from bot.services.rights import Actor, Forbidden
 from bot.storage.ports import PersonRow
 
-__all__ = ["Forbidden", "NotFound", "TooBig", "ExamItem", "ViewQuery", "Overview", "RankedRow", "Crumb",
-           "PeopleQuery", "PersonLine", "PeoplePage", "ItemLine", "FileResult", "FILTERS", "SORTS", "CHARTS",
-           "UNIT_SORTS", "official_exams", "overview", "sort_units", "people", "items", "trend", "chart", "workbook"]
+__all__ = [
+    "CHARTS",
+    "FILTERS",
+    "SORTS",
+    "UNIT_SORTS",
+    "Crumb",
+    "ExamItem",
+    "FileResult",
+    "Forbidden",
+    "ItemLine",
+    "NotFound",
+    "Overview",
+    "PeoplePage",
+    "PeopleQuery",
+    "PersonLine",
+    "RankedRow",
+    "TooBig",
+    "ViewQuery",
+    "chart",
+    "items",
+    "official_exams",
+    "overview",
+    "people",
+    "sort_units",
+    "trend",
+    "workbook",
+]
 
 FILTERS = ("all", "not_studied", "not_sat", "not_passed")
 SORTS = ("staff_no", "name", "unit", "points", "score", "attempts")

@@ -12,9 +12,9 @@ the largest id copied."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
 
 from sqlalchemy import Double, Float, Integer, LargeBinary, create_engine, func, inspect, select, tuple_
 from sqlalchemy.engine import make_url
@@ -185,7 +185,7 @@ async def _copy(src: _Source, pool, force: bool, batch: int, on_table, on_batch)
 async def _copy_table(src: _Source, conn, table, have: int, batch: int, on_batch) -> None:
     columns = column_order(table)
     npk = len(table.primary_key.columns)
-    norm = {c.name: f for c, f in zip(table.columns, _normaliser(table))}
+    norm = {c.name: f for c, f in zip(table.columns, _normaliser(table), strict=True)}
     fixes = [norm[c.name] for c in columns]
     last = None
     if have:
@@ -197,7 +197,7 @@ async def _copy_table(src: _Source, conn, table, have: int, batch: int, on_batch
         rows = src.fetch(table, last, batch)
         if not rows:
             return
-        records = [tuple(f(v) for f, v in zip(fixes, r)) for r in rows]
+        records = [tuple(f(v) for f, v in zip(fixes, r, strict=True)) for r in rows]
         async with conn.transaction():
             await conn.copy_records_to_table(table.name, records=records, columns=[c.name for c in columns])
         done += len(rows)
@@ -211,13 +211,13 @@ def _digest(rows_pages: Iterable[list[tuple]], fixes: list[Callable]) -> tuple[i
     n = 0
     for rows in rows_pages:
         for r in rows:
-            h.update(_row_bytes(tuple(f(v) for f, v in zip(fixes, r))))
+            h.update(_row_bytes(tuple(f(v) for f, v in zip(fixes, r, strict=True))))
             n += 1
     return n, h.hexdigest()
 
 
 def _fixes(table) -> list[Callable]:
-    norm = {c.name: f for c, f in zip(table.columns, _normaliser(table))}
+    norm = {c.name: f for c, f in zip(table.columns, _normaliser(table), strict=True)}
     return [norm[c.name] for c in column_order(table)]
 
 
@@ -244,7 +244,7 @@ async def _checksum_pg(conn, table, batch: int, limit: int | None) -> str:
         if not rows:
             return h.hexdigest()
         for r in rows:
-            h.update(_row_bytes(tuple(f(v) for f, v in zip(fixes, r))))
+            h.update(_row_bytes(tuple(f(v) for f, v in zip(fixes, r, strict=True))))
         last = tuple(rows[-1])[:npk]
 
 

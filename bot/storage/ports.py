@@ -4,8 +4,9 @@ bot/storage/sql/ implements them with SQLAlchemy Core for SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Any, AsyncContextManager, Protocol
+from typing import Any, Protocol
 
 from bot.domain.models import Attempt, PaperItem
 
@@ -611,7 +612,7 @@ class Store(Protocol):
     roster_admin: RosterAdminRepository
     retired_questions: RetiredQuestionRepository
 
-    def atomic(self) -> AsyncContextManager[None]: ...
+    def atomic(self) -> AbstractAsyncContextManager[None]: ...
     async def close(self) -> None: ...
 @dataclass(frozen=True, slots=True)
 class AuditEntry:

@@ -77,7 +77,7 @@ async def console_middleware(request: web.Request, handler):
             response.cookies[name] = morsel
     except Forbidden as exc:
         response = await forbidden_page(request, exc)
-    except Exception:  # noqa: BLE001 - a logged 500 page, never a traceback
+    except Exception:
         log.exception("console %s %s failed", request.method, request.path)
         response = await render(request, "error.html", status=500, code=500, message_key="web_error",
                                 message_values={})

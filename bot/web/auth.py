@@ -19,7 +19,7 @@ from __future__ import annotations
 import functools
 import hmac
 import logging
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from multidict import MultiDictProxy

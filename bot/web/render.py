@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlencode
@@ -99,7 +99,7 @@ async def render(request: web.Request, template: str, *, status: int = 200, **co
     def fmt_time(epoch: float | None, with_seconds: bool = False) -> str:
         if epoch is None:
             return ""
-        moment = datetime.fromtimestamp(epoch, timezone.utc).astimezone(zone)
+        moment = datetime.fromtimestamp(epoch, UTC).astimezone(zone)
         return moment.strftime("%Y-%m-%d %H:%M:%S" if with_seconds else "%Y-%m-%d %H:%M")
 
     actor = request.get("actor")
@@ -136,7 +136,7 @@ class Paging:
 
     @classmethod
     def parse(cls, request: web.Request, *, sorts: tuple[str, ...] = (), default: str = "", size: int = 50,
-              max_size: int = 200, descending: bool = False) -> "Paging":
+              max_size: int = 200, descending: bool = False) -> Paging:
         q = request.query
         page = _int(q.get("page"), 1, 1, 1_000_000)
         per_page = _int(q.get("size"), size, 1, max_size)

@@ -13,16 +13,16 @@ import re
 import shutil
 import subprocess
 
-import pytest
 import aiohttp
+import pytest
 from pypdf import PdfReader
 
 from bot.app.certs import Certificates
+from bot.app.clock import ManualClock
+from bot.bootstrap import build, load_checked_catalog
 from bot.cert_page import verify_routes
 from bot.cli import main as cli
 from bot.httpserver import HttpServer
-from bot.app.clock import ManualClock
-from bot.bootstrap import build, load_checked_catalog
 from tests.app.test_official_exam import EXAM, JAN_17, _practice, _sit, imported  # noqa: F401 (fixture)
 from tests.support.sql import sql_one, sql_write
 from tests.support.transcript import REPO, Chat, config_for
@@ -293,10 +293,10 @@ async def test_lawbot_run_serves_the_verify_page_when_public_url_is_set(tmp_path
     from tests.test_serving import Served
 
     config = config_for(tmp_path, http={"public_url": PUBLIC, "port": 8080}, **sections("plain"))
-    async with Served(config) as running, aiohttp.ClientSession() as session:
-        async with session.get(f"{running.server.url}/verify/ABCD-EFGH-JKLM-NPQR") as response:
-            assert response.status == 404 and "无效" in await response.text()
+    async with (Served(config) as running, aiohttp.ClientSession() as session,
+                session.get(f"{running.server.url}/verify/ABCD-EFGH-JKLM-NPQR") as response):
+        assert response.status == 404 and "无效" in await response.text()
     config = config_for(tmp_path, **sections("plain"))
-    async with Served(config) as running, aiohttp.ClientSession() as session:
-        async with session.get(f"{running.server.url}/verify/ABCD-EFGH-JKLM-NPQR") as response:
-            assert response.status == 404 and "无效" not in await response.text()  # no such route
+    async with (Served(config) as running, aiohttp.ClientSession() as session,
+                session.get(f"{running.server.url}/verify/ABCD-EFGH-JKLM-NPQR") as response):
+        assert response.status == 404 and "无效" not in await response.text()  # no such route

@@ -18,8 +18,8 @@ from bot.bootstrap import build, load_checked_catalog
 from bot.cli import main as cli
 from tests.app.test_exam import _attempt, _display_letters
 from tests.app.test_practice import _right_letter
-from tests.support.transcript import REPO, Chat, config_for
 from tests.support.sql import sql_one
+from tests.support.transcript import REPO, Chat, config_for
 
 EXAM = "xuefa2026-shili"
 JAN_17 = 1_768_608_000.0  # 2026-01-17T00:00Z: the YAML window has closed, the makeup not open yet
@@ -48,7 +48,7 @@ async def _practice(app, chat, n):
     await chat.say("/practice")
     await chat.press("随机练习")
     for _ in range(n):
-        await chat.say((await _right_letter(app, chat)))
+        await chat.say(await _right_letter(app, chat))
         await chat.press("下一题")
 
 

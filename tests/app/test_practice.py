@@ -36,7 +36,7 @@ async def test_topic_practice_gives_feedback_with_explanation_and_article(app, c
     await chat.press("专项练习")
     await chat.press("行政处罚法")
     assert "【专项·行政处罚法 1/" in chat.text
-    await chat.say((await _right_letter(app, chat)))
+    await chat.say(await _right_letter(app, chat))
     assert "✅ 回答正确" in chat.text
     assert "【解析】" in chat.text and "【法条】《行政处罚法》第" in chat.text
     await chat.press("下一题")
@@ -47,9 +47,9 @@ async def test_sequential_practice_resumes_where_the_user_stopped(app, chat):
     await chat.say("/practice")
     await chat.press("顺序练习")
     assert "顺序练习 1/" in chat.text
-    await chat.say((await _right_letter(app, chat)))
+    await chat.say(await _right_letter(app, chat))
     await chat.press("下一题")
-    await chat.say((await _right_letter(app, chat)))
+    await chat.say(await _right_letter(app, chat))
     await chat.say("/cancel")
     assert "本次练习 2 题，答对 2 题" in chat.text
     await chat.say("/practice")
@@ -62,7 +62,7 @@ async def test_wrong_answer_enters_notebook_and_leaves_after_n_right(app, chat):
     await chat.say("/practice")
     await chat.press("随机练习")
     qid = (await _state(app, chat))["qid"]
-    await chat.say((await _wrong_letter(app, chat)))
+    await chat.say(await _wrong_letter(app, chat))
     assert "❌ 回答错误" in chat.text and "已加入错题本" in chat.text
     await chat.say("/cancel")
     await chat.say("/wrong")
@@ -70,7 +70,7 @@ async def test_wrong_answer_enters_notebook_and_leaves_after_n_right(app, chat):
     await chat.press("开始练错题")
     for n in range(1, need + 1):
         assert (await _state(app, chat))["qid"] == qid
-        await chat.say((await _right_letter(app, chat)))
+        await chat.say(await _right_letter(app, chat))
         if n < need:
             assert f"已连续答对 {n}/{need} 次" in chat.text
             await chat.press("下一题")
@@ -82,13 +82,13 @@ async def test_wrong_answer_enters_notebook_and_leaves_after_n_right(app, chat):
 async def test_wrong_in_notebook_resets_streak(app, chat):
     await chat.say("/practice")
     await chat.press("随机练习")
-    await chat.say((await _wrong_letter(app, chat)))
+    await chat.say(await _wrong_letter(app, chat))
     await chat.say("/wrong")
     await chat.press("开始练错题")
-    await chat.say((await _right_letter(app, chat)))
+    await chat.say(await _right_letter(app, chat))
     assert "1/2" in chat.text
     await chat.press("下一题")
-    await chat.say((await _wrong_letter(app, chat)))
+    await chat.say(await _wrong_letter(app, chat))
     assert "0/2" in chat.text
 
 
@@ -98,12 +98,12 @@ async def test_review_serves_missed_questions_when_due(app, chat, clock):
     await chat.say("/practice")
     await chat.press("随机练习")
     qid = (await _state(app, chat))["qid"]
-    await chat.say((await _wrong_letter(app, chat)))
+    await chat.say(await _wrong_letter(app, chat))
     await chat.say("/cancel")
     clock.advance(24 * 3600)
     await chat.say("/review")
     assert "今日复习" in chat.text and (await _state(app, chat))["qid"] == qid
-    await chat.say((await _right_letter(app, chat)))
+    await chat.say(await _right_letter(app, chat))
     assert "✅" in chat.text
     await chat.press("下一题")
     assert "今天的复习已全部完成" in chat.text
@@ -120,7 +120,7 @@ async def test_multiple_choice_toggle_then_confirm(app, chat):
     for _ in range(len(app.catalog.question_list)):
         if app.catalog.questions[(await _state(app, chat))["qid"]].type is QType.MULTIPLE:
             break
-        await chat.say((await _right_letter(app, chat)))
+        await chat.say(await _right_letter(app, chat))
         await chat.press("下一题")
     q = app.catalog.questions[(await _state(app, chat))["qid"]]
     await chat.press("确认")
@@ -140,7 +140,7 @@ async def test_answer_is_logged_once_even_if_button_pressed_twice(app, chat):
     await chat.press("随机练习")
     q = app.catalog.questions[(await _state(app, chat))["qid"]]
     if q.type is QType.MULTIPLE:
-        await chat.say((await _right_letter(app, chat)))
+        await chat.say(await _right_letter(app, chat))
         action = None
     else:
         action = chat.actions()[0]

@@ -12,8 +12,8 @@ from bot.app.clock import ManualClock
 from bot.channels.console.adapter import ConsoleSender, drain_once
 from bot.domain.models import QType
 from bot.scheduler.wiring import build_scheduler
-from tests.support.transcript import Chat, make_app
 from tests.support.sql import sql_one
+from tests.support.transcript import Chat, make_app
 
 SH = ZoneInfo("Asia/Shanghai")
 

@@ -11,8 +11,8 @@ from bot.app.stats import Stats, StatsError
 from bot.catalog.roster import load_roster, load_units
 from bot.domain.models import PaperItem
 from bot.domain.units import RosterEntry
-from tests.support.transcript import REPO
 from tests.support.sql import sql_one, sql_write
+from tests.support.transcript import REPO
 
 EXAM = "xuefa2026-shili"
 

@@ -23,7 +23,7 @@ async def test_english_progress_page_has_english_plurals_and_punctuation(app, ch
     await chat.say("/lang en")
     await chat.say("/practice")
     await chat.press("Random")
-    await chat.say((await _right_letter(app, chat)))
+    await chat.say(await _right_letter(app, chat))
     text = await chat.say("/me")
     assert "1 practice answer," in text and "streak 1 day ·" in text and "1 study day" in text
     assert "practice 1/" in text and "，" not in text and "；" not in text

@@ -11,7 +11,12 @@ import pytest
 from openpyxl import Workbook
 
 from bot.catalog.bank_io import (
-    EXTENSIONS, export_questions, import_into_bank, read_questions, select, write_template,
+    EXTENSIONS,
+    export_questions,
+    import_into_bank,
+    read_questions,
+    select,
+    write_template,
 )
 from bot.catalog.bank_io.columns import HEADERS, header_field, stable_id
 from bot.catalog.catalog import load_catalog
@@ -30,7 +35,7 @@ GOOD_SINGLE = ["单选题", "违法事实不清、证据不足时，行政机关
 
 @pytest.fixture(scope="module")
 def catalog():
-    catalog, problems = load_catalog(REPO)
+    catalog, _problems = load_catalog(REPO)
     return catalog
 
 

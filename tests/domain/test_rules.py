@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -55,7 +55,7 @@ def test_draw_paper_follows_the_blueprint_without_repeats():
     assert types == [QType.SINGLE] * 5 + [QType.JUDGE] * 3 + [QType.MULTIPLE] * 2
     assert len({p.qid for p in paper}) == 10
     assert all(sorted(p.order) == list(range(len(p.order))) for p in paper)
-    judge_orders = [p.order for p, t in zip(paper, types) if t is QType.JUDGE]
+    judge_orders = [p.order for p, t in zip(paper, types, strict=True) if t is QType.JUDGE]
     assert all(order == (0, 1) for order in judge_orders)  # 正确/错误 keep their places
 
 
@@ -95,7 +95,7 @@ def test_wrong_book_streak():
 
 
 def test_fsrs_review_pushes_due_dates_out_when_right():
-    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    now = datetime(2026, 1, 1, tzinfo=UTC)
     card = review.new_card_json(now)
     first_due = review.due_of(card)
     assert now < first_due < now + timedelta(days=1)

@@ -6,8 +6,18 @@ import math
 
 import pytest
 
-from bot.domain.statistics import (ItemSums, PersonFacts, aggregate, analyse, median, percent, point_biserial,
-                                   ranked, rate, upper_lower_index)
+from bot.domain.statistics import (
+    ItemSums,
+    PersonFacts,
+    aggregate,
+    analyse,
+    median,
+    percent,
+    point_biserial,
+    ranked,
+    rate,
+    upper_lower_index,
+)
 
 
 def test_rate_median_and_percent():
@@ -61,7 +71,7 @@ def test_point_biserial_matches_the_textbook_formula():
     assert item.correct_rate == 0.5 and item.discrimination == pytest.approx(0.894, abs=1e-3)
     assert point_biserial(ItemSums("q", 4, 4, 28, 216, 28)) is None  # everyone right
     assert point_biserial(ItemSums("q", 3, 1, 15, 75, 5)) is None  # equal totals
-    assert upper_lower_index(list(zip(totals, map(bool, right))), 0.27) == 1.0
+    assert upper_lower_index(list(zip(totals, map(bool, right), strict=True)), 0.27) == 1.0
     assert upper_lower_index([(1, True)], 0.27) is None
 
 

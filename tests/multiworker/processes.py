@@ -47,7 +47,7 @@ class Process:
         self.proc: subprocess.Popen | None = None
         self.logs: list[Path] = []
 
-    def start(self) -> "Process":
+    def start(self) -> Process:
         log = self.folder / f"{self.name}.{len(self.logs)}.log"
         self.logs.append(log)
         env = {**os.environ, "PYTHONPATH": str(REPO), "LAWBOT_LANG": "zh"}

@@ -12,6 +12,7 @@ fire was recorded once, by one leader at a time, and another worker took over wi
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 import re
 import time
@@ -20,7 +21,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import aiohttp
-import pytest
 import yaml
 
 from bot.app.clock import SystemClock
@@ -92,7 +92,7 @@ class Cluster:
     def __init__(self, tmp_path, session, configs):
         self.session = session
         self.workers = [Process(tmp_path, f"w{i}", c) for i, c in enumerate(configs)]
-        self.ports = {w.name: int(re.search(r"port: (\d+)", c.read_text()).group(1)) for w, c in zip(self.workers, configs)}
+        self.ports = {w.name: int(re.search(r"port: (\d+)", c.read_text()).group(1)) for w, c in zip(self.workers, configs, strict=True)}
         self.down: set[str] = set()
         self.peers = {w.name: WeChatPeer(session, f"http://127.0.0.1:{self.ports[w.name]}/wechat", SystemClock())
                       for w in self.workers}
@@ -108,11 +108,11 @@ class Cluster:
         peer = self.peers[random.choice(self.up())]
         msg_id = peer.next_msg_id() + random.randrange(10**9) * 1000
         xml = peer.text_xml(user, text, msg_id)
-        for attempt in range(40):
+        for _attempt in range(40):
             self.requests += 1
             try:
                 answer = await peer.post(xml)
-            except (aiohttp.ClientError, OSError, asyncio.TimeoutError):
+            except (TimeoutError, aiohttp.ClientError, OSError):
                 answer = None
             if answer is not None and answer.status == 200:
                 return answer.content
@@ -169,7 +169,7 @@ async def _sit(cluster: Cluster, store, catalog, n: int, seen: list, late: list)
             late.append(user)
             content = None
         if content is None:  # the previous answer's reply is missing: wait until it was taken
-            assert await _wait(lambda: _answered(store, attempt.id, pos), 60), (user, pos)
+            assert await _wait(lambda pos=pos: _answered(store, attempt.id, pos), 60), (user, pos)
         else:  # the screen this user was shown: their question number, of their own paper
             stem = catalog[attempt.paper[pos].qid].stem
             seen.append((user, pos, f"第 {pos + 1}/{QUESTIONS} 题" in content,
@@ -277,7 +277,7 @@ async def test_three_workers_one_killed_mid_rush(tmp_path):
 
     try:
         # every answer stored once, every attempt graded once with what its answers earn
-        rows = (await _rows(store, 
+        rows = (await _rows(store,
             "SELECT a.user_key, a.status, a.score, count(b.pos), count(DISTINCT b.pos) FROM attempts a "
             "LEFT JOIN attempt_answers b ON b.attempt_id = a.id GROUP BY a.id, a.user_key, a.status, a.score"))
         assert len(rows) == USERS and len({r[0] for r in rows}) == USERS  # one attempt each
@@ -320,7 +320,7 @@ async def test_three_workers_one_killed_mid_rush(tmp_path):
         counts = Counter(fires)
         assert fires and max(counts.values()) == 1, counts.most_common(3)  # each fire recorded once
         minutes = sorted(int(t) for job, t in counts if job == "daily_question")
-        assert all(b - a == 60 for a, b in zip(minutes, minutes[1:])), minutes  # none missed
+        assert all(b - a == 60 for a, b in itertools.pairwise(minutes)), minutes  # none missed
         reclaimed = sum(int(m) for out in outputs.values()
                         for m in re.findall(r"(\d+) messages claimed again", out))
         print(f"\n{USERS} users x {QUESTIONS} answers + {BROADCAST} broadcast messages on 3 workers: "

@@ -7,6 +7,7 @@ import asyncio
 import os
 import re
 import signal
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -14,7 +15,6 @@ import pytest
 from tests.multiworker.processes import Process, free_port, wait_healthy, write_config
 from tests.support.fake_bot_api import TOKEN, FakeBotApi
 from tests.support.wechat_peer import WeChatPeer
-
 
 pytestmark = pytest.mark.sqlite_only  # the workers open the SQLite file under their data_dir
 
@@ -53,7 +53,7 @@ async def test_workers_share_the_port_one_leads_and_a_killed_worker_comes_back(t
             await wait_healthy(session, base, supervisor)
         assert supervisor.stop() == 0, supervisor.output()[-4000:]
         for pid in _pids(supervisor.output()).values():
-            assert not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split()[2] == "Z"
+            assert not os.path.exists(f"/proc/{pid}") or Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
     finally:
         if supervisor.proc.poll() is None:
             supervisor.proc.kill()

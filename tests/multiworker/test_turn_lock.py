@@ -54,7 +54,7 @@ async def test_reading_the_turn_takes_the_lock_for_new_and_known_users():
         for user in ("wx:known", "wx:new"):
             events: list[str] = []
 
-            async def turn(store, name: str, hold: float):
+            async def turn(store, name: str, hold: float, user: str = user, events: list[str] = events):
                 async with store.atomic():
                     state, _blocked = await store.sessions.get_turn(user)
                     events.append(f"{name} in")

@@ -5,7 +5,7 @@ skipped, and the APScheduler wiring registers the jobs."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,8 +14,8 @@ from bot.app.clock import ManualClock
 from bot.domain.models import PaperItem
 from bot.scheduler.jobs import ReminderJobs
 from bot.scheduler.wiring import JobTable, Scheduler, build_jobs, build_scheduler
-from tests.support.transcript import make_app
 from tests.support.sql import sql_all, sql_one, sql_write
+from tests.support.transcript import make_app
 
 SH = ZoneInfo("Asia/Shanghai")
 

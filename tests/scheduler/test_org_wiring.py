@@ -10,8 +10,8 @@ from bot.app.messages import Incoming
 from bot.channels.console.adapter import ConsoleSender, drain_once
 from bot.scheduler.wiring import build_scheduler
 from tests.app.test_official_exam import EXAM, JAN_17, imported, org_app  # noqa: F401 - fixtures
-from tests.support.transcript import Chat
 from tests.support.sql import sql_all
+from tests.support.transcript import Chat
 
 
 async def _outbox(app, kind):

@@ -59,7 +59,7 @@ def built(catalog, tmp_path_factory):
 
 
 def test_a_miss_builds_the_file_and_the_next_start_reads_it(built, catalog):
-    folder, how, lookup = built
+    folder, how, _lookup = built
     assert how == "built"
     files = list(folder.glob("search-*.sqlite3"))
     assert len(files) == 1 and not list(folder.glob(".*.tmp"))
@@ -86,7 +86,7 @@ def test_queries_are_cut_as_jieba_cuts_them(built):
     _, _, stored = built
     reference = jieba.Tokenizer()
     reference.initialize()
-    segmenter, table = Segmenter.from_jieba(["人民调解", "离婚冷静期"])
+    segmenter, _table = Segmenter.from_jieba(["人民调解", "离婚冷静期"])
     for word in ("人民调解", "离婚冷静期"):
         reference.add_word(word)
     for text in QUESTIONS + ["离婚冷静期是多久", "A股3d打印 abc-1", "㐀中文\r\n空格 x"]:

@@ -57,7 +57,7 @@ def test_law_search_puts_the_articles_with_the_phrase_first(lookup):
     refs = [h.ref for h in lookup.search_laws("醉酒驾驶", 8)]
     assert "刑法:133之一" in refs[:3]
     assert set(refs[:3]) <= {"刑法:133之一", "道路交通安全法:91", "道路交通安全法实施条例:72"}
-    assert [h.ref for h in lookup.search_laws("高空抛物", 3)][0] == "民法典:1254"
+    assert next(h.ref for h in lookup.search_laws("高空抛物", 3)) == "民法典:1254"
 
 
 def test_an_article_number_in_chinese_without_di(lookup):

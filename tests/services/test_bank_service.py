@@ -14,9 +14,9 @@ from bot.app.clock import ManualClock
 from bot.bank_sync import BankSync
 from bot.bootstrap import build, load_checked_catalog
 from bot.domain.models import ExamDefinition, QType
+from bot.domain.units import Unit
 from bot.services import bank as svc
 from bot.services.rights import Forbidden, actor_for
-from bot.domain.units import Unit
 from tests.support import transcript
 from tests.support.transcript import REPO
 

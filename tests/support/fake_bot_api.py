@@ -27,10 +27,11 @@ import itertools
 import json
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qsl, unquote_to_bytes
 
 TOKEN = "123456:TEST-TOKEN"
@@ -74,7 +75,7 @@ def _utf16_len(text: str) -> int:
 
 class FakeBotApi:
     def __init__(self, token: str = TOKEN, *, record: bool = True,
-                 on_call: Callable[["FakeBotApi", Call], None] | None = None):
+                 on_call: Callable[[FakeBotApi, Call], None] | None = None):
         self.token = token
         self.record = record
         self.on_call = on_call
@@ -99,7 +100,7 @@ class FakeBotApi:
         self._file_ids = itertools.count(1)
 
     # --- lifecycle -------------------------------------------------------------------
-    async def start(self, port: int = 0) -> "FakeBotApi":
+    async def start(self, port: int = 0) -> FakeBotApi:
         self._update_event = asyncio.Event()
         self._call_event = asyncio.Event()
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", port, backlog=512)
@@ -114,7 +115,7 @@ class FakeBotApi:
             await self._server.wait_closed()
             self._server = None
 
-    async def __aenter__(self) -> "FakeBotApi":
+    async def __aenter__(self) -> FakeBotApi:
         return await self.start()
 
     async def __aexit__(self, *exc) -> None:
@@ -213,7 +214,7 @@ class FakeBotApi:
             self._call_event.clear()
             try:
                 await asyncio.wait_for(self._call_event.wait(), remaining)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
     async def wait_calls(self, method: str, count: int, timeout: float = 30.0) -> list[Call]:
@@ -378,7 +379,7 @@ class FakeBotApi:
             self._update_event.clear()
             try:
                 await asyncio.wait_for(self._update_event.wait(), timeout)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
         batch = []
         for update in self._updates:

@@ -41,7 +41,6 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from bot.app.clock import SystemClock
 from bot.config import load_config
 from bot.domain.units import Unit
 
@@ -110,7 +109,7 @@ class ConsoleServer:
 
         await serve(self.config, stop=self._stop, on_ready=ready, port=0)
 
-    def start(self) -> "ConsoleServer":
+    def start(self) -> ConsoleServer:
         self._thread.start()
         if not self._ready.wait(120):
             raise RuntimeError("the console server did not start within 120 s")
@@ -144,7 +143,7 @@ class Console:
     UNIT_ADMIN = UNIT_ADMIN
     CITY, UNIT_A, UNIT_B, UNIT_A1 = CITY, UNIT_A, UNIT_B, UNIT_A1
 
-    def __init__(self, server: ConsoleServer, shots: "Shots"):
+    def __init__(self, server: ConsoleServer, shots: Shots):
         self.server = server
         self.base = server.base
         self.app = server.app

@@ -169,7 +169,7 @@ def test_create_an_exam_sit_it_in_chat_and_move_its_windows(console, page, shot,
     assert "考试中" in _row(page, exam_id).locator(".phase").inner_text()
 
     # every write is in the audit log
-    console.visit(page, f"/admin/audit?action=exam.", "audit")
+    console.visit(page, "/admin/audit?action=exam.", "audit")
     log = page.locator("table.audit").inner_text()
     for action in ("exam.create", "exam.close", "exam.makeup", "exam.extend", "exam.open"):
         assert action in log

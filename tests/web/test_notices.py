@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.domain.units import RosterEntry, Unit
+from bot.domain.units import RosterEntry
 from tests.support.transcript import Chat
 
 

@@ -9,6 +9,7 @@ import dataclasses
 import io
 import re
 import uuid
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -157,7 +158,7 @@ def test_overview_rates_drill_down_and_excel(console, page, shot, sitting):
         page.locator("a", has_text="下载 Excel").first.click()
     download = info.value
     assert download.suggested_filename == f"stats-{exam}-{root}.xlsx"
-    book = load_workbook(io.BytesIO(open(download.path(), "rb").read()))
+    book = load_workbook(io.BytesIO(Path(download.path()).read_bytes()))
     summary = book["单位汇总"]
     total = [c.value for c in summary[summary.max_row]]
     assert total[:11] == ["合计", "总览测试处", 4, 2, 1, 2, 1, 0.25, 0.5, 0.5, 0.25]

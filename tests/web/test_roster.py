@@ -61,7 +61,7 @@ def test_upload_with_a_bad_row_imports_nothing_until_fixed_then_search_and_move(
     rows = page.locator("table.roster-errors tbody tr")
     assert rows.count() == 2
     assert rows.nth(0).locator("td").nth(0).inner_text() == "3"  # the spreadsheet's row number
-    assert "没有这个单位" in rows.nth(1).inner_text() and "4" == rows.nth(1).locator("td").nth(0).inner_text()
+    assert "没有这个单位" in rows.nth(1).inner_text() and rows.nth(1).locator("td").nth(0).inner_text() == "4"
     assert page.locator("#roster-import").count() == 0  # no way to import it
     assert all(_entry(console, s) is None for s in staff)  # nothing imported
 

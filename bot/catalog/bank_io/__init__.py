@@ -4,7 +4,11 @@ See docs/content-formats.md ("Spreadsheet, GIFT and Aiken") for the column mappi
 from bot.catalog.bank_io.columns import ImportProblem
 from bot.catalog.bank_io.exporter import EXTENSIONS, FORMATS, export_questions, select
 from bot.catalog.bank_io.importer import (
-    ImportFormatError, ImportResult, detect_format, import_into_bank, read_questions,
+    ImportFormatError,
+    ImportResult,
+    detect_format,
+    import_into_bank,
+    read_questions,
 )
 from bot.catalog.bank_io.xlsx import write_template
 

@@ -87,7 +87,7 @@ def _parse(lines: list[str], record: Record) -> dict[str, Any]:
     if not answer_seen:
         record.problems.append(record.problem("missing answer (no ANSWER: line)", "answer"))
     values["stem"] = "\n".join(stem)
-    for field, option in zip(OPTION_FIELDS, options):
+    for field, option in zip(OPTION_FIELDS, options, strict=False):
         values[field] = option
     if "type" not in values:
         letters = re.sub(r"[\s,，、]", "", str(values.get("answer", "")))

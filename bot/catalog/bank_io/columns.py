@@ -6,8 +6,9 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from bot.catalog.bank_io.progress import progress
 from bot.catalog.yamlsrc import LINE_KEY
@@ -23,7 +24,7 @@ OPTION_FIELDS = tuple(f"option_{ch}" for ch in LETTERS)
 # field -> the header written on export (the layout Chinese exam systems use)
 HEADERS: dict[str, str] = {
     "type": "题型", "stem": "题干",
-    **{f: f"选项{ch}" for f, ch in zip(OPTION_FIELDS, LETTERS)},
+    **{f: f"选项{ch}" for f, ch in zip(OPTION_FIELDS, LETTERS, strict=True)},
     "answer": "答案", "explanation": "解析", "cite": "依据", "tags": "标签", "difficulty": "难度",
     "points": "分值", "id": "编号", "audience": "对象",
     "material_id": "材料编号", "material": "材料",
@@ -45,7 +46,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "material_id": ("材料编号", "材料题编号", "案例编号", "material_id"),
     "material": ("材料", "材料内容", "案例材料", "案例", "material"),
 }
-for _f, _ch in zip(OPTION_FIELDS, LETTERS):
+for _f, _ch in zip(OPTION_FIELDS, LETTERS, strict=True):
     _ALIASES[_f] = (f"选项{_ch}", _ch, f"{_ch}选项", f"选项{_ch.lower()}", f"option{_ch}", f"答案{_ch}")
 _HEADER_INDEX = {alias.lower(): f for f, aliases in _ALIASES.items() for alias in aliases}
 _NOTE_RE = re.compile(r"[（(【\[].*?[）)】\]]|[*＊:：\s]")
@@ -231,7 +232,7 @@ def question_cells(q: Question) -> dict[str, Any]:
         "tags": ",".join(q.tags), "difficulty": q.difficulty, "points": None,
         "audience": ",".join(AUDIENCE_LABELS.get(a, a) for a in q.audience),
     }
-    for f, option in zip(OPTION_FIELDS, q.options):
+    for f, option in zip(OPTION_FIELDS, q.options, strict=False):
         cells[f] = option
     return cells
 
@@ -256,7 +257,7 @@ def read_table(rows: Iterable[Sequence[Any]], shown: str, sheet: str | None, max
     rows = iter(rows)
     header: Sequence[Any] | None = None
     header_row = 0
-    for header_row, values in enumerate(rows, start=1):
+    for header_row, values in enumerate(rows, start=1):  # noqa: B007 (read after the loop)
         if not _blank(values):
             header = values
             break

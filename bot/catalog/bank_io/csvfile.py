@@ -10,7 +10,13 @@ import io
 from pathlib import Path
 
 from bot.catalog.bank_io.columns import (
-    EXPORT_FIELDS, HEADERS, ImportProblem, Record, header_field, question_rows, read_table,
+    EXPORT_FIELDS,
+    HEADERS,
+    ImportProblem,
+    Record,
+    header_field,
+    question_rows,
+    read_table,
 )
 from bot.catalog.bank_io.progress import progress
 from bot.domain.models import Question

@@ -13,8 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from bot.catalog.bank_io.columns import (
+    HEADERS,
+    OPTION_FIELDS,
+    ImportProblem,
+    Record,
+    header_field,
+    question_cells,
     read_utf8,
-    HEADERS, OPTION_FIELDS, ImportProblem, Record, header_field, question_cells, to_raw,
+    to_raw,
 )
 from bot.catalog.bank_io.progress import progress
 from bot.domain import fill
@@ -192,7 +198,7 @@ def _parse_block(body: str, record: Record) -> dict[str, Any]:
     if len(options) > len(OPTION_FIELDS):
         record.problems.append(record.problem(f"{len(options)} answers; at most {len(OPTION_FIELDS)}", "options"))
         options = options[:len(OPTION_FIELDS)]
-    for field, option in zip(OPTION_FIELDS, options):
+    for field, option in zip(OPTION_FIELDS, options, strict=False):
         values[field] = option
     values["type"] = "multiple" if len(correct) > 1 else "single"
     values["answer"] = "".join(LETTERS[i] for i in correct if i < len(LETTERS))

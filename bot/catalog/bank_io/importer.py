@@ -7,13 +7,18 @@ with strict=True it is a bad row instead. Near-duplicates within the file are al
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from bot.catalog.bank_io.aiken import read_aiken
 from bot.catalog.bank_io.columns import (
-    GENERATED_ID, MATERIAL_ROWS, POINTS_GIVEN, ImportProblem, Record, group_materials,
+    GENERATED_ID,
+    MATERIAL_ROWS,
+    POINTS_GIVEN,
+    ImportProblem,
+    Record,
+    group_materials,
 )
 from bot.catalog.bank_io.csvfile import read_csv
 from bot.catalog.bank_io.gift import read_gift

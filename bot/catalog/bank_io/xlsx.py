@@ -6,7 +6,7 @@ from __future__ import annotations
 import posixpath
 import zipfile
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from xml.etree import ElementTree
 
 from openpyxl import Workbook
@@ -14,7 +14,13 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from bot.catalog.bank_io.columns import (
-    EXPORT_FIELDS, HEADERS, ImportProblem, Record, column_letter, question_rows, read_table,
+    EXPORT_FIELDS,
+    HEADERS,
+    ImportProblem,
+    Record,
+    column_letter,
+    question_rows,
+    read_table,
 )
 from bot.catalog.bank_io.progress import byte_progress, progress
 from bot.domain.models import Question

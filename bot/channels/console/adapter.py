@@ -8,8 +8,9 @@ import logging
 import os
 import sys
 import threading
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import AsyncIterator, Callable, TextIO
+from typing import TextIO
 
 from bot.app.messages import Attachment, Choice, Incoming, Reply
 from bot.app.texts import tr

@@ -11,13 +11,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import signal
 import warnings
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import Any, Awaitable, Callable, TypeVar
+from typing import Any, TypeVar
 
 from telegram import BotCommand, InputFile, Message, Update
-from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     Application,
@@ -28,13 +27,14 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
 
 from bot.app.messages import Attachment, Choice, Reply
 from bot.app.texts import LOCALES, tr
-from bot.config import ConfigError
 from bot.channels.telegram.aiohttp_request import AiohttpRequest
 from bot.channels.telegram.inbound import Document, chat_id_of, document_of, to_incoming
 from bot.channels.telegram.render import Part, caption_fits, keyboard, render
+from bot.config import ConfigError
 from bot.scheduler.delivery import Delivery
 
 log = logging.getLogger(__name__)
@@ -224,7 +224,8 @@ class TelegramSender:
         for part in parts:
             await self._pace()
             try:
-                await call_api(lambda: self.bot.send_message(chat_id=chat_id, text=part.text, reply_markup=part.markup))
+                await call_api(lambda part=part: self.bot.send_message(chat_id=chat_id, text=part.text,
+                                                                     reply_markup=part.markup))
             except Forbidden:
                 log.info("user %s blocked the bot; outbox message not delivered", user)
                 raise

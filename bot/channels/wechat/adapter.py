@@ -15,9 +15,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import AsyncIterator
 
 from aiohttp import web
 from wechatpy.crypto import WeChatCrypto as OfficialAccountCrypto
@@ -27,7 +27,6 @@ from wechatpy.replies import TextReply
 
 from bot.app.messages import Choice, Reply
 from bot.app.texts import tr
-from bot.config import ConfigError
 from bot.channels.wechat.api import MessageApi, official_account_api, wecom_api
 from bot.channels.wechat.inbound import (
     WECOM,
@@ -43,6 +42,7 @@ from bot.channels.wechat.inbound import (
 )
 from bot.channels.wechat.render import messages, render
 from bot.channels.wechat.signing import Refused, ReplayGuard, check_signature, cipher
+from bot.config import ConfigError
 from bot.scheduler.delivery import Delivery, Outcome
 
 log = logging.getLogger(__name__)
@@ -206,7 +206,7 @@ class WeChatChannel:
             answer = await asyncio.wait_for(asyncio.shield(entry.task), self.platform.reply_timeout)
         except TimeoutError:
             return await self._answer_late(entry, user, key)
-        except Exception:  # noqa: BLE001 - the core answers its own errors; this is the channel's
+        except Exception:
             log.exception("%s turn %s failed", self.platform.name, key)
             return None
         if not answer:
@@ -251,7 +251,7 @@ class WeChatChannel:
     async def _deliver_late(self, entry: _Pending, user: str, key: str) -> None:
         try:
             answer = await entry.task
-        except Exception:  # noqa: BLE001 - logged; nothing to deliver
+        except Exception:
             log.exception("%s turn %s failed", self.platform.name, key)
             return
         await self._enqueue(user, key, answer, "late")

@@ -6,7 +6,7 @@ tests' fake API on 127.0.0.1), including the token endpoint that wechatpy hard-c
 from __future__ import annotations
 
 import asyncio
-from typing import Callable
+from collections.abc import Callable
 
 from wechatpy import WeChatClient
 from wechatpy.enterprise import WeChatClient as WeComClient

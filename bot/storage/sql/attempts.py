@@ -9,8 +9,8 @@ from functools import lru_cache
 from sqlalchemy import Text, bindparam, case, cast, delete, distinct, func, insert, select, update
 
 from bot.domain.models import Attempt, PaperItem
-from bot.storage.sql.database import Prepared
 from bot.storage.sql.base import Repo
+from bot.storage.sql.database import Prepared
 from bot.storage.sql.dialect import string_agg, upsert
 from bot.storage.tables import attempt_answers, attempts
 

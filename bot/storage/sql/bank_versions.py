@@ -4,7 +4,7 @@ also announces each change with NOTIFY on BANK_CHANNEL when its transaction comm
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from bot.storage.ports import BankVersion
 from bot.storage.sql.base import Repo

@@ -40,9 +40,10 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, AsyncIterator, Iterable
+from typing import Any
 
 from sqlalchemy import create_engine, event, pool
 from sqlalchemy.engine import URL, make_url
@@ -58,7 +59,7 @@ class DatabaseOpenError(Exception):
 class Rows:
     """The outcome of one statement: its rows (if it returned any) and the rows it changed."""
 
-    __slots__ = ("rows", "rowcount")
+    __slots__ = ("rowcount", "rows")
 
     def __init__(self, rows: list, rowcount: int):
         self.rows = rows
@@ -75,7 +76,7 @@ class Prepared:
     """A statement built once and run often: compiled once per database. `keys` are the columns
     an INSERT's parameters name (an INSERT's columns come from its parameters)."""
 
-    __slots__ = ("stmt", "keys", "compiled")
+    __slots__ = ("compiled", "keys", "stmt")
 
     def __init__(self, stmt, *keys: str):
         self.stmt = stmt
@@ -89,7 +90,7 @@ _NOT_A_PLAIN_READ = re.compile(r"\bFOR\s+(UPDATE|SHARE|NO\s+KEY|KEY)\b|pg_adviso
 
 
 class _Compiled:
-    __slots__ = ("sql", "order", "defaults", "returns", "is_read", "table", "stable")
+    __slots__ = ("defaults", "is_read", "order", "returns", "sql", "stable", "table")
 
     def __init__(self, stmt, dialect, keys: list[str] | None):
         compiled = stmt.compile(dialect=dialect, column_keys=keys,
@@ -204,7 +205,7 @@ class SqliteDatabase(_Base):
             self._data_version = version
             self.epoch += 1
 
-    def transaction(self) -> "_SqliteTransaction":
+    def transaction(self) -> _SqliteTransaction:
         return _SqliteTransaction(self)
 
     def _set_wait(self, wait: bool) -> None:
@@ -332,7 +333,7 @@ class _PgUnit:
     """One task's transaction on PostgreSQL: its connection, whether BEGIN was sent, and the
     writes queued by `write()`."""
 
-    __slots__ = ("conn", "began", "pending")
+    __slots__ = ("began", "conn", "pending")
 
     def __init__(self, conn):
         self.conn = conn
@@ -423,7 +424,7 @@ class PostgresDatabase(_Base):
             parts, offset = [], 0
             for c, _ in pending:
                 shift = offset
-                parts.append(_DOLLAR.sub(lambda m: f"${int(m.group(1)) + shift}", c.sql))
+                parts.append(_DOLLAR.sub(lambda m, shift=shift: f"${int(m.group(1)) + shift}", c.sql))
                 offset += len(c.order)
             sql = "WITH " + ", ".join(f"w{i} AS ({p})" for i, p in enumerate(parts[:-1])) + " " + parts[-1]
         self._joined[key] = sql
@@ -486,9 +487,8 @@ class PostgresDatabase(_Base):
             await self._open(unit)
             await unit.conn.executemany(c.sql, args)
         else:
-            async with self.pool.acquire() as conn:
-                async with conn.transaction():
-                    await conn.executemany(c.sql, args)
+            async with self.pool.acquire() as conn, conn.transaction():
+                await conn.executemany(c.sql, args)
         return Rows([], -1)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, insert, literal_column, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 
 from bot.storage.ports import CampaignInfo, DeliveryRecord, OutboxMessage, OutboxRow, ReminderPref
 from bot.storage.sql.base import Repo, chunks, dumps
@@ -14,7 +14,7 @@ from bot.storage.sql.database import Prepared
 from bot.storage.sql.dialect import for_update_skip_locked, insert_ignore, upsert
 from bot.storage.tables import campaigns, job_runs, outbox, reminder_prefs, users
 
-O = outbox
+O = outbox  # noqa: E741 (short alias of the table, as in the SQL it mirrors)
 PROGRESS = ("pending", "inflight", "sent", "failed", "cancelled")
 
 

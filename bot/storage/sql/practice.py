@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import bindparam, delete, func, insert, select
 
 from bot.storage.ports import WrongEntry
-from bot.storage.sql.database import Prepared
 from bot.storage.sql.base import Repo, chunks
+from bot.storage.sql.database import Prepared
 from bot.storage.sql.dialect import insert_ignore, upsert
 from bot.storage.tables import answer_log, practice_progress, review_cards, wrong_book
 

@@ -3,7 +3,7 @@ daily snapshots. The maths is in bot/domain/statistics.py."""
 
 from __future__ import annotations
 
-from sqlalchemy import and_, case, func, literal_column, select, text
+from sqlalchemy import and_, case, func, select, text
 
 from bot.domain.statistics import ItemSums
 from bot.storage.ports import PersonRow

@@ -12,21 +12,18 @@ from __future__ import annotations
 import fcntl
 import os
 import sqlite3
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from sqlalchemy.exc import DBAPIError
 
 from bot.storage import schema
 from bot.storage.sql.attempts import SqlAttempts
+from bot.storage.sql.bank_changes import SqlRetiredQuestions
 from bot.storage.sql.bank_versions import SqlBankVersions
-from bot.storage.sql.turn_lock import SqlTurnLock
 from bot.storage.sql.certificates import SqlCertificates
 from bot.storage.sql.console import SqlConsoleExams, SqlGapMarks
-from bot.storage.sql.bank_changes import SqlRetiredQuestions
-from bot.storage.sql.roster_admin import SqlRosterAdmin
-from bot.storage.sql.person_list import SqlPersonList
 from bot.storage.sql.database import (
     Database,
     DatabaseOpenError,
@@ -35,12 +32,15 @@ from bot.storage.sql.database import (
     database_url,
 )
 from bot.storage.sql.fairness import SqlFairness
-from bot.storage.sql.pk import SqlPk
 from bot.storage.sql.outbox import SqlCampaigns, SqlJobs, SqlOutbox, SqlReminders
+from bot.storage.sql.person_list import SqlPersonList
+from bot.storage.sql.pk import SqlPk
 from bot.storage.sql.practice import SqlPractice, SqlReviews
 from bot.storage.sql.roster import SqlAdmins, SqlRoster, SqlStudy, SqlWindows
+from bot.storage.sql.roster_admin import SqlRosterAdmin
 from bot.storage.sql.stats import SqlStats
 from bot.storage.sql.study_time import SqlRanking, SqlStudyTime
+from bot.storage.sql.turn_lock import SqlTurnLock
 from bot.storage.sql.uploads import SqlGaps, SqlUploads
 from bot.storage.sql.users import SqlActivity, SqlSessions, SqlUpdates, SqlUsers
 from bot.storage.sql.web_accounts import SqlAudit, SqlWebAccounts

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import bindparam, delete, func, insert, null, select, update
 
-from bot.storage.sql.database import Prepared
 from bot.storage.sql.base import Repo, chunks, dumps
+from bot.storage.sql.database import Prepared
 from bot.storage.sql.dialect import insert_ignore, upsert
 from bot.storage.sql.turn_lock import SqlTurnLock
 from bot.storage.tables import activity_log, numbered_menus, processed_updates, sessions, users

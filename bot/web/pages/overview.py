@@ -17,10 +17,10 @@ from urllib.parse import quote, urlencode
 
 from aiohttp import web
 
-from bot.services import flags, stats
-from bot.web.auth import admin_required
 from bot.domain.statistics import percent
 from bot.domain.study_time import format_hours
+from bot.services import flags, stats
+from bot.web.auth import admin_required
 from bot.web.render import Paging, locale_of
 from bot.web.render import render as _render
 

@@ -63,7 +63,7 @@ def _session(tmp_path: Path, end) -> tuple[int | None, str]:
     terminal = Terminal(tmp_path)
     try:
         shown = terminal.read_until("Ctrl-D")
-        terminal.type("/me\n".encode())
+        terminal.type(b"/me\n")
         terminal.read_until("我的学习", timeout=30)
         end(terminal)
         code = terminal.ended_within(5)

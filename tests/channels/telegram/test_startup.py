@@ -134,7 +134,7 @@ async def test_lawbot_run_starts_and_serves_when_set_my_commands_fails(tmp_path,
         api.push(api.text_update(ALICE, "/start"))
         await api.wait_calls("sendMessage", 1, timeout=60)
         proc.send_signal(signal.SIGINT)
-        out, err = await asyncio.wait_for(proc.communicate(), 20)
+        _out, err = await asyncio.wait_for(proc.communicate(), 20)
     finally:
         if proc.returncode is None:
             proc.kill()
@@ -147,7 +147,7 @@ async def test_lawbot_run_with_an_unreachable_api_exits_with_one_line(tmp_path, 
     api.fail_always("getMe", 500, "Internal Server Error")
     proc = await _lawbot_run(tmp_path, api)
     try:
-        out, err = await asyncio.wait_for(proc.communicate(), 30)
+        _out, err = await asyncio.wait_for(proc.communicate(), 30)
     finally:
         if proc.returncode is None:
             proc.kill()

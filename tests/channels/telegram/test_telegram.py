@@ -50,7 +50,7 @@ class Bot:
                 raise TimeoutError(f"update {update_id} was not processed")
             try:
                 await asyncio.wait_for(self._done_event.wait(), remaining)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
     async def deliver(self, update: dict) -> list[Call]:

@@ -2,7 +2,7 @@
 A SQLite file of that version is stamped with this revision and upgraded from here.
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-24 11:13:52.686142
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-
 
 revision = '0001'
 down_revision = None
