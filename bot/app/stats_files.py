@@ -12,6 +12,17 @@ from bot.reports import charts
 from bot.reports.excel import NUMBER, PERCENT, Column, Sheet, build_workbook
 
 
+ERASED_PREFIX = "erased-"  # the staff_no of a person whose personal data was deleted (storage.sql.roster_admin)
+
+
+def person_name(locale: str, staff_no: str, name: str) -> str:
+    """The name to show in person lists and workbooks: （已删除） for a person whose personal data
+    was deleted in 人员名册 (blank name, 工号 erased-<id>), else the name."""
+    if not name and staff_no.startswith(ERASED_PREFIX):
+        return tr(locale, "person_erased")
+    return name
+
+
 def _summary_row(stats: UnitStats, rank: int | str) -> list:
     return [rank, stats.name, stats.roster, stats.registered, stats.studied, stats.sat, stats.passed,
             stats.study_rate, stats.sit_rate, stats.pass_rate, stats.pass_rate_roster,
@@ -37,7 +48,8 @@ def workbook(report: Report, items: list[ItemAnalysis], catalog: Catalog, locale
     yes, no = t("xl_yes"), t("xl_no")
     tree = report.tree
     people_rows = [
-        [p.staff_no, p.name, tree.name(p.unit_id), p.role, yes if p.registered else no, p.study_points,
+        [p.staff_no, person_name(locale, p.staff_no, p.name), tree.name(p.unit_id), p.role,
+         yes if p.registered else no, p.study_points,
          yes if report.studied(p) else no, hours(report.hours.get(p.roster_id, 0.0)) if report.hours else 0.0,
          p.attempts, p.score, "" if p.score is None else (yes if p.passed else no)]
         for p in report.people]

@@ -275,7 +275,8 @@ async def people(deps: Deps, actor: Actor, query: PeopleQuery, now: float) -> Pe
         which=query.which, sort=query.sort, descending=query.descending, offset=(page - 1) * size, limit=size)
     tree = view.report.tree
     need = deps.config.study.studied_min_points
-    lines = [PersonLine(r.roster_id, r.staff_no, r.name, r.unit_id, tree.name(r.unit_id), r.role, r.registered,
+    lines = [PersonLine(r.roster_id, r.staff_no, stats_files.person_name(query.locale, r.staff_no, r.name), r.unit_id,
+                        tree.name(r.unit_id), r.role, r.registered,
                         r.study_points, r.study_points >= need, r.attempts, r.score, r.passed) for r in rows]
     fixed = PeopleQuery(query.exam_id, view.unit_id, query.which, page, size, query.sort, query.descending,
                         query.locale)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.app import fairness as words
+from bot.app.stats_files import person_name
 from bot.app.texts import tr
 from bot.services import flags
 from bot.web.auth import admin_required
@@ -19,7 +20,8 @@ NAV = None  # reached from the 总览 page of an exam
 def _who(locale: str, person: flags.Person | None, tree) -> str:
     if person is None:
         return tr(locale, "fair_person_gone")
-    return tr(locale, "fair_person", name=person.name, staff_no=person.staff_no, unit=tree.name(person.unit_id))
+    return tr(locale, "fair_person", name=person_name(locale, person.staff_no, person.name), staff_no=person.staff_no,
+              unit=tree.name(person.unit_id))
 
 
 @admin_required
