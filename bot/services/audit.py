@@ -47,6 +47,7 @@ async def record(deps: Deps, actor: Actor | str, action: str, target: str, *,
     else:
         user, own_unit = str(actor), None
     concerned = own_unit if unit is _DEFAULT_UNIT else unit
+    assert concerned is None or isinstance(concerned, str)
     return await deps.storage.audit.add_audit(at=deps.clock.now(), actor=user[:MAX_TEXT], action=action[:MAX_TEXT],
                                               target=str(target)[:MAX_TEXT], unit_id=concerned,
                                               before=_json(before), after=_json(after))

@@ -43,7 +43,7 @@ DAY = 86_400
 MAX_LINES = 8  # blueprint lines on the form
 ORIGIN = "console"  # ExamDefinition.origin of a console exam starts with this
 _ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,24}$")
-_applied: dict[int, tuple[weakref.ref, int]] = {}  # id(catalog) -> (its database, revision applied)
+_applied: dict[int, tuple[weakref.ref[Any], int]] = {}  # id(catalog) -> (its database, revision applied)
 
 
 class ExamError(Exception):
@@ -244,6 +244,9 @@ def form_from_body(body: dict[str, Any]) -> ExamForm:
     def when(value: str | None) -> datetime | None:
         return datetime.fromisoformat(value) if value else None
 
+    def required(value: str) -> datetime:
+        return datetime.fromisoformat(value)
+
     makeup = body.get("makeup") or {}
     prereq = body.get("prerequisite") or {}
     return ExamForm(
@@ -251,7 +254,7 @@ def form_from_body(body: dict[str, Any]) -> ExamForm:
         blueprint=tuple(BlueprintLine(QType(b["type"]), b["count"], float(b["points"]), tuple(b.get("tags") or ()),
                                       bool(b.get("partial"))) for b in body["blueprint"]),
         time_limit_minutes=body["time_limit_minutes"], pass_mark=float(body["pass_mark"]),
-        opens=when(body["window"]["opens"]), closes=when(body["window"]["closes"]),
+        opens=required(body["window"]["opens"]), closes=required(body["window"]["closes"]),
         makeup_opens=when(makeup.get("opens")), makeup_closes=when(makeup.get("closes")),
         makeup_attempts=makeup.get("attempts", 1), units=tuple(body.get("units") or ()),
         roles=tuple(body.get("roles") or ()), attempts_allowed=body.get("attempts_allowed", 0),

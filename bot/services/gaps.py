@@ -9,6 +9,7 @@ marking it is for super admins (as the chat's /stats gaps is)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from bot.app.context import Deps
 from bot.services.rights import Actor
@@ -90,7 +91,7 @@ async def unmark(deps: Deps, actor: Actor, query: str) -> bool:
     return removed
 
 
-async def _record(deps: Deps, actor: Actor, action: str, target: str, **values) -> None:
+async def _record(deps: Deps, actor: Actor, action: str, target: str, **values: Any) -> None:
     from bot.services import audit
 
     await audit.record(deps, actor, action, target, unit=None, **values)

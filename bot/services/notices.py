@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.app.context import Deps
@@ -221,7 +222,7 @@ async def cancel(deps: Deps, sender: Sender, campaign_id: int, now: float) -> in
     return stopped
 
 
-async def _record(deps: Deps, sender: Sender, action: str, target: str, **values) -> None:
+async def _record(deps: Deps, sender: Sender, action: str, target: str, **values: Any) -> None:
     from bot.services import audit
 
     await audit.record(deps, sender.user, action, target, unit=sender.role.unit, **values)

@@ -20,6 +20,7 @@ from bot.catalog.roster import RowError, load_roster
 from bot.domain.units import RosterEntry, UnitTree
 from bot.services.audit import record
 from bot.services.rights import Actor, Forbidden
+from bot.storage.ports import PersonRecord
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 ROSTER_SUFFIXES = (".xlsx", ".csv", ".txt", ".yaml", ".yml")
@@ -133,7 +134,7 @@ class Erased:
 
 
 # --- reading ---------------------------------------------------------------------------
-def _person(record, tree: UnitTree) -> Person:
+def _person(record: PersonRecord, tree: UnitTree) -> Person:
     return Person(record.id, record.staff_no, record.name, record.unit_id, tree.name(record.unit_id), record.role,
                   record.phone_tail, record.active, tuple(Binding(p, u, at) for p, u, at in record.bindings))
 

@@ -12,13 +12,16 @@ from __future__ import annotations
 import asyncio
 import math
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.app import stats_files
 from bot.app.context import Deps
 from bot.app.stats import Report, Stats
-from bot.domain.models import ExamDefinition
+from bot.domain.models import ExamDefinition, OfficialSpec
 from bot.domain.statistics import UnitStats
+from bot.domain.units import UnitTree
 from bot.services.rights import Actor, Forbidden
 from bot.storage.ports import PersonRow
 
@@ -249,7 +252,7 @@ def sort_units(rows: list[RankedRow], key: str = "rank", descending: bool = Fals
     return sorted(known, key=lambda r: (getattr(r.stats, key), r.rank), reverse=descending) + unknown
 
 
-def _target_units(spec, tree, unit_id: str | None) -> list[str] | None:
+def _target_units(spec: OfficialSpec, tree: UnitTree, unit_id: str | None) -> list[str] | None:
     """The units whose people an exam targets within a unit's subtree (None: no unit filter)."""
     scope = tree.subtree(unit_id) if unit_id else None
     if scope is None and not spec.units:
@@ -308,7 +311,7 @@ async def trend(deps: Deps, actor: Actor, query: ViewQuery, now: float,
     return await _stats(deps).trend(view.exam.id, view.unit_id, live=view.report, now=now)
 
 
-def _locked(fn, *args):
+def _locked(fn: Callable[..., bytes], *args: Any) -> bytes:
     with _draw:
         return fn(*args)
 
@@ -329,7 +332,7 @@ async def chart(deps: Deps, actor: Actor, query: ViewQuery, kind: str, now: floa
     if counted is not None:
         day = stats.org.day(now)
         key = (kind, fmt, query.locale, view.exam.id, view.unit_id, counted[0], day)
-        cache: dict = deps.__dict__.setdefault("_stats_charts", {})
+        cache: dict[tuple[Any, ...], bytes] = deps.__dict__.setdefault("_stats_charts", {})
         if key in cache:
             return cache[key]
     if kind == "rates":

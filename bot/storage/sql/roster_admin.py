@@ -11,10 +11,9 @@ any table (also tables added later) that holds the account's key is renamed too.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import Text, and_, delete, func, insert, or_, select, update
 
+from bot.storage.ports import ERASED_PREFIX, Erasure, PersonRecord
 from bot.storage.sql.base import Repo
 from bot.storage.tables import (
     admin_log,
@@ -30,7 +29,6 @@ from bot.storage.tables import (
 
 R = roster.c
 B = bindings.c
-ERASED_PREFIX = "erased-"  # staff_no of an erased entry: erased-<id> (unique, never a real 工号)
 SORTS = {"staff_no": R.staff_no, "name": R.name, "unit": R.unit_id}
 
 # Tables that only serve the person: their rows are deleted (column holding the account key).
@@ -43,29 +41,6 @@ DELETE_BY_USER = {
 # Columns that may hold a chat account's key; in every other table they are renamed to the pseudonym.
 PERSON_COLUMNS = ("user_key", "created_by", "issued_by", "used_by", "granted_by", "bound_by", "set_by",
                   "revoked_by", "winner", "actor", "user", "updated_by", "handled_by", "retired_by", "by")
-
-
-@dataclass(frozen=True, slots=True)
-class PersonRecord:
-    id: int
-    staff_no: str
-    name: str
-    unit_id: str
-    role: str
-    phone_tail: str
-    active: bool
-    bindings: tuple[tuple[str, str, float], ...] = ()  # (platform, user key, bound at)
-
-    @property
-    def erased(self) -> bool:
-        return self.staff_no.startswith(ERASED_PREFIX) and not self.name
-
-
-@dataclass(frozen=True, slots=True)
-class Erasure:
-    roster_id: int
-    accounts: int  # chat accounts renamed to pseudonyms
-    changed: dict[str, int]  # table -> rows deleted or renamed
 
 
 def pseudonym(roster_id: int, platform: str) -> str:
