@@ -31,11 +31,12 @@ from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
 
 from bot.app.messages import Attachment, Choice, Reply
 from bot.app.texts import LOCALES, tr
+from bot.channels.delivery import Delivery
+from bot.channels.ordering import KeyedLocks
 from bot.channels.telegram.aiohttp_request import AiohttpRequest
 from bot.channels.telegram.inbound import Document, chat_id_of, document_of, to_incoming
 from bot.channels.telegram.render import Part, caption_fits, keyboard, render
 from bot.config import ConfigError
-from bot.scheduler.delivery import Delivery
 
 log = logging.getLogger(__name__)
 
@@ -74,26 +75,15 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
 
     def __init__(self, max_concurrent_updates: int = MAX_CONCURRENT_UPDATES):
         super().__init__(max_concurrent_updates)
-        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}  # user id -> (lock, holders + waiters)
+        self._locks = KeyedLocks()  # user id -> lock, while that user has updates in flight
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         user = update.effective_user if isinstance(update, Update) else None
         if user is None:
             await coroutine
             return
-        lock, users = self._locks.get(user.id, (None, 0))
-        if lock is None:
-            lock = asyncio.Lock()
-        self._locks[user.id] = (lock, users + 1)
-        try:
-            async with lock:
-                await coroutine
-        finally:
-            lock, users = self._locks[user.id]
-            if users <= 1:
-                del self._locks[user.id]  # no per-user entry outlives its updates
-            else:
-                self._locks[user.id] = (lock, users - 1)
+        async with self._locks.hold(user.id):
+            await coroutine
 
     async def initialize(self) -> None:
         pass

@@ -15,9 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from aiohttp import web
 from wechatpy.crypto import WeChatCrypto as OfficialAccountCrypto
@@ -27,6 +25,8 @@ from wechatpy.replies import TextReply
 
 from bot.app.messages import Choice, Reply
 from bot.app.texts import tr
+from bot.channels.delivery import Delivery, Outcome
+from bot.channels.ordering import KeyedLocks
 from bot.channels.wechat.api import MessageApi, official_account_api, wecom_api
 from bot.channels.wechat.inbound import (
     WECOM,
@@ -43,7 +43,6 @@ from bot.channels.wechat.inbound import (
 from bot.channels.wechat.render import messages, render
 from bot.channels.wechat.signing import Refused, ReplayGuard, check_signature, cipher
 from bot.config import ConfigError
-from bot.scheduler.delivery import Delivery, Outcome
 
 log = logging.getLogger(__name__)
 
@@ -75,27 +74,6 @@ class _Pending:
     late: bool = False  # the answer was handed to the outbox: retries get an empty reply
 
 
-@dataclass
-class _KeyedLocks:
-    """One lock per user while that user has turns queued; no entry outlives them."""
-    _locks: dict[str, tuple[asyncio.Lock, int]] = field(default_factory=dict)
-
-    @asynccontextmanager
-    async def hold(self, key: str) -> AsyncIterator[None]:
-        lock, users = self._locks.get(key, (None, 0))
-        lock = lock or asyncio.Lock()
-        self._locks[key] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[key]
-            if users <= 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
-
-
 def _cdata_safe(text: str) -> str:
     """wechatpy puts Content in CDATA verbatim: split any "]]>" so the XML stays well-formed."""
     return text.replace("]]>", "]]]]><![CDATA[>")
@@ -110,7 +88,7 @@ class WeChatChannel:
         self.guard = ReplayGuard(app.clock, platform.window, platform.nonce_cache_size)
         self._pending: OrderedDict[str, _Pending] = OrderedDict()
         self._tasks: set[asyncio.Task] = set()
-        self._locks = _KeyedLocks()
+        self._locks = KeyedLocks()
 
     def routes(self) -> list[web.RouteDef]:
         return [web.get(self.platform.path, self.verify_url), web.post(self.platform.path, self.on_callback)]
