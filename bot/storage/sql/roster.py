@@ -21,6 +21,7 @@ from bot.storage.tables import (
     study_daily,
     study_marks,
     units,
+    users,
 )
 
 R = roster.c
@@ -103,6 +104,24 @@ class SqlRoster(Repo):
     async def users_of(self, roster_id: int) -> list[str]:
         rows = await self.db.run(select(bindings.c.user_key).where(bindings.c.roster_id == roster_id))
         return [r[0] for r in rows.rows]
+
+    async def reach_by_unit(self, unit_ids: list[str] | None = None) -> dict[str | None, int]:
+        """Reachable chat accounts (not blocked) per unit of the active roster entry they are bound
+        to, in one grouped query. unit_ids None: every known account (a super admin's broadcast),
+        None the bucket of accounts on no active roster entry; else the accounts bound to active
+        entries of those units (a unit admin's broadcast)."""
+        B, U = bindings.c, users.c
+        if unit_ids is None:
+            joined = users.outerjoin(bindings, B.user_key == U.key).outerjoin(
+                roster, (R.id == B.roster_id) & (R.active == 1))
+            query = select(R.unit_id, func.count()).select_from(joined).where(U.blocked == 0).group_by(R.unit_id)
+        else:
+            if not unit_ids:
+                return {}
+            joined = bindings.join(roster, (R.id == B.roster_id) & (R.active == 1)).outerjoin(users, U.key == B.user_key)
+            query = (select(R.unit_id, func.count()).select_from(joined)
+                     .where(R.unit_id.in_(sorted(set(unit_ids))), func.coalesce(U.blocked, 0) == 0).group_by(R.unit_id))
+        return {row[0]: int(row[1]) for row in (await self.db.run(query)).rows}
 
     async def create_bind_code(self, code: str, roster_id: int, by: str, now: float, expires_at: float) -> bool:
         done = await self.db.run(self._code, {"code": code, "roster_id": roster_id, "issued_by": by,
