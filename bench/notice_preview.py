@@ -31,7 +31,7 @@ from bench.stats import NOW, _units
 from bot.app.clock import ManualClock
 from bot.bootstrap import build, load_checked_catalog
 from bot.config import load_config
-from bot.scheduler.audience import AdminRole
+from bot.app.org import AdminRole
 from bot.services import notices
 
 
@@ -86,7 +86,7 @@ async def main() -> int:
     deps = app.service.deps
     directory = notices.directory(deps)
     try:
-        for label, role in (("super admin (city)", AdminRole("super")), ("unit admin (county c03)", AdminRole("unit", "c03"))):
+        for label, role in (("super admin (city)", AdminRole("cli:bench", None)), ("unit admin (county c03)", AdminRole("cli:bench", "c03"))):
             sender = notices.Sender("cli:bench", role)
             found = {}
             for way, admins in (("grouped query", directory), ("person by person", PersonByPerson(directory))):

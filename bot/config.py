@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from datetime import date
 from pathlib import Path
@@ -9,7 +10,17 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+
+
+log = logging.getLogger(__name__)
+_warned: set[str] = set()  # deprecation warnings already logged in this process
+
+
+def _warn_once(key: str, message: str) -> None:
+    if key not in _warned:
+        _warned.add(key)
+        log.warning(message)
 
 
 class ConfigError(Exception):
@@ -283,7 +294,7 @@ class SchedulerConfig(_Section):
     daily_grace_minutes: int = Field(180, ge=1, le=24 * 60)
     closing_reminder_days: list[int] = Field(default_factory=lambda: [3], max_length=10)
     exam_windows: list[ExamWindowConfig] = Field(default_factory=list)
-    broadcast_admins: list[str] = Field(default_factory=list)
+    broadcast_admins: list[str] = Field(default_factory=list, description="deprecated: use admin.super_admins")
     outbox: OutboxConfig = OutboxConfig()
 
     @field_validator("timezone")
@@ -330,6 +341,21 @@ class Config(_Section):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r}") from None
         return value
+
+    @model_validator(mode="after")
+    def _one_admin_list(self) -> Config:
+        """`admin.super_admins` is the one list of admins; the older `scheduler.broadcast_admins`
+        is still read (its users join the super admins) with a warning logged once."""
+        old = [u for u in self.scheduler.broadcast_admins if u not in self.admin.super_admins]
+        if self.scheduler.broadcast_admins:
+            _warn_once("scheduler.broadcast_admins",
+                       "config: scheduler.broadcast_admins is deprecated; move its users to admin.super_admins "
+                       "(they are read as super admins now, with every admin right, not only /broadcast)")
+        if not old:
+            return self
+        admin = self.admin.model_copy(update={"super_admins": [*self.admin.super_admins, *old]})
+        object.__setattr__(self, "admin", admin)  # frozen model: set once, while validating
+        return self
 
     @property
     def database_path(self) -> Path:

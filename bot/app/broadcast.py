@@ -2,7 +2,7 @@
 written in the same transaction as the confirmation; progress on request; cancel.
 
 Super admins reach every reachable user, unit admins their unit's members (the AdminDirectory
-decides; until issue 4's roles are wired in it is `scheduler.broadcast_admins`)."""
+decides: the organisation's roles in the bot, the config's `admin.super_admins` by default)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from bot.app.context import Deps, Turn, idle_menu, main_menu
 from bot.app.messages import Reply
 from bot.app.reminders import scheduler_zone
-from bot.scheduler.audience import AdminDirectory, ConfigAdmins
+from bot.app.audience import AdminDirectory, ConfigAdmins
 from bot.services import notices
 from bot.services.notices import MAX_BROADCAST, channel_of  # noqa: F401  (imported from here by others)
 
@@ -38,7 +38,7 @@ class BroadcastFlow:
     def __init__(self, deps: Deps, admins: AdminDirectory | None = None):
         self.deps = deps
         self.store = deps.storage
-        self.admins: AdminDirectory = admins or ConfigAdmins(deps.storage, deps.config.scheduler.broadcast_admins)
+        self.admins: AdminDirectory = admins or ConfigAdmins(deps.storage, deps.config.admin.super_admins)
 
     async def command(self, turn: Turn, args: str) -> list[Reply]:
         role = await self.admins.role_of(turn.user)
@@ -84,7 +84,7 @@ class BroadcastFlow:
         turn.clear_flow()
         serial = int(turn.state.get("serial", 0)) + 1
         turn.state.update(flow="broadcast", serial=serial, bc_text=preview.text)
-        who = turn.t("bc_audience_all") if role.kind == "super" else turn.t("bc_audience_unit", unit=role.unit)
+        who = turn.t("bc_audience_all") if role.is_super else turn.t("bc_audience_unit", unit=role.unit)
         return [Reply(turn.t("bc_preview", audience=who, n=preview.total, chars=len(preview.text), text=preview.text),
                       [[turn.choice("btn_bc_send", f"b:ok:{serial}"), turn.choice("btn_bc_discard", "b:no")]])]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.app.context import Turn
 from bot.app.org import Org
 from bot.config import Config
-from bot.scheduler.audience import AdminDirectory
+from bot.app.audience import AdminDirectory
 
 UNIT_ADMIN = ("stats", "export", "code", "unbind", "bank", "web")
 SUPER_ADMIN = ("upload", "admin", "exam_open", "exam_close", "makeup_open", "cert")

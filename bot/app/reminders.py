@@ -12,7 +12,7 @@ from bot.app.context import Deps, Turn, main_menu
 from bot.app.messages import Choice, Reply
 from bot.app.texts import tr
 from bot.domain.models import QType, Question
-from bot.scheduler.rules import QuietHours, fmt_hhmm, parse_hhmm
+from bot.domain.reminder_rules import QuietHours, fmt_hhmm, parse_hhmm
 
 PRESET_TIMES = (7 * 60 + 30, 8 * 60, 12 * 60, 18 * 60, 20 * 60, 21 * 60)
 OFF_WORDS = {"off", "stop", "关", "关闭", "取消", "退订"}

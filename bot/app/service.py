@@ -30,7 +30,7 @@ from bot.app.reminders import ReminderFlow
 from bot.app.study_hours import StudyHours, counts_as_study
 from bot.app.texts import normalize_locale, tr
 from bot.app.web_login import web_command
-from bot.scheduler.org_audience import OrgAdmins
+from bot.app.org_audience import OrgAdmins
 from bot.services.exams import refresh as refresh_exams
 
 log = logging.getLogger(__name__)
@@ -84,7 +84,7 @@ class ChatService:
         self.bank = BankAdminFlow(deps, self.org, self.practice.reload_questions)
         self.rank = RankFlow(deps, self.org)
         self.hours = StudyHours(deps)
-        self.broadcast = BroadcastFlow(deps, OrgAdmins(deps.storage, self.org, deps.config.scheduler.broadcast_admins))
+        self.broadcast = BroadcastFlow(deps, OrgAdmins(deps.storage, self.org))
         # the first part of a button's action names the flow that owns it
         self._action_flows = {"p": self.practice, "x": self.exam, "g": self.guides, "c": self.cases,
                               "l": self.law, "k": self.lookup, "a": self.admin, "r": self.reminders,

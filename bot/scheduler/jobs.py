@@ -7,11 +7,7 @@ import logging
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.app.broadcast import channel_of
-from bot.app.reminders import daily_payload, daily_question_of, quiet_hours, scheduler_zone
-from bot.app.texts import tr
-from bot.scheduler import rules
-from bot.scheduler.audience import (
+from bot.app.audience import (
     AdminDirectory,
     AttemptsDigest,
     ConfigAdmins,
@@ -20,6 +16,10 @@ from bot.scheduler.audience import (
     ExamSchedule,
     SnapshotHook,
 )
+from bot.app.broadcast import channel_of
+from bot.app.reminders import daily_payload, daily_question_of, quiet_hours, scheduler_zone
+from bot.app.texts import tr
+from bot.domain import reminder_rules as rules
 from bot.storage.ports import OutboxRow
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ class ReminderJobs:
         self.quiet = quiet_hours(config)
         windows = [rules.ExamWindow(w.exam, self._exam_title(w.exam), w.opens, w.closes) for w in sched.exam_windows]
         self.exams: ExamSchedule = exams or ConfigExamSchedule(storage, windows, catalog)
-        self.admins: AdminDirectory = admins or ConfigAdmins(storage, sched.broadcast_admins)
+        self.admins: AdminDirectory = admins or ConfigAdmins(storage, config.admin.super_admins)
         self.digest: DigestSource = digest or AttemptsDigest(storage, catalog)
         self.snapshot = snapshot
 

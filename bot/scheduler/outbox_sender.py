@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from aiolimiter import AsyncLimiter
 
-from bot.scheduler import rules
+from bot.domain import reminder_rules as rules
 from bot.scheduler.delivery import Delivery, Outcome, Sender, as_sender
 from bot.storage.ports import DeliveryRecord, OutboxMessage
 from bot.worker import worker_id

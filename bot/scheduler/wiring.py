@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.scheduler import rules
+from bot.domain import reminder_rules as rules
 from bot.scheduler.jobs import ReminderJobs
 
 log = logging.getLogger(__name__)
@@ -136,9 +136,9 @@ def org_ports(app) -> dict:
     official = getattr(getattr(service, "exam", None), "official", None)
     if org is None or official is None:
         return {}
+    from bot.app.audience import AttemptsDigest, ConfigExamSchedule
+    from bot.app.org_audience import OfficialDigest, OfficialExamSchedule, OrgAdmins
     from bot.app.stats import Stats
-    from bot.scheduler.audience import AttemptsDigest, ConfigExamSchedule
-    from bot.scheduler.org_audience import OfficialDigest, OfficialExamSchedule, OrgAdmins
 
     config = app.config
     zone = ZoneInfo(config.scheduler.timezone or config.timezone)
@@ -146,7 +146,7 @@ def org_ports(app) -> dict:
     stats = Stats(service.deps, org)
     return {"exams": OfficialExamSchedule(app.storage, official, org, zone,
                                           ConfigExamSchedule(app.storage, windows, app.catalog)),
-            "admins": OrgAdmins(app.storage, org, config.scheduler.broadcast_admins),
+            "admins": OrgAdmins(app.storage, org),
             "digest": OfficialDigest(stats, org, AttemptsDigest(app.storage, app.catalog)),
             "snapshot": stats.take_snapshot}
 

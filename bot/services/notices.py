@@ -2,8 +2,8 @@
 hours respected, as the scheduler does), watch progress, cancel. The chat's /broadcast
 (bot/app/broadcast.py) and the console's 通知 page are two entry points on these functions.
 
-Who may send to whom is the AdminDirectory's (bot/scheduler/audience.py): a super admin (or a
-`scheduler.broadcast_admins` user) reaches every reachable user, a unit admin the bound members of
+Who may send to whom is the AdminDirectory's (bot/app/audience.py): a super admin
+(`admin.super_admins`) reaches every reachable user, a unit admin the bound members of
 their unit and the units below it. A campaign's progress and its cancel button belong to its
 author and to super admins. A schedule writes the campaign and all its outbox rows in one
 transaction with its audit entry: the outbox sender delivers them from `not_before` on."""
@@ -15,12 +15,12 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.app.audience import AdminDirectory
 from bot.app.context import Deps
-from bot.app.org import Org
+from bot.app.org import AdminRole, Org
+from bot.app.org_audience import OrgAdmins
 from bot.app.reminders import quiet_hours, scheduler_zone
-from bot.scheduler.audience import AdminDirectory, AdminRole
-from bot.scheduler.org_audience import OrgAdmins
-from bot.scheduler.rules import minute_of
+from bot.domain.reminder_rules import minute_of
 from bot.services.rights import Actor
 from bot.storage.ports import CampaignInfo, OutboxRow
 
@@ -41,13 +41,13 @@ class NoticeError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Sender:
-    """Who sends: a user and their broadcast role (kind super or unit)."""
+    """Who sends: a user and their admin role (super: unit None, or one unit)."""
     user: str
     role: AdminRole
 
     @property
     def is_super(self) -> bool:
-        return self.role.kind == "super"
+        return self.role.is_super
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,12 +88,12 @@ class Progress:
 
 
 def directory(deps: Deps) -> AdminDirectory:
-    """The admin roles the chat's /broadcast uses (organisation roles + scheduler.broadcast_admins)."""
-    return OrgAdmins(deps.storage, Org(deps), deps.config.scheduler.broadcast_admins)
+    """The admin roles the chat's /broadcast uses (the organisation's: admin.super_admins and unit admins)."""
+    return OrgAdmins(deps.storage, Org(deps))
 
 
 def sender_of(actor: Actor) -> Sender:
-    return Sender(actor.user, AdminRole("super") if actor.is_super else AdminRole("unit", actor.role.unit))
+    return Sender(actor.user, actor.role)
 
 
 def channel_of(user: str) -> str:
@@ -175,7 +175,7 @@ async def schedule(deps: Deps, admins: AdminDirectory, sender: Sender, text: str
         audience = await admins.audience(sender.role)
         if not audience:
             raise NoticeError("bc_empty_audience")
-        scope = sender.role.kind if sender.role.unit is None else f"unit:{sender.role.unit}"
+        scope = "super" if sender.role.unit is None else f"unit:{sender.role.unit}"
         campaign_id, created = await deps.storage.campaigns.create_campaign(
             key or f"bc:{sender.user}:{int(now * 1000)}", KIND, sender.user, now,
             {"text": text, "not_before": not_before}, audience=scope)

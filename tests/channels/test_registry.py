@@ -5,8 +5,8 @@ from __future__ import annotations
 import ast
 import asyncio
 import re
-from types import SimpleNamespace
 from pathlib import Path
+from types import SimpleNamespace
 
 import bot.serving
 from bot.channels import registry

@@ -8,7 +8,7 @@ import pytest
 
 from bot.app.clock import ManualClock
 from bot.domain.units import RosterEntry, Unit
-from bot.scheduler.audience import AdminRole
+from bot.app.org import AdminRole
 from bot.services import audit, gaps, notices
 from bot.services.rights import Forbidden, actor_for
 from tests.support.transcript import Chat, make_app
@@ -36,7 +36,7 @@ async def app(tmp_path):
 
 
 def _senders():
-    return notices.Sender(ROOT, AdminRole("super")), notices.Sender(UNIT_ADMIN, AdminRole("unit", "a"))
+    return notices.Sender(ROOT, AdminRole(ROOT, None)), notices.Sender(UNIT_ADMIN, AdminRole(UNIT_ADMIN, "a"))
 
 
 async def test_preview_counts_the_audience_per_unit(app):
@@ -69,7 +69,7 @@ async def test_schedule_keeps_out_of_quiet_hours_and_cancel_stops_it(app):
     assert (progress.sent, progress.pending, progress.campaign.total, progress.text) == (0, 2, 2, "今晚通知")
     assert progress.not_before == NOON + 19 * HOUR
 
-    other = notices.Sender("cli:someone-else", AdminRole("unit", "b"))
+    other = notices.Sender("cli:someone-else", AdminRole("cli:someone-else", "b"))
     with pytest.raises(notices.NoticeError):  # another unit's admin cannot see or stop it
         await notices.progress(deps, other, done.campaign_id)
     with pytest.raises(notices.NoticeError):
