@@ -10,9 +10,7 @@ from bot.domain.statistics import ItemAnalysis, UnitStats, ranked
 from bot.domain.study_time import hours
 from bot.reports import charts
 from bot.reports.excel import NUMBER, PERCENT, Column, Sheet, build_workbook
-
-
-ERASED_PREFIX = "erased-"  # the staff_no of a person whose personal data was deleted (storage.sql.roster_admin)
+from bot.storage.ports import ERASED_PREFIX
 
 
 def person_name(locale: str, staff_no: str, name: str) -> str:
