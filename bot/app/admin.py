@@ -14,7 +14,7 @@ from bot.app.official import _when
 from bot.app.org import AdminRole, Org
 from bot.app.stats import Report, Stats, StatsError
 from bot.app.texts import join
-from bot.domain.models import ExamDefinition
+from bot.domain.models import ExamDefinition, OfficialSpec
 from bot.domain.statistics import percent
 from bot.domain.study_time import format_hours
 from bot.services import stats as stats_service
@@ -47,7 +47,10 @@ class AdminFlow:
             return [Reply(turn.t("admin_only"), idle_menu(turn))]
         words = args.split()
         handler = getattr(self, f"_cmd_{name}")
-        return await handler(turn, role, words)
+        replies: list[Reply] | None = await handler(turn, role, words)
+        if replies is None:  # a report the statistics refused
+            return [Reply(turn.t("bad_action"), idle_menu(turn))]
+        return replies
 
     async def on_action(self, turn: Turn, parts: list[str]) -> list[Reply] | None:
         """a:<verb>:<exam index>[:<unit>] — None when malformed (the service refuses it)."""
@@ -71,7 +74,7 @@ class AdminFlow:
     async def _cmd_admin(self, turn: Turn, role: AdminRole, words: list[str]) -> list[Reply]:
         tree = await self.org.tree()
         if not words:
-            scope = turn.t("admin_scope_all") if role.is_super else tree.name(role.unit)
+            scope = turn.t("admin_scope_all") if role.is_super or role.unit is None else tree.name(role.unit)
             return [Reply(turn.t("admin_help", scope=scope))]
         if not role.is_super:
             return [Reply(turn.t("admin_super_only"))]
@@ -154,18 +157,19 @@ class AdminFlow:
                                   opens=_when(gate_spec.makeup_opens, zone), closes=_when(gate_spec.makeup_closes, zone))
         return [Reply(text)]
 
-    async def org_spec(self, definition: ExamDefinition):
+    async def org_spec(self, definition: ExamDefinition) -> OfficialSpec:
         from bot.domain.official_exam import effective
 
+        assert definition.official is not None, "an official exam"
         return effective(definition.official, await self.store.windows.window_override(definition.id))
 
-    async def _cmd_exam_open(self, turn, role, words):
+    async def _cmd_exam_open(self, turn: Turn, role: AdminRole, words: list[str]) -> list[Reply]:
         return await self._window(turn, role, words, "open")
 
-    async def _cmd_exam_close(self, turn, role, words):
+    async def _cmd_exam_close(self, turn: Turn, role: AdminRole, words: list[str]) -> list[Reply]:
         return await self._window(turn, role, words, "close")
 
-    async def _cmd_makeup_open(self, turn, role, words):
+    async def _cmd_makeup_open(self, turn: Turn, role: AdminRole, words: list[str]) -> list[Reply]:
         return await self._window(turn, role, words, "makeup")
 
     def _exam_ids(self) -> str:
@@ -203,17 +207,17 @@ class AdminFlow:
             return None, None, [Reply(turn.t("stats_pick_exam"), rows)]
         return definition, unit, None
 
-    async def _cmd_stats(self, turn: Turn, role: AdminRole, words: list[str]) -> list[Reply]:
+    async def _cmd_stats(self, turn: Turn, role: AdminRole, words: list[str]) -> list[Reply] | None:
         definition, unit, replies = await self._pick(turn, words, "u")
-        if replies:
+        if replies or definition is None:
             return replies
         replies = await self._stats_view(turn, role, "u", definition, unit)
         index = self.stats.official_exams().index(definition)
         return await FairStatsView(self.deps, self.org).on_report(turn, role, "u", definition, unit, index, replies)
 
-    async def _cmd_export(self, turn: Turn, role: AdminRole, words: list[str]) -> list[Reply]:
+    async def _cmd_export(self, turn: Turn, role: AdminRole, words: list[str]) -> list[Reply] | None:
         definition, unit, replies = await self._pick(turn, words, "x")
-        if replies:
+        if replies or definition is None:
             return replies
         return await self._stats_view(turn, role, "x", definition, unit)
 
@@ -292,7 +296,7 @@ class AdminFlow:
                      turn.choice("btn_export", f"a:x:{key}")])
         return rows
 
-    async def _not_yet_text(self, turn: Turn, actor: Actor, query, report: Report) -> str:
+    async def _not_yet_text(self, turn: Turn, actor: Actor, query: stats_service.ViewQuery, report: Report) -> str:
         async def names(which: str) -> tuple[int, str]:
             page = await stats_service.people(self.deps, actor, stats_service.PeopleQuery(
                 query.exam_id, query.unit_id, which, 1, LIST_LIMIT, "unit", locale=turn.locale), turn.now)

@@ -10,10 +10,11 @@ import difflib
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.app.context import Deps, Turn, idle_menu, main_menu
-from bot.app.messages import Reply
-from bot.app.reminders import scheduler_zone
 from bot.app.audience import AdminDirectory, ConfigAdmins
+from bot.app.context import Deps, Turn, idle_menu, main_menu
+from bot.app.messages import Choice, Reply
+from bot.app.org import AdminRole
+from bot.app.reminders import scheduler_zone
 from bot.services import notices
 from bot.services.notices import MAX_BROADCAST, channel_of  # noqa: F401  (imported from here by others)
 
@@ -76,7 +77,7 @@ class BroadcastFlow:
         return None
 
     # --- steps: each one a use case of bot.services.notices -------------------------------
-    async def _preview(self, turn: Turn, text: str, role) -> list[Reply]:
+    async def _preview(self, turn: Turn, text: str, role: AdminRole) -> list[Reply]:
         try:
             preview = await notices.preview(self.deps, self.admins, notices.Sender(turn.user, role), text)
         except notices.NoticeError as exc:
@@ -88,7 +89,7 @@ class BroadcastFlow:
         return [Reply(turn.t("bc_preview", audience=who, n=preview.total, chars=len(preview.text), text=preview.text),
                       [[turn.choice("btn_bc_send", f"b:ok:{serial}"), turn.choice("btn_bc_discard", "b:no")]])]
 
-    async def _confirm(self, turn: Turn, serial: str, role) -> list[Reply]:
+    async def _confirm(self, turn: Turn, serial: str, role: AdminRole) -> list[Reply]:
         text = turn.state.get("bc_text")
         if turn.flow() != "broadcast" or not text or str(turn.state.get("serial")) != serial:
             return [Reply(turn.t("stale"), main_menu(turn))]
@@ -140,6 +141,6 @@ class BroadcastFlow:
                                 cancelled=p.cancelled, total=p.campaign.total))
         return [Reply("\n\n".join(lines), main_menu(turn))]
 
-    def _campaign_buttons(self, turn: Turn, campaign_id: int):
+    def _campaign_buttons(self, turn: Turn, campaign_id: int) -> list[list[Choice]]:
         return [[turn.choice("btn_bc_progress", f"b:p:{campaign_id}"), turn.choice("btn_bc_stop", f"b:c:{campaign_id}")],
                 [turn.choice("btn_menu", "m")]]

@@ -12,7 +12,8 @@ from bot.app.guides import law_button
 from bot.app.law import stale_notices
 from bot.app.messages import Choice, Reply
 from bot.catalog.guides import Case
-from bot.domain.models import QType
+from bot.domain.answers import Answer
+from bot.domain.models import QType, Question
 from bot.search.lookup import lookup_for
 
 SEARCH_HITS = 5
@@ -100,7 +101,7 @@ class CaseFlow:
         turn.state.update(flow="case_quiz", case=case.id, qi=0, right=0, serial=serial)
         return [self._serve(turn)]
 
-    def _question(self, turn: Turn):
+    def _question(self, turn: Turn) -> tuple[Question | None, int, int]:
         case = self.catalog.cases.get(turn.state.get("case", ""))
         quiz = self._quiz(case) if case else []
         qi = int(turn.state.get("qi", 0))
@@ -108,6 +109,7 @@ class CaseFlow:
 
     def _serve(self, turn: Turn, picked: frozenset[int] = frozenset(), edit: bool = False, fresh: bool = True) -> Reply:
         question, qi, total = self._question(turn)
+        assert question is not None  # served only while the quiz has a question left
         if fresh:
             turn.state.update(serial=int(turn.state.get("serial", 0)) + 1, answered=False, picked=0, shown=turn.now)
         serial = turn.state["serial"]
@@ -118,8 +120,9 @@ class CaseFlow:
         return Reply(f"{head}\n\n{views.question_body(question, turn.locale, picked=picked)}", rows,
                      edit=edit and turn.from_button)
 
-    async def answer(self, turn: Turn, chosen: frozenset[int]) -> list[Reply]:
+    async def answer(self, turn: Turn, chosen: Answer) -> list[Reply]:
         question, qi, total = self._question(turn)
+        assert question is not None  # answers come for the question on screen
         correct = question.is_correct(chosen)
         elapsed = int(max(0.0, turn.now - float(turn.state.get("shown", turn.now))) * 1000)
         await self.deps.storage.practice.log_answer(turn.user, question.id, correct, elapsed, "case", turn.now)
@@ -138,7 +141,7 @@ class CaseFlow:
             return None
         question, _, _ = self._question(turn)
         chosen = views.parse_typed_answer(question, text) if question else None
-        if chosen is not None and not on_screen(turn, f"case:{turn.state.get('serial')}"):
+        if question is not None and chosen is not None and not on_screen(turn, f"case:{turn.state.get('serial')}"):
             picked = views.mask_to_set(int(turn.state.get("picked", 0)), question.option_count) or frozenset()
             return [Reply(turn.t("question_not_on_screen")), self._serve(turn, picked, fresh=False)]
         return None if chosen is None else await self.answer(turn, chosen)

@@ -12,10 +12,15 @@ command runs in the turn as before. The rights check is the admin flow's own, on
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from bot.app.messages import Reply
 from bot.app.texts import tr
+
+if TYPE_CHECKING:
+    from bot.app.admin import AdminFlow
+    from bot.app.context import Deps, Turn
 
 log = logging.getLogger(__name__)
 
@@ -41,28 +46,30 @@ async def resolve(replies: list[Reply], locale: str) -> list[Reply]:
 class OffLoopAdmin:
     """The admin flow, with its heavy statistics views moved after the turn onto the report loop."""
 
-    def __init__(self, flow, make_flow):
+    def __init__(self, flow: AdminFlow, make_flow: Callable[[Deps], AdminFlow]) -> None:
         self.flow = flow  # bot.app.admin.AdminFlow on the main store
         self.make_flow = make_flow  # deps -> AdminFlow on those deps (the report store)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.flow, name)
 
-    async def _there(self, call) -> list[Reply] | None:
+    async def _there(self, call: Callable[[AdminFlow], Awaitable[list[Reply] | None]]) -> list[Reply] | None:
         from bot.reports import offloop
 
         return await offloop.on_report_loop(self.flow.deps, lambda deps: call(self.make_flow(deps)))
 
-    async def command(self, turn, name: str, args: str) -> list[Reply]:
+    async def command(self, turn: Turn, name: str, args: str) -> list[Reply]:
         if name not in OFF_LOOP_COMMANDS:
             return await self.flow.command(turn, name, args)
 
         async def later() -> list[Reply]:
-            return await self._there(lambda flow: flow.command(turn, name, args))
+            replies = await self._there(lambda flow: flow.command(turn, name, args))
+            assert replies is not None  # AdminFlow.command always answers
+            return replies
 
         return [Reply("", later=later)]
 
-    async def on_action(self, turn, parts: list[str]) -> list[Reply] | None:
+    async def on_action(self, turn: Turn, parts: list[str]) -> list[Reply] | None:
         if len(parts) not in (3, 4) or not parts[2].isdigit():
             return None  # malformed: refused in the turn as before
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from bot.app import views
 from bot.app.certs import CertFlow, Certificates
@@ -428,7 +429,7 @@ class ExamFlow:
         return [menu_reply(turn, "exam_left")]
 
     # --- the deadline sweeper --------------------------------------------------------
-    async def sweep(self, now: float, locale_of) -> int:
+    async def sweep(self, now: float, locale_of: Callable[[str], Awaitable[str]]) -> int:
         """Hand in every open attempt past its deadline and queue its result for the user.
         Runs periodically; each attempt is closed in its own transaction, exactly once."""
         closed = 0

@@ -8,19 +8,24 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.app.context import Deps, Turn
 from bot.app.messages import Choice, Reply
+from bot.app.org import AdminRole, Org
 from bot.app.texts import join, tr
 from bot.domain import fairness as rules
-from bot.domain.answers import is_given
-from bot.domain.models import Attempt, ExamDefinition, QType, Question
+from bot.domain.answers import Answer, is_given
+from bot.domain.models import Attempt, ExamDefinition, PaperItem, QType, Question
 from bot.domain.official_exam import effective
 from bot.domain.units import UnitTree
-from bot.services.flags import FlagView, list_flags
+from bot.services.flags import FlagView, Person, list_flags
 from bot.services.rights import Actor, Forbidden
 from bot.storage.ports import FlagRecord
+
+if TYPE_CHECKING:
+    from bot.reports.excel import Sheet
 
 log = logging.getLogger(__name__)
 LIST_LIMIT = 30  # flags listed in one chat message (the workbook has them all)
@@ -42,7 +47,7 @@ def shown_chars(question: Question, material: Question | None) -> int:
     return chars
 
 
-def answer_key(chosen) -> str:
+def answer_key(chosen: Answer) -> str:
     """An answer as the question's own options (papers shuffle the letters) or the typed blanks."""
     if isinstance(chosen, tuple):
         return "|".join(part.strip() for part in chosen)
@@ -110,7 +115,7 @@ class FairExams:
         answered = await self.store.fairness.answer_times(attempt.id)
         found: list[FlagRecord] = []
 
-        def flag(key: str, kind: str, evidence: dict, other_roster: int | None = None,
+        def flag(key: str, kind: str, evidence: dict[str, Any], other_roster: int | None = None,
                  other_attempt: int | None = None) -> None:
             found.append(FlagRecord(None, key, kind, definition.id, phase or "regular", unit_id or "", roster_id,
                                     attempt.id, other_roster, other_attempt, evidence, now))
@@ -149,7 +154,7 @@ class FairExams:
             log.info("attempt %s: %d fairness flag(s) for admins", attempt.id, raised)
         return raised
 
-    def _givens(self, paper, answers: dict[int, tuple]) -> list[rules.Given]:
+    def _givens(self, paper: list[PaperItem], answers: dict[int, tuple[Any, float]]) -> list[rules.Given]:
         out = []
         for pos, (chosen, at) in answers.items():
             if pos >= len(paper) or not is_given(chosen):
@@ -176,11 +181,11 @@ class FairStatsView:
     """The flags in chat /stats: a count line and a button under the report, and the list with
     the evidence (a:f:<exam index>:<unit>) for admins whose scope covers the unit."""
 
-    def __init__(self, deps: Deps, org):
+    def __init__(self, deps: Deps, org: Org) -> None:
         self.deps = deps
         self.org = org
 
-    async def on_report(self, turn: Turn, role, verb: str, definition: ExamDefinition, unit: str | None,
+    async def on_report(self, turn: Turn, role: AdminRole, verb: str, definition: ExamDefinition, unit: str | None,
                         index: int, replies: list[Reply] | None) -> list[Reply] | None:
         """Add the count and the button to a /stats report (other replies pass unchanged)."""
         if verb != "u" or not replies:
@@ -198,7 +203,7 @@ class FairStatsView:
         return [replace(first, text=first.text + "\n" + stats_line(turn, flags),
                         choices=[*first.choices, [button]])] + replies[1:]
 
-    async def flags(self, turn: Turn, role, definition: ExamDefinition, unit: str | None, index: int) -> list[Reply]:
+    async def flags(self, turn: Turn, role: AdminRole, definition: ExamDefinition, unit: str | None, index: int) -> list[Reply]:
         tree = await self.org.tree()
         if unit is not None and unit not in tree:
             return [Reply(turn.t("admin_unknown_unit", unit=unit[:40]))]
@@ -234,7 +239,7 @@ def _when(ts: float, zone: str) -> str:
     return datetime.fromtimestamp(ts, ZoneInfo(zone)).strftime("%m-%d %H:%M")
 
 
-def _who(locale: str, person, tree: UnitTree) -> str:
+def _who(locale: str, person: Person | None, tree: UnitTree) -> str:
     if person is None:
         return tr(locale, "fair_person_gone")
     return tr(locale, "fair_person", name=person.name, staff_no=person.staff_no, unit=tree.name(person.unit_id))
@@ -268,7 +273,7 @@ def describe(locale: str, view: FlagView, tree: UnitTree, zone: str) -> str:
               phase=phase, evidence=evidence_text(locale, view, tree, zone))
 
 
-def sheet_rows(locale: str, flags: list[FlagView], tree: UnitTree, zone: str) -> list[list]:
+def sheet_rows(locale: str, flags: list[FlagView], tree: UnitTree, zone: str) -> list[list[Any]]:
     """Rows of the workbook's flags sheet (headers: sheet_columns)."""
     rows = []
     for view in flags:
@@ -281,7 +286,7 @@ def sheet_rows(locale: str, flags: list[FlagView], tree: UnitTree, zone: str) ->
     return rows
 
 
-async def operator_flags_sheet(deps: Deps, exam_id: str, unit: str | None, tree: UnitTree, locale: str):
+async def operator_flags_sheet(deps: Deps, exam_id: str, unit: str | None, tree: UnitTree, locale: str) -> Sheet:
     """The flags sheet for `lawbot stats export` (the operator on the server sees every unit)."""
     from bot.app.org import AdminRole
 
@@ -289,7 +294,7 @@ async def operator_flags_sheet(deps: Deps, exam_id: str, unit: str | None, tree:
     return flags_sheet(locale, flags, tree, deps.config.timezone)
 
 
-def flags_sheet(locale: str, flags: list[FlagView], tree: UnitTree, zone: str):
+def flags_sheet(locale: str, flags: list[FlagView], tree: UnitTree, zone: str) -> Sheet:
     from bot.reports.excel import Column, Sheet
 
     def t(key: str) -> str:

@@ -6,11 +6,12 @@ from bot.app.chunks import split_text
 from bot.app.context import Deps, Turn
 from bot.app.messages import Choice, Reply
 from bot.catalog.guides import PLACEHOLDERS, ServiceGuide
+from bot.domain.numerals import ArticleNo
 
 SECTIONS = ("audience", "conditions", "materials", "steps", "time_limit", "fee")
 
 
-def law_button(deps: Deps, law: str, number: int) -> Choice | None:
+def law_button(deps: Deps, law: str, number: int | ArticleNo) -> Choice | None:
     from bot.app.law import article_action
 
     action = article_action(deps.catalog.laws, law, number)
@@ -46,7 +47,7 @@ class GuideFlow:
             text = text.replace("{" + key + "}", value)
         return text
 
-    def _items(self, turn: Turn, value) -> str:
+    def _items(self, turn: Turn, value: object) -> str:
         if isinstance(value, (list, tuple)):
             return "\n".join(f"{i}. {self.fill(turn, str(v))}" for i, v in enumerate(value, 1))
         return self.fill(turn, str(value))

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from bot.app.audience import AdminDirectory
 from bot.app.context import Turn
 from bot.app.org import Org
 from bot.config import Config
-from bot.app.audience import AdminDirectory
 
 UNIT_ADMIN = ("stats", "export", "code", "unbind", "bank", "web")
 SUPER_ADMIN = ("upload", "admin", "exam_open", "exam_close", "makeup_open", "cert")
@@ -27,7 +27,8 @@ async def help_text(turn: Turn, org: Org, broadcasters: AdminDirectory, config: 
         if role is None:
             scope = turn.t("admin_scope_all")
         else:
-            scope = turn.t("admin_scope_all") if role.is_super else (await org.tree()).name(role.unit)
+            scope = (turn.t("admin_scope_all") if role.is_super or role.unit is None
+                     else (await org.tree()).name(role.unit))
         parts.append("\n".join([turn.t("help_admin_head", scope=scope), *lines]))
     parts.append(turn.t("help_tips"))
     return "\n\n".join(parts)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from bot.app.chunks import split_text
 from bot.app.context import Deps, Turn
 from bot.app.messages import Choice, Reply
@@ -25,7 +27,7 @@ def stale_notice(turn: Turn, law: Law | None) -> str:
                   renumbered=renumbered)
 
 
-def stale_notices(turn: Turn, laws: LawLibrary, names) -> list[str]:
+def stale_notices(turn: Turn, laws: LawLibrary, names: Iterable[str]) -> list[str]:
     """One notice per stale law among names (in order, each once)."""
     return [n for name in dict.fromkeys(names) if (n := stale_notice(turn, laws.get(name)))]
 
@@ -47,10 +49,10 @@ def article_action(laws: LawLibrary, law: str, number: int | ArticleNo | str) ->
     """Button data for an article: l:a:<law index>:<number> (law names are too long for 64 bytes);
     number as written in a search hit's ref ("1254", "133之一") is taken too."""
     order = _law_order(laws)
-    number = parse_article_ref(number) if isinstance(number, str) else number
-    if number is None:
+    parsed = parse_article_ref(number) if isinstance(number, str) else number
+    if parsed is None:
         return None
-    return f"l:a:{order.index(law)}:{number}" if law in order and laws.article(law, number) else None
+    return f"l:a:{order.index(law)}:{parsed}" if law in order and laws.article(law, parsed) else None
 
 
 class LawFlow:

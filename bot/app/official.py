@@ -20,7 +20,7 @@ class Gate:
     decision: rules.Decision
     spec: OfficialSpec
     entry: RosterEntry | None
-    missing: dict[str, tuple[int, int]]
+    missing: dict[str, tuple[float, float]]
     standing: rules.Standing = rules.Standing()  # the attempts `decision` counted
 
     def attempts_left(self, definition: ExamDefinition) -> tuple[int | None, int]:
@@ -44,7 +44,8 @@ class OfficialExams:
 
     async def standing(self, entry: RosterEntry, definition: ExamDefinition, spec: OfficialSpec) -> rules.Standing:
         attempts = await self.store.attempts.official_attempts(entry.id, definition.id)
-        final = rules.final_result([(a[0], a[3], a[4]) for a in attempts if a[2] != "open"], spec.final_score)
+        final = rules.final_result([(a[0], a[3], None if a[4] is None else bool(a[4])) for a in attempts if a[2] != "open"],
+                                   spec.final_score)
         return rules.Standing(regular_used=sum(1 for a in attempts if a[1] == "regular"),
                               makeup_used=sum(1 for a in attempts if a[1] == "makeup"),
                               passed=bool(final and final[1]), open_attempt=any(a[2] == "open" for a in attempts))

@@ -96,6 +96,7 @@ class PkFlow:
         """A new match: the first question to every player (by reply to `turn`'s user, by the
         outbox to the others)."""
         now = turn.now if turn is not None else now
+        assert now is not None, "_start needs a turn or a time"
         pool = self._pool()
         picked = self.deps.rng.sample(pool, min(rules.QUESTIONS, len(pool)))
         plan = None
@@ -108,7 +109,7 @@ class PkFlow:
                                         q.option_count, self.deps.rng)
                 plan.append([move.correct, move.ms, move.choice])
         match_id = await self.store.pk.create_match([q.id for q in picked], players, now, now + rules.SECONDS, plan)
-        match = await self.store.pk.get_match(match_id)
+        match = await self._match(match_id)
         out = Out()
         for p in match.players:
             opponent = tr(p.locale, "pk_robot" if robot else "pk_person")
@@ -131,8 +132,15 @@ class PkFlow:
         rows.append([Choice(tr(locale, "btn_pk_quit"), f"v:q:{match.id}")])
         out.say(user, f"{head}\n\n{body}\n\n{tr(locale, 'pk_typed_hint')}", rows)
 
-    async def _show_current(self, turn: Turn, match_id: int) -> list[Reply]:
+    async def _match(self, match_id: int) -> PkMatch:
+        """A match known to exist (just created, or named by the user's active match)."""
         match = await self.store.pk.get_match(match_id)
+        if match is None:
+            raise LookupError(f"pk match {match_id} not found")
+        return match
+
+    async def _show_current(self, turn: Turn, match_id: int) -> list[Reply]:
+        match = await self._match(match_id)
         out = Out()
         answered = any(a.user == turn.user and a.pos == match.pos for a in await self.store.pk.answers(match_id))
         if answered:
@@ -152,10 +160,10 @@ class PkFlow:
             if await self.store.pk.queued(turn.user) is None:
                 turn.state.pop("pk", None)
             return None
-        match = await self.store.pk.get_match(match_id)
+        match = await self._match(match_id)
         question = self._question(match, match.pos)
         chosen = views.parse_typed_answer(question, text) if question is not None else None
-        if chosen is None or len(chosen) != 1:
+        if not isinstance(chosen, frozenset) or len(chosen) != 1:
             return None
         return await self.answer(turn, match_id, match.pos, min(chosen))
 
@@ -213,7 +221,7 @@ class PkFlow:
         if pos + 1 < len(match.questions):
             if not await pk.advance(match.id, pos, now, now + rules.SECONDS):
                 return self._replies(out, actor) if actor else []
-            match = await pk.get_match(match.id)
+            match = await self._match(match.id)
             for p in match.players:
                 self._ask(out, match, p.user, p.locale)
             return await self._deliver(out, match, actor, now, f"{pos + 1}")
@@ -231,6 +239,7 @@ class PkFlow:
         n = len(match.questions)
         scores = {u: rules.score({a.pos: rules.Mark(a.correct, a.ms) for a in answers if a.user == u}, n)
                   for u in seats}
+        winner: str | None
         if loser is not None:
             winner = next(u for u in seats if u != loser)
         else:

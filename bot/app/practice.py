@@ -150,7 +150,7 @@ class PracticeFlow:
     async def serve(self, turn: Turn) -> list[Reply]:
         question, label = await self._pick(turn)
         if question is None:
-            mode = turn.state.get("mode")
+            mode = str(turn.state.get("mode"))
             summary = self._summary(turn)
             turn.clear_flow()
             key = {"wrong": "wrong_empty", "review": "review_done"}.get(mode, "no_questions")
@@ -307,7 +307,7 @@ class PracticeFlow:
             text += "\n\n" + notes
         return [Reply(text, self._after_answer_rows(turn, turn.state["serial"]))]
 
-    def _after_answer_rows(self, turn: Turn, serial: int) -> list[list]:
+    def _after_answer_rows(self, turn: Turn, serial: int) -> list[list[Choice]]:
         served = self.catalog.questions.get(turn.state.get("qid", ""))
         if served is not None and served.type is QType.MATERIAL and int(turn.state.get("sub", 0)) + 1 < len(served.subs):
             return [[turn.choice("btn_next_sub", f"p:n:{serial}"), turn.choice("btn_material", f"p:M:{serial}")],

@@ -223,10 +223,10 @@ def render(turn: Turn, board: Leaderboard) -> str:
         lines.append(turn.t("rank_bind_hint"))
         return "\n".join(lines)
     lines.append(turn.t("rank_people_title", unit=board.unit_name, n=board.people_total))
-    for row in board.people:
-        lines.append(turn.t("rank_person_line", rank=row.rank, name=row.name, points=row.points,
-                            hours=st.format_hours(row.seconds),
-                            mark=turn.t("rank_me") if row.me else (turn.t("rank_hidden") if row.opted_out else "")))
+    for person in board.people:
+        lines.append(turn.t("rank_person_line", rank=person.rank, name=person.name, points=person.points,
+                            hours=st.format_hours(person.seconds),
+                            mark=turn.t("rank_me") if person.me else (turn.t("rank_hidden") if person.opted_out else "")))
     if not board.people:
         lines.append(turn.t("rank_no_people"))
     if board.me is not None and board.me not in board.people:

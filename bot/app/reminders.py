@@ -5,6 +5,7 @@ practice in the practice flow."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.app import views
@@ -13,29 +14,43 @@ from bot.app.messages import Choice, Reply
 from bot.app.texts import tr
 from bot.domain.models import QType, Question
 from bot.domain.reminder_rules import QuietHours, fmt_hhmm, parse_hhmm
+from bot.storage.ports import ReminderPref
+
+if TYPE_CHECKING:
+    from bot.app.practice import PracticeFlow
+    from bot.catalog.catalog import Catalog
+    from bot.config import Config
 
 PRESET_TIMES = (7 * 60 + 30, 8 * 60, 12 * 60, 18 * 60, 20 * 60, 21 * 60)
 OFF_WORDS = {"off", "stop", "关", "关闭", "取消", "退订"}
 ON_WORDS = {"on", "start", "开", "开启", "打开", "订阅"}
 
 
-def quiet_hours(config) -> QuietHours:
+def _minute(text: str) -> int:
+    """A configured time of day (checked when the config loads) -> minute of the day."""
+    minute = parse_hhmm(text)
+    if minute is None:
+        raise ValueError(f"not a time of day: {text!r}")
+    return minute
+
+
+def quiet_hours(config: Config) -> QuietHours:
     q = config.scheduler.quiet_hours
-    return QuietHours(parse_hhmm(q.start), parse_hhmm(q.end))
+    return QuietHours(_minute(q.start), _minute(q.end))
 
 
-def scheduler_zone(config) -> str:
+def scheduler_zone(config: Config) -> str:
     return config.scheduler.timezone or config.timezone
 
 
-def daily_question_of(catalog, date: str) -> Question:
+def daily_question_of(catalog: Catalog, date: str) -> Question:
     """The day's question (每日一练), the same for everyone on a date: one-tap types only."""
     pool = [q for q in catalog.question_list if q.type in (QType.SINGLE, QType.JUDGE)] or catalog.question_list
     key = sum(ord(c) * (i + 1) for i, c in enumerate(date))
     return pool[(key * 2_654_435_761) % len(pool)]
 
 
-def daily_payload(question: Question, locale: str, date: str) -> dict:
+def daily_payload(question: Question, locale: str, date: str) -> dict[str, Any]:
     """What the outbox sends: the question and answer buttons the practice flow takes."""
     text = tr(locale, "daily_head", date=date) + "\n\n" + views.question_body(question, locale)
     rows = views.option_buttons(question, f"r:q:{question.id}:", frozenset(), None, locale)
@@ -44,7 +59,7 @@ def daily_payload(question: Question, locale: str, date: str) -> dict:
 
 
 class ReminderFlow:
-    def __init__(self, deps: Deps, practice):
+    def __init__(self, deps: Deps, practice: PracticeFlow) -> None:
         self.deps = deps
         self.store = deps.storage
         self.practice = practice
@@ -90,7 +105,7 @@ class ReminderFlow:
             return None
         question = daily_question_of(self.deps.catalog, pref.last_daily)
         chosen = views.parse_typed_answer(question, text)
-        if chosen is None or len(chosen) != 1 or question.type not in (QType.SINGLE, QType.JUDGE):
+        if not isinstance(chosen, frozenset) or len(chosen) != 1 or question.type not in (QType.SINGLE, QType.JUDGE):
             return None
         sent = await self.store.outbox.sent_at(f"daily:{pref.last_daily}:{turn.user}")
         if sent is None or sent < float(turn.state.get("screen_at", 0)):
@@ -108,23 +123,23 @@ class ReminderFlow:
             q = config.quiet_hours
             return [Reply(turn.t("remind_quiet_refused", start=q.start, end=q.end), self._buttons(turn, pref))]
         new_enabled = enabled if enabled is not None else True
-        new_minute = minute if minute is not None else (pref.minute if pref else parse_hhmm(config.daily_default_time))
+        new_minute = minute if minute is not None else (pref.minute if pref else _minute(config.daily_default_time))
         new_zone = zone if zone is not None else (pref.tz if pref else None)
         await self.store.reminders.set_reminder(turn.user, new_enabled, new_minute, new_zone, turn.now)
         pref = await self.store.reminders.get_reminder(turn.user)
         key = "remind_on" if new_enabled else "remind_off"
         return [Reply(turn.t(key) + "\n\n" + self._describe(turn, pref), self._buttons(turn, pref))]
 
-    def _describe(self, turn: Turn, pref) -> str:
+    def _describe(self, turn: Turn, pref: ReminderPref | None) -> str:
         config = self.deps.config.scheduler
         enabled = bool(pref and pref.enabled)
-        minute = pref.minute if pref else parse_hhmm(config.daily_default_time)
+        minute = pref.minute if pref else _minute(config.daily_default_time)
         zone = (pref.tz if pref else None) or scheduler_zone(self.deps.config)
         return turn.t("remind_status", state=turn.t("remind_state_on" if enabled else "remind_state_off"),
                       time=fmt_hhmm(minute), zone=zone, quiet_start=config.quiet_hours.start,
                       quiet_end=config.quiet_hours.end)
 
-    def _buttons(self, turn: Turn, pref) -> list[list[Choice]]:
+    def _buttons(self, turn: Turn, pref: ReminderPref | None) -> list[list[Choice]]:
         quiet = quiet_hours(self.deps.config)
         times = [Choice(fmt_hhmm(m), f"r:t:{m}") for m in PRESET_TIMES if not quiet.contains(m)]
         toggle = (turn.choice("btn_remind_off", "r:off") if pref and pref.enabled

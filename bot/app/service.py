@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+from typing import Protocol
 
 from bot.app.admin import COMMANDS as ADMIN_COMMANDS
 from bot.app.admin import AdminFlow
-from bot.app.bank_admin import BankAdminFlow
+from bot.app.bank_admin import BankAdminFlow, Inspection
 from bot.app.broadcast import BroadcastFlow
 from bot.app.cases import CaseFlow
 from bot.app.context import Deps, Turn, idle_menu, main_menu, menu_reply
@@ -22,6 +23,7 @@ from bot.app.lookup import LookupFlow
 from bot.app.me import MeFlow
 from bot.app.messages import Incoming, Reply
 from bot.app.org import Org
+from bot.app.org_audience import OrgAdmins
 from bot.app.pk import PkFlow
 from bot.app.practice import PracticeFlow
 from bot.app.ranking import RankFlow
@@ -30,10 +32,16 @@ from bot.app.reminders import ReminderFlow
 from bot.app.study_hours import StudyHours, counts_as_study
 from bot.app.texts import normalize_locale, tr
 from bot.app.web_login import web_command
-from bot.app.org_audience import OrgAdmins
 from bot.services.exams import refresh as refresh_exams
 
 log = logging.getLogger(__name__)
+
+
+class ActionFlow(Protocol):
+    """A flow that owns the buttons whose action starts with its key."""
+
+    async def on_action(self, turn: Turn, parts: list[str]) -> list[Reply] | None: ...
+
 
 MAX_TEXT = 4000
 MAX_ACTION_BYTES = 64
@@ -86,7 +94,7 @@ class ChatService:
         self.hours = StudyHours(deps)
         self.broadcast = BroadcastFlow(deps, OrgAdmins(deps.storage, self.org))
         # the first part of a button's action names the flow that owns it
-        self._action_flows = {"p": self.practice, "x": self.exam, "g": self.guides, "c": self.cases,
+        self._action_flows: dict[str, ActionFlow] = {"p": self.practice, "x": self.exam, "g": self.guides, "c": self.cases,
                               "l": self.law, "k": self.lookup, "a": self.admin, "r": self.reminders,
                               "b": self.broadcast, "u": self.bank, "rk": self.rank, "z": self.exam.certs,
                               "v": self.pk}
@@ -148,13 +156,14 @@ class ChatService:
 
     async def locale_of(self, user: str) -> str:
         state = await self.store.sessions.get_state(user)
-        return state.get("locale", self.deps.config.default_locale)
+        return str(state.get("locale", self.deps.config.default_locale))
 
     # --- routing ---------------------------------------------------------------------
-    async def _route(self, turn: Turn, incoming: Incoming, inspection=None) -> list[Reply]:
+    async def _route(self, turn: Turn, incoming: Incoming, inspection: Inspection | None = None) -> list[Reply]:
         if incoming.action is not None:
             return await self._on_action(turn, incoming.action)
         if incoming.attachment is not None:  # a file (its caption, if any, is not a command)
+            assert inspection is not None  # handle() inspects every file before the turn
             return await self.bank.on_file(turn, incoming.attachment, inspection)
         text = clean_text(incoming.text or "")
         if not text:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.app.context import Deps
@@ -14,7 +15,7 @@ from bot.app.org import Org
 from bot.app.study_hours import StudyHours
 from bot.domain import official_exam as rules
 from bot.domain import study_time
-from bot.domain.models import ExamDefinition
+from bot.domain.models import ExamDefinition, OfficialSpec
 from bot.domain.statistics import ItemAnalysis, UnitStats, aggregate_units, analyse, ranked
 from bot.domain.units import UnitTree
 from bot.storage.ports import PersonRow
@@ -49,7 +50,7 @@ class Stats:
         self.deps = deps
         self.store = deps.storage
         self.org = org or Org(deps)
-        self._cache: dict[str, tuple[tuple, dict[str, UnitStats]]] = {}
+        self._cache: dict[str, tuple[tuple[Any, ...], dict[str, UnitStats]]] = {}
         self._hours_cache: dict[tuple[int, int], tuple[float, list[tuple[str, int, float]]]] = {}
 
     def official_exams(self) -> list[ExamDefinition]:
@@ -61,9 +62,10 @@ class Stats:
             raise StatsError(f"no official exam {exam_id!r}")
         return definition
 
-    async def spec_since(self, definition: ExamDefinition, now: float):
+    async def spec_since(self, definition: ExamDefinition, now: float) -> tuple[OfficialSpec, int]:
         """The exam's effective rules (YAML + window override) and the first study day that counts."""
         await self.org.refresh_study(now)
+        assert definition.official is not None  # official_exams() / exam() hand out official exams only
         spec = rules.effective(definition.official, await self.store.windows.window_override(definition.id))
         return spec, self.org.day(spec.study_from) if spec.study_from else 0
 

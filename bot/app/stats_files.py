@@ -3,6 +3,8 @@ from texts.py. Shared by /export, /stats buttons, `lawbot stats export` and benc
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.app.stats import Report
 from bot.app.texts import tr
 from bot.catalog.catalog import Catalog
@@ -21,7 +23,7 @@ def person_name(locale: str, staff_no: str, name: str) -> str:
     return name
 
 
-def _summary_row(stats: UnitStats, rank: int | str) -> list:
+def _summary_row(stats: UnitStats, rank: int | str) -> list[Any]:
     return [rank, stats.name, stats.roster, stats.registered, stats.studied, stats.sat, stats.passed,
             stats.study_rate, stats.sit_rate, stats.pass_rate, stats.pass_rate_roster,
             None if stats.average is None else round(stats.average, 2),
@@ -31,7 +33,10 @@ def _summary_row(stats: UnitStats, rank: int | str) -> list:
 def workbook(report: Report, items: list[ItemAnalysis], catalog: Catalog, locale: str,
              extra: list[Sheet] | None = None) -> bytes:
     """The summary, people and item sheets, then `extra` (the fair-exam flags sheet)."""
-    t = lambda key, **kw: tr(locale, key, **kw)  # noqa: E731
+
+    def t(key: str, **kw: object) -> str:
+        return tr(locale, key, **kw)
+
     rank_of = {id(row): rank for rank, row in ranked(report.rows)}
     summary_rows = [_summary_row(row, rank_of[id(row)]) for row in report.rows]
     summary_rows.append(_summary_row(report.total, t("xl_total")))
@@ -45,6 +50,7 @@ def workbook(report: Report, items: list[ItemAnalysis], catalog: Catalog, locale
         title=t("xl_title", exam=report.exam.title_for(locale), unit=report.unit_name))
     yes, no = t("xl_yes"), t("xl_no")
     tree = report.tree
+    assert report.people is not None, "the people are loaded (Stats.load_people) before a workbook"
     people_rows = [
         [p.staff_no, person_name(locale, p.staff_no, p.name), tree.name(p.unit_id), p.role,
          yes if p.registered else no, p.study_points,

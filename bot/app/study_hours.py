@@ -5,6 +5,7 @@ official exam prerequisites read."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from bot.app.context import Deps
 from bot.domain import study_time as st
@@ -44,7 +45,7 @@ class StudyHours:
     def zone(self) -> str:
         return self.deps.config.timezone
 
-    async def record(self, user: str, now: float, state: dict | None = None) -> float:
+    async def record(self, user: str, now: float, state: dict[str, Any] | None = None) -> float:
         """Credit the time since the user's previous study action; returns the seconds credited.
         With the turn's session `state`, the previous action's time is carried there too
         (STATE_KEY, written with the state in the same transaction as the 学时 rows), so a turn

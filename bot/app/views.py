@@ -130,12 +130,12 @@ def fill_marks(question: Question, chosen: Answer, locale: str) -> list[str]:
     return lines
 
 
-def option_buttons(question: Question, prefix: str, picked: frozenset[int], order: tuple[int, ...] | None,
+def option_buttons(question: Question, prefix: str, picked: Answer, order: tuple[int, ...] | None,
                    locale: str, confirm_action: str | None = None) -> list[list[Choice]]:
     """Letter buttons. Single/judge: action = prefix + display index. Multiple: each button
     carries the whole selection it produces (a bit mask), so a double tap is harmless. Fill: none
     (the answer is typed)."""
-    if question.type is QType.FILL:
+    if question.type is QType.FILL or not isinstance(picked, frozenset):  # typed blanks: no buttons
         return []
     labels = option_labels(question, locale)
     order = order or tuple(range(len(labels)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from bot.catalog.laws import LawLibrary
 from bot.catalog.questions import Problem, parse_cite
@@ -15,7 +15,7 @@ from bot.domain.models import Citation
 CASE_REQUIRED = ("id", "title", "topic", "facts", "question", "analysis", "cite", "takeaway")
 SERVICE_REQUIRED = ("id", "name", "category", "audience", "materials", "steps", "time_limit", "fee",
                     "channels", "basis", "source", "last_verified")
-PLACEHOLDERS = ("portal", "app", "hall", "city")
+PLACEHOLDERS: tuple[Literal["portal", "app", "hall", "city"], ...] = ("portal", "app", "hall", "city")
 # Each term may carry <term>_cite: a list of the articles that set it ({law, article}, checked against
 # the shipped texts; a plain string names a national text that is not shipped), or NO_NATIONAL_RULE.
 TERMS = ("time_limit", "fee")

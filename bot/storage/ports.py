@@ -9,6 +9,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from bot.domain.answers import Answer
 from bot.domain.models import Attempt, PaperItem
 from bot.domain.official_exam import WindowOverride
 from bot.domain.ranking import UnitFigures
@@ -242,7 +243,7 @@ class AttemptRepository(Protocol):
     async def get_attempt(self, attempt_id: int) -> Attempt | None: ...
     async def open_attempt_for(self, user: str) -> Attempt | None: ...
     async def count_attempts(self, user: str, exam_id: str) -> int: ...
-    async def save_answer(self, attempt_id: int, pos: int, choice: frozenset[int], now: float) -> None: ...
+    async def save_answer(self, attempt_id: int, pos: int, choice: Answer, now: float) -> None: ...
     async def finish_attempt(self, attempt_id: int, status: str, now: float, score: float,
                              passed: bool) -> bool:
         """Close an open attempt; False if it was already closed (so it is graded once)."""
@@ -652,6 +653,8 @@ class Store(Protocol):
     gap_marks: GapMarkRepository
     roster_admin: RosterAdminRepository
     retired_questions: RetiredQuestionRepository
+    web_accounts: WebAccountRepository
+    audit: AuditRepository
 
     def atomic(self) -> AbstractAsyncContextManager[None]: ...
     async def close(self) -> None: ...
