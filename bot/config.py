@@ -188,13 +188,13 @@ class CertificatesConfig(_Section):
 
 
 class AdminConfig(_Section):
-    """Administrators for rosters, official exams and statistics (issue 4)."""
+    """Administrators for rosters, official exams and statistics: super admins act on every unit."""
     super_admins: list[str] = Field(default_factory=list, description="user keys with every right, e.g. tg:123")
     export_max_rows: int = Field(300_000, ge=100, le=1_000_000)
 
 
 class BankConfig(_Section):
-    """Question bank import in chat: admins send an .xlsx/.csv/.txt file (issue 3)."""
+    """Question bank import in chat: admins send an .xlsx/.csv/.txt file."""
     upload_max_mb: int = Field(10, ge=1, le=20, description="largest file a channel downloads")
     upload_ttl_hours: int = Field(24, ge=1, le=720, description="how long a previewed upload waits for 导入")
 

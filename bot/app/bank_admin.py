@@ -1,4 +1,4 @@
-"""Question bank import and export in chat (issue 3 item 4): a super admin sends an .xlsx, .csv or
+"""Question bank import and export in chat: a super admin sends an .xlsx, .csv or
 GIFT/Aiken .txt file; it is validated with the code `lawbot bank import` uses (a dry run first),
 previewed with the first bad rows, kept in storage (pending_uploads) until 导入 / 跳过错误行导入 /
 取消, then merged by id into quizzes/bank/imported.yaml and put into the running catalog so it can
@@ -14,7 +14,6 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from bot.app.context import Deps, Turn, idle_menu, main_menu
 from bot.app.messages import Attachment, Reply
@@ -42,7 +41,7 @@ class Inspection:
     """What inspect() found: a refusal (text key and values) or the dry-run result."""
 
     name: str
-    refusal: tuple[str, dict[str, Any]] | None = None
+    refusal: tuple[str, dict] | None = None
     result: ImportResult | None = None
     actor: Actor | None = None
 
@@ -86,9 +85,8 @@ class BankAdminFlow:
         return await self._preview(turn, inspection, attachment.data)
 
     async def _preview(self, turn: Turn, inspection: Inspection, data: bytes) -> list[Reply]:
-        result, actor = inspection.result, inspection.actor
-        assert result is not None and actor is not None  # not refused: inspect() parsed the file for an admin
-        preview = await bank_service.keep_upload(self.deps, actor, inspection.name, data, result)
+        result = inspection.result
+        preview = await bank_service.keep_upload(self.deps, inspection.actor, inspection.name, data, result)
         lines = [turn.t("bank_preview", name=preview.name, rows=result.rows, new=preview.new, updated=preview.updated,
                         same=preview.same, bad=result.bad_rows)]
         if result.problems:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import string
-from collections.abc import Iterable
 
 log = logging.getLogger(__name__)
 
@@ -174,7 +173,7 @@ ZH: dict[str, str] = {
     "wx_continued": "（未完，其余内容随后发送）",
     "wx_truncated": "……（内容过长，已省略部分）",
     "wx_later": "正在处理，结果稍后发送给您。",
-    # reminders and broadcasts (issue 5: /remind, the daily question, exam-window reminders, digest)
+    # reminders and broadcasts (/remind, the daily question, exam-window reminders, digest)
     "cmd_remind": "每日一练提醒（开启、关闭、时间）",
     "remind_status": (
         "⏰ 每日一练提醒：{state}\n提醒时间：每天 {time}（{zone}）\n免打扰时段：{quiet_start}–{quiet_end}\n\n"
@@ -220,7 +219,7 @@ ZH: dict[str, str] = {
     "bc_unknown": "没有编号为 #{id} 的广播。",
     "bc_empty_audience": "没有可以发送的对象。",
     "bc_too_long": "广播内容太长（超过 {limit} 字），请精简后再发。",
-    # --- official exams, registration, study credit, admin statistics (issue 4) ---
+    # --- official exams, registration, study credit, admin statistics ---
     "official_label": "🏛 【正式】{title}",
     "official_need_bind": "正式考试仅限名册内人员参加。请先发送 /bind 绑定身份（工号+姓名，或单位管理员发的绑定码）。",
     "official_not_target": "《{title}》不面向您所在的单位或人员类别。",
@@ -399,7 +398,7 @@ ZH: dict[str, str] = {
     "xl_answers": "作答人次",
     "xl_correct_rate": "正确率",
     "xl_discrimination": "区分度",
-    # --- 办事指南 / 以案释法 / 查法条 / lookup (issue 6, issue 3 item 3) ---------------------
+    # --- 办事指南 / 以案释法 / 查法条 / lookup ---------------------
     "btn_guides": "🏛 办事指南",
     "btn_cases": "⚖️ 以案释法",
     "btn_law": "📜 查法条",
@@ -484,7 +483,7 @@ ZH: dict[str, str] = {
     "gaps_line": "{i}. {query} — {count} 次 · {users} 人 · {rejected} 次都不是 · 最近 {last}",
     "gaps_empty": "近 {days} 天没有记录到未解决的查询。",
     "not_admin": "该命令仅限管理员使用。",
-    # --- question bank import/export in chat (issue 3 item 4) ---------------------------
+    # --- question bank import/export in chat ---------------------------
     "bank_help": (
         "题库管理（超级管理员）：\n直接发送 .xlsx / .csv / .txt（GIFT 或 Aiken）题库文件 → 先检查并预览，确认后导入\n"
         "/bank template 下载 Excel 导入模板\n/bank export [xlsx|csv] 导出题库（仅私聊）"
@@ -820,7 +819,7 @@ ZH: dict[str, str] = {
     "audit_notice_cancel": "取消通知",
     "audit_gap_handled": "标记已处理",
     "audit_gap_reopen": "重新打开",
-    # fair official exams (issue 14): each question's own clock, flags for admins
+    # fair official exams: each question's own clock, flags for admins
     "exam_question_clock": "⏳ 本题限时，剩余 {seconds} 秒（超时后本题不再接受作答）",
     "exam_question_time_up": "⌛ 第 {n} 题的作答时间已到，本题答案不再接受，已转到下一题。",
     "btn_fair_flags": "⚠ 公平性提示",
@@ -1043,7 +1042,7 @@ EN: dict[str, str] = {
     "wx_continued": "(continued in the next message)",
     "wx_truncated": "… (too long, partly left out)",
     "wx_later": "Working on it; the answer follows shortly.",
-    # reminders and broadcasts (issue 5: /remind, the daily question, exam-window reminders, digest)
+    # reminders and broadcasts (/remind, the daily question, exam-window reminders, digest)
     "cmd_remind": "Daily question reminder (on, off, time)",
     "remind_status": (
         "⏰ Daily question reminder: {state}\nTime: every day at {time} ({zone})\nQuiet hours: {quiet_start}–{quiet_end}\n\n"
@@ -1089,7 +1088,7 @@ EN: dict[str, str] = {
     "bc_unknown": "There is no broadcast #{id}.",
     "bc_empty_audience": "There is nobody to send it to.",
     "bc_too_long": "The broadcast is too long (over {limit} characters); please shorten it.",
-    # --- official exams, registration, study credit, admin statistics (issue 4) ---
+    # --- official exams, registration, study credit, admin statistics ---
     "official_label": "🏛 [Official] {title}",
     "official_need_bind": "Official exams are for people on the roster. Send /bind first (staff number + name, or the code from your unit admin).",
     "official_not_target": "\"{title}\" is not for your unit or staff category.",
@@ -1268,7 +1267,7 @@ EN: dict[str, str] = {
     "xl_answers": "Answers",
     "xl_correct_rate": "Correct rate",
     "xl_discrimination": "Discrimination",
-    # --- service guides / case explainers / law lookup (issue 6, issue 3 item 3) -----------
+    # --- service guides / case explainers / law lookup -----------
     "btn_guides": "🏛 Service guides",
     "btn_cases": "⚖️ Cases explained",
     "btn_law": "📜 Look up the law",
@@ -1353,7 +1352,7 @@ EN: dict[str, str] = {
     "gaps_line": "{i}. {query} — {count} times · {users} users · {rejected} none-of-these · last {last}",
     "gaps_empty": "No unanswered queries in the last {days} days.",
     "not_admin": "This command is for administrators.",
-    # --- question bank import/export in chat (issue 3 item 4) ---------------------------
+    # --- question bank import/export in chat ---------------------------
     "bank_help": (
         "Question bank (super admins):\nSend an .xlsx / .csv / .txt (GIFT or Aiken) bank file → it is checked and "
         "previewed, and imported when you confirm\n/bank template — the Excel import template\n"
@@ -1690,7 +1689,7 @@ EN: dict[str, str] = {
     "audit_notice_cancel": "Notice cancelled",
     "audit_gap_handled": "Marked handled",
     "audit_gap_reopen": "Reopened",
-    # fair official exams (issue 14): each question's own clock, flags for admins
+    # fair official exams: each question's own clock, flags for admins
     "exam_question_clock": "⏳ This question is timed: {seconds} s left (no answer is taken after that)",
     "exam_question_time_up": "⌛ Time is up for question {n}: its answer is no longer taken. On to the next question.",
     "btn_fair_flags": "⚠ Fairness flags",
@@ -1722,7 +1721,7 @@ EN: dict[str, str] = {
     "xl_flag_at": "Time",
 }
 
-# --- web console: 考试管理, 通知, 咨询缺口 (issue 12, engineer C) -------------------------------
+# --- web console: 考试管理, 通知, 咨询缺口 -------------------------------
 ZH.update({
     "web_nav_exams": "考试管理",
     "web_nav_notices": "通知",
@@ -2042,7 +2041,7 @@ EN.update({
     "gap_err_query": "Choose a question to mark.",
 })
 
-# --- web console: 人员名册, 题库 (issue 12, engineer B) -------------------------------------
+# --- web console: 人员名册, 题库 -------------------------------------
 ZH.update({
     "roster_no_such_person": "名册中没有这个人（或已删除）。",
     "roster_file_type": "无法识别文件“{name}”。请上传 .xlsx、.csv 或 .yaml 格式的名册（列：工号、姓名、单位，可选身份、手机尾号）。",
@@ -2377,11 +2376,11 @@ def normalize_locale(value: str | None, default: str = "zh") -> str:
 class _Formatter(string.Formatter):
     """str.format plus counted nouns: "{n:day|days}" gives "1 day" or "2 days"."""
 
-    def format_field(self, value: object, format_spec: str) -> str:
+    def format_field(self, value, format_spec: str) -> str:
         if "|" in format_spec:
             one, other = format_spec.split("|", 1)
             return f"{value} {one if value == 1 else other}"
-        return str(super().format_field(value, format_spec))
+        return super().format_field(value, format_spec)
 
 
 _FORMATTER = _Formatter()
@@ -2400,6 +2399,6 @@ def tr(locale: str, key: str, **values: object) -> str:
     return template.format(**values)  # same result, without string.Formatter's Python-level parse
 
 
-def join(locale: str, parts: Iterable[object], kind: str = "enum") -> str:
+def join(locale: str, parts, kind: str = "enum") -> str:
     """Join list parts with the locale's separator: enum (、/, ), items (，/, ), clauses (；/; )."""
     return tr(locale, f"sep_{kind}").join(str(p) for p in parts)

@@ -129,7 +129,7 @@ class Scheduler:
 
 
 def org_ports(app) -> dict:
-    """Issue 4's organisation behind the audience ports: official exam windows and the roster,
+    """The organisation behind the audience ports: official exam windows and the roster,
     admin roles, per-unit digest and the nightly rates snapshot (Stats.take_snapshot)."""
     service = app.service
     org = getattr(service, "org", None)
@@ -152,7 +152,7 @@ def org_ports(app) -> dict:
 
 
 def build_scheduler(app, **ports) -> Scheduler:
-    """ports: exams=, admins=, digest=, snapshot=; by default issue 4's organisation (org_ports)."""
+    """ports: exams=, admins=, digest=, snapshot=; by default the organisation's (org_ports)."""
     config = app.config
     ports = {**org_ports(app), **ports}
     reminders = ReminderJobs(app.storage, app.catalog, config, app.service.locale_of, **ports)

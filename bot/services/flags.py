@@ -1,4 +1,4 @@
-"""Fair-exam flags for admins (issue 14): the flags of official exams within an actor's scope,
+"""Fair-exam flags for admins: the flags of official exams within an actor's scope,
 with the people they name, for chat /stats, the /export workbook and the web console. A super
 admin sees every unit's flags, a unit admin those of their unit and the units below it; anyone
 else is refused (actor_for raises Forbidden). Flags are for checking, never a penalty."""

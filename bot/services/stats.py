@@ -361,7 +361,7 @@ async def workbook(deps: Deps, actor: Actor, query: ViewQuery, now: float) -> Fi
     stats = _stats(deps)
     await stats.load_people(view.report, now)
     found = await stats.items(view.exam.id)
-    from bot.app.fairness import flags_sheet  # the fair-exam flags of the view, with their evidence (issue 14)
+    from bot.app.fairness import flags_sheet  # the fair-exam flags of the view, with their evidence
     from bot.services.flags import list_flags
 
     flags = flags_sheet(query.locale, await list_flags(deps, actor, view.exam.id, view.unit_id), view.report.tree,

@@ -450,7 +450,7 @@ Index("study_daily_day", study_daily.c.day, study_daily.c.user_key, study_daily.
 Index("attempts_submitted", attempts.c.submitted_at, attempts.c.roster_id,
       sqlite_where=text("roster_id IS NOT NULL"), postgresql_where=text("roster_id IS NOT NULL"))
 
-# Official exams created in the web console (issue 12): the exam's YAML-shaped mapping as JSON,
+# Official exams created in the web console: the exam's YAML-shaped mapping as JSON,
 # read by every worker (bot/services/exams.py compares (count, sum of revision) per turn). A
 # write sets revision to one more than the highest, so the sum only grows.
 console_exams = Table(
@@ -473,7 +473,7 @@ gap_marks = Table(
     Column("note", Text, nullable=False, server_default=text("''")),
 )
 
-# A question retired in the console (issue 12): kept for past attempts and their reviews, no
+# A question retired in the console: kept for past attempts and their reviews, no
 # longer drawn for practice, exams, PK or reminders. Every worker reads the set (bot/bank_sync.py).
 question_retired = Table(
     "question_retired", metadata,
@@ -483,7 +483,7 @@ question_retired = Table(
     Column("reason", Text, nullable=False, server_default=text("''")),
 )
 
-# Fair official exams (issue 14): when each question of an official attempt was first shown (its
+# Fair official exams: when each question of an official attempt was first shown (its
 # per-question clock and the fast-answer flag read it), bind/unbind events of roster entries (the
 # re-bind flag), and the flags for admins with their evidence (JSON). `key` makes raising a flag
 # idempotent: a redelivered hand-in or a second worker inserts nothing.

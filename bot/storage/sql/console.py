@@ -1,4 +1,4 @@
-"""Web console storage (issue 12, engineer C): official exams created in the console and the
+"""Web console storage: official exams created in the console and the
 "handled" marks on lookup gaps."""
 
 from __future__ import annotations
