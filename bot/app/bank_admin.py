@@ -14,6 +14,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from bot.app.context import Deps, Turn, idle_menu, main_menu
 from bot.app.messages import Attachment, Reply
@@ -41,7 +42,7 @@ class Inspection:
     """What inspect() found: a refusal (text key and values) or the dry-run result."""
 
     name: str
-    refusal: tuple[str, dict] | None = None
+    refusal: tuple[str, dict[str, Any]] | None = None
     result: ImportResult | None = None
     actor: Actor | None = None
 
@@ -85,8 +86,9 @@ class BankAdminFlow:
         return await self._preview(turn, inspection, attachment.data)
 
     async def _preview(self, turn: Turn, inspection: Inspection, data: bytes) -> list[Reply]:
-        result = inspection.result
-        preview = await bank_service.keep_upload(self.deps, inspection.actor, inspection.name, data, result)
+        result, actor = inspection.result, inspection.actor
+        assert result is not None and actor is not None  # not refused: inspect() parsed the file for an admin
+        preview = await bank_service.keep_upload(self.deps, actor, inspection.name, data, result)
         lines = [turn.t("bank_preview", name=preview.name, rows=result.rows, new=preview.new, updated=preview.updated,
                         same=preview.same, bad=result.bad_rows)]
         if result.problems:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import string
+from collections.abc import Iterable
 
 log = logging.getLogger(__name__)
 
@@ -2376,11 +2377,11 @@ def normalize_locale(value: str | None, default: str = "zh") -> str:
 class _Formatter(string.Formatter):
     """str.format plus counted nouns: "{n:day|days}" gives "1 day" or "2 days"."""
 
-    def format_field(self, value, format_spec: str) -> str:
+    def format_field(self, value: object, format_spec: str) -> str:
         if "|" in format_spec:
             one, other = format_spec.split("|", 1)
             return f"{value} {one if value == 1 else other}"
-        return super().format_field(value, format_spec)
+        return str(super().format_field(value, format_spec))
 
 
 _FORMATTER = _Formatter()
@@ -2399,6 +2400,6 @@ def tr(locale: str, key: str, **values: object) -> str:
     return template.format(**values)  # same result, without string.Formatter's Python-level parse
 
 
-def join(locale: str, parts, kind: str = "enum") -> str:
+def join(locale: str, parts: Iterable[object], kind: str = "enum") -> str:
     """Join list parts with the locale's separator: enum (、/, ), items (，/, ), clauses (；/; )."""
     return tr(locale, f"sep_{kind}").join(str(p) for p in parts)
