@@ -7,10 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import date
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot.app.org import AdminRole
 from bot.domain.reminder_rules import ExamWindow
+
+if TYPE_CHECKING:
+    from bot.catalog.catalog import Catalog
+    from bot.storage.ports import Store
 
 
 class ExamSchedule(Protocol):
@@ -39,7 +43,7 @@ class ConfigExamSchedule:
     """Windows from `scheduler.exam_windows`; 'still to pass' = reachable users of the given
     channels with no passed attempt of that exam."""
 
-    def __init__(self, storage, windows: list[ExamWindow], catalog=None):
+    def __init__(self, storage: Store, windows: list[ExamWindow], catalog: Catalog | None = None) -> None:
         self.storage = storage
         self._windows = windows
         self.catalog = catalog
@@ -55,7 +59,7 @@ class ConfigExamSchedule:
 class ConfigAdmins:
     """Super admins listed in the config (`admin.super_admins`: user keys such as tg:123, cli:local)."""
 
-    def __init__(self, storage, admins: list[str]):
+    def __init__(self, storage: Store, admins: list[str]) -> None:
         self.storage = storage
         self._admins = list(admins)
 
@@ -74,7 +78,7 @@ class ConfigAdmins:
 class AttemptsDigest:
     """The weekly digest from the attempts table: per exam, attempts and pass rate this week."""
 
-    def __init__(self, storage, catalog):
+    def __init__(self, storage: Store, catalog: Catalog | None) -> None:
         self.storage = storage
         self.catalog = catalog
 

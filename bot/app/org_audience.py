@@ -4,14 +4,22 @@ the weekly digest and the nightly rates snapshot (Stats.take_snapshot)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.app.audience import ConfigExamSchedule
-from bot.app.org import AdminRole
+from bot.app.org import AdminRole, Org
 from bot.app.texts import tr
 from bot.domain.official_exam import is_target
 from bot.domain.reminder_rules import ExamWindow
+
+if TYPE_CHECKING:
+    from bot.app.audience import DigestSource
+    from bot.app.official import OfficialExams
+    from bot.app.stats import Stats
+    from bot.storage.ports import Store
 
 
 def _pct(part: int, whole: int) -> str:
@@ -23,7 +31,8 @@ class OfficialExamSchedule:
     bound to target roster entries without a passing final result. Exams only in
     `scheduler.exam_windows` fall back to the config schedule."""
 
-    def __init__(self, storage, official, org, zone: ZoneInfo, fallback: ConfigExamSchedule):
+    def __init__(self, storage: Store, official: OfficialExams, org: Org, zone: ZoneInfo,
+                 fallback: ConfigExamSchedule) -> None:
         self.storage = storage
         self.official = official  # app.service.exam.official (OfficialExams)
         self.org = org
@@ -70,7 +79,7 @@ class OrgAdmins:
     """Admin roles of the organisation: `admin.super_admins` from the config and the appointed unit
     admins; `extra_super` adds super admins (the deprecated `scheduler.broadcast_admins`)."""
 
-    def __init__(self, storage, org, extra_super: list[str] = ()):
+    def __init__(self, storage: Store, org: Org, extra_super: Iterable[str] = ()) -> None:
         self.storage = storage
         self.org = org
         self.extra = list(extra_super)
@@ -109,7 +118,7 @@ class OfficialDigest:
     """The weekly digest: per official exam, the admin's unit's rates, with a button for the rates
     chart (the admin's stats flow draws it on request, so the outbox carries text only)."""
 
-    def __init__(self, stats, org, fallback):
+    def __init__(self, stats: Stats, org: Org, fallback: DigestSource) -> None:
         self.stats = stats
         self.org = org
         self.fallback = fallback
@@ -118,7 +127,7 @@ class OfficialDigest:
         text, _ = await self.digest_with_buttons(admin, locale, now)
         return text
 
-    async def digest_with_buttons(self, admin: str, locale: str, now: float) -> tuple[str, list]:
+    async def digest_with_buttons(self, admin: str, locale: str, now: float) -> tuple[str, list[list[list[str]]]]:
         exams = self.stats.official_exams()
         role = await self.org.role(admin)
         if not exams:

@@ -118,7 +118,7 @@ def exam_reminder_kind(today: date, window: ExamWindow, days_before: Iterable[in
 def backoff(tries: int, base: float, cap: float, rng: random.Random | None = None) -> float:
     """Exponential backoff with jitter: base * 2^(tries-1), capped, times 0.5..1."""
     delay = min(cap, base * (2 ** max(0, tries - 1)))
-    return delay * (0.5 + 0.5 * (rng or random).random())
+    return float(delay * (0.5 + 0.5 * (rng or random).random()))
 
 
 def missed_run(last_fire: float | None, latest_due: float | None, now: float, catch_up_seconds: float) -> str:

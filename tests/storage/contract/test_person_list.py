@@ -43,8 +43,9 @@ async def people(store):
     await _sit(store, "tg:3", ids["S3"], "a", None, None, status="open")
     await _sit(store, "tg:5", ids["S5"], "b", 70.0, True)
     await _sit(store, "tg:5", ids["S5"], "b", 10.0, False, exam="other")
-    from bot.storage.tables import roster
     from sqlalchemy import update
+
+    from bot.storage.tables import roster
     await store.db.run(update(roster).where(roster.c.staff_no == "S6").values(active=0))
     return ids
 
