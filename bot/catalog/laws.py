@@ -160,7 +160,7 @@ def _source_dates(directory: Path) -> dict[str, str]:
     path = directory / SOURCE_FILE
     if not path.is_file():
         return {}
-    dates = {}
+    dates: dict[str, str] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         match = _SOURCE_ROW.match(line)
         if match:

@@ -280,7 +280,7 @@ class Analyzer:
 
     def pinyin_bigrams(self, text: str) -> list[str]:
         """Toneless pinyin syllable bigrams of each Han run ("离昏" -> "li hun")."""
-        out = []
+        out: list[str] = []
         for run in runs(normalize(text)):
             if not _HAN_RE.match(run) or len(run) < 2:
                 continue
@@ -294,7 +294,7 @@ class Analyzer:
         return list(self._query_pinyin(normalize(text)))
 
     def _query_pinyin_uncached(self, text: str) -> tuple[str, ...]:
-        out = []
+        out: list[str] = []
         for run in runs(_STOP_SPAN_RE.sub(" ", normalize(text))):
             if not _HAN_RE.match(run) or len(run) < 2:
                 continue
@@ -305,7 +305,7 @@ class Analyzer:
 
     def pinyin_bigrams_with(self, text: str, char: str) -> list[str]:
         """Pinyin bigrams of the text's Han runs that include the given character."""
-        out = []
+        out: list[str] = []
         for run in runs(normalize(text)):
             if char not in run or len(run) < 2 or not _HAN_RE.match(run):
                 continue

@@ -45,7 +45,9 @@ def keyboard(rows: list[list[Choice]]) -> InlineKeyboardMarkup | None:
 
 def _hard_split(line: str, limit: int) -> list[str]:
     """Cut one over-long line into pieces of at most `limit` UTF-16 units, between code points."""
-    pieces, current, size = [], [], 0
+    pieces: list[str] = []
+    current: list[str] = []
+    size = 0
     for ch in line:
         width = 2 if ord(ch) > 0xFFFF else 1
         if size + width > limit:
