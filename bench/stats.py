@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import copy
 import dataclasses
 import random
 import sqlite3
@@ -114,6 +115,18 @@ async def timed(label: str, runs: int, fn, results: dict) -> object:
     return value
 
 
+def bench_catalog(config):
+    """The shipped catalog with the three benchmark exams for the whole city, as a copy: the
+    loaded catalog is shared by everything in this process (tests import these scripts)."""
+    catalog = copy.copy(load_checked_catalog(config.content_root))
+    catalog.exams = dict(catalog.exams)
+    template = catalog.exams["xuefa2026-shili"]
+    spec = dataclasses.replace(template.official, units=("city",), study_from=None)
+    for exam in EXAMS:
+        catalog.exams[exam] = dataclasses.replace(template, id=exam, title={"zh": f"基准考试 {exam}"}, official=spec)
+    return catalog
+
+
 async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=150_000)
@@ -126,11 +139,7 @@ async def main() -> int:
     folder = Path(args.reuse) if args.reuse else Path(tempfile.mkdtemp(prefix="lawbot-bench-stats-"))
     path = folder / "bench.sqlite3"
     config = load_config(None, data_dir=str(folder), admin={"super_admins": ["cli:bench"]})
-    catalog = load_checked_catalog(config.content_root)
-    template = catalog.exams["xuefa2026-shili"]
-    spec = dataclasses.replace(template.official, units=("city",), study_from=None)
-    for exam in EXAMS:
-        catalog.exams[exam] = dataclasses.replace(template, id=exam, title={"zh": f"基准考试 {exam}"}, official=spec)
+    catalog = bench_catalog(config)
     clock = ManualClock(NOW)
     if not args.reuse:
         app = await build(config, clock=clock, database=path, catalog=catalog)  # creates the schema

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import importlib.util
 import os
 import sqlite3
@@ -32,7 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.app.clock import ManualClock
-from bot.bootstrap import build, load_checked_catalog
+from bot.bootstrap import build
 from bot.config import load_config
 
 HERE = Path(__file__).resolve().parent
@@ -72,11 +71,7 @@ async def prepare(folder: Path, people: int, questions: int, seed: int, reuse: b
     bench = _stats_bench()
     path = folder / "bench.sqlite3"
     config = load_config(None, data_dir=str(folder), admin={"super_admins": ["cli:bench"]})
-    catalog = load_checked_catalog(config.content_root)
-    template = catalog.exams["xuefa2026-shili"]
-    spec = dataclasses.replace(template.official, units=("city",), study_from=None)
-    for exam in bench.EXAMS:
-        catalog.exams[exam] = dataclasses.replace(template, id=exam, title={"zh": f"基准考试 {exam}"}, official=spec)
+    catalog = bench.bench_catalog(config)
     clock = ManualClock(bench.NOW)
     if not reuse:
         app = await build(config, clock=clock, database=path, catalog=catalog)  # creates the schema
