@@ -21,9 +21,9 @@ from bot.domain.reminder_rules import (
 
 __all__ = [
     "DAY",
+    "_HHMM",
     "ExamWindow",
     "QuietHours",
-    "_HHMM",
     "backoff",
     "daily_expiry",
     "daily_window",
