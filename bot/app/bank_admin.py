@@ -123,12 +123,15 @@ class BankAdminFlow:
                 return [Reply(turn.t("bank_upload_gone"), main_menu(turn))]
             return [Reply(turn.t("bank_cancelled"), main_menu(turn), edit=True)]
 
+        try:  # taken inside the turn's transaction: a second press of 导入 finds it gone
+            upload = await bank_service.claim_upload(self.deps, actor, int(parts[2]))
+        except BankError:
+            return [Reply(turn.t("bank_upload_gone"), main_menu(turn))]
+
         async def later() -> list[Reply]:  # after the turn's transaction: the import takes seconds
             try:
-                done = await bank_service.apply_import(self.deps, actor, int(parts[2]), parts[1] == "skip", turn.locale)
+                done = await bank_service.import_claimed(self.deps, actor, upload, parts[1] == "skip", turn.locale)
             except BankError as exc:
-                if exc.key == "bank_upload_gone":
-                    return [Reply(turn.t("bank_upload_gone"), main_menu(turn))]
                 if exc.key == "bank_import_failed":
                     return [Reply(turn.t("bank_import_failed", name=exc.values.get("name", ""),
                                          lines="\n".join(exc.lines)), main_menu(turn))]

@@ -33,6 +33,7 @@ from bot.catalog.questions import load_bank_file
 from bot.domain.models import LETTERS, QType, Question
 from bot.services.audit import record
 from bot.services.rights import Actor
+from bot.storage.ports import PendingUpload
 
 log = logging.getLogger(__name__)
 
@@ -435,15 +436,31 @@ async def drop_upload(deps: Deps, actor: Actor, upload_id: int) -> bool:
     return await deps.storage.uploads.drop_upload(upload.id)
 
 
-async def apply_import(deps: Deps, actor: Actor, upload_id: int, skip_bad: bool, locale: str = "zh") -> BankImported:
-    """Import a previewed upload into quizzes/bank/imported.yaml, put the questions into the
-    running catalog and publish the file as a bank version (every other worker applies it)."""
+async def claim_upload(deps: Deps, actor: Actor, upload_id: int) -> PendingUpload:
+    """Take a previewed upload for import: read it and delete it in one step, so of two presses
+    of 导入 (or two workers) exactly one gets the file; the other gets BankError("bank_upload_gone").
+    Run it inside the caller's transaction (the chat's turn) to make the claim part of it."""
     actor.require_super()
     upload = await deps.storage.uploads.get_upload(upload_id, actor.user)
     ttl = deps.config.bank.upload_ttl_hours * 3600
     if upload is None or "/" in upload.filename or upload.created_at < deps.clock.now() - ttl:
         raise BankError("bank_upload_gone")
-    await deps.storage.uploads.drop_upload(upload.id)
+    if not await deps.storage.uploads.drop_upload(upload.id):  # another press took it meanwhile
+        raise BankError("bank_upload_gone")
+    return upload
+
+
+async def apply_import(deps: Deps, actor: Actor, upload_id: int, skip_bad: bool, locale: str = "zh") -> BankImported:
+    """Import a previewed upload into quizzes/bank/imported.yaml, put the questions into the
+    running catalog and publish the file as a bank version (every other worker applies it)."""
+    upload = await claim_upload(deps, actor, upload_id)
+    return await import_claimed(deps, actor, upload, skip_bad, locale)
+
+
+async def import_claimed(deps: Deps, actor: Actor, upload: PendingUpload, skip_bad: bool,
+                         locale: str = "zh") -> BankImported:
+    """apply_import for an upload already taken by claim_upload."""
+    actor.require_super()
     async with _lock():
         try:
             result, stored = await asyncio.to_thread(_import, deps, upload.filename, upload.data, skip_bad)

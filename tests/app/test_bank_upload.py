@@ -189,3 +189,44 @@ async def test_rows_already_in_the_bank_are_skipped_in_the_preview(app, tmp_path
     await chat.press("导入")
     saved = yaml.safe_load((app.catalog.root / "quizzes" / "bank" / "imported.yaml").read_text(encoding="utf-8"))
     assert [q["stem"] for q in saved["questions"]] == [NEW_STEM]
+
+
+async def test_pressing_import_twice_imports_once(app, tmp_path):
+    """Two presses of 导入 at once (two devices of one admin): the upload is claimed inside the first
+    turn's transaction, so one press imports and publishes, the other is told the file was handled."""
+    import asyncio
+    import contextlib
+
+    chat, other = admin_chat(app, tmp_path), admin_chat(app, tmp_path)
+    await chat.say(f"/upload {workbook(tmp_path / '新题.xlsx', NEW_ROW)}")
+    confirm = chat.actions()[0]
+    assert confirm.startswith("u:ok:")
+    # The first read of the upload waits (up to 0.2 s) for a second read to happen: a claim that is
+    # not atomic (read, then delete later) lets the second press read it too and import it again.
+    uploads = app.storage.uploads
+    real_get, reads, second = uploads.get_upload, [], asyncio.Event()
+
+    async def get_upload(upload_id, user):
+        found = await real_get(upload_id, user)
+        reads.append(found)
+        if len(reads) == 1:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(second.wait(), 0.2)
+        else:
+            second.set()
+        return found
+
+    uploads.get_upload = get_upload
+    try:
+        await asyncio.gather(chat.act(confirm), other.act(confirm))
+    finally:
+        del uploads.get_upload
+    texts = [chat.text, other.text]
+    assert sum("已导入“新题.xlsx”" in t for t in texts) == 1, texts
+    assert sum("已过期或已处理" in t for t in texts) == 1, texts
+    assert await app.storage.bank_versions.latest_version() == 1
+    target = app.catalog.root / "quizzes" / "bank" / "imported.yaml"
+    assert [q["stem"] for q in yaml.safe_load(target.read_text(encoding="utf-8"))["questions"]] == [NEW_STEM]
+    await chat.act(confirm)  # and once more afterwards
+    assert "已过期或已处理" in chat.text
+    assert await app.storage.bank_versions.latest_version() == 1
