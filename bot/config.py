@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
-
 log = logging.getLogger(__name__)
 _warned: set[str] = set()  # deprecation warnings already logged in this process
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from bot.app.clock import ManualClock
-from bot.domain.units import RosterEntry, Unit
 from bot.app.org import AdminRole
+from bot.domain.units import RosterEntry, Unit
 from bot.services import audit, gaps, notices
 from bot.services.rights import Forbidden, actor_for
 from tests.support.transcript import Chat, make_app
