@@ -13,17 +13,21 @@ the unit: a unit admin asking for another unit gets 403.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
 
 from aiohttp import web
 
 from bot.domain.statistics import percent
 from bot.domain.study_time import format_hours
+from bot.reports import offloop
 from bot.services import flags, stats
 from bot.web.auth import admin_required
 from bot.web.render import Paging, locale_of
 from bot.web.render import render as _render
 
+T = TypeVar("T")
 NAV = ("/admin/overview", "web_nav_overview")
 BASE = "/admin/overview"
 HOURS_MAX_AGE = 60.0  # 人均学时 may be this many seconds old (it sums the whole roster's study time)
@@ -62,6 +66,13 @@ def _unit(request: web.Request) -> str | None:
     return (request.query.get("unit") or "")[:80] or None
 
 
+async def _off_loop(deps, job: Callable[[Any], Awaitable[T]]) -> T:
+    """`await job(report_deps)` on the report loop with its own read connection
+    (bot/reports/offloop.py), as the chat's /export: reading a city's roster and building its
+    figures or workbook never stalls the turns of the users on the main loop."""
+    return await offloop.on_report_loop(deps, job)
+
+
 @admin_required
 async def overview_page(request: web.Request) -> web.Response:
     actor, deps = request["actor"], request["deps"]
@@ -71,8 +82,14 @@ async def overview_page(request: web.Request) -> web.Response:
     if exam_id is None:
         return await render(request, "overview.html", title="web_nav_overview", exams=exams, view=None)
     try:
-        view = await stats.overview(deps, actor, stats.ViewQuery(exam_id, _unit(request), locale), deps.clock.now(),
-                                    hours_max_age=HOURS_MAX_AGE)
+        query, now = stats.ViewQuery(exam_id, _unit(request), locale), deps.clock.now()
+
+        async def figures(there) -> tuple[stats.Overview, int]:
+            view = await stats.overview(there, actor, query, now, hours_max_age=HOURS_MAX_AGE)
+            # fair-exam flags, linked to /admin/flags
+            return view, await flags.count_flags(there, actor, view.exam.id, view.unit_id)
+
+        view, flag_count = await _off_loop(deps, figures)
     except stats.NotFound as exc:
         return await _not_found(request, exc)
     sort = request.query.get("sort", "rank")
@@ -80,7 +97,6 @@ async def overview_page(request: web.Request) -> web.Response:
     descending = request.query.get("order") == "desc"
     rows = stats.sort_units(view.rows, sort, descending)
     unit = view.unit_id
-    flag_count = await flags.count_flags(deps, actor, view.exam.id, unit)  # fair-exam flags, linked to /admin/flags
     return await render(request, "overview.html", title="web_nav_overview", exams=exams, view=view, rows=rows,
                         exam_id=view.exam.id, unit=unit, sort=sort, descending=descending,
                         filters=FILTER_KEYS, charts=stats.CHARTS, flag_count=flag_count)
@@ -100,7 +116,8 @@ async def people_page(request: web.Request) -> web.Response:
     query = stats.PeopleQuery(exam_id, _unit(request), which, paging.page, paging.size, paging.sort,
                               paging.descending, locale)
     try:
-        page = await stats.people(deps, actor, query, deps.clock.now())
+        now = deps.clock.now()
+        page = await _off_loop(deps, lambda there: stats.people(there, actor, query, now))
     except stats.NotFound as exc:
         return await _not_found(request, exc)
     return await render(request, "overview_people.html", title="ov_people_title", page=page, view=page.overview,
@@ -117,9 +134,13 @@ async def items_page(request: web.Request) -> web.Response:
     if exam_id is None:
         raise web.HTTPSeeOther(BASE)
     try:
-        view = await stats.overview(deps, actor, stats.ViewQuery(exam_id, _unit(request), locale), deps.clock.now(),
-                                    with_hours=False)
-        lines = await stats.items(deps, actor, exam_id)
+        query, now = stats.ViewQuery(exam_id, _unit(request), locale), deps.clock.now()
+
+        async def analysis(there) -> tuple[stats.Overview, list[stats.ItemLine]]:
+            return (await stats.overview(there, actor, query, now, with_hours=False),
+                    await stats.items(there, actor, exam_id))
+
+        view, lines = await _off_loop(deps, analysis)
     except stats.NotFound as exc:
         return await _not_found(request, exc)
     return await render(request, "overview_items.html", title="ov_items", view=view, lines=lines,
@@ -136,8 +157,8 @@ async def chart(request: web.Request) -> web.Response:
     if exam_id is None or kind not in stats.CHARTS:
         raise web.HTTPNotFound()
     try:
-        data = await stats.chart(deps, actor, stats.ViewQuery(exam_id, _unit(request), locale), kind,
-                                 deps.clock.now(), "svg")
+        query, now = stats.ViewQuery(exam_id, _unit(request), locale), deps.clock.now()
+        data = await _off_loop(deps, lambda there: stats.chart(there, actor, query, kind, now, "svg"))
     except stats.NotFound as exc:
         return await _not_found(request, exc)
     return web.Response(body=data, content_type="image/svg+xml", headers={"Cache-Control": "no-store"})
@@ -152,7 +173,8 @@ async def export(request: web.Request) -> web.Response:
     if exam_id is None:
         raise web.HTTPSeeOther(BASE)
     try:
-        file = await stats.workbook(deps, actor, stats.ViewQuery(exam_id, _unit(request), locale), deps.clock.now())
+        query, now = stats.ViewQuery(exam_id, _unit(request), locale), deps.clock.now()
+        file = await _off_loop(deps, lambda there: stats.workbook(there, actor, query, now))
     except stats.NotFound as exc:
         return await _not_found(request, exc)
     except stats.TooBig as exc:
