@@ -44,6 +44,7 @@ def cmd_content_check(args: argparse.Namespace) -> int:
     warnings = stale_citations(catalog)
     for where, law, article in warnings:
         stale = catalog.laws.laws[law].stale
+        assert stale is not None  # stale_citations names stale laws only
         print(tr(locale, "check_stale_cite", where=where, law=law, article=article, text_of=stale.text_of,
                  amended=stale.amended), file=sys.stderr)
     if warnings:

@@ -14,6 +14,7 @@ from bot.catalog.laws import LawLibrary
 from bot.catalog.questions import Problem
 from bot.domain.exam_rules import check_blueprint
 from bot.domain.models import CHOICE_TYPES, Citation, Question
+from bot.domain.numerals import ArticleNo
 
 QUOTE_RE = re.compile(r"“([^”]+)”|「([^」]+)」")
 _NOISE_RE = re.compile(r"[\s，。、；：！？,.;:!?（）()“”「」《》\"'…—-]+")
@@ -116,12 +117,12 @@ def semantic_problems(catalog: Catalog) -> list[Problem]:
     return problems
 
 
-def stale_citations(catalog: Catalog) -> list[tuple[Problem, str, int]]:
+def stale_citations(catalog: Catalog) -> list[tuple[Problem, str, int | ArticleNo]]:
     """Every question, case and guide citing a text known to be out of date (status.yaml), as
     (where, law, article): warnings, not failures; the exams leave these questions out unless
     they say include_stale_laws."""
     stale = catalog.laws.stale_names()
-    found: list[tuple[Problem, str, int]] = []
+    found: list[tuple[Problem, str, int | ArticleNo]] = []
     for q in catalog.questions.values():
         if q.cite.law in stale:
             found.append((Problem(*_split(q.origin), f"question {q.id}"), q.cite.law, q.cite.article))

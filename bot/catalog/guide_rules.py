@@ -31,8 +31,8 @@ def term_problems(guide: ServiceGuide, laws: LawLibrary) -> list[str]:
         cites = guide.term_cites.get(term, ())
         named = guide.term_other.get(term, ())
         if term in guide.no_national_rule:
-            if FIGURE_RE.search(text):
-                reasons.append(f"{term} quotes “{FIGURE_RE.search(text).group(0)}” but {term}_cite says "
+            if figure := FIGURE_RE.search(text):
+                reasons.append(f"{term} quotes “{figure.group(0)}” but {term}_cite says "
                                f"{NO_NATIONAL_RULE}; cite the article that sets it")
             if term == "fee" and FREE_RE.search(text):
                 reasons.append(f"fee says it is free but fee_cite says {NO_NATIONAL_RULE}; cite the article")

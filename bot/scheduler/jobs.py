@@ -16,10 +16,10 @@ from bot.app.audience import (
     ExamSchedule,
     SnapshotHook,
 )
-from bot.app.broadcast import channel_of
 from bot.app.reminders import daily_payload, daily_question_of, quiet_hours, scheduler_zone
 from bot.app.texts import tr
 from bot.domain import reminder_rules as rules
+from bot.services.notices import channel_of
 from bot.storage.ports import OutboxRow
 
 log = logging.getLogger(__name__)

@@ -118,7 +118,7 @@ def detect(text: str) -> Intent:
         ends = {kind: max((m.end() for m in pattern.finditer(framed)), default=-1)
                 for kind, pattern in (("guide", PROCEDURE_RE), ("case", RIGHTS_RE))}
         if ends["guide"] != ends["case"]:
-            last = max(ends, key=ends.get)
+            last = max(ends, key=ends.__getitem__)
     return Intent(procedure=procedure, rights=rights, law=bool(LAW_RE.search(text)), weak_procedure=weak,
                   benefit=bool(BENEFIT_RE.search(text)), last=last)
 

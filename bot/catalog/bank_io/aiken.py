@@ -72,7 +72,7 @@ def _parse(lines: list[str], record: Record) -> dict[str, Any]:
         elif answer_seen:
             extra = _EXTRA_RE.match(line)
             field = header_field(extra.group(1)) if extra else None
-            if field:
+            if field and extra:
                 values[field] = extra.group(2).strip()
         elif option and (options or stem):
             expected = LETTERS[len(options)] if len(options) < len(LETTERS) else "none"
@@ -87,8 +87,8 @@ def _parse(lines: list[str], record: Record) -> dict[str, Any]:
     if not answer_seen:
         record.problems.append(record.problem("missing answer (no ANSWER: line)", "answer"))
     values["stem"] = "\n".join(stem)
-    for field, option in zip(OPTION_FIELDS, options, strict=False):
-        values[field] = option
+    for name, text in zip(OPTION_FIELDS, options, strict=False):
+        values[name] = text
     if "type" not in values:
         letters = re.sub(r"[\s,，、]", "", str(values.get("answer", "")))
         if tuple(options) in (("正确", "错误"), ("对", "错")):

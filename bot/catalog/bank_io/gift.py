@@ -90,7 +90,10 @@ def _find_unescaped(text: str, target: str, start: int = 0) -> int:
 
 def _blocks(text: str) -> list[tuple[int, list[str], str]]:
     """-> (first line number, comment lines, question text) per question; blank lines separate."""
-    blocks, comments, body, start, depth = [], [], [], 0, 0
+    blocks: list[tuple[int, list[str], str]] = []
+    comments: list[str] = []
+    body: list[str] = []
+    start, depth = 0, 0
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
         if depth == 0 and not body:
@@ -130,7 +133,7 @@ def read_gift(path: Path, shown: str | None = None, show_progress: bool = True) 
         for comment in comments:
             match = _META_RE.match(comment)
             field = header_field(match.group(1)) if match else None
-            if field in META_FIELDS or field == "id":
+            if match is not None and (field in META_FIELDS or field == "id"):
                 values.setdefault(field, match.group(2).strip())
         record.raw = to_raw(values, record)
         records.append(record)
