@@ -128,3 +128,35 @@ async def test_erase_needs_the_staff_number_and_removes_the_person_everywhere(ap
         await svc.get_person(deps, root, a1.id)
     assert (await svc.search_people(deps, root, svc.SearchPeople())).total == 1  # 李四 only
     assert await store.roster.roster_count() == 2  # still counted, anonymously
+
+
+async def test_roster_files_are_parsed_off_the_event_loop(app, tmp_path, monkeypatch):
+    """Reading a roster file (the console upload's preview and import, `lawbot roster import`) runs
+    in a worker thread: a city's xlsx takes seconds of CPU and must not stall the users' turns."""
+    import threading
+
+    from bot.catalog import roster as catalog_roster
+
+    loop_thread = threading.current_thread()
+    readers: list[tuple[str, bool]] = []
+
+    def watched(name, fn):
+        def call(*args, **kwargs):
+            readers.append((name, threading.current_thread() is loop_thread))
+            return fn(*args, **kwargs)
+        return call
+
+    monkeypatch.setattr(catalog_roster, "read_table", watched("read_table", catalog_roster.read_table))
+    monkeypatch.setattr(catalog_roster, "load_roster", watched("load_roster", catalog_roster.load_roster))
+    monkeypatch.setattr(svc, "load_roster", watched("load_roster", svc.load_roster))
+    deps, root, _unit = await _actors(app)
+    data = (HEADER + "A2,王五,a1\nA3,钱七,a\n").encode()
+    preview = await svc.preview_roster(deps, root, "名册.csv", data)
+    assert preview.ok
+    await svc.import_roster(deps, root, preview.upload_id)
+    path = tmp_path / "名册.csv"
+    path.write_bytes((HEADER + "A4,孙八,b\n").encode())
+    done, errors = await svc.import_roster_file(deps, root, path)
+    assert done is not None and done.added == 1 and not errors
+    assert {name for name, _ in readers} == {"read_table", "load_roster"}
+    assert not [name for name, on_loop in readers if on_loop], readers
