@@ -55,7 +55,7 @@ class HttpServer:
 
         sock = inherited_socket()  # a worker of `lawbot run --workers N` accepts on the shared socket
         if sock is not None:
-            site = web.SockSite(self._runner, sock)
+            site: web.BaseSite = web.SockSite(self._runner, sock)
             self.host, self.port = sock.getsockname()[:2]
         else:
             site = web.TCPSite(self._runner, self.host, self.port, backlog=1024)

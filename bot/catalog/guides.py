@@ -109,7 +109,7 @@ def load_service(path: Path, shown: str, laws: LawLibrary) -> tuple[ServiceGuide
         return None, [Problem(shown, 1, "a service guide file must be a mapping")]
     line = line_of(raw)
     problems = [Problem(shown, line, f"missing field {key}") for key in SERVICE_REQUIRED if raw.get(key) in (None, "", [])]
-    basis = raw.get("basis") if isinstance(raw.get("basis"), dict) else {}
+    basis: dict[str, Any] = raw["basis"] if isinstance(raw.get("basis"), dict) else {}
     cites = _cites(basis.get("cite"), shown, line_of(basis, line), laws, problems)
     term_cites: dict[str, tuple[Citation, ...]] = {}
     term_other: dict[str, tuple[str, ...]] = {}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,7 +54,7 @@ def read_table(path: Path) -> list[tuple[int, dict[str, str]]]:
         from openpyxl import load_workbook
 
         sheet = load_workbook(path, read_only=True, data_only=True).worksheets[0]
-        rows: Iterable[tuple] = sheet.iter_rows(values_only=True)
+        rows: Iterable[Sequence[Any]] = sheet.iter_rows(values_only=True)
     elif suffix in (".csv", ".txt"):
         raw = path.read_bytes()
         for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GBK
@@ -140,7 +140,7 @@ def load_units(path: Path, known: Iterable[str] = ()) -> tuple[list[Unit], list[
 def load_roster(path: Path, units: dict[str, str]) -> tuple[list[RosterEntry], list[RowError]]:
     """units: id -> name of the stored unit tree; the unit column may hold either."""
     shown = path.name
-    by_name = {}
+    by_name: dict[str, list[str]] = {}
     for uid, name in units.items():
         by_name.setdefault(name, []).append(uid)
     try:
