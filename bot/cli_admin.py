@@ -127,7 +127,7 @@ async def _stats(args) -> int:
             flags = await operator_flags_sheet(app.service.deps, args.exam, report.unit_id, report.tree, locale)
             data = workbook(report, await stats.items(args.exam), app.catalog, locale, [flags])
             out.write_bytes(data)
-            say(args, "cli_stats_exported", file=out, n=len(report.people))
+            say(args, "cli_stats_exported", file=out, n=len(report.people or []))
             return 0
         print(format_table(report, locale))
         return 0

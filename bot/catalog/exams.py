@@ -15,8 +15,8 @@ CHINA = timezone(timedelta(hours=8))  # a time written without an offset is Beij
 
 def _number(raw: dict, key: str, low: float, high: float, problems: list, shown: str, integer=True) -> Any:
     value = raw.get(key)
-    ok = isinstance(value, int) if integer else isinstance(value, (int, float))
-    if isinstance(value, bool) or not ok or not low <= value <= high:
+    if (isinstance(value, bool) or not isinstance(value, (int, float)) or (integer and not isinstance(value, int))
+            or not low <= value <= high):
         problems.append(Problem(shown, line_of(raw), f"{key} must be a number from {low} to {high}, got {value!r}"))
         return None
     return value

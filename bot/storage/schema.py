@@ -31,7 +31,10 @@ def alembic_config(connection=None) -> Config:
 
 
 def head_revision() -> str:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if head is None:
+        raise SchemaError("no schema revisions are shipped (bot/storage/alembic/versions)")
+    return head
 
 
 def current_revision(connection) -> str | None:
@@ -61,4 +64,7 @@ def upgrade(connection) -> str:
     command.upgrade(cfg, "head")
     if connection.in_transaction():
         connection.commit()
-    return current_revision(connection)
+    revision = current_revision(connection)
+    if revision is None:
+        raise SchemaError("the upgrade left the database without a schema version")
+    return revision
