@@ -3,6 +3,7 @@ with fakes (a manual clock, a seeded random, an in-memory database)."""
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import logging
 import random
@@ -65,12 +66,19 @@ def settle_heap() -> None:
     gc.freeze()
 
 
+def own_catalog(shared: Catalog) -> Catalog:
+    """An app's own view of the process's loaded catalog: the texts are shared, but the exam and
+    question maps an app changes (console exams, bank edits and versions, retirements) are its own,
+    so two apps in one process (tests, benchmarks) never see each other's database."""
+    return dataclasses.replace(shared, exams=dict(shared.exams), questions=dict(shared.questions))
+
+
 async def build(config: Config, *, clock: Clock | None = None, rng: random.Random | None = None,
                 database: Path | str | None = None, catalog: Catalog | None = None) -> App:
     target = database or config.database_target
     if "://" not in str(target):  # first: a damaged file or an unusable folder is one line at once
         check_before_open(target)
-    catalog = catalog or load_checked_catalog(config.content_root)
+    catalog = catalog or own_catalog(load_checked_catalog(config.content_root))
     storage = await open_store(target, config.storage.synchronous)
     catalog.set_retired(await storage.retired_questions.retired_ids())  # retired in the console; kept at restart
     clock = clock or SystemClock()

@@ -84,3 +84,17 @@ def _storage_backend(request, monkeypatch):
     yield
     for url in databases.values():
         pg.drop_database(url)
+
+
+@pytest.fixture(autouse=True)
+def _shared_catalog_untouched():
+    """The checked catalog is loaded once per process and shared by every test: a test (or a
+    bench script it imports) that adds or removes exams in it would change what later tests see."""
+    from bot import bootstrap
+
+    before = {root: set(catalog.exams) for root, catalog in bootstrap._CATALOGS.items()}
+    yield
+    for root, exams in before.items():
+        catalog = bootstrap._CATALOGS.get(root)
+        if catalog is not None:
+            assert set(catalog.exams) == exams, f"this test changed the shared catalog's exams under {root}"

@@ -19,7 +19,7 @@ from pypdf import PdfReader
 
 from bot.app.certs import Certificates
 from bot.app.clock import ManualClock
-from bot.bootstrap import build, load_checked_catalog
+from bot.bootstrap import build, load_checked_catalog, own_catalog
 from bot.cert_page import verify_routes
 from bot.cli import main as cli
 from bot.httpserver import HttpServer
@@ -35,7 +35,7 @@ async def org_app(imported):
     """The shipped org imported, a super admin, and the public URL the QR codes point to."""
     config = config_for(imported, admin={"super_admins": ["cli:admin"]}, http={"public_url": PUBLIC})
     application = await build(config, clock=ManualClock(JAN_17), rng=random.Random(3),
-                              database=imported / "lawbot.sqlite3", catalog=load_checked_catalog(REPO))
+                              database=imported / "lawbot.sqlite3", catalog=own_catalog(load_checked_catalog(REPO)))
     yield application
     await application.close()
 
@@ -234,7 +234,7 @@ async def test_swept_pass_is_issued_and_a_missing_key_is_caught_up_by_cert(impor
     async def open_app(**certificates):
         config = config_for(imported, admin={"super_admins": ["cli:admin"]}, certificates=certificates)
         return await build(config, clock=clock, rng=random.Random(3), database=imported / "lawbot.sqlite3",
-                           catalog=load_checked_catalog(REPO))
+                           catalog=own_catalog(load_checked_catalog(REPO)))
 
     app = await open_app(secret="too-short")
     try:

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 
 from bot.app.clock import ManualClock
 from bot.app.messages import Incoming
-from bot.bootstrap import build, load_checked_catalog
+from bot.bootstrap import build, load_checked_catalog, own_catalog
 from bot.cli import main as cli
 from tests.app.test_exam import _attempt, _display_letters
 from tests.app.test_practice import _right_letter
@@ -39,7 +39,7 @@ async def org_app(imported):
     clock = ManualClock(JAN_17)
     config = config_for(imported, admin={"super_admins": ["cli:admin"]})
     application = await build(config, clock=clock, rng=random.Random(3), database=imported / "lawbot.sqlite3",
-                              catalog=load_checked_catalog(REPO))
+                              catalog=own_catalog(load_checked_catalog(REPO)))
     yield application
     await application.close()
 

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from bot.app.clock import ManualClock
-from bot.bootstrap import build, load_checked_catalog
+from bot.bootstrap import build, load_checked_catalog, own_catalog
 from bot.domain import official_exam as rules
 from bot.domain.exam_rules import eligible
 from bot.domain.models import QType
@@ -31,7 +31,7 @@ BJ = datetime(2026, 1, 1, 8, 0)  # the same moment, as a local time in the form
 async def app(tmp_path):
     config = config_for(tmp_path, admin={"super_admins": [ROOT]})
     app = await build(config, clock=ManualClock(START), rng=random.Random(1), database=tmp_path / "db.sqlite3",
-                      catalog=load_checked_catalog(REPO))
+                      catalog=own_catalog(load_checked_catalog(REPO)))
     store = app.storage
     await store.roster.upsert_units([Unit("city", "市"), Unit("a", "甲局", "city"), Unit("a1", "甲局一科", "a"),
                                      Unit("b", "乙局", "city")])
