@@ -618,6 +618,49 @@ class PkRepository(Protocol):
         """Real answers per question from the answer log: (answers, right, mean ms)."""
 
 
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One line of the audit log (操作日志); before/after are the JSON-able dicts recorded."""
+    id: int
+    at: float
+    actor: str
+    action: str
+    target: str
+    unit_id: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+class WebAccountRepository(Protocol):
+    """The console's one-time login links and sessions (stored as SHA-256 hashes), and refused
+    links per client address (for the rate limit)."""
+    async def add_login_token(self, token_hash: str, user: str, now: float, expires_at: float) -> None: ...
+    async def login_token(self, token_hash: str) -> tuple[str, float, float | None] | None:
+        """(user, expires_at, used_at) of a link, or None when unknown."""
+    async def use_login_token(self, token_hash: str, now: float) -> bool:
+        """Mark an unused, unexpired link used; False when it was not (used meanwhile, expired)."""
+    async def add_session(self, session_hash: str, user: str, now: float) -> None: ...
+    async def session(self, session_hash: str) -> tuple[str, float, float] | None:
+        """(user, created_at, last_seen), or None."""
+    async def touch_session(self, session_hash: str, now: float) -> None: ...
+    async def end_session(self, session_hash: str) -> bool: ...
+    async def end_sessions_of(self, user: str) -> int: ...
+    async def add_login_failure(self, address: str, reason: str, now: float) -> None: ...
+    async def login_failures(self, address: str, since: float) -> int: ...
+    async def purge_web(self, now: float, idle_seconds: float, failure_window: float) -> int:
+        """Delete expired links, idle sessions and failures older than the window; rows deleted."""
+
+
+class AuditRepository(Protocol):
+    async def add_audit(self, *, at: float, actor: str, action: str, target: str, unit_id: str | None,
+                        before: str | None, after: str | None) -> int:
+        """Append an entry (before/after already JSON text); its id."""
+    async def audit_entries(self, *, units: list[str] | None, offset: int, limit: int, action: str | None = None,
+                            newest_first: bool = True) -> tuple[list[AuditEntry], int]:
+        """A page of entries whose unit is in `units` (None: every entry, also those without a
+        unit), optionally of one action (or action prefix ending in '.'), and the total count."""
+
+
 class Store(Protocol):
     """The unit of work: every repository, and `atomic()`, one transaction that the calls made
     inside it (in the same task) join. A call outside `atomic()` is a transaction of its own."""
@@ -691,44 +734,3 @@ class Store(Protocol):
 
     def atomic(self) -> AbstractAsyncContextManager[None]: ...
     async def close(self) -> None: ...
-@dataclass(frozen=True, slots=True)
-class AuditEntry:
-    """One line of the audit log (操作日志); before/after are the JSON-able dicts recorded."""
-    id: int
-    at: float
-    actor: str
-    action: str
-    target: str
-    unit_id: str | None
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
-
-
-class WebAccountRepository(Protocol):
-    """The console's one-time login links and sessions (stored as SHA-256 hashes), and refused
-    links per client address (for the rate limit)."""
-    async def add_login_token(self, token_hash: str, user: str, now: float, expires_at: float) -> None: ...
-    async def login_token(self, token_hash: str) -> tuple[str, float, float | None] | None:
-        """(user, expires_at, used_at) of a link, or None when unknown."""
-    async def use_login_token(self, token_hash: str, now: float) -> bool:
-        """Mark an unused, unexpired link used; False when it was not (used meanwhile, expired)."""
-    async def add_session(self, session_hash: str, user: str, now: float) -> None: ...
-    async def session(self, session_hash: str) -> tuple[str, float, float] | None:
-        """(user, created_at, last_seen), or None."""
-    async def touch_session(self, session_hash: str, now: float) -> None: ...
-    async def end_session(self, session_hash: str) -> bool: ...
-    async def end_sessions_of(self, user: str) -> int: ...
-    async def add_login_failure(self, address: str, reason: str, now: float) -> None: ...
-    async def login_failures(self, address: str, since: float) -> int: ...
-    async def purge_web(self, now: float, idle_seconds: float, failure_window: float) -> int:
-        """Delete expired links, idle sessions and failures older than the window; rows deleted."""
-
-
-class AuditRepository(Protocol):
-    async def add_audit(self, *, at: float, actor: str, action: str, target: str, unit_id: str | None,
-                        before: str | None, after: str | None) -> int:
-        """Append an entry (before/after already JSON text); its id."""
-    async def audit_entries(self, *, units: list[str] | None, offset: int, limit: int, action: str | None = None,
-                            newest_first: bool = True) -> tuple[list[AuditEntry], int]:
-        """A page of entries whose unit is in `units` (None: every entry, also those without a
-        unit), optionally of one action (or action prefix ending in '.'), and the total count."""
