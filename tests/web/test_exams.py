@@ -6,12 +6,15 @@ creating an exam for another unit's people is refused."""
 
 from __future__ import annotations
 
+import io
 import re
 import uuid
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from openpyxl import load_workbook
 
 from bot.domain.exam_rules import eligible
 from bot.domain.models import QType
@@ -124,6 +127,20 @@ def test_create_an_exam_sit_it_in_chat_and_move_its_windows(console, page, shot,
     passed, failed = console.run(sit_both(), timeout=120)
     assert "✅ 通过" in passed and "70" in passed
     assert "❌ 未通过" in failed
+
+    # the 总览 of the new exam shows the two sittings, and its workbook has the same numbers
+    console.visit(page, f"/admin/overview?exam={exam_id}&unit={people['unit']}", "overview-after-sitting")
+    figure = lambda name: page.locator(f"[data-figure={name}]").inner_text()  # noqa: E731
+    assert figure("roster") == "2" and figure("pass_rate").startswith("50.0%"), (figure("roster"), figure("pass_rate"))
+    with page.expect_download() as info:
+        page.locator("a", has_text="下载 Excel").first.click()
+    book = load_workbook(io.BytesIO(Path(info.value.path()).read_bytes()))
+    total = [c.value for c in book["单位汇总"][book["单位汇总"].max_row]]
+    assert total[0] == "合计" and total[2] == 2, total
+    sheet = {r[0]: r for r in book["人员成绩"].iter_rows(min_row=2, values_only=True)}
+    assert set(sheet) == set(people["staff"])
+    assert sheet[people["staff"][0]][-1] == "是" and sheet[people["staff"][1]][-1] == "否"
+    console.visit(page, "/admin/exams")
 
     # close the window from the page; the chat user is refused at once
     page.reload()
