@@ -136,6 +136,7 @@ def _letters(catalog, attempt, wrong: int) -> list[str]:
 
 
 submitted: dict[str, str | None] = {}
+replies: dict[str, list[tuple[int, str, str]]] = {}  # what each user was told after each answer (diagnostics)
 
 
 async def _sit(cluster: Cluster, store, catalog, n: int, seen: list, late: list) -> None:
@@ -175,6 +176,7 @@ async def _sit(cluster: Cluster, store, catalog, n: int, seen: list, late: list)
             seen.append((user, pos, f"第 {pos + 1}/{QUESTIONS} 题" in content,
                          "".join(stem.split())[:12] in "".join(content.split()), content[:80]))
         content = await cluster.say(user, typed)
+        replies.setdefault(user, []).append((pos, typed, (content or "")[:60]))
     if content is None or LATER in content:
         assert await _wait(lambda: _answered(store, attempt.id, QUESTIONS), 60), (user, "last")
     submitted[user] = await cluster.say(user, "交卷")
@@ -259,7 +261,11 @@ async def test_three_workers_one_killed_mid_rush(tmp_path):
             if not await _wait(graded, 60):
                 stuck = await _rows(store, "SELECT a.user_key, count(b.pos) FROM attempts a LEFT JOIN attempt_answers b "
                                            "ON b.attempt_id = a.id WHERE a.status = 'open' GROUP BY a.user_key")
-                raise AssertionError(f"not graded: {[(u, n, submitted.get(u[3:])) for u, n in stuck[:5]]}")
+                users = [u for u, _n in stuck[:5]]
+                logged = [line for w in cluster.workers for line in w.output().splitlines()
+                          if "ERROR" in line or "Traceback" in line or any(u in line for u in users)]
+                raise AssertionError(f"not graded: {[(u, n, submitted.get(u[3:])) for u, n in stuck[:5]]}\n"
+                                     f"replies: {[replies.get(u[3:]) for u in users]}\n" + "\n".join(logged[:60]))
 
             async def drained():
                 totals = await store.outbox.outbox_totals("wx")
