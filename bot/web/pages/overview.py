@@ -19,10 +19,12 @@ from urllib.parse import quote, urlencode
 
 from aiohttp import web
 
+from bot.app.context import Deps
 from bot.domain.statistics import percent
 from bot.domain.study_time import format_hours
 from bot.reports import offloop
 from bot.services import flags, stats
+from bot.services.rights import Actor
 from bot.web.auth import admin_required
 from bot.web.render import Paging, locale_of
 from bot.web.render import render as _render
@@ -66,6 +68,15 @@ def _unit(request: web.Request) -> str | None:
     return (request.query.get("unit") or "")[:80] or None
 
 
+async def _asked(request: web.Request) -> tuple[Actor, Deps, str, list[stats.ExamItem], str | None]:
+    """What every page of this module starts from: the acting admin, the dependencies, the
+    locale, the official exams the admin may see, and the one asked for (None: none)."""
+    actor, deps = request["actor"], request["deps"]
+    locale = await locale_of(request)
+    exams = stats.official_exams(deps, actor, locale)
+    return actor, deps, locale, exams, _exam_id(request, exams)
+
+
 async def _off_loop(deps, job: Callable[[Any], Awaitable[T]]) -> T:
     """`await job(report_deps)` on the report loop with its own read connection
     (bot/reports/offloop.py), as the chat's /export: reading a city's roster and building its
@@ -75,10 +86,7 @@ async def _off_loop(deps, job: Callable[[Any], Awaitable[T]]) -> T:
 
 @admin_required
 async def overview_page(request: web.Request) -> web.Response:
-    actor, deps = request["actor"], request["deps"]
-    locale = await locale_of(request)
-    exams = stats.official_exams(deps, actor, locale)
-    exam_id = _exam_id(request, exams)
+    actor, deps, locale, exams, exam_id = await _asked(request)
     if exam_id is None:
         return await render(request, "overview.html", title="web_nav_overview", exams=exams, view=None)
     try:
@@ -104,10 +112,7 @@ async def overview_page(request: web.Request) -> web.Response:
 
 @admin_required
 async def people_page(request: web.Request) -> web.Response:
-    actor, deps = request["actor"], request["deps"]
-    locale = await locale_of(request)
-    exams = stats.official_exams(deps, actor, locale)
-    exam_id = _exam_id(request, exams)
+    actor, deps, locale, _exams, exam_id = await _asked(request)
     if exam_id is None:
         raise web.HTTPSeeOther(BASE)
     which = request.query.get("filter", "all")
@@ -127,10 +132,7 @@ async def people_page(request: web.Request) -> web.Response:
 
 @admin_required
 async def items_page(request: web.Request) -> web.Response:
-    actor, deps = request["actor"], request["deps"]
-    locale = await locale_of(request)
-    exams = stats.official_exams(deps, actor, locale)
-    exam_id = _exam_id(request, exams)
+    actor, deps, locale, _exams, exam_id = await _asked(request)
     if exam_id is None:
         raise web.HTTPSeeOther(BASE)
     try:
@@ -149,10 +151,7 @@ async def items_page(request: web.Request) -> web.Response:
 
 @admin_required
 async def chart(request: web.Request) -> web.Response:
-    actor, deps = request["actor"], request["deps"]
-    locale = await locale_of(request)
-    exams = stats.official_exams(deps, actor, locale)
-    exam_id = _exam_id(request, exams)
+    actor, deps, locale, _exams, exam_id = await _asked(request)
     kind = request.query.get("kind", "")
     if exam_id is None or kind not in stats.CHARTS:
         raise web.HTTPNotFound()
@@ -166,10 +165,7 @@ async def chart(request: web.Request) -> web.Response:
 
 @admin_required
 async def export(request: web.Request) -> web.Response:
-    actor, deps = request["actor"], request["deps"]
-    locale = await locale_of(request)
-    exams = stats.official_exams(deps, actor, locale)
-    exam_id = _exam_id(request, exams)
+    actor, deps, locale, _exams, exam_id = await _asked(request)
     if exam_id is None:
         raise web.HTTPSeeOther(BASE)
     try:
