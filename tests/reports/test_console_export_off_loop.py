@@ -15,24 +15,14 @@ import aiohttp
 from aiohttp import web
 from openpyxl import load_workbook
 
-from bot.catalog.roster import load_units
-from bot.domain.units import RosterEntry
 from bot.reports import offloop
 from bot.services import accounts
 from bot.web.app import install
 from bot.web.auth import COOKIE
-from tests.reports.test_export_off_loop import ADMIN, EXAM, STALL_BOUND, TICK
-from tests.support.transcript import REPO, make_app
+from tests.reports.test_export_off_loop import ADMIN, EXAM, STALL_BOUND, TICK, unit_of_thousands
+from tests.support.transcript import make_app
 
 PEOPLE = 6_000
-
-
-async def _unit_of_thousands(app) -> None:
-    units, _ = load_units(REPO / "content/org/units.yaml")
-    await app.storage.roster.upsert_units(units)
-    leaves = [u.id for u in units if u.id != "shili"]
-    people = [RosterEntry(f"W{i:05d}", f"网页{i}", leaves[i % len(leaves)], "公务员") for i in range(PEOPLE)]
-    await app.storage.roster.upsert_roster(people, app.clock.now())
 
 
 async def test_console_export_leaves_the_loop_free(tmp_path, clock):
@@ -45,7 +35,7 @@ async def test_console_export_leaves_the_loop_free(tmp_path, clock):
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     try:
-        await _unit_of_thousands(app)
+        await unit_of_thousands(app, PEOPLE, "W", "网页")
         port = runner.addresses[0][1]
         base = f"http://127.0.0.1:{port}"
         link = await accounts.issue_link(deps, ADMIN, base=base)

@@ -25,18 +25,19 @@ STALL_BOUND = 0.5  # s: generous on a shared 2-core machine; a 6,000-row export 
 TICK = 0.01
 
 
-async def _unit_of_thousands(app) -> None:
+async def unit_of_thousands(app, people: int = PEOPLE, staff: str = "T", name: str = "测试") -> None:
+    """The shipped unit tree with `people` roster entries spread over its leaves."""
     units, _ = load_units(REPO / "content/org/units.yaml")
     await app.storage.roster.upsert_units(units)
     leaves = [u.id for u in units if u.id != "shili"]
-    people = [RosterEntry(f"T{i:05d}", f"测试{i}", leaves[i % len(leaves)], "公务员") for i in range(PEOPLE)]
-    await app.storage.roster.upsert_roster(people, app.clock.now())
+    entries = [RosterEntry(f"{staff}{i:05d}", f"{name}{i}", leaves[i % len(leaves)], "公务员") for i in range(people)]
+    await app.storage.roster.upsert_roster(entries, app.clock.now())
 
 
 async def test_start_is_answered_while_an_export_runs(tmp_path, clock):
     app = await make_app(tmp_path, clock, admin={"super_admins": [ADMIN], "export_max_rows": 50_000})
     try:
-        await _unit_of_thousands(app)
+        await unit_of_thousands(app)
         late: list[float] = []
 
         async def ticker() -> None:
