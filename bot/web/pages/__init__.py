@@ -14,6 +14,7 @@ PAGES: tuple[str, ...] = (
     "exams",
     "notices",
     "gaps",
+    "rank",
     "audit",
     "flags",
 )
