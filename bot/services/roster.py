@@ -367,20 +367,10 @@ async def erase_person(deps: Deps, actor: Actor, roster_id: int, confirm_staff_n
         raise RosterError("roster_erase_confirm_mismatch")
     now = deps.clock.now()
     async with deps.storage.atomic():
-        done = await deps.storage.roster_admin.erase(roster_id, now, scrub=_audit_scrub(roster_id))
+        done = await deps.storage.roster_admin.erase(roster_id, now, audit_target=f"roster:{roster_id}")
         if done is None:
             raise RosterError("roster_no_such_person")
         await record(deps, actor, "roster.erase", f"roster:{roster_id}", unit=person.unit_id,
                      after={"accounts": done.accounts, "tables": done.changed})
     return Erased(roster_id, done.accounts, dict(done.changed))
 
-
-def _audit_scrub(roster_id: int) -> tuple[tuple[str, str, str], ...]:
-    """The audit log's entries about this roster entry lose their before/after (names, 工号)."""
-    from bot.storage import tables
-
-    found = []
-    for table in tables.metadata.sorted_tables:
-        if "target" in table.c and ("before" in table.c or "after" in table.c):
-            found.append((table.name, "target", f"roster:{roster_id}"))
-    return tuple(found)

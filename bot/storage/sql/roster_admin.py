@@ -109,10 +109,10 @@ class SqlRosterAdmin(Repo):
     async def unit_exists(self, unit_id: str) -> bool:
         return (await self.db.run(select(units.c.id).where(units.c.id == unit_id))).first() is not None
 
-    async def erase(self, roster_id: int, now: float, scrub: tuple[tuple[str, str, str], ...] = ()) -> Erasure | None:
-        """Erase the person's personal data (see the module docstring), in one transaction.
-        scrub: (table, key column, value) rows whose JSON/text columns `before`, `after`, `detail`
-        must lose the personal data too (e.g. the audit log's rows about this entry)."""
+    async def erase(self, roster_id: int, now: float, audit_target: str | None = None) -> Erasure | None:
+        """Erase the person's personal data (see the module docstring), in one transaction. Rows of
+        the audit tables (a `target` beside `before`/`after`) whose target is `audit_target` lose
+        their before/after, which hold the person's name and 工号."""
         changed: dict[str, int] = {}
 
         def count(table: str, n: int) -> None:
@@ -160,14 +160,13 @@ class SqlRosterAdmin(Repo):
                     if "other_roster_id" in table.c:
                         about = or_(about, table.c.other_roster_id == roster_id)
                     count(table.name, (await self.db.run(update(table).where(about).values(evidence="{}"))).rowcount)
-            for table_name, key_column, value in scrub:
-                table = metadata.tables.get(table_name)
-                if table is None or key_column not in table.c:
+            for table in metadata.sorted_tables if audit_target else ():
+                if "target" not in table.c:
                     continue
                 values = {c: None for c in ("before", "after") if c in table.c and table.c[c].nullable}
                 values.update({c: "{}" for c in ("before", "after") if c in table.c and not table.c[c].nullable})
                 if values:
-                    count(table_name, (await self.db.run(update(table).where(table.c[key_column] == value)
+                    count(table.name, (await self.db.run(update(table).where(table.c.target == audit_target)
                                                          .values(values))).rowcount)
             await self.db.run(update(roster).where(R.id == roster_id).values(
                 staff_no=f"{ERASED_PREFIX}{roster_id}", name="", role="", phone_tail="", updated_at=now))
