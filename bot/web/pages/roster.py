@@ -104,8 +104,11 @@ async def person_page(request: web.Request) -> web.Response:
                         notice=request.query.get("done", ""), code=None)
 
 
-async def _person_action(request: web.Request, action: str) -> web.Response:
+@admin_required
+async def person_action(request: web.Request) -> web.Response:
+    """POST /admin/roster/person/<id>/<move|unbind|code|erase> (the route admits only these)."""
     actor, deps = request["actor"], request["deps"]
+    action = request.match_info["action"]
     roster_id = _int(request.match_info["id"])
     if roster_id is None:
         raise web.HTTPNotFound()
@@ -134,26 +137,6 @@ async def _person_action(request: web.Request, action: str) -> web.Response:
 
 
 @admin_required
-async def move(request: web.Request) -> web.Response:
-    return await _person_action(request, "move")
-
-
-@admin_required
-async def unbind(request: web.Request) -> web.Response:
-    return await _person_action(request, "unbind")
-
-
-@admin_required
-async def code(request: web.Request) -> web.Response:
-    return await _person_action(request, "code")
-
-
-@admin_required
-async def erase(request: web.Request) -> web.Response:
-    return await _person_action(request, "erase")
-
-
-@admin_required
 async def erase_confirm(request: web.Request) -> web.Response:
     actor, deps = request["actor"], request["deps"]
     roster_id = _int(request.match_info["id"])
@@ -172,9 +155,6 @@ def routes() -> list[web.RouteDef]:
         web.post("/admin/roster/upload", upload),
         web.post("/admin/roster/import", import_upload),
         web.get(r"/admin/roster/person/{id:\d+}", person_page),
-        web.post(r"/admin/roster/person/{id:\d+}/move", move),
-        web.post(r"/admin/roster/person/{id:\d+}/unbind", unbind),
-        web.post(r"/admin/roster/person/{id:\d+}/code", code),
         web.get(r"/admin/roster/person/{id:\d+}/erase", erase_confirm),
-        web.post(r"/admin/roster/person/{id:\d+}/erase", erase),
+        web.post(r"/admin/roster/person/{id:\d+}/{action:move|unbind|code|erase}", person_action),
     ]
