@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import copy
-import dataclasses
 import io
 import math
 import os
@@ -42,14 +40,14 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from bench.stats import EXAMS, bench_catalog  # noqa: E402  (the same city and exams as stats.py)
 from bot.app.clock import SystemClock  # noqa: E402
 from bot.app.messages import Incoming, Reply  # noqa: E402
 from bot.app.texts import tr  # noqa: E402
-from bot.bootstrap import App, build, load_checked_catalog, settle_heap  # noqa: E402
+from bot.bootstrap import App, build, settle_heap  # noqa: E402
 from bot.config import load_config  # noqa: E402
 
 ADMIN = "cli:bench-admin"
-EXAMS = ("bench-a", "bench-b", "bench-c")
 DAY = 86_400
 TICK = 0.005  # the ticker's sleep (s)
 THINK = 1.0  # mean seconds between a user's answers
@@ -161,16 +159,6 @@ async def _pg_admin(server: str, sql: str) -> None:
 def bench_config(folder: Path, people: int):
     return load_config(None, data_dir=str(folder),
                        admin={"super_admins": [ADMIN], "export_max_rows": max(people + 1000, 10_000)})
-
-
-def bench_catalog(config):
-    catalog = copy.copy(load_checked_catalog(config.content_root))  # the loaded one is shared in this process
-    catalog.exams = dict(catalog.exams)
-    template = catalog.exams["xuefa2026-shili"]
-    spec = dataclasses.replace(template.official, units=("city",), study_from=None)
-    for exam in EXAMS:
-        catalog.exams[exam] = dataclasses.replace(template, id=exam, title={"zh": f"基准考试 {exam}"}, official=spec)
-    return catalog
 
 
 async def open_city(folder: Path, database: str | Path, people: int, questions: int, seed: int) -> App:
