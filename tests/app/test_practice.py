@@ -6,15 +6,27 @@ from bot.app.practice import TOPIC_PAGE
 from bot.domain.models import LETTERS, QType
 
 
+async def _shown(app, chat):
+    """The question on screen in practice (of a material, the sub-question being asked)."""
+    state = await _state(app, chat)
+    q = app.catalog.questions[state["qid"]]
+    return q.subs[state.get("sub", 0)] if q.type is QType.MATERIAL else q
+
+
 async def _right_letter(app, chat) -> str:
-    q = app.catalog.questions[(await _state(app, chat))["qid"]]
+    """What to type to answer the question on screen right (letters, 对/错, or the blanks' text)."""
+    q = await _shown(app, chat)
+    if q.type is QType.FILL:
+        return "；".join(alternatives[0] for alternatives in q.blanks)
     if q.type is QType.JUDGE:
         return "对" if 0 in q.answer else "错"
     return "".join(LETTERS[i] for i in sorted(q.answer))
 
 
 async def _wrong_letter(app, chat) -> str:
-    q = app.catalog.questions[(await _state(app, chat))["qid"]]
+    q = await _shown(app, chat)
+    if q.type is QType.FILL:
+        return "；".join("不对" for _ in q.blanks)
     if q.type is QType.JUDGE:
         return "错" if 0 in q.answer else "对"
     wrong = next(i for i in range(q.option_count) if i not in q.answer)
@@ -159,3 +171,24 @@ async def test_language_switch_to_english(chat):
     assert "Practice: choose a mode" in chat.text
     await chat.say("/lang")
     assert "已切换为中文" in chat.text
+
+
+async def test_answer_helpers_cover_every_question_type(app, chat):
+    """The helpers other tests use to answer a random practice question (the overview browser
+    test, for one) type a real answer for every type the bank has: 填空 and 材料题 included."""
+    seen: set[QType] = set()
+    await chat.say("/practice")
+    await chat.press("随机练习")
+    for _ in range(400):
+        q = await _shown(app, chat)
+        typed = await _right_letter(app, chat)
+        assert typed, f"nothing to type for {q.id} ({q.type})"
+        text = await chat.say(typed)
+        assert "回答正确" in text or "✅" in text, (q.id, q.type, typed, text)
+        seen.add(QType.MATERIAL if q.parent else q.type)
+        if seen >= {QType.FILL, QType.MATERIAL, QType.JUDGE}:
+            break
+        following = [c.action for c in chat.channel.choices if c.label.startswith("➡")]
+        assert following, [c.label for c in chat.channel.choices]
+        await chat.act(following[0])
+    assert {QType.FILL, QType.MATERIAL} <= seen, seen
