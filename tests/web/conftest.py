@@ -201,10 +201,23 @@ def _test_folder(request) -> Path:
 
 @pytest.fixture(scope="session")
 def console_server():
+    """The server is started before any test's fixtures, so the per-test PostgreSQL mapping of
+    tests/conftest.py does not reach it: on LAWBOT_TEST_BACKEND=postgresql runs it gets its own
+    database on the test server (database.url), dropped at the end of the session."""
+    from tests.conftest import ON_POSTGRES
+    from tests.support import pg
+
     data = Path(tempfile.mkdtemp(prefix="lawbot-console-"))
-    server = ConsoleServer(data).start()
+    url = None
+    if ON_POSTGRES:
+        pg.require()
+        url = pg.create_database()
+    server = ConsoleServer(data, **({"database": {"url": url}} if url else {})).start()
+    assert server.deps.storage.dialect == ("postgresql" if url else "sqlite"), server.deps.storage.dialect
     yield server
     server.stop()
+    if url:
+        pg.drop_database(url)
     shutil.rmtree(data, ignore_errors=True)
 
 
