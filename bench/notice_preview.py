@@ -8,6 +8,14 @@ and the earlier way, through the roster one person at a time (the audience list,
 registered person's accounts), which the preview still uses for directories other than the
 organisation's. Both must give the same counts.
 
+Then `services.notices.schedule` the same way: the organisation's audience queued by one
+INSERT … SELECT (CampaignRepository.enqueue_audience), against the audience listed person by person
+and queued in batches of 400 rows (OutboxRepository.enqueue_many), which scheduling did before and
+still does for other directories. Both must queue the same accounts; scheduling again with the same
+key (a double click) must queue nothing. Wall time and process CPU time (SQLite runs in the
+process, so CPU time is the part the load average does not distort); each run's outbox rows are
+deleted before the next.
+
     python bench/notice_preview.py                    # 150,000 people, 3 runs
     python bench/notice_preview.py --people 20000 --runs 5
 """
@@ -67,6 +75,43 @@ class PersonByPerson:
         return await self.inner.audience(role)
 
 
+def _queued(path: Path, campaign_id: int) -> set[str]:
+    conn = sqlite3.connect(path)
+    try:
+        return {r[0] for r in conn.execute("SELECT user_key FROM outbox WHERE campaign_id = ?", (campaign_id,))}
+    finally:
+        conn.close()
+
+
+def _drop_rows(path: Path) -> None:
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("DELETE FROM outbox")
+    conn.close()
+
+
+async def bench_schedule(deps, path: Path, directory, label: str, sender, runs: int) -> None:
+    """Time notices.schedule both ways; check they queue the same accounts and a repeat queues none."""
+    queued: dict[str, set[str]] = {}
+    for way, admins in (("INSERT … SELECT", directory), ("person by person", PersonByPerson(directory))):
+        wall, cpu = [], []
+        for run in range(runs):
+            key = f"bench:{label}:{way}:{run}"
+            began, began_cpu = time.perf_counter(), time.process_time()
+            done = await notices.schedule(deps, admins, sender, "基准通知", NOW, key=key)
+            wall.append(time.perf_counter() - began)
+            cpu.append(time.process_time() - began_cpu)
+            again = await notices.schedule(deps, admins, sender, "基准通知", NOW, key=key)  # a double click
+            assert again.campaign_id == done.campaign_id and again.queued == done.queued, (label, way)
+            queued[way] = _queued(path, done.campaign_id)
+            assert len(queued[way]) == done.queued, (label, way)
+            _drop_rows(path)
+        print(f"schedule {label:<26} {way:<17} median {statistics.median(wall):7.3f} s wall, "
+              f"{statistics.median(cpu):7.3f} s CPU  (min {min(wall):.3f}, max {max(wall):.3f}; "
+              f"{done.queued} queued)  load {os.getloadavg()[0]:.1f}", flush=True)
+    assert queued["INSERT … SELECT"] == queued["person by person"], label
+
+
 async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=150_000)
@@ -100,6 +145,9 @@ async def main() -> int:
                       f"{len(found[way].per_unit)} units)  load {os.getloadavg()[0]:.1f}", flush=True)
             assert found["grouped query"].per_unit == found["person by person"].per_unit, label
             assert found["grouped query"].total == found["person by person"].total, label
+        for label, role in (("super admin (city)", AdminRole("cli:bench", None)),
+                            ("unit admin (county c03)", AdminRole("cli:bench", "c03"))):
+            await bench_schedule(deps, path, directory, label, notices.Sender("cli:bench", role), args.runs)
     finally:
         await app.close()
     return 0

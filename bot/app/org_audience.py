@@ -105,13 +105,17 @@ class OrgAdmins:
         blocked = set(await self.storage.users.blocked_among(users)) if users else set()
         return [u for u in dict.fromkeys(users) if u not in blocked]
 
+    async def audience_units(self, role: AdminRole) -> list[str] | None:
+        """The units whose bound members audience(role) reaches (sorted); None: everyone reachable,
+        on a roster or not (a super admin). What set-based queries of the audience filter on."""
+        if role.is_super:
+            return None
+        return sorted((await self.org.tree()).subtree(role.unit))
+
     async def reach_by_unit(self, role: AdminRole) -> dict[str | None, int]:
         """audience(role) counted per unit of the person's roster entry (None: on no roster), in
         one grouped query instead of a walk through the roster (the 通知 preview)."""
-        if role.is_super:
-            return await self.storage.roster.reach_by_unit(None)
-        tree = await self.org.tree()
-        return await self.storage.roster.reach_by_unit(sorted(tree.subtree(role.unit)))
+        return await self.storage.roster.reach_by_unit(await self.audience_units(role))
 
 
 class OfficialDigest:

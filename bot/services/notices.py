@@ -6,7 +6,8 @@ Who may send to whom is the AdminDirectory's (bot/app/audience.py): a super admi
 (`admin.super_admins`) reaches every reachable user, a unit admin the bound members of
 their unit and the units below it. A campaign's progress and its cancel button belong to its
 author and to super admins. A schedule writes the campaign and all its outbox rows in one
-transaction with its audit entry: the outbox sender delivers them from `not_before` on."""
+transaction with its audit entry (the organisation's audience in one INSERT … SELECT): the
+outbox sender delivers them from `not_before` on."""
 
 from __future__ import annotations
 
@@ -167,23 +168,36 @@ def start_of(deps: Deps, now: float, at: float | None) -> tuple[float, bool]:
 async def schedule(deps: Deps, admins: AdminDirectory, sender: Sender, text: str, now: float,
                    at: float | None = None, key: str | None = None) -> Scheduled:
     """Queue the notice for everyone in the sender's audience, delivered from `at` (default now),
-    never inside quiet hours. `key` makes a repeated request (a double click, a retried POST)
-    create one campaign only."""
+    never inside quiet hours. `key` makes a repeated request (a double click, a retried POST, the
+    same form sent to two workers) create one campaign only: the campaign's key is unique, the
+    second request waits for the first's transaction and gets its campaign back.
+
+    The organisation's audience is queued by the database in one INSERT … SELECT
+    (CampaignRepository.enqueue_audience); another directory's audience list row by row. The
+    campaign, its outbox rows and the audit entry commit together; an empty audience writes nothing."""
     text = check_text(text)
     not_before, moved = start_of(deps, now, at)
+    scope = "super" if sender.role.unit is None else f"unit:{sender.role.unit}"
     async with deps.storage.atomic():
-        audience = await admins.audience(sender.role)
-        if not audience:
-            raise NoticeError("bc_empty_audience")
-        scope = "super" if sender.role.unit is None else f"unit:{sender.role.unit}"
+        audience: list[str] | None = None
+        if not isinstance(admins, OrgAdmins):
+            audience = await admins.audience(sender.role)
+            if not audience:
+                raise NoticeError("bc_empty_audience")
         campaign_id, created = await deps.storage.campaigns.create_campaign(
             key or f"bc:{sender.user}:{int(now * 1000)}", KIND, sender.user, now,
             {"text": text, "not_before": not_before}, audience=scope)
         if not created:
             counts = await deps.storage.campaigns.campaign_progress(campaign_id)
             return Scheduled(campaign_id, sum(counts.values()), not_before, moved)
-        rows = [OutboxRow(channel_of(u), u, {"text": text}, f"bc{campaign_id}:{u}") for u in audience]
-        queued = await deps.storage.outbox.enqueue_many(campaign_id, rows, now, not_before=not_before)
+        if isinstance(admins, OrgAdmins):
+            queued = await deps.storage.campaigns.enqueue_audience(
+                campaign_id, await admins.audience_units(sender.role), {"text": text}, now, not_before=not_before)
+        else:
+            rows = [OutboxRow(channel_of(u), u, {"text": text}, f"bc{campaign_id}:{u}") for u in audience or ()]
+            queued = await deps.storage.outbox.enqueue_many(campaign_id, rows, now, not_before=not_before)
+        if not queued:
+            raise NoticeError("bc_empty_audience")  # rolls the campaign back
         await _record(deps, sender, "notice.schedule", f"campaign:{campaign_id}",
                       after={"text": text, "audience": scope, "queued": queued, "not_before": not_before})
     return Scheduled(campaign_id, queued, not_before, moved)

@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import Double, Text, and_, bindparam, case, func, literal, or_, select, update
 
 from bot.storage.ports import CampaignInfo, DeliveryRecord, OutboxMessage, OutboxRow, ReminderPref
 from bot.storage.sql.base import Repo, chunks, dumps
 from bot.storage.sql.database import Prepared
 from bot.storage.sql.dialect import for_update_skip_locked, insert_ignore, upsert
-from bot.storage.tables import campaigns, job_runs, outbox, reminder_prefs, users
+from bot.storage.tables import bindings, campaigns, job_runs, outbox, reminder_prefs, roster, users
 
 O = outbox  # noqa: E741 (short alias of the table, as in the SQL it mirrors)
 PROGRESS = ("pending", "inflight", "sent", "failed", "cancelled")
@@ -204,6 +204,38 @@ class SqlCampaigns(Repo):
         counts.update({s: n for s, n in rows.rows})
         return counts
 
+    async def enqueue_audience(self, campaign_id: int, unit_ids: list[str] | None, payload: dict[str, Any],
+                               now: float, not_before: float = 0.0) -> int:
+        """Queue `payload` for a broadcast's whole audience in one INSERT … SELECT (joins the
+        caller's transaction) and add the count to the campaign's total. unit_ids None: every known
+        account that has not blocked the bot; else the accounts bound to active roster entries of
+        those units (not blocked). Each row's dedupe key is `bc<campaign id>:<account>`, so running
+        it again for the campaign (a retried request, a second worker) queues nothing twice.
+        Returns how many rows were new."""
+        U, B, R = users.c, bindings.c, roster.c
+        if unit_ids is None:
+            key = U.key
+            source = select(key).where(U.blocked == 0)
+        else:
+            if not unit_ids:
+                return 0
+            key = B.user_key
+            source = (select(key).select_from(bindings.join(roster, (R.id == B.roster_id) & (R.active == 1))
+                                              .outerjoin(users, U.key == B.user_key))
+                      .where(R.unit_id.in_(sorted(set(unit_ids))), func.coalesce(U.blocked, 0) == 0))
+        source = source.with_only_columns(
+            _channel_of(self.dialect, key), key, literal(dumps(payload), Text),
+            literal(f"bc{campaign_id}:", Text) + key, literal(now, Double), literal(not_before, Double),
+            literal(campaign_id)).order_by(key)
+        columns = ["channel", "user_key", "payload", "dedupe_key", "created_at", "next_try_at", "campaign_id"]
+        async with self.db.transaction():
+            added = (await self.db.run(insert_ignore(self.dialect, O, ["dedupe_key"]).from_select(columns, source)
+                                       )).rowcount
+            if added > 0:
+                await self.db.run(update(campaigns).where(campaigns.c.id == campaign_id)
+                                  .values(total=campaigns.c.total + added))
+        return max(0, added)
+
     async def cancel_campaign(self, campaign_id: int, now: float) -> int:
         """Stop a campaign: its still-pending messages become cancelled (claimed ones finish)."""
         async with self.db.transaction():
@@ -211,6 +243,14 @@ class SqlCampaigns(Repo):
             done = await self.db.run(update(O).where(O.c.campaign_id == campaign_id, O.c.status == "pending")
                                      .values(status="cancelled", outcome="cancelled", sent_at=now))
             return done.rowcount
+
+
+def _channel_of(dialect: str, key):
+    """The channel of a user key in SQL: the part before the first ':' (all of it without one)."""
+    if dialect == "postgresql":
+        return func.split_part(key, ":", 1)
+    at = func.instr(key, ":")
+    return case((at > 0, func.substr(key, 1, at - 1)), else_=key)
 
 
 class SqlJobs(Repo):
