@@ -12,6 +12,7 @@ of their unit and the units below it.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,11 +60,44 @@ class AuditPage:
     total: int
     unit: str | None  # the unit filter applied (None: the actor's whole scope)
 
+    @property
+    def newest_cursor(self) -> str | None:
+        """The cursor of the page's first (newest) entry: `before=` it reads the page before."""
+        return cursor_of(self.entries[0]) if self.entries else None
+
+    @property
+    def oldest_cursor(self) -> str | None:
+        """The cursor of the page's last (oldest) entry: `after=` it reads the next page."""
+        return cursor_of(self.entries[-1]) if self.entries else None
+
+
+def cursor_of(entry: AuditEntry) -> str:
+    """An entry's place in the log's (at, id) order, as a URL-safe text."""
+    return f"{entry.at!r}_{entry.id}"
+
+
+def parse_cursor(text: str | None) -> tuple[float, int] | None:
+    """(at, id) of a cursor text; None for a missing or malformed one (the newest page)."""
+    if not text:
+        return None
+    at, _, entry_id = text.rpartition("_")
+    try:
+        moment, number = float(at), int(entry_id)
+    except ValueError:
+        return None
+    return (moment, number) if math.isfinite(moment) else None
+
 
 async def entries(deps: Deps, actor: Actor, *, offset: int = 0, limit: int = 50, unit: str | None = None,
-                  action: str | None = None, newest_first: bool = True) -> AuditPage:
+                  action: str | None = None, newest_first: bool = True, after: str | None = None,
+                  before: str | None = None, last: bool = False) -> AuditPage:
     """A page of the entries the actor may read, newest first. `unit` narrows to that unit's
-    subtree; a unit outside the actor's scope raises Forbidden (the console answers 403)."""
+    subtree; a unit outside the actor's scope raises Forbidden (the console answers 403).
+
+    Deep pages cost what the first does when reached by cursor: `after` (a page's oldest_cursor)
+    gives the entries just older than it, `before` (a page's newest_cursor) those just newer,
+    `last` the oldest page (as many entries as an offset-paged last page holds). `offset` is
+    counted from the cursor when one is given."""
     if unit is not None:
         actor.require_unit(unit)
         if unit not in actor.tree.units:
@@ -73,6 +107,19 @@ async def entries(deps: Deps, actor: Actor, *, offset: int = 0, limit: int = 50,
         units = None
     else:
         units = sorted(actor.scope())
-    rows, total = await deps.storage.audit.audit_entries(units=units, offset=max(0, offset), limit=max(1, limit),
-                                                          action=action or None, newest_first=newest_first)
+    limit, offset = max(1, limit), max(0, offset)
+    repo = deps.storage.audit
+    older, newer = parse_cursor(after), parse_cursor(before)
+    if last:  # the oldest entries, read oldest first from the far end of the index
+        rows, total = await repo.audit_entries(units=units, offset=0, limit=limit, action=action or None,
+                                               newest_first=False)
+        keep = total - (max(1, math.ceil(total / limit)) - 1) * limit
+        rows = rows[:keep][::-1] if newest_first else rows[:keep]
+    elif newer is not None and older is None:  # the page before: read upwards from the cursor, show newest first
+        rows, total = await repo.audit_entries(units=units, offset=offset, limit=limit, action=action or None,
+                                               newest_first=not newest_first, newer_than=newer)
+        rows = rows[::-1]
+    else:
+        rows, total = await repo.audit_entries(units=units, offset=offset, limit=limit, action=action or None,
+                                               newest_first=newest_first, older_than=older, newer_than=newer)
     return AuditPage(rows, total, unit)

@@ -343,6 +343,11 @@ class CampaignRepository(Protocol):
     async def set_campaign_status(self, campaign_id: int, status: str) -> None: ...
     async def campaign_progress(self, campaign_id: int) -> dict[str, int]: ...
     async def cancel_campaign(self, campaign_id: int, now: float) -> int: ...
+    async def enqueue_audience(self, campaign_id: int, unit_ids: list[str] | None, payload: dict[str, Any],
+                               now: float, not_before: float = 0.0) -> int:
+        """A broadcast's outbox rows for everyone reachable (unit_ids None) or the accounts bound
+        to active roster entries of these units, in one statement; returns how many were new."""
+        ...
 
 
 class JobLog(Protocol):
@@ -657,9 +662,11 @@ class AuditRepository(Protocol):
                         before: str | None, after: str | None) -> int:
         """Append an entry (before/after already JSON text); its id."""
     async def audit_entries(self, *, units: list[str] | None, offset: int, limit: int, action: str | None = None,
-                            newest_first: bool = True) -> tuple[list[AuditEntry], int]:
+                            newest_first: bool = True, older_than: tuple[float, int] | None = None,
+                            newer_than: tuple[float, int] | None = None) -> tuple[list[AuditEntry], int]:
         """A page of entries whose unit is in `units` (None: every entry, also those without a
-        unit), optionally of one action (or action prefix ending in '.'), and the total count."""
+        unit), optionally of one action (or action prefix ending in '.'), in (at, id) order, only
+        those older / newer than an (at, id) cursor when given, and the total count."""
 
 
 class Store(Protocol):

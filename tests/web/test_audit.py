@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from bot.services import audit
 from bot.services.rights import actor_for
 
@@ -63,3 +65,47 @@ def test_a_super_admin_sees_every_entry_and_narrows_to_a_unit(console, page):
     page.wait_for_url(console.url("/admin/audit?action=web."))
     cells = page.locator("table.audit tbody td:nth-child(3)").all_inner_texts()
     assert cells and all(c == "登录管理后台 web.login" for c in cells)
+
+
+def _targets(page) -> list[int]:
+    return [int(t.rsplit("-", 1)[1]) for t in page.locator("table.audit tbody td:nth-child(4)").all_inner_texts()]
+
+
+def test_deep_pages_follow_cursors_and_match_the_offset_pages(console, page, shot):
+    """130 entries, three to a timestamp (ties broken by id), 20 a page: 下一页, », ‹ and « by
+    cursor show the same entries, numbered alike, as page=N by offset."""
+    action = f"cursor.t{uuid.uuid4().hex[:6]}"
+    base = console.clock.now() - 10_000
+
+    async def write():
+        for n in range(130):
+            await console.deps.storage.audit.add_audit(at=base + n // 3, actor=console.SUPER, action=action,
+                                                       target=f"person:c-{n:03d}", unit_id=None, before=None,
+                                                       after=None)
+
+    console.run(write())
+    console.login(page, console.SUPER)
+    console.visit(page, f"/admin/audit?action={action}&size=20")
+    newest_first = list(range(129, -1, -1))
+    assert _targets(page) == newest_first[:20] and "第 1 / 7 页" in page.locator(".pager").inner_text()
+    for number in (2, 3):
+        page.get_by_role("link", name="下一页 ›").click()
+        assert "after=" in page.url
+        assert _targets(page) == newest_first[(number - 1) * 20:number * 20]
+        assert f"第 {number} / 7 页" in page.locator(".pager").inner_text()
+    shot("page-3-by-cursor")
+    page.get_by_role("link", name="»").click()
+    assert _targets(page) == newest_first[120:] and "第 7 / 7 页" in page.locator(".pager").inner_text()
+    page.get_by_role("link", name="‹ 上一页").click()
+    assert "before=" in page.url
+    assert _targets(page) == newest_first[100:120] and "第 6 / 7 页" in page.locator(".pager").inner_text()
+    shot("page-6-by-cursor")
+    by_offset = {}
+    for number in (3, 6, 7):  # the same pages by offset
+        console.visit(page, f"/admin/audit?action={action}&size=20&page={number}", name=f"offset-{number}")
+        by_offset[number] = _targets(page)
+    assert by_offset == {3: newest_first[40:60], 6: newest_first[100:120], 7: newest_first[120:]}
+    page.get_by_role("link", name="«").click()
+    assert _targets(page) == newest_first[:20]
+    console.visit(page, f"/admin/audit?action={action}&size=20&after=nonsense")  # a bad cursor: the newest page
+    assert _targets(page) == newest_first[:20]

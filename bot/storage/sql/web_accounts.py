@@ -86,7 +86,12 @@ class SqlAudit(Repo):
         return int(result.scalar())
 
     async def audit_entries(self, *, units: list[str] | None, offset: int, limit: int, action: str | None = None,
-                            newest_first: bool = True) -> tuple[list[AuditEntry], int]:
+                            newest_first: bool = True, older_than: tuple[float, int] | None = None,
+                            newer_than: tuple[float, int] | None = None) -> tuple[list[AuditEntry], int]:
+        """A page of entries in (at, id) order (newest first unless `newest_first` is False).
+        `older_than` / `newer_than` (at, id) start the page right after / before an entry the
+        reader has seen (keyset paging: the database seeks to it through the `at` index instead of
+        counting `offset` rows off). The total counts the whole filtered set."""
         where = []
         if units is not None:
             if not units:
@@ -97,9 +102,14 @@ class SqlAudit(Repo):
                 where.append(or_(L.action.startswith(action, autoescape=True)))
             else:
                 where.append(L.action == action)
-        total = (await self.db.run(select(func.count()).select_from(audit_log).where(*where))).scalar()
+        total = int((await self.db.run(select(func.count()).select_from(audit_log).where(*where))).scalar() or 0)
+        seek = []
+        if older_than is not None:  # `at <=` bounds the index range, the OR settles ties on id
+            seek += [L.at <= older_than[0], or_(L.at < older_than[0], L.id < older_than[1])]
+        if newer_than is not None:
+            seek += [L.at >= newer_than[0], or_(L.at > newer_than[0], L.id > newer_than[1])]
         order = (L.at.desc(), L.id.desc()) if newest_first else (L.at, L.id)
         rows = await self.db.run(select(L.id, L.at, L.actor, L.action, L.target, L.unit_id, L.before, L.after)
-                                 .where(*where).order_by(*order).offset(offset).limit(limit))
+                                 .where(*where, *seek).order_by(*order).offset(offset).limit(limit))
         return [AuditEntry(r[0], r[1], r[2], r[3], r[4], r[5], _loads(r[6]), _loads(r[7])) for r in rows.rows], \
-            int(total or 0)
+            total

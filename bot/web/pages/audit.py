@@ -1,9 +1,13 @@
 """操作日志: the audit log, newest first, paged on the server, within the admin's scope
-(?unit= narrows to a unit's subtree; a unit outside the scope is 403)."""
+(?unit= narrows to a unit's subtree; a unit outside the scope is 403). The pager's links carry a
+cursor (`after=` the oldest entry shown for 下一页, `before=` the newest for 上一页, `last=1`
+for »), so a deep page is read from the index at the cursor instead of counting past every newer
+entry; `page=` is only the number shown (a bare ?page=N still works, by offset)."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from aiohttp import web
 
@@ -25,12 +29,18 @@ async def audit_page(request: web.Request) -> web.Response:
     paging = Paging.parse(request, size=50, max_size=200)
     unit = request.query.get("unit") or None
     action = request.query.get("action") or None
-    page = await audit.entries(deps, actor, offset=paging.offset, limit=paging.size, unit=unit, action=action)
+    q = request.query
+    after, before, last = q.get("after") or None, q.get("before") or None, q.get("last") == "1"
+    cursor = last or audit.parse_cursor(after) is not None or audit.parse_cursor(before) is not None
+    page = await audit.entries(deps, actor, offset=0 if cursor else paging.offset, limit=paging.size, unit=unit,
+                               action=action, after=after, before=before, last=last)
+    if last:
+        paging = replace(paging, page=paging.pages(page.total))
     rows = [{"entry": e, "unit_name": actor.tree.name(e.unit_id) if e.unit_id else "",
              "before": _pretty(e.before), "after": _pretty(e.after)} for e in page.entries]
     return await render(request, "audit.html", title="web_nav_audit", rows=rows, total=page.total, paging=paging,
                         unit=unit, unit_name=actor.tree.name(unit) if unit else None, action=action or "",
-                        groups=GROUPS)
+                        groups=GROUPS, newest_cursor=page.newest_cursor, oldest_cursor=page.oldest_cursor)
 
 
 def routes() -> list[web.RouteDef]:
