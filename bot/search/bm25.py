@@ -11,13 +11,30 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Container, Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 
 @dataclass(frozen=True, slots=True)
 class Field:
     name: str
     weight: float
+
+
+class TermIndex(Protocol):
+    """What scoring reads from an index: a FieldIndex in memory or one stored on disk."""
+
+    size: int
+    max_idf: float
+
+    def idf_of(self, term: str) -> float | None: ...
+
+    def postings_of(self, term: str) -> Iterable[tuple[int, float]]: ...
+
+    def has(self, doc: int, term: str) -> bool: ...
+
+    def terms_of(self, doc: int) -> Container[str]: ...
 
 
 class FieldIndex:
@@ -51,7 +68,7 @@ class FieldIndex:
     def idf_of(self, term: str) -> float | None:
         return self.idf.get(term)
 
-    def postings_of(self, term: str):
+    def postings_of(self, term: str) -> Iterable[tuple[int, float]]:
         """(document, weight) pairs of a term, in document order."""
         return self.postings.get(term, ())
 
@@ -68,7 +85,7 @@ class FieldIndex:
         return matched(self, terms, doc)
 
 
-def scores(index, terms: list[str], min_idf: float = 0.0) -> dict[int, float]:
+def scores(index: TermIndex, terms: list[str], min_idf: float = 0.0) -> dict[int, float]:
     """Summed BM25F score per matching document (each distinct query term counts once).
     Terms with an idf under min_idf (in a large share of the documents) are skipped: they
     add little to any one document and cost a walk over a long postings list. `index` is a
@@ -84,7 +101,7 @@ def scores(index, terms: list[str], min_idf: float = 0.0) -> dict[int, float]:
     return out
 
 
-def matched(index, terms: list[str], doc: int) -> float:
+def matched(index: TermIndex, terms: list[str], doc: int) -> float:
     """Share of the query's idf mass that this document contains (unknown terms count fully)."""
     total = hit = 0.0
     for term in dict.fromkeys(terms):

@@ -33,12 +33,12 @@ import sys
 import threading
 import time
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 
 from bot.search import text as tx
-from bot.search.bm25 import matched, scores
+from bot.search.bm25 import FieldIndex, matched, scores
 from bot.search.lookup import Hit, Lookup, SearchIndex, _Space
 
 log = logging.getLogger(__name__)
@@ -179,7 +179,7 @@ class StoredFieldIndex:
         found = self.store.term(self.space, term)
         return None if found is None else found[0]
 
-    def postings_of(self, term: str):
+    def postings_of(self, term: str) -> Iterable[tuple[int, float]]:
         found = self.store.term(self.space, term)
         return () if found is None else found[2]
 
@@ -231,7 +231,8 @@ class StoredIndex(SearchIndex):
             self.article_count = state["article_count"]
             law = state["law"]
             indexes = {space: StoredFieldIndex(store, space, *law[space]) for space in ("words", "grams")}
-            self._law_space = _Space.of_indexes(indexes, law["min_idf"])
+            self._stored_law_space = _Space.of_indexes(indexes, law["min_idf"])
+            self._law_space = self._stored_law_space
             segmenter = tx.Segmenter(store.freq, state["total"])
         except CacheError:
             raise
@@ -240,7 +241,7 @@ class StoredIndex(SearchIndex):
         self.analyzer = tx.Analyzer(segmenter, store.reading)
 
     def law_space(self) -> _Space:
-        return self._law_space
+        return self._stored_law_space
 
     def article_hit(self, i: int, score: float) -> Hit:
         ref, name, summary = self.store.article(i)
@@ -275,6 +276,8 @@ def write_index(index: SearchIndex, path: Path, key: str) -> None:
             spaces = [(space, space, idx) for space, idx in law.indexes.items()]
             spaces += [(f"topic:{space}", space, idx) for space, idx in index.topic_space.indexes.items()]
             for stored_as, _space, field_index in spaces:
+                if not isinstance(field_index, FieldIndex):
+                    raise CacheError("only an index built in memory can be written")
                 sizes[stored_as] = (field_index.size, field_index.max_idf)
                 conn.executemany("INSERT INTO term VALUES (?, ?, ?, ?, ?)", (
                     (stored_as, term, field_index.idf[term], array("i", [d for d, _ in posts]).tobytes(),

@@ -11,16 +11,18 @@ import heapq
 import logging
 import math
 import threading
+from collections.abc import Container, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from bot.catalog.laws import Article, LawLibrary
+from bot.domain.numerals import ArticleNo
 from bot.search import synonyms
 from bot.search import text as tx
-from bot.search.bm25 import Field, FieldIndex, matched
+from bot.search.bm25 import Field, FieldIndex, TermIndex, matched
 from bot.search.bm25 import scores as bm25_scores
-from bot.search.intent import detect, pays_out, topic
+from bot.search.intent import Intent, detect, pays_out, topic
 from bot.search.lawref import parse_ref
 
 if TYPE_CHECKING:  # the catalog package is not needed to answer from a cached index
@@ -90,6 +92,33 @@ class LookupResult:
         return self.hits[0] if self.hits else None
 
 
+class Query(TypedDict):
+    """A question analysed for search (Lookup._query)."""
+
+    text: str
+    words: list[str]  # search-mode words: what is scored
+    precise: list[str]  # precise-mode words: what coverage counts
+    grams: list[str]
+    loose: list[str]  # characters no word took
+    pinyin: list[str]
+    alts: dict[str, tuple[str, ...]]  # word -> other words for the same thing
+    parts: dict[str, tuple[str, ...]]  # word -> the dictionary words inside it
+
+
+ArticleKey = tuple[str, "int | ArticleNo"]
+
+
+def _space_terms(query: Query, space: str) -> list[str]:
+    """The query's tokens in one token space."""
+    if space == "words":
+        return query["words"]
+    if space == "grams":
+        return query["grams"]
+    if space == "pinyin":
+        return query["pinyin"]
+    raise KeyError(space)
+
+
 def _short(text: str, limit: int = 80) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[:limit - 1] + "…"
@@ -112,7 +141,7 @@ def _tokens(fields: dict[str, str], an: tx.Analyzer) -> dict[str, dict[str, list
     }
 
 
-def _idf(index, term: str) -> float:
+def _idf(index: TermIndex, term: str) -> float:
     idf = index.idf_of(term)
     return index.max_idf if idf is None else idf
 
@@ -125,21 +154,23 @@ class _Space:
     min_idf = 0.0
     key_terms: list[frozenset[str]] | None = None
     chars: list[frozenset[str]] | None = None
+    indexes: dict[str, TermIndex]
 
     @classmethod
-    def of_indexes(cls, indexes: dict, min_idf: float) -> _Space:
+    def of_indexes(cls, indexes: Mapping[str, TermIndex], min_idf: float) -> _Space:
         space = cls.__new__(cls)
-        space.indexes = indexes
+        space.indexes = dict(indexes)
         space.min_idf = min_idf
         return space
 
     def __init__(self, docs: list[dict[str, str]], an: tx.Analyzer, spaces=("words", "grams", "pinyin")):
         tokenised = [_tokens(d, an) for d in docs]
-        self.indexes = {s: FieldIndex([t[s] for t in tokenised], FIELDS) for s in spaces}
+        built = {s: FieldIndex([t[s] for t in tokenised], FIELDS) for s in spaces}
+        self.indexes = dict(built)
         self.key_terms = [frozenset(t["words"].get("key", ())) for t in tokenised]
         # characters followed / preceded by another inside some word of the content: a typo's
         # neighbour ("仲" of "仲栽" for 仲裁) shows where a known word was meant
-        vocab = [w for w in self.indexes["words"].idf if len(w) > 1]
+        vocab = [w for w in built["words"].idf if len(w) > 1]
         self.leads = frozenset(ch for w in vocab for ch in w[:-1])
         self.trails = frozenset(ch for w in vocab for ch in w[1:])
         self.chars = [frozenset(tx.normalize(" ".join(d.values()))) for d in docs]
@@ -151,18 +182,18 @@ class _Space:
         self.char_idf = {ch: math.log(1 + (n - k + 0.5) / (k + 0.5)) for ch, k in df.items()}
         self.max_char_idf = math.log(1 + (n + 0.5) / 0.5) if n else 1.0
 
-    def scores(self, query: dict[str, list[str]]) -> dict[int, float]:
+    def scores(self, query: Query) -> dict[int, float]:
         total: dict[int, float] = {}
         min_idf = self.min_idf
         for space, index in self.indexes.items():
             weight = SPACE_WEIGHTS[space]
-            for doc, score in bm25_scores(index, query[space], min_idf).items():
+            for doc, score in bm25_scores(index, _space_terms(query, space), min_idf).items():
                 total[doc] = total.get(doc, 0.0) + weight * score
         # other words for the same thing, at a lower weight: a document that lacks the query's own
         # word gets its best-weighted other word; one that has the word gets nothing more
         words = self.indexes["words"]
         asked = set(query["words"])
-        for word, alts in query.get("alts", {}).items():
+        for word, alts in query["alts"].items():
             own = dict(words.postings_of(word))
             best: dict[int, float] = {}
             for alt in alts:
@@ -178,31 +209,33 @@ class _Space:
         return total
 
     @staticmethod
-    def _word_credit(query: dict[str, list[str]], word: str, terms) -> float:
+    def _word_credit(query: Query, word: str, terms: Container[str]) -> float:
         """How far a document has a query word: itself 1, another word for it or all of its parts
         ("出生" and "证明" for "出生证明") a little less, else 0."""
         if word in terms:
             return 1.0
-        if any(a in terms for a in query.get("alts", {}).get(word, ())):
+        if any(a in terms for a in query["alts"].get(word, ())):
             return SYNONYM_CREDIT
-        split = query.get("parts", {}).get(word)
+        split = query["parts"].get(word)
         if split and all(p in terms for p in split):
             return SYNONYM_CREDIT
         return 0.0
 
-    def in_key(self, query: dict, word: str, doc: int) -> bool:
+    def in_key(self, query: Query, word: str, doc: int) -> bool:
         """Whether a query word (or another word for it, or all its parts) is in the document's
         key field (a guide's name and aliases, a case's title and keywords)."""
         keys = self.key_terms
-        return bool(keys) and self._word_credit(query, word, keys[doc]) > 0
+        if not keys:
+            return False
+        return self._word_credit(query, word, keys[doc]) > 0
 
-    def unexplained(self, query: dict, doc: int, an: tx.Analyzer) -> bool:
+    def unexplained(self, query: Query, doc: int, an: tx.Analyzer) -> bool:
         """Whether the question has a character that no document has and that is no typo either:
         neither a homophone the document matches by pinyin ("离昏") nor next to a character that
         starts or ends a word of the content there ("仲栽" for 仲裁)."""
         if self.chars is None:
             return False
-        unknown = [ch for ch in query.get("loose", ()) if ch not in self.char_idf]
+        unknown = [ch for ch in query["loose"] if ch not in self.char_idf]
         if not unknown:
             return False
         pinyin = self.indexes["pinyin"].terms_of(doc)
@@ -216,7 +249,7 @@ class _Space:
             return True
         return False
 
-    def mishap_elsewhere(self, query: dict, doc: int, intent) -> bool:
+    def mishap_elsewhere(self, query: Query, doc: int, intent: Intent) -> bool:
         """"手机丢了怎么办", "电脑坏了怎么办", "孩子发烧了怎么办": a bare 怎么办 (no how-to, rights
         or law frame) about what happened to someone or something. A document that shares only
         the thing (one word: a case whose story mentions a phone) and lacks what happened to it
@@ -227,16 +260,16 @@ class _Space:
         terms = self.indexes["words"].terms_of(doc)
         words = list(dict.fromkeys(query["precise"]))
         shared = sum(1 for w in words if self._word_credit(query, w, terms))
-        missing = [ch for ch in query.get("loose", ()) if ch not in self.chars[doc]]
+        missing = [ch for ch in query["loose"] if ch not in self.chars[doc]]
         return shared <= 1 and bool(missing or shared < len(words))
 
-    def shares_word(self, query: dict[str, list[str]], doc: int) -> bool:
+    def shares_word(self, query: Query, doc: int) -> bool:
         """Whether the document has one of the query's own words (precise cut), another word for
         it or all its parts, not only bigrams or a part of a longer word ("天天" in "今天天气")."""
         terms = self.indexes["words"].terms_of(doc)
         return any(self._word_credit(query, w, terms) for w in query["precise"])
 
-    def word_coverage(self, query: dict[str, list[str]], doc: int) -> float:
+    def word_coverage(self, query: Query, doc: int) -> float:
         """Share of the idf mass of the query's words that the document has (see _word_credit)."""
         index = self.indexes["words"]
         terms = index.terms_of(doc)
@@ -247,11 +280,11 @@ class _Space:
             hit += idf * self._word_credit(query, word, terms)
         return hit / total if total else 0.0
 
-    def coverage(self, query: dict[str, list[str]], doc: int) -> float:
+    def coverage(self, query: Query, doc: int) -> float:
         words = self.word_coverage(query, doc) if query["precise"] else 0.0
         grams = matched(self.indexes["grams"], query["grams"], doc) if query["grams"] else 0.0
         best = max(words, grams)
-        loose = query.get("loose") or []
+        loose = query["loose"]
         chars = self.chars
         if not loose or chars is None:
             return best
@@ -272,9 +305,16 @@ class SearchIndex:
     analyzer: tx.Analyzer
     topics: list[Hit]
     topic_space: _Space
-    topic_cites: list[frozenset[tuple[str, int]]]
+    topic_cites: list[frozenset[ArticleKey]]
     pays_out: list[bool]
     article_count: int
+    # set when built from a catalog (a stored index has its articles' space already)
+    catalog: Catalog
+    freq_table: dict[str, int]
+    articles: list[Article]
+    cited_by: dict[ArticleKey, list[str]]
+    _law_space: _Space | None
+    _law_lock: threading.Lock
 
     @classmethod
     def build(cls, catalog: Catalog) -> SearchIndex:
@@ -285,7 +325,7 @@ class SearchIndex:
         index.topics = []
         topic_docs: list[dict[str, str]] = []
         index.topic_cites = []
-        cited_by: dict[tuple[str, int], list[str]] = {}
+        cited_by: dict[ArticleKey, list[str]] = {}
         for guide in catalog.services.values():
             d = guide.data
             index.topics.append(Hit("guide", guide.id, guide.name, 0.0, _short(d.get("audience", ""))))
@@ -387,7 +427,7 @@ class Lookup:
         self._laws()
         self.search("预热 孩子出生", 3)
 
-    def _query(self, text: str) -> dict:
+    def _query(self, text: str) -> Query:
         an = self.an
         precise = an.precise_words(text)
         return {"text": text, "words": an.words(text), "precise": precise, "grams": tx.query_bigrams(text),
@@ -493,7 +533,7 @@ class Lookup:
             return LookupResult(query, hits, False, "none")
         return LookupResult(query, hits, confident, "" if hits else "none")
 
-    def _verdict(self, q: dict, scored: list, intent=None) -> tuple[bool, bool]:
+    def _verdict(self, q: Query, scored: list, intent: Intent | None = None) -> tuple[bool, bool]:
         """(confident in the first hit, any of the first three related to the question)."""
         top_score, top_i = scored[0][0], scored[0][1]
         covers = [self._cover(q, i) for _, i, _, _ in scored[:3]]
@@ -517,7 +557,7 @@ class Lookup:
             confident = related = False
         return confident, related
 
-    def _cover(self, q: dict[str, list[str]], i: int) -> float:
+    def _cover(self, q: Query, i: int) -> float:
         """Coverage of the query by a scored entry (topics first, then articles)."""
         if i >= len(self._topics):
             return self._laws().coverage(q, i - len(self._topics))
