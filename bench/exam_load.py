@@ -49,7 +49,7 @@ if str(REPO) not in sys.path:  # runnable as `python bench/exam_load.py` from an
 from bot.app.clock import SystemClock  # noqa: E402
 from bot.app.messages import Incoming, Reply  # noqa: E402
 from bot.app.texts import tr  # noqa: E402
-from bot.bootstrap import App, ContentError, build, load_checked_catalog  # noqa: E402
+from bot.bootstrap import App, ContentError, build, load_checked_catalog, settle_heap  # noqa: E402
 from bot.catalog.catalog import Catalog, load_catalog  # noqa: E402
 from bot.config import load_config  # noqa: E402
 from bot.domain.models import Attempt, QType  # noqa: E402
@@ -90,18 +90,19 @@ def bench_catalog() -> Catalog:
     return _CATALOG[0]
 
 
-GC_FREEZE = False  # --gc-freeze: what-if for a bot that calls gc.freeze() after start-up
+SETTLE = True  # --no-settle: what-if for a bot that does not call settle_heap() after start-up
 
 
 async def open_app(workdir: Path, seed: int = 1) -> App:
-    if GC_FREEZE:
-        import gc
-        bench_catalog()
-        gc.collect()
-        gc.freeze()  # the catalog (laws, 700+ questions) leaves the full collections
     config = load_config(None, data_dir=str(workdir), content_root=str(REPO), log_level="WARNING")
-    return await build(config, clock=SystemClock(), rng=random.Random(seed),
-                       database=db_target(workdir), catalog=bench_catalog())
+    app = await build(config, clock=SystemClock(), rng=random.Random(seed),
+                      database=db_target(workdir), catalog=bench_catalog())
+    if SETTLE:
+        # as `lawbot run` does after start-up: the catalog, modules and storage set up leave the
+        # full collections (without it one of them rescans ~130,000 objects: 70-100 ms of loop
+        # stall under the 1,000/s load, the worst second of every run)
+        settle_heap()
+    return app
 
 
 def db_target(workdir: Path) -> str | Path:
@@ -337,7 +338,7 @@ def run_child(mode: str, args: argparse.Namespace, run: int) -> dict:
     """One measurement in a fresh interpreter, so ru_maxrss is that mode's own peak."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", mode, "--users", str(args.users),
            "--questions", str(args.questions), "--rate", str(args.rate), "--duration", str(args.duration),
-           "--seed", str(args.seed + run), "--accuracy", str(args.accuracy), "--arrivals", args.arrivals] + (["--gc-freeze"] if args.gc_freeze else []) \
+           "--seed", str(args.seed + run), "--accuracy", str(args.accuracy), "--arrivals", args.arrivals] + (["--no-settle"] if args.no_settle else []) \
         + (["--database", args.database] if args.database else [])
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)  # stderr (warnings) passes through
     if proc.returncode != 0:
@@ -377,8 +378,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--mode", choices=("both", "saturation", "latency"), default="both")
     p.add_argument("--quick", action="store_true", help="smoke run: 50 users x 10 questions, 1 run, 200/s for 2.5 s")
-    p.add_argument("--gc-freeze", action="store_true",
-                   help="what-if: gc.freeze() after loading the catalog (full GCs stall the loop 100+ ms)")
+    p.add_argument("--no-settle", action="store_true",
+                   help="what-if: skip settle_heap() after start-up (full GCs then stall the loop 70-100 ms)")
     p.add_argument("--in-process", action="store_true", help="do not spawn a child per run (RSS then accumulates)")
     p.add_argument("--database", metavar="URL", help="a PostgreSQL server (postgresql://user@host/db); each run "
                    "creates and drops its own database there. Default: a SQLite file in a temporary folder")
@@ -388,9 +389,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.users, args.questions, args.runs = min(args.users, 50), min(args.questions, 10), 1
         args.rate, args.duration = min(args.rate, 200.0), min(args.duration, 2.5)
-    if args.gc_freeze:
-        global GC_FREEZE
-        GC_FREEZE = True
+    if args.no_settle:
+        global SETTLE
+        SETTLE = False
     if args.database:
         global SERVER
         SERVER = args.database
