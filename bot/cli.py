@@ -59,13 +59,13 @@ def cmd_content_check(args: argparse.Namespace) -> int:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    from bot.channels.console.adapter import run_console
+    from bot.cli_chat import run_console
 
     return asyncio.run(run_console(config_path=args.config, data_dir=args.data_dir, user=args.user))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from bot.runner import run_command
+    from bot.cli_run import run_command
 
     return run_command(args.config, args.workers, args)
 

@@ -50,6 +50,14 @@ PK_SWEEP_SECONDS = 2.0  # 答题PK questions time out after 20 s: check often
 UPDATE_KEYS_KEPT_SECONDS = 7 * 24 * 3600  # platforms redeliver within hours; a week is ample
 
 
+async def drain_once(app, senders: dict) -> int:
+    """Send what the outbox holds for each of these senders once (the console after each line)."""
+    sent = 0
+    for name, sender in senders.items():
+        sent += await drain_outbox(app, name, sender)
+    return sent
+
+
 async def prune_update_keys(app) -> None:
     await app.storage.updates.forget_updates_before(app.clock.now() - UPDATE_KEYS_KEPT_SECONDS)
 
@@ -141,38 +149,3 @@ def leader_task(app, senders: dict) -> asyncio.Task:
     from bot.storage.sql.leader import leader_lock
 
     return asyncio.create_task(lead(leader_lock(app.storage), lambda: background_tasks(app, senders)))
-
-
-def run_command(config_path: str | None, workers: int = 1, args: object = None) -> int:
-    """`lawbot run [--workers N]`: one process, or a supervisor with N workers (bot/supervisor.py).
-    Telegram polling has one reader of getUpdates by nature: it stays a single process."""
-    import asyncio
-    from pathlib import Path
-
-    from bot.cli_text import warn
-    from bot.config import load_config
-
-    config = load_config(Path(config_path) if config_path else None)
-    logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if workers > 1 and config.telegram.mode != "webhook" and config.telegram.resolved_token():
-        warn(args, "run_polling_single", n=workers)
-        workers = 1
-    if workers > 1:
-        from bot.supervisor import supervise
-
-        return supervise(config, config_path, workers)
-    from bot.serving import serve
-
-    return asyncio.run(serve(config))
-
-
-async def run_service(config_path: str | None) -> int:
-    from pathlib import Path
-
-    from bot.config import load_config
-
-    config = load_config(Path(config_path) if config_path else None)
-    logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from bot.serving import serve
-
-    return await serve(config)  # Telegram, WeChat, WeCom and the HTTP server, as configured

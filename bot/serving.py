@@ -13,8 +13,14 @@ import signal
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from bot.config import ConfigError
+from bot.config import Config, ConfigError
+
+if TYPE_CHECKING:  # imported when serving starts (the module loads fast for the command line)
+    from bot.bootstrap import App
+    from bot.channels.registry import Channel
+    from bot.httpserver import HttpServer
 
 log = logging.getLogger(__name__)
 
@@ -22,12 +28,12 @@ log = logging.getLogger(__name__)
 @dataclass
 class Running:
     """What is up, for tests and the benchmark (the bound port when http.port is 0)."""
-    app: object
-    server: object | None = None
-    channels: list = field(default_factory=list)  # bot.channels.registry.Channel
+    app: App
+    server: HttpServer | None = None
+    channels: list[Channel] = field(default_factory=list)
 
 
-async def serve(config, *, stop: asyncio.Event | None = None,
+async def serve(config: Config, *, stop: asyncio.Event | None = None,
                 on_ready: Callable[[Running], Awaitable[None] | None] | None = None, port: int | None = None) -> int:
     from bot.bootstrap import build, settle_heap
     from bot.channels import registry

@@ -131,11 +131,6 @@ KNOWN_CYCLES = [
     # catalog) word their messages with bot.app.texts. Breaking it means moving Deps and the
     # texts below all of them.
     {"bot.app", "bot.catalog", "bot.config", "bot.search", "bot.services"},
-    # Entry points living in channel modules: the console channel runs `lawbot chat` with
-    # bot.runner's leader task and bot.channels.telegram.adapter.run_telegram calls
-    # bot.serving.serve, while bot.serving/bot.runner start the channels and the scheduler's
-    # outbox sender, which speaks the channels' Sender interface (bot.channels.delivery).
-    {"bot.channels", "bot.runner", "bot.scheduler", "bot.serving"},
 ]
 
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 import json
 
 from bot.app.clock import ManualClock
-from bot.channels.console.adapter import ConsoleSender, drain_once
+from bot.channels.console.adapter import ConsoleSender
 from bot.domain.models import LETTERS, QType
+from bot.runner import drain_once
 from bot.scheduler.wiring import build_scheduler
 from tests.app.test_exam import _attempt, _display_letters, _start
 from tests.app.test_reminders import at

@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.app.clock import ManualClock
-from bot.channels.console.adapter import ConsoleSender, drain_once
+from bot.channels.console.adapter import ConsoleSender
 from bot.domain.models import QType
+from bot.runner import drain_once
 from bot.scheduler.wiring import build_scheduler
 from tests.support.sql import sql_one
 from tests.support.transcript import Chat, make_app

@@ -7,7 +7,8 @@ from __future__ import annotations
 import json
 
 from bot.app.messages import Incoming
-from bot.channels.console.adapter import ConsoleSender, drain_once
+from bot.channels.console.adapter import ConsoleSender
+from bot.runner import drain_once
 from bot.scheduler.wiring import build_scheduler
 from tests.app.test_official_exam import EXAM, JAN_17, imported, org_app  # noqa: F401 - fixtures
 from tests.support.sql import sql_all

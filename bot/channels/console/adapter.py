@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import codecs
-import logging
 import os
-import sys
 import threading
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -110,7 +108,7 @@ def _chunks(stream: TextIO) -> Callable[[], str]:
     return read
 
 
-async def _read_lines(stream: TextIO) -> AsyncIterator[str]:
+async def read_lines(stream: TextIO) -> AsyncIterator[str]:
     """The input's lines, read on a daemon thread. Ctrl-C ends the chat at once (no read left
     waiting for Enter keeps the process alive); Ctrl-D (end of input) ends it cleanly."""
     loop = asyncio.get_running_loop()
@@ -143,61 +141,6 @@ async def _read_lines(stream: TextIO) -> AsyncIterator[str]:
         yield line.rstrip("\r")
 
 
-def _log_to_file(folder: Path) -> Path | None:
-    """Warnings go to <data_dir>/lawbot.log, never into the conversation on the terminal."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        handler: logging.Handler = logging.FileHandler(folder / "lawbot.log", encoding="utf-8")
-    except OSError:
-        handler = logging.NullHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    for old in list(root.handlers):
-        root.removeHandler(old)
-    root.addHandler(handler)
-    root.setLevel(logging.WARNING)
-    return getattr(handler, "baseFilename", None)
-
-
-async def run_console(config_path: str | None = None, data_dir: str | None = None, user: str = "local",
-                      stdin: TextIO | None = None) -> int:
-    from bot.bootstrap import build, settle_heap
-    from bot.config import load_config
-    from bot.runner import leader_task
-
-    config = load_config(Path(config_path) if config_path else None, data_dir=data_dir)
-    app = await build(config)
-    _log_to_file(config.data_dir)  # after build: a folder build refused gets no log file either
-    settle_heap()
-    stream = stdin or sys.stdin
-    interactive = stream.isatty()
-    channel = ConsoleChannel(app.service, user=user, downloads=config.data_dir / "downloads",
-                             max_upload=config.bank.upload_max_mb * 1024 * 1024)
-    senders = {"cli": ConsoleSender(channel)}
-    # the scheduler, sweepers and sender run only while this session is the elected leader
-    # (bot/storage/sql/leader.py): beside `lawbot run` on the same database, jobs never fire twice
-    tasks = [leader_task(app, senders)]
-    try:
-        greeting = await app.service.handle(Incoming(user=channel.user, text="/start"))
-        await channel.follow_locale()
-        channel.show(greeting)
-        print(tr(channel.shown_locale, "console_quit_hint"), flush=True)
-        async for line in _read_lines(stream):
-            if line.strip().lower() in ("/quit", "/exit", "quit", "exit"):
-                break
-            if not interactive:
-                print(f"> {line}", flush=True)
-            await channel.send_line(line)
-            await drain_once(app, senders)
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)  # the leader lock is let go
-        await drain_once(app, senders)
-        await app.close()
-    return 0
-
-
 class ConsoleSender:
     """Delivers outbox messages (exam results, reminders) to the console session."""
 
@@ -211,12 +154,3 @@ class ConsoleSender:
         choices = [[Choice(label, action) for label, action in row] for row in payload.get("choices", [])]
         self.channel.show([Reply(payload.get("text", ""), choices)])
         return True
-
-
-async def drain_once(app, senders) -> int:
-    from bot.runner import drain_outbox
-
-    sent = 0
-    for name, sender in senders.items():
-        sent += await drain_outbox(app, name, sender)
-    return sent

@@ -1,6 +1,6 @@
 """The Telegram channel: Update -> Incoming, Reply -> Bot API calls. Thin: no decisions, no text.
 
 Modules mirror the console channel: `adapter` (Application wiring, sending, the outbox sender,
-`run_telegram`), `render` (Reply -> message parts and inline keyboards) and `inbound`
+`start_bot`), `render` (Reply -> message parts and inline keyboards) and `inbound`
 (Update -> Incoming).
 """

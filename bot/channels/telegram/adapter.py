@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any, TypeVar
 
-from telegram import BotCommand, InputFile, Message, Update
+from telegram import Bot, BotCommand, CallbackQuery, InputFile, Message, Update
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     Application,
@@ -48,6 +48,19 @@ OUTBOX_RATE = 25.0  # proactive messages per second, under Telegram's ~30/s over
 
 T = TypeVar("T")
 _sleep = asyncio.sleep  # tests replace it to check 429 handling without waiting
+
+# Replies go out through Bot.do_api_request, python-telegram-bot's public call for any Bot API
+# method: it hands back the raw result instead of building a Message object (and its chat, user
+# and keyboard objects) per call, which cost more CPU than the call itself. It warns that a named
+# method exists; that choice is deliberate here.
+warnings.filterwarnings("ignore", message=r"Please use 'Bot\.\w+' instead of 'Bot\.do_api_request",
+                        category=PTBUserWarning)
+
+
+async def api_call(bot: Bot, method: str, params: dict[str, Any]) -> Any:
+    """One Bot API call by name with JSON-ready parameters; the raw result (a dict or True).
+    Errors are python-telegram-bot's (RetryAfter, BadRequest, Forbidden, NetworkError ...)."""
+    return await bot.do_api_request(method, api_kwargs=params)
 
 
 async def call_api(make_call: Callable[[], Awaitable[T]]) -> T:
@@ -110,7 +123,7 @@ class TelegramChannel:
         query = update.callback_query
         # Stop the client's spinner while the core works; its failure (a query older than
         # Telegram keeps) must not lose the reply.
-        answering = asyncio.create_task(self._answer(query)) if query is not None else None
+        answering = asyncio.create_task(self._answer(bot, query)) if query is not None else None
         try:
             replies = await self.service.handle(incoming)
             chat_id = update.effective_chat.id if update.effective_chat else update.effective_user.id
@@ -138,9 +151,9 @@ class TelegramChannel:
         return Attachment(document.file_name, data, "document")
 
     @staticmethod
-    async def _answer(query) -> None:
+    async def _answer(bot: Bot, query: CallbackQuery) -> None:
         try:
-            await call_api(query.answer)
+            await call_api(lambda: api_call(bot, "answerCallbackQuery", {"callback_query_id": query.id}))
         except TelegramError as exc:
             log.info("could not answer callback query %s: %s", query.id, exc)
 
@@ -163,15 +176,20 @@ class TelegramChannel:
                 await self._send(bot, chat_id, part)
 
     @staticmethod
-    async def _send(bot, chat_id: int, part: Part) -> None:
-        await call_api(lambda: bot.send_message(chat_id=chat_id, text=part.text, reply_markup=part.markup))
+    async def _send(bot: Bot, chat_id: int, part: Part) -> None:
+        params: dict[str, Any] = {"chat_id": chat_id, "text": part.text}
+        if part.markup is not None:
+            params["reply_markup"] = part.markup
+        await call_api(lambda: api_call(bot, "sendMessage", params))
 
     @staticmethod
-    async def _edit(bot, message: Message, part: Part) -> bool:
+    async def _edit(bot: Bot, message: Message, part: Part) -> bool:
         """True when the message shows the part (edited, or already identical)."""
+        params: dict[str, Any] = {"chat_id": message.chat_id, "message_id": message.message_id, "text": part.text}
+        if part.markup is not None:
+            params["reply_markup"] = part.markup
         try:
-            await call_api(lambda: bot.edit_message_text(text=part.text, chat_id=message.chat_id,
-                                                         message_id=message.message_id, reply_markup=part.markup))
+            await call_api(lambda: api_call(bot, "editMessageText", params))
             return True
         except BadRequest as exc:
             if _not_modified(exc):
@@ -213,9 +231,11 @@ class TelegramSender:
         parts = render(Reply(str(payload.get("text", "")), choices))
         for part in parts:
             await self._pace()
+            params: dict[str, Any] = {"chat_id": chat_id, "text": part.text}
+            if part.markup is not None:
+                params["reply_markup"] = part.markup
             try:
-                await call_api(lambda part=part: self.bot.send_message(chat_id=chat_id, text=part.text,
-                                                                     reply_markup=part.markup))
+                await call_api(lambda params=params: api_call(self.bot, "sendMessage", params))
             except Forbidden:
                 log.info("user %s blocked the bot; outbox message not delivered", user)
                 raise
@@ -237,9 +257,7 @@ class TelegramSender:
             try:
                 # the raw call: PTB's errors (RetryAfter, Forbidden ...) without building a Message
                 # object per send, which costs more CPU than the send itself at broadcast rates
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", PTBUserWarning)  # "use send_message instead"
-                    await self.bot.do_api_request("sendMessage", api_kwargs=params)
+                await api_call(self.bot, "sendMessage", params)
             except TelegramError as exc:
                 return delivery_of(exc)
         return Delivery.sent()
@@ -250,8 +268,7 @@ class TelegramSender:
         cached = self._parts.get(key)
         if cached is None:
             choices = [[Choice(str(label), str(action)) for label, action in row] for row in payload.get("choices", [])]
-            cached = [(part.text, None if part.markup is None else json.dumps(part.markup.to_dict(), ensure_ascii=False))
-                      for part in render(Reply(str(payload.get("text", "")), choices))]
+            cached = [(part.text, part.markup) for part in render(Reply(str(payload.get("text", "")), choices))]
             if len(self._parts) >= 256:
                 self._parts.clear()
             self._parts[key] = cached
@@ -343,14 +360,3 @@ async def start_bot(application: Application, poll_timeout: int = 10, register_c
     await application.start()
     await startup.retried("deleteWebhook", lambda: application.updater.start_polling(
         poll_interval=0.0, timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False))
-
-
-async def run_telegram(config, *, stop: asyncio.Event | None = None) -> int:
-    """Run the bot until SIGINT/SIGTERM (or until `stop` is set). This is `lawbot run`
-    (bot.serving.serve): polling or webhook as configured, beside WeChat/WeCom when enabled."""
-    from bot.serving import serve
-
-    if not config.telegram.resolved_token():
-        raise ConfigError(f"telegram: no bot token: set the environment variable "
-                          f"{config.telegram.token_env} or telegram.token in the config file")
-    return await serve(config, stop=stop)

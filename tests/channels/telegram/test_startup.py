@@ -12,8 +12,8 @@ import sys
 import pytest
 
 from bot.channels.telegram import startup
-from bot.channels.telegram.adapter import run_telegram
 from bot.channels.telegram.startup import TelegramStartError
+from bot.cli_run import run_telegram
 from bot.serving import serve
 from tests.support.fake_bot_api import TOKEN, FakeBotApi
 from tests.support.transcript import REPO, config_for

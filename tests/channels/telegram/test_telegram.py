@@ -4,6 +4,7 @@ long polling) against the loopback fake Bot API in tests/support/fake_bot_api.py
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections import Counter
 
@@ -14,8 +15,9 @@ from telegram.ext import TypeHandler
 from bot.app.messages import Attachment, Choice, Reply
 from bot.app.texts import tr
 from bot.channels.telegram import adapter
-from bot.channels.telegram.adapter import COMMANDS, TelegramSender, build_application, run_telegram, start_bot
+from bot.channels.telegram.adapter import COMMANDS, TelegramSender, build_application, start_bot
 from bot.channels.telegram.render import MAX_TEXT, render, split_text, utf16_len
+from bot.cli_run import run_telegram
 from bot.config import ConfigError
 from bot.runner import drain_outbox, sweep_exams
 from tests.support.fake_bot_api import TOKEN, Call, FakeBotApi
@@ -316,7 +318,8 @@ def test_split_text_edge_cases():
     assert split_text(exact) == [exact]
     assert [len(p) for p in split_text(exact + "\n" + "b")] == [MAX_TEXT, 1]
     assert render(Reply("")) == []
-    assert render(Reply("x", [[Choice("bad", "z" * 65)], [Choice("ok", "m")]]))[0].markup.inline_keyboard[0][0].text == "ok"
+    markup = render(Reply("x", [[Choice("bad", "z" * 65)], [Choice("ok", "m")]]))[0].markup
+    assert markup is not None and json.loads(markup)["inline_keyboard"] == [[{"text": "ok", "callback_data": "m"}]]
 
 
 async def test_attachments_are_sent_as_document_and_photo(bot, api):
