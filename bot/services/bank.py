@@ -16,7 +16,7 @@ import logging
 import re
 import tempfile
 import weakref
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -42,7 +42,9 @@ EXPORT_FORMATS = ("xlsx", "csv")
 TEMPLATE = Path("content") / "templates" / "题库导入模板.xlsx"
 PAGE_SIZES = (20, 50, 100)
 STATUSES = ("active", "retired", "all")
-EDITABLE = (QType.SINGLE, QType.MULTIPLE, QType.JUDGE, QType.FILL)
+EDITABLE = (QType.SINGLE, QType.MULTIPLE, QType.JUDGE, QType.FILL, QType.MATERIAL)
+SUB_TYPES = (QType.SINGLE, QType.MULTIPLE, QType.JUDGE)  # what a material's sub-question may be
+SUB_SLOTS = 5  # the edit form's sub-question slots (a material has 2 to 5)
 _locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
 
 
@@ -187,9 +189,27 @@ async def question_detail(deps: Deps, actor: Actor, question_id: str) -> Questio
 
 # --- editing ---------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
+class EditSub:
+    """One sub-question slot of a material's edit form. `id` is the existing sub-question's id
+    ("" for a new one: the material's id + .N). A slot with no text at all is dropped."""
+    id: str
+    type: str  # single / multiple / judge
+    stem: str
+    options: list[str]
+    answer: str
+    explanation: str
+    law: str
+    article: str
+
+    @property
+    def blank(self) -> bool:
+        return not any(x.strip() for x in (self.stem, self.answer, self.explanation, *self.options))
+
+
+@dataclass(frozen=True, slots=True)
 class EditQuestion:
     question_id: str
-    stem: str
+    stem: str  # a material: its text (材料)
     options: list[str]  # single / multiple: one per option
     answer: str  # letters (AC), 正确/错误, or for a fill question 公示|公开；三日
     explanation: str
@@ -197,6 +217,7 @@ class EditQuestion:
     article: str
     tags: list[str]
     difficulty: str = "2"
+    subs: list[EditSub] = field(default_factory=list)  # a material's sub-questions, in order
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,7 +227,59 @@ class Edited:
     changed: bool
 
 
+def _answer(qtype: QType | None, answer: str) -> str:
+    if qtype in (QType.SINGLE, QType.MULTIPLE):
+        return answer.strip().upper().replace(",", "").replace("，", "").replace(" ", "")
+    return answer.strip()
+
+
+def _cite(law: str, article: str) -> dict[str, Any]:
+    number = article.strip()
+    return {"law": law.strip().strip("《》"), "article": int(number) if number.isdigit() else number}
+
+
+def _material_raw(old: Question, cmd: EditQuestion) -> dict[str, Any]:
+    """A material's bank mapping from the form: its text, explanation, tags, difficulty and the
+    non-blank sub-question slots (an existing sub keeps its id and the labels it has of its own;
+    a new one gets the material's id + .N with the first N not taken)."""
+    raw = question_mapping(old)
+    raw["material"] = cmd.stem.strip()
+    raw.pop("explanation", None)
+    if cmd.explanation.strip():
+        raw["explanation"] = cmd.explanation.strip()
+    raw["tags"] = [t.strip() for t in cmd.tags if t.strip()]
+    raw["difficulty"] = int(cmd.difficulty) if cmd.difficulty.strip().isdigit() else cmd.difficulty.strip()
+    before = {sub.id: sub for sub in old.subs}
+    slots = [s for s in cmd.subs if not s.blank]
+    taken = {s.id for s in slots if s.id in before}
+    subs = []
+    for slot in slots:
+        existing = before.get(slot.id)
+        sub = question_mapping(existing, old) if existing is not None else {}
+        if existing is None:
+            n = 1
+            while f"{old.id}.{n}" in taken:
+                n += 1
+            taken.add(f"{old.id}.{n}")
+            sub["id"] = f"{old.id}.{n}"
+        qtype = existing.type if existing is not None else next(
+            (t for t in SUB_TYPES if t.value == slot.type.strip()), None)
+        sub["type"] = qtype.value if qtype is not None else slot.type.strip()
+        sub["stem"] = slot.stem.strip()
+        sub.pop("options", None)
+        if qtype in (QType.SINGLE, QType.MULTIPLE) or qtype is None:
+            sub["options"] = [o.strip() for o in slot.options if o.strip()]
+        sub["answer"] = _answer(qtype, slot.answer)
+        sub["explanation"] = slot.explanation.strip()
+        sub["cite"] = _cite(slot.law, slot.article)
+        subs.append(sub)
+    raw["subs"] = subs
+    return raw
+
+
 def _raw(old: Question, cmd: EditQuestion) -> dict[str, Any]:
+    if old.type is QType.MATERIAL:
+        return _material_raw(old, cmd)
     raw = question_mapping(old)
     raw["stem"] = cmd.stem.strip()
     raw["explanation"] = cmd.explanation.strip()
@@ -257,14 +330,16 @@ def _inside_root(deps: Deps, shown: str) -> bool:
 
 async def edit_question(deps: Deps, actor: Actor, cmd: EditQuestion, locale: str = "zh") -> Edited:
     """Validate the edited question exactly as an import row is validated; a refusal carries the
-    reasons. The question keeps its id, type and bank file."""
+    reasons. The question keeps its id, type and bank file. A material is edited whole: its text
+    and 2 to 5 sub-questions (cmd.subs; existing ones keep their id and type, blank slots are
+    dropped, new ones are added), validated as a material in a bank file is."""
     actor.require_super()
     catalog = deps.catalog
     old = catalog.questions.get(cmd.question_id)
     if old is None or old.parent:
         raise BankError("bank_no_such_question", id=cmd.question_id[:60])
     if old.type not in EDITABLE:
-        raise BankError("bank_edit_material")
+        raise BankError("bank_edit_refused", lines=[old.type.value])
     shown = old.origin.rpartition(":")[0]
     if not _inside_root(deps, shown):
         raise BankError("bank_edit_outside", file=shown)

@@ -78,10 +78,21 @@ class OffsetClock:
 class ConsoleServer:
     """`lawbot run` (bot.serving.serve) in a thread with its own event loop, on a loopback port."""
 
-    def __init__(self, data_dir: Path, **overrides):
+    def __init__(self, data_dir: Path, content_root: Path = REPO, **overrides):
+        from tests.conftest import ON_POSTGRES
+        from tests.support import pg
+
         settings = {"admin": {"super_admins": [SUPER]}, "http": {"host": "127.0.0.1"}}
         settings.update(overrides)
-        self.config = load_config(None, data_dir=str(data_dir), content_root=str(REPO), **settings)
+        # A server outlives the per-test PostgreSQL mapping of tests/conftest.py (it starts before
+        # any test's fixtures): on LAWBOT_TEST_BACKEND=postgresql runs it gets a database of its
+        # own on the test server, dropped in stop().
+        self.database_url: str | None = None
+        if ON_POSTGRES and "database" not in settings:
+            pg.require()
+            self.database_url = pg.create_database()
+            settings["database"] = {"url": self.database_url}
+        self.config = load_config(None, data_dir=str(data_dir), content_root=str(content_root), **settings)
         self.clock = OffsetClock()
         self._ready = threading.Event()
         self._error: BaseException | None = None
@@ -118,6 +129,8 @@ class ConsoleServer:
         self.base = self.running.server.url
         self.app = self.running.app
         self.deps = self.app.service.deps
+        expected = "postgresql" if self.database_url else "sqlite"
+        assert self.deps.storage.dialect == expected, (self.deps.storage.dialect, expected)
         self.run(self._seed())
         return self
 
@@ -135,6 +148,11 @@ class ConsoleServer:
         if self.loop is not None and self._thread.is_alive():
             self.loop.call_soon_threadsafe(self._stop.set)
             self._thread.join(30)
+        if self.database_url:
+            from tests.support import pg
+
+            pg.drop_database(self.database_url)
+            self.database_url = None
 
 
 class Console:
@@ -201,23 +219,10 @@ def _test_folder(request) -> Path:
 
 @pytest.fixture(scope="session")
 def console_server():
-    """The server is started before any test's fixtures, so the per-test PostgreSQL mapping of
-    tests/conftest.py does not reach it: on LAWBOT_TEST_BACKEND=postgresql runs it gets its own
-    database on the test server (database.url), dropped at the end of the session."""
-    from tests.conftest import ON_POSTGRES
-    from tests.support import pg
-
     data = Path(tempfile.mkdtemp(prefix="lawbot-console-"))
-    url = None
-    if ON_POSTGRES:
-        pg.require()
-        url = pg.create_database()
-    server = ConsoleServer(data, **({"database": {"url": url}} if url else {})).start()
-    assert server.deps.storage.dialect == ("postgresql" if url else "sqlite"), server.deps.storage.dialect
+    server = ConsoleServer(data).start()
     yield server
     server.stop()
-    if url:
-        pg.drop_database(url)
     shutil.rmtree(data, ignore_errors=True)
 
 

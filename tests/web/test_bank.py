@@ -16,10 +16,9 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.app.practice import law_key
-from bot.config import load_config
-from bot.domain.models import QType
+from bot.domain.models import QType, Question
 from tests.support.transcript import Chat
-from tests.web.conftest import REPO, SUPER, UNIT_ADMIN, Console, ConsoleServer
+from tests.web.conftest import REPO, UNIT_ADMIN, Console, ConsoleServer
 
 
 @pytest.fixture(scope="module")
@@ -28,10 +27,7 @@ def bank_server():
     root = folder / "content-root"
     for part in ("content", "quizzes"):
         shutil.copytree(REPO / part, root / part)
-    server = ConsoleServer(folder / "data")
-    server.config = load_config(None, data_dir=str(folder / "data"), content_root=str(root),
-                                admin={"super_admins": [SUPER]}, http={"host": "127.0.0.1"})
-    server.start()
+    server = ConsoleServer(folder / "data", content_root=root).start()
     yield server
     server.stop()
     shutil.rmtree(folder, ignore_errors=True)
@@ -165,3 +161,106 @@ def test_pages_fit_a_phone(bank, phone):
         bank.visit(phone, path, f"phone-{path}")
         width = phone.evaluate("document.documentElement.scrollWidth")
         assert width <= 392, (path, width)
+
+
+def _bank_question(bank, qtype: QType, want) -> Question:
+    """The first question of `qtype` in a bank file under quizzes/bank/ for which want(q) holds."""
+    for q in bank.deps.catalog.question_list:
+        if q.type is qtype and q.origin.startswith("quizzes/bank/") and not q.parent and want(q):
+            return q
+    raise AssertionError(f"no {qtype.value} question fits")
+
+
+def _sub_field(page, n: int, name: str):
+    return page.locator(f"#sub-{n} [name=sub{n}_{name}]")
+
+
+def test_a_material_is_edited_whole_refused_with_the_reasons_then_published(bank, page):
+    q = _bank_question(bank, QType.MATERIAL, lambda m: len(m.subs) == 3 and m.subs[1].type is QType.SINGLE
+                       and len(m.subs[1].options) == 4)
+    shown = q.origin.rpartition(":")[0]
+    version = bank.run(bank.deps.storage.bank_versions.latest_version())
+    bank.login(page)
+    bank.visit(page, f"/admin/bank/q/{q.id}", "material")
+    assert page.input_value("#edit-form textarea[name=stem]") == q.stem
+    assert [page.input_value(f"#sub-{n} [name=sub{n}_stem]") for n in (1, 2, 3)] == [s.stem for s in q.subs]
+    assert page.input_value("#sub-4 [name=sub4_stem]") == "" and page.locator("#sub-6").count() == 0
+
+    # refused: sub-question 2's answer is not an option, and with two slots cleared only one is left
+    _sub_field(page, 2, "answer").fill("E")
+    page.click("#edit-form button[type=submit]")
+    page.wait_for_selector("#edit-errors")
+    assert "第 2 小题：答案 E 不在选项范围内" in page.inner_text("#edit-errors").replace("'", "")
+    assert _sub_field(page, 2, "answer").input_value() == "E"  # what was typed is kept
+    for n in (2, 3):
+        for name in ("stem", "options", "answer", "explanation"):
+            if _sub_field(page, n, name).count():
+                _sub_field(page, n, name).fill("")
+    page.click("#edit-form button[type=submit]")
+    page.wait_for_selector("#edit-errors")
+    bank.shots.take(page, "material-refused")
+    assert "材料题需要 2 到 5 道小题，现有 1 道" in page.inner_text("#edit-errors")
+    assert bank.deps.catalog.questions[q.id] == q  # nothing changed
+    assert bank.run(bank.deps.storage.bank_versions.latest_version()) == version
+
+    # saved: a new material text, sub 1 reworded, sub 3 deleted, a true/false sub added in slot 5
+    bank.visit(page, f"/admin/bank/q/{q.id}", "material-again")
+    text = q.stem + "（后台修订材料）"
+    page.fill("#edit-form textarea[name=stem]", text)
+    _sub_field(page, 1, "stem").fill(q.subs[0].stem + "（改）")
+    for name in ("stem", "options", "answer", "explanation"):
+        if _sub_field(page, 3, name).count():
+            _sub_field(page, 3, name).fill("")
+    law, article = q.subs[0].cite.law, str(q.subs[0].cite.article)
+    _sub_field(page, 5, "type").select_option("judge")
+    _sub_field(page, 5, "stem").fill("本案新增的判断小题：执法程序应当合法。")
+    _sub_field(page, 5, "options").fill("")
+    _sub_field(page, 5, "answer").fill("正确")
+    _sub_field(page, 5, "explanation").fill(f"见《{law}》相关规定，执法应依法进行。")
+    _sub_field(page, 5, "law").fill(law)
+    _sub_field(page, 5, "article").fill(article)
+    page.click("#edit-form button[type=submit]")
+    page.wait_for_selector("#notice")
+    bank.shots.take(page, "material-saved")
+    assert page.inner_text("#q-stem") == text
+    listed = page.inner_text("#q-subs")
+    assert "（改）" in listed and "本案新增的判断小题" in listed and q.subs[2].stem not in listed
+    edited = bank.deps.catalog.questions[q.id]
+    assert edited.stem == text and len(edited.subs) == 3
+    assert [s.id for s in edited.subs[:2]] == [s.id for s in q.subs[:2]]
+    new_sub = edited.subs[2]
+    assert new_sub.type is QType.JUDGE and new_sub.answer == frozenset({0}) and new_sub.parent == q.id
+    assert new_sub.id not in {s.id for s in q.subs[:2]} and bank.deps.catalog.questions[new_sub.id] == new_sub
+    assert q.subs[2].id not in bank.deps.catalog.questions or q.subs[2].id == new_sub.id
+    assert text in (bank.deps.catalog.root / shown).read_text(encoding="utf-8")
+    latest = bank.run(bank.deps.storage.bank_versions.latest())
+    assert latest.path == shown and latest.version > version and text in latest.body  # every worker applies it
+
+
+def test_a_fill_question_takes_alternatives_and_refuses_a_missing_blank(bank, page):
+    q = _bank_question(bank, QType.FILL, lambda f: len(f.blanks) == 2)
+    shown = q.origin.rpartition(":")[0]
+    bank.login(page)
+    bank.visit(page, f"/admin/bank/q/{q.id}", "fill")
+    assert page.input_value("#edit-form input[name=answer]") == "；".join("|".join(a) for a in q.blanks)
+    page.fill("#edit-form input[name=answer]", q.blanks[0][0])  # one blank's answer for two blanks
+    page.click("#edit-form button[type=submit]")
+    page.wait_for_selector("#edit-errors")
+    assert "题干有 2 个空，答案却列了 1 个" in page.inner_text("#edit-errors")
+    page.fill("#edit-form input[name=answer]", f"{q.blanks[0][0]}|{q.blanks[0][0]}原则；{q.blanks[1][0]} 二")
+    page.click("#edit-form button[type=submit]")
+    page.wait_for_selector("#edit-errors")
+    bank.shots.take(page, "fill-refused")
+    assert "含有空格或分隔标点" in page.inner_text("#edit-errors")
+    assert bank.deps.catalog.questions[q.id] == q
+
+    answer = f"{q.blanks[0][0]}|{q.blanks[0][0]}原则；{q.blanks[1][0]}"
+    page.fill("#edit-form input[name=answer]", answer)
+    page.click("#edit-form button[type=submit]")
+    page.wait_for_selector("#notice")
+    bank.shots.take(page, "fill-saved")
+    assert page.inner_text("#q-answer") == answer
+    edited = bank.deps.catalog.questions[q.id]
+    assert edited.blanks == ((q.blanks[0][0], f"{q.blanks[0][0]}原则"), (q.blanks[1][0],))
+    assert f"{q.blanks[0][0]}原则" in (bank.deps.catalog.root / shown).read_text(encoding="utf-8")
+    assert bank.run(bank.deps.storage.bank_versions.latest()).path == shown

@@ -42,16 +42,26 @@ async def bank_page(request: web.Request) -> web.Response:
                         can_edit=actor.is_super)
 
 
+SUB_FIELDS = ("id", "type", "stem", "options", "answer", "explanation", "law", "article")
+
+
+def _sub_values(q, locale: str) -> list[dict]:
+    """A material's sub-question slots as the form shows them (existing ones, then empty ones)."""
+    subs = [{"id": s.id, "type": s.type.value, "stem": s.stem, "options": "\n".join(s.options),
+             "answer": svc.answer_text(s, locale), "explanation": s.explanation, "law": s.cite.law,
+             "article": str(s.cite.article)} for s in q.subs]
+    blank = {"type": "single", "law": q.cite.law} if q.subs else {"type": "single"}
+    return subs + [{k: blank.get(k, "") for k in SUB_FIELDS} for _ in range(svc.SUB_SLOTS - len(subs))]
+
+
 def _form_values(detail_q, locale: str, form=None) -> dict:
     """What the edit form shows: the question, or what was just submitted."""
     if form is not None:
-        return {"stem": form.get("stem", ""), "options": form.get("options", ""), "answer": form.get("answer", ""),
-                "explanation": form.get("explanation", ""), "law": form.get("law", ""),
-                "article": form.get("article", ""), "tags": form.get("tags", ""),
-                "difficulty": form.get("difficulty", "")}
+        return dict(form)
     return {"stem": detail_q.stem, "options": "\n".join(detail_q.options), "answer": svc.answer_text(detail_q, locale),
             "explanation": detail_q.explanation, "law": detail_q.cite.law, "article": str(detail_q.cite.article),
-            "tags": ", ".join(detail_q.tags), "difficulty": str(detail_q.difficulty)}
+            "tags": ", ".join(detail_q.tags), "difficulty": str(detail_q.difficulty),
+            "subs": _sub_values(detail_q, locale) if detail_q.subs else []}
 
 
 async def _detail(request: web.Request, question_id: str, *, form=None, errors: list[str] | None = None,
@@ -65,7 +75,8 @@ async def _detail(request: web.Request, question_id: str, *, form=None, errors: 
     return await render(request, "bank_question.html", status=status, title="web_nav_bank", d=detail,
                         q=detail.question, letters=LETTERS, values=_form_values(detail.question, locale, form),
                         errors=errors or [], can_edit=actor.is_super, notice=notice,
-                        answer=svc.answer_text(detail.question, locale))
+                        answer=svc.answer_text(detail.question, locale),
+                        sub_answers=[svc.answer_text(s, locale) for s in detail.question.subs])
 
 
 @admin_required
@@ -82,15 +93,21 @@ async def edit(request: web.Request) -> web.Response:
     locale = await locale_of(request)
     text = {k: str(form.get(k, ""))[:MAX_FIELD] for k in ("stem", "options", "answer", "explanation", "law",
                                                            "article", "tags", "difficulty")}
+    subs = [{k: str(form.get(f"sub{n}_{k}", ""))[:MAX_FIELD] for k in SUB_FIELDS}
+            for n in range(1, svc.SUB_SLOTS + 1)]
     tags = [t for t in text["tags"].replace("，", ",").replace("、", ",").split(",")]
     cmd = svc.EditQuestion(question_id=qid, stem=text["stem"], options=text["options"].splitlines(),
                            answer=text["answer"], explanation=text["explanation"], law=text["law"],
-                           article=text["article"], tags=tags, difficulty=text["difficulty"])
+                           article=text["article"], tags=tags, difficulty=text["difficulty"],
+                           subs=[svc.EditSub(id=sub["id"], type=sub["type"], stem=sub["stem"],
+                                             options=sub["options"].splitlines(), answer=sub["answer"],
+                                             explanation=sub["explanation"], law=sub["law"], article=sub["article"])
+                                 for sub in subs])
     try:
         await svc.edit_question(deps, actor, cmd, locale)
     except svc.BankError as exc:
         if exc.key == "bank_edit_refused":
-            return await _detail(request, qid, form=text, errors=exc.lines, status=400)
+            return await _detail(request, qid, form={**text, "subs": subs}, errors=exc.lines, status=400)
         return await _message(request, exc.key, exc.values, lines=exc.lines, status=400)
     raise web.HTTPSeeOther(f"/admin/bank/q/{quote(qid)}?done=saved")
 
