@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, case, delete, func, insert, literal_column, select, text, union_all, update
+from sqlalchemy import bindparam, case, delete, func, insert, literal, literal_column, select, text, union_all, update
 
 from bot.domain.official_exam import WindowOverride
 from bot.domain.study import ActivityRule
 from bot.domain.units import RosterEntry, Unit
 from bot.storage.sql.base import Repo
+from bot.storage.sql.database import Prepared
 from bot.storage.sql.dialect import dialect_insert, insert_ignore, local_day, upsert
 from bot.storage.tables import (
     activity_log,
@@ -25,6 +26,8 @@ from bot.storage.tables import (
 )
 
 R = roster.c
+FOLD_LOCKS = 7115  # advisory lock key space of the folds (turn_lock.py's TURN_LOCKS is 7114)
+STUDY_FOLD = 1
 ROSTER_COLS = (R.id, R.staff_no, R.name, R.unit_id, R.role, R.phone_tail, R.active)
 
 
@@ -182,6 +185,7 @@ class SqlStudy(Repo):
     def __init__(self, db):
         super().__init__(db)
         self._mark = upsert(self.dialect, study_marks, ["source"], ["last_id", "rules"])
+        self._lock = Prepared(select(func.pg_advisory_xact_lock(literal(FOLD_LOCKS), literal(STUDY_FOLD))))
 
     def _sources(self):
         a, v = answer_log.c, activity_log.c
@@ -196,10 +200,15 @@ class SqlStudy(Repo):
     async def refresh_study(self, utc_offset: int, rules: dict[str, ActivityRule]) -> None:
         """Fold new answer_log / activity_log rows into study_daily (per user, local day and
         activity), then recompute capped points of the days touched. A change of rules or
-        offset rebuilds from scratch."""
+        offset rebuilds from scratch. One fold at a time: on PostgreSQL a transaction-level
+        advisory lock is taken before the marks are read, so a second worker folding at the same
+        moment waits and then reads the first one's marks (READ COMMITTED: each statement sees
+        what committed before it); on SQLite the transaction (BEGIN IMMEDIATE) is the only writer."""
         key = f"{utc_offset}|" + "|".join(f"{a}:{r.points}:{r.daily_cap}" for a, r in sorted(rules.items()))
         m = study_marks.c
         async with self.db.transaction():
+            if self.dialect == "postgresql":
+                await self.db.run(self._lock)
             marks = {s: (i, k) for s, i, k in (await self.db.run(
                 select(m.source, m.last_id, m.rules).where(m.source.in_(["answer_log", "activity_log"])))).rows}
             if any(k != key for _, k in marks.values()):
