@@ -18,6 +18,7 @@ deleted before the next.
 
     python bench/notice_preview.py                    # 150,000 people, 3 runs
     python bench/notice_preview.py --people 20000 --runs 5
+    python bench/notice_preview.py --only schedule     # scheduling only
 """
 
 from __future__ import annotations
@@ -117,6 +118,7 @@ async def main() -> int:
     parser.add_argument("--people", type=int, default=150_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--only", choices=("preview", "schedule"), help="time only the preview or the scheduling")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="lawbot-bench-notices-"))
     path = folder / "bench.sqlite3"
@@ -131,7 +133,10 @@ async def main() -> int:
     deps = app.service.deps
     directory = notices.directory(deps)
     try:
-        for label, role in (("super admin (city)", AdminRole("cli:bench", None)), ("unit admin (county c03)", AdminRole("cli:bench", "c03"))):
+        for label, role in (("super admin (city)", AdminRole("cli:bench", None)),
+                            ("unit admin (county c03)", AdminRole("cli:bench", "c03"))):
+            if args.only == "schedule":
+                break
             sender = notices.Sender("cli:bench", role)
             found = {}
             for way, admins in (("grouped query", directory), ("person by person", PersonByPerson(directory))):
@@ -147,6 +152,8 @@ async def main() -> int:
             assert found["grouped query"].total == found["person by person"].total, label
         for label, role in (("super admin (city)", AdminRole("cli:bench", None)),
                             ("unit admin (county c03)", AdminRole("cli:bench", "c03"))):
+            if args.only == "preview":
+                break
             await bench_schedule(deps, path, directory, label, notices.Sender("cli:bench", role), args.runs)
     finally:
         await app.close()
