@@ -27,7 +27,8 @@ PROCEDURE_RE = re.compile(
     r"|能不能[办申领补提]|可以[办申领补提]|能[办申领补提]|申请|办理|手续|流程|步骤|报名|登记|预约|补办|换领|申领|领取|提取|备案|认证|注销|过户|落户"
     r"|怎么[上处操填交续]|如何[上处操填交续]|哪儿|哪能|网上办|手机上|线上|窗口|几个工作日|交多少|需不需要|办什么|办哪些|哪些证|什么证|开证明|表格|申请书"
     r"|办哪|办啥|要办|几个证|哪几样"
-    r"|报案|报警|投诉|举报|起诉|立案|仲裁|复议|调解|公证|咨询)"
+    r"|报案|报警|投诉|举报|起诉|立案|仲裁|复议|调解|公证|咨询"
+    r"|[想去要能可]告|告[他她它]|怎么告|告公司|告单位|告老板|不服)"
 )
 # asking whether something is lawful, valid, owed or who bears the loss
 RIGHTS_RE = re.compile(
@@ -50,7 +51,7 @@ FRAME_RE = re.compile(
 RIGHTS_OVERRIDE_RE = re.compile(
     r"(找谁要|向谁要|问谁要|找谁赔|谁来赔|谁来给|该谁给|找谁负责"
     r"|不收|不受理|不予受理|不立案|不给立案|拒绝立案|不让立案|不给办|拒绝办理"
-    r"|期是多久|期有多久|期是多长|期多长|期是几天|期有几天|时效是多久|时效多长|期限是多久)"
+    r"|期是多久|期有多久|期是多长|期多长|期是几天|期有几天|时效是多久|时效多长|期限是多久|时间限制|有没有期限|有期限吗)"
 )
 # asking how much one receives (a benefit, an allowance, compensation), not what a service costs
 BENEFIT_RE = re.compile(
@@ -94,11 +95,17 @@ class Intent:
         return self.kind or (self.last if self.procedure and self.rights and not self.law else "")
 
 
+# "想" / "打算" / "准备" before a verb: jieba joins 想 with some verbs into another word ("想开"
+# = get over it), which hides the verb ("想开个店" is about opening a shop)
+MODAL_RE = re.compile(r"(?<![思理梦构感猜幻回联设预料])(?:想要|想|打算|准备)(?=[开办申领补换迁告问找买卖租退取离结注转把给])")
+
+
 def topic(text: str, analyzer: Analyzer | None = None) -> str:
     """The question without its frames: what it is about ("人民调解收费吗" -> "人民调解"). A frame
     inside a longer word stays ("申请" in "复议申请书", "手续" in "手续费"); words are cut with
-    the analyzer of the index searched (default: jieba's dictionary)."""
-    text = normalize(text)
+    the analyzer of the index searched (default: jieba's dictionary). A wish before a verb
+    ("想开个店") is dropped with the frames."""
+    text = MODAL_RE.sub(" ", normalize(text))
     cuts = (analyzer or default_analyzer()).boundaries(text)
     return FRAME_RE.sub(lambda m: " " if m.start() in cuts and m.end() in cuts else m.group(0), text)
 

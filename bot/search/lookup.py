@@ -471,19 +471,26 @@ class Lookup:
         candidates = sorted(found or ())[:PHRASE_POOL]
         return {i for i in candidates if all(p in self.index.article_body(i) for p in phrases)}
 
-    def _same_topic_first(self, scored: list, wanted: str) -> None:
+    def _same_topic_first(self, scored: list, wanted: str, q: Query) -> None:
         """Put the wanted kind (guide for a how-to question, case for a rights question) first
-        when the top hit is the other kind and a same-topic one of the wanted kind scores well."""
+        when the top hit is the other kind and one of the wanted kind scores well and is on the
+        same topic: it cites an article the top hit cites, or its name or aliases (a case's title
+        or keywords) have a word of the question the top hit's do not."""
         if wanted not in ("guide", "case") or not scored:
             return
         top_score, top_i, top_hit, _ = scored[0]
         if top_hit.kind == wanted or top_hit.kind == "law":
             return
         cites = self._topic_cites[top_i]
+        space = self._topic_space
+        top_named = {w for w in q["precise"] if space.in_key(q, w, top_i)}
         for pos, (score, i, hit, _) in enumerate(scored[1:], 1):
             if score < SAME_TOPIC_SHARE * top_score:
                 return
-            if hit.kind == wanted and self._topic_cites[i] & cites:
+            if hit.kind != wanted:
+                continue
+            if self._topic_cites[i] & cites or any(
+                    w not in top_named and space.in_key(q, w, i) for w in q["precise"]):
                 scored.insert(0, scored.pop(pos))
                 return
 
@@ -526,7 +533,7 @@ class Lookup:
             for i, score in law_scores:
                 scored.append((score * prior, len(self._topics) + i, self._article_hit(i, 0.0), -2.0))
         scored.sort(key=lambda item: (-item[0], item[1]))
-        self._same_topic_first(scored, intent.kind)
+        self._same_topic_first(scored, intent.kind, q)
         hits = [Hit(h.kind, h.ref, h.name, round(s, 2), h.summary) for s, _, h, _ in scored[:limit]]
         confident, related = self._verdict(q, scored, intent) if scored else (False, False)
         if not confident and not related:

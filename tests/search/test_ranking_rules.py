@@ -175,3 +175,33 @@ def test_a_question_about_something_the_content_lacks_is_not_covered(lookup, que
 def test_typos_are_still_found(lookup, query, expected):
     result = lookup.search(query)
     assert result.uncovered == "" and _keys(result)[0] == expected
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("对城管的处罚决定不服", "guide"),  # challenging a decision is done through a procedure
+    ("我想告他", "guide"),  # suing is a procedure
+    ("起诉政府有时间限制吗", "case"),  # what a legal period is, not how to file
+])
+def test_challenge_and_sue_frames(text, kind):
+    assert detect(text).kind == kind
+
+
+def test_a_wish_before_a_verb_does_not_hide_the_verb():
+    # jieba would read 想开 ("get over it") and lose 开 (open a shop)
+    assert "开" in topic("我想开个水果店") and "想开" not in topic("我想开个水果店")
+    assert "思想" in topic("思想汇报")
+
+
+def test_everyday_single_characters_and_words_match_the_content_words():
+    assert "噪音" in synonyms.alternatives("吵") and "起诉" in synonyms.alternatives("告")
+    assert "迁移" in synonyms.alternatives("迁过来") and "年龄" in synonyms.alternatives("年纪")
+    assert "吵" in tx.precise_words("楼上太吵了") and "迁" in tx.precise_words("户口迁到这边")
+    assert "不想" not in tx.precise_words("我不想干了") and "下个月" not in tx.precise_words("下个月去领证")
+
+
+@pytest.mark.parametrize("query, guide", [
+    ("借给同事的钱一直不还我要去法院告他", "minshi-qisu"),  # 告 is 起诉
+    ("我要告区政府该怎么起诉", "xingzheng-susong"),  # the case on its time limit scores higher on the topic
+])
+def test_a_how_to_question_about_suing_finds_the_suing_guide_first(lookup, query, guide):
+    assert _keys(lookup.search(query))[0] == f"guide:{guide}"
