@@ -43,7 +43,7 @@ async def _revoke(args) -> int:
         if outcome == "bad_serial":
             warn(args, "cert_bad_serial")
             return 2
-        if outcome == "not_found":
+        if record is None:  # "not_found"
             warn(args, "cert_not_found", serial=normalize_serial(args.serial))
             return 1
         if outcome == "already":

@@ -16,12 +16,24 @@ def cache_dir_for(args: argparse.Namespace) -> Path | None:
     if getattr(args, "config", None):
         from bot.config import load_config
 
-        return load_config(Path(args.config)).search_cache_dir
+        return load_config(Path(args.config)).data_dir / "cache"  # where the bot keeps it (bot.serving)
     chosen = os.environ.get("LAWBOT_CACHE_DIR", "").strip()
     if chosen:
         return None if chosen.lower() in ("off", "none", "0") else Path(chosen).expanduser()
     base = os.environ.get("XDG_CACHE_HOME", "").strip() or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "lawbot"
+
+
+class _Texts:
+    """The strings of one locale, as the chat's Turn offers them (bot.app.law's notices take either)."""
+
+    def __init__(self, locale: str) -> None:
+        self.locale = locale
+
+    def t(self, key: str, **values: object) -> str:
+        from bot.app.texts import tr
+
+        return tr(self.locale, key, **values)
 
 
 def _root(args: argparse.Namespace, content_root: Callable) -> Path:
@@ -71,14 +83,10 @@ def add_lookup_parsers(sub, content_root: Callable) -> None:
         return 0 if result.confident else 1
 
     def cmd_law(args: argparse.Namespace) -> int:
-        from types import SimpleNamespace
-
-        from bot.app.texts import tr
         from bot.cli_text import cli_locale
         from bot.search.lawref import parse_ref
 
-        locale = cli_locale(args)
-        texts = SimpleNamespace(t=lambda key, **values: tr(locale, key, **values))  # what the chat's Turn offers
+        texts = _Texts(cli_locale(args))
         text = " ".join(args.words).strip()
         if args.search or not text:
             if not text:

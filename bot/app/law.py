@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Protocol
 
 from bot.app.chunks import split_text
 from bot.app.context import Deps, Turn
@@ -16,7 +17,13 @@ SEARCH_HITS = 5
 CLOSE_CUTOFF = 60  # rapidfuzz score below which a shipped law is not offered as "closest"
 
 
-def stale_notice(turn: Turn, law: Law | None) -> str:
+class Texts(Protocol):
+    """What the notices need of a chat turn: its strings in its locale (the command line has one too)."""
+
+    def t(self, key: str, **values: object) -> str: ...
+
+
+def stale_notice(turn: Texts, law: Law | None) -> str:
     """The plain notice for a text known to be out of date (status.yaml), or ""."""
     if law is None or law.stale is None:
         return ""
@@ -27,12 +34,12 @@ def stale_notice(turn: Turn, law: Law | None) -> str:
                   renumbered=renumbered)
 
 
-def stale_notices(turn: Turn, laws: LawLibrary, names: Iterable[str]) -> list[str]:
+def stale_notices(turn: Texts, laws: LawLibrary, names: Iterable[str]) -> list[str]:
     """One notice per stale law among names (in order, each once)."""
     return [n for name in dict.fromkeys(names) if (n := stale_notice(turn, laws.get(name)))]
 
 
-def unknown_law_reply(turn: Turn, laws: LawLibrary, name: str) -> tuple[str, list[str]]:
+def unknown_law_reply(turn: Texts, laws: LawLibrary, name: str) -> tuple[str, list[str]]:
     """(text, closest shipped short names) for a law that is not in the library."""
     if (laws.not_included and name in laws.not_included) or short_name(name) in laws.not_included:
         return turn.t("law_not_included", name=short_name(name)), []

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from bot.catalog.exams import load_exam_file
 from bot.catalog.guides import Case, ServiceGuide, load_case, load_service
 from bot.catalog.laws import LawLibrary
 from bot.catalog.questions import Problem, load_bank_file
 from bot.domain.models import ExamDefinition, Question
+
+_Guide = TypeVar("_Guide", Case, ServiceGuide)
 
 
 @dataclass
@@ -107,21 +111,24 @@ def load_catalog(root: Path) -> tuple[Catalog, list[Problem]]:
                 problems.append(Problem(_shown(path, root), 1, f"duplicate exam id {definition.id}"))
             catalog.exams[definition.id] = definition
 
-    for folder, loader, target, key in (
-        ("cases", load_case, catalog.cases, "id"),
-        ("services", load_service, catalog.services, "name"),
-    ):
-        seen: dict[str, str] = {}
-        for path in sorted((root / "content" / folder).glob("*.y*ml")):
-            shown = _shown(path, root)
-            item, found = loader(path, shown, catalog.laws)
-            problems.extend(found)
-            if item is None:
-                continue
-            name = getattr(item, key)
-            if item.id in target or name in seen:
-                problems.append(Problem(shown, 1, f"duplicate {key} {name!r} (also in {seen.get(name, '?')})"))
-                continue
-            seen[name] = shown
-            target[item.id] = item
+    _load_guides(root, "cases", load_case, catalog.cases, "id", catalog.laws, problems)
+    _load_guides(root, "services", load_service, catalog.services, "name", catalog.laws, problems)
     return catalog, problems
+
+
+def _load_guides(root: Path, folder: str, loader: Callable[[Path, str, LawLibrary], tuple[_Guide | None, list[Problem]]],
+                 target: dict[str, _Guide], key: str, laws: LawLibrary, problems: list[Problem]) -> None:
+    """Every content/<folder>/*.yaml into target by id; a repeated id or `key` is a problem, first kept."""
+    seen: dict[str, str] = {}
+    for path in sorted((root / "content" / folder).glob("*.y*ml")):
+        shown = _shown(path, root)
+        item, found = loader(path, shown, laws)
+        problems.extend(found)
+        if item is None:
+            continue
+        name = getattr(item, key)
+        if item.id in target or name in seen:
+            problems.append(Problem(shown, 1, f"duplicate {key} {name!r} (also in {seen.get(name, '?')})"))
+            continue
+        seen[name] = shown
+        target[item.id] = item

@@ -65,7 +65,7 @@ def score_histogram(scores: Sequence[float], max_score: float, pass_mark: float,
     from matplotlib import pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
-    bins = np.linspace(0, max_score, 21) if max_score > 0 else 10
+    bins: int | Sequence[float] = np.linspace(0, max_score, 21).tolist() if max_score > 0 else 10
     ax.hist(np.asarray(scores, dtype=float), bins=bins, color="#4C72B0", edgecolor="white")
     ax.axvline(pass_mark, color="#C44E52", linestyle="--", label=pass_label)
     ax.set_xlabel(xlabel)

@@ -78,7 +78,7 @@ class JobTable:
                     since = max(since, datetime.fromtimestamp(last, tz) + timedelta(seconds=1))
                 due = self.latest_due(job.trigger, since, now_dt)
                 decision = rules.missed_run(last, due.timestamp() if due else None, now, job.catch_up_seconds)
-                if decision == "idle":
+                if decision == "idle" or due is None:  # never due yet: always "idle"
                     continue
                 if decision == "skip":
                     log.info("job %s: missed run at %s is stale; skipped", job.id, due)

@@ -7,6 +7,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -250,8 +251,8 @@ def _header_text(header: Sequence[Any], index: int) -> str:
 
 
 def read_table(rows: Iterable[Sequence[Any]], shown: str, sheet: str | None, max_row: int | None,
-               show_progress: bool = True, merged: list[tuple[str, int, str]] = (),
-               formulas: set[tuple[str, int]] = frozenset()) -> tuple[list[Record], list[ImportProblem], bool]:
+               show_progress: bool = True, merged: Sequence[tuple[str, int, str]] = (),
+               formulas: AbstractSet[tuple[str, int]] = frozenset()) -> tuple[list[Record], list[ImportProblem], bool]:
     """Rows of cells (first non-blank row = header) -> records; also returns whether it was empty.
     merged: (first column, first row, range) of merged cells; formulas: (column, row) of formula cells."""
     rows = iter(rows)
@@ -277,8 +278,8 @@ def read_table(rows: Iterable[Sequence[Any]], shown: str, sheet: str | None, max
     letters = {i: column_letter(i) for i in columns.values()}
     problems = []
     for col, row, text in sorted(merged, key=lambda m: (m[1], m[0])):
-        index = next((i for i, letter in letters.items() if letter == col), None)
-        where = labels[next(f for f, i in columns.items() if i == index)] if index is not None else col
+        found = next((i for i, letter in letters.items() if letter == col), None)
+        where = labels[next(f for f, i in columns.items() if i == found)] if found is not None else col
         problems.append(ImportProblem(shown, f"merged cells {text}: unmerge them and fill in every cell",
                                       sheet, row, where))
     merged_rows = {r for _, row, text in merged

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import posixpath
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -115,6 +116,14 @@ def _split_reference(reference: str) -> tuple[str, int]:
     return letters, int(reference[len(letters):] or 0)
 
 
+def _ended(parser: ElementTree.XMLPullParser[ElementTree.Element]) -> Iterator[ElementTree.Element]:
+    """The elements the parser has closed since the last call (it is asked for "end" events only)."""
+    for event in parser.read_events():
+        element = event[-1]
+        if isinstance(element, ElementTree.Element):
+            yield element
+
+
 def _scan_sheet(archive: zipfile.ZipFile, member: str, strings: list[str], shown: str, show_progress: bool
                 ) -> tuple[list[tuple[Any, ...]], list[tuple[str, int, str]], set[tuple[str, int]]]:
     """One streaming pass: rows of values (row 1 first, missing rows empty), merged ranges
@@ -122,13 +131,13 @@ def _scan_sheet(archive: zipfile.ZipFile, member: str, strings: list[str], shown
     rows: list[tuple[Any, ...]] = []
     merged: list[tuple[str, int, str]] = []
     formulas: set[tuple[str, int]] = set()
-    parser = ElementTree.XMLPullParser(("end",))
+    parser: ElementTree.XMLPullParser[ElementTree.Element] = ElementTree.XMLPullParser(("end",))
     size = archive.getinfo(member).file_size
     with archive.open(member) as source, byte_progress(size, f"reading {shown}", show_progress) as bar:
         while chunk := source.read(_CHUNK):
             bar.update(len(chunk))
             parser.feed(chunk)
-            for _, element in parser.read_events():
+            for element in _ended(parser):
                 if element.tag == _ROW:
                     number = int(element.get("r") or len(rows) + 1)
                     if not 0 < number <= _MAX_ROW:

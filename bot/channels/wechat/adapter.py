@@ -41,7 +41,7 @@ from bot.channels.wechat.inbound import (
     user_key,
 )
 from bot.channels.wechat.render import messages, render
-from bot.channels.wechat.signing import Refused, ReplayGuard, check_signature, cipher
+from bot.channels.wechat.signing import Cipher, Refused, ReplayGuard, check_signature, cipher
 from bot.config import ConfigError
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ class Platform:
     name: str
     token: str
     crypto: OfficialAccountCrypto | WeComCrypto | None  # encrypts replies; None: OA plain mode
-    prp: object | None  # wechatpy's PrpCrypto: decrypts callbacks (AES-CBC, receiver id checked)
+    prp: Cipher | None  # wechatpy's PrpCrypto: decrypts callbacks (AES-CBC, receiver id checked)
     receive_id: str  # the app id / corp id the AES payload must end with
     api: MessageApi | None
     path: str
@@ -119,13 +119,14 @@ class WeChatChannel:
         try:
             self.guard.check_time(timestamp)
             body = await request.read()  # over http.max_body_bytes: aiohttp answers 413
+            message: bytes | str = body
             if self.platform.crypto is not None:
                 encrypted = encrypted_field(body)
                 check_signature(q.get("msg_signature"), self.platform.token, timestamp, nonce, encrypted)
-                body = self._decrypt(encrypted)
+                message = self._decrypt(encrypted)
             else:
                 check_signature(q.get("signature"), self.platform.token, timestamp, nonce)
-            callback = parse_callback(body, self.platform.name)
+            callback = parse_callback(message, self.platform.name)
             key = callback.dedupe_key(self.platform.name)
             if await self._replayed(timestamp, nonce) and key not in self._pending:
                 raise Refused("replayed nonce")
@@ -153,6 +154,8 @@ class WeChatChannel:
         return not await self.storage.updates.first_seen(key, self.app.clock.now())
 
     def _decrypt(self, encrypted: str) -> str:
+        if self.platform.prp is None:  # only called in safe mode, where the cipher is set
+            raise MalformedCallback("encrypted payload without an EncodingAESKey")
         try:
             return self.platform.prp.decrypt(encrypted, self.platform.receive_id)
         except Exception as exc:  # noqa: BLE001 - bad base64, padding, receiver id: all malformed

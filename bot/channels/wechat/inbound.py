@@ -105,16 +105,16 @@ def typed_number(callback: Callback) -> int | None:
 def to_incoming(callback: Callback, platform: str, menu: list[str]) -> Incoming | None:
     """A typed number picks from the user's last numbered menu; a menu click is an action;
     following the account is /start; other events need no answer (None)."""
-    common = {"user": user_key(platform, callback.user_id), "update_id": callback.dedupe_key(platform)}
+    user, update_id = user_key(platform, callback.user_id), callback.dedupe_key(platform)
     if callback.kind == "text":
         number = typed_number(callback)
         if number is not None and 1 <= number <= len(menu):
-            return Incoming(action=menu[number - 1], **common)
-        return Incoming(text=callback.text, **common)
+            return Incoming(user, action=menu[number - 1], update_id=update_id)
+        return Incoming(user, text=callback.text, update_id=update_id)
     if callback.kind == "click":
-        return Incoming(action=callback.event_key, **common)
+        return Incoming(user, action=callback.event_key, update_id=update_id)
     if callback.kind == "subscribe":
-        return Incoming(text="/start", **common)
+        return Incoming(user, text="/start", update_id=update_id)
     if callback.kind == "other":  # image, voice, location...: the core answers an empty message
-        return Incoming(text="", **common)
+        return Incoming(user, text="", update_id=update_id)
     return None

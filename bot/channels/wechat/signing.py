@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections import OrderedDict
+from typing import Protocol
 
 from wechatpy.crypto import PrpCrypto as OfficialAccountCipher
 from wechatpy.enterprise.crypto import PrpCrypto as WeComCipher
@@ -64,6 +65,14 @@ class ReplayGuard:
         return False
 
 
-def cipher(platform_is_wecom: bool, key: bytes):
+class Cipher(Protocol):
+    """What the adapter uses of wechatpy's PrpCrypto (wechatpy ships no type information)."""
+
+    def decrypt(self, text: str, receive_id: str) -> str:
+        """The plain XML of a base64 AES payload; raises when it does not end with receive_id."""
+        ...
+
+
+def cipher(platform_is_wecom: bool, key: bytes) -> Cipher:
     """wechatpy's AES-CBC message cipher (PKCS#7, receiver id appended), per platform."""
     return WeComCipher(key) if platform_is_wecom else OfficialAccountCipher(key)

@@ -17,6 +17,10 @@ import fcntl
 import logging
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
 
 log = logging.getLogger(__name__)
 
@@ -28,13 +32,23 @@ KEEPALIVE = {"tcp_keepalives_idle": "5", "tcp_keepalives_interval": "2", "tcp_ke
              "tcp_user_timeout": "10000", "application_name": "lawbot-leader"}
 
 
+class _Session(Protocol):
+    """What the lock uses of an asyncpg connection (asyncpg ships no type information)."""
+
+    def is_closed(self) -> bool: ...
+
+    def terminate(self) -> None: ...
+
+    async def fetchval(self, query: str, *args: object, timeout: float | None = None) -> object: ...
+
+
 class PostgresLeaderLock:
-    def __init__(self, url, key: int = LEADER_LOCK_KEY):
+    def __init__(self, url: URL, key: int = LEADER_LOCK_KEY):
         self.url = url
         self.key = key
-        self._conn = None
+        self._conn: _Session | None = None
 
-    async def _connect(self):
+    async def _connect(self) -> _Session:
         import asyncpg
         u = self.url
         return await asyncpg.connect(host=u.host or "127.0.0.1", port=u.port or 5432, user=u.username,

@@ -5,8 +5,9 @@ players (a unique index allows one active match per person) and answers."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
-from sqlalchemy import Double, case, cast, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Double, case, cast, delete, func, insert, select, update
 
 from bot.storage.ports import PkAnswer, PkMatch, PkPlayer, PkQueueEntry
 from bot.storage.sql.base import Repo, dumps
@@ -40,7 +41,7 @@ class SqlPk(Repo):
         return result.rowcount > 0
 
     async def take_opponent(self, user: str, unit_id: str | None) -> PkQueueEntry | None:
-        order = [Q.joined_at, Q.user_key]
+        order: list[ColumnElement[Any]] = [Q.joined_at, Q.user_key]
         if unit_id is not None:
             order.insert(0, case((Q.unit_id == unit_id, 0), else_=1))
         pick = (select(Q.user_key).where(Q.user_key != user).order_by(*order).limit(1)

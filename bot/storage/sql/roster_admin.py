@@ -127,10 +127,10 @@ class SqlRosterAdmin(Repo):
             accounts = (await self.db.run(select(B.platform, B.user_key).where(B.roster_id == roster_id))).rows
             for platform, user in accounts:
                 alias = pseudonym(roster_id, platform)
-                for table_name, column in DELETE_BY_USER.items():
+                for table_name, user_column in DELETE_BY_USER.items():
                     table = metadata.tables.get(table_name)
                     if table is not None:
-                        count(table_name, (await self.db.run(delete(table).where(table.c[column] == user))).rowcount)
+                        count(table_name, (await self.db.run(delete(table).where(table.c[user_column] == user))).rowcount)
                 count("outbox", (await self.db.run(delete(outbox).where(
                     outbox.c.user_key == user, outbox.c.status.in_(["pending", "inflight"])))).rowcount)
                 count("outbox", (await self.db.run(update(outbox).where(outbox.c.user_key == user)
@@ -163,7 +163,8 @@ class SqlRosterAdmin(Repo):
             for table in metadata.sorted_tables if audit_target else ():
                 if "target" not in table.c:
                     continue
-                values = {c: None for c in ("before", "after") if c in table.c and table.c[c].nullable}
+                values: dict[str, str | None] = {c: None for c in ("before", "after")
+                                                 if c in table.c and table.c[c].nullable}
                 values.update({c: "{}" for c in ("before", "after") if c in table.c and not table.c[c].nullable})
                 if values:
                     count(table.name, (await self.db.run(update(table).where(table.c.target == audit_target)

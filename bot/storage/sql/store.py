@@ -128,16 +128,16 @@ async def open_store(target: str | Path, synchronous: str = "NORMAL", *, pool_si
             await db.close()
             raise
         return SqlStore(db)
-    db = PostgresDatabase(url, pool_size=pool_size)
+    pg = PostgresDatabase(url, pool_size=pool_size)
     try:
-        async with db.engine.connect() as conn:
+        async with pg.engine.connect() as conn:
             await conn.run_sync(schema.upgrade)
-        await db.connect()
+        await pg.connect()
     except (OSError, DBAPIError) as exc:
-        await db.close()
+        await pg.close()
         raise DatabaseOpenError(f"cannot open {url.render_as_string(hide_password=True)}: "
                                 f"{str(exc).splitlines()[0]}") from exc
     except BaseException:
-        await db.close()
+        await pg.close()
         raise
-    return SqlStore(db)
+    return SqlStore(pg)
