@@ -140,11 +140,11 @@ class Certificates:
             if not definition.official or definition.id in held:
                 continue
             passed = [a for a in await self.store.attempts.official_attempts(entry.id, definition.id)
-                      if a[2] != "open" and a[4]]
+                      if a.status != "open" and a.passed]
             if not passed:
                 continue
-            best = max(passed, key=lambda a: (a[3] or 0, a[0]))
-            attempt = await self.store.attempts.get_attempt(best[0])
+            best = max(passed, key=lambda a: (a.score or 0, a.id))
+            attempt = await self.store.attempts.get_attempt(best.id)
             if attempt is not None:
                 await self.issue(attempt, definition.max_score, now)
 

@@ -44,11 +44,11 @@ class OfficialExams:
 
     async def standing(self, entry: RosterEntry, definition: ExamDefinition, spec: OfficialSpec) -> rules.Standing:
         attempts = await self.store.attempts.official_attempts(entry.id, definition.id)
-        final = rules.final_result([(a[0], a[3], None if a[4] is None else bool(a[4])) for a in attempts if a[2] != "open"],
+        final = rules.final_result([(a.id, a.score, a.passed) for a in attempts if a.status != "open"],
                                    spec.final_score)
-        return rules.Standing(regular_used=sum(1 for a in attempts if a[1] == "regular"),
-                              makeup_used=sum(1 for a in attempts if a[1] == "makeup"),
-                              passed=bool(final and final[1]), open_attempt=any(a[2] == "open" for a in attempts))
+        return rules.Standing(regular_used=sum(1 for a in attempts if a.phase == "regular"),
+                              makeup_used=sum(1 for a in attempts if a.phase == "makeup"),
+                              passed=bool(final and final[1]), open_attempt=any(a.status == "open" for a in attempts))
 
     async def gate(self, turn: Turn, definition: ExamDefinition) -> Gate:
         spec = await self.spec(definition)

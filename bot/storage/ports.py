@@ -7,9 +7,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from bot.domain.answers import Answer
+from bot.domain.fairness import BindEvent
 from bot.domain.models import Attempt, PaperItem
 from bot.domain.official_exam import WindowOverride
 from bot.domain.ranking import UnitFigures
@@ -236,6 +237,37 @@ class UpdateLog(Protocol):
     async def forget_updates_before(self, cutoff: float) -> None: ...
 
 
+class AttemptSummary(NamedTuple):
+    """A closed attempt as the user's own record lists it."""
+    id: int
+    exam_id: str
+    status: str  # submitted | expired
+    score: float | None
+    passed: bool | None
+
+
+class OfficialAttempt(NamedTuple):
+    """One attempt of a roster entry at an official exam (open ones too)."""
+    id: int
+    phase: str  # regular | makeup
+    status: str  # open | submitted | expired
+    score: float | None
+    passed: bool | None
+
+
+class ExamWeek(NamedTuple):
+    """One exam's attempts handed in over a period (the admins' weekly digest)."""
+    exam_id: str
+    users: int
+    attempts: int
+    passed_users: int
+
+
+class ExamOutcome(NamedTuple):
+    exam_id: str
+    passed: bool | None
+
+
 class AttemptRepository(Protocol):
     """Exam attempts and their answers (answers may be any text: choices, fill-ins)."""
     async def create_attempt(self, user: str, exam_id: str, kind: str, started_at: float,
@@ -248,14 +280,16 @@ class AttemptRepository(Protocol):
                              passed: bool) -> bool:
         """Close an open attempt; False if it was already closed (so it is graded once)."""
     async def expired_open_attempts(self, now: float, limit: int = 100) -> list[int]: ...
-    async def attempts_of(self, user: str, limit: int = 10) -> list[tuple[int, str, str, float | None, int | None]]:
-        """Closed attempts, newest first: (id, exam_id, status, score, passed)."""
+    async def attempts_of(self, user: str, limit: int = 10) -> list[AttemptSummary]:
+        """Closed attempts, newest first."""
     async def users_passed(self, exam_id: str) -> set[str]: ...
-    async def exam_week_stats(self, since: float, until: float) -> list[tuple[str, int, int, int]]: ...
+    async def exam_week_stats(self, since: float, until: float) -> list[ExamWeek]:
+        """Per exam (in id order), the attempts handed in in [since, until)."""
     async def tag_attempt(self, attempt_id: int, roster_id: int, unit_id: str, phase: str) -> None: ...
-    async def official_attempts(self, roster_id: int,
-                                exam_id: str) -> list[tuple[int, str, str, float | None, int | None]]: ...
-    async def official_record(self, roster_id: int) -> list[tuple[str, int | None]]: ...
+    async def official_attempts(self, roster_id: int, exam_id: str) -> list[OfficialAttempt]:
+        """One roster entry's attempts at one exam, oldest first."""
+    async def official_record(self, roster_id: int) -> list[ExamOutcome]:
+        """Every closed official attempt of a roster entry."""
 
 
 class PracticeRepository(Protocol):
@@ -449,10 +483,17 @@ class RosterAdminRepository(Protocol):
         `audit_target` lose their before/after. None when there is no such roster entry."""
 
 
+class RetiredInfo(NamedTuple):
+    at: float
+    by: str
+    reason: str
+
+
 class RetiredQuestionRepository(Protocol):
     """Questions retired in the console: kept for past attempts, no longer drawn."""
     async def retired_ids(self) -> frozenset[str]: ...
-    async def retired_info(self, question_id: str) -> tuple[float, str, str] | None: ...
+    async def retired_info(self, question_id: str) -> RetiredInfo | None:
+        """When, by whom and why a question was retired; None when it is in use."""
     async def retire(self, question_id: str, by: str, now: float, reason: str = "") -> None: ...
     async def restore(self, question_id: str) -> bool: ...
 
@@ -571,7 +612,13 @@ class WindowSheet:
     attempt_id: int
     roster_id: int
     paper: list[PaperItem]
-    answers: dict[int, tuple[Any, float]]
+    answers: dict[int, tuple[Answer, float]]
+
+
+class AttemptTags(NamedTuple):
+    roster_id: int
+    unit_id: str
+    phase: str  # regular | makeup
 
 
 class FairnessRepository(Protocol):
@@ -580,12 +627,13 @@ class FairnessRepository(Protocol):
     async def mark_shown(self, attempt_id: int, pos: int, now: float) -> None:
         """Record when a question was first shown (a second call keeps the first time)."""
     async def answer_times(self, attempt_id: int) -> dict[int, float]: ...
-    async def attempt_tags(self, attempt_id: int) -> tuple[int, str, str] | None:
-        """(roster_id, unit_id, phase) of an official attempt; None for a mock one."""
+    async def attempt_tags(self, attempt_id: int) -> AttemptTags | None:
+        """Whose official attempt it is, in which unit and window; None for a mock one."""
     async def window_sheets(self, exam_id: str, unit_id: str, phase: str, exclude_roster: int) -> list[WindowSheet]: ...
     async def record_bind_event(self, roster_id: int, platform: str, user: str, kind: str, now: float,
                                 by: str = "") -> None: ...
-    async def bind_events(self, roster_id: int) -> list[Any]: ...
+    async def bind_events(self, roster_id: int) -> list[BindEvent]:
+        """A roster entry's bind and unbind events, oldest first."""
     async def add_flag(self, flag: FlagRecord) -> bool:
         """False (nothing written) when a flag with this key exists."""
     async def flags(self, exam_id: str | None = None, units: list[str] | None = None,
@@ -637,17 +685,28 @@ class AuditEntry:
     after: dict[str, Any] | None
 
 
+class LoginLink(NamedTuple):
+    user: str
+    expires_at: float
+    used_at: float | None
+
+
+class WebSession(NamedTuple):
+    user: str
+    created_at: float
+    last_seen: float
+
+
 class WebAccountRepository(Protocol):
     """The console's one-time login links and sessions (stored as SHA-256 hashes), and refused
     links per client address (for the rate limit)."""
     async def add_login_token(self, token_hash: str, user: str, now: float, expires_at: float) -> None: ...
-    async def login_token(self, token_hash: str) -> tuple[str, float, float | None] | None:
-        """(user, expires_at, used_at) of a link, or None when unknown."""
+    async def login_token(self, token_hash: str) -> LoginLink | None:
+        """A link by its hash, or None when unknown."""
     async def use_login_token(self, token_hash: str, now: float) -> bool:
         """Mark an unused, unexpired link used; False when it was not (used meanwhile, expired)."""
     async def add_session(self, session_hash: str, user: str, now: float) -> None: ...
-    async def session(self, session_hash: str) -> tuple[str, float, float] | None:
-        """(user, created_at, last_seen), or None."""
+    async def session(self, session_hash: str) -> WebSession | None: ...
     async def touch_session(self, session_hash: str, now: float) -> None: ...
     async def end_session(self, session_hash: str) -> bool: ...
     async def end_sessions_of(self, user: str) -> int: ...

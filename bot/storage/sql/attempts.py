@@ -8,7 +8,9 @@ from functools import lru_cache
 
 from sqlalchemy import Text, bindparam, case, cast, delete, distinct, func, insert, select, update
 
+from bot.domain.answers import Answer
 from bot.domain.models import Attempt, PaperItem
+from bot.storage.ports import AttemptSummary, ExamOutcome, ExamWeek, OfficialAttempt
 from bot.storage.sql.base import Repo
 from bot.storage.sql.database import Prepared
 from bot.storage.sql.dialect import string_agg, upsert
@@ -27,8 +29,12 @@ def choice_text(choice) -> str:
     return ",".join(str(i) for i in sorted(choice))
 
 
+def _passed(stored: int | None) -> bool | None:
+    return None if stored is None else bool(stored)
+
+
 @lru_cache(maxsize=4096)
-def choice_set(text: str):
+def choice_set(text: str) -> Answer:
     """The answer stored as `text` (immutable: a frozenset of choices or a tuple of fill-ins)."""
     if text.startswith("["):
         return tuple(str(part) for part in json.loads(text))
@@ -183,22 +189,24 @@ class SqlAttempts(Repo):
                                  .order_by(A.c.deadline).limit(limit))
         return [r[0] for r in rows.rows]
 
-    async def attempts_of(self, user: str, limit: int = 10) -> list[tuple[int, str, str, float | None, int | None]]:
-        return (await self.db.run(select(A.c.id, A.c.exam_id, A.c.status, A.c.score, A.c.passed)
-                                  .where(A.c.user_key == user, A.c.status != "open")
-                                  .order_by(A.c.id.desc()).limit(limit))).rows
+    async def attempts_of(self, user: str, limit: int = 10) -> list[AttemptSummary]:
+        rows = await self.db.run(select(A.c.id, A.c.exam_id, A.c.status, A.c.score, A.c.passed)
+                                 .where(A.c.user_key == user, A.c.status != "open")
+                                 .order_by(A.c.id.desc()).limit(limit))
+        return [AttemptSummary(i, exam_id, status, score, _passed(passed)) for i, exam_id, status, score, passed in rows.rows]
 
     async def users_passed(self, exam_id: str) -> set[str]:
         rows = await self.db.run(select(A.c.user_key).distinct().where(A.c.exam_id == exam_id, A.c.passed == 1))
         return {r[0] for r in rows.rows}
 
-    async def exam_week_stats(self, since: float, until: float) -> list[tuple[str, int, int, int]]:
-        """(exam_id, users, attempts, users who passed) for attempts handed in in [since, until)."""
-        return (await self.db.run(
+    async def exam_week_stats(self, since: float, until: float) -> list[ExamWeek]:
+        """Per exam: users, attempts and users who passed, for attempts handed in in [since, until)."""
+        rows = await self.db.run(
             select(A.c.exam_id, func.count(distinct(A.c.user_key)), func.count(),
                    func.count(distinct(case((A.c.passed == 1, A.c.user_key)))))
             .where(A.c.status != "open", A.c.submitted_at >= since, A.c.submitted_at < until)
-            .group_by(A.c.exam_id).order_by(A.c.exam_id))).rows
+            .group_by(A.c.exam_id).order_by(A.c.exam_id))
+        return [ExamWeek(exam_id, int(users), int(count), int(passed)) for exam_id, users, count, passed in rows.rows]
 
     async def tag_attempt(self, attempt_id: int, roster_id: int, unit_id: str, phase: str) -> None:
         fresh = self._fresh()  # (the cached fields hold no roster columns)
@@ -206,12 +214,13 @@ class SqlAttempts(Repo):
                                                                        phase=phase))
         self._keep(attempt_id, self._rows.get(attempt_id), fresh)
 
-    async def official_attempts(self, roster_id: int, exam_id: str) -> list[tuple[int, str, str, float | None, int | None]]:
-        """(id, phase, status, score, passed) of one roster entry on one exam, oldest first."""
-        return (await self.db.run(select(A.c.id, A.c.phase, A.c.status, A.c.score, A.c.passed)
-                                  .where(A.c.roster_id == roster_id, A.c.exam_id == exam_id).order_by(A.c.id))).rows
+    async def official_attempts(self, roster_id: int, exam_id: str) -> list[OfficialAttempt]:
+        """One roster entry's attempts at one exam, oldest first."""
+        rows = await self.db.run(select(A.c.id, A.c.phase, A.c.status, A.c.score, A.c.passed)
+                                 .where(A.c.roster_id == roster_id, A.c.exam_id == exam_id).order_by(A.c.id))
+        return [OfficialAttempt(i, phase, status, score, _passed(passed)) for i, phase, status, score, passed in rows.rows]
 
-    async def official_record(self, roster_id: int) -> list[tuple[str, int | None]]:
-        """(exam_id, passed) of every closed official attempt of a roster entry."""
-        return (await self.db.run(select(A.c.exam_id, A.c.passed)
-                                  .where(A.c.roster_id == roster_id, A.c.status != "open"))).rows
+    async def official_record(self, roster_id: int) -> list[ExamOutcome]:
+        """Every closed official attempt of a roster entry."""
+        rows = await self.db.run(select(A.c.exam_id, A.c.passed).where(A.c.roster_id == roster_id, A.c.status != "open"))
+        return [ExamOutcome(exam_id, _passed(passed)) for exam_id, passed in rows.rows]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete, select
 
+from bot.storage.ports import RetiredInfo
 from bot.storage.sql.base import Repo
 from bot.storage.sql.dialect import upsert
 from bot.storage.tables import question_retired
@@ -21,11 +22,11 @@ class SqlRetiredQuestions(Repo):
     async def retired_ids(self) -> frozenset[str]:
         return frozenset(r[0] for r in (await self.db.run(select(Q.question_id))).rows)
 
-    async def retired_info(self, question_id: str) -> tuple[float, str, str] | None:
-        """(when, by whom, why) for a retired question; None when it is in use."""
+    async def retired_info(self, question_id: str) -> RetiredInfo | None:
+        """When, by whom and why a question was retired; None when it is in use."""
         row = (await self.db.run(select(Q.retired_at, Q.retired_by, Q.reason)
                                  .where(Q.question_id == question_id))).first()
-        return (row[0], row[1], row[2]) if row else None
+        return RetiredInfo(row[0], row[1], row[2]) if row else None
 
     async def retire(self, question_id: str, by: str, now: float, reason: str = "") -> None:
         await self.db.run(self._put, {"question_id": question_id, "retired_at": now, "retired_by": by,

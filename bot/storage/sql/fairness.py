@@ -4,11 +4,14 @@ events, the answer sheets of one exam window in one unit, and the flags raised f
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import bindparam, select
 
+from bot.domain.answers import Answer
 from bot.domain.fairness import BindEvent
-from bot.storage.ports import FlagRecord, WindowSheet
+from bot.storage.ports import AttemptTags, FlagRecord, WindowSheet
 from bot.storage.sql.attempts import choice_set, paper_items
 from bot.storage.sql.base import Repo, chunks, dumps
 from bot.storage.sql.database import Prepared
@@ -27,8 +30,12 @@ _FLAG_COLUMNS = (F.id, F.key, F.kind, F.exam_id, F.phase, F.unit_id, F.roster_id
 SHEETS_LIMIT = 2000  # handed-in attempts of one unit and window compared with a new one
 
 
-def _flag(row) -> FlagRecord:
-    return FlagRecord(*row[:10], evidence=json.loads(row[10]), created_at=row[11])
+def _flag(row: Sequence[Any]) -> FlagRecord:
+    """A row of _FLAG_COLUMNS as a record (evidence is stored as JSON)."""
+    (id_, key, kind, exam_id, phase, unit_id, roster_id, attempt_id, other_roster_id, other_attempt_id,
+     evidence, created_at) = row
+    return FlagRecord(id_, key, kind, exam_id, phase, unit_id, roster_id, attempt_id, other_roster_id,
+                      other_attempt_id, json.loads(evidence), created_at)
 
 
 class SqlFairness(Repo):
@@ -55,11 +62,11 @@ class SqlFairness(Repo):
         return {pos: at for pos, at in rows.rows}
 
     # --- official attempts --------------------------------------------------------------------
-    async def attempt_tags(self, attempt_id: int) -> tuple[int, str, str] | None:
+    async def attempt_tags(self, attempt_id: int) -> AttemptTags | None:
         """(roster_id, unit_id, phase) of an official attempt; None for a mock one."""
         A = attempts.c
         row = (await self.db.run(select(A.roster_id, A.unit_id, A.phase).where(A.id == attempt_id))).first()
-        return None if row is None or row[0] is None else (int(row[0]), row[1], row[2])
+        return None if row is None or row[0] is None else AttemptTags(int(row[0]), row[1], row[2])
 
     async def window_sheets(self, exam_id: str, unit_id: str, phase: str, exclude_roster: int) -> list[WindowSheet]:
         """Handed-in attempts of one exam, unit and window (phase) by other people, with their
@@ -69,7 +76,7 @@ class SqlFairness(Repo):
             select(A.id, A.roster_id, A.paper).where(A.exam_id == exam_id, A.unit_id == unit_id, A.phase == phase,
                                                      A.status != "open", A.roster_id != exclude_roster)
             .order_by(A.id.desc()).limit(SHEETS_LIMIT))).rows
-        answers: dict[int, dict[int, tuple]] = {row[0]: {} for row in heads}
+        answers: dict[int, dict[int, tuple[Answer, float]]] = {row[0]: {} for row in heads}
         for part in chunks([row[0] for row in heads]):
             rows = await self.db.run(select(B.attempt_id, B.pos, B.choice, B.answered_at)
                                      .where(B.attempt_id.in_(part)))

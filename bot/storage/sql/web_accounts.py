@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, delete, func, insert, or_, select, update
 
-from bot.storage.ports import AuditEntry
+from bot.storage.ports import AuditEntry, LoginLink, WebSession
 from bot.storage.sql.base import Repo
 from bot.storage.tables import audit_log, web_login_failures, web_login_tokens, web_sessions
 
@@ -22,10 +22,10 @@ class SqlWebAccounts(Repo):
         await self.db.run(insert(web_login_tokens), {"token_hash": token_hash, "user_key": user, "created_at": now,
                                                      "expires_at": expires_at, "used_at": None})
 
-    async def login_token(self, token_hash: str) -> tuple[str, float, float | None] | None:
+    async def login_token(self, token_hash: str) -> LoginLink | None:
         row = (await self.db.run(select(T.user_key, T.expires_at, T.used_at)
                                  .where(T.token_hash == token_hash))).first()
-        return None if row is None else (row[0], row[1], row[2])
+        return None if row is None else LoginLink(row[0], row[1], row[2])
 
     async def use_login_token(self, token_hash: str, now: float) -> bool:
         result = await self.db.run(update(web_login_tokens)
@@ -37,10 +37,10 @@ class SqlWebAccounts(Repo):
         await self.db.run(insert(web_sessions), {"session_hash": session_hash, "user_key": user, "created_at": now,
                                                  "last_seen": now})
 
-    async def session(self, session_hash: str) -> tuple[str, float, float] | None:
+    async def session(self, session_hash: str) -> WebSession | None:
         row = (await self.db.run(select(S.user_key, S.created_at, S.last_seen)
                                  .where(S.session_hash == session_hash))).first()
-        return None if row is None else (row[0], row[1], row[2])
+        return None if row is None else WebSession(row[0], row[1], row[2])
 
     async def touch_session(self, session_hash: str, now: float) -> None:
         await self.db.run(update(web_sessions).where(S.session_hash == session_hash, S.last_seen < now)
@@ -92,7 +92,7 @@ class SqlAudit(Repo):
         `older_than` / `newer_than` (at, id) start the page right after / before an entry the
         reader has seen (keyset paging: the database seeks to it through the `at` index instead of
         counting `offset` rows off). The total counts the whole filtered set."""
-        where = []
+        where: list[ColumnElement[bool]] = []
         if units is not None:
             if not units:
                 return [], 0
