@@ -90,14 +90,16 @@ def parse_cursor(text: str | None) -> tuple[float, int] | None:
 
 async def entries(deps: Deps, actor: Actor, *, offset: int = 0, limit: int = 50, unit: str | None = None,
                   action: str | None = None, newest_first: bool = True, after: str | None = None,
-                  before: str | None = None, last: bool = False) -> AuditPage:
+                  before: str | None = None, last: bool = False, total: int | None = None) -> AuditPage:
     """A page of the entries the actor may read, newest first. `unit` narrows to that unit's
     subtree; a unit outside the actor's scope raises Forbidden (the console answers 403).
 
     Deep pages cost what the first does when reached by cursor: `after` (a page's oldest_cursor)
     gives the entries just older than it, `before` (a page's newest_cursor) those just newer,
     `last` the oldest page (as many entries as an offset-paged last page holds). `offset` is
-    counted from the cursor when one is given."""
+    counted from the cursor when one is given. `total`, the count a previous page of the same
+    filter reported, spares a cursor read the count (most of its cost on a large log); entries
+    written since make the shown total and page numbers lag until the first page is read again."""
     if unit is not None:
         actor.require_unit(unit)
         if unit not in actor.tree.units:
@@ -110,16 +112,20 @@ async def entries(deps: Deps, actor: Actor, *, offset: int = 0, limit: int = 50,
     limit, offset = max(1, limit), max(0, offset)
     repo = deps.storage.audit
     older, newer = parse_cursor(after), parse_cursor(before)
+    known = total if total is not None and total >= 0 and (last or older or newer) else None
+    count = known is None
     if last:  # the oldest entries, read oldest first from the far end of the index
-        rows, total = await repo.audit_entries(units=units, offset=0, limit=limit, action=action or None,
-                                               newest_first=False)
-        keep = total - (max(1, math.ceil(total / limit)) - 1) * limit
+        rows, found = await repo.audit_entries(units=units, offset=0, limit=limit, action=action or None,
+                                               newest_first=False, count=count)
+        size = found if known is None else known
+        keep = size - (max(1, math.ceil(size / limit)) - 1) * limit
         rows = rows[:keep][::-1] if newest_first else rows[:keep]
     elif newer is not None and older is None:  # the page before: read upwards from the cursor, show newest first
-        rows, total = await repo.audit_entries(units=units, offset=offset, limit=limit, action=action or None,
-                                               newest_first=not newest_first, newer_than=newer)
+        rows, found = await repo.audit_entries(units=units, offset=offset, limit=limit, action=action or None,
+                                               newest_first=not newest_first, newer_than=newer, count=count)
         rows = rows[::-1]
     else:
-        rows, total = await repo.audit_entries(units=units, offset=offset, limit=limit, action=action or None,
-                                               newest_first=newest_first, older_than=older, newer_than=newer)
-    return AuditPage(rows, total, unit)
+        rows, found = await repo.audit_entries(units=units, offset=offset, limit=limit, action=action or None,
+                                               newest_first=newest_first, older_than=older, newer_than=newer,
+                                               count=count)
+    return AuditPage(rows, found if known is None else known, unit)

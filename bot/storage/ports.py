@@ -722,10 +722,12 @@ class AuditRepository(Protocol):
         """Append an entry (before/after already JSON text); its id."""
     async def audit_entries(self, *, units: list[str] | None, offset: int, limit: int, action: str | None = None,
                             newest_first: bool = True, older_than: tuple[float, int] | None = None,
-                            newer_than: tuple[float, int] | None = None) -> tuple[list[AuditEntry], int]:
+                            newer_than: tuple[float, int] | None = None,
+                            count: bool = True) -> tuple[list[AuditEntry], int]:
         """A page of entries whose unit is in `units` (None: every entry, also those without a
         unit), optionally of one action (or action prefix ending in '.'), in (at, id) order, only
-        those older / newer than an (at, id) cursor when given, and the total count."""
+        those older / newer than an (at, id) cursor when given, and the total count (-1 without
+        `count`)."""
 
 
 class Store(Protocol):

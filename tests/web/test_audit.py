@@ -93,6 +93,7 @@ def test_deep_pages_follow_cursors_and_match_the_offset_pages(console, page, sho
         assert "after=" in page.url
         assert _targets(page) == newest_first[(number - 1) * 20:number * 20]
         assert f"第 {number} / 7 页" in page.locator(".pager").inner_text()
+        assert "共 130 条" in page.locator(".pager").inner_text()  # the first page's count, carried
     shot("page-3-by-cursor")
     page.get_by_role("link", name="»").click()
     assert _targets(page) == newest_first[120:] and "第 7 / 7 页" in page.locator(".pager").inner_text()

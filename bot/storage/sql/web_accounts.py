@@ -87,11 +87,13 @@ class SqlAudit(Repo):
 
     async def audit_entries(self, *, units: list[str] | None, offset: int, limit: int, action: str | None = None,
                             newest_first: bool = True, older_than: tuple[float, int] | None = None,
-                            newer_than: tuple[float, int] | None = None) -> tuple[list[AuditEntry], int]:
+                            newer_than: tuple[float, int] | None = None,
+                            count: bool = True) -> tuple[list[AuditEntry], int]:
         """A page of entries in (at, id) order (newest first unless `newest_first` is False).
         `older_than` / `newer_than` (at, id) start the page right after / before an entry the
         reader has seen (keyset paging: the database seeks to it through the `at` index instead of
-        counting `offset` rows off). The total counts the whole filtered set."""
+        counting `offset` rows off). The total counts the whole filtered set (-1 without `count`:
+        counting is most of a page's cost once the seek is cheap)."""
         where: list[ColumnElement[bool]] = []
         if units is not None:
             if not units:
@@ -102,7 +104,9 @@ class SqlAudit(Repo):
                 where.append(or_(L.action.startswith(action, autoescape=True)))
             else:
                 where.append(L.action == action)
-        total = int((await self.db.run(select(func.count()).select_from(audit_log).where(*where))).scalar() or 0)
+        total = -1
+        if count:
+            total = int((await self.db.run(select(func.count()).select_from(audit_log).where(*where))).scalar() or 0)
         seek = []
         if older_than is not None:  # `at <=` bounds the index range, the OR settles ties on id
             seek += [L.at <= older_than[0], or_(L.at < older_than[0], L.id < older_than[1])]

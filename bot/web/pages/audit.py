@@ -2,7 +2,8 @@
 (?unit= narrows to a unit's subtree; a unit outside the scope is 403). The pager's links carry a
 cursor (`after=` the oldest entry shown for 下一页, `before=` the newest for 上一页, `last=1`
 for »), so a deep page is read from the index at the cursor instead of counting past every newer
-entry; `page=` is only the number shown (a bare ?page=N still works, by offset)."""
+entry; `page=` is only the number shown (a bare ?page=N still works, by offset) and `n=` the total
+the first page counted (the cursor pages do not count again)."""
 
 from __future__ import annotations
 
@@ -32,8 +33,10 @@ async def audit_page(request: web.Request) -> web.Response:
     q = request.query
     after, before, last = q.get("after") or None, q.get("before") or None, q.get("last") == "1"
     cursor = last or audit.parse_cursor(after) is not None or audit.parse_cursor(before) is not None
+    known = q.get("n", "")
     page = await audit.entries(deps, actor, offset=0 if cursor else paging.offset, limit=paging.size, unit=unit,
-                               action=action, after=after, before=before, last=last)
+                               action=action, after=after, before=before, last=last,
+                               total=int(known) if known.isdigit() and len(known) < 12 else None)
     if last:
         paging = replace(paging, page=paging.pages(page.total))
     rows = [{"entry": e, "unit_name": actor.tree.name(e.unit_id) if e.unit_id else "",
