@@ -15,8 +15,9 @@ import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Double, Float, Integer, LargeBinary, create_engine, func, inspect, select, tuple_
+from sqlalchemy import Double, Float, Integer, LargeBinary, Table, create_engine, func, inspect, select, tuple_
 from sqlalchemy.engine import make_url
 
 from bot.storage import schema
@@ -48,10 +49,10 @@ class TableCopy:
         return self.source_rows == self.target_rows and self.source_sum == self.target_sum
 
 
-def _normaliser(table) -> list[Callable]:
+def _normaliser(table: Table) -> list[Callable[[Any], object]]:
     """Per column: the value as both databases should hand it over (SQLite may return an int
     for a REAL column, or a float for an INTEGER one written as 1.0)."""
-    out = []
+    out: list[Callable[[Any], object]] = []
     for column in table.columns:
         kind = column.type
         if isinstance(kind, (Double, Float)):
@@ -104,8 +105,8 @@ class _Source:
     def revision(self) -> str | None:
         return schema.current_revision(self.conn)
 
-    def count(self, table) -> int:
-        return self.conn.execute(select(func.count()).select_from(table)).scalar()
+    def count(self, table: Table) -> int:
+        return int(self.conn.execute(select(func.count()).select_from(table)).scalar_one())
 
     def fetch(self, table, last: tuple | None, size: int) -> list[tuple]:
         pk = list(table.primary_key.columns)
@@ -131,6 +132,7 @@ async def copy_sqlite_to_postgres(source: Path, target_url: str, *, force: bool 
                                   on_batch: Callable[[str, int], None] | None = None) -> list[TableCopy]:
     """Copy the SQLite file `source` into the PostgreSQL database `target_url`; see the module
     docstring. `on_table` hears each finished table, `on_batch` (table, rows so far) each batch."""
+    from bot.storage.sql.database import PostgresDatabase
     from bot.storage.sql.store import open_store
 
     if "://" not in target_url or make_url(target_url).get_backend_name() != "postgresql":
@@ -144,6 +146,7 @@ async def copy_sqlite_to_postgres(source: Path, target_url: str, *, force: bool 
             raise CopyError("db_copy_source_old", file=str(source), revision=src.revision() or "-", head=head)
         store = await open_store(target_url, pool_size=2)  # creates or upgrades the target's schema
         try:
+            assert isinstance(store.db, PostgresDatabase)  # the URL was checked above
             return await _copy(src, store.db.pool, force, batch, on_table, on_batch)
         finally:
             await store.close()
