@@ -16,10 +16,21 @@ Starting the exam (x:go) and handing it in (x:H) happen outside the timed answer
 end (not timed) the database is reopened (what a restart would see) and checked:
 every attempt is submitted, and attempt_answers holds exactly users x answered-per-user rows.
 
+CPU per answer is reported beside the wall figures because the machine may be shared: the bot
+process's CPU time (process_time) over the timed loop divided by the answers, and on PostgreSQL
+on this machine also the CPU time of the server backends serving the run's database (from /proc).
+Those two do not grow with other programs' load the way wall-clock rates do.
+
+--workers N runs N separate bot processes on the same database (as `lawbot run --workers N`
+does), the users split between them; they start their timed loops together and the figures are
+the aggregate: answers/s = all answers / (last process done - first process started), latency
+percentiles over all processes' answers, CPU summed. With N > 1 the output says it is N processes.
+
     python bench/exam_load.py                 # 1000 users, 3 runs, median reported
     python bench/exam_load.py --quick         # smoke run: 50 users, 10 questions
     python bench/exam_load.py --users 500 --rate 2000 --duration 10 --runs 1
     python bench/exam_load.py --database postgresql://postgres@127.0.0.1/test
+    python bench/exam_load.py --database postgresql://postgres@127.0.0.1/test --workers 2
 """
 
 from __future__ import annotations
@@ -41,6 +52,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # runnable as `python bench/exam_load.py` from anywhere
@@ -59,6 +71,7 @@ TARGETS = {"sqlite": (5000.0, 20.0), "postgresql": (2500.0, 50.0)}  # answers/s 
 TARGET_RATE = 1000.0
 SERVER: str | None = None  # --database: the PostgreSQL server; each run gets its own database
 RUN_DB: list[str] = []  # the database of the current run (a URL), when SERVER is set
+PART = (0, 1)  # (i, N): this process sits users i, i+N, i+2N, … (--workers: one of N processes)
 
 
 # --- setup ----------------------------------------------------------------------------
@@ -112,6 +125,7 @@ def db_target(workdir: Path) -> str | Path:
 async def _pg_admin(sql: str) -> None:
     import asyncpg
     from sqlalchemy.engine import make_url
+    assert SERVER is not None
     url = make_url(SERVER)
     conn = await asyncpg.connect(host=url.host or "127.0.0.1", port=url.port or 5432, user=url.username,
                                  password=url.password, database=url.database)
@@ -137,10 +151,11 @@ def _answer_action(app: App, attempt: Attempt, pos: int, rng: random.Random, acc
 
 
 async def start_exams(app: App, users: int, questions: int, seed: int, accuracy: float) -> list[Sitter]:
-    """Every user presses x:go:<exam> (untimed); returns their planned answer presses."""
-    rng = random.Random(seed)
+    """Every user (of this process's part) presses x:go:<exam> (untimed); returns their planned
+    answer presses."""
+    rng = random.Random(seed if PART[1] == 1 else seed * 1000 + PART[0])
     sitters = []
-    for i in range(users):
+    for i in range(PART[0], users, PART[1]):
         user = f"bench:{i}"
         replies = await app.service.handle(Incoming(user=user, action=f"x:go:{EXAM}"))
         _expect_ok(replies, f"start for {user}")
@@ -171,8 +186,9 @@ def _expect_ok(replies: list[Reply], what: str) -> None:
         raise RuntimeError(f"{what} failed: {replies[0].text[:120] if replies else 'no reply'!r}")
 
 
-async def verify(db: str | Path, sitters: list[Sitter]) -> dict:
-    """Reopen the database (what a crash-restart would see) and count; not timed."""
+async def verify(db: str | Path, expected: int, users: int) -> dict:
+    """Reopen the database (what a crash-restart would see) and count; not timed. `expected`:
+    the answers sent, by `users` users."""
     from sqlalchemy import text
 
     from bot.storage.sql.store import open_store
@@ -185,9 +201,47 @@ async def verify(db: str | Path, sitters: list[Sitter]) -> dict:
         submitted = await count("SELECT COUNT(*) FROM attempts WHERE status = 'submitted'")
     finally:
         await store.close()
-    expected = sum(len(s.actions) for s in sitters)
     return {"stored_answers": answers, "expected_answers": expected, "attempts": attempts,
-            "submitted": submitted, "ok": answers == expected and submitted == attempts == len(sitters)}
+            "submitted": submitted, "ok": answers == expected and submitted == attempts == users}
+
+
+async def _checked(db: str | Path, sitters: list[Sitter]) -> dict | None:
+    """verify() for this process's users; with --workers the parent checks all of them."""
+    if PART[1] > 1:
+        return None
+    return await verify(db, sum(len(s.actions) for s in sitters), len(sitters))
+
+
+async def _ready() -> None:
+    """--workers: say that set-up is done and wait until the parent says go (all parts at once)."""
+    if PART[1] > 1:
+        print("ready", flush=True)
+        await asyncio.to_thread(sys.stdin.readline)
+
+
+async def server_cpu() -> float | None:
+    """CPU seconds used so far by the PostgreSQL backends connected to this run's database, when
+    the server runs on this machine (/proc readable); None otherwise (or on SQLite)."""
+    if not RUN_DB:
+        return None
+    import asyncpg
+    from sqlalchemy.engine import make_url
+    url = make_url(RUN_DB[0])
+    conn = await asyncpg.connect(host=url.host or "127.0.0.1", port=url.port or 5432, user=url.username,
+                                 password=url.password, database=url.database)
+    try:
+        pids = [r[0] for r in await conn.fetch("SELECT pid FROM pg_stat_activity WHERE datname = $1 "
+                                               "AND pid <> pg_backend_pid()", url.database)]
+    finally:
+        await conn.close()
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None  # not this machine's processes
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -210,6 +264,8 @@ async def saturation(workdir: Path, users: int, questions: int, seed: int = 1, a
         sitters = await start_exams(app, users, questions, seed, accuracy)
         latencies: list[float] = []
         failures = 0
+        await _ready()
+        server0 = await server_cpu() if PART[1] == 1 else None
 
         async def sit(s: Sitter) -> None:
             nonlocal failures
@@ -221,9 +277,13 @@ async def saturation(workdir: Path, users: int, questions: int, seed: int = 1, a
                 failures += _is_failure(replies)
                 await asyncio.sleep(0)  # the reply goes out before the next press comes in
 
-        t_start = time.perf_counter()
+        began, cpu0, t_start = time.time(), time.process_time(), time.perf_counter()
         await asyncio.gather(*(sit(s) for s in sitters))
         wall = time.perf_counter() - t_start
+        cpu, ended = time.process_time() - cpu0, time.time()
+        server = (await server_cpu() or 0.0) - server0 if server0 is not None else None
+        _part_result({"began": began, "ended": ended, "cpu_s": cpu, "latencies_ms": [x * 1000 for x in latencies],
+                      "failures": failures, "expected": sum(len(s.actions) for s in sitters), "users": len(sitters)})
         await hand_in(app, sitters)
     finally:
         await app.close()
@@ -231,7 +291,15 @@ async def saturation(workdir: Path, users: int, questions: int, seed: int = 1, a
     return {"mode": "saturation", "users": users, "questions": questions, "answers": len(ms),
             "failures": failures, "wall_s": wall, "answers_per_s": len(ms) / wall,
             "p50_ms": _pct(ms, 50), "p99_ms": _pct(ms, 99), "max_ms": max(ms, default=float("nan")),
-            "peak_rss_mb": _rss_mb(), "check": await verify(db_target(workdir), sitters)}
+            "cpu_us_per_answer": cpu / max(1, len(ms)) * 1e6,
+            "server_cpu_us_per_answer": None if server is None else server / max(1, len(ms)) * 1e6,
+            "peak_rss_mb": _rss_mb(), "check": await _checked(db_target(workdir), sitters)}
+
+
+def _part_result(result: dict) -> None:
+    """--workers: hand the timed loop's figures to the parent (before the untimed hand-in)."""
+    if PART[1] > 1:
+        print(json.dumps(result), flush=True)
 
 
 # --- (b) open-loop latency ------------------------------------------------------------
@@ -263,7 +331,8 @@ async def latency(workdir: Path, users: int, rate: float, duration: float, quest
     app = await open_app(workdir, seed)
     try:
         sitters = await start_exams(app, users, per_user, seed, accuracy)
-        times = schedule(users, per_user, rate, arrivals, random.Random(seed + 1))
+        mine = len(sitters)  # with --workers, this process offers its share of the rate to its users
+        times = schedule(mine, per_user, rate * mine / users, arrivals, random.Random(seed + 1 if PART[1] == 1 else seed * 1000 + PART[0] + 1))
         loop = asyncio.get_running_loop()
         latencies: list[float] = []
         lateness: list[float] = []  # how late the load generator itself dispatched
@@ -293,10 +362,20 @@ async def latency(workdir: Path, users: int, rate: float, duration: float, quest
                 tasks.append(asyncio.create_task(one(s.user, action, due)))
             await asyncio.gather(*tasks)
 
+        await _ready()
+        server0 = await server_cpu() if PART[1] == 1 else None
+        cpu0 = time.process_time()
         t0 = t0_box[0] = loop.time() + 0.2  # let every user clock get scheduled first
+        began = time.time() + 0.2
         await asyncio.gather(*(user_clock(s, offs, t0) for s, offs in zip(sitters, times, strict=True)))
         span = last_done - t0
+        cpu = time.process_time() - cpu0
+        server = (await server_cpu() or 0.0) - server0 if server0 is not None else None
         offered_span = max(t[-1] for t in times)
+        _part_result({"began": began, "ended": began + span, "cpu_s": cpu, "latencies_ms": [x * 1000 for x in latencies],
+                      "failures": failures, "expected": sum(len(s.actions) for s in sitters), "users": len(sitters),
+                      "offered_span_s": offered_span, "per_second": _per_second(timeline),
+                      "dispatch_lag_p99_ms": _pct([x * 1000 for x in lateness], 99)})
         await hand_in(app, sitters)
     finally:
         await app.close()
@@ -307,7 +386,9 @@ async def latency(workdir: Path, users: int, rate: float, duration: float, quest
             "p50_ms": _pct(ms, 50), "p99_ms": _pct(ms, 99), "max_ms": max(ms, default=float("nan")),
             "dispatch_lag_p99_ms": _pct([x * 1000 for x in lateness], 99),
             "per_second": _per_second(timeline),
-            "peak_rss_mb": _rss_mb(), "check": await verify(db_target(workdir), sitters)}
+            "cpu_us_per_answer": cpu / max(1, len(ms)) * 1e6,
+            "server_cpu_us_per_answer": None if server is None else server / max(1, len(ms)) * 1e6,
+            "peak_rss_mb": _rss_mb(), "check": await _checked(db_target(workdir), sitters)}
 
 
 # --- running --------------------------------------------------------------------------
@@ -334,6 +415,100 @@ def run_in_process(mode: str, args: argparse.Namespace) -> dict:
     return result
 
 
+def run_part(mode: str, args: argparse.Namespace) -> None:
+    """One of --workers N processes: the parent made the database and reads what this prints."""
+    global PART
+    i, n = (int(x) for x in args.part.split("/"))
+    PART = (i, n)
+    RUN_DB[:] = [args.run_db] if args.run_db else []
+    workdir = Path(args.workdir)
+    if mode == "saturation":
+        coro = saturation(workdir, args.users, args.questions, args.seed, args.accuracy)
+    else:
+        coro = latency(workdir, args.users, args.rate, args.duration, args.questions, args.seed,
+                       args.accuracy, args.arrivals)
+    asyncio.run(coro)
+
+
+def run_workers(mode: str, args: argparse.Namespace, run: int) -> dict:
+    """--workers N: N bot processes on one database, the users split between them, their timed
+    loops started together; the aggregate figures (see the module docstring)."""
+    from bot.storage.sql.store import open_store
+    load = os.getloadavg()[0]
+    n = args.workers
+    name = f"lawbot_bench_{os.getpid()}_{random.randrange(1 << 30)}"
+    with tempfile.TemporaryDirectory(prefix="lawbot-bench-") as tmp:
+        if SERVER:
+            from sqlalchemy.engine import make_url
+            asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+            RUN_DB[:] = [make_url(SERVER).set(database=name).render_as_string(hide_password=False)]
+        else:
+            RUN_DB.clear()
+        target = db_target(Path(tmp))
+        procs = []
+        try:
+            async def migrate() -> None:
+                await (await open_store(target)).close()  # the schema, once, before the processes start
+            asyncio.run(migrate())
+            for i in range(n):
+                cmd = [sys.executable, str(Path(__file__).resolve()), "--child", mode, "--part", f"{i}/{n}",
+                       "--workdir", tmp, "--users", str(args.users), "--questions", str(args.questions),
+                       "--rate", str(args.rate), "--duration", str(args.duration), "--seed", str(args.seed + run),
+                       "--accuracy", str(args.accuracy), "--arrivals", args.arrivals] \
+                    + (["--run-db", RUN_DB[0]] if RUN_DB else []) + (["--no-settle"] if args.no_settle else [])
+                procs.append(subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True))
+            pipes = [_pipes(proc) for proc in procs]
+            for _stdin, stdout in pipes:
+                if stdout.readline().strip() != "ready":
+                    raise SystemExit(f"{mode}: a worker process failed during set-up")
+            server0 = asyncio.run(server_cpu())
+            for stdin, _stdout in pipes:
+                stdin.write("go\n")
+                stdin.flush()
+            parts = [json.loads(stdout.readline()) for _stdin, stdout in pipes]
+            server1 = asyncio.run(server_cpu())
+            for proc, (_stdin, stdout) in zip(procs, pipes, strict=True):
+                stdout.read()
+                if proc.wait() != 0:
+                    raise SystemExit(f"{mode} run {run + 1}: a worker process failed (exit {proc.returncode})")
+            check = asyncio.run(verify(target, sum(p["expected"] for p in parts), sum(p["users"] for p in parts)))
+        finally:
+            for proc in procs:
+                if proc.poll() is None:
+                    proc.kill()
+            if SERVER:
+                asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    ms = [x for p in parts for x in p["latencies_ms"]]
+    span = max(p["ended"] for p in parts) - min(p["began"] for p in parts)
+    result = {"mode": mode, "workers": n, "users": args.users, "answers": len(ms),
+              "failures": sum(p["failures"] for p in parts),
+              "p50_ms": _pct(ms, 50), "p99_ms": _pct(ms, 99), "max_ms": max(ms, default=float("nan")),
+              "cpu_us_per_answer": sum(p["cpu_s"] for p in parts) / max(1, len(ms)) * 1e6,
+              "server_cpu_us_per_answer": None if server0 is None or server1 is None
+              else (server1 - server0) / max(1, len(ms)) * 1e6,
+              "peak_rss_mb": float("nan"), "check": check, "loadavg": max(load, os.getloadavg()[0])}
+    if mode == "saturation":
+        result.update(questions=args.questions, wall_s=span, answers_per_s=len(ms) / span)
+    else:
+        seconds: dict[int, list] = {}
+        for p in parts:
+            for sec, count, _p50, p99 in p["per_second"]:
+                seconds.setdefault(sec, []).append((count, p99))
+        result.update(questions=max(1, min(args.questions, int(args.duration * args.rate / args.users))),
+                      offered_rate=args.rate, arrivals=args.arrivals, achieved_rate=len(ms) / span,
+                      offered_span_s=max(p["offered_span_s"] for p in parts),
+                      dispatch_lag_p99_ms=max(p["dispatch_lag_p99_ms"] for p in parts),
+                      # per second: answers of all processes, the worst process's p99
+                      per_second=[(sec, sum(c for c, _ in v), float("nan"), max(q for _, q in v))
+                                  for sec, v in sorted(seconds.items())])
+    return result
+
+
+def _pipes(proc: subprocess.Popen) -> tuple[IO[str], IO[str]]:
+    assert proc.stdin is not None and proc.stdout is not None
+    return proc.stdin, proc.stdout
+
+
 def run_child(mode: str, args: argparse.Namespace, run: int) -> dict:
     """One measurement in a fresh interpreter, so ru_maxrss is that mode's own peak."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", mode, "--users", str(args.users),
@@ -356,8 +531,10 @@ def _line(r: dict) -> str:
     if r["mode"] == "latency" and r["per_second"]:
         worst = max(r["per_second"], key=lambda b: b[3])
         head += f" (worst second: #{worst[0]} p99 {worst[3]:.0f} ms)"
+    server = r.get("server_cpu_us_per_answer")
+    cpu = f"cpu/answer: bot {r['cpu_us_per_answer']:.0f} us" + ("" if server is None else f" + server {server:.0f} us")
     return (f"{head}  p50 {r['p50_ms']:7.2f} ms  p99 {r['p99_ms']:8.2f} ms  max {r['max_ms']:8.1f} ms  "
-            f"rss {r['peak_rss_mb']:.0f} MB  failures {r['failures']}  load {r['loadavg']:.1f}  "
+            f"{cpu}  rss {r['peak_rss_mb']:.0f} MB  failures {r['failures']}  load {r['loadavg']:.1f}  "
             f"[{check}{'' if c['ok'] else ' MISMATCH'}]")
 
 
@@ -383,7 +560,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--in-process", action="store_true", help="do not spawn a child per run (RSS then accumulates)")
     p.add_argument("--database", metavar="URL", help="a PostgreSQL server (postgresql://user@host/db); each run "
                    "creates and drops its own database there. Default: a SQLite file in a temporary folder")
+    p.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="N bot processes on the same database, users split between them; aggregate figures")
     p.add_argument("--child", choices=("saturation", "latency"), help=argparse.SUPPRESS)
+    p.add_argument("--part", help=argparse.SUPPRESS)  # i/N: one of the --workers processes
+    p.add_argument("--run-db", help=argparse.SUPPRESS)
+    p.add_argument("--workdir", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     if args.quick:
@@ -397,20 +579,30 @@ def main(argv: list[str] | None = None) -> int:
         SERVER = args.database
     backend = "postgresql" if args.database else "sqlite"
     target_saturation, target_p99 = TARGETS[backend]
+    if args.child and args.part:
+        run_part(args.child, args)
+        return 0
     if args.child:
         print(json.dumps(run_in_process(args.child, args)))
         return 0
+    if args.workers < 1:
+        p.error("--workers must be at least 1")
 
     modes = ("saturation", "latency") if args.mode == "both" else (args.mode,)
     print(f"machine: {platform.node()}  nproc {os.cpu_count()}  Python {platform.python_version()} "
           f"({platform.python_implementation()})  SQLite {sqlite3.sqlite_version}  {platform.platform()}")
     print(f"database: {'PostgreSQL at ' + args.database if args.database else 'SQLite file (WAL)'}")
     print(f"load: {args.users} users x {args.questions} questions of '{EXAM}', {args.runs} run(s) per mode; "
-          f"latency mode offers {args.rate:.0f}/s for ~{args.duration:g}s ({args.arrivals} arrivals)\n")
+          f"latency mode offers {args.rate:.0f}/s for ~{args.duration:g}s ({args.arrivals} arrivals)")
+    print(f"bot processes: {args.workers}" + (f" (--workers: {args.workers} separate processes on one database, "
+          "users split between them; figures are their aggregate)" if args.workers > 1 else " (one process)") + "\n")
     results: dict[str, list[dict]] = {m: [] for m in modes}
     for run in range(args.runs):
         for mode in modes:
-            r = run_in_process(mode, args) if args.in_process else run_child(mode, args, run)
+            if args.workers > 1:
+                r = run_workers(mode, args, run)
+            else:
+                r = run_in_process(mode, args) if args.in_process else run_child(mode, args, run)
             results[mode].append(r)
             print(f"run {run + 1} {mode:<10} {_line(r)}", flush=True)
 
