@@ -60,7 +60,8 @@ class AiohttpRequest(BaseRequest):
         timeout = aiohttp.ClientTimeout(sock_read=pick(read_timeout, self._read_timeout),
                                         sock_connect=pick(connect_timeout, self._connect_timeout),
                                         connect=pick(pool_timeout, self._pool_timeout))
-        data, headers = None, None
+        data: aiohttp.FormData | bytes | None = None
+        headers: dict[str, str] | None = None
         if request_data is not None:
             files = request_data.multipart_data
             fields = request_data.json_parameters

@@ -32,20 +32,18 @@ def to_incoming(update: Update) -> Incoming | None:
     if user is None:
         return None
     chat = update.effective_chat
-    common = {
-        "user": user_key(user.id),
-        "locale": user.language_code,
-        "update_id": f"tg:{update.update_id}",
-        "private": chat is None or chat.type == Chat.PRIVATE,
-    }
+    key, locale, update_id = user_key(user.id), user.language_code, f"tg:{update.update_id}"
+    private = chat is None or chat.type == Chat.PRIVATE
     query = update.callback_query
     if query is not None:
         # `data` is None for game buttons; "" reaches the core, which refuses it plainly.
-        return Incoming(action=query.data if isinstance(query.data, str) else "", **common)
+        return Incoming(key, action=query.data if isinstance(query.data, str) else "", locale=locale,
+                        update_id=update_id, private=private)
     message = update.message
     if message is None:
         return None
-    return Incoming(text=message.text or message.caption or "", **common)
+    return Incoming(key, text=message.text or message.caption or "", locale=locale, update_id=update_id,
+                    private=private)
 
 
 class Document(NamedTuple):
