@@ -155,13 +155,15 @@ async def copy_sqlite_to_postgres(source: Path, target_url: str, *, force: bool 
 
 
 async def _copy(src: _Source, pool, force: bool, batch: int, on_table, on_batch) -> list[TableCopy]:
-    tables = [t for t in metadata.sorted_tables if t.name in src.tables]
+    # derived tables (the statistics rollups) are kept by the target's triggers as rows arrive
+    tables = [t for t in metadata.sorted_tables if t.name in src.tables and not t.info.get("derived")]
     async with pool.acquire() as conn:
         present = {r[0] for r in await conn.fetch(
             "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")}
+        derived = [t for t in metadata.sorted_tables if t.info.get("derived") and t.name in present]
         tables = [t for t in tables if t.name in present]
         if force:
-            names = ", ".join(f'"{t.name}"' for t in tables)
+            names = ", ".join(f'"{t.name}"' for t in [*tables, *derived])
             await conn.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
         plans = []
         for t in tables:  # decide everything before writing anything

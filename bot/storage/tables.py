@@ -572,5 +572,38 @@ audit_log = Table(  # 操作日志: every admin write (who, what, target, unit c
     sqlite_autoincrement=True,
 )
 
+# Statistics rollups, kept by database triggers (bot/storage/stats_rollup.py) as roster entries,
+# bindings, study credit, 学时 and official attempts change, so the per-unit report reads one row
+# per person instead of joining four tables. Derived: rebuilt, never copied.
+stats_people = Table(  # per roster entry: where it counts and what it has
+    "stats_people", metadata,
+    Column("roster_id", Id, primary_key=True),
+    Column("unit_id", Text),
+    Column("role", Text),
+    Column("active", Integer, nullable=False, server_default=text("0")),
+    Column("bound", Integer, nullable=False, server_default=text("0")),  # chat accounts bound
+    Column("points", BigInteger, nullable=False, server_default=text("0")),  # study points, all days
+    Column("seconds", Double, nullable=False, server_default=text("0")),  # 学时 seconds, all days
+    Index("stats_people_unit", "unit_id", "role", "active", "bound", "points", "seconds"),
+    info={"derived": True},
+)
+
+stats_finals = Table(  # per official exam and roster entry: its closed attempts (and stats_people's unit)
+    "stats_finals", metadata,
+    Column("exam_id", Text, primary_key=True),
+    Column("roster_id", Id, primary_key=True),
+    Column("unit_id", Text),
+    Column("role", Text),
+    Column("active", Integer, nullable=False, server_default=text("0")),
+    Column("n", Integer, nullable=False, server_default=text("0")),
+    Column("best", Double),  # the highest score
+    Column("best_passed", Integer),  # 1 if any closed attempt passed
+    Column("last_score", Double),  # the highest id's score and verdict
+    Column("last_passed", Integer),
+    Index("stats_finals_roster", "roster_id"),
+    Index("stats_finals_unit", "exam_id", "active", "unit_id", "role", "best", "best_passed", "n"),
+    info={"derived": True},
+)
+
 # Tables in an order that respects foreign keys (for copying a database table by table).
 ORDERED = tuple(metadata.sorted_tables)

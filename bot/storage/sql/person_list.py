@@ -8,11 +8,11 @@ SqlStats.unit_counts and final_results (best or last closed attempt; sat = a fin
 
 from __future__ import annotations
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, select, union_all
 
 from bot.storage.ports import PersonRow
 from bot.storage.sql.base import Repo
-from bot.storage.tables import attempts, bindings, roster, study_daily, study_time
+from bot.storage.tables import attempts, bindings, roster, stats_people, study_daily, study_time
 
 A, R, B, S, T = attempts.c, roster.c, bindings.c, study_daily.c, study_time.c
 
@@ -80,12 +80,16 @@ class SqlPersonList(Repo):
     async def unit_seconds(self, first_day: int, last_day: int) -> list[tuple[str, int, float]]:
         """Per unit of the active roster: (unit, people, 学时 seconds of their chat accounts over
         local days [first_day, last_day]) — the figures of 人均学时, without the study points and
-        exam scores RankingRepository.unit_figures also sums."""
-        seconds = (select(B.roster_id.label("rid"), func.sum(T.seconds).label("s"))
-                   .select_from(study_time.join(bindings, B.user_key == T.user_key))
-                   .where(T.day >= first_day, T.day <= last_day).group_by(B.roster_id).subquery("sec"))
-        rows = (await self.db.run(
-            select(R.unit_id, func.count(), func.coalesce(func.sum(seconds.c.s), 0.0))
-            .select_from(roster.outerjoin(seconds, seconds.c.rid == R.id))
-            .where(R.active == 1).group_by(R.unit_id))).rows
-        return [(unit, int(n), float(s)) for unit, n, s in rows]
+        exam scores RankingRepository.unit_figures also sums. Read from the rollup stats_people
+        (each person's seconds over all days), less the seconds outside the span read from
+        study_time (days before the exam's study period or after last_day: usually few)."""
+        P = stats_people.c
+        totals = (await self.db.run(select(P.unit_id, func.count(), func.coalesce(func.sum(P.seconds), 0.0))
+                                    .where(P.active == 1).group_by(P.unit_id))).rows
+        outside = (select(R.unit_id, T.seconds)
+                   .select_from(study_time.join(bindings, B.user_key == T.user_key).join(roster, R.id == B.roster_id))
+                   .where(R.active == 1))
+        spans = union_all(outside.where(T.day < first_day), outside.where(T.day > last_day)).subquery("out")
+        less = dict((await self.db.run(select(spans.c.unit_id, func.sum(spans.c.seconds))
+                                       .group_by(spans.c.unit_id))).rows)
+        return [(unit, int(n), max(0.0, float(s) - float(less.get(unit) or 0.0))) for unit, n, s in totals]

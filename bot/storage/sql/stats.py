@@ -3,7 +3,7 @@ daily snapshots. The maths is in bot/domain/statistics.py."""
 
 from __future__ import annotations
 
-from sqlalchemy import and_, case, func, select, text
+from sqlalchemy import ColumnElement, FromClause, case, func, select, text
 
 from bot.domain.statistics import ItemSums
 from bot.storage.ports import PersonRow
@@ -16,6 +16,8 @@ from bot.storage.tables import (
     exam_windows,
     item_totals,
     roster,
+    stats_finals,
+    stats_people,
     stats_snapshots,
     study_daily,
     study_marks,
@@ -86,30 +88,35 @@ class SqlStats(Repo):
 
     async def unit_counts(self, exam_id: str, final_score: str, since_day: int,
                           min_points: int) -> dict[str, list[tuple]]:
-        """Per (unit, role) of the active roster, summed in SQL so a city-sized roster never
-        crosses into Python row by row: roster, registered, studied (points since a day) and
-        the final results as (unit, role, score, passed, people)."""
-        reg = select(B.roster_id).distinct().subquery("b")
-        studied = (select(B.roster_id).select_from(bindings.join(study_daily, and_(S.user_key == B.user_key,
-                                                                                   S.day >= since_day)))
-                   .group_by(B.roster_id).having(func.sum(S.points) >= min_points).subquery("x"))
-        fin = final_results(exam_id, final_score)
-        by_unit = (R.unit_id, R.role)
+        """Per (unit, role) of the active roster: roster, registered, studied (points since a
+        day) and the final results as (unit, role, score, passed, people). Read from the rollups
+        stats_people and stats_finals (bot/storage/stats_rollup.py): one narrow row per person,
+        no joins. Study credit before `since_day` (usually none: credit starts with the exam's
+        study period) is read from study_daily and taken off each person's total."""
+        P, F = stats_people.c, stats_finals.c
+        by_unit = (P.unit_id, P.role)
+        points: ColumnElement = P.points
+        base: FromClause = stats_people
+        if since_day > 0:
+            early = (select(B.roster_id.label("rid"), func.sum(S.points).label("pts"))
+                     .select_from(study_daily.join(bindings, B.user_key == S.user_key))
+                     .where(S.day < since_day).group_by(B.roster_id).subquery("early"))
+            base = stats_people.outerjoin(early, early.c.rid == P.roster_id)
+            points = P.points - func.coalesce(early.c.pts, 0)
+        score, passed = (F.last_score, F.last_passed) if final_score == "last" else (F.best, F.best_passed)
         async with self.db.transaction():
-            return {
-                "roster": (await self.db.run(select(*by_unit, func.count()).where(R.active == 1)
-                                             .group_by(*by_unit))).rows,
-                "registered": (await self.db.run(
-                    select(*by_unit, func.count()).select_from(reg.join(roster, R.id == reg.c.roster_id))
-                    .where(R.active == 1).group_by(*by_unit))).rows,
-                "studied": (await self.db.run(
-                    select(*by_unit, func.count()).select_from(studied.join(roster, R.id == studied.c.roster_id))
-                    .where(R.active == 1).group_by(*by_unit))).rows,
-                "results": (await self.db.run(
-                    select(*by_unit, fin.c.score, fin.c.passed, func.count())
-                    .select_from(fin.join(roster, R.id == fin.c.roster_id)).where(R.active == 1)
-                    .group_by(*by_unit, fin.c.score, fin.c.passed))).rows,
-            }
+            people = (await self.db.run(
+                select(*by_unit, func.count(), func.sum(case((P.bound > 0, 1), else_=0)),
+                       func.sum(case((points >= min_points, 1), else_=0)))
+                .select_from(base).where(P.active == 1).group_by(*by_unit))).rows
+            results = (await self.db.run(
+                select(F.unit_id, F.role, score, passed, func.count())
+                .where(F.exam_id == exam_id, F.active == 1, F.n > 0)
+                .group_by(F.unit_id, F.role, score, passed))).rows
+        return {"roster": [(u, r, int(n)) for u, r, n, _reg, _st in people],
+                "registered": [(u, r, int(reg)) for u, r, _n, reg, _st in people if reg],
+                "studied": [(u, r, int(st)) for u, r, _n, _reg, st in people if st],
+                "results": results}
 
     async def fold_item_sums(self) -> None:
         """Fold new exam answers into item_totals (additive sums, so incremental)."""
