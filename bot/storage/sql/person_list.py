@@ -8,7 +8,7 @@ SqlStats.unit_counts and final_results (best or last closed attempt; sat = a fin
 
 from __future__ import annotations
 
-from sqlalchemy import exists, func, select, union_all
+from sqlalchemy import exists, func, or_, select
 
 from bot.storage.ports import PersonRow
 from bot.storage.sql.base import Repo
@@ -86,10 +86,10 @@ class SqlPersonList(Repo):
         P = stats_people.c
         totals = (await self.db.run(select(P.unit_id, func.count(), func.coalesce(func.sum(P.seconds), 0.0))
                                     .where(P.active == 1).group_by(P.unit_id))).rows
-        outside = (select(R.unit_id, T.seconds)
-                   .select_from(study_time.join(bindings, B.user_key == T.user_key).join(roster, R.id == B.roster_id))
-                   .where(R.active == 1))
-        spans = union_all(outside.where(T.day < first_day), outside.where(T.day > last_day)).subquery("out")
-        less = dict((await self.db.run(select(spans.c.unit_id, func.sum(spans.c.seconds))
-                                       .group_by(spans.c.unit_id))).rows)
+        outside = (select(T.user_key, func.sum(T.seconds).label("s"))  # by account first: a day range
+                   .where(or_(T.day < first_day, T.day > last_day)).group_by(T.user_key).subquery("out"))
+        less = dict((await self.db.run(
+            select(R.unit_id, func.sum(outside.c.s))
+            .select_from(outside.join(bindings, B.user_key == outside.c.user_key).join(roster, R.id == B.roster_id))
+            .where(R.active == 1).group_by(R.unit_id))).rows)
         return [(unit, int(n), max(0.0, float(s) - float(less.get(unit) or 0.0))) for unit, n, s in totals]
