@@ -14,7 +14,7 @@ from bot.app.official import OfficialExams
 from bot.app.texts import join, tr
 from bot.domain import exam_rules, fairness, review
 from bot.domain.answers import Answer, is_given
-from bot.domain.models import Attempt, ExamDefinition, QType
+from bot.domain.models import Attempt, ExamDefinition, QType, Question
 
 log = logging.getLogger(__name__)
 SHEET_JUMPS = 20
@@ -44,6 +44,19 @@ class ExamFlow:
         self.official = OfficialExams(deps)
         self.certs = CertFlow(deps, Certificates(deps, self.official.org))
         self.fair = FairExams(deps)
+        # exam id -> (the definition, catalog revision, what it may draw): filtering the whole bank
+        # for out-of-date citations on every start cost more than the rest of starting an exam
+        self._pools: dict[str, tuple[ExamDefinition, int, list[Question]]] = {}
+
+    def _pool(self, definition: ExamDefinition) -> list[Question]:
+        """Catalog.exam_questions for this definition, kept until the questions or the definition
+        change (the catalog's revision grows with every change of its questions)."""
+        kept = self._pools.get(definition.id)
+        if kept is not None and kept[0] is definition and kept[1] == self.catalog.revision:
+            return kept[2]
+        pool = self.catalog.exam_questions(definition)
+        self._pools[definition.id] = (definition, self.catalog.revision, pool)
+        return pool
 
     # --- choosing and starting -------------------------------------------------------
     async def menu(self, turn: Turn) -> list[Reply]:
@@ -130,7 +143,7 @@ class ExamFlow:
         if exam_rules.attempts_left(definition, used) == 0:
             return [menu_reply(turn, "no_attempts_left", title=definition.title_for(turn.locale))]
         try:
-            paper = exam_rules.draw_paper(definition, self.catalog.exam_questions(definition), self.deps.rng)
+            paper = exam_rules.draw_paper(definition, self._pool(definition), self.deps.rng)
         except exam_rules.PaperError:
             log.exception("cannot draw exam %s", exam_id)
             return [menu_reply(turn, "exam_paper_error")]
@@ -368,9 +381,16 @@ class ExamFlow:
         card_now = review.utc(now)
         known = await self.store.reviews.cards_for(attempt.user, missed)
         cards = []
+        new_card: tuple[str, float] | None = None  # the same for every question missed for the first time
         for qid in missed:
-            card = review.review(known[qid], False, card_now)[0] if qid in known else review.new_card_json(card_now)
-            cards.append((qid, card, review.due_of(card).timestamp()))
+            if qid in known:
+                card, due = review.review(known[qid], False, card_now)
+                cards.append((qid, card, due.timestamp()))
+                continue
+            if new_card is None:
+                first = review.new_card_json(card_now)
+                new_card = (first, review.due_of(first).timestamp())
+            cards.append((qid, *new_card))
         await self.store.reviews.put_cards(attempt.user, cards)
         return result
 

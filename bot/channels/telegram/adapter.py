@@ -14,6 +14,7 @@ import logging
 import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from functools import partial
 from typing import Any, TypeVar
 
 from telegram import Bot, BotCommand, CallbackQuery, InputFile, Message, Update
@@ -114,7 +115,8 @@ class TelegramChannel:
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         incoming = to_incoming(update)
-        if incoming is None:
+        user = update.effective_user
+        if incoming is None or user is None:
             return
         bot = context.bot
         document = document_of(update)
@@ -126,7 +128,7 @@ class TelegramChannel:
         answering = asyncio.create_task(self._answer(bot, query)) if query is not None else None
         try:
             replies = await self.service.handle(incoming)
-            chat_id = update.effective_chat.id if update.effective_chat else update.effective_user.id
+            chat_id = update.effective_chat.id if update.effective_chat else user.id
             editable = None
             if query is not None and isinstance(query.message, Message) and query.message.is_accessible:
                 editable = query.message  # older than Telegram keeps: not editable, reply anew
@@ -198,8 +200,10 @@ class TelegramChannel:
                      message.message_id, message.chat_id, exc)
             return False
 
-    async def _send_attachment(self, bot, chat_id: int, reply: Reply, parts: list[Part]) -> None:
+    async def _send_attachment(self, bot: Bot, chat_id: int, reply: Reply, parts: list[Part]) -> None:
         attachment = reply.attachment
+        if attachment is None:
+            return
         markup = keyboard(reply.choices)
         caption = reply.text if caption_fits(reply.text) else None
         if caption is None:
@@ -235,7 +239,7 @@ class TelegramSender:
             if part.markup is not None:
                 params["reply_markup"] = part.markup
             try:
-                await call_api(lambda params=params: api_call(self.bot, "sendMessage", params))
+                await call_api(partial(api_call, self.bot, "sendMessage", params))
             except Forbidden:
                 log.info("user %s blocked the bot; outbox message not delivered", user)
                 raise
@@ -358,5 +362,9 @@ async def start_bot(application: Application, poll_timeout: int = 10, register_c
     if register_commands:
         await startup.register_commands(application.bot, application.bot_data.get("default_locale", "zh"))
     await application.start()
-    await startup.retried("deleteWebhook", lambda: application.updater.start_polling(
+    startup.settle_heap()
+    updater = application.updater
+    if updater is None:
+        raise ConfigError("telegram: polling needs an Application with an Updater (build_application(polling=True))")
+    await startup.retried("deleteWebhook", lambda: updater.start_polling(
         poll_interval=0.0, timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False))

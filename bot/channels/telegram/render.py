@@ -1,8 +1,14 @@
 """Reply -> what Telegram shows: plain-text parts of at most 4096 characters and an inline
-keyboard (callback_data = Choice.action) on the last part."""
+keyboard (callback_data = Choice.action) on the last part.
+
+The keyboard of a text part is the Bot API's `reply_markup` JSON text, written straight from the
+Choices: building InlineKeyboardMarkup objects and serialising them again per reply cost more CPU
+than the rest of sending it (bench/telegram_e2e.py). `keyboard()` builds the objects for the
+methods that take them (photos and documents)."""
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 
@@ -20,15 +26,17 @@ MAX_CALLBACK_BYTES = 64
 @dataclass(frozen=True, slots=True)
 class Part:
     text: str
-    markup: InlineKeyboardMarkup | None = None
+    markup: str | None = None  # reply_markup as JSON text: {"inline_keyboard": [[button, ...], ...]}
 
 
 def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def keyboard(rows: list[list[Choice]]) -> InlineKeyboardMarkup | None:
-    buttons = []
+def _valid_rows(rows: list[list[Choice]]) -> list[list[Choice]]:
+    """The rows without buttons Telegram would refuse (empty or over-long callback data) and
+    without rows left empty."""
+    valid = []
     for row in rows:
         line = []
         for choice in row:
@@ -37,10 +45,22 @@ def keyboard(rows: list[list[Choice]]) -> InlineKeyboardMarkup | None:
                 # message, so drop the button and keep the message.
                 log.error("dropped a button with invalid callback data %r", choice.action)
                 continue
-            line.append(InlineKeyboardButton(choice.label, callback_data=choice.action))
+            line.append(choice)
         if line:
-            buttons.append(line)
+            valid.append(line)
+    return valid
+
+
+def keyboard(rows: list[list[Choice]]) -> InlineKeyboardMarkup | None:
+    """The inline keyboard as python-telegram-bot objects (for send_photo / send_document)."""
+    buttons = [[InlineKeyboardButton(c.label, callback_data=c.action) for c in row] for row in _valid_rows(rows)]
     return InlineKeyboardMarkup(buttons) if buttons else None
+
+
+def keyboard_json(rows: list[list[Choice]]) -> str | None:
+    """The inline keyboard as the Bot API's reply_markup JSON text; None without valid buttons."""
+    buttons = [[{"text": c.label, "callback_data": c.action} for c in row] for row in _valid_rows(rows)]
+    return json.dumps({"inline_keyboard": buttons}, ensure_ascii=False) if buttons else None
 
 
 def _hard_split(line: str, limit: int) -> list[str]:
@@ -85,10 +105,10 @@ def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
 
 def render(reply: Reply) -> list[Part]:
     """Text parts to send in order; the keyboard rides on the last one."""
-    markup = keyboard(reply.choices)
     texts = split_text(reply.text) if reply.text.strip() else []
     if not texts:
         return []
+    markup = keyboard_json(reply.choices)
     return [Part(t, markup if i == len(texts) - 1 else None) for i, t in enumerate(texts)]
 
 

@@ -62,5 +62,6 @@ async def start_webhook(application: Application, url: str, secret: str, registe
     if register_commands:
         await startup.register_commands(application.bot, application.bot_data.get("default_locale", "zh"))
     await application.start()
+    startup.settle_heap()
     await startup.retried("setWebhook", lambda: application.bot.set_webhook(
         url=url, secret_token=secret, allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False))
