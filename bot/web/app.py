@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import importlib
 import logging
+from collections.abc import Callable
 from types import ModuleType
 
 from aiohttp import web
 
 from bot.app.context import Deps
 from bot.services import accounts
-from bot.services.rights import Forbidden
+from bot.services.rights import Actor, Forbidden
 from bot.web import security
 from bot.web.auth import COOKIE, LOGIN_PATH, admin_required, forbidden_page, post_form
-from bot.web.keys import DEPS, NAV
+from bot.web.keys import ACTOR, DEPS, NAV, REQUEST_DEPS
 from bot.web.pages import PAGES
 from bot.web.render import STATIC, render
 
@@ -34,11 +35,11 @@ def page_modules() -> list[ModuleType]:
     return [importlib.import_module(f"bot.web.pages.{name}") for name in PAGES]
 
 
-def nav_for(modules: list[ModuleType]):
+def nav_for(modules: list[ModuleType]) -> Callable[[Actor], list[tuple[str, str]]]:
     """actor -> [(path, text key)] of the pages in PAGES that actor may open, in PAGES order.
     A page module may define `allowed(actor) -> bool` (default: every admin)."""
 
-    def nav(actor) -> list[tuple[str, str]]:
+    def nav(actor: Actor) -> list[tuple[str, str]]:
         items = []
         for module in modules:
             entry = getattr(module, "NAV", None)
@@ -91,8 +92,9 @@ async def _redirect_home(request: web.Request) -> web.StreamResponse:
 
 @admin_required
 async def home(request: web.Request) -> web.Response:
-    actor = request["actor"]
-    scope = None if actor.is_super else actor.tree.name(actor.role.unit)
+    actor = request[ACTOR]
+    unit = actor.role.unit  # None: a super admin
+    scope = None if unit is None else actor.tree.name(unit)
     return await render(request, "home.html", title="web_home_title", scope=scope)
 
 
@@ -149,9 +151,9 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
 @admin_required
 async def logout(request: web.Request) -> web.StreamResponse:
     await post_form(request)
-    deps = request["deps"]
+    deps = request[REQUEST_DEPS]
     await accounts.log_out(deps, request.cookies.get(COOKIE))
-    log.info("console logout: %s", request["actor"].user)
+    log.info("console logout: %s", request[ACTOR].user)
     response = web.Response(status=303, headers={"Location": LOGIN_PATH + "?bye=1"})
     response.del_cookie(COOKIE, path="/admin")
     return response

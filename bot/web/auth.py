@@ -3,9 +3,9 @@ check of forms.
 
     @admin_required
     async def roster(request):
-        actor = request["actor"]        # bot.services.rights.Actor, read now
-        deps = request["deps"]          # bot.app.context.Deps
-        form = await post_form(request) # POST only: 403 without the session's CSRF token
+        actor = request[ACTOR]            # bot.services.rights.Actor, read now (keys: bot/web/keys.py)
+        deps = request[REQUEST_DEPS]      # bot.app.context.Deps
+        form = await post_form(request)   # POST only: 403 without the session's CSRF token
         ...
 
 Not logged in (no cookie, unknown or idle session) -> 303 to /admin/login; the user is no longer
@@ -26,7 +26,7 @@ from multidict import MultiDictProxy
 
 from bot.services import accounts, exams
 from bot.services.rights import Forbidden, actor_for
-from bot.web.keys import DEPS
+from bot.web.keys import ACTOR, CSRF, DEPS, REQUEST_DEPS, SESSION
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ class TooLarge(Forbidden):
 async def forbidden_page(request: web.Request, exc: Forbidden) -> web.Response:
     from bot.web.render import render
 
-    log.warning("console 403 for %s on %s %s: %s", getattr(request.get("actor"), "user", "-"),
+    log.warning("console 403 for %s on %s %s: %s", getattr(request.get(ACTOR), "user", "-"),
                 request.method, request.path, exc.key)
     status = getattr(exc, "status", 403)
     response = await render(request, "error.html", status=status, code=status, message_key=exc.key,
@@ -63,26 +63,26 @@ async def forbidden_page(request: web.Request, exc: Forbidden) -> web.Response:
 
 async def load_session(request: web.Request) -> accounts.SessionInfo | None:
     """The session behind the request's cookie (cached on the request)."""
-    if "session" not in request:
+    if SESSION not in request:
         deps = request.app[DEPS]
-        request["session"] = await accounts.session_for(deps, request.cookies.get(COOKIE))
-    return request["session"]
+        request[SESSION] = await accounts.session_for(deps, request.cookies.get(COOKIE))
+    return request[SESSION]
 
 
 def admin_required(handler: Handler) -> Handler:
-    """Decorate a console handler: it runs only for a logged-in admin, with request["actor"],
-    request["deps"] and request["csrf"] set; rights.Forbidden it raises becomes the 403 page."""
+    """Decorate a console handler: it runs only for a logged-in admin, with request[ACTOR],
+    request[REQUEST_DEPS] and request[CSRF] set; rights.Forbidden it raises becomes the 403 page."""
 
     @functools.wraps(handler)
     async def wrapped(request: web.Request) -> web.StreamResponse:
         deps = request.app[DEPS]
-        request["deps"] = deps
+        request[REQUEST_DEPS] = deps
         session = await load_session(request)
         if session is None:
             raise web.HTTPSeeOther(LOGIN_PATH)
-        request["csrf"] = session.csrf
+        request[CSRF] = session.csrf
         try:
-            request["actor"] = await actor_for(deps, session.user)  # the role as it is now
+            request[ACTOR] = await actor_for(deps, session.user)  # the role as it is now
         except Forbidden as exc:
             return await forbidden_page(request, exc)
         await exams.refresh(deps)  # exams created or saved on another worker (one small query)
@@ -96,7 +96,7 @@ def admin_required(handler: Handler) -> Handler:
 
 
 def csrf_ok(request: web.Request, token: object) -> bool:
-    expected = request.get("csrf") or ""
+    expected = request.get(CSRF) or ""
     return bool(expected) and isinstance(token, str) and hmac.compare_digest(token.encode(), expected.encode())
 
 

@@ -27,7 +27,7 @@ from aiohttp import web
 from markupsafe import Markup
 
 from bot.app.texts import TEXTS, normalize_locale, tr
-from bot.web.keys import DEPS, NAV
+from bot.web.keys import ACTOR, CSRF, DEPS, LOCALE, NAV
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -63,7 +63,7 @@ async def locale_of(request: web.Request) -> str:
     wanted = request.query.get("lang") or request.cookies.get(LANG_COOKIE)
     if wanted in ("zh", "en"):
         return wanted
-    actor = request.get("actor")
+    actor = request.get(ACTOR)
     default = deps.config.default_locale
     if actor is not None:
         state = await deps.storage.sessions.get_state(actor.user)
@@ -85,10 +85,10 @@ async def render(request: web.Request, template: str, *, status: int = 200, **co
     """The template rendered as an HTML response (security headers are added by the console's
     middleware). `status` sets the HTTP status (e.g. 400 for a form with errors)."""
     locale = await locale_of(request)
-    request["locale"] = locale
+    request[LOCALE] = locale
     deps = request.app[DEPS]
     zone = ZoneInfo(deps.config.timezone)
-    csrf = request.get("csrf", "")
+    csrf = request.get(CSRF, "")
 
     def t(key: str, **values: object) -> str:
         return tr(locale, key, **values)
@@ -102,7 +102,7 @@ async def render(request: web.Request, template: str, *, status: int = 200, **co
         moment = datetime.fromtimestamp(epoch, UTC).astimezone(zone)
         return moment.strftime("%Y-%m-%d %H:%M:%S" if with_seconds else "%Y-%m-%d %H:%M")
 
-    actor = request.get("actor")
+    actor = request.get(ACTOR)
     values = {
         "t": t, "csrf_field": csrf_field, "csrf": csrf, "actor": actor, "lang": locale,
         "nav": request.app[NAV](actor) if actor is not None else [], "path": request.path, "request": request,

@@ -14,6 +14,7 @@ from aiohttp import web
 
 from bot.services import audit
 from bot.web.auth import admin_required
+from bot.web.keys import ACTOR, REQUEST_DEPS
 from bot.web.render import Paging, render
 
 NAV = ("/admin/audit", "web_nav_audit")
@@ -26,7 +27,7 @@ def _pretty(value: dict | None) -> str:
 
 @admin_required
 async def audit_page(request: web.Request) -> web.Response:
-    actor, deps = request["actor"], request["deps"]
+    actor, deps = request[ACTOR], request[REQUEST_DEPS]
     paging = Paging.parse(request, size=50, max_size=200)
     unit = request.query.get("unit") or None
     action = request.query.get("action") or None

@@ -10,9 +10,11 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from bot.catalog.bank_io.messages import problem_text
 from bot.domain.models import LETTERS
 from bot.services import bank as svc
 from bot.web.auth import admin_required, post_form
+from bot.web.keys import ACTOR, REQUEST_DEPS
 from bot.web.render import Paging, locale_of, render
 
 NAV = ("/admin/bank", "web_nav_bank")
@@ -31,7 +33,7 @@ async def _message(request: web.Request, key: str, values: dict, *, ok: bool = F
 
 @admin_required
 async def bank_page(request: web.Request) -> web.Response:
-    actor, deps = request["actor"], request["deps"]
+    actor, deps = request[ACTOR], request[REQUEST_DEPS]
     paging = Paging.parse(request, size=50, max_size=100)
     q = request.query
     query = svc.BankQuery(text=q.get("q", "")[:60], law=q.get("law", "")[:60], type=q.get("type", "")[:20],
@@ -66,7 +68,7 @@ def _form_values(detail_q, locale: str, form=None) -> dict:
 
 async def _detail(request: web.Request, question_id: str, *, form=None, errors: list[str] | None = None,
                   status: int = 200, notice: str = "") -> web.Response:
-    actor, deps = request["actor"], request["deps"]
+    actor, deps = request[ACTOR], request[REQUEST_DEPS]
     try:
         detail = await svc.question_detail(deps, actor, question_id)
     except svc.BankError as exc:
@@ -86,7 +88,7 @@ async def question_page(request: web.Request) -> web.Response:
 
 @admin_required
 async def edit(request: web.Request) -> web.Response:
-    actor, deps = request["actor"], request["deps"]
+    actor, deps = request[ACTOR], request[REQUEST_DEPS]
     qid = request.match_info["qid"][:60]
     form = await post_form(request)
     actor.require_super()
@@ -114,7 +116,7 @@ async def edit(request: web.Request) -> web.Response:
 
 @admin_required
 async def retire(request: web.Request) -> web.Response:
-    actor, deps = request["actor"], request["deps"]
+    actor, deps = request[ACTOR], request[REQUEST_DEPS]
     qid = request.match_info["qid"][:60]
     form = await post_form(request)
     back = form.get("restore") != "1"
@@ -127,13 +129,13 @@ async def retire(request: web.Request) -> web.Response:
 
 @admin_required
 async def import_page(request: web.Request) -> web.Response:
-    request["actor"].require_super()
+    request[ACTOR].require_super()
     return await render(request, "bank_import.html", title="web_nav_bank", preview=None, problems=[], dups=[])
 
 
 @admin_required
 async def import_preview(request: web.Request) -> web.Response:
-    actor, deps = request["actor"], request["deps"]
+    actor, deps = request[ACTOR], request[REQUEST_DEPS]
     form = await post_form(request)
     actor.require_super()
     field = form.get("file")
@@ -145,7 +147,7 @@ async def import_preview(request: web.Request) -> web.Response:
     except svc.BankError as exc:
         return await _message(request, exc.key, exc.values, lines=exc.lines, status=400)
     locale = await locale_of(request)
-    problems = [svc.problem_text(p, locale, with_file=False) for p in preview.result.problems[:200]]
+    problems = [problem_text(p, locale, with_file=False) for p in preview.result.problems[:200]]
     dups = [d.text(locale, with_file=False) for d in preview.result.duplicates[:200]]
     return await render(request, "bank_import.html", title="web_nav_bank", preview=preview, problems=problems,
                         dups=dups)
@@ -153,7 +155,7 @@ async def import_preview(request: web.Request) -> web.Response:
 
 @admin_required
 async def import_apply(request: web.Request) -> web.Response:
-    actor, deps = request["actor"], request["deps"]
+    actor, deps = request[ACTOR], request[REQUEST_DEPS]
     form = await post_form(request)
     upload_id = _int(form.get("upload"))
     if upload_id is None:
@@ -174,7 +176,7 @@ async def import_apply(request: web.Request) -> web.Response:
 
 @admin_required
 async def export(request: web.Request) -> web.Response:
-    actor, deps = request["actor"], request["deps"]
+    actor, deps = request[ACTOR], request[REQUEST_DEPS]
     fmt = request.query.get("fmt", "xlsx")
     try:
         name, data, _n = await svc.export_bank(deps, actor, fmt, request.query.get("law", "")[:60],
@@ -189,7 +191,7 @@ async def export(request: web.Request) -> web.Response:
 
 @admin_required
 async def template(request: web.Request) -> web.Response:
-    deps = request["deps"]
+    deps = request[REQUEST_DEPS]
     data = await asyncio.to_thread(svc.template_bytes, deps)
     return web.Response(body=data, headers={
         "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -9,9 +9,11 @@ from dataclasses import replace
 from aiohttp import web
 
 from bot.app.texts import tr
+from bot.domain.models import QType
 from bot.services import exams
 from bot.services.rights import Actor
 from bot.web.auth import admin_required, post_form
+from bot.web.keys import ACTOR, REQUEST_DEPS
 from bot.web.render import locale_of, render
 
 NAV = ("/admin/exams", "web_nav_exams")
@@ -20,7 +22,7 @@ DONE = KINDS + ("created", "updated")
 FIELDS = ("id", "title_zh", "title_en", "time_limit", "pass_mark", "attempts", "final_score", "opens", "closes",
           "makeup_opens", "makeup_closes", "makeup_attempts", "roles", "prereq_points", "prereq_practice",
           "prereq_days", "prereq_hours", "study_from", "per_question")
-EMPTY_LINE = {"type": "", "count": "", "points": "", "tag": "", "partial": False}
+EMPTY_LINE: dict[str, object] = {"type": "", "count": "", "points": "", "tag": "", "partial": False}
 
 
 def allowed(actor: Actor) -> bool:
@@ -39,10 +41,10 @@ def _units(actor: Actor) -> list[tuple[str, str]]:
     return out
 
 
-def _form_values(form: exams.ExamForm | None) -> dict:
+def _form_values(form: exams.ExamForm | None) -> dict[str, object]:
     """The form's fields as the template fills them in."""
     if form is None:
-        values = {k: "" for k in FIELDS}
+        values: dict[str, object] = {k: "" for k in FIELDS}
         values.update(bp=[dict(EMPTY_LINE) for _ in range(exams.MAX_LINES)], units=[], final_score="best",
                       attempts=1, makeup_attempts=1)
         return values
@@ -50,8 +52,9 @@ def _form_values(form: exams.ExamForm | None) -> dict:
     def local(value):
         return value.strftime("%Y-%m-%dT%H:%M") if value else ""
 
-    bp = [{"type": line.type.value, "count": line.count, "points": f"{line.points:g}",
-           "tag": line.tags[0] if line.tags else "", "partial": line.partial} for line in form.blueprint]
+    bp: list[dict[str, object]] = [
+        {"type": line.type.value, "count": line.count, "points": f"{line.points:g}",
+         "tag": line.tags[0] if line.tags else "", "partial": line.partial} for line in form.blueprint]
     bp += [dict(EMPTY_LINE) for _ in range(exams.MAX_LINES - len(bp))]
     return {"id": form.id, "title_zh": form.title_zh, "title_en": form.title_en, "time_limit": form.time_limit_minutes,
             "pass_mark": f"{form.pass_mark:g}", "attempts": form.attempts_allowed, "final_score": form.final_score,
@@ -76,14 +79,14 @@ def _raw_values(fields) -> dict:
 
 async def _form_page(request: web.Request, *, editing: str | None, values: dict, errors: list[str],
                      status: int = 200) -> web.Response:
-    actor, deps = request["actor"], request["deps"]
+    actor, deps = request[ACTOR], request[REQUEST_DEPS]
     return await render(request, "exam_form.html", status=status, title="web_nav_exams", editing=editing,
                         v=values, errors=errors, units=_units(actor), tags=exams.bank_tags(deps)[:300],
-                        types=[t.value for t in exams.QType], zone=deps.config.timezone)
+                        types=[t.value for t in QType], zone=deps.config.timezone)
 
 
 async def _list_page(request: web.Request, error: str | None = None, status: int = 200) -> web.Response:
-    actor, deps = request["actor"], request["deps"]
+    actor, deps = request[ACTOR], request[REQUEST_DEPS]
     now = deps.clock.now()
     rows = await exams.list_exams(deps, actor, now)
     done = request.query.get("done")
@@ -94,7 +97,7 @@ async def _list_page(request: web.Request, error: str | None = None, status: int
 
 
 async def _refusal(request: web.Request, exc: exams.ExamError) -> web.Response:
-    text = tr(await locale_of(request), exc.key, **await _values(request, request["deps"], exc))
+    text = tr(await locale_of(request), exc.key, **await _values(request, request[REQUEST_DEPS], exc))
     return await _list_page(request, error=text, status=404 if exc.key == "exam_unknown" else 409)
 
 
@@ -110,7 +113,7 @@ async def new_exam(request: web.Request) -> web.Response:
 
 @admin_required
 async def edit_exam(request: web.Request) -> web.Response:
-    actor, deps = request["actor"], request["deps"]
+    actor, deps = request[ACTOR], request[REQUEST_DEPS]
     exam_id = request.match_info["exam_id"]
     try:
         summary = await exams.get_exam(deps, actor, exam_id, deps.clock.now())
@@ -136,7 +139,7 @@ async def _values(request: web.Request, deps, exc: exams.ExamError) -> dict:
 
 
 async def _save(request: web.Request, editing: str | None) -> web.StreamResponse:
-    actor, deps = request["actor"], request["deps"]
+    actor, deps = request[ACTOR], request[REQUEST_DEPS]
     fields = await post_form(request)
     try:
         form = exams.parse_form(fields, fields.getall("units", []))
@@ -170,7 +173,7 @@ async def update(request: web.Request) -> web.StreamResponse:
 
 @admin_required
 async def window(request: web.Request) -> web.StreamResponse:
-    actor, deps = request["actor"], request["deps"]
+    actor, deps = request[ACTOR], request[REQUEST_DEPS]
     fields = await post_form(request)
     exam_id = request.match_info["exam_id"]
     kind = fields.get("kind", "")

@@ -12,6 +12,7 @@ from bot.app.stats_files import person_name
 from bot.app.texts import tr
 from bot.services import flags
 from bot.web.auth import admin_required
+from bot.web.keys import ACTOR, REQUEST_DEPS
 from bot.web.render import locale_of, render
 
 NAV = None  # reached from the 总览 page of an exam
@@ -26,7 +27,7 @@ def _who(locale: str, person: flags.Person | None, tree) -> str:
 
 @admin_required
 async def flag_list(request: web.Request) -> web.Response:
-    actor, deps = request["actor"], request["deps"]
+    actor, deps = request[ACTOR], request[REQUEST_DEPS]
     exam_id = (request.query.get("exam") or "")[:80]
     unit = (request.query.get("unit") or "")[:80] or None
     definition = deps.catalog.exams.get(exam_id)

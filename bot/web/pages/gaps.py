@@ -9,6 +9,7 @@ from bot.app.texts import tr
 from bot.services import gaps
 from bot.services.rights import Actor
 from bot.web.auth import admin_required, post_form
+from bot.web.keys import ACTOR, REQUEST_DEPS
 from bot.web.render import locale_of, render
 
 NAV = ("/admin/gaps", "web_nav_gaps")
@@ -26,7 +27,7 @@ def _days(raw: str | None) -> int:
 
 @admin_required
 async def gap_list(request: web.Request) -> web.Response:
-    actor, deps = request["actor"], request["deps"]
+    actor, deps = request[ACTOR], request[REQUEST_DEPS]
     show = request.query.get("show", "open")
     show = show if show in SHOWS else "open"
     days = _days(request.query.get("days"))
@@ -38,7 +39,7 @@ async def gap_list(request: web.Request) -> web.Response:
 
 @admin_required
 async def mark(request: web.Request) -> web.StreamResponse:
-    actor, deps = request["actor"], request["deps"]
+    actor, deps = request[ACTOR], request[REQUEST_DEPS]
     fields = await post_form(request)
     back = f"show={fields.get('show', 'open') if fields.get('show') in SHOWS else 'open'}&days={_days(fields.get('days'))}"
     try:

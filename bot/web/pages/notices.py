@@ -13,6 +13,7 @@ from aiohttp import web
 from bot.app.texts import tr
 from bot.services import notices
 from bot.web.auth import admin_required, post_form
+from bot.web.keys import ACTOR, REQUEST_DEPS
 from bot.web.render import locale_of, render
 
 NAV = ("/admin/notices", "web_nav_notices")
@@ -20,7 +21,7 @@ NAV = ("/admin/notices", "web_nav_notices")
 
 async def _sender(request: web.Request) -> notices.Sender:
     """The broadcast role of the logged-in admin, as the chat's /broadcast decides it."""
-    deps, actor = request["deps"], request["actor"]
+    deps, actor = request[REQUEST_DEPS], request[ACTOR]
     role = await notices.directory(deps).role_of(actor.user)
     return notices.Sender(actor.user, role) if role is not None else notices.sender_of(actor)
 
@@ -41,7 +42,7 @@ def _at(deps, raw: str) -> float | None:
 
 async def _list_page(request: web.Request, *, text: str = "", at: str = "", error: str | None = None,
                      status: int = 200) -> web.Response:
-    deps = request["deps"]
+    deps = request[REQUEST_DEPS]
     sender = await _sender(request)
     campaigns = await notices.recent(deps, sender, 20)
     done = request.query.get("done")
@@ -62,7 +63,7 @@ async def notice_list(request: web.Request) -> web.Response:
 
 @admin_required
 async def preview(request: web.Request) -> web.Response:
-    deps = request["deps"]
+    deps = request[REQUEST_DEPS]
     fields = await post_form(request)
     text, at_raw = fields.get("text", ""), fields.get("at", "")
     try:
@@ -76,7 +77,7 @@ async def preview(request: web.Request) -> web.Response:
 
 @admin_required
 async def schedule(request: web.Request) -> web.StreamResponse:
-    deps = request["deps"]
+    deps = request[REQUEST_DEPS]
     fields = await post_form(request)
     text, at_raw = fields.get("text", ""), fields.get("at", "")
     key = "".join(c for c in fields.get("key", "") if c.isalnum() or c in "-_")[:40]
@@ -91,7 +92,7 @@ async def schedule(request: web.Request) -> web.StreamResponse:
 
 @admin_required
 async def detail(request: web.Request) -> web.Response:
-    deps = request["deps"]
+    deps = request[REQUEST_DEPS]
     campaign_id = request.match_info["campaign_id"]
     try:
         if not campaign_id.isdigit():
@@ -108,7 +109,7 @@ async def detail(request: web.Request) -> web.Response:
 
 @admin_required
 async def cancel(request: web.Request) -> web.StreamResponse:
-    deps = request["deps"]
+    deps = request[REQUEST_DEPS]
     await post_form(request)
     campaign_id = request.match_info["campaign_id"]
     try:

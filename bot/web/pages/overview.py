@@ -26,6 +26,7 @@ from bot.reports import offloop
 from bot.services import flags, stats
 from bot.services.rights import Actor
 from bot.web.auth import admin_required
+from bot.web.keys import ACTOR, REQUEST_DEPS
 from bot.web.render import Paging, locale_of
 from bot.web.render import render as _render
 
@@ -71,7 +72,7 @@ def _unit(request: web.Request) -> str | None:
 async def _asked(request: web.Request) -> tuple[Actor, Deps, str, list[stats.ExamItem], str | None]:
     """What every page of this module starts from: the acting admin, the dependencies, the
     locale, the official exams the admin may see, and the one asked for (None: none)."""
-    actor, deps = request["actor"], request["deps"]
+    actor, deps = request[ACTOR], request[REQUEST_DEPS]
     locale = await locale_of(request)
     exams = stats.official_exams(deps, actor, locale)
     return actor, deps, locale, exams, _exam_id(request, exams)

@@ -13,6 +13,7 @@ from bot.domain.ranking import UNIT_METRICS
 from bot.domain.study_time import PERIODS, format_hours
 from bot.services.rights import Forbidden
 from bot.web.auth import admin_required
+from bot.web.keys import ACTOR, REQUEST_DEPS
 from bot.web.render import render
 
 NAV = ("/admin/rank", "web_nav_rank")
@@ -20,7 +21,7 @@ NAV = ("/admin/rank", "web_nav_rank")
 
 @admin_required
 async def rank_page(request: web.Request) -> web.Response:
-    actor, deps = request["actor"], request["deps"]
+    actor, deps = request[ACTOR], request[REQUEST_DEPS]
     period = request.query.get("period", "week")
     metric = request.query.get("metric", "rate")
     unit = request.query.get("unit") or (None if actor.is_super else actor.role.unit)

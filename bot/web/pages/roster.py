@@ -12,6 +12,7 @@ from aiohttp import web
 from bot.catalog.bank_io.messages import localise
 from bot.services import roster as svc
 from bot.web.auth import admin_required, post_form
+from bot.web.keys import ACTOR, REQUEST_DEPS
 from bot.web.render import Paging, locale_of, render
 
 NAV = ("/admin/roster", "web_nav_roster")
@@ -45,7 +46,7 @@ async def _refused(request: web.Request, exc: svc.RosterError, status: int = 400
 
 @admin_required
 async def roster_page(request: web.Request) -> web.Response:
-    actor, deps = request["actor"], request["deps"]
+    actor, deps = request[ACTOR], request[REQUEST_DEPS]
     paging = Paging.parse(request, sorts=SORTS, default="staff_no", size=50, max_size=100)
     text = request.query.get("q", "")[:40]
     unit = request.query.get("unit") or None
@@ -58,7 +59,7 @@ async def roster_page(request: web.Request) -> web.Response:
 
 @admin_required
 async def upload(request: web.Request) -> web.Response:
-    actor, deps = request["actor"], request["deps"]
+    actor, deps = request[ACTOR], request[REQUEST_DEPS]
     form = await post_form(request)
     field = form.get("file")
     if field is None or not hasattr(field, "file"):
@@ -76,7 +77,7 @@ async def upload(request: web.Request) -> web.Response:
 
 @admin_required
 async def import_upload(request: web.Request) -> web.Response:
-    actor, deps = request["actor"], request["deps"]
+    actor, deps = request[ACTOR], request[REQUEST_DEPS]
     form = await post_form(request)
     upload_id = _int(form.get("upload"))
     if upload_id is None:
@@ -92,7 +93,7 @@ async def import_upload(request: web.Request) -> web.Response:
 
 @admin_required
 async def person_page(request: web.Request) -> web.Response:
-    actor, deps = request["actor"], request["deps"]
+    actor, deps = request[ACTOR], request[REQUEST_DEPS]
     roster_id = _int(request.match_info["id"])
     if roster_id is None:
         raise web.HTTPNotFound()
@@ -107,7 +108,7 @@ async def person_page(request: web.Request) -> web.Response:
 @admin_required
 async def person_action(request: web.Request) -> web.Response:
     """POST /admin/roster/person/<id>/<move|unbind|code|erase> (the route admits only these)."""
-    actor, deps = request["actor"], request["deps"]
+    actor, deps = request[ACTOR], request[REQUEST_DEPS]
     action = request.match_info["action"]
     roster_id = _int(request.match_info["id"])
     if roster_id is None:
@@ -138,7 +139,7 @@ async def person_action(request: web.Request) -> web.Response:
 
 @admin_required
 async def erase_confirm(request: web.Request) -> web.Response:
-    actor, deps = request["actor"], request["deps"]
+    actor, deps = request[ACTOR], request[REQUEST_DEPS]
     roster_id = _int(request.match_info["id"])
     if roster_id is None:
         raise web.HTTPNotFound()
