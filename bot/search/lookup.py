@@ -66,7 +66,10 @@ FAIR_COVERAGE = 0.25
 MIN_COVERAGE = 0.2  # below this the best hit shares only a stray word with the query
 NONE_COVERAGE = 0.1  # when none of the first three covers this much: "not covered"
 LAW_RELATED = 0.3  # an article covering this much of the question is related to it
-STRICT_COVERAGE = 0.5  # what a hit must cover when the question has characters the content lacks
+STRICT_COVERAGE = 0.5
+# unless the question asks for a law, at most this many articles among the first FRONT hits
+FRONT = 3
+FRONT_ARTICLES = 1  # what a hit must cover when the question has characters the content lacks
 
 
 @dataclass(frozen=True, slots=True)
@@ -534,6 +537,8 @@ class Lookup:
                 scored.append((score * prior, len(self._topics) + i, self._article_hit(i, 0.0), -2.0))
         scored.sort(key=lambda item: (-item[0], item[1]))
         self._same_topic_first(scored, intent.kind, q)
+        if not intent.law:
+            scored = _few_articles_in_front(scored)
         hits = [Hit(h.kind, h.ref, h.name, round(s, 2), h.summary) for s, _, h, _ in scored[:limit]]
         confident, related = self._verdict(q, scored, intent) if scored else (False, False)
         if not confident and not related:
@@ -569,6 +574,24 @@ class Lookup:
         if i >= len(self._topics):
             return self._laws().coverage(q, i - len(self._topics))
         return self._topic_space.coverage(q, i)
+
+
+def _few_articles_in_front(scored: list) -> list:
+    """At most FRONT_ARTICLES articles among the first FRONT entries (the others follow them):
+    a question that does not ask for the statute gets guides and cases to choose from first."""
+    front: list = []
+    later: list = []
+    articles = 0
+    for pos, item in enumerate(scored):
+        if len(front) == FRONT:
+            return front + later + scored[pos:]
+        if item[2].kind == "law":
+            if articles == FRONT_ARTICLES:
+                later.append(item)
+                continue
+            articles += 1
+        front.append(item)
+    return front + later
 
 
 _CACHE: dict[int, Lookup] = {}

@@ -205,3 +205,16 @@ def test_everyday_single_characters_and_words_match_the_content_words():
 ])
 def test_a_how_to_question_about_suing_finds_the_suing_guide_first(lookup, query, guide):
     assert _keys(lookup.search(query))[0] == f"guide:{guide}"
+
+
+def test_an_everyday_question_gets_at_most_one_article_among_the_first_three(lookup):
+    kinds = [h.kind for h in lookup.search("男的多少岁才能领结婚证").hits]
+    assert kinds[0] == "guide" and kinds[:3].count("law") <= 1
+    # a question that asks for the statute still gets articles first
+    kinds = [h.kind for h in lookup.search("结婚年龄是哪条法律规定的").hits]
+    assert kinds[:3].count("law") >= 2
+
+
+def test_more_everyday_words():
+    assert "异地" in synonyms.alternatives("外地") and "赠与" in synonyms.alternatives("送给")
+    assert "征收" in synonyms.alternatives("强拆") and "信访" in synonyms.alternatives("上访")
