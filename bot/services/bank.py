@@ -241,7 +241,8 @@ def _cite(law: str, article: str) -> dict[str, Any]:
 def _material_raw(old: Question, cmd: EditQuestion) -> dict[str, Any]:
     """A material's bank mapping from the form: its text, explanation, tags, difficulty and the
     non-blank sub-question slots (an existing sub keeps its id and the labels it has of its own;
-    a new one gets the material's id + .N with the first N not taken)."""
+    a new one gets the material's id + .N with the first N no sub, kept or deleted, had: a past
+    answer to a deleted sub never counts for a new one)."""
     raw = question_mapping(old)
     raw["material"] = cmd.stem.strip()
     raw.pop("explanation", None)
@@ -251,7 +252,7 @@ def _material_raw(old: Question, cmd: EditQuestion) -> dict[str, Any]:
     raw["difficulty"] = int(cmd.difficulty) if cmd.difficulty.strip().isdigit() else cmd.difficulty.strip()
     before = {sub.id: sub for sub in old.subs}
     slots = [s for s in cmd.subs if not s.blank]
-    taken = {s.id for s in slots if s.id in before}
+    taken = set(before) | {s.id for s in slots}  # a deleted sub's id is not given to a new one (its answers)
     subs = []
     for slot in slots:
         existing = before.get(slot.id)
