@@ -1,12 +1,24 @@
-"""The statistics workbook (openpyxl, write-only for large rosters): a per-unit summary sheet,
-a per-person results sheet and an item-analysis sheet, formatted to forward as is. Headers and
-sheet names come from the caller (texts.py)."""
+"""The statistics workbook (openpyxl, write-only): a per-unit summary sheet, a per-person
+results sheet and an item-analysis sheet, formatted to forward as is. Headers and sheet names
+come from the caller (texts.py).
+
+A long sheet (the people of a city) is not written cell by cell through openpyxl, whose cell
+objects cost ~10 µs each (a 150,000-person sheet has 1.65 million cells): openpyxl writes the
+workbook with the sheet's header and one probe row (to learn the style of each formatted
+column), then the sheet's rows are written as XML text straight into the saved file, streamed
+into the zip entry in chunks. The cells are the ones openpyxl writes (inline strings, numbers
+with the column's style); a text that starts with "=" stays text."""
 
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+import math
+import numbers
+import re
+import zipfile
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook
@@ -38,9 +50,13 @@ class Sheet:
     title: str = ""  # a first line above the header
 
 
+FAST_ROWS = 2000  # longer sheets without bold rows are written as XML text (see above)
+
+
 def build_workbook(sheets: list[Sheet]) -> bytes:
     book = Workbook(write_only=True)
-    for spec in sheets:
+    fast: dict[int, Sheet] = {}
+    for number, spec in enumerate(sheets, start=1):
         ws = book.create_sheet(spec.name[:31])
         for i, column in enumerate(spec.columns):
             ws.column_dimensions[_letter(i)].width = column.width
@@ -59,6 +75,16 @@ def build_workbook(sheets: list[Sheet]) -> bytes:
             header.append(cell)
         ws.append(header)
         formats = [c.number_format for c in spec.columns]
+        if len(spec.rows) > FAST_ROWS and not spec.bold_rows:
+            fast[number] = spec
+            probe = []
+            for fmt in formats:
+                cell = WriteOnlyCell(ws, 0)
+                if fmt:
+                    cell.number_format = fmt
+                probe.append(cell)
+            ws.append(probe)
+            continue
         styled = any(formats) or spec.bold_rows
         for index, row in enumerate(spec.rows):
             if not styled:
@@ -78,7 +104,86 @@ def build_workbook(sheets: list[Sheet]) -> bytes:
             ws.append(cells)
     buffer = io.BytesIO()
     book.save(buffer)
-    return buffer.getvalue()
+    if not fast:
+        return buffer.getvalue()
+    return _fill_long_sheets(buffer, fast)
+
+
+def _fill_long_sheets(saved: io.BytesIO, fast: dict[int, Sheet]) -> bytes:
+    """Copy the saved workbook, writing each long sheet's rows in place of its probe row."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(saved) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED,
+                                                                  compresslevel=1) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            match = _SHEET_FILE.fullmatch(info.filename)
+            spec = fast.get(int(match.group(1))) if match else None
+            if spec is None:
+                dst.writestr(info, data)
+                continue
+            text = data.decode("utf-8")
+            probe = list(_ROW.finditer(text))[-1]  # the last row written: the probe
+            first = int(probe.group(1))
+            styles = {m.group(1): m.group(2) for m in _CELL_STYLE.finditer(probe.group(0))}
+            columns = [(_letter(i), f' s="{styles[_letter(i)]}"' if c.number_format and _letter(i) in styles else "")
+                       for i, c in enumerate(spec.columns)]
+            entry = zipfile.ZipInfo(info.filename, info.date_time)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry._compresslevel = 1  # type: ignore[attr-defined]  # 3x faster than the default, 20% larger
+            with dst.open(entry, "w", force_zip64=len(spec.rows) > 1_000_000) as sheet:
+                sheet.write(text[:probe.start()].encode("utf-8"))
+                for chunk in _rows_xml(spec.rows, columns, first):
+                    sheet.write(chunk.encode("utf-8"))
+                sheet.write(text[probe.end():].encode("utf-8"))
+    return out.getvalue()
+
+
+_SHEET_FILE = re.compile(r"xl/worksheets/sheet(\d+)\.xml")
+_ROW = re.compile(r'<row r="(\d+)"[^>]*>.*?</row>', re.S)
+_CELL_STYLE = re.compile(r'<c r="([A-Z]+)\d+" s="(\d+)"')
+# XML text: escape markup, drop the control characters XML 1.0 cannot hold (openpyxl refuses them)
+_ESCAPE = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;",
+           **{c: None for c in (*range(9), 11, 12, *range(14, 32))}}
+
+
+def _rows_xml(rows: Sequence[Sequence[Any]], columns: list[tuple[str, str]], first: int,
+              chunk: int = 2000) -> Iterator[str]:
+    """`<row>` elements for rows numbered from `first`, a chunk of rows per string."""
+    parts: list[str] = []
+    texts: dict[str, str] = {}  # escaped text of repeated strings (units, roles, 是/否)
+    for n, row in enumerate(rows, start=first):
+        cells = []
+        for value, (letter, style) in zip(row, columns, strict=False):
+            kind = type(value)
+            if value is None:
+                continue
+            if kind is str:
+                text = texts.get(value)
+                if text is None:
+                    text = value.translate(_ESCAPE)
+                    if text[:1].isspace() or text[-1:].isspace():
+                        text = f'<t xml:space="preserve">{text}</t>'
+                    else:
+                        text = f"<t>{text}</t>"
+                    if len(texts) < 50_000:
+                        texts[value] = text
+                cells.append(f'<c r="{letter}{n}" t="inlineStr"><is>{text}</is></c>')
+            elif kind is int:
+                cells.append(f'<c r="{letter}{n}"{style} t="n"><v>{value}</v></c>')
+            elif kind is float or (kind is not bool and isinstance(value, numbers.Real | Decimal)):
+                number = float(value)
+                if math.isfinite(number):
+                    cells.append(f'<c r="{letter}{n}"{style} t="n"><v>{number!r}</v></c>')
+            elif kind is bool:
+                cells.append(f'<c r="{letter}{n}"{style} t="b"><v>{int(value)}</v></c>')
+            else:
+                cells.append(f'<c r="{letter}{n}" t="inlineStr"><is><t>{str(value).translate(_ESCAPE)}</t></is></c>')
+        parts.append(f'<row r="{n}">{"".join(cells)}</row>')
+        if len(parts) >= chunk:
+            yield "".join(parts)
+            parts = []
+    if parts:
+        yield "".join(parts)
 
 
 def _letter(index: int) -> str:

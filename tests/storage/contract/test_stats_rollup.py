@@ -71,6 +71,9 @@ async def check(store) -> None:
                     got = await store.stats.unit_counts(exam, final, since, need)
                     assert {k: _counter(v) for k, v in got.items()} == \
                         await recount(store, exam, final, since, need), (exam, final, since, need)
+            # the per-person rows of the workbook, against the drill-down's reads of the base tables
+            rows = sorted(await store.stats.person_rows(exam, final, since), key=lambda p: p.staff_no)
+            assert rows == await store.person_list.person_page(exam, final, since, 1, limit=1000), (exam, final, since)
     for first, last in ((0, DAY + 10), (DAY, DAY), (DAY + 1, DAY + 10)):
         got = {u: (n, s) for u, n, s in await store.person_list.unit_seconds(first, last)}
         want = await reseconds(store, first, last)
