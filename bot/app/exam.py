@@ -15,6 +15,7 @@ from bot.app.texts import join, tr
 from bot.domain import exam_rules, fairness, review
 from bot.domain.answers import Answer, is_given
 from bot.domain.models import Attempt, ExamDefinition, QType, Question
+from bot.storage.ports import AnswerLogRow
 
 log = logging.getLogger(__name__)
 SHEET_JUMPS = 20
@@ -372,10 +373,9 @@ class ExamFlow:
         if definition.official is not None:  # flags for admins (never a penalty), raised once per key
             await self.fair.on_handed_in(attempt, definition, now)
         wrong = set(result.wrong_positions)
-        rows = []
-        for pos, item in enumerate(attempt.paper):
-            rows.append((attempt.user, item.qid, int(pos not in wrong), None, "exam", attempt.id, now))
-        await self.store.practice.log_answers(rows)
+        await self.store.practice.log_answers([
+            AnswerLogRow(attempt.user, item.qid, pos not in wrong, None, "exam", attempt.id, now)
+            for pos, item in enumerate(attempt.paper)])
         missed = list(dict.fromkeys(attempt.paper[pos].qid for pos in result.wrong_positions))
         await self.store.reviews.add_missed(attempt.user, missed, now)
         card_now = review.utc(now)

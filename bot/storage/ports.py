@@ -268,6 +268,17 @@ class ExamOutcome(NamedTuple):
     passed: bool | None
 
 
+class AnswerLogRow(NamedTuple):
+    """One answer for the answer log (practice, cases and exams alike)."""
+    user: str
+    question_id: str
+    correct: bool
+    elapsed_ms: int | None
+    mode: str  # "exam", "case" or the practice mode
+    attempt_id: int | None
+    at: float
+
+
 class AttemptRepository(Protocol):
     """Exam attempts and their answers (answers may be any text: choices, fill-ins)."""
     async def create_attempt(self, user: str, exam_id: str, kind: str, started_at: float,
@@ -296,7 +307,7 @@ class PracticeRepository(Protocol):
     """The answer log and where sequential practice stopped."""
     async def log_answer(self, user: str, question_id: str, correct: bool, elapsed_ms: int | None,
                          mode: str, now: float, attempt_id: int | None = None) -> None: ...
-    async def log_answers(self, rows: list[tuple[Any, ...]]) -> None: ...
+    async def log_answers(self, rows: list[AnswerLogRow]) -> None: ...
     async def get_progress(self, user: str, scope: str) -> int: ...
     async def set_progress(self, user: str, scope: str, position: int) -> None: ...
     async def answer_stats(self, user: str) -> tuple[int, int]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import bindparam, delete, func, insert, select
 
-from bot.storage.ports import WrongEntry
+from bot.storage.ports import AnswerLogRow, WrongEntry
 from bot.storage.sql.base import Repo, chunks
 from bot.storage.sql.database import Prepared
 from bot.storage.sql.dialect import insert_ignore, upsert
@@ -27,8 +27,7 @@ class SqlPractice(Repo):
         await self.db.run(self._log, {"user_key": user, "question_id": question_id, "correct": int(correct),
                                       "elapsed_ms": elapsed_ms, "mode": mode, "attempt_id": attempt_id, "at": now})
 
-    async def log_answers(self, rows: list[tuple]) -> None:
-        """Rows of (user, question_id, correct, elapsed_ms, mode, attempt_id, at)."""
+    async def log_answers(self, rows: list[AnswerLogRow]) -> None:
         await self.db.run_many(self._log, [
             {"user_key": u, "question_id": q, "correct": int(c), "elapsed_ms": e, "mode": m, "attempt_id": a,
              "at": at} for u, q, c, e, m, a, at in rows])
