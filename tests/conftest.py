@@ -14,8 +14,10 @@ import pytest
 
 import bot.storage.sql.store as store_module
 from bot.app.clock import ManualClock
-from tests.support import pg
+from tests.support import pg, shared_index, templates
 from tests.support.transcript import Chat, make_app
+
+shared_index.install()  # one search index per process for the shipped content (see its docstring)
 
 ON_POSTGRES = os.environ.get("LAWBOT_TEST_BACKEND") == "postgresql"
 
@@ -76,8 +78,8 @@ def _storage_backend(request, monkeypatch):
         text = str(target)
         if "://" in text:
             return real(target)
-        if text not in databases:
-            databases[text] = pg.create_database()
+        if text not in databases:  # a file migrated_sqlite filled: a migrated database here too
+            databases[text] = pg.create_database(migrated=text in templates.copied)
         return real(databases[text])
 
     monkeypatch.setattr(store_module, "database_url", mapped)
@@ -98,3 +100,7 @@ def _shared_catalog_untouched():
         catalog = bootstrap._CATALOGS.get(root)
         if catalog is not None:
             assert set(catalog.exams) == exams, f"this test changed the shared catalog's exams under {root}"
+
+
+def pytest_sessionfinish(session):
+    pg.drop_templates()  # this process's migrated template database, if one was made

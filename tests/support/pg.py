@@ -71,11 +71,45 @@ def require() -> None:
     pytest.skip(reason)
 
 
-def create_database() -> str:
-    """A new, empty database on the test server; returns its URL."""
-    name = f"lawbot_t_{os.getpid()}_{uuid.uuid4().hex[:10]}"
-    _run(_admin(f'CREATE DATABASE "{name}"'))
+def _url(name: str) -> str:
     return make_url(server_url()).set(database=name).render_as_string(hide_password=False)
+
+
+_templates: list[str] = []  # this process's migrated template database (made on first use)
+_template_lock = threading.Lock()
+
+
+def _template() -> str:
+    with _template_lock:
+        if not _templates:
+            name = f"lawbot_tpl_{os.getpid()}_{uuid.uuid4().hex[:10]}"
+            _run(_admin(f'CREATE DATABASE "{name}"'))
+            _templates.append(name)  # dropped by drop_templates() even if the migration fails
+
+            async def migrate() -> None:
+                from bot.storage.sql.store import open_store
+
+                store = await open_store(_url(name))
+                await store.close()
+
+            _run(migrate())
+        return _templates[0]
+
+
+def create_database(*, migrated: bool = False) -> str:
+    """A new database on the test server; returns its URL. Empty, or with `migrated=True` a copy
+    of this process's template at the newest schema revision (a clone is much cheaper than
+    running the migrations again; the copy is still opened through open_store)."""
+    name = f"lawbot_t_{os.getpid()}_{uuid.uuid4().hex[:10]}"
+    template = f' TEMPLATE "{_template()}"' if migrated else ""
+    _run(_admin(f'CREATE DATABASE "{name}"{template}'))
+    return _url(name)
+
+
+def drop_templates() -> None:
+    """Drop this process's template database (at the end of the test session)."""
+    while _templates:
+        _run(_admin(f'DROP DATABASE IF EXISTS "{_templates.pop()}" WITH (FORCE)'))
 
 
 def drop_database(url: str) -> None:

@@ -10,6 +10,7 @@ from bot.app.messages import Incoming, Reply
 from bot.bootstrap import App, build, load_checked_catalog, own_catalog
 from bot.channels.console.adapter import ConsoleChannel
 from bot.config import Config, load_config
+from tests.support.templates import migrated_sqlite
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -21,7 +22,7 @@ def config_for(tmp_path: Path, **overrides) -> Config:
 async def make_app(tmp_path: Path, clock: ManualClock | None = None, seed: int = 7, **overrides) -> App:
     config = config_for(tmp_path, **overrides)
     return await build(config, clock=clock or ManualClock(), rng=random.Random(seed),
-                       database=tmp_path / "test.sqlite3", catalog=own_catalog(load_checked_catalog(REPO)))
+                       database=migrated_sqlite(tmp_path / "test.sqlite3"), catalog=own_catalog(load_checked_catalog(REPO)))
 
 
 class Chat:

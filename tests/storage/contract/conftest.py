@@ -1,4 +1,5 @@
-"""Every contract test runs once on SQLite and once on PostgreSQL (a fresh database each)."""
+"""Every contract test runs once on SQLite and once on PostgreSQL (a fresh database each, copied
+from a migrated template: tests/support/templates.py)."""
 
 from __future__ import annotations
 
@@ -6,15 +7,16 @@ import pytest
 
 from bot.storage.sql.store import open_store
 from tests.support import pg
+from tests.support.templates import migrated_sqlite
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def target(request, tmp_path):
     if request.param == "sqlite":
-        yield str(tmp_path / "contract.sqlite3")
+        yield str(migrated_sqlite(tmp_path / "contract.sqlite3"))
         return
     pg.require()
-    url = pg.create_database()
+    url = pg.create_database(migrated=True)
     try:
         yield url
     finally:
