@@ -31,6 +31,8 @@ class AiohttpRequest(BaseRequest):
         self._write_timeout = write_timeout
         self._pool_timeout = pool_timeout
         self._session: aiohttp.ClientSession | None = None
+        self._default_timeout = aiohttp.ClientTimeout(sock_read=read_timeout, sock_connect=connect_timeout,
+                                                      connect=pool_timeout)
 
     @property
     def read_timeout(self) -> float | None:
@@ -57,9 +59,13 @@ class AiohttpRequest(BaseRequest):
         def pick(value, default):  # PTB's documented check: `is BaseRequest.DEFAULT_NONE`
             return default if value is BaseRequest.DEFAULT_NONE else value
 
-        timeout = aiohttp.ClientTimeout(sock_read=pick(read_timeout, self._read_timeout),
-                                        sock_connect=pick(connect_timeout, self._connect_timeout),
-                                        connect=pick(pool_timeout, self._pool_timeout))
+        default = BaseRequest.DEFAULT_NONE
+        if read_timeout is default and connect_timeout is default and pool_timeout is default:
+            timeout = self._default_timeout  # most calls: one object, not one per call
+        else:
+            timeout = aiohttp.ClientTimeout(sock_read=pick(read_timeout, self._read_timeout),
+                                            sock_connect=pick(connect_timeout, self._connect_timeout),
+                                            connect=pick(pool_timeout, self._pool_timeout))
         data: aiohttp.FormData | bytes | None = None
         headers: dict[str, str] | None = None
         if request_data is not None:
