@@ -9,6 +9,7 @@ module listed in bot/web/pages/__init__.py (PAGES). See docs/web.md."""
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
 from collections.abc import Callable
@@ -173,6 +174,25 @@ def routes(modules: list[ModuleType]) -> list[web.AbstractRouteDef]:
     return own
 
 
+def _load_charts() -> None:
+    """Import matplotlib and register the CJK font (seconds of CPU on a busy machine)."""
+    from matplotlib import pyplot  # noqa: F401 - imported for its start-up cost
+
+    from bot.reports.fonts import use_cjk_font
+
+    use_cjk_font()
+
+
+async def _warm_charts(_app: web.Application) -> None:
+    """Start loading the chart library in a thread when the server starts, so the first 总览 (three
+    charts) does not pay for it; serving starts at once and does not wait for it."""
+    def report(done: asyncio.Future[None]) -> None:
+        if not done.cancelled() and done.exception() is not None:
+            log.warning("loading the charts failed: %s", done.exception())
+
+    asyncio.get_running_loop().run_in_executor(None, _load_charts).add_done_callback(report)
+
+
 def install(web_app: web.Application, deps: Deps) -> None:
     """Mount the console on an aiohttp application that has not started yet."""
     modules = page_modules()
@@ -180,3 +200,4 @@ def install(web_app: web.Application, deps: Deps) -> None:
     web_app[NAV] = nav_for(modules)
     web_app.middlewares.append(console_middleware)
     web_app.add_routes(routes(modules))
+    web_app.on_startup.append(_warm_charts)
