@@ -543,10 +543,18 @@ class ExamWindowRepository(Protocol):
     async def set_window(self, exam_id: str, window: WindowOverride, by: str, now: float) -> None: ...
 
 
+class StudyDay(NamedTuple):
+    day: int  # local day number
+    activity: str
+    times: int  # how many times the activity counted that day
+    points: int
+
+
 class StudyRepository(Protocol):
     """Study credit per user, local day and activity, folded in from the logs."""
     async def refresh_study(self, utc_offset: int, rules: dict[str, ActivityRule]) -> None: ...
-    async def study_days_of(self, users: list[str], since_day: int = 0) -> list[tuple[int, str, int, int]]: ...
+    async def study_days_of(self, users: list[str], since_day: int = 0) -> list[StudyDay]:
+        """These chat accounts' (one person's bindings) credit per day and activity, oldest first."""
 
 
 class StatsRepository(Protocol):

@@ -7,6 +7,7 @@ from sqlalchemy import bindparam, case, delete, func, insert, literal, literal_c
 from bot.domain.official_exam import WindowOverride
 from bot.domain.study import ActivityRule
 from bot.domain.units import RosterEntry, Unit
+from bot.storage.ports import StudyDay
 from bot.storage.sql.base import Repo
 from bot.storage.sql.database import Prepared
 from bot.storage.sql.dialect import dialect_insert, insert_ignore, local_day, upsert
@@ -249,11 +250,12 @@ class SqlStudy(Repo):
         return ins.on_conflict_do_update(index_elements=["user_key", "day", "activity"],
                                          set_={"count": study_daily.c.count + ins.excluded.count})
 
-    async def study_days_of(self, keys: list[str], since_day: int = 0) -> list[tuple[int, str, int, int]]:
-        """(day, activity, count, points) of these chat accounts (one person's bindings)."""
+    async def study_days_of(self, keys: list[str], since_day: int = 0) -> list[StudyDay]:
+        """These chat accounts' (one person's bindings) credit per day and activity, oldest first."""
         if not keys:
             return []
         s = study_daily.c
-        return (await self.db.run(select(s.day, s.activity, func.sum(s.count), func.sum(s.points))
-                                  .where(s.user_key.in_(keys), s.day >= since_day)
-                                  .group_by(s.day, s.activity).order_by(s.day))).rows
+        rows = await self.db.run(select(s.day, s.activity, func.sum(s.count), func.sum(s.points))
+                                 .where(s.user_key.in_(keys), s.day >= since_day)
+                                 .group_by(s.day, s.activity).order_by(s.day))
+        return [StudyDay(day, activity, int(count), int(points)) for day, activity, count, points in rows.rows]
