@@ -3,12 +3,19 @@
 LAWBOT_TEST_BACKEND=postgresql runs the whole suite on PostgreSQL: every SQLite path a test
 opens becomes a fresh database on the test server (see tests/support/pg.py), dropped afterwards.
 Tests marked `sqlite_only` (they read the SQLite file itself, or start a child process on it)
-are skipped then."""
+are skipped then.
+
+Tests marked `slow` are left out of the everyday run, `pytest -m "not slow"`; `.ci/run` runs
+every test. Marked here: everything under tests/multiworker (it starts `lawbot run` processes)
+and the benchmark scripts' smoke tests (tests/bench/test_*_smoke.py), and every test that uses Chromium or the
+console's server (tests/web); any other test may carry @pytest.mark.slow itself."""
 
 from __future__ import annotations
 
 import os
 import socket
+from fnmatch import fnmatch
+from pathlib import Path
 
 import pytest
 
@@ -20,6 +27,7 @@ from tests.support.transcript import Chat, make_app
 shared_index.install()  # one search index per process for the shipped content (see its docstring)
 
 ON_POSTGRES = os.environ.get("LAWBOT_TEST_BACKEND") == "postgresql"
+TESTS = Path(__file__).resolve().parent
 
 _real_connect = socket.socket.connect
 
@@ -55,9 +63,35 @@ def chat(app) -> Chat:
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "sqlite_only: reads the SQLite file directly; skipped on PostgreSQL runs")
+    config.addinivalue_line("markers", "slow: left out of the everyday run (pytest -m 'not slow'); .ci/run runs it")
+
+
+# The slow set (see SLOW_PATHS and _slow below): left out by `pytest -m "not slow"`, run by .ci/run.
+SLOW_PATHS = {  # globs under tests/
+    "multiworker/*": "starts `lawbot run` processes (workers, supervisor, nginx) or races workers",
+    "bench/test_*_smoke.py": "runs a benchmark script on small inputs",
+}
+BROWSER_FIXTURES = {"browser", "console_server"}  # Chromium, or the console's `lawbot run` server
+
+
+def _slow(item) -> str | None:
+    """Why a test is slow (None: it is not): its folder, its fixtures, or its own marker."""
+    path = item.path.relative_to(TESTS).as_posix()
+    for pattern, reason in SLOW_PATHS.items():
+        if fnmatch(path, pattern):
+            return reason
+    if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return "drives Chromium or the console's server"
+    return None
 
 
 def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if _slow(item) is not None and not item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.slow)
+        if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            # under pytest-xdist (--dist loadgroup) the console server and Chromium stay in one worker
+            item.add_marker(pytest.mark.xdist_group("console"))
     if ON_POSTGRES:
         for item in items:
             if item.get_closest_marker("sqlite_only"):

@@ -66,7 +66,10 @@ async def test_begin_waits_off_the_loop_while_another_connection_writes(store, t
     beat = asyncio.create_task(ticker())
     writer = asyncio.create_task(write())
     try:
-        await asyncio.sleep(0.3)
+        for _ in range(500):  # the loop keeps ticking while the writer waits (at most ~5 s)
+            if ticks >= 10 or writer.done():
+                break
+            await asyncio.sleep(0.01)
         assert not writer.done()  # still waiting for the write lock (busy timeout)...
         assert ticks >= 10  # ...without blocking the event loop
         other.execute("COMMIT")
