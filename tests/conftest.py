@@ -8,7 +8,8 @@ are skipped then.
 Tests marked `slow` are left out of the everyday run, `pytest -m "not slow"`; `.ci/run` runs
 every test. Marked here: everything under tests/multiworker (it starts `lawbot run` processes)
 and the benchmark scripts' smoke tests (tests/bench/test_*_smoke.py), and every test that uses Chromium or the
-console's server (tests/web); any other test may carry @pytest.mark.slow itself."""
+console's server (tests/web); other tests carry @pytest.mark.slow themselves (the Excel exports
+of a 6,000-person unit in tests/reports)."""
 
 from __future__ import annotations
 

@@ -87,7 +87,7 @@ async def wait_healthy(session: aiohttp.ClientSession, base: str, process: Proce
                     return
         except (aiohttp.ClientError, OSError, TimeoutError):
             pass
-        await _sleep(0.3)
+        await _sleep(0.1)
     raise AssertionError(f"{process.name} not healthy after {timeout} s:\n{process.output()[-3000:]}")
 
 

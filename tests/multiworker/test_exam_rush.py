@@ -209,14 +209,14 @@ async def _sit(cluster: Cluster, store, catalog, n: int, seen: list) -> None:
             on_paper = content is None or PAPER in content
             continue
         if not menu or TITLE not in menu:
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(0.2)
             continue
         paper = await cluster.settled(store, user, number_of(menu, TITLE))
         if paper and "开始考试" in paper:
             content = await cluster.settled(store, user, number_of(paper, "开始考试"))
             on_paper = content is None or PAPER in content
         else:
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(0.2)
     assert attempt is not None and on_paper, (user, transcript.get(user))
     letters = _letters(catalog, attempt, wrong=n % 4)
     for pos, typed in enumerate(letters):
@@ -245,7 +245,7 @@ async def _answered(store, attempt_id: int, count: int) -> bool:
     return await _count(store, f"SELECT count(*) FROM attempt_answers WHERE attempt_id = {int(attempt_id)}") >= count
 
 
-async def _wait(predicate, timeout: float, step: float = 0.5):
+async def _wait(predicate, timeout: float, step: float = 0.2):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = await predicate()
@@ -305,7 +305,11 @@ async def test_three_workers_one_killed_mid_rush(tmp_path):
             victim.kill()
             cluster.killed[victim.name] = time.monotonic()
             sent_at_kill = len(api.sent)
-            await asyncio.sleep(2)
+            retried_at_kill = cluster.retried
+            for _ in range(40):  # down until the others have taken a retried post (at most 2 s)
+                if cluster.retried > retried_at_kill:
+                    break
+                await asyncio.sleep(0.05)
             victim.start()
             await wait_healthy(session, f"http://127.0.0.1:{cluster.ports[victim.name]}", victim, timeout=300)  # starts while the rush runs
             cluster.down.discard(victim.name)

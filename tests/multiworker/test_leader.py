@@ -58,13 +58,28 @@ async def test_advisory_lock_leader_loses_its_session_and_a_follower_takes_over(
                 return [asyncio.create_task(asyncio.sleep(3600))]
             return start
 
+        tries = {"b": 0}
+        b_try = b.try_acquire
+
+        async def counted_try():
+            tries["b"] += 1
+            return await b_try()
+
+        b.try_acquire = counted_try  # type: ignore[method-assign]
         task_a = asyncio.create_task(lead(a, runner("a"), retry=1.0, check=0.1,
                                           on_change=lambda up: events.append(("a", up))))
-        await asyncio.sleep(0.5)
+        for _ in range(100):  # a takes the lock
+            if events:
+                break
+            await asyncio.sleep(0.05)
         task_b = asyncio.create_task(lead(b, runner("b"), retry=0.1, check=0.1,
                                           on_change=lambda up: events.append(("b", up))))
         try:
-            await asyncio.sleep(0.5)
+            for _ in range(100):  # b has tried (and failed) a few times
+                if tries["b"] >= 3:
+                    break
+                await asyncio.sleep(0.05)
+            assert tries["b"] >= 3
             assert events == [("a", True)] and started == {"a": 1, "b": 0}
             # the leader's session ends (as when its process is killed or its network drops)
             assert await _terminate_holder(url) == 1

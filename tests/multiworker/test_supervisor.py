@@ -38,17 +38,17 @@ async def test_workers_share_the_port_one_leads_and_a_killed_worker_comes_back(t
             for n in range(12):
                 answer = await peer.say(f"oSup{n:04d}", "菜单")
                 assert answer.status == 200 and "回复" in (answer.content or ""), answer.body
-            for _ in range(100):
+            for _ in range(300):
                 pids = _pids(supervisor.output())
                 if len(pids) == 3 and supervisor.output().count("is the leader") == 1:
                     break
-                await asyncio.sleep(0.3)
+                await asyncio.sleep(0.1)
             assert len(pids) == 3 and supervisor.output().count("is the leader") == 1
             os.kill(pids[1], signal.SIGKILL)
-            for _ in range(100):
+            for _ in range(300):
                 if _pids(supervisor.output())[1] != pids[1]:
                     break
-                await asyncio.sleep(0.3)
+                await asyncio.sleep(0.1)
             assert _pids(supervisor.output())[1] != pids[1] and "worker 1 (pid" in supervisor.output()
             await wait_healthy(session, base, supervisor)
         assert supervisor.stop() == 0, supervisor.output()[-4000:]
@@ -65,10 +65,10 @@ async def test_polling_stays_one_process_and_says_so(tmp_path):
                               telegram={"token": TOKEN, "base_url": api.base_url, "mode": "polling", "poll_timeout": 1})
         process = Process(tmp_path, "poll", config, "--workers", "3").start()
         try:
-            for _ in range(300):
+            for _ in range(900):
                 if "lawbot is running" in process.output() or process.proc.poll() is not None:
                     break
-                await asyncio.sleep(0.3)
+                await asyncio.sleep(0.1)
             out = process.output()
             assert "Telegram 轮询（polling）模式只能单进程运行，已忽略 --workers 3" in out, out[-2000:]
             assert "lawbot is running" in out and "worker 0 started" not in out

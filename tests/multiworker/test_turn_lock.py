@@ -18,23 +18,29 @@ async def test_turns_of_one_user_wait_for_each_other_across_workers():
         events: list[tuple[str, float]] = []
         start = time.monotonic()
 
-        async def turn(store, user: str, name: str, hold: float):
+        first_in, release = asyncio.Event(), asyncio.Event()
+
+        async def turn(store, user: str, name: str, hold: asyncio.Event | None = None):
             async with store.atomic():
                 await store.turns.lock_user(user)
                 events.append((f"{name} in", time.monotonic() - start))
                 await store.sessions.set_state(user, {"by": name}, time.time())
-                await asyncio.sleep(hold)
+                if hold is not None:  # the first turn holds the lock until the test lets it go
+                    first_in.set()
+                    await hold.wait()
             events.append((f"{name} out", time.monotonic() - start))
 
-        async def later(coro, delay):
-            await asyncio.sleep(delay)
-            await coro
-
-        await asyncio.gather(turn(a, "wx:u", "first", 0.6), later(turn(b, "wx:u", "second", 0), 0.2),
-                             later(turn(b, "wx:v", "other", 0), 0.2))
+        first = asyncio.create_task(turn(a, "wx:u", "first", release))
+        await asyncio.wait_for(first_in.wait(), 10)
+        second = asyncio.create_task(turn(b, "wx:u", "second"))
+        await asyncio.wait_for(turn(b, "wx:v", "other"), 10)  # another user does not wait for the lock
+        await asyncio.sleep(0.1)  # time for the second turn to reach the lock
+        assert "second in" not in dict(events)  # the same user's second turn waits...
+        release.set()
+        await asyncio.wait_for(asyncio.gather(first, second), 10)
         at = dict(events)
-        assert at["second in"] >= at["first out"] - 0.05  # waited for the first turn to commit
-        assert at["other in"] < at["first out"] - 0.2  # another user did not wait
+        assert at["second in"] >= at["first out"] - 0.05  # ...until the first turn has committed
+        assert at["other out"] < at["first out"]
         assert await b.sessions.get_state("wx:u") == {"by": "second"}
     finally:
         await a.close()

@@ -12,6 +12,7 @@ import time
 from urllib.parse import parse_qs, urlparse
 
 import aiohttp
+import pytest
 from aiohttp import web
 from openpyxl import load_workbook
 
@@ -21,6 +22,8 @@ from bot.web.app import install
 from bot.web.auth import COOKIE
 from tests.reports.test_export_off_loop import ADMIN, EXAM, STALL_BOUND, TICK, unit_of_thousands
 from tests.support.transcript import make_app
+
+pytestmark = pytest.mark.slow  # a unit of 6,000 people exported while the loop is timed
 
 PEOPLE = 6_000
 

@@ -11,12 +11,15 @@ import asyncio
 import io
 import time
 
+import pytest
 from openpyxl import load_workbook
 
 from bot.app.messages import Incoming
 from bot.catalog.roster import load_units
 from bot.domain.units import RosterEntry
 from tests.support.transcript import REPO, make_app
+
+pytestmark = pytest.mark.slow  # a unit of 6,000 people exported while the loop is timed
 
 EXAM = "xuefa2026-shili"
 ADMIN = "cli:admin"
