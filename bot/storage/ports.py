@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol, TypedDict
 
 from bot.domain.answers import Answer
 from bot.domain.fairness import BindEvent
@@ -557,17 +557,41 @@ class StudyRepository(Protocol):
         """These chat accounts' (one person's bindings) credit per day and activity, oldest first."""
 
 
+class UnitRoleCount(NamedTuple):
+    unit_id: str
+    role: str
+    people: int
+
+
+class UnitResult(NamedTuple):
+    """How many people of a unit and role have this final result."""
+    unit_id: str
+    role: str
+    score: float | None
+    passed: bool
+    people: int
+
+
+class UnitCounts(TypedDict):
+    """Per (unit, role) of the active roster: its people, those registered (bound), those who
+    studied (enough points), and the final results."""
+    roster: list[UnitRoleCount]
+    registered: list[UnitRoleCount]
+    studied: list[UnitRoleCount]
+    results: list[UnitResult]
+
+
 class StatsRepository(Protocol):
     """SQL aggregation for admin statistics; the maths is in bot/domain/statistics.py."""
-    async def unit_counts(self, exam_id: str, final_score: str, since_day: int,
-                          min_points: int) -> dict[str, list[tuple[Any, ...]]]: ...
+    async def unit_counts(self, exam_id: str, final_score: str, since_day: int, min_points: int) -> UnitCounts: ...
     async def person_rows(self, exam_id: str, final_score: str = "best", since_day: int = 0) -> list[PersonRow]: ...
     async def item_sums(self, exam_id: str) -> list[ItemSums]: ...
     async def fold_item_sums(self) -> None: ...
     async def save_snapshot(self, day: str, exam_id: str, rows: list[tuple[str, int, int, int, int, int]],
                             now: float) -> None: ...
     async def snapshots(self, exam_id: str, unit_id: str) -> list[tuple[str, int, int, int, int, int]]: ...
-    async def stats_fingerprint(self) -> tuple[Any, ...]: ...
+    async def stats_fingerprint(self) -> tuple[object, ...]:
+        """Changes whenever anything unit_counts depends on changes (compared, never read)."""
 
 
 class PersonListRepository(Protocol):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, FromClause, and_, case, func, select, text
 
 from bot.domain.statistics import ItemSums
-from bot.storage.ports import PersonRow
+from bot.storage.ports import PersonRow, UnitCounts, UnitResult, UnitRoleCount
 from bot.storage.sql.base import Repo
 from bot.storage.sql.dialect import dialect_insert, upsert
 from bot.storage.tables import (
@@ -80,10 +80,10 @@ class SqlStats(Repo):
         return [PersonRow(r[0], r[1], r[2], r[3], r[4], r[5] > 0, int(r[6]), r[7] or 0, r[8],
                           None if r[9] is None else bool(r[9])) for r in rows]
 
-    async def stats_fingerprint(self) -> tuple:
+    async def stats_fingerprint(self) -> tuple[object, ...]:
         """Changes whenever anything the per-unit counts depend on changes (cheap, indexed)."""
         m = study_marks.c
-        return (await self.db.run(select(
+        row = (await self.db.run(select(
             select(func.max(A.id)).scalar_subquery(),
             select(func.count()).select_from(attempts).where(A.status == "open").scalar_subquery(),
             select(func.count()).select_from(attempts).scalar_subquery(),  # with the open count: closes and deletes
@@ -97,9 +97,10 @@ class SqlStats(Repo):
             select(func.max(m.rules)).scalar_subquery(),
             select(func.min(m.rules)).scalar_subquery(),
             select(func.max(exam_windows.c.set_at)).scalar_subquery()))).first()
+        return () if row is None else tuple(row)
 
     async def unit_counts(self, exam_id: str, final_score: str, since_day: int,
-                          min_points: int) -> dict[str, list[tuple]]:
+                          min_points: int) -> UnitCounts:
         """Per (unit, role) of the active roster: roster, registered, studied (points since a
         day) and the final results as (unit, role, score, passed, people). Read from the rollups
         stats_people and stats_finals (bot/storage/stats_rollup.py): one narrow row per person,
@@ -123,10 +124,10 @@ class SqlStats(Repo):
                 select(F.unit_id, F.role, score, passed, func.count())
                 .where(F.exam_id == exam_id, F.active == 1, F.n > 0)
                 .group_by(F.unit_id, F.role, score, passed))).rows
-        return {"roster": [(u, r, int(n)) for u, r, n, _reg, _st in people],
-                "registered": [(u, r, int(reg)) for u, r, _n, reg, _st in people if reg],
-                "studied": [(u, r, int(st)) for u, r, _n, _reg, st in people if st],
-                "results": results}
+        return {"roster": [UnitRoleCount(u, r, int(n)) for u, r, n, _reg, _st in people],
+                "registered": [UnitRoleCount(u, r, int(reg)) for u, r, _n, reg, _st in people if reg],
+                "studied": [UnitRoleCount(u, r, int(st)) for u, r, _n, _reg, st in people if st],
+                "results": [UnitResult(u, r, score, bool(ok), int(n)) for u, r, score, ok, n in results]}
 
     async def fold_item_sums(self) -> None:
         """Fold new exam answers into item_totals (additive sums, so incremental)."""
