@@ -8,8 +8,9 @@ are skipped then.
 Tests marked `slow` are left out of the everyday run, `pytest -m "not slow"`; `.ci/run` runs
 every test. Marked here: everything under tests/multiworker (it starts `lawbot run` processes)
 and the benchmark scripts' smoke tests (tests/bench/test_*_smoke.py), and every test that uses Chromium or the
-console's server (tests/web); other tests carry @pytest.mark.slow themselves (the Excel exports
-of a 6,000-person unit in tests/reports)."""
+console's server (tests/web), and the few others named in SLOW_TESTS (child processes that load
+the whole catalog, whole-bank round trips); other tests carry @pytest.mark.slow themselves (the
+Excel exports of a 6,000-person unit in tests/reports)."""
 
 from __future__ import annotations
 
@@ -72,6 +73,17 @@ SLOW_PATHS = {  # globs under tests/
     "multiworker/*": "starts `lawbot run` processes (workers, supervisor, nginx) or races workers",
     "bench/test_*_smoke.py": "runs a benchmark script on small inputs",
 }
+SLOW_TESTS = {  # path under tests/ :: test function (all its parameters); measured at 5-18 s of CPU each
+    "app/test_crash_resume.py::test_sigkill_mid_exam_then_resume":
+        "kills a `lawbot chat` child process mid-exam and starts another (each loads the whole catalog)",
+    "catalog/test_bank_io.py::test_cli_import_export_template": "runs `lawbot bank` child processes",
+    "catalog/test_bank_io.py::test_whole_shipped_bank_round_trips_losslessly":
+        "writes and reads the whole shipped bank in each format",
+    "catalog/test_bank_cli_publish.py::test_cli_import_reaches_a_running_worker":
+        "a `lawbot bank import` child process and a running worker",
+    "catalog/test_near_duplicates.py::test_same_pairs_as_before_on_the_shipped_bank":
+        "compares the pairs of the whole shipped bank",
+}
 BROWSER_FIXTURES = {"browser", "console_server"}  # Chromium, or the console's `lawbot run` server
 
 
@@ -83,7 +95,7 @@ def _slow(item) -> str | None:
             return reason
     if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
         return "drives Chromium or the console's server"
-    return None
+    return SLOW_TESTS.get(f"{path}::{getattr(item, 'originalname', item.name)}")
 
 
 def pytest_collection_modifyitems(config, items):
