@@ -83,6 +83,8 @@ SLOW_TESTS = {  # path under tests/ :: test function (all its parameters); measu
         "a `lawbot bank import` child process and a running worker",
     "catalog/test_near_duplicates.py::test_same_pairs_as_before_on_the_shipped_bank":
         "compares the pairs of the whole shipped bank",
+    "catalog/test_near_duplicates.py::test_same_pairs_as_before_on_near_duplicates":
+        "compares the pairs of ~7,000 synthetic stems at five thresholds",
 }
 BROWSER_FIXTURES = {"browser", "console_server"}  # Chromium, or the console's `lawbot run` server
 
