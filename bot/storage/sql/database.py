@@ -230,6 +230,7 @@ class SqliteDatabase(_Base):
 
     def _on_connect(self, dbapi_conn: sqlite3.Connection, _record: object) -> None:
         dbapi_conn.isolation_level = None  # BEGIN/COMMIT are issued by transaction()
+        dbapi_conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")  # before the journal mode switch
         mode = dbapi_conn.execute("PRAGMA journal_mode=WAL").fetchone()
         self._wal = bool(mode) and str(mode[0]).lower() == "wal"
         if self._wal:  # checkpoints run on the checkpoint thread; this is the safety net

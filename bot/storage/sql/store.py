@@ -116,8 +116,9 @@ async def open_store(target: str | Path, synchronous: str = "NORMAL", *, pool_si
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         db = SqliteDatabase(path, synchronous)
         try:
-            db.connect()
+            # connecting switches a new file to WAL, which needs the file to itself: under the lock too
             with _directory_lock(None if path == ":memory:" else Path(path).parent):
+                db.connect()
                 schema.upgrade(db.sync_connection())
         except DBAPIError as exc:
             await db.close()
