@@ -119,6 +119,21 @@ SQLITE_TRIGGERS = {
 }
 
 # --- PostgreSQL: one plpgsql function per table ----------------------------------------------------
+def _pg_credit(column: str) -> str:
+    """The PostgreSQL trigger body that moves a study_daily / study_time row's `column` into
+    stats_people (the old row's value out, the new row's in)."""
+    return f"""
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        UPDATE stats_people SET {column} = {column} - OLD.{column}
+        WHERE roster_id = (SELECT roster_id FROM bindings WHERE user_key = OLD.user_key);
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        UPDATE stats_people SET {column} = {column} + NEW.{column}
+        WHERE roster_id = (SELECT roster_id FROM bindings WHERE user_key = NEW.user_key);
+    END IF;
+    RETURN NULL;"""
+
+
 _PG_FUNCTIONS = {
     "roster": """
     IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND OLD.id <> NEW.id) THEN
@@ -147,26 +162,8 @@ _PG_FUNCTIONS = {
         WHERE roster_id = NEW.roster_id;
     END IF;
     RETURN NULL;""",
-    "study_daily": """
-    IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        UPDATE stats_people SET points = points - OLD.points
-        WHERE roster_id = (SELECT roster_id FROM bindings WHERE user_key = OLD.user_key);
-    END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        UPDATE stats_people SET points = points + NEW.points
-        WHERE roster_id = (SELECT roster_id FROM bindings WHERE user_key = NEW.user_key);
-    END IF;
-    RETURN NULL;""",
-    "study_time": """
-    IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        UPDATE stats_people SET seconds = seconds - OLD.seconds
-        WHERE roster_id = (SELECT roster_id FROM bindings WHERE user_key = OLD.user_key);
-    END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        UPDATE stats_people SET seconds = seconds + NEW.seconds
-        WHERE roster_id = (SELECT roster_id FROM bindings WHERE user_key = NEW.user_key);
-    END IF;
-    RETURN NULL;""",
+    "study_daily": _pg_credit("points"),
+    "study_time": _pg_credit("seconds"),
     "attempts": """
     IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.roster_id IS NOT NULL THEN
         PERFORM stats_final(OLD.exam_id, OLD.roster_id);
