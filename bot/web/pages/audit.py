@@ -44,7 +44,19 @@ async def audit_page(request: web.Request) -> web.Response:
              "before": _pretty(e.before), "after": _pretty(e.after)} for e in page.entries]
     return await render(request, "audit.html", title="web_nav_audit", rows=rows, total=page.total, paging=paging,
                         unit=unit, unit_name=actor.tree.name(unit) if unit else None, action=action or "",
-                        groups=GROUPS, newest_cursor=page.newest_cursor, oldest_cursor=page.oldest_cursor)
+                        groups=GROUPS, cursor_links=_cursor_links(paging, page.total, page.newest_cursor,
+                                                                  page.oldest_cursor))
+
+
+def _cursor_links(paging: Paging, total: int, newest: str | None, oldest: str | None) -> dict[str, dict[str, object]]:
+    """The pager's query changes per link (None drops the parameter): « is a fresh first page (it
+    counts again); ‹ reads before the newest entry shown (by offset when it leads to page 1); ›
+    after the oldest; » the last page. All but « carry the counted total as n=."""
+    back = paging.page > 2
+    return {"first": {"after": None, "before": None, "last": None, "n": None},
+            "prev": {"after": None, "before": newest if back else None, "last": None, "n": total if back else None},
+            "next": {"after": oldest, "before": None, "last": None, "n": total},
+            "last": {"after": None, "before": None, "last": 1, "n": total}}
 
 
 def routes() -> list[web.RouteDef]:
