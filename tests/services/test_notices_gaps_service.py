@@ -6,31 +6,17 @@ from __future__ import annotations
 
 import pytest
 
-from bot.app.clock import ManualClock
 from bot.app.org import AdminRole
-from bot.domain.units import RosterEntry, Unit
 from bot.services import audit, gaps, notices
 from bot.services.rights import Forbidden, actor_for
-from tests.support.transcript import Chat, make_app
-
-ROOT = "cli:root"
-UNIT_ADMIN = "cli:unit-a"
-NOON = 1_767_240_000.0  # 2026-01-01T04:00Z = 12:00 in Beijing
-HOUR = 3600
+from tests.support.notice_org import HOUR, NOON, ROOT, UNIT_ADMIN, org_app
+from tests.support.transcript import Chat
 
 
 @pytest.fixture
 async def app(tmp_path):
-    app = await make_app(tmp_path, clock=ManualClock(NOON), admin={"super_admins": [ROOT]})
-    store = app.storage
-    await store.roster.upsert_units([Unit("city", "市"), Unit("a", "甲局", "city"), Unit("a1", "甲局一科", "a"),
-                                     Unit("b", "乙局", "city")])
-    await store.roster.upsert_roster([RosterEntry("A1", "张三", "a1"), RosterEntry("A2", "王五", "a"),
-                                      RosterEntry("B1", "李四", "b")], 1.0)
-    await store.admins.set_admin(UNIT_ADMIN, "a", ROOT, 1.0)
-    for user, staff, name in (("zhang", "A1", "张三"), ("wang", "A2", "王五"), ("li", "B1", "李四")):
-        assert "绑定成功" in await Chat(app, user).say(f"/bind {staff} {name}")
-    await Chat(app, "resident").say("/start")  # on no roster
+    app = await org_app(tmp_path, [("A1", "张三", "a1", "zhang"), ("A2", "王五", "a", "wang"),
+                                   ("B1", "李四", "b", "li")])
     yield app
     await app.close()
 

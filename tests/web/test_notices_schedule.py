@@ -12,34 +12,21 @@ import asyncio
 import pytest
 from sqlalchemy import select, update
 
-from bot.app.clock import ManualClock
 from bot.app.org import AdminRole
-from bot.domain.units import RosterEntry, Unit
+from bot.domain.units import Unit
 from bot.services import audit, notices
 from bot.services.rights import actor_for
 from bot.storage.tables import audit_log, outbox, users
-from tests.support.transcript import Chat, make_app
-
-ROOT = "cli:root"
-UNIT_ADMIN = "cli:unit-a"
-NOON = 1_767_240_000.0  # 2026-01-01T04:00Z = 12:00 in Beijing
-HOUR = 3600
+from tests.support.notice_org import HOUR, NOON, ROOT, UNIT_ADMIN, org_app
 
 
 @pytest.fixture
 async def app(tmp_path):
-    app = await make_app(tmp_path, clock=ManualClock(NOON), admin={"super_admins": [ROOT]})
-    store = app.storage
-    await store.roster.upsert_units([Unit("city", "市"), Unit("a", "甲局", "city"), Unit("a1", "甲局一科", "a"),
-                                     Unit("b", "乙局", "city"), Unit("c", "丙局", "city")])
-    people = [("A1", "张三", "a1"), ("A2", "王五", "a"), ("A3", "赵六", "a1"), ("B1", "李四", "b"),
-              ("A4", "孙七", "a")]  # A4 never binds
-    await store.roster.upsert_roster([RosterEntry(no, name, unit) for no, name, unit in people], 1.0)
-    await store.admins.set_admin(UNIT_ADMIN, "a", ROOT, 1.0)
-    for user, (no, name, _unit) in zip(("zhang", "wang", "zhao", "li"), people, strict=False):
-        assert "绑定成功" in await Chat(app, user).say(f"/bind {no} {name}")
-    await Chat(app, "resident").say("/start")  # on no roster
-    await store.db.run(update(users).where(users.c.key == "cli:zhao").values(blocked=1))  # blocked the bot
+    app = await org_app(tmp_path, [("A1", "张三", "a1", "zhang"), ("A2", "王五", "a", "wang"),
+                                   ("A3", "赵六", "a1", "zhao"), ("B1", "李四", "b", "li"),
+                                   ("A4", "孙七", "a", None)],  # A4 never binds
+                        extra_units=[Unit("c", "丙局", "city")])
+    await app.storage.db.run(update(users).where(users.c.key == "cli:zhao").values(blocked=1))  # blocked the bot
     yield app
     await app.close()
 
