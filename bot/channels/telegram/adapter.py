@@ -9,24 +9,24 @@ different users are handled concurrently.
 from __future__ import annotations
 
 import asyncio
+import datetime as dtm
 import json
 import logging
 import warnings
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from functools import partial
 from typing import Any, TypeVar
 
-from telegram import Bot, BotCommand, CallbackQuery, InputFile, Message, Update
+from telegram import Bot, BotCommand, InputFile, Update
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
     BaseUpdateProcessor,
-    CallbackQueryHandler,
     ContextTypes,
-    MessageHandler,
-    filters,
+    ExtBot,
+    TypeHandler,
 )
 from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
 
@@ -35,7 +35,7 @@ from bot.app.texts import LOCALES, tr
 from bot.channels.delivery import Delivery
 from bot.channels.ordering import KeyedLocks
 from bot.channels.telegram.aiohttp_request import AiohttpRequest
-from bot.channels.telegram.inbound import Document, chat_id_of, document_of, to_incoming
+from bot.channels.telegram.inbound import Document, RawUpdate, chat_id_of, inbound_of, raw_update
 from bot.channels.telegram.render import Part, caption_fits, keyboard, render
 from bot.config import ConfigError
 
@@ -50,18 +50,57 @@ OUTBOX_RATE = 25.0  # proactive messages per second, under Telegram's ~30/s over
 T = TypeVar("T")
 _sleep = asyncio.sleep  # tests replace it to check 429 handling without waiting
 
-# Replies go out through Bot.do_api_request, python-telegram-bot's public call for any Bot API
-# method: it hands back the raw result instead of building a Message object (and its chat, user
-# and keyboard objects) per call, which cost more CPU than the call itself. It warns that a named
-# method exists; that choice is deliberate here.
+# Replies go out as raw Bot API calls: on the aiohttp backend through AiohttpRequest.call (one
+# JSON body, the answer's JSON back), otherwise through Bot.do_api_request, python-telegram-bot's
+# public call for any method. Either hands back the raw result instead of building a Message
+# object (and its chat, user and keyboard objects) per call, which cost more CPU than the call
+# itself. do_api_request warns that a named method exists; that choice is deliberate here.
 warnings.filterwarnings("ignore", message=r"Please use 'Bot\.\w+' instead of 'Bot\.do_api_request",
                         category=PTBUserWarning)
 
 
 async def api_call(bot: Bot, method: str, params: dict[str, Any]) -> Any:
-    """One Bot API call by name with JSON-ready parameters; the raw result (a dict or True).
-    Errors are python-telegram-bot's (RetryAfter, BadRequest, Forbidden, NetworkError ...)."""
+    """One Bot API call by name with JSON-ready parameters (reply_markup may be JSON text); the
+    raw result (a dict or True). Errors are python-telegram-bot's (RetryAfter, BadRequest,
+    Forbidden, NetworkError ...)."""
+    request = bot.request
+    if isinstance(request, AiohttpRequest):
+        return await request.call(f"{bot.base_url}/{method}", params)
     return await bot.do_api_request(method, api_kwargs=params)
+
+
+class ChannelBot(ExtBot):
+    """The Application's Bot. getUpdates goes through AiohttpRequest.call and hands back each
+    update as a RawUpdate (the Bot API's JSON, read by bot.channels.telegram.inbound) instead of
+    python-telegram-bot's object tree; every other method is ExtBot's own."""
+
+    __slots__ = ("_poll",)
+
+    def __init__(self, token: str, request: AiohttpRequest, get_updates_request: AiohttpRequest, **kwargs: Any):
+        super().__init__(token, request=request, get_updates_request=get_updates_request, **kwargs)
+        self._poll = get_updates_request
+
+    async def get_updates(self, offset: int | None = None, limit: int | None = None,  # type: ignore[override]
+                          timeout: int | float | dtm.timedelta | None = None,
+                          allowed_updates: Sequence[str] | None = None, *, read_timeout: Any = None,
+                          write_timeout: Any = None, connect_timeout: Any = None, pool_timeout: Any = None,
+                          api_kwargs: dict[str, Any] | None = None) -> tuple[Update, ...]:
+        seconds = timeout.total_seconds() if isinstance(timeout, dtm.timedelta) else timeout
+        if isinstance(seconds, float) and seconds.is_integer():
+            seconds = int(seconds)
+        params: dict[str, Any] = {k: v for k, v in (("offset", offset), ("limit", limit), ("timeout", seconds),
+                                                    ("allowed_updates", allowed_updates)) if v is not None}
+        if api_kwargs:
+            params.update(api_kwargs)
+        # as Bot.get_updates: the read timeout is the request's (or the given) one plus the long poll
+        base = read_timeout if isinstance(read_timeout, (int, float)) else (self._poll.read_timeout or 0)
+        result = await self._poll.call(f"{self.base_url}/getUpdates", params, read_timeout=base + (seconds or 0))
+        if not isinstance(result, list):
+            raise TelegramError("Invalid server response")
+        updates = [u for u in map(raw_update, result) if u is not None]
+        if len(updates) < len(result):
+            log.warning("getUpdates: %d update(s) without an update_id ignored", len(result) - len(updates))
+        return tuple(updates)
 
 
 async def call_api(make_call: Callable[[], Awaitable[T]]) -> T:
@@ -92,11 +131,17 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         self._locks = KeyedLocks()  # user id -> lock, while that user has updates in flight
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        user = update.effective_user if isinstance(update, Update) else None
-        if user is None:
+        user_id: int | None = None
+        if isinstance(update, RawUpdate):
+            inbound = update.inbound
+            user_id = inbound.user_id if inbound is not None else None
+        elif isinstance(update, Update):
+            user = update.effective_user
+            user_id = user.id if user is not None else None
+        if user_id is None:
             await coroutine
             return
-        async with self._locks.hold(user.id):
+        async with self._locks.hold(user_id):
             await coroutine
 
     async def initialize(self) -> None:
@@ -114,25 +159,20 @@ class TelegramChannel:
         self.max_download = max_download  # bytes; larger files reach the core undownloaded (size only)
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        incoming = to_incoming(update)
-        user = update.effective_user
-        if incoming is None or user is None:
+        inbound = inbound_of(update)
+        if inbound is None:
             return
         bot = context.bot
-        document = document_of(update)
-        if document is not None:
-            incoming = replace(incoming, attachment=await self._download(bot, document))
-        query = update.callback_query
+        incoming = inbound.incoming
+        if inbound.document is not None:
+            incoming = replace(incoming, attachment=await self._download(bot, inbound.document))
+        query_id = inbound.callback_id
         # Stop the client's spinner while the core works; its failure (a query older than
         # Telegram keeps) must not lose the reply.
-        answering = asyncio.create_task(self._answer(bot, query)) if query is not None else None
+        answering = asyncio.create_task(self._answer(bot, query_id)) if query_id is not None else None
         try:
             replies = await self.service.handle(incoming)
-            chat_id = update.effective_chat.id if update.effective_chat else user.id
-            editable = None
-            if query is not None and isinstance(query.message, Message) and query.message.is_accessible:
-                editable = query.message  # older than Telegram keeps: not editable, reply anew
-            await self.deliver(bot, chat_id, replies, editable)
+            await self.deliver(bot, inbound.chat_id, replies, inbound.editable)
         finally:
             if answering is not None:
                 await answering
@@ -153,15 +193,16 @@ class TelegramChannel:
         return Attachment(document.file_name, data, "document")
 
     @staticmethod
-    async def _answer(bot: Bot, query: CallbackQuery) -> None:
+    async def _answer(bot: Bot, query_id: str) -> None:
         try:
-            await call_api(lambda: api_call(bot, "answerCallbackQuery", {"callback_query_id": query.id}))
+            await call_api(partial(api_call, bot, "answerCallbackQuery", {"callback_query_id": query_id}))
         except TelegramError as exc:
-            log.info("could not answer callback query %s: %s", query.id, exc)
+            log.info("could not answer callback query %s: %s", query_id, exc)
 
-    async def deliver(self, bot, chat_id: int, replies: list[Reply], editable: Message | None = None) -> None:
+    async def deliver(self, bot, chat_id: int, replies: list[Reply], editable: tuple[int, int] | None = None) -> None:
         """Send the replies in order. The first Reply with edit=True replaces the message whose
-        button was pressed (when there is one and the reply fits in one message)."""
+        button was pressed (`editable`: its chat id and message id), when there is one and the
+        reply fits in one message."""
         for reply in replies:
             parts = render(reply)
             if reply.attachment is not None:
@@ -182,22 +223,22 @@ class TelegramChannel:
         params: dict[str, Any] = {"chat_id": chat_id, "text": part.text}
         if part.markup is not None:
             params["reply_markup"] = part.markup
-        await call_api(lambda: api_call(bot, "sendMessage", params))
+        await call_api(partial(api_call, bot, "sendMessage", params))
 
     @staticmethod
-    async def _edit(bot: Bot, message: Message, part: Part) -> bool:
-        """True when the message shows the part (edited, or already identical)."""
-        params: dict[str, Any] = {"chat_id": message.chat_id, "message_id": message.message_id, "text": part.text}
+    async def _edit(bot: Bot, message: tuple[int, int], part: Part) -> bool:
+        """True when the message (chat id, message id) shows the part (edited, or already identical)."""
+        chat_id, message_id = message
+        params: dict[str, Any] = {"chat_id": chat_id, "message_id": message_id, "text": part.text}
         if part.markup is not None:
             params["reply_markup"] = part.markup
         try:
-            await call_api(lambda: api_call(bot, "editMessageText", params))
+            await call_api(partial(api_call, bot, "editMessageText", params))
             return True
         except BadRequest as exc:
             if _not_modified(exc):
                 return True
-            log.info("editing message %s in chat %s failed (%s); sending a new one",
-                     message.message_id, message.chat_id, exc)
+            log.info("editing message %s in chat %s failed (%s); sending a new one", message_id, chat_id, exc)
             return False
 
     async def _send_attachment(self, bot: Bot, chat_id: int, reply: Reply, parts: list[Part]) -> None:
@@ -331,25 +372,24 @@ def build_application(app, token: str, *, base_url: str | None = None, base_file
         raise ConfigError("telegram: no bot token")
     # aiohttp's client instead of PTB's default httpx: it writes a request in one go and costs
     # a fraction of the CPU per Bot API call (see aiohttp_request.py and bench/telegram_e2e.py)
-    builder = (ApplicationBuilder().token(token)
+    urls = {k: v for k, v in (("base_url", base_url), ("base_file_url", base_file_url)) if v}
+    bot = ChannelBot(token, request=AiohttpRequest(connection_pool_size=max(8, max_concurrent_updates * 2),
+                                                   connect_timeout=connect_timeout),
+                     get_updates_request=AiohttpRequest(connection_pool_size=1, connect_timeout=connect_timeout,
+                                                        read_timeout=poll_timeout + 10),
+                     **urls)
+    builder = (ApplicationBuilder().bot(bot)
                .concurrent_updates(PerUserUpdateProcessor(max_concurrent_updates))
-               .request(AiohttpRequest(connection_pool_size=max(8, max_concurrent_updates * 2),
-                                       connect_timeout=connect_timeout))
-               .get_updates_request(AiohttpRequest(connection_pool_size=1, connect_timeout=connect_timeout,
-                                                   read_timeout=poll_timeout + 10))
                .job_queue(None))
-    if base_url:
-        builder = builder.base_url(base_url)
-    if base_file_url:
-        builder = builder.base_file_url(base_file_url)
     if not polling:  # webhook: updates come from bot/channels/telegram/webhook.py
         builder = builder.updater(None)
     application = builder.build()
     channel = TelegramChannel(app.service, max_download=app.config.bank.upload_max_mb * 1024 * 1024)
     application.bot_data["channel"] = channel
     application.bot_data["default_locale"] = app.config.default_locale
-    application.add_handler(MessageHandler(filters.UpdateType.MESSAGE, channel.on_update))
-    application.add_handler(CallbackQueryHandler(channel.on_update))
+    # every Update: the RawUpdates of getUpdates and the webhook, and Updates built elsewhere;
+    # messages and pressed buttons reach the core, anything else is ignored (inbound.parse_update)
+    application.add_handler(TypeHandler(Update, channel.on_update))
     application.add_error_handler(_log_error)
     return application
 

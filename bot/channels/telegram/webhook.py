@@ -1,5 +1,6 @@
 """Telegram webhook mode on the one HTTP server: python-telegram-bot's custom-webhook pattern (an
-Application without Updater; the route hands each Update to `process_update`). The route answers
+Application without Updater; the route hands each update, as a RawUpdate of its JSON, to
+`process_update`). The route answers
 200 only after the update was handled (through the Application's update processor, so per-user
 order and the concurrency limit hold): an update lost in a crash is one Telegram still retries
 (the core applies it once), and a bot that falls behind slows Telegram down instead of queueing
@@ -12,11 +13,11 @@ import json
 import logging
 
 from aiohttp import web
-from telegram import Update
 from telegram.ext import Application
 
 from bot.channels.telegram import startup
 from bot.channels.telegram.adapter import ALLOWED_UPDATES
+from bot.channels.telegram.inbound import raw_update
 from bot.config import ConfigError
 
 log = logging.getLogger(__name__)
@@ -41,14 +42,13 @@ def webhook_routes(application: Application, path: str, secret: str) -> list[web
             log.warning("Telegram webhook request from %s without the right secret token refused", request.remote)
             return web.Response(status=403, text="forbidden")
         try:
-            data = json.loads(await request.read())
-            update = Update.de_json(data, application.bot)
+            update = raw_update(json.loads(await request.read()))
         except web.HTTPException:
             raise
-        except Exception as exc:  # noqa: BLE001 - not JSON, not an update: the sender's mistake
+        except Exception as exc:  # noqa: BLE001 - not JSON: the sender's mistake
             log.warning("Telegram webhook: unreadable update from %s: %s", request.remote, exc)
             return web.Response(status=400, text="bad request")
-        if update is None:
+        if update is None:  # not an update object with an integer update_id
             return web.Response(status=400, text="bad request")
         await application.update_processor.process_update(update, application.process_update(update))
         return web.Response(text="ok")
