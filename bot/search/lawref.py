@@ -18,6 +18,10 @@ _LAWISH_RE = re.compile(r"(法|典|条例|规定|办法|解释)$")
 # question words; "劳动仲裁的规定" or "离婚冷静期法律规定" are topics, not names
 _NAME_RE = re.compile(r"^[\u4e00-\u9fff（）()]{2,40}$")
 _NOT_A_NAME_RE = re.compile(r"(的|法律规定|相关规定|有关规定|哪些|什么|怎么|吗|呢|是否|哪条)")
+# a question that ends in a word with 法 in it is no statute's name: "这样扣工资合不合法",
+# "开除我犯法", "有啥办法" (but "诉讼费用交纳办法" is a name)
+_NOT_A_NAME_END_RE = re.compile(r"((合|违|犯|非|不|守|方|想|做|说|看|用|写|没|无|设)法"
+                                r"|(没|有|啥|好|个|些|别|其他|这|那)办法)$")
 _STRIP = "《》<>〈〉\"'“”「」 :：,，。？?!！"
 FUZZY_ACCEPT = 86  # rapidfuzz score at which a misspelt law name is taken as meant
 
@@ -61,7 +65,8 @@ def looks_like_law_name(text: str) -> bool:
     name = short_name(normalize(text).strip(_STRIP))
     if name.startswith(("最高人民法院", "关于")):
         return bool(_LAWISH_RE.search(name)) and len(name) <= 60
-    return bool(_NAME_RE.match(name) and _LAWISH_RE.search(name) and not _NOT_A_NAME_RE.search(name))
+    return bool(_NAME_RE.match(name) and _LAWISH_RE.search(name) and not _NOT_A_NAME_RE.search(name)
+                and not _NOT_A_NAME_END_RE.search(name))
 
 
 def closest_laws(laws: LawLibrary, typed: str, limit: int = 3, cutoff: float = 0) -> list[tuple[str, float]]:

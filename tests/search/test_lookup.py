@@ -109,6 +109,14 @@ def test_parse_ref_leaves_ordinary_questions_alone(catalog):
         assert parse_ref(catalog.laws, text) is None
 
 
+@pytest.mark.parametrize("text", ["物业说不交物业费就停我家电合不合法", "公司这样扣工资违法", "开除我犯法",
+                                  "老板不给钱有啥办法"])
+def test_a_question_ending_in_a_word_with_fa_is_not_a_law_name(catalog, lookup, text):
+    """合法, 违法, 犯法, 有啥办法 end many questions; they are not the name of an unshipped law."""
+    assert parse_ref(catalog.laws, text) is None
+    assert not lookup.search(text, 3).uncovered.startswith("law:")
+
+
 def test_unknown_law_names_the_closest(catalog):
     ref = parse_ref(catalog.laws, "刑事诉讼法 第三条")
     assert ref is not None and ref.law is None and ref.number == 3
