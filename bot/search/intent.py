@@ -60,7 +60,8 @@ BENEFIT_RE = re.compile(
 )
 # a guide that pays out money: what a benefit question is about
 BENEFIT_NAME_RE = re.compile(r"(金|待遇|津贴|补贴|补助|救助|赔偿|低保|供养)")
-LAW_RE = re.compile(r"(哪条|哪一条|法条|条文|法律规定|哪部法|什么法|法律依据|依据|第.{1,8}条)")
+LAW_RE = re.compile(r"(哪条|哪一条|法条|条文|法律规定|哪部法|什么法|法律依据|依据|第.{1,8}条"
+                    r"|(?<![合违犯非])法规定|条例规定|法里|法律上)")
 
 
 # "X了怎么办" asks what to do, usually a procedure, but also "对方不履行怎么办" (a case): a weak lean
@@ -100,18 +101,32 @@ class Intent:
 MODAL_RE = re.compile(r"(?<![思理梦构感猜幻回联设预料])(?:想要|想|打算|准备)(?=[开办申领补换迁告问找买卖租退取离结注转把给])")
 
 
+# spoken question words and the written ones the frames above are worded with: "要啥证" asks
+# what "要什么证" asks, "咋办" what "怎么办" does
+SPOKEN = str.maketrans({"啥": "什么", "咋": "怎么"})
+
+
+def _written(text: str) -> str:
+    return normalize(text).translate(SPOKEN)
+
+
+# an amount of money ("三万块", "五千元", "2000块钱"): a detail of the story, not what it is about;
+# its digits would match a story that names another amount ("充了三万元")
+AMOUNT_RE = re.compile(r"[0-9零〇一二两三四五六七八九十百千万几]+(?:多)?(?:万|千|百)?(?:块钱|块|元|万)")
+
+
 def topic(text: str, analyzer: Analyzer | None = None) -> str:
     """The question without its frames: what it is about ("人民调解收费吗" -> "人民调解"). A frame
     inside a longer word stays ("申请" in "复议申请书", "手续" in "手续费"); words are cut with
     the analyzer of the index searched (default: jieba's dictionary). A wish before a verb
     ("想开个店") is dropped with the frames."""
-    text = MODAL_RE.sub(" ", normalize(text))
+    text = AMOUNT_RE.sub(" ", MODAL_RE.sub(" ", _written(text)))
     cuts = (analyzer or default_analyzer()).boundaries(text)
     return FRAME_RE.sub(lambda m: " " if m.start() in cuts and m.end() in cuts else m.group(0), text)
 
 
 def detect(text: str) -> Intent:
-    text = normalize(text)
+    text = _written(text)
     rights = bool(RIGHTS_RE.search(text))
     framed = RIGHTS_OVERRIDE_RE.sub(" ", text)
     if framed != text:

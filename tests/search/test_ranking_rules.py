@@ -49,6 +49,25 @@ def test_intent_from_the_wording(text, kind):
     assert detect(text).kind == kind
 
 
+@pytest.mark.parametrize("text, kind", [("开个理发店要啥证", "guide"), ("失业金咋领", "guide"), ("这样扣钱算啥", "")])
+def test_spoken_question_words_are_read_as_the_written_ones(text, kind):
+    """啥 is 什么 and 咋 is 怎么 in a question's frame: "要啥证" asks for the papers."""
+    assert detect(text).kind == kind
+    assert "啥" not in topic(text) and "咋" not in topic(text)
+
+
+def test_a_law_named_with_its_rules_asks_for_the_statute():
+    assert detect("劳动法规定一天最多上几个小时班").kind == "law"
+    assert detect("这样做合法吗").kind == "case"  # 合法 is not a law's name
+
+
+def test_an_amount_of_money_is_not_part_of_the_topic():
+    """"三万块" would match a story that names another amount of money ("充了三万元")."""
+    assert "三万" not in topic("借给同事三万块过了四年还能要吗")
+    assert "四年" in topic("借给同事三万块过了四年还能要吗")  # a duration may matter (时效)
+    assert topic("退一赔三").strip() == "退一赔三"
+
+
 def test_frames_leave_the_topic():
     assert topic("人民调解收费吗").split() == ["人民调解"]
     assert topic("申请劳动仲裁要带什么材料").split() == ["劳动仲裁要"]
