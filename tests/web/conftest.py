@@ -336,23 +336,24 @@ def _page(browser, shots: Shots, **context_options):
     return context, page, outside
 
 
-@pytest.fixture
-def page(browser, shots):
-    context, page, outside = _page(browser, shots, viewport={"width": 1280, "height": 800})
+def _opened(browser, shots: Shots, last_shot: str, **context_options):
+    """A page for one test; afterwards its last screenshot, and no request outside loopback."""
+    context, page, outside = _page(browser, shots, **context_options)
     yield page
-    shots.take(page, "last")
+    shots.take(page, last_shot)
     context.close()
     assert not outside, f"console pages requested non-loopback URLs: {outside}"
+
+
+@pytest.fixture
+def page(browser, shots):
+    yield from _opened(browser, shots, "last", viewport={"width": 1280, "height": 800})
 
 
 @pytest.fixture
 def phone(browser, shots):
-    context, page, outside = _page(browser, shots, viewport={"width": 390, "height": 844}, is_mobile=True,
-                                   has_touch=True, device_scale_factor=2)
-    yield page
-    shots.take(page, "last-phone")
-    context.close()
-    assert not outside, f"console pages requested non-loopback URLs: {outside}"
+    yield from _opened(browser, shots, "last-phone", viewport={"width": 390, "height": 844}, is_mobile=True,
+                       has_touch=True, device_scale_factor=2)
 
 
 @pytest.fixture

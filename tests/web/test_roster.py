@@ -184,6 +184,9 @@ def test_a_unit_admin_gets_403_for_another_units_person(console, page, units):
     console.login(page, console.UNIT_ADMIN)
     response = console.visit(page, f"/admin/roster/person/{other.id}", "other-unit-person")
     assert response.status == 403
+    assert console.visit(page, f"/admin/roster/person/{other.id}/erase").status == 403
+    for path in ("/admin/roster/person/999999999", "/admin/roster/person/999999999/erase"):  # no such person
+        assert console.visit(page, path).status == 404, path
     response = console.visit(page, f"/admin/roster?unit={ids['other']}", "other-unit-list")
     assert response.status == 403
     console.visit(page, f"/admin/roster?q=RBX{tag}", "search-other")

@@ -91,18 +91,23 @@ async def import_upload(request: web.Request) -> web.Response:
                                         "gone": done.deactivated}, ok=True)
 
 
-@admin_required
-async def person_page(request: web.Request) -> web.Response:
-    actor, deps = request[ACTOR], request[REQUEST_DEPS]
+async def _person_view(request: web.Request, template: str, **values) -> web.Response:
+    """`template` showing the roster person /<id> of the URL, with `values`: 404 when there is no such
+    (or an erased) person, 403 (Forbidden, from get_person) for a person outside the admin's scope."""
     roster_id = _int(request.match_info["id"])
     if roster_id is None:
         raise web.HTTPNotFound()
     try:
-        person = await svc.get_person(deps, actor, roster_id)
+        person = await svc.get_person(request[REQUEST_DEPS], request[ACTOR], roster_id)
     except svc.RosterError as exc:
         return await _refused(request, exc, status=404)
-    return await render(request, "roster_person.html", title="web_nav_roster", person=person, units=_units(actor),
-                        notice=request.query.get("done", ""), code=None)
+    return await render(request, template, title="web_nav_roster", person=person, **values)
+
+
+@admin_required
+async def person_page(request: web.Request) -> web.Response:
+    return await _person_view(request, "roster_person.html", units=_units(request[ACTOR]),
+                              notice=request.query.get("done", ""), code=None)
 
 
 @admin_required
@@ -139,15 +144,7 @@ async def person_action(request: web.Request) -> web.Response:
 
 @admin_required
 async def erase_confirm(request: web.Request) -> web.Response:
-    actor, deps = request[ACTOR], request[REQUEST_DEPS]
-    roster_id = _int(request.match_info["id"])
-    if roster_id is None:
-        raise web.HTTPNotFound()
-    try:
-        person = await svc.get_person(deps, actor, roster_id)
-    except svc.RosterError as exc:
-        return await _refused(request, exc, status=404)
-    return await render(request, "roster_erase.html", title="web_nav_roster", person=person, mismatch=False)
+    return await _person_view(request, "roster_erase.html", mismatch=False)
 
 
 def routes() -> list[web.RouteDef]:
