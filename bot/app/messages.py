@@ -15,6 +15,11 @@ class Incoming:
     update_id: str | None = None  # platform-qualified id, so a redelivered update is applied once
     private: bool = True  # a one-to-one chat (files such as /export go only there)
     attachment: Attachment | None = None  # a file the user sent (e.g. a question bank to import)
+    # The channel shows choices as a numbered list (text-only platforms): a typed number picks
+    # from the list the user was shown last. The core resolves it inside the user's turn (after
+    # any other turn of this user on any worker has committed) and stores the list the replies
+    # show in the same transaction (see ChatService).
+    numbered: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,3 +49,21 @@ class Reply:
 
     def flat_choices(self) -> list[Choice]:
         return [c for row in self.choices for c in row]
+
+
+def typed_number(text: str | None) -> int | None:
+    """The number a message consists of (1-3 ASCII digits, spaces around allowed), if any: a pick
+    from a numbered list."""
+    typed = (text or "").strip()
+    return int(typed) if 0 < len(typed) <= 3 and typed.isascii() and typed.isdigit() else None
+
+
+def numbered_actions(replies: list[Reply]) -> list[str] | None:
+    """The actions of the numbered list these replies show: the choices of the last reply that
+    has any, in reading order (number n picks item n-1). None: no reply has choices, so the list
+    shown before stays the current one."""
+    for reply in reversed(replies):
+        choices = reply.flat_choices()
+        if choices:
+            return [c.action for c in choices]
+    return None

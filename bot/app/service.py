@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+from dataclasses import replace
 from typing import Protocol
 
 from bot.app.admin import COMMANDS as ADMIN_COMMANDS
@@ -21,7 +22,7 @@ from bot.app.help import help_text
 from bot.app.law import LawFlow
 from bot.app.lookup import LookupFlow
 from bot.app.me import MeFlow
-from bot.app.messages import Incoming, Reply
+from bot.app.messages import Incoming, Reply, numbered_actions, typed_number
 from bot.app.org import Org
 from bot.app.org_audience import OrgAdmins
 from bot.app.pk import PkFlow
@@ -103,6 +104,8 @@ class ChatService:
         replies = await self._turn(incoming)
         if any(r.later is not None for r in replies):  # exports, charts, PDFs: after the commit
             replies = await resolve_later(replies, normalize_locale(incoming.locale, self.deps.config.default_locale))
+            if incoming.numbered:  # the list these replies show, stored when they are ready to be shown
+                await self._store_numbered(incoming.user, replies)
         return replies
 
     async def _turn(self, incoming: Incoming) -> list[Reply]:
@@ -118,6 +121,8 @@ class ChatService:
                     return []
                 # waits for this user's turn on another worker to end (the turn lock), then reads
                 state, blocked, exams = await self.store.sessions.get_turn_with_exams(incoming.user)
+                if incoming.numbered:  # a typed number picks from the list the turn before showed
+                    incoming = await self._pick(incoming)
                 await refresh_exams(self.deps, exams)  # exams created in the web console, on every worker
                 if blocked is None:
                     await self.store.users.ensure_user(incoming.user, now)
@@ -138,10 +143,36 @@ class ChatService:
                 self._note_screen(turn, replies)
                 if turn.state != original:
                     await self.store.sessions.set_state(incoming.user, turn.state, now)
+                if incoming.numbered and not any(r.later is not None for r in replies):
+                    shown = numbered_actions(replies)
+                    if shown is not None:  # committed with the turn: the next turn picks from it
+                        await self.store.sessions.set_menu(incoming.user, shown, now)
                 return replies
         except Exception:
             log.exception("failed to handle update from %s", incoming.user)
             return [Reply(tr(locale, "error"))]
+
+    async def _pick(self, incoming: Incoming) -> Incoming:
+        """Inside the turn (the user's turn lock held): a typed number that is on the numbered list
+        stored by the user's last turn becomes that choice's action; anything else stays as typed."""
+        number = typed_number(incoming.text) if incoming.action is None and incoming.attachment is None else None
+        if number is None:
+            return incoming
+        actions = await self.store.sessions.get_menu(incoming.user)
+        if not 1 <= number <= len(actions):
+            return incoming
+        return replace(incoming, text=None, action=actions[number - 1])
+
+    async def _store_numbered(self, user: str, replies: list[Reply]) -> None:
+        """After a turn with deferred replies: store the numbered list they show (one statement,
+        once they are resolved, just before the channel shows them)."""
+        shown = numbered_actions(replies)
+        if shown is None:
+            return
+        try:
+            await self.store.sessions.set_menu(user, shown, self.deps.clock.now())
+        except Exception:
+            log.exception("could not store the numbered choices shown to %s", user)
 
     @staticmethod
     def _note_screen(turn: Turn, replies: list[Reply]) -> None:

@@ -36,7 +36,6 @@ from bot.channels.wechat.inbound import (
     encrypted_field,
     parse_callback,
     to_incoming,
-    typed_number,
     user_id_of,
     user_key,
 )
@@ -209,25 +208,32 @@ class WeChatChannel:
         return answer[0] if answer else None
 
     async def _turn(self, callback: Callback) -> list[str]:
-        """Run the turn; the messages to send (the first is the passive reply)."""
+        """Run the turn; the messages to send (the first is the passive reply). The core resolves
+        a typed number and stores the numbered menu inside the user's turn (which also orders
+        this user's turns across workers); the lock here keeps arrival order in this process."""
         user = user_key(self.platform.name, callback.user_id)
-        async with self._locks.hold(user):  # one turn at a time per user, in arrival order
-            menu = await self.storage.sessions.get_menu(user) if typed_number(callback) is not None else []
-            incoming = to_incoming(callback, self.platform.name, menu)
+        async with self._locks.hold(user):
+            incoming = to_incoming(callback, self.platform.name)
             if incoming is None:
                 return []
             replies = await self.service.handle(incoming)
-            return await self.present(user, replies)
+            return self.texts(replies, await self.service.locale_of(user))
+
+    def texts(self, replies: list[Reply], locale: str) -> list[str]:
+        """The replies as WeChat messages: choices as a numbered menu, split to fit."""
+        rendered = render(replies, locale)
+        if not rendered.body and not rendered.menu:
+            return []
+        return messages(rendered, locale, self.platform.max_reply_bytes, self.platform.api is not None)
 
     async def present(self, user: str, replies: list[Reply]) -> list[str]:
-        """Render replies for this user, remembering the numbered menu they show."""
+        """Outside a turn (an outbox message): render the replies and store the numbered menu
+        they show, so a number typed next picks from it."""
         locale = await self.service.locale_of(user)
         rendered = render(replies, locale)
         if rendered.actions is not None:
             await self.storage.sessions.set_menu(user, rendered.actions, self.app.clock.now())
-        if not rendered.body and not rendered.menu:
-            return []
-        return messages(rendered, locale, self.platform.max_reply_bytes, self.platform.api is not None)
+        return self.texts(replies, locale)
 
     async def _deliver_late(self, entry: _Pending, user: str, key: str) -> None:
         try:

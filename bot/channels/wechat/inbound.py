@@ -96,25 +96,17 @@ def user_id_of(platform: str, user: str) -> str | None:
     return rest if _USER_ID.match(rest) else None
 
 
-def typed_number(callback: Callback) -> int | None:
-    """The number a text message consists of (a pick from the numbered menu), if any."""
-    typed = callback.text.strip() if callback.kind == "text" else ""
-    return int(typed) if 0 < len(typed) <= 3 and typed.isascii() and typed.isdigit() else None
-
-
-def to_incoming(callback: Callback, platform: str, menu: list[str]) -> Incoming | None:
-    """A typed number picks from the user's last numbered menu; a menu click is an action;
-    following the account is /start; other events need no answer (None)."""
+def to_incoming(callback: Callback, platform: str) -> Incoming | None:
+    """Text goes to the core as typed, marked `numbered`: the core resolves a typed number
+    against the numbered menu it stored for the user, inside the user's turn. A menu click is an
+    action; following the account is /start; other events need no answer (None)."""
     user, update_id = user_key(platform, callback.user_id), callback.dedupe_key(platform)
     if callback.kind == "text":
-        number = typed_number(callback)
-        if number is not None and 1 <= number <= len(menu):
-            return Incoming(user, action=menu[number - 1], update_id=update_id)
-        return Incoming(user, text=callback.text, update_id=update_id)
+        return Incoming(user, text=callback.text, update_id=update_id, numbered=True)
     if callback.kind == "click":
-        return Incoming(user, action=callback.event_key, update_id=update_id)
+        return Incoming(user, action=callback.event_key, update_id=update_id, numbered=True)
     if callback.kind == "subscribe":
-        return Incoming(user, text="/start", update_id=update_id)
+        return Incoming(user, text="/start", update_id=update_id, numbered=True)
     if callback.kind == "other":  # image, voice, location...: the core answers an empty message
-        return Incoming(user, text="", update_id=update_id)
+        return Incoming(user, text="", update_id=update_id, numbered=True)
     return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.app.messages import Choice, Reply
+from bot.app.messages import Choice, Reply, numbered_actions
 from bot.app.texts import tr
 
 SEPARATOR = "\n\n"
@@ -23,9 +23,7 @@ def render(replies: list[Reply], locale: str) -> Rendered:
     with_choices = [r for r in replies if r.flat_choices()]
     if not with_choices:
         return Rendered(SEPARATOR.join(texts), "", None)
-    last = with_choices[-1]
-    return Rendered(SEPARATOR.join(texts), numbered_menu(last.choices, locale),
-                    [c.action for c in last.flat_choices()])
+    return Rendered(SEPARATOR.join(texts), numbered_menu(with_choices[-1].choices, locale), numbered_actions(replies))
 
 
 def numbered_menu(rows: list[list[Choice]], locale: str) -> str:
