@@ -234,6 +234,13 @@ def test_an_everyday_question_gets_at_most_one_article_among_the_first_three(loo
     assert kinds[:3].count("law") >= 2
 
 
+def test_lending_and_other_everyday_words(lookup):
+    assert "借钱" in synonyms.alternatives("借给") and "诽谤" in synonyms.alternatives("造谣")
+    assert "父亲" in synonyms.alternatives("老爸") and "住房公积金" in synonyms.alternatives("公积金")
+    # "借给" (lend) finds the case about lending money to a friend (its keywords say 借钱)
+    assert "case:jiekuan-lixi" in _keys(lookup.search("借给同事三万块过了四年还能要吗"))[:3]
+
+
 def test_more_everyday_words():
     assert "异地" in synonyms.alternatives("外地") and "赠与" in synonyms.alternatives("送给")
     assert "征收" in synonyms.alternatives("强拆") and "信访" in synonyms.alternatives("上访")
