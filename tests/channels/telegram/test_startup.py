@@ -156,3 +156,19 @@ async def test_lawbot_run_with_an_unreachable_api_exits_with_one_line(tmp_path, 
     assert proc.returncode == 2 and "Traceback" not in text
     last = text.strip().splitlines()[-1]
     assert last.startswith("lawbot: 无法连接 Telegram Bot API：getMe") and TOKEN not in text
+
+
+def test_settling_the_heap_freezes_it_and_collects_young_objects_less_often(monkeypatch):
+    import gc
+
+    saved = gc.get_threshold()
+    monkeypatch.setattr(startup, "_heap_settled", False)
+    gc.set_threshold(700, 10, 10)
+    try:
+        startup.settle_heap()
+        assert gc.get_threshold() == (startup.YOUNG_THRESHOLD, 10, 10)
+        assert gc.get_freeze_count() > 0
+        startup.settle_heap()  # once per process
+        assert gc.get_threshold() == (startup.YOUNG_THRESHOLD, 10, 10)
+    finally:
+        gc.set_threshold(*saved)
