@@ -433,7 +433,12 @@ class Lookup:
     def _query(self, text: str) -> Query:
         an = self.an
         precise = an.precise_words(text)
-        return {"text": text, "words": an.words(text), "precise": precise, "grams": tx.query_bigrams(text),
+        words = an.words(text)
+        grams = tx.query_bigrams(text)
+        # a two-character word with a function character in it ("小时", "时间", "上班") is a
+        # bigram of the texts that have it, though query_bigrams leaves such bigrams out
+        grams += [w for w in dict.fromkeys(words) if len(w) == 2 and w not in grams and tx._HAN_RE.match(w)]
+        return {"text": text, "words": words, "precise": precise, "grams": grams,
                 "loose": an.loose_chars(text), "pinyin": an.query_pinyin_bigrams(text),
                 "alts": {w: alts for w in precise if (alts := synonyms.alternatives(w))},
                 "parts": {w: split for w in precise if (split := an.parts(w))}}

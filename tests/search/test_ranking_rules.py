@@ -61,6 +61,12 @@ def test_a_law_named_with_its_rules_asks_for_the_statute():
     assert detect("这样做合法吗").kind == "case"  # 合法 is not a law's name
 
 
+def test_a_word_with_a_function_character_still_matches_statute_text(lookup):
+    """"小时" has 时 (a function character, left out of the query's bigrams); the article that
+    says "每日工作时间不超过八小时" is found from it."""
+    assert _keys(lookup.search("劳动法规定一天最多上几个小时班", 3))[0] == "law:劳动法:36"
+
+
 def test_an_amount_of_money_is_not_part_of_the_topic():
     """"三万块" would match a story that names another amount of money ("充了三万元")."""
     assert "三万" not in topic("借给同事三万块过了四年还能要吗")
