@@ -6,6 +6,7 @@ user_version = 7) is stamped with the baseline revision and upgraded in place wi
 
 from __future__ import annotations
 
+import functools
 from importlib import resources
 
 from alembic import command
@@ -30,7 +31,9 @@ def alembic_config(connection=None) -> Config:
     return cfg
 
 
+@functools.cache
 def head_revision() -> str:
+    """The newest shipped revision (read from the revision files once per process)."""
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     if head is None:
         raise SchemaError("no schema revisions are shipped (bot/storage/alembic/versions)")
@@ -50,9 +53,15 @@ def legacy_version(connection) -> int:
 
 def upgrade(connection) -> str:
     """Upgrade to the newest revision (synchronous; run it with AsyncConnection.run_sync for
-    PostgreSQL). Returns the revision reached."""
+    PostgreSQL). Returns the revision reached. A database already at the newest revision is
+    only read (its version row), not handed to Alembic's upgrade machinery."""
+    current = current_revision(connection)
+    if current is not None and current == head_revision():
+        if connection.in_transaction():
+            connection.commit()
+        return current
     cfg = alembic_config(connection)
-    if current_revision(connection) is None:
+    if current is None:
         version = legacy_version(connection)
         if version and inspect(connection).has_table("users"):
             if version != LEGACY_USER_VERSION:
