@@ -46,15 +46,26 @@ _CATALOGS: dict[Path, Catalog] = {}
 
 
 def load_checked_catalog(root: Path) -> Catalog:
-    """Load and check content once per process; invalid content raises ContentError."""
+    """Load and check content once per process; invalid content raises ContentError. A checked
+    catalog is kept on disk per content version (bot.catalog.cache, in LAWBOT_CACHE_DIR or the
+    user's cache folder) and read from there by the next process on the same content."""
+    from bot.catalog import cache
+
     root = root.resolve()
     if root not in _CATALOGS:
-        catalog, problems = check_content(root)
-        if problems:
-            shown = "\n".join(str(p) for p in problems[:50])
-            more = f"\n… and {len(problems) - 50} more" if len(problems) > 50 else ""
-            raise ContentError(f"invalid content under {root}:\n{shown}{more}")
-        _CATALOGS[root] = catalog
+        cache_dir = cache.default_dir()
+        key = cache.catalog_key(root) if cache_dir is not None else ""
+        found = cache.load(cache_dir, key) if cache_dir is not None else None
+        if found is None:
+            catalog, problems = check_content(root)
+            if problems:
+                shown = "\n".join(str(p) for p in problems[:50])
+                more = f"\n… and {len(problems) - 50} more" if len(problems) > 50 else ""
+                raise ContentError(f"invalid content under {root}:\n{shown}{more}")
+            if cache_dir is not None:
+                cache.store(cache_dir, key, catalog)
+            found = catalog
+        _CATALOGS[root] = found
     return _CATALOGS[root]
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import socket
+import tempfile
 from fnmatch import fnmatch
 from pathlib import Path
 
@@ -27,6 +28,13 @@ from tests.support import pg, shared_index, templates
 from tests.support.transcript import Chat, make_app
 
 shared_index.install()  # one search index per process for the shipped content (see its docstring)
+
+# One cache folder for the run, its pytest-xdist workers and the `lawbot` child processes they
+# start (they inherit the variable): the checked catalog (bot.catalog.cache) and the command
+# line's search index are made once per content version and read by every later process instead
+# of parsing the content again. Kept between runs; its files are keyed by the content's hash.
+if not os.environ.get("LAWBOT_CACHE_DIR"):
+    os.environ["LAWBOT_CACHE_DIR"] = str(Path(tempfile.gettempdir()) / f"lawbot-tests-cache-{os.getuid()}")
 
 ON_POSTGRES = os.environ.get("LAWBOT_TEST_BACKEND") == "postgresql"
 TESTS = Path(__file__).resolve().parent
