@@ -6,9 +6,11 @@ How to run (from the repository root, with the project's virtualenv):
     python bench/telegram_e2e.py --quick              # smoke run: 20 users x 8 updates, 1 run
     python bench/telegram_e2e.py --users 500 --per-user 30 --runs 5
 
+    python bench/telegram_e2e.py --only lawbot --profile   # and where the bot's CPU went
+
 What it measures. Each run starts, in separate processes, the fake Bot API
 (tests/support/fake_bot_api.py, serving getUpdates batches of up to 100) and one bot that long-polls
-it through python-telegram-bot's real request path (HTTPXRequest):
+it over real HTTP on loopback:
 
   lawbot   the real Application from bot.channels.telegram.adapter.build_application on a fresh
            SQLite file (WAL, system clock), with the background tasks run_telegram starts
@@ -18,7 +20,8 @@ it through python-telegram-bot's real request path (HTTPXRequest):
            then hands in (x:h) and confirms (x:H): 20 updates by default, all but the first are
            callback queries (each costs answerCallbackQuery + editMessageText/sendMessage).
   echo     a trivial python-telegram-bot echo bot (a MessageHandler replying with the same text,
-           default settings: updates handled one at a time) sent the same number of updates.
+           default settings: PTB's HTTPXRequest, updates handled one at a time) sent the same
+           number of updates.
   echo-c   (with --echo-concurrent) the same echo bot with concurrent_updates(64), the setting
            lawbot uses, for an apples-to-apples view of the framework ceiling.
   echo-a   (with --echo-aiohttp) the echo bot with concurrent_updates and lawbot's aiohttp request
@@ -33,6 +36,15 @@ one processed). Reported: the median over the runs per bot, the ratio lawbot/ech
 The runs of the different bots are interleaved (lawbot, echo, lawbot, echo, ...) so drift on a
 shared machine affects both. Everything is on loopback; the server and the bot share the
 machine's cores (note the core count printed in the header when comparing figures).
+
+--profile samples the bot process's threads every 2 ms during the measured window (a thread of
+its own reading sys._current_frames, with the interpreter's switch interval cut to 0.1 ms so that
+it samples when it wakes, not where the bot happens to release the GIL; samples of threads
+waiting in select, a lock or a pipe are left out) and sorts each sample by the code on its stack, first match in PROFILE_CATEGORIES order:
+the storage layer (SQLite statements, commits, the WAL checkpoint thread), the rest of the core,
+aiohttp (the HTTP exchange, socket writes included), the channel (Bot API call path, update parsing,
+rendering, adapter), python-telegram-bot's dispatch, the event loop. The sampler costs some CPU
+itself: read CPU/update from runs without it.
 """
 
 from __future__ import annotations
@@ -47,7 +59,9 @@ import resource
 import statistics
 import sys
 import tempfile
+import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -171,7 +185,7 @@ def server_main(conn, kind: str, users: int, per_user: int) -> None:
 
 
 # --- the bots (each in its own process) --------------------------------------------------------
-def bot_main(conn, kind: str, base_url: str, data_dir: str, concurrency: int) -> None:
+def bot_main(conn, kind: str, base_url: str, data_dir: str, concurrency: int, sample: bool = False) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     from tests.support.fake_bot_api import TOKEN
 
@@ -213,14 +227,18 @@ def bot_main(conn, kind: str, base_url: str, data_dir: str, concurrency: int) ->
                 await application.start()
                 await application.updater.start_polling(poll_interval=0.0, timeout=POLL_TIMEOUT)
             profiler = _profiler()
+            sampler = Sampler() if sample else None
             cpu0 = _cpu()
             if profiler is not None:
                 profiler.enable()
+            if sampler is not None:
+                sampler.start()
             conn.send("ready")
             await loop.run_in_executor(None, conn.recv)  # "stop"
             if profiler is not None:
                 profiler.disable()
             cpu = _cpu() - cpu0
+            profile = sampler.stop() if sampler is not None else None
             if profiler is not None:
                 profiler.dump_stats(f"{os.environ['TELEGRAM_E2E_PROFILE']}.{kind}")
             for task in tasks:
@@ -230,7 +248,7 @@ def bot_main(conn, kind: str, base_url: str, data_dir: str, concurrency: int) ->
             await application.stop()
         if app is not None:
             await app.close()
-        conn.send({"rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "cpu": cpu})
+        conn.send({"rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "cpu": cpu, "profile": profile})
 
     asyncio.run(run())
 
@@ -245,6 +263,72 @@ def _profiler():
     return cProfile.Profile()
 
 
+# (category, path fragments): a sample goes to the first category with a frame from such a file
+PROFILE_CATEGORIES = [
+    ("core: storage (SQLite)", ("/bot/storage/", "sqlite3/")),
+    ("core: app and domain", ("/bot/app/", "/bot/domain/", "/bot/services/", "/bot/catalog/", "/bot/search/")),
+    ("Bot API: aiohttp", ("/aiohttp/", "/yarl/", "/multidict/")),
+    ("Bot API: channel call path", ("/telegram/aiohttp_request.py", "/telegram/request/", "/telegram/_bot.py",
+                                    "/telegram/ext/_extbot.py")),
+    ("update parsing", ("/telegram/inbound.py", "/telegram/_update.py", "/telegram/_telegramobject.py",
+                        "/telegram/_message.py", "/telegram/_callbackquery.py")),
+    ("channel: adapter and rendering", ("/bot/channels/",)),
+    ("PTB dispatch", ("/telegram/ext/",)),
+    ("event loop", ("/asyncio/", "/selectors.py")),
+]
+# the innermost frame of a thread that waits (not CPU): the loop's select, a lock, the bench's pipe
+_IDLE = (("selectors.py", "select"), ("threading.py", "wait"), ("connection.py", "_recv"),
+         ("connection.py", "recv"), ("connection.py", "_poll"), ("thread.py", "_worker"))
+
+
+class Sampler:
+    """Samples every thread of this process (but its own) every `interval` seconds and counts
+    the samples per PROFILE_CATEGORIES entry; waiting threads are not counted."""
+
+    def __init__(self, interval: float = 0.002):
+        self.interval = interval
+        self.counts: Counter[str] = Counter()
+        self._stop = threading.Event()
+        self._switch = sys.getswitchinterval()
+        self._thread = threading.Thread(target=self._run, name="sampler", daemon=True)
+
+    def start(self) -> None:
+        # a sampler waiting for the GIL would otherwise mostly get it where the sampled thread
+        # lets it go (a SQLite statement, a socket write) and see those too often
+        self._switch = sys.getswitchinterval()
+        sys.setswitchinterval(min(self._switch, self.interval / 20))
+        self._thread.start()
+
+    def stop(self) -> dict[str, int]:
+        self._stop.set()
+        self._thread.join()
+        sys.setswitchinterval(self._switch)
+        return dict(self.counts)
+
+    def _run(self) -> None:
+        me = threading.get_ident()
+        while not self._stop.wait(self.interval):
+            for ident, frame in sys._current_frames().items():
+                if ident != me:
+                    category = self._category(frame)
+                    if category is not None:
+                        self.counts[category] += 1
+
+    @staticmethod
+    def _category(frame) -> str | None:
+        code = frame.f_code
+        if any(code.co_filename.endswith(f) and code.co_name == n for f, n in _IDLE):
+            return None
+        files = []
+        while frame is not None:
+            files.append(frame.f_code.co_filename)
+            frame = frame.f_back
+        for name, fragments in PROFILE_CATEGORIES:
+            if any(fragment in f for f in files for fragment in fragments):
+                return name
+        return "other"
+
+
 def _load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -256,7 +340,7 @@ def _cpu() -> float:
 
 
 # --- orchestration -----------------------------------------------------------------------------
-def run_once(kind: str, users: int, per_user: int, concurrency: int) -> dict:
+def run_once(kind: str, users: int, per_user: int, concurrency: int, sample: bool = False) -> dict:
     ctx = mp.get_context("spawn")
     server_end, server_conn = ctx.Pipe()
     bot_end, bot_conn = ctx.Pipe()
@@ -264,7 +348,7 @@ def run_once(kind: str, users: int, per_user: int, concurrency: int) -> dict:
         server = ctx.Process(target=server_main, args=(server_conn, kind, users, per_user), daemon=True)
         server.start()
         base_url = server_end.recv()
-        bot = ctx.Process(target=bot_main, args=(bot_conn, kind, base_url, data_dir, concurrency), daemon=True)
+        bot = ctx.Process(target=bot_main, args=(bot_conn, kind, base_url, data_dir, concurrency, sample), daemon=True)
         bot.start()
         if bot_end.recv() != "ready":
             raise RuntimeError("bot did not start")
@@ -292,6 +376,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=MAX_CONCURRENT_UPDATES,
                         help="updates handled at once by lawbot (and echo-c); default: the adapter's default")
     parser.add_argument("--quick", action="store_true", help="20 users x 8 updates, 1 run")
+    parser.add_argument("--profile", action="store_true",
+                        help="sample the bots' threads every 2 ms and print where their CPU went (see above)")
     parser.add_argument("--only", choices=("lawbot", "echo", "echo-c", "echo-a"), action="append",
                         help="run only these bots (repeatable); lawbot alone skips the lawbot/echo ratio")
     args = parser.parse_args(argv)
@@ -311,7 +397,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, list[dict]] = {k: [] for k in kinds}
     for run in range(args.runs):
         for kind in kinds:
-            r = run_once(kind, args.users, args.per_user, args.concurrency)
+            r = run_once(kind, args.users, args.per_user, args.concurrency, args.profile)
             results[kind].append(r)
             flag = "" if r["complete"] and not r["errors"] else f"  (complete={r['complete']}, errors={r['errors']})"
             print(f"  run {run + 1} {kind:7s} {r['rate']:8.0f} updates/s  {r['seconds']:6.2f} s  "
@@ -327,6 +413,16 @@ def main(argv: list[str] | None = None) -> int:
         rss = max(r["rss_kb"] for r in results[kind]) / 1024
         print(f"{kind:8s} {medians[kind]:20.0f} {cpu:14.0f} {rss:13.1f}")
     print(f"load average at the end: {_load()}")
+    if args.profile:
+        for kind in kinds:
+            counts: Counter[str] = Counter()
+            for r in results[kind]:
+                counts.update(r["profile"] or {})
+            total = sum(counts.values())
+            print(f"\nwhere {kind}'s CPU went ({total} samples over {len(results[kind])} run(s), every 2 ms; "
+                  f"the sampler's own cost included in these runs' CPU/update):")
+            for name, n in counts.most_common():
+                print(f"  {name:32s} {100 * n / max(total, 1):5.1f}%")
     if medians.get("lawbot") and medians.get("echo"):
         ratio = medians["lawbot"] / medians["echo"]
         verdict = "meets" if ratio >= TARGET_RATIO else "below"
