@@ -10,6 +10,7 @@ from __future__ import annotations
 import heapq
 import logging
 import math
+import re
 import threading
 from collections.abc import Container, Mapping
 from concurrent.futures import Future
@@ -69,6 +70,7 @@ LAW_RELATED = 0.3  # an article covering this much of the question is related to
 STRICT_COVERAGE = 0.5
 # unless the question asks for a law, at most this many articles among the first FRONT hits
 FRONT = 3
+SPLIT_VERB_RE = re.compile(r"([\u4e00-\u9fff])[了过]([\u4e00-\u9fff]{1,2})")
 FRONT_ARTICLES = 1  # what a hit must cover when the question has characters the content lacks
 
 
@@ -443,6 +445,21 @@ class Lookup:
                 "alts": {w: alts for w in precise if (alts := synonyms.alternatives(w))},
                 "parts": {w: split for w in precise if (split := an.parts(w))}}
 
+    def _joined(self, text: str) -> str:
+        """A verb and its object with 了/过 between them, joined when the content has them as one
+        word ("离了婚" -> "离婚", "报了警" -> "报警", "打了官司" -> "打官司"): jieba reads "离了婚"
+        as a word of its own that no guide or case uses."""
+        words = self._topic_space.indexes["words"]
+
+        def join(m: re.Match) -> str:
+            verb, rest = m.group(1), m.group(2)
+            for n in (2, 1):
+                if len(rest) >= n and words.idf_of(verb + rest[:n]) is not None:
+                    return verb + rest
+            return m.group(0)
+
+        return SPLIT_VERB_RE.sub(join, text)
+
     def _article_hit(self, i: int, score: float) -> Hit:
         return self.index.article_hit(i, score)
 
@@ -520,7 +537,7 @@ class Lookup:
             boost = {intent.kind: INTENT_BOOST}
         else:
             boost = {intent.lean: LEAN_BOOST} if intent.lean in ("guide", "case") else {}
-        q = self._query(topic(query, self.an))
+        q = self._query(self._joined(topic(query, self.an)))
         scored: list[tuple[float, int, Hit, float]] = []
         topic_scores = self._topic_space.scores(q)
         # the strongest candidates are weighed by how much of the question they cover: one that

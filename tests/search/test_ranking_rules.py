@@ -67,6 +67,13 @@ def test_a_word_with_a_function_character_still_matches_statute_text(lookup):
     assert _keys(lookup.search("劳动法规定一天最多上几个小时班", 3))[0] == "law:劳动法:36"
 
 
+def test_a_verb_and_its_object_split_by_le_or_guo_are_read_as_one_word(lookup):
+    """jieba reads "离了婚" as a word of its own; the content says 离婚."""
+    assert _keys(lookup.search("离了婚房子怎么分", 3))[0] == "case:hunqian-caichan"
+    assert "guide:yibao-baoxiao" in _keys(lookup.search("看过病自己垫的钱", 3))
+    assert not lookup.search("报了警也没用", 3).uncovered
+
+
 def test_an_amount_of_money_is_not_part_of_the_topic():
     """"三万块" would match a story that names another amount of money ("充了三万元")."""
     assert "三万" not in topic("借给同事三万块过了四年还能要吗")
