@@ -70,7 +70,7 @@ LAW_RELATED = 0.3  # an article covering this much of the question is related to
 STRICT_COVERAGE = 0.5
 # unless the question asks for a law, at most this many articles among the first FRONT hits
 FRONT = 3
-SPLIT_VERB_RE = re.compile(r"([\u4e00-\u9fff])[了过]([\u4e00-\u9fff]{1,2})")
+SPLIT_VERB_RE = re.compile(r"([\u4e00-\u9fff])(?:了个|过个|了|过|个|[我你他她]的|人家的|别人的)([\u4e00-\u9fff]{1,2})")
 FRONT_ARTICLES = 1  # what a hit must cover when the question has characters the content lacks
 
 
@@ -446,9 +446,9 @@ class Lookup:
                 "parts": {w: split for w in precise if (split := an.parts(w))}}
 
     def _joined(self, text: str) -> str:
-        """A verb and its object with 了/过 between them, joined when the content has them as one
-        word ("离了婚" -> "离婚", "报了警" -> "报警", "打了官司" -> "打官司"): jieba reads "离了婚"
-        as a word of its own that no guide or case uses."""
+        """A verb and its object with 了/过/个 or a "my"/"his" between them, joined when the content
+        has them as one word ("离了婚" -> "离婚", "报个警" -> "报警", "造我的谣" -> "造谣"): jieba
+        reads "离了婚" as a word of its own that no guide or case uses."""
         words = self._topic_space.indexes["words"]
 
         def join(m: re.Match) -> str:

@@ -72,6 +72,7 @@ def test_a_verb_and_its_object_split_by_le_or_guo_are_read_as_one_word(lookup):
     assert _keys(lookup.search("离了婚房子怎么分", 3))[0] == "case:hunqian-caichan"
     assert "guide:yibao-baoxiao" in _keys(lookup.search("看过病自己垫的钱", 3))
     assert not lookup.search("报了警也没用", 3).uncovered
+    assert _keys(lookup.search("有人在群里造我的谣", 3))[0] == "case:wangluo-zaoyao"  # 造…谣
 
 
 def test_an_amount_of_money_is_not_part_of_the_topic():
