@@ -45,19 +45,22 @@ class ExamFlow:
         self.official = OfficialExams(deps)
         self.certs = CertFlow(deps, Certificates(deps, self.official.org))
         self.fair = FairExams(deps)
-        # exam id -> (the definition, catalog revision, what it may draw): filtering the whole bank
-        # for out-of-date citations on every start cost more than the rest of starting an exam
-        self._pools: dict[str, tuple[ExamDefinition, int, list[Question]]] = {}
+        # exam id -> (the definition, catalog revision, what it may draw, what each blueprint line
+        # may draw): filtering the whole bank for out-of-date citations, and then per line, on
+        # every start cost more than the rest of starting an exam
+        self._pools: dict[str, tuple[ExamDefinition, int, list[Question], list[list[Question]]]] = {}
 
-    def _pool(self, definition: ExamDefinition) -> list[Question]:
-        """Catalog.exam_questions for this definition, kept until the questions or the definition
-        change (the catalog's revision grows with every change of its questions)."""
+    def _pool(self, definition: ExamDefinition) -> tuple[list[Question], list[list[Question]]]:
+        """Catalog.exam_questions for this definition and its exam_rules.line_pools, kept until
+        the questions or the definition change (the catalog's revision grows with every change
+        of its questions)."""
         kept = self._pools.get(definition.id)
         if kept is not None and kept[0] is definition and kept[1] == self.catalog.revision:
-            return kept[2]
+            return kept[2], kept[3]
         pool = self.catalog.exam_questions(definition)
-        self._pools[definition.id] = (definition, self.catalog.revision, pool)
-        return pool
+        lines = exam_rules.line_pools(definition, pool)
+        self._pools[definition.id] = (definition, self.catalog.revision, pool, lines)
+        return pool, lines
 
     # --- choosing and starting -------------------------------------------------------
     async def menu(self, turn: Turn) -> list[Reply]:
@@ -144,7 +147,8 @@ class ExamFlow:
         if exam_rules.attempts_left(definition, used) == 0:
             return [menu_reply(turn, "no_attempts_left", title=definition.title_for(turn.locale))]
         try:
-            paper = exam_rules.draw_paper(definition, self._pool(definition), self.deps.rng)
+            pool, lines = self._pool(definition)
+            paper = exam_rules.draw_paper(definition, pool, self.deps.rng, lines)
         except exam_rules.PaperError:
             log.exception("cannot draw exam %s", exam_id)
             return [menu_reply(turn, "exam_paper_error")]

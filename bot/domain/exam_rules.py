@@ -39,13 +39,22 @@ def check_blueprint(definition: ExamDefinition, questions: list[Question]) -> li
     return problems
 
 
-def draw_paper(definition: ExamDefinition, questions: list[Question], rng: random.Random) -> list[PaperItem]:
+def line_pools(definition: ExamDefinition, questions: list[Question]) -> list[list[Question]]:
+    """The questions each blueprint line may draw from (`eligible`), in the bank's order."""
+    return [eligible(questions, item.type, item.tags) for item in definition.blueprint]
+
+
+def draw_paper(definition: ExamDefinition, questions: list[Question], rng: random.Random,
+               pools: list[list[Question]] | None = None) -> list[PaperItem]:
     """A fresh paper: each blueprint line draws distinct questions; options shuffled. A material
-    takes one position per sub-question, in order, sharing the line's points equally."""
+    takes one position per sub-question, in order, sharing the line's points equally. `pools`:
+    line_pools(definition, questions) when the caller keeps it (the same paper for the same rng)."""
+    if pools is None:
+        pools = line_pools(definition, questions)
     used: set[str] = set()
     paper: list[PaperItem] = []
-    for item in definition.blueprint:
-        pool = [q for q in eligible(questions, item.type, item.tags) if q.id not in used]
+    for item, eligible_ones in zip(definition.blueprint, pools, strict=True):
+        pool = [q for q in eligible_ones if q.id not in used] if used else eligible_ones
         if len(pool) < item.count:
             raise PaperError(f"not enough {item.type.value} questions for exam {definition.id}")
         for q in rng.sample(pool, item.count):

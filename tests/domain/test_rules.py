@@ -59,6 +59,15 @@ def test_draw_paper_follows_the_blueprint_without_repeats():
     assert all(order == (0, 1) for order in judge_orders)  # 正确/错误 keep their places
 
 
+def test_kept_line_pools_draw_the_same_papers():
+    pools = exam_rules.line_pools(EXAM, BANK)
+    kept = [list(p) for p in pools]
+    for seed in range(20):
+        assert exam_rules.draw_paper(EXAM, BANK, random.Random(seed), pools) == \
+            exam_rules.draw_paper(EXAM, BANK, random.Random(seed))
+    assert pools == kept  # drawing leaves the kept pools as they were
+
+
 def test_blueprint_that_the_bank_cannot_fill():
     greedy = ExamDefinition(id="g", title={"zh": "g"}, time_limit_minutes=1, pass_mark=1, attempts_allowed=0,
                             blueprint=(BlueprintItem(QType.MULTIPLE, 3, 1, ("甲法",)),))
