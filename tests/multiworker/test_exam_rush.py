@@ -164,7 +164,7 @@ class Cluster:
                 handled_at = time.monotonic()  # committed; the reply is queued right after
             if handled_at is not None and time.monotonic() - handled_at > 20:
                 return None  # a turn with nothing to send
-            await asyncio.sleep(0.3)
+            await asyncio.sleep(0.2)
         raise AssertionError(f"{user}: the turn of {text!r} (MsgId {msg_id}, {worker}) never ended: "
                              f"{transcript.get(user, [])[-6:]}")
 
