@@ -25,6 +25,7 @@ DAY = 86_400
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 LIST_LIMIT = 40
 ITEM_LIMIT = 15
+CHART_FILES = {"c": ("rates", "rates.png"), "h": ("hist", "scores.png"), "t": ("trend", "trend.png")}
 COMMANDS = ("admin", "code", "unbind", "exam_open", "exam_close", "makeup_open", "stats", "export")
 
 
@@ -226,6 +227,9 @@ class AdminFlow:
         actor = Actor(role, await self.org.tree())
         query = stats_service.ViewQuery(definition.id, unit, turn.locale)
         try:
+            if verb in CHART_FILES or (verb == "x" and turn.private):
+                # the file's service reads the view itself (in the report process), so it is not read here too
+                return await self._stats_file(turn, actor, verb, query)
             report = (await stats_service.overview(self.deps, actor, query, turn.now)).report
         except stats_service.NotFound as refused:
             if refused.key == "admin_unknown_unit":
@@ -243,23 +247,25 @@ class AdminFlow:
         query = stats_service.ViewQuery(definition.id, report.unit_id, turn.locale)
         if verb == "u":
             return [Reply(self._report_text(turn, report), self._report_buttons(turn, report, index, role))]
-        charts = {"c": ("rates", "rates.png"), "h": ("hist", "scores.png"), "t": ("trend", "trend.png")}
-        if verb in charts:
-            kind, name = charts[verb]
-            data = await stats_service.chart(self.deps, actor, query, kind, turn.now, "png")
-            return [Reply(turn.t("chart_caption"), attachment=Attachment(name, data, "image"))]
         if verb == "n":
             return [Reply(await self._not_yet_text(turn, actor, query, report),
                           [[turn.choice("btn_stats_back", f"a:u:{key}")]])]
         if verb == "i":
             return [Reply(await self._items_text(turn, actor, definition), [[turn.choice("btn_stats_back", f"a:u:{key}")]])]
-        if verb == "x":
-            try:
-                file = await stats_service.workbook(self.deps, actor, query, turn.now)
-            except stats_service.TooBig as too_big:
-                return [Reply(turn.t("export_too_big", n=too_big.n))]
-            return [Reply(turn.t("export_caption"), attachment=Attachment(file.filename, file.data, "document"))]
         return None
+
+    async def _stats_file(self, turn: Turn, actor: Actor, verb: str,
+                          query: stats_service.ViewQuery) -> list[Reply]:
+        """A chart (c, h, t) or the workbook (x) of a view; a refusal raises as overview() does."""
+        if verb in CHART_FILES:
+            kind, name = CHART_FILES[verb]
+            data = await stats_service.chart(self.deps, actor, query, kind, turn.now, "png")
+            return [Reply(turn.t("chart_caption"), attachment=Attachment(name, data, "image"))]
+        try:
+            file = await stats_service.workbook(self.deps, actor, query, turn.now)
+        except stats_service.TooBig as too_big:
+            return [Reply(turn.t("export_too_big", n=too_big.n))]
+        return [Reply(turn.t("export_caption"), attachment=Attachment(file.filename, file.data, "document"))]
 
     def _report_text(self, turn: Turn, report: Report) -> str:
         total = report.total

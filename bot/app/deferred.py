@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.app.messages import Reply
 from bot.app.texts import tr
+from bot.reports.process import ReportFailed
 
 if TYPE_CHECKING:
     from bot.app.admin import AdminFlow
@@ -29,7 +30,7 @@ OFF_LOOP_COMMANDS = frozenset({"stats", "export"})
 
 async def resolve(replies: list[Reply], locale: str) -> list[Reply]:
     """Replace each reply that has `later` by what it returns (in order); a failure becomes the
-    plain error reply, never a traceback."""
+    plain error reply (a report process that died: report_failed), never a traceback."""
     out: list[Reply] = []
     for reply in replies:
         if reply.later is None:
@@ -37,6 +38,8 @@ async def resolve(replies: list[Reply], locale: str) -> list[Reply]:
             continue
         try:
             out.extend(await reply.later())
+        except ReportFailed:  # the report process died or timed out (logged there)
+            out.append(Reply(tr(locale, "report_failed")))
         except Exception:
             log.exception("deferred work of a turn failed")
             out.append(Reply(tr(locale, "error")))

@@ -18,7 +18,10 @@ Two tools:
     main loop (tests only).
 
 Jobs on the report loop run one after another in spirit (one thread): a second export waits
-for the first rather than taking more CPU from the users.
+for the first rather than taking more CPU from the users. The workbook and the charts are not
+built on the report loop but in the report process (bot/reports/process.py), which reads the
+database itself; the report loop only folds the logs first, waits and hands the file back.
+A statistics view starts that process in the background (`process.warm`).
 
 While a report job runs, the garbage collector's automatic full collections are held back: an
 export allocates millions of objects, and each full collection (which stops every thread, the
@@ -178,6 +181,9 @@ def no_full_collections():
 async def on_report_loop(deps, job: Callable[[Any], Awaitable[T]]) -> T:
     """`await job(report_deps)` on the report loop, where report_deps is `deps` with the report
     store in place of deps.storage. Exceptions propagate to the caller."""
+    from bot.reports import process
+
+    process.warm(deps)  # a chart or an export often follows a statistics view
     main = deps.storage
     with no_full_collections():
         if not shareable(main):
@@ -193,7 +199,11 @@ async def on_report_loop(deps, job: Callable[[Any], Awaitable[T]]) -> T:
 
 
 async def release(main) -> None:
-    """Close the report loop's connection to `main`'s database (when the app closes)."""
+    """Close the report loop's and the report process's connections to `main`'s database (when
+    the app closes)."""
+    from bot.reports import process
+
+    await process.release(main)
     loop = _REPORTS.loop
     if loop is None or loop.is_closed() or not shareable(main):
         return

@@ -22,6 +22,7 @@ from bot.app.stats import Report, Stats
 from bot.domain.models import ExamDefinition, OfficialSpec
 from bot.domain.statistics import UnitStats
 from bot.domain.units import UnitTree
+from bot.reports import process
 from bot.services.rights import Actor, Forbidden
 from bot.storage.ports import PersonRow
 
@@ -322,9 +323,19 @@ CHART_CACHE_SIZE = 64
 async def chart(deps: Deps, actor: Actor, query: ViewQuery, kind: str, now: float, fmt: str = "png") -> bytes:
     """A chart of the view: rates by unit, score histogram or rates over time (PNG or SVG). A chart
     drawn for the same figures (the per-unit counts' key, and today's date for the trend's snapshots
-    and live point) is served again without drawing, so a page's three charts cost CPU once per change."""
+    and live point) is served again without drawing, so a page's three charts cost CPU once per change.
+    Drawn in the report process (bot/reports/process.py) when the database can be opened there."""
     if kind not in CHARTS:
         raise NotFound("stats_web_bad_query")
+    if process.enabled(deps):
+        data: bytes = await process.call(deps, "bot.services.stats:_chart_here", actor, query, kind, now, fmt,
+                                         prepare=lambda: _stats(deps).org.refresh_study(now))
+        return data
+    return await _chart_here(deps, actor, query, kind, now, fmt)
+
+
+async def _chart_here(deps: Deps, actor: Actor, query: ViewQuery, kind: str, now: float, fmt: str) -> bytes:
+    """chart() in this process."""
     view = await overview(deps, actor, query, now, with_hours=False)
     stats = _stats(deps)
     counted = stats._cache.get(view.exam.id)
@@ -354,7 +365,39 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 async def workbook(deps: Deps, actor: Actor, query: ViewQuery, now: float) -> FileResult:
     """The Excel workbook of a view (unit summary, every person, item analysis): the file /export
-    sends in chat. Refused with TooBig above admin.export_max_rows people; the export is logged."""
+    sends in chat. Refused with TooBig above admin.export_max_rows people; the export is logged.
+    Built in the report process (bot/reports/process.py), which reads the database itself and
+    writes the file under the data folder, when the database can be opened there; the new study
+    and answer logs are folded here first (the report process does not write)."""
+    if process.enabled(deps):
+        async def prepare() -> None:
+            await _stats(deps).org.refresh_study(now)
+            await deps.storage.stats.fold_item_sums()
+
+        path = process.export_path(deps.config, ".xlsx")
+        try:
+            filename, detail = await process.call(deps, "bot.services.stats:_workbook_to_file", actor, query, now,
+                                                  str(path), prepare=prepare, niceness=process.NICENESS)
+            file = FileResult(filename, process.take_file(path), XLSX)
+        finally:
+            path.unlink(missing_ok=True)
+    else:
+        file, detail = await _workbook_here(deps, actor, query, now)
+    await deps.storage.admins.log_admin(actor.user, "export", detail, now)
+    return file
+
+
+async def _workbook_to_file(deps: Deps, actor: Actor, query: ViewQuery, now: float, path: str) -> tuple[str, str]:
+    """(report process) The workbook written to `path`; returns (file name, admin log detail)."""
+    from pathlib import Path
+
+    file, detail = await _workbook_here(deps, actor, query, now)
+    Path(path).write_bytes(file.data)
+    return file.filename, detail
+
+
+async def _workbook_here(deps: Deps, actor: Actor, query: ViewQuery, now: float) -> tuple[FileResult, str]:
+    """The workbook built in this process, and the admin log line's detail (not written here)."""
     view = await overview(deps, actor, query, now)
     if view.total.roster > deps.config.admin.export_max_rows:
         raise TooBig(view.total.roster)
@@ -367,5 +410,5 @@ async def workbook(deps: Deps, actor: Actor, query: ViewQuery, now: float) -> Fi
     flags = flags_sheet(query.locale, await list_flags(deps, actor, view.exam.id, view.unit_id), view.report.tree,
                         deps.config.timezone)
     data = await asyncio.to_thread(stats_files.workbook, view.report, found, deps.catalog, query.locale, [flags])
-    await deps.storage.admins.log_admin(actor.user, "export", f"{view.exam.id}:{view.unit_id or ''}", now)
-    return FileResult(f"stats-{view.exam.id}-{view.unit_id or 'all'}.xlsx", data, XLSX)
+    detail = f"{view.exam.id}:{view.unit_id or ''}"
+    return FileResult(f"stats-{view.exam.id}-{view.unit_id or 'all'}.xlsx", data, XLSX), detail

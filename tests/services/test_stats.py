@@ -118,6 +118,7 @@ async def test_svg_charts_need_no_request(fixture):
 async def test_a_chart_is_drawn_again_only_when_its_figures_change(fixture, monkeypatch):
     app, root, _ = fixture
     deps, now = app.service.deps, app.clock.now()
+    monkeypatch.setenv("LAWBOT_REPORT_PROCESS", "0")  # drawn in this process, where the drawing is counted
     drawn = []
     real = svc.stats_files.rates_chart
     monkeypatch.setattr(svc.stats_files, "rates_chart", lambda *a: drawn.append(1) or real(*a))

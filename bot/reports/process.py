@@ -1,0 +1,406 @@
+"""Statistics files built in a separate process, so the chat's event loop never shares the
+interpreter lock (or its garbage collector) with the export of a city.
+
+`call(deps, "module:function", *args)` runs `await function(worker_deps, *args)` in the report
+process, where worker_deps is `deps` rebuilt there: the same configuration, the official exams
+and the question stems of `deps.catalog` (sent once per catalog revision), and a storage of its
+own opened on the same database (a SQLite file opened read-only — snapshot transactions that
+never take the write lock — or its own small PostgreSQL pool). Only the database address and
+the arguments cross the process boundary, never rows; a workbook comes back as a file written
+under the data folder (`exports/`), which the caller reads and removes.
+
+The writes a report makes are not made there: before the call the caller's `prepare` coroutine
+folds the new study and answer logs on its own store (short transactions on the main
+connection), and in the report process those folds are no-ops; the admin log line is written by
+the caller after the call.
+
+One process (a `ProcessPoolExecutor` of size 1, started with 'spawn' on the first call or by
+`warm()` when an admin opens the statistics), so jobs run one after another and an export never
+takes both cores from the users; a long job (an export) runs on a thread whose CPU priority is
+lowered by NICENESS, so the users' answers win the CPU when both want it, while a chart after it
+is drawn at the bot's priority. Every
+bot process (`lawbot run --workers N`) has its own. When the report process dies (killed, out
+of memory) the call raises `ReportFailed` — the chat answers with one line — and the next call
+starts a new process; a job that runs longer than JOB_TIMEOUT is killed the same way. The
+process exits on its own when the bot process that started it is gone (checked every second),
+and is stopped when the interpreter exits; `shutdown()` stops it at once. After a job that left
+the process above RECYCLE_RSS bytes of resident memory, the process is replaced before the next
+job (Python keeps freed memory for reuse; a province export leaves ~1 GB).
+
+`enabled(deps)`: False for an in-memory SQLite database (a second process cannot open it; the
+caller then builds the file in a thread as before) and when LAWBOT_REPORT_PROCESS=0 (the old
+in-thread path, for comparisons)."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import dataclasses
+import gc
+import importlib
+import logging
+import multiprocessing
+import os
+import threading
+import uuid
+from collections.abc import Awaitable, Callable
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+NICENESS = 10  # added to the nice value of a long job (an export) in the report process
+JOB_TIMEOUT = 900.0  # s: a province export takes about a minute on a loaded 2-core machine
+RECYCLE_RSS = 512 * 1024 * 1024  # bytes: replace the process after a job that left it this big
+EXPORT_DIR = "exports"  # under the data folder: workbooks on their way to the caller
+
+
+class ReportFailed(Exception):
+    """The report process died or took too long; the work was not done."""
+
+
+def enabled(deps: Any) -> bool:
+    """Can this store's statistics files be built in the report process?"""
+    if _IN_WORKER or os.environ.get("LAWBOT_REPORT_PROCESS", "1") == "0":
+        return False
+    return _target(deps.storage) is not None
+
+
+def _target(store: Any) -> str | None:
+    """The database a second process opens: a PostgreSQL URL or a SQLite file (None: neither)."""
+    db = getattr(store, "db", None)
+    if db is None:
+        return None
+    if db.dialect_name == "postgresql":
+        return str(db.url.render_as_string(hide_password=False))
+    path = getattr(db, "path", "")
+    return None if path in ("", ":memory:") else str(Path(path).resolve())
+
+
+# --- the parent's side -------------------------------------------------------------------------
+_lock = threading.Lock()
+_pool: concurrent.futures.ProcessPoolExecutor | None = None
+_sent: dict[str, tuple[int, int]] = {}  # target -> catalog key the current process has
+
+
+def _executor() -> concurrent.futures.ProcessPoolExecutor:
+    global _pool
+    with _lock:
+        if _pool is None:
+            _sent.clear()
+            _pool = concurrent.futures.ProcessPoolExecutor(
+                1, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker,
+                initargs=(os.getpid(),))
+        return _pool
+
+
+def _retire(pool: concurrent.futures.ProcessPoolExecutor, kill: bool) -> None:
+    """Stop using `pool` (the next call starts a new process); kill its process if asked."""
+    global _pool
+    with _lock:
+        if _pool is pool:
+            _pool = None
+            _sent.clear()
+    if kill:
+        for process in list(getattr(pool, "_processes", {}).values()):
+            if process.is_alive():
+                process.kill()
+    pool.shutdown(wait=False, cancel_futures=kill)
+
+
+def warm(deps: Any) -> None:
+    """Start the report process in the background if it is not running (an admin opened the
+    statistics: a chart or an export may follow), so the first file does not wait for its start."""
+    if _pool is None and enabled(deps):
+        _executor().submit(_noop_job)
+
+
+def _noop_job() -> None:
+    return None
+
+
+def worker_pids() -> list[int]:
+    """The report process's id, if one runs (tests)."""
+    pool = _pool
+    if pool is None:
+        return []
+    return [p.pid for p in list(getattr(pool, "_processes", {}).values()) if p.pid is not None]
+
+
+def shutdown() -> None:
+    """Stop the report process now (a job under way is abandoned)."""
+    pool = _pool
+    if pool is not None:
+        _retire(pool, kill=True)
+
+
+def _catalog_key(catalog: Any) -> tuple[int, int]:
+    return (id(catalog.questions), catalog.revision)
+
+
+def _catalog_part(catalog: Any) -> dict[str, Any]:
+    """What a statistics file needs of the catalog: the official exams and the questions (the item
+    sheet's stems and citations); not the law texts, cases or guides."""
+    return {"root": catalog.root, "revision": catalog.revision,
+            "exams": {k: v for k, v in catalog.exams.items() if v.official},
+            "questions": dict(catalog.questions)}
+
+
+async def call(deps: Any, function: str, *args: Any, prepare: Callable[[], Awaitable[None]] | None = None,
+               niceness: int = 0) -> Any:
+    """`await function(worker_deps, *args)` in the report process (see the module docstring);
+    its result or exception comes back. `prepare` runs first, here (the folds the job reads);
+    `niceness` > 0 runs the job at a lower CPU priority (NICENESS for a long export)."""
+    target = _target(deps.storage)
+    assert target is not None, "report process used for a store it cannot open"
+    if prepare is not None:
+        await prepare()
+    catalog = deps.catalog
+    key = _catalog_key(catalog)
+    exams = {k: v for k, v in catalog.exams.items() if v.official}
+    for _attempt in range(2):
+        pool = _executor()
+        part = None if _sent.get(target) == key else _catalog_part(catalog)
+        try:
+            future = pool.submit(_job, target, deps.config, key, part, exams, function, args, niceness)
+            outcome = await asyncio.wait_for(asyncio.wrap_future(future), JOB_TIMEOUT)
+        except BrokenProcessPool as exc:
+            log.error("the report process died during %s", function)
+            _retire(pool, kill=True)
+            raise ReportFailed(function) from exc
+        except TimeoutError as exc:
+            log.error("%s took over %.0f s in the report process: stopped", function, JOB_TIMEOUT)
+            _retire(pool, kill=True)
+            raise ReportFailed(function) from exc
+        except RuntimeError as exc:  # submit after shutdown: another caller retired this pool
+            if "shutdown" not in str(exc):
+                raise
+            continue
+        if outcome[0] == _NEED_CATALOG:
+            _sent.pop(target, None)
+            continue
+        _done, result, rss = outcome
+        _sent[target] = key
+        if rss > RECYCLE_RSS:
+            log.info("report process at %.0f MB after %s: replaced", rss / 2**20, function)
+            _retire(pool, kill=False)
+        return result
+    raise ReportFailed(function)
+
+
+async def release(store: Any) -> None:
+    """Close the report process's connection to `store`'s database (when the app closes), so a
+    dropped database or a removed folder is not held open."""
+    pool, target = _pool, _target(store)
+    if pool is None or target is None:
+        return
+    try:
+        await asyncio.wait_for(asyncio.wrap_future(pool.submit(_release, target)), 30)
+    except (BrokenProcessPool, TimeoutError, RuntimeError):
+        _retire(pool, kill=True)
+    _sent.pop(target, None)
+
+
+def export_path(config: Any, suffix: str) -> Path:
+    """A fresh file name under the data folder for a file the report process hands back."""
+    folder = Path(config.data_dir) / EXPORT_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{uuid.uuid4().hex}{suffix}"
+
+
+def take_file(path: str | Path) -> bytes:
+    """The bytes of a file the report process wrote; the file is removed."""
+    path = Path(path)
+    try:
+        return path.read_bytes()
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _at_exit() -> None:
+    shutdown()
+
+
+try:  # before concurrent.futures' own exit hook, which would wait for a job under way
+    threading._register_atexit(_at_exit)  # type: ignore[attr-defined]
+except (AttributeError, RuntimeError):  # pragma: no cover - other interpreters
+    import atexit
+
+    atexit.register(_at_exit)
+
+
+# --- the report process's side --------------------------------------------------------------
+_IN_WORKER = False
+_NEED_CATALOG = "need-catalog"
+_loop: asyncio.AbstractEventLoop | None = None
+
+
+@dataclasses.dataclass
+class _Context:
+    store: Any
+    deps: Any
+    catalog_key: tuple[int, int] | None = None
+
+
+_contexts: dict[str, _Context] = {}
+
+
+WARM_IMPORTS = ("bot.services.stats", "bot.services.flags", "bot.app.fairness", "bot.reports.charts",
+                "bot.reports.excel", "bot.storage.sql.store", "matplotlib.pyplot")
+
+
+def _init_worker(parent: int) -> None:
+    global _IN_WORKER, _loop
+    _IN_WORKER = True
+    for module in WARM_IMPORTS:  # at the bot's priority: the first job need not wait for them at a low one
+        try:
+            importlib.import_module(module)
+        except ImportError:  # pragma: no cover - an optional part missing: the job says so
+            log.exception("report process: importing %s failed", module)
+    _loop = asyncio.new_event_loop()
+    _loop.set_default_executor(_Inline())  # to_thread work runs on the job's (lower priority) thread
+
+    def watch() -> None:  # exit when the bot process is gone (no orphan after a SIGKILL)
+        import time
+
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="lawbot-report-watch", daemon=True).start()
+
+
+async def _noop(*_args: Any, **_kwargs: Any) -> None:
+    return None
+
+
+async def _refuse(*_args: Any, **_kwargs: Any) -> None:
+    raise RuntimeError("the report process does not write; the caller does")
+
+
+async def _open(target: str) -> Any:
+    from bot.reports.offloop import _SnapshotSqlite
+    from bot.storage.sql.database import PostgresDatabase
+    from bot.storage.sql.store import SqlStore
+
+    if target.startswith("postgresql"):
+        from sqlalchemy.engine import make_url
+
+        db: Any = PostgresDatabase(make_url(target), pool_size=2)
+        await db.connect()
+    else:
+        db = _SnapshotSqlite(target)
+        db.connect()
+    store = SqlStore(db)
+    store.study.refresh_study = _noop  # type: ignore[method-assign]  # folded by the caller first
+    store.stats.fold_item_sums = _noop  # type: ignore[method-assign]
+    store.stats.save_snapshot = _refuse  # type: ignore[method-assign]
+    store.admins.log_admin = _refuse  # type: ignore[method-assign]
+    return store
+
+
+async def _context(target: str, config: Any, key: tuple[int, int], part: dict[str, Any] | None,
+                   exams: dict[str, Any]) -> _Context | None:
+    import random
+
+    from bot.app.clock import SystemClock
+    from bot.app.context import Deps
+    from bot.catalog.catalog import Catalog
+
+    held = _contexts.get(target)
+    if held is None:
+        held = _contexts[target] = _Context(await _open(target), None)
+    if held.catalog_key != key or held.deps is None or held.deps.config != config:
+        if part is None:
+            if held.deps is None or held.catalog_key != key:
+                return None
+            catalog = held.deps.catalog
+        else:
+            catalog = Catalog(root=part["root"], laws=None, questions=part["questions"],  # type: ignore[arg-type]
+                              exams=part["exams"], revision=part["revision"])
+        held.deps = Deps(storage=held.store, catalog=catalog, clock=SystemClock(), config=config,
+                         rng=random.Random())
+        held.catalog_key = key
+    held.deps.catalog.exams.clear()  # the official exams as the caller has them now
+    held.deps.catalog.exams.update(exams)
+    return held
+
+
+def _rss() -> int:
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):  # pragma: no cover - not Linux
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+class _Inline(concurrent.futures.ThreadPoolExecutor):
+    """(report process) An executor that runs the function at once on the calling thread: the
+    process does one job at a time, and a job's CPU work stays on the job's thread, whose
+    priority was lowered (worker threads of a pool would run at the process's priority)."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> concurrent.futures.Future[Any]:
+        future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # noqa: BLE001 - the caller awaits it
+            future.set_exception(exc)
+        return future
+
+
+def _in_thread(work: Callable[[], Any], niceness: int) -> Any:
+    """work() on a thread of its own whose nice value is raised by `niceness` (Linux: a thread's
+    priority is its own), so a long job runs at a lower priority and the next chart does not."""
+    out: list[Any] = []
+
+    def main() -> None:
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(),
+                           os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) + niceness)
+        except (AttributeError, OSError):  # pragma: no cover - no per-thread priority here
+            pass
+        try:
+            out.append((True, work()))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            out.append((False, exc))
+
+    thread = threading.Thread(target=main, name="lawbot-report-job")
+    thread.start()
+    thread.join()
+    ok, value = out[0]
+    if not ok:
+        raise value
+    return value
+
+
+def _job(target: str, config: Any, key: tuple[int, int], part: dict[str, Any] | None, exams: dict[str, Any],
+         function: str, args: tuple[Any, ...], niceness: int) -> Any:
+    assert _loop is not None
+    module, _, name = function.partition(":")
+    fn = getattr(importlib.import_module(module), name)
+
+    async def run() -> Any:
+        held = await _context(target, config, key, part, exams)
+        if held is None:
+            return _NEED_CATALOG
+        return await fn(held.deps, *args)
+
+    gc.disable()  # this process only builds files: collect once at the end, not during the job
+    try:
+        result = _in_thread(lambda: _loop.run_until_complete(run()), niceness) if niceness else \
+            _loop.run_until_complete(run())
+    finally:
+        gc.enable()
+        gc.collect()
+    return (_NEED_CATALOG,) if result is _NEED_CATALOG else ("done", result, _rss())
+
+
+def _release(target: str) -> None:
+    assert _loop is not None
+    held = _contexts.pop(target, None)
+    if held is not None:
+        _loop.run_until_complete(held.store.close())
