@@ -14,6 +14,10 @@ Targets: max stall < 100 ms, users' p99 < 250 ms, the export completes.
     python bench/loop_stall.py                       # SQLite file, 150,000 people, 3 runs (medians)
     python bench/loop_stall.py --database postgresql://postgres@127.0.0.1/test
     python bench/loop_stall.py --people 20000 --runs 1 --users 50
+    python bench/loop_stall.py --in-thread           # the files built in a thread of the bot process (before)
+
+The workbook and the charts are built in the report process (bot/reports/process.py) unless
+--in-thread; the bot process's own CPU time during the admin's work is printed beside the wall times.
 
 With --database the city is written into a fresh database created on that server (dropped at the
 end). The city is generated once per invocation; each run is one export and three charts.
@@ -304,8 +308,10 @@ async def one_run(app: App, users: int, people: int, seed: int, warmup: float = 
         await asyncio.sleep(warmup)  # every user has started practising
         before = time.perf_counter()
         calm_stall = ticker.max_between(before - warmup / 2, before)
+        cpu = time.process_time()
         admin = await admin_work(app, people)
         after = time.perf_counter()
+        admin["bot_cpu_s"] = time.process_time() - cpu  # this process: the users' turns + its share of the admin's
     finally:
         stop.set()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -340,7 +346,8 @@ async def run(database: str | Path, folder: Path, people: int, users: int, runs:
                   f"export {result['export_s']:.1f} s ({result['people_rows']} people, "
                   f"{result['xlsx_bytes'] / 1e6:.1f} MB), charts "
                   + ", ".join(f"{v:.2f} s" for v in result["charts_s"].values())
-                  + f"; max stall per phase (ms) {result['phase_stall_ms']}; load {result['load']:.2f}", flush=True)
+                  + f"; max stall per phase (ms) {result['phase_stall_ms']}; bot process CPU meanwhile "
+                  f"{result['bot_cpu_s']:.1f} s; load {result['load']:.2f}", flush=True)
     finally:
         await app.close()
     return results
@@ -354,7 +361,11 @@ def main() -> int:
     parser.add_argument("--questions", type=int, default=4, help="answers per generated exam paper")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--database", help="postgresql://… server: a fresh database on it (dropped after)")
+    parser.add_argument("--in-thread", action="store_true",
+                        help="build the files in a thread of the bot process (the path before the report process)")
     args = parser.parse_args()
+    if args.in_thread:
+        os.environ["LAWBOT_REPORT_PROCESS"] = "0"
 
     load_before = os.getloadavg()
     print(f"load average before: {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f} "
@@ -375,11 +386,13 @@ def main() -> int:
             if name:
                 asyncio.run(_pg_admin(args.database, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     load_after = os.getloadavg()
-    med = {k: statistics.median(r[k] for r in results) for k in ("stall_ms", "p50_ms", "p99_ms", "export_s")}
-    kind = "PostgreSQL" if args.database else "SQLite"
+    med = {k: statistics.median(r[k] for r in results)
+           for k in ("stall_ms", "p50_ms", "p99_ms", "export_s", "bot_cpu_s")}
+    kind = ("PostgreSQL" if args.database else "SQLite") + (", files in a thread" if args.in_thread
+                                                             else ", files in the report process")
     print(f"\n{kind}, {args.people} people, {args.users} users practising, {len(results)} runs (medians): "
           f"max loop stall {med['stall_ms']:.0f} ms, users p50 {med['p50_ms']:.1f} ms, p99 {med['p99_ms']:.1f} ms, "
-          f"export {med['export_s']:.1f} s")
+          f"export {med['export_s']:.1f} s, bot process CPU during the admin's work {med['bot_cpu_s']:.1f} s")
     print(f"load average after: {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f} — a shared 2-core "
           "machine: figures at a load above ~2 include the neighbours' work")
     failed = sum(r["failures"] for r in results)
