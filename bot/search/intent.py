@@ -115,12 +115,33 @@ def _written(text: str) -> str:
 AMOUNT_RE = re.compile(r"[0-9零〇一二两三四五六七八九十百千万几]+(?:多)?(?:万|千|百)?(?:块钱|块|元|万)")
 
 
+# asking for the statute ("是哪条规定", "法律上怎么说", "法律依据是什么"): says that an article is
+# wanted (LAW_RE), not what about; kept as words it matches any article or case that says 法律 or
+# 规定 (法律援助). A law's own name stays ("社会保险法怎么规定" -> "社会保险法").
+LAW_FRAME_RE = re.compile(
+    r"(法律上是怎么规定的|法律上怎么规定的?|法律是怎么规定的|法律怎么规定的?|法律是哪一?条(?:规定的?)?|法律有没有规定|法律有规定吗"
+    r"|法律依据是什么|法律依据|依据是什么|法律上说|法律上|法律怎么说|有什么规定|是怎么规定的|怎么规定的?|有没有规定|有规定吗"
+    r"|是哪一?条法律规定的?|是哪一?条规定的?|哪一?条法律规定的?|哪一?条规定的?|是哪一?条法律|哪一?条法律|是哪一?条|哪一?条"
+    r"|法条|条文|法律规定|规定的)"
+)
+# details of the asker's story that no guide or case turns on: where they are (a province or a
+# large city: the guides are national) and a relative named by one character ("我哥", "我姐")
+PLACE_RE = re.compile(
+    r"(北京|上海|天津|重庆|广州|深圳|杭州|成都|武汉|南京|西安|苏州|郑州|长沙|沈阳|青岛|济南|合肥|福州|厦门|昆明|南宁|贵阳"
+    r"|哈尔滨|长春|石家庄|太原|南昌|兰州|乌鲁木齐|呼和浩特|拉萨|西宁|银川|海口|东莞|佛山|宁波|无锡|温州|大连"
+    r"|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|湖南|广东|广西|海南|四川|贵州|云南|陕西|甘肃|青海"
+    r"|内蒙古|西藏|宁夏|新疆)(?:省|市)?")
+KIN_RE = re.compile(r"(?<=[我他她])[哥姐弟妹叔舅姑姨](?![夫])")
+
+
 def topic(text: str, analyzer: Analyzer | None = None) -> str:
     """The question without its frames: what it is about ("人民调解收费吗" -> "人民调解"). A frame
     inside a longer word stays ("申请" in "复议申请书", "手续" in "手续费"); words are cut with
     the analyzer of the index searched (default: jieba's dictionary). A wish before a verb
-    ("想开个店") is dropped with the frames."""
+    ("想开个店"), an amount of money, a statute-asking frame ("是哪条规定"), a place ("在深圳")
+    and a one-character relative ("我哥") are dropped with the frames."""
     text = AMOUNT_RE.sub(" ", MODAL_RE.sub(" ", _written(text)))
+    text = KIN_RE.sub(" ", PLACE_RE.sub(" ", LAW_FRAME_RE.sub(" ", text)))
     cuts = (analyzer or default_analyzer()).boundaries(text)
     return FRAME_RE.sub(lambda m: " " if m.start() in cuts and m.end() in cuts else m.group(0), text)
 
