@@ -125,13 +125,14 @@ LAW_FRAME_RE = re.compile(
     r"|法条|条文|法律规定|规定的)"
 )
 # details of the asker's story that no guide or case turns on: where they are (a province or a
-# large city: the guides are national) and a relative named by one character ("我哥", "我姐")
+# large city: the guides are national; not the 西安 of "东西安全") and a brother, sister, uncle or
+# aunt after 我/他/她 ("我哥", "我妹妹"), whom no guide or case names
 PLACE_RE = re.compile(
-    r"(北京|上海|天津|重庆|广州|深圳|杭州|成都|武汉|南京|西安|苏州|郑州|长沙|沈阳|青岛|济南|合肥|福州|厦门|昆明|南宁|贵阳"
+    r"(北京|上海|天津|重庆|广州|深圳|杭州|成都|武汉|南京|(?<!东)西安|苏州|郑州|长沙|沈阳|青岛|济南|合肥|福州|厦门|昆明|南宁|贵阳"
     r"|哈尔滨|长春|石家庄|太原|南昌|兰州|乌鲁木齐|呼和浩特|拉萨|西宁|银川|海口|东莞|佛山|宁波|无锡|温州|大连"
     r"|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|湖南|广东|广西|海南|四川|贵州|云南|陕西|甘肃|青海"
     r"|内蒙古|西藏|宁夏|新疆)(?:省|市)?")
-KIN_RE = re.compile(r"(?<=[我他她])[哥姐弟妹叔舅姑姨](?![夫])")
+KIN_RE = re.compile(r"(?<=[我他她])(?:哥哥|姐姐|弟弟|妹妹|叔叔|舅舅|姑姑|[哥姐弟妹叔舅姑姨])(?![夫娘妈婆])")
 
 
 def topic(text: str, analyzer: Analyzer | None = None) -> str:

@@ -34,6 +34,9 @@ def _keys(result):
     ("委托我哥帮我卖房", ["哥"], ["委托", "卖房"]),
     ("哪些情况算工伤，法律是哪一条", ["法律", "哪一条"], ["工伤"]),
     ("我和姐夫合伙开店", [], ["姐夫"]),  # a relative of two characters is not cut
+    ("我妹妹在上海被车撞了", ["妹", "上海"], ["车撞"]),
+    ("我姑娘要上小学", [], ["姑娘"]),
+    ("网上买的东西安全吗", [], ["东西安全"]),
 ])
 def test_topic_drops_statute_frames_places_and_relatives(question, gone, kept):
     about = topic(question)
