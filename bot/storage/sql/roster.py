@@ -46,6 +46,8 @@ class SqlRoster(Repo):
         self._deactivate = (update(roster).where(R.staff_no == bindparam("b_staff"), R.active == 1)
                             .values(active=0, updated_at=bindparam("b_now")))
         self._bind = insert_ignore(self.dialect, bindings)
+        self._roster_of = Prepared(select(*ROSTER_COLS).select_from(bindings.join(roster, R.id == bindings.c.roster_id))
+                                   .where(bindings.c.user_key == bindparam("k"), R.active == 1))
         self._code = insert_ignore(self.dialect, bind_codes, ["code"])
 
     async def upsert_units(self, items: list[Unit]) -> int:
@@ -82,8 +84,7 @@ class SqlRoster(Repo):
         return _entry(row) if row else None
 
     async def roster_of(self, user: str) -> RosterEntry | None:
-        row = (await self.db.run(select(*ROSTER_COLS).select_from(bindings.join(roster, R.id == bindings.c.roster_id))
-                                 .where(bindings.c.user_key == user, R.active == 1))).first()
+        row = (await self.db.run(self._roster_of, {"k": user})).first()
         return _entry(row) if row else None
 
     async def roster_count(self) -> int:
@@ -169,11 +170,12 @@ class SqlWindows(Repo):
         keep = {c: (lambda col: lambda t, ex: func.coalesce(ex[col], t.c[col]))(c)
                 for c in ("opens", "closes", "makeup_opens", "makeup_closes")}
         self._set = upsert(self.dialect, exam_windows, ["exam_id"], ["set_by", "set_at"], **keep)
+        w = exam_windows.c
+        self._window = Prepared(select(w.opens, w.closes, w.makeup_opens, w.makeup_closes)
+                                .where(w.exam_id == bindparam("e")))
 
     async def window_override(self, exam_id: str) -> WindowOverride | None:
-        w = exam_windows.c
-        row = (await self.db.run(select(w.opens, w.closes, w.makeup_opens, w.makeup_closes)
-                                 .where(w.exam_id == exam_id))).first()
+        row = (await self.db.run(self._window, {"e": exam_id})).first()
         return WindowOverride(*row) if row else None
 
     async def set_window(self, exam_id: str, window: WindowOverride, by: str, now: float) -> None:

@@ -147,6 +147,7 @@ async def test_roster_bindings_codes_admins_windows(store):
     assert await store.roster.bind(entry.id, "tg", "tg:1", 3.0)
     assert not await store.roster.bind(entry.id, "tg", "tg:2", 3.0)  # the slot is taken
     assert (await store.roster.roster_of("tg:1")).staff_no == "S1"
+    assert await store.roster.roster_of("tg:2") is None and await store.roster.roster_of("tg:1x") is None
     assert await store.roster.create_bind_code("ABC", entry.id, "tg:admin", 1.0, 100.0)
     assert not await store.roster.create_bind_code("ABC", entry.id, "tg:admin", 1.0, 100.0)
     assert await store.roster.use_bind_code("ABC", "wx:1", 200.0) is None  # expired
@@ -163,6 +164,7 @@ async def test_roster_bindings_codes_admins_windows(store):
     await store.windows.set_window("xuefa", WindowOverride(opens=10.0, closes=20.0), "tg:boss", 1.0)
     await store.windows.set_window("xuefa", WindowOverride(closes=30.0), "tg:boss", 2.0)
     assert await store.windows.window_override("xuefa") == WindowOverride(10.0, 30.0, None, None)
+    assert await store.windows.window_override("kemu1") is None
 
 
 async def test_study_credit_and_statistics(store):
