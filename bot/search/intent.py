@@ -124,6 +124,10 @@ LAW_FRAME_RE = re.compile(
     r"|是哪一?条法律规定的?|是哪一?条规定的?|哪一?条法律规定的?|哪一?条规定的?|是哪一?条法律|哪一?条法律|是哪一?条|哪一?条"
     r"|法条|条文|法律规定|规定的)"
 )
+# a legal route the asker rules out ("不想打官司", "不愿意去仲裁"): the question is about another way,
+# so the route is not a topic word (it would favour the guides for that route)
+RULED_OUT_RE = re.compile(r"(?:不想|不愿意|不愿|不打算|不要|不用|别)(?:去|走|上|找)?"
+                          r"(?:打官司|起诉|诉讼|仲裁|法院|法律程序|报警|复议)")
 # details of the asker's story that no guide or case turns on: where they are (a province or a
 # large city: the guides are national; not the 西安 of "东西安全") and a brother, sister, uncle or
 # aunt after 我/他/她 ("我哥", "我妹妹"), whom no guide or case names
@@ -139,10 +143,10 @@ def topic(text: str, analyzer: Analyzer | None = None) -> str:
     """The question without its frames: what it is about ("人民调解收费吗" -> "人民调解"). A frame
     inside a longer word stays ("申请" in "复议申请书", "手续" in "手续费"); words are cut with
     the analyzer of the index searched (default: jieba's dictionary). A wish before a verb
-    ("想开个店"), an amount of money, a statute-asking frame ("是哪条规定"), a place ("在深圳")
-    and a one-character relative ("我哥") are dropped with the frames."""
+    ("想开个店"), an amount of money, a legal route ruled out ("不想打官司"), a statute-asking
+    frame ("是哪条规定"), a place ("在深圳") and a relative ("我哥") are dropped with the frames."""
     text = AMOUNT_RE.sub(" ", MODAL_RE.sub(" ", _written(text)))
-    text = KIN_RE.sub(" ", PLACE_RE.sub(" ", LAW_FRAME_RE.sub(" ", text)))
+    text = KIN_RE.sub(" ", PLACE_RE.sub(" ", LAW_FRAME_RE.sub(" ", RULED_OUT_RE.sub(" ", text))))
     cuts = (analyzer or default_analyzer()).boundaries(text)
     return FRAME_RE.sub(lambda m: " " if m.start() in cuts and m.end() in cuts else m.group(0), text)
 

@@ -37,6 +37,9 @@ def _keys(result):
     ("我妹妹在上海被车撞了", ["妹", "上海"], ["车撞"]),
     ("我姑娘要上小学", [], ["姑娘"]),
     ("网上买的东西安全吗", [], ["东西安全"]),
+    ("不想打官司，能先调解吗", ["打官司"], ["调解"]),
+    ("不愿意去仲裁，还有别的办法吗", ["仲裁"], []),
+    ("老公要离婚我不想离婚", [], ["离婚"]),  # only a legal route ruled out is dropped
 ])
 def test_topic_drops_statute_frames_places_and_relatives(question, gone, kept):
     about = topic(question)
@@ -62,3 +65,9 @@ def test_places_relatives_and_everyday_words_reach_the_guide(lookup, question, e
     result = lookup.search(question, 3)
     assert not result.uncovered, result.uncovered
     assert result.confident and _keys(result)[0] == expected, _keys(result)
+
+
+def test_a_legal_route_ruled_out_does_not_pick_the_guides_for_it(lookup):
+    # "打官司" pulled the court guides (支付令, 民事起诉) in front of the labour mediation guide
+    result = lookup.search("我不想打官司，和单位的工资纠纷能调解吗", 3)
+    assert result.confident and _keys(result)[0] == "guide:laodong-zhengyi-tiaojie", _keys(result)
