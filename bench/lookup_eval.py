@@ -154,7 +154,8 @@ def main() -> int:
         dev = load_eval(DEV)
         parts["tuning extras (lookup_dev.yaml)"] = dev
         # batch 2 was written before the round-2 changes (and tuned on after); batch 3 after them;
-        # batches 4 and 5 were written before the round-3 changes, then studied for general causes
+        # batches 4 and 5 were written before the round-3 changes, batch 6 before the round-4 ones,
+        # then studied for general causes
         for batch in sorted({r["batch"] for r in dev if "batch" in r}):
             parts[f"  of which batch {batch}"] = [r for r in dev if r.get("batch") == batch]
     print(f"{len(rows)} labelled queries ({len(tuning)} tuning, {len(held)} held back); {len(catalog.services)} guides, "
