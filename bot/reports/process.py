@@ -50,7 +50,7 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-NICENESS = 10  # added to the nice value of a long job (an export) in the report process
+NICENESS = int(os.environ.get("LAWBOT_REPORT_NICE", "10"))  # added to the nice value of a long job (an export)
 JOB_TIMEOUT = 900.0  # s: a province export takes about a minute on a loaded 2-core machine
 RECYCLE_RSS = 512 * 1024 * 1024  # bytes: replace the process after a job that left it this big
 EXPORT_DIR = "exports"  # under the data folder: workbooks on their way to the caller
