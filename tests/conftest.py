@@ -115,6 +115,10 @@ def pytest_collection_modifyitems(config, items):
         if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
             # under pytest-xdist (--dist loadgroup) the console server and Chromium stay in one worker
             item.add_marker(pytest.mark.xdist_group("console"))
+        elif fnmatch(item.path.relative_to(TESTS).as_posix(), "multiworker/*"):
+            # and the tests that start several `lawbot run` processes (or race workers) run one at
+            # a time, in one worker: two of them at once on two cores would starve each other
+            item.add_marker(pytest.mark.xdist_group("multiworker"))
     if ON_POSTGRES:
         for item in items:
             if item.get_closest_marker("sqlite_only"):
