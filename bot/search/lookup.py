@@ -33,6 +33,11 @@ log = logging.getLogger(__name__)
 
 KINDS = ("guide", "case", "law")
 FIELDS = [Field("key", 3.0), Field("mid", 1.2), Field("body", 0.4)]
+# an article: its law's name, its chapter, the names and keywords of the guides and cases that
+# cite it (borrowed: everyday words for what it is about), and its own text, as words and as
+# bigrams. The text counts least (an everyday question shares common words with some statute or
+# other), but as words it finds the article when the question uses the statute's own wording
+LAW_FIELDS = [Field("key", 3.0), Field("mid", 1.2), Field("cited", 1.2), Field("body", 0.2)]
 # how much each token space counts: jieba words, character bigrams, pinyin bigrams (typos)
 SPACE_WEIGHTS = {"words": 1.0, "grams": 0.35, "pinyin": 0.5}
 # another word for the same thing (synonyms.py) or all the parts of a query word: how much it
@@ -254,18 +259,21 @@ class _Space:
             return True
         return False
 
-    def mishap_elsewhere(self, query: Query, doc: int, intent: Intent) -> bool:
+    def mishap_elsewhere(self, query: Query, doc: int, intent: Intent, chars: Container[str] | None = None) -> bool:
         """"手机丢了怎么办", "电脑坏了怎么办", "孩子发烧了怎么办": a bare 怎么办 (no how-to, rights
         or law frame) about what happened to someone or something. A document that shares only
         the thing (one word: a case whose story mentions a phone) and lacks what happened to it
         (丢, 坏, 发烧: a character no word took, or another word of the question) answers another
-        question. The guides that do handle a loss or a fault (补领身份证) have that word."""
-        if intent.procedure or intent.rights or intent.law or not intent.weak_procedure or self.chars is None:
+        question. The guides that do handle a loss or a fault (补领身份证) have that word. `chars`:
+        the document's characters (an article's text) where the space keeps none."""
+        if chars is None and self.chars is not None:
+            chars = self.chars[doc]
+        if intent.procedure or intent.rights or intent.law or not intent.weak_procedure or chars is None:
             return False
         terms = self.indexes["words"].terms_of(doc)
         words = list(dict.fromkeys(query["precise"]))
         shared = sum(1 for w in words if self._word_credit(query, w, terms))
-        missing = [ch for ch in query["loose"] if ch not in self.chars[doc]]
+        missing = [ch for ch in query["loose"] if ch not in chars]
         return shared <= 1 and bool(missing or shared < len(words))
 
     def shares_word(self, query: Query, doc: int) -> bool:
@@ -371,14 +379,13 @@ class SearchIndex:
                     an = self.analyzer
                     docs = [{
                         "key": a.law,
-                        # words borrowed from the guides and cases that cite the article weigh
-                        # less than those guides' and cases' own names
-                        "mid": " ".join([a.chapter, *self.cited_by.get((a.law, a.number), [])]),
+                        "mid": a.chapter,
+                        "cited": " ".join(self.cited_by.get((a.law, a.number), [])),
                         "body": a.body,
                     } for a in self.articles]
-                    tokenised = [{"words": {"key": an.words(d["key"]), "mid": an.words(d["mid"])},
+                    tokenised = [{"words": {f: an.words(t) for f, t in d.items()},
                                   "grams": {f: tx.bigrams(t) for f, t in d.items()}} for d in docs]
-                    indexes = {s: FieldIndex([t[s] for t in tokenised], FIELDS) for s in ("words", "grams")}
+                    indexes = {s: FieldIndex([t[s] for t in tokenised], LAW_FIELDS) for s in ("words", "grams")}
                     self._law_space = _Space.of_indexes(indexes, LAW_MIN_IDF)
         return self._law_space
 
@@ -582,6 +589,10 @@ class Lookup:
             confident = False  # only bigrams or word parts in common: not sure enough
         if confident and is_topic and intent is not None and topics.mishap_elsewhere(q, top_i, intent):
             confident = False
+        if confident and not is_topic and intent is not None:
+            article = top_i - len(self._topics)
+            if self._laws().mishap_elsewhere(q, article, intent, self.index.article_body(article)):
+                confident = False
         related = any(topics.shares_word(q, i) if i < len(self._topics) else c >= LAW_RELATED
                       for (_, i, _, _), c in zip(scored[:3], covers, strict=False)) and max(covers) >= NONE_COVERAGE
         # a character no guide, case or keyword has (and no typo of a known word, by pinyin):

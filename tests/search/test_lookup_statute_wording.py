@@ -1,0 +1,46 @@
+"""An article's own text is searched as words (the segmenter the questions go through), not only
+as character bigrams: a question worded like the statute finds the article even when the guides
+and cases that cite it word it otherwise. An everyday mishap that shares one word with some
+statute text is still not answered with that article."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.bootstrap import load_checked_catalog
+from bot.search.lookup import lookup_for
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def lookup():
+    return lookup_for(load_checked_catalog(REPO))
+
+
+def _keys(result):
+    return [f"{h.kind}:{h.ref}" for h in result.hits]
+
+
+def test_an_articles_own_words_are_indexed_as_words(lookup):
+    index = lookup.index
+    at = next(i for i, a in enumerate(index.articles) if a.law == "劳动合同法" and str(a.number) == "47")
+    article = index.articles[at]
+    borrowed = " ".join([article.law, article.chapter, *index.cited_by.get((article.law, article.number), [])])
+    assert "年限" in article.body and "年限" not in borrowed
+    assert index.law_space().indexes["words"].has(at, "年限")
+
+
+def test_a_question_in_the_statutes_wording_finds_the_article(lookup):
+    # the guides and cases citing 劳动合同法 art. 47 say 经济补偿金怎么要, 被公司辞退要赔偿; the
+    # article itself says 按劳动者在本单位工作的年限 ... 支付
+    result = lookup.search("被辞退的经济补偿按工作年限怎么算，是哪一条", 5)
+    assert "law:劳动合同法:47" in _keys(result)[:3], _keys(result)
+
+
+@pytest.mark.parametrize("question", ["电视没信号了怎么办", "自行车丢了怎么办"])
+def test_a_mishap_sharing_one_word_with_an_article_is_not_a_confident_answer(lookup, question):
+    result = lookup.search(question, 3)
+    assert not result.confident, _keys(result)
