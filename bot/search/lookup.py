@@ -8,6 +8,7 @@ law names and texts. Articles also carry the words of the cases and guides that 
 from __future__ import annotations
 
 import heapq
+import itertools
 import logging
 import math
 import re
@@ -111,6 +112,9 @@ class Query(TypedDict):
     grams: list[str]
     loose: list[str]  # characters no word took
     pinyin: list[str]
+    # pinyin bigrams of two neighbouring characters that no word took ("社宝" of "社宝卡"): where a
+    # homophone typo of a known word hides that word
+    sounds: list[str]
     alts: dict[str, tuple[str, ...]]  # word -> other words for the same thing
     parts: dict[str, tuple[str, ...]]  # word -> the dictionary words inside it
 
@@ -280,7 +284,12 @@ class _Space:
         """Whether the document has one of the query's own words (precise cut), another word for
         it or all its parts, not only bigrams or a part of a longer word ("天天" in "今天天气")."""
         terms = self.indexes["words"].terms_of(doc)
-        return any(self._word_credit(query, w, terms) for w in query["precise"])
+        if any(self._word_credit(query, w, terms) for w in query["precise"]):
+            return True
+        # or a homophone typo of a word of its name ("社宝卡" for 社保卡): the pinyin of two
+        # neighbouring characters no word took is a syllable pair of the document's key field
+        pinyin = self.indexes.get("pinyin")
+        return pinyin is not None and any(pinyin.has(doc, sound) for sound in query["sounds"])
 
     def word_coverage(self, query: Query, doc: int) -> float:
         """Share of the idf mass of the query's words that the document has (see _word_credit)."""
@@ -447,8 +456,12 @@ class Lookup:
         # a two-character word with a function character in it ("小时", "时间", "上班") is a
         # bigram of the texts that have it, though query_bigrams leaves such bigrams out
         grams += [w for w in dict.fromkeys(words) if len(w) == 2 and w not in grams and tx._HAN_RE.match(w)]
+        loose = an.loose_chars(text)
+        norm = tx.normalize(text)
+        sounds = [f"{an.reading(a)} {an.reading(b)}" for a, b in itertools.pairwise(norm)
+                  if a in loose and b in loose and a != b]
         return {"text": text, "words": words, "precise": precise, "grams": grams,
-                "loose": an.loose_chars(text), "pinyin": an.query_pinyin_bigrams(text),
+                "loose": loose, "pinyin": an.query_pinyin_bigrams(text), "sounds": sounds,
                 "alts": {w: alts for w in precise if (alts := synonyms.alternatives(w))},
                 "parts": {w: split for w in precise if (split := an.parts(w))}}
 

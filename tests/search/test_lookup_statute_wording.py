@@ -1,7 +1,8 @@
 """An article's own text is searched as words (the segmenter the questions go through), not only
 as character bigrams: a question worded like the statute finds the article even when the guides
 and cases that cite it word it otherwise. An everyday mishap that shares one word with some
-statute text is still not answered with that article."""
+statute text is still not answered with that article. A homophone typo that leaves no whole
+word ("社宝卡") still offers the guide whose name it sounds like."""
 
 from __future__ import annotations
 
@@ -44,3 +45,11 @@ def test_a_question_in_the_statutes_wording_finds_the_article(lookup):
 def test_a_mishap_sharing_one_word_with_an_article_is_not_a_confident_answer(lookup, question):
     result = lookup.search(question, 3)
     assert not result.confident, _keys(result)
+
+
+def test_a_homophone_typo_of_a_guides_name_is_still_offered(lookup):
+    # "社宝卡" (社保卡 with 宝 for 保) leaves no whole word: its syllables are the guide name's
+    result = lookup.search("社宝卡丢了", 3)
+    assert result.uncovered == "", _keys(result)
+    assert _keys(result)[0] == "guide:shebaoka"
+
