@@ -49,9 +49,9 @@ async def test_turns_of_one_user_wait_for_each_other_across_workers():
 
 
 async def test_reading_the_turn_takes_the_lock_for_new_and_known_users():
-    """get_turn is the turn lock (the user's advisory lock, taken before the read): a second turn
-    of the user waits and reads the first turn's state, for a user seen before and for one whose
-    first two messages arrive together."""
+    """get_turn is the turn lock (the session row FOR UPDATE; the advisory lock while the user has
+    no row): a second turn of the user waits and reads the first turn's state, for a user seen
+    before and for one whose first two messages arrive together."""
     pg.require()
     url = pg.create_database()
     a, b = await open_store(url), await open_store(url)

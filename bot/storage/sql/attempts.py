@@ -7,7 +7,6 @@ from collections import OrderedDict
 from functools import lru_cache
 
 from sqlalchemy import Text, bindparam, case, cast, delete, distinct, func, insert, select, update
-from sqlalchemy.sql import Subquery
 
 from bot.domain.answers import Answer
 from bot.domain.models import Attempt, PaperItem
@@ -21,32 +20,6 @@ A = attempts
 PAPER_CACHE = 20_000  # papers of attempts (immutable once drawn), parsed
 OPEN_CACHE = 20_000  # attempts (without paper) as last read or written, where the database allows
 TABLES = ("attempts", "attempt_answers")
-OPEN_ATTEMPT = "open_attempt"  # the key of the user's open attempt in the transaction's memo
-
-
-def _fields(dialect: str) -> list:
-    """An attempt's columns without its paper, the answers as one text: "pos:choice" joined by
-    \x1f (which a stored choice never holds: JSON escapes control characters)."""
-    B = attempt_answers
-    answers = select(string_agg(dialect, cast(B.c.pos, Text) + ":" + B.c.choice, "\x1f")).where(
-        B.c.attempt_id == A.c.id).scalar_subquery()
-    return [A.c.user_key, A.c.exam_id, A.c.started_at, A.c.deadline, A.c.status, A.c.submitted_at, A.c.score,
-            A.c.passed, answers]
-
-
-def open_attempt_subquery(dialect: str) -> Subquery:
-    """The newest open attempt of the user (bind parameter `a_key`) as (id, the _fields), for
-    a turn's first read to fetch with the state; the turn stores it with `remember_open`."""
-    return (select(A.c.id, *_fields(dialect)).where(A.c.user_key == bindparam("a_key"), A.c.status == "open")
-            .order_by(A.c.id.desc()).limit(1).subquery("open_attempt"))
-
-
-def remember_open(db, row) -> None:
-    """Keep (id, the _fields) of the user's open attempt, read inside the turn after its lock,
-    for SqlAttempts.get_attempt later in the same transaction (until the transaction writes)."""
-    memo = db.memo()
-    if memo is not None and row[0] is not None:
-        memo[OPEN_ATTEMPT] = row
 
 
 def choice_text(choice) -> str:
@@ -87,7 +60,13 @@ class SqlAttempts(Repo):
         super().__init__(db)
         self._create = Prepared(insert(A).returning(A.c.id), "user_key", "exam_id", "kind", "started_at", "deadline",
                                 "paper")
-        fields = _fields(self.dialect)  # the attempt and its answers in one row
+        # The attempt and its answers in one row: answers as "pos:choice" joined by \x1f (which a
+        # stored choice never holds: JSON escapes control characters).
+        B = attempt_answers
+        answers = select(string_agg(self.dialect, cast(B.c.pos, Text) + ":" + B.c.choice, "\x1f")).where(
+            B.c.attempt_id == A.c.id).scalar_subquery()
+        fields = [A.c.user_key, A.c.exam_id, A.c.started_at, A.c.deadline, A.c.status, A.c.submitted_at, A.c.score,
+                  A.c.passed, answers]
         self._get = Prepared(select(*fields, A.c.paper).where(A.c.id == bindparam("id")))
         self._get_without_paper = Prepared(select(*fields).where(A.c.id == bindparam("id")))
         self._papers: OrderedDict[int, list[PaperItem]] = OrderedDict()
@@ -156,16 +135,7 @@ class SqlAttempts(Repo):
                 return Attempt(id=attempt_id, user=f[0], exam_id=f[1], started_at=f[2], deadline=f[3], status=f[4],
                                paper=list(paper), submitted_at=f[5], score=f[6],
                                passed=None if f[7] is None else bool(f[7]), answers=dict(answers))
-        row = None
-        if paper is not None:
-            memo = self.db.memo()
-            if memo:  # read by this turn's first statement (sessions.get_turn_with_exams)
-                found = memo.pop(OPEN_ATTEMPT, None)
-                if found is not None and found[0] == attempt_id:
-                    row = found[1:]
-        if row is None:
-            row = (await self.db.run(self._get if paper is None else self._get_without_paper,
-                                     {"id": attempt_id})).first()
+        row = (await self.db.run(self._get if paper is None else self._get_without_paper, {"id": attempt_id})).first()
         if row is None:
             return None
         if paper is None:

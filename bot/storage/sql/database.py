@@ -32,15 +32,6 @@ a fresh snapshot anyway):
     later reads see it) or at the end. Writes still queued at the end go as one statement: one
     alone on its own, several on different tables joined into one `WITH … AS (INSERT …) …`
     statement, which PostgreSQL applies atomically without BEGIN/COMMIT.
-  - Statements whose rows nobody reads (BEGIN, queued writes, `hold()`'s locks, a write whose
-    row count is all `run()` returns, COMMIT) travel together in one simple-protocol query
-    (`BEGIN; SELECT pg_advisory_xact_lock(…)`, `INSERT …; INSERT …; COMMIT`), their parameters
-    written into the compiled SQL as typed literals (`_render`). A statement that returns rows
-    goes alone through the extended protocol, prepared. So a turn that locks, reads and writes
-    costs three round trips, not BEGIN + lock + read + writes + COMMIT.
-  - `memo()`: a dict for the current transaction that a repository may fill with rows read for
-    another one (sessions.get_turn_with_exams reads the user's open attempt for attempts'
-    get_attempt); any write in the transaction empties it.
   - asyncpg prepares each statement once per connection (its statement cache); a released
     connection is only rolled back if a transaction is open, with no reset query.
 """
@@ -48,9 +39,7 @@ a fresh snapshot anyway):
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
-import math
 import re
 import sqlite3
 import threading
@@ -112,7 +101,7 @@ _NOT_A_PLAIN_READ = re.compile(r"\bFOR\s+(UPDATE|SHARE|NO\s+KEY|KEY)\b|pg_adviso
 
 
 class _Compiled:
-    __slots__ = ("defaults", "is_read", "name", "order", "pieces", "returns", "sql", "stable", "table")
+    __slots__ = ("defaults", "is_read", "order", "returns", "sql", "stable", "table")
 
     def __init__(self, stmt, dialect, keys: list[str] | None):
         compiled = stmt.compile(dialect=dialect, column_keys=keys,
@@ -128,8 +117,6 @@ class _Compiled:
         table = getattr(stmt, "table", None) if dml else None
         self.table = getattr(table, "name", None)
         self.stable = False  # compiled once for a Prepared statement (its identity can key caches)
-        self.pieces: list[str | int] | None = None  # PostgreSQL: the SQL split at $n (_render)
-        self.name: str | None = None  # PostgreSQL: its name as an SQL-level prepared statement
 
     def args(self, params: dict[str, Any] | None) -> list:
         defaults = self.defaults
@@ -158,11 +145,6 @@ class _Base:
     def token(self, *tables: str):
         """Changes whenever rows of `tables` may have changed other than by the caller's own
         writes since it last asked; None where nothing may be cached (PostgreSQL)."""
-        return None
-
-    def memo(self) -> dict[str, Any] | None:
-        """Rows read in the current transaction for a later statement of it to use, emptied by
-        any write of the transaction; None where there is none (SQLite, outside a transaction)."""
         return None
 
     def _compile(self, stmt, params) -> tuple[_Compiled, list]:
@@ -359,10 +341,6 @@ class SqliteDatabase(_Base):
         async with self.transaction():
             self._execute(stmt, params)
 
-    async def hold(self, stmt: Any, params: dict[str, Any] | None = None) -> None:
-        """A statement whose rows are not read, such as a lock held to the end of the transaction."""
-        await self.run(stmt, params)
-
     async def run_many(self, stmt, rows: Iterable[dict[str, Any]]) -> Rows:
         rows = list(rows)
         if not rows:
@@ -435,92 +413,18 @@ class _SqliteTransaction:
 
 
 class _PgUnit:
-    """One task's transaction on PostgreSQL: its connection, whether BEGIN was sent, the
-    writes queued by `write()`, and rows read for later in the transaction (`memo`)."""
+    """One task's transaction on PostgreSQL: its connection, whether BEGIN was sent, and the
+    writes queued by `write()`."""
 
-    __slots__ = ("began", "conn", "memo", "pending")
+    __slots__ = ("began", "conn", "pending")
 
     def __init__(self, conn):
         self.conn = conn
         self.began = False
         self.pending: list[tuple[_Compiled, list]] = []
-        self.memo: dict[str, Any] = {}
 
 
 _DOLLAR = re.compile(r"\$(\d+)")
-_FLOATS = {math.inf: "'Infinity'::float8", -math.inf: "'-Infinity'::float8"}
-
-
-def _literal(value: Any) -> str | None:
-    """A parameter value as a PostgreSQL literal (None: a type not written this way). Strings
-    as E'…' (backslash and quote escaped, so the text is the same under any
-    standard_conforming_strings); negative numbers parenthesised (`- -1` is no comment, and a
-    cast that follows applies to the number); floats as their repr, which reads back as the same
-    double. The compiled SQL casts most parameters ($1::VARCHAR), and the cast stays."""
-    kind = type(value)
-    if kind is str:
-        if "\x00" in value:  # PostgreSQL text never holds NUL: let the driver refuse it
-            return None
-        return "E'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
-    if kind is int:
-        return str(value) if value >= 0 else f"({value})"
-    if kind is float:
-        if value != value:
-            return "'NaN'::float8"
-        if value in _FLOATS:
-            return _FLOATS[value]
-        text = repr(value)
-        return text if value >= 0 else f"({text})"
-    if value is None:
-        return "NULL"
-    return None
-
-
-def _render(c: _Compiled, args: list) -> str | None:
-    """The statement with its parameters written in as literals, for a simple-protocol query
-    that carries several statements; None when a value has another type, or the SQL has a quote
-    of its own (then a `$n` inside it might not be a parameter)."""
-    pieces = c.pieces
-    if pieces is None:
-        if "'" in c.sql or "$$" in c.sql:
-            pieces = c.pieces = []
-        else:
-            split = _DOLLAR.split(c.sql)  # text, number, text, number, …, text
-            pieces = c.pieces = [int(p) - 1 if i % 2 else p for i, p in enumerate(split)]
-    if not pieces:
-        return None
-    out = []
-    for i, piece in enumerate(pieces):
-        if i % 2:
-            lit = _literal(args[piece])  # type: ignore[index]
-            if lit is None:
-                return None
-            out.append(lit)
-        else:
-            out.append(piece)  # type: ignore[arg-type]
-    return "".join(out)  # type: ignore[arg-type]
-
-
-def _execute_text(name: str, args: list) -> str | None:
-    """EXECUTE of an SQL-level prepared statement with its parameters as literals (PostgreSQL
-    coerces each to the parameter's type, which the statement's casts fixed at PREPARE)."""
-    if not args:
-        return f"EXECUTE {name}"
-    lits = []
-    for value in args:
-        lit = _literal(value)
-        if lit is None:
-            return None
-        lits.append(lit)
-    return f"EXECUTE {name}({','.join(lits)})"
-
-
-_NAMES = itertools.count(1)
-
-
-def _count(status: str) -> int:
-    last = status.rsplit(" ", 1)[-1]
-    return int(last) if last.isdigit() else -1
 
 
 class PostgresDatabase(_Base):
@@ -541,8 +445,7 @@ class PostgresDatabase(_Base):
         self.pool = await asyncpg.create_pool(host=u.host or "127.0.0.1", port=u.port or 5432, user=u.username,
                                               password=u.password, database=u.database,
                                               min_size=1, max_size=self.pool_size,
-                                              statement_cache_size=512, reset=_no_reset,
-                                              connection_class=_connection_class())
+                                              statement_cache_size=512, reset=_no_reset)
 
     async def close(self) -> None:
         if self.pool is not None:
@@ -570,71 +473,27 @@ class PostgresDatabase(_Base):
                 del self._units[task]
 
     async def _finish(self, unit: _PgUnit) -> None:
-        try:
-            await self._commit(unit)
-        except BaseException:
-            if unit.began:  # (after a failed COMMIT PostgreSQL has ended it: ROLLBACK only warns)
-                await _quietly(unit.conn.execute("ROLLBACK"))
-            raise
-
-    async def _commit(self, unit: _PgUnit) -> None:
         conn = unit.conn
-        if not unit.began:
-            pending = unit.pending
-            if not pending:
-                return
-            if len(pending) == 1:  # one statement is atomic by itself
-                unit.pending = []
-                c, args = pending[0]
-                await conn.execute(c.sql, *args)
-                return
+        if unit.began:
+            try:
+                await self._flush(unit)
+            except BaseException:
+                await _quietly(conn.execute("ROLLBACK"))
+                raise
+            await conn.execute("COMMIT")
+            return
+        pending, unit.pending = unit.pending, []
+        if len(pending) == 1:  # one statement is atomic by itself
+            c, args = pending[0]
+            await conn.execute(c.sql, *args)
+        elif pending:
             joined = self._join(pending)
             if joined is not None:
-                unit.pending = []
                 await conn.execute(joined, *[a for _c, args in pending for a in args])
-                return
-        script = await self._script(unit, None, commit=True)  # [BEGIN;] the queued writes; COMMIT
-        if script is not None:
-            await self._send(unit, script)
-            return
-        await self._open(unit)
-        await conn.execute("COMMIT")
-
-    @staticmethod
-    async def _script(unit: _PgUnit, tail: tuple[_Compiled, list] | None, commit: bool = False) -> str | None:
-        """BEGIN (unless sent), the queued writes, `tail` and COMMIT as one simple-protocol query;
-        None when a statement cannot be written so. A Prepared statement goes as EXECUTE of an
-        SQL-level prepared statement of the connection (PREPAREd the first time, in a query of
-        its own: planned once per connection, as the extended protocol's statements are);
-        another with its parameters written into its SQL (`_render`)."""
-        parts = [] if unit.began else ["BEGIN"]
-        statements = unit.pending if tail is None else [*unit.pending, tail]
-        for c, args in statements:
-            if c.stable:
-                if c.name is None:
-                    c.name = f"lawbot_{next(_NAMES)}"
-                prepared = unit.conn.lawbot_prepared
-                if c.name not in prepared:
-                    await unit.conn.execute(f"PREPARE {c.name} AS {c.sql}")  # not undone by a rollback
-                    prepared.add(c.name)
-                text = _execute_text(c.name, args)
             else:
-                text = _render(c, args)
-            if text is None:
-                return None
-            parts.append(text)
-        if commit:
-            parts.append("COMMIT")
-        return ";".join(parts)
-
-    @staticmethod
-    async def _send(unit: _PgUnit, script: str) -> str:
-        """Send a `_script`: the queued writes are then sent and the transaction begun (a
-        failure leaves it open and aborted, for the caller's ROLLBACK). Returns the status of the
-        script's last statement."""
-        unit.pending = []
-        unit.began = True
-        return await unit.conn.execute(script)
+                unit.pending = pending
+                await self._open(unit)
+                await conn.execute("COMMIT")
 
     def _join(self, pending: list[tuple[_Compiled, list]]) -> str | None:
         """Queued writes on distinct tables as one statement: WITH w0 AS (…), … <last>. Only for
@@ -656,13 +515,8 @@ class PostgresDatabase(_Base):
         return sql
 
     async def _open(self, unit: _PgUnit) -> None:
-        """BEGIN (once), then send the queued writes: one round trip when they can be written as
-        literals (`_script`)."""
+        """BEGIN (once), then send the queued writes."""
         if not unit.began:
-            script = await self._script(unit, None)
-            if script is not None:
-                await self._send(unit, script)
-                return
             await unit.conn.execute("BEGIN")
             unit.began = True
         await self._flush(unit)
@@ -683,11 +537,9 @@ class PostgresDatabase(_Base):
         if c.returns:
             rows = await conn.fetch(c.sql, *args)
             return Rows([tuple(r) for r in rows], len(rows))
-        return Rows([], _count(await conn.execute(c.sql, *args)))
-
-    def memo(self) -> dict[str, Any] | None:
-        unit = self._units.get(asyncio.current_task())
-        return None if unit is None else unit.memo
+        status = await conn.execute(c.sql, *args)
+        last = status.rsplit(" ", 1)[-1]
+        return Rows([], int(last) if last.isdigit() else -1)
 
     async def run(self, stmt, params: dict[str, Any] | None = None) -> Rows:
         c, args = self._compile(stmt, params)
@@ -695,32 +547,9 @@ class PostgresDatabase(_Base):
         if unit is None:
             async with self.pool.acquire() as conn:
                 return await self._execute(conn, c, args)
-        if not c.is_read:
-            unit.memo.clear()
-            if not c.returns and (unit.pending or not unit.began):
-                # only its row count is wanted: it travels with BEGIN and the queued writes
-                script = await self._script(unit, (c, args))
-                if script is not None:
-                    return Rows([], _count(await self._send(unit, script)))
         if unit.began or unit.pending or not c.is_read:
             await self._open(unit)
         return await self._execute(unit.conn, c, args)
-
-    async def hold(self, stmt, params: dict[str, Any] | None = None) -> None:
-        """Send now a statement whose rows are not read (a lock held to the end of the
-        transaction), in one round trip with BEGIN and the queued writes where it can."""
-        c, args = self._compile(stmt, params)
-        unit = self._units.get(asyncio.current_task())
-        if unit is None:
-            await self.run(stmt, params)
-            return
-        unit.memo.clear()
-        script = await self._script(unit, (c, args))
-        if script is not None:
-            await self._send(unit, script)
-            return
-        await self._open(unit)
-        await unit.conn.execute(c.sql, *args)
 
     async def write(self, stmt, params: dict[str, Any] | None = None) -> None:
         """Queue a write in the current transaction (sent with the next statement or at the end);
@@ -729,7 +558,6 @@ class PostgresDatabase(_Base):
         if unit is None:
             await self.run(stmt, params)
             return
-        unit.memo.clear()
         unit.pending.append(self._compile(stmt, params))
 
     async def run_many(self, stmt, rows: Iterable[dict[str, Any]]) -> Rows:
@@ -740,7 +568,6 @@ class PostgresDatabase(_Base):
         args = [c.args(r) for r in rows]
         unit = self._units.get(asyncio.current_task())
         if unit is not None:
-            unit.memo.clear()
             await self._open(unit)
             await unit.conn.executemany(c.sql, args)
         else:
@@ -749,29 +576,9 @@ class PostgresDatabase(_Base):
         return Rows([], -1)
 
 
-_CONNECTION: list[type] = []
-
-
-def _connection_class() -> type:
-    """asyncpg's connection, with the names of the SQL-level prepared statements (PREPARE) it
-    holds (PostgresDatabase._script)."""
-    if not _CONNECTION:
-        import asyncpg
-
-        class LawbotConnection(asyncpg.Connection):  # type: ignore[misc]
-            def __init__(self, *args: Any, **kwargs: Any):
-                super().__init__(*args, **kwargs)
-                self.lawbot_prepared: set[str] = set()
-
-        _CONNECTION.append(LawbotConnection)
-    return _CONNECTION[0]
-
-
 async def _no_reset(_conn) -> None:
     """Pool release: asyncpg rolls back an open transaction itself; lawbot sets no session state
-    (no SET, LISTEN or session advisory locks on pool connections), so no reset query is sent
-    (one such as DISCARD ALL would also drop the connection's PREPAREd statements, which
-    `lawbot_prepared` lists)."""
+    (no SET, LISTEN or session advisory locks on pool connections), so no reset query is sent."""
 
 
 async def _quietly(coro) -> None:

@@ -1,11 +1,11 @@
-"""One turn at a time per user across workers. On PostgreSQL a turn takes a transaction-level
+"""One turn at a time per user across workers. On PostgreSQL a turn locks the user's session row
+as it reads the state (SqlSessions.get_turn: SELECT … FOR UPDATE, no extra round trip); a user
+without a session row yet, or a caller that only wants the lock, takes a transaction-level
 advisory lock on the user (`pg_advisory_xact_lock(TURN_LOCKS, hashtext(user))`, the two-key form,
-so it never meets the single-key leader and migration locks) before it reads anything: a second
-message of the same user on another worker waits until the first turn commits and then reads its
-state (each statement under READ COMMITTED sees what was committed before it began). The lock goes
-in one round trip with the transaction's BEGIN (PostgresDatabase.hold), so SqlSessions.get_turn
-costs that and its read. On SQLite every turn is already a write transaction begun with BEGIN
-IMMEDIATE: one at a time."""
+so it never meets the single-key leader and migration locks). get_turn holds both once the row
+exists, so the two kinds of lock never let two turns of one user run at once; a second message of
+the same user on another worker waits until the first turn commits and then reads its state.
+On SQLite every turn is already a write transaction begun with BEGIN IMMEDIATE: one at a time."""
 
 from __future__ import annotations
 
@@ -26,4 +26,4 @@ class SqlTurnLock(Repo):
     async def lock_user(self, user: str) -> None:
         """Inside the caller's transaction: wait for any other turn of this user to end."""
         if self.dialect == "postgresql":
-            await self.db.hold(self._lock, {"user": user})
+            await self.db.run(self._lock, {"user": user})
