@@ -12,6 +12,7 @@ from bot.bootstrap import load_checked_catalog
 from bot.search import text as tx
 from bot.search.lawref import closest_laws, parse_ref
 from bot.search.lookup import lookup_for
+from tests.support.lookup import hit_keys as _keys
 
 REPO = Path(__file__).resolve().parents[2]
 EVAL = yaml.safe_load((REPO / "tests" / "search" / "lookup_eval.yaml").read_text(encoding="utf-8"))["queries"]
@@ -30,10 +31,6 @@ def catalog():
 @pytest.fixture(scope="module")
 def lookup(catalog):
     return lookup_for(catalog)
-
-
-def _keys(result):
-    return [f"{h.kind}:{h.ref}" for h in result.hits]
 
 
 def test_accuracy_floor_over_the_labelled_set(lookup):

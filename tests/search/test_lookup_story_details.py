@@ -8,20 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.bootstrap import load_checked_catalog
 from bot.search.intent import topic
-from bot.search.lookup import lookup_for
+from tests.support.lookup import hit_keys as _keys
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def lookup():
-    return lookup_for(load_checked_catalog(REPO))
-
-
-def _keys(result):
-    return [f"{h.kind}:{h.ref}" for h in result.hits]
 
 
 @pytest.mark.parametrize("question, gone, kept", [

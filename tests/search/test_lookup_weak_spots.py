@@ -9,19 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.bootstrap import load_checked_catalog
-from bot.search.lookup import lookup_for
+from tests.support.lookup import hit_keys as _keys
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def lookup():
-    return lookup_for(load_checked_catalog(REPO))
-
-
-def _keys(result):
-    return [f"{h.kind}:{h.ref}" for h in result.hits]
 
 
 @pytest.mark.parametrize("question", ["手机丢了怎么办", "电脑坏了怎么办", "手机屏幕碎了怎么办", "孩子发烧了怎么办"])

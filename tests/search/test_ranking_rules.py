@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.bootstrap import load_checked_catalog
 from bot.search import synonyms
 from bot.search import text as tx
 from bot.search.intent import detect, pays_out, topic
-from bot.search.lookup import lookup_for
+from tests.support.lookup import hit_keys as _keys
 
 REPO = Path(__file__).resolve().parents[2]
 # the held-back half of tests/search/lookup_eval.yaml (bench/lookup_eval.py); floors a little
@@ -27,15 +26,6 @@ def _bench():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-@pytest.fixture(scope="module")
-def lookup():
-    return lookup_for(load_checked_catalog(REPO))
-
-
-def _keys(result):
-    return [f"{h.kind}:{h.ref}" for h in result.hits]
 
 
 @pytest.mark.parametrize("text, kind", [
