@@ -6,7 +6,6 @@ test_export_off_loop.py: an export read on the main loop stalls it for seconds."
 
 from __future__ import annotations
 
-import asyncio
 import io
 import time
 from urllib.parse import parse_qs, urlparse
@@ -21,6 +20,7 @@ from bot.services import accounts
 from bot.web.app import install
 from bot.web.auth import COOKIE
 from tests.reports.test_export_off_loop import ADMIN, EXAM, STALL_BOUND, TICK, unit_of_thousands
+from tests.support.loop_lag import loop_lag
 from tests.support.transcript import make_app
 
 pytestmark = pytest.mark.slow  # a unit of 6,000 people exported while the loop is timed
@@ -44,27 +44,15 @@ async def test_console_export_leaves_the_loop_free(tmp_path, clock):
         link = await accounts.issue_link(deps, ADMIN, base=base)
         token = parse_qs(urlparse(link.url).query)["token"][0]
         session = await accounts.log_in(deps, token, "127.0.0.1")
-        late: list[float] = []
-
-        async def ticker() -> None:
-            while True:
-                due = time.perf_counter() + TICK
-                await asyncio.sleep(TICK)
-                late.append(time.perf_counter() - due)
-
         async with aiohttp.ClientSession(cookies={COOKIE: session.token}) as http:
             async def get(path: str) -> tuple[int, bytes, str]:
                 async with http.get(base + path) as response:
                     return response.status, await response.read(), response.headers.get("Content-Type", "")
 
-            ticking = asyncio.create_task(ticker())
-            try:
+            async with loop_lag(TICK) as late:
                 started = time.perf_counter()
                 status, data, kind = await get(f"/admin/overview/export?exam={EXAM}")
                 finished = time.perf_counter() - started
-            finally:
-                ticking.cancel()
-                await asyncio.gather(ticking, return_exceptions=True)
             page_status, page, _ = await get(f"/admin/overview?exam={EXAM}")
 
         assert status == 200 and "spreadsheetml" in kind, (status, data[:300])

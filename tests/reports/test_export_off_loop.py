@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 from bot.app.messages import Incoming
 from bot.catalog.roster import load_units
 from bot.domain.units import RosterEntry
+from tests.support.loop_lag import loop_lag
 from tests.support.transcript import REPO, make_app
 
 pytestmark = pytest.mark.slow  # a unit of 6,000 people exported while the loop is timed
@@ -41,16 +42,7 @@ async def test_start_is_answered_while_an_export_runs(tmp_path, clock):
     app = await make_app(tmp_path, clock, admin={"super_admins": [ADMIN], "export_max_rows": 50_000})
     try:
         await unit_of_thousands(app)
-        late: list[float] = []
-
-        async def ticker() -> None:
-            while True:
-                due = time.perf_counter() + TICK
-                await asyncio.sleep(TICK)
-                late.append(time.perf_counter() - due)
-
-        ticking = asyncio.create_task(ticker())
-        try:
+        async with loop_lag(TICK) as late:
             started = time.perf_counter()
             export = asyncio.create_task(app.service.handle(Incoming(user=ADMIN, text=f"/export {EXAM}")))
             await asyncio.sleep(0.05)  # the export is under way
@@ -59,9 +51,6 @@ async def test_start_is_answered_while_an_export_runs(tmp_path, clock):
             still_running = not export.done()
             exported = await export
             finished = time.perf_counter() - started
-        finally:
-            ticking.cancel()
-            await asyncio.gather(ticking, return_exceptions=True)
 
         assert replies and replies[0].choices, "the other user gets the main menu"
         files = [r.attachment for r in exported if r.attachment is not None]

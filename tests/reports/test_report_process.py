@@ -19,6 +19,7 @@ from bot.app.messages import Incoming
 from bot.app.texts import tr
 from bot.reports import process
 from tests.reports.test_export_off_loop import ADMIN, EXAM, STALL_BOUND, TICK, unit_of_thousands
+from tests.support.loop_lag import loop_lag
 from tests.support.transcript import make_app
 
 pytestmark = pytest.mark.slow  # spawns the report process and exports a unit of 20,000 people
@@ -36,22 +37,12 @@ def _sheets(data: bytes) -> list[tuple[str, list[tuple]]]:
 
 async def _export(app) -> tuple[bytes, float, float]:
     """/export of the unit: (the .xlsx, this process's CPU seconds spent, the loop's worst lateness)."""
-    late: list[float] = []
-
-    async def ticker() -> None:
-        while True:
-            due = time.perf_counter() + TICK
-            await asyncio.sleep(TICK)
-            late.append(time.perf_counter() - due)
-
-    ticking = asyncio.create_task(ticker())
-    cpu = time.process_time()
-    try:
-        replies = await app.service.handle(Incoming(user=ADMIN, text=f"/export {EXAM}"))
-    finally:
-        cpu = time.process_time() - cpu
-        ticking.cancel()
-        await asyncio.gather(ticking, return_exceptions=True)
+    async with loop_lag(TICK) as late:
+        cpu = time.process_time()
+        try:
+            replies = await app.service.handle(Incoming(user=ADMIN, text=f"/export {EXAM}"))
+        finally:
+            cpu = time.process_time() - cpu
     files = [r.attachment for r in replies if r.attachment is not None]
     assert files and files[0].filename.endswith(".xlsx"), replies[0].text
     return files[0].data, cpu, max(late, default=0.0)

@@ -20,6 +20,7 @@ HTTP exchange itself."""
 from __future__ import annotations
 
 import json
+import warnings
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlencode
@@ -37,6 +38,7 @@ from telegram.error import (
     TimedOut,
 )
 from telegram.request import BaseRequest, RequestData
+from telegram.warnings import PTBDeprecationWarning
 from yarl import URL
 
 _FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -82,7 +84,9 @@ def api_error(status: int, payload: bytes) -> TelegramError:
                 return ChatMigrated(migrate_to_chat_id)
             retry_after = parameters.get("retry_after")
             if retry_after:
-                return RetryAfter(retry_after)
+                with warnings.catch_warnings():  # PTB 22.2+ warns in RetryAfter's own __init__
+                    warnings.simplefilter("ignore", PTBDeprecationWarning)
+                    return RetryAfter(retry_after)
             message += f". The server response contained unknown parameters: {parameters}"
     if status == HTTPStatus.FORBIDDEN:
         return Forbidden(message)
