@@ -21,7 +21,7 @@ def server_url() -> str:
     return os.environ.get("LAWBOT_TEST_DATABASE_URL", DEFAULT_URL)
 
 
-def _run(coro):
+def run_sync(coro):
     """Run a coroutine to completion from sync code, even inside a running event loop."""
     box: dict = {}
 
@@ -53,7 +53,7 @@ def unavailable() -> str | None:
     """Why PostgreSQL cannot be used (None when it can); asked once per run."""
     if not _reason:
         try:
-            _run(_admin("SELECT 1"))
+            run_sync(_admin("SELECT 1"))
             _reason.append(None)
         except Exception as exc:  # noqa: BLE001 - any failure means: no server for tests
             _reason.append(f"PostgreSQL at {make_url(server_url()).render_as_string(hide_password=True)} "
@@ -83,7 +83,7 @@ def _template() -> str:
     with _template_lock:
         if not _templates:
             name = f"lawbot_tpl_{os.getpid()}_{uuid.uuid4().hex[:10]}"
-            _run(_admin(f'CREATE DATABASE "{name}"'))
+            run_sync(_admin(f'CREATE DATABASE "{name}"'))
             _templates.append(name)  # dropped by drop_templates() even if the migration fails
 
             async def migrate() -> None:
@@ -92,7 +92,7 @@ def _template() -> str:
                 store = await open_store(_url(name))
                 await store.close()
 
-            _run(migrate())
+            run_sync(migrate())
         return _templates[0]
 
 
@@ -102,16 +102,16 @@ def create_database(*, migrated: bool = False) -> str:
     running the migrations again; the copy is still opened through open_store)."""
     name = f"lawbot_t_{os.getpid()}_{uuid.uuid4().hex[:10]}"
     template = f' TEMPLATE "{_template()}"' if migrated else ""
-    _run(_admin(f'CREATE DATABASE "{name}"{template}'))
+    run_sync(_admin(f'CREATE DATABASE "{name}"{template}'))
     return _url(name)
 
 
 def drop_templates() -> None:
     """Drop this process's template database (at the end of the test session)."""
     while _templates:
-        _run(_admin(f'DROP DATABASE IF EXISTS "{_templates.pop()}" WITH (FORCE)'))
+        run_sync(_admin(f'DROP DATABASE IF EXISTS "{_templates.pop()}" WITH (FORCE)'))
 
 
 def drop_database(url: str) -> None:
     name = make_url(url).database
-    _run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    run_sync(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

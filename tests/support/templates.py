@@ -7,12 +7,13 @@ the head revision. Tests of the migration itself (tests/storage) open new files 
 
 from __future__ import annotations
 
-import asyncio
 import atexit
 import shutil
 import tempfile
 import threading
 from pathlib import Path
+
+from tests.support.pg import run_sync
 
 _lock = threading.Lock()
 _sqlite: list[Path] = []
@@ -30,19 +31,7 @@ def _build_sqlite() -> Path:
         store = await open_store(f"sqlite:///{path}")
         await store.close()
 
-    box: dict = {}
-
-    def target() -> None:  # its own loop: callers may be inside a running one
-        try:
-            asyncio.run(migrate())
-        except BaseException as exc:  # noqa: BLE001 - handed back to the caller
-            box["error"] = exc
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join()
-    if "error" in box:
-        raise box["error"]
+    run_sync(migrate())  # in a thread with its own loop: callers may be inside a running one
     for suffix in ("-wal", "-shm"):
         if Path(f"{path}{suffix}").exists():
             raise RuntimeError(f"the SQLite template left {path}{suffix} behind: the copy would be incomplete")
