@@ -4,45 +4,27 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain.models import PaperItem
 from bot.domain.study import ActivityRule
-from bot.domain.units import RosterEntry, Unit
-
-DAY = 20_000
-AT = DAY * 86_400 + 3_600.0
-
-
-async def _sit(store, user, roster_id, unit, score, passed, status="submitted", exam="xf"):
-    attempt = await store.attempts.create_attempt(user, exam, "official", AT, AT + 600, [PaperItem("q1", (0,), 10.0)])
-    await store.attempts.tag_attempt(attempt.id, roster_id, unit, "regular")
-    if status != "open":
-        await store.attempts.finish_attempt(attempt.id, status, AT + 60, score, passed)
+from tests.support.six_people import AT, DAY, sit, six_people
 
 
 @pytest.fixture
 async def people(store):
     """S1 studied and passed (after a fail); S2 studied, failed; S3 bound, no study, open attempt
     only; S4 not bound; S5 in unit b passed; S6 inactive."""
-    await store.roster.upsert_units([Unit("city", "市"), Unit("a", "甲局", "city", 1), Unit("b", "乙局", "city", 2)])
-    await store.roster.upsert_roster([
-        RosterEntry(id=0, staff_no=s, name=n, unit_id=u, role=r) for s, n, u, r in
-        (("S1", "张三", "a", "公务员"), ("S2", "李四", "a", "公务员"), ("S3", "王五", "a", "公务员"),
-         ("S4", "赵六", "a", "教师"), ("S5", "钱七", "b", "公务员"), ("S6", "孙八", "a", "公务员"))], 1.0)
-    ids = {}
-    for staff in ("S1", "S2", "S3", "S4", "S5", "S6"):
-        ids[staff] = (await store.roster.roster_by_staff_no(staff)).id
+    ids = await six_people(store)
     for staff, user in (("S1", "tg:1"), ("S2", "tg:2"), ("S3", "tg:3"), ("S5", "tg:5")):
         await store.roster.bind(ids[staff], "tg", user, 1.0)
     for user, n in (("tg:1", 6), ("tg:2", 5), ("tg:3", 1), ("tg:5", 7)):
         await store.practice.log_answers([(user, f"q{i}", 1, None, "practice", None, AT) for i in range(n)])
     await store.study.refresh_study(0, {"practice": ActivityRule(1, 0), "case_read": ActivityRule(2, 0),
                                         "daily": ActivityRule(5, 0)})
-    await _sit(store, "tg:1", ids["S1"], "a", 40.0, False)
-    await _sit(store, "tg:1", ids["S1"], "a", 90.0, True)
-    await _sit(store, "tg:2", ids["S2"], "a", 30.0, False)
-    await _sit(store, "tg:3", ids["S3"], "a", None, None, status="open")
-    await _sit(store, "tg:5", ids["S5"], "b", 70.0, True)
-    await _sit(store, "tg:5", ids["S5"], "b", 10.0, False, exam="other")
+    await sit(store, "tg:1", ids["S1"], "a", 40.0, False)
+    await sit(store, "tg:1", ids["S1"], "a", 90.0, True)
+    await sit(store, "tg:2", ids["S2"], "a", 30.0, False)
+    await sit(store, "tg:3", ids["S3"], "a", None, None, status="open")
+    await sit(store, "tg:5", ids["S5"], "b", 70.0, True)
+    await sit(store, "tg:5", ids["S5"], "b", 10.0, False, exam="other")
     from sqlalchemy import update
 
     from bot.storage.tables import roster
@@ -69,7 +51,7 @@ async def test_filters_follow_the_statistics_definitions(store, people):
         ("张三", "a", True, 6, 2, 90.0, True)
     assert (rows["S4"].registered, rows["S4"].study_points, rows["S4"].score, rows["S4"].passed) == (False, 0, None, None)
     assert rows["S3"].attempts == 0
-    await _sit(store, "tg:5", people["S5"], "b", 20.0, False)  # S5 passed with 70, then sat again
+    await sit(store, "tg:5", people["S5"], "b", 20.0, False)  # S5 passed with 70, then sat again
     best = {p.staff_no: p for p in await store.person_list.person_page("xf", "best", 0, 5)}
     assert (best["S5"].score, best["S5"].passed, best["S5"].attempts) == (70.0, True, 2)
     last = {p.staff_no: p for p in await store.person_list.person_page("xf", "last", 0, 5)}

@@ -9,15 +9,12 @@ from collections import Counter
 import pytest
 from sqlalchemy import and_, func, select, update
 
-from bot.domain.models import PaperItem
 from bot.domain.study import ActivityRule
-from bot.domain.units import RosterEntry, Unit
 from bot.storage import stats_rollup
 from bot.storage.sql.stats import final_results
 from bot.storage.tables import attempts, bindings, roster, stats_finals, stats_people, study_daily, study_time
+from tests.support.six_people import AT, DAY, sit, six_people
 
-DAY = 20_000
-AT = DAY * 86_400 + 3_600.0
 RULES = {"practice": ActivityRule(1, 0), "case_read": ActivityRule(2, 0), "daily": ActivityRule(5, 0)}
 R, B, S, T = roster.c, bindings.c, study_daily.c, study_time.c
 
@@ -82,14 +79,6 @@ async def check(store) -> None:
             assert got[unit][0] == n and got[unit][1] == pytest.approx(s, abs=1e-6), (unit, first, last)
 
 
-async def _sit(store, user, roster_id, unit, score, passed, status="submitted", exam="xf"):
-    attempt = await store.attempts.create_attempt(user, exam, "official", AT, AT + 600, [PaperItem("q1", (0,), 10.0)])
-    await store.attempts.tag_attempt(attempt.id, roster_id, unit, "regular")
-    if status != "open":
-        await store.attempts.finish_attempt(attempt.id, status, AT + 60, score, passed)
-    return attempt.id
-
-
 async def _study(store, user, n, at=AT):
     await store.practice.log_answers([(user, f"q{i}", 1, None, "practice", None, at) for i in range(n)])
     await store.study.refresh_study(0, RULES)
@@ -97,12 +86,7 @@ async def _study(store, user, n, at=AT):
 
 @pytest.fixture
 async def people(store):
-    await store.roster.upsert_units([Unit("city", "市"), Unit("a", "甲局", "city", 1), Unit("b", "乙局", "city", 2)])
-    await store.roster.upsert_roster([
-        RosterEntry(id=0, staff_no=s, name=n, unit_id=u, role=r) for s, n, u, r in
-        (("S1", "张三", "a", "公务员"), ("S2", "李四", "a", "公务员"), ("S3", "王五", "a", "公务员"),
-         ("S4", "赵六", "a", "教师"), ("S5", "钱七", "b", "公务员"), ("S6", "孙八", "a", "公务员"))], 1.0)
-    ids = {s: (await store.roster.roster_by_staff_no(s)).id for s in ("S1", "S2", "S3", "S4", "S5", "S6")}
+    ids = await six_people(store)
     for staff, user in (("S1", "tg:1"), ("S2", "tg:2"), ("S3", "tg:3"), ("S5", "tg:5"), ("S6", "tg:6")):
         await store.roster.bind(ids[staff], "tg", user, 1.0)
     await store.roster.bind(ids["S1"], "wx", "wx:1", 1.0)  # two accounts, one person
@@ -112,12 +96,12 @@ async def people(store):
     for user, day, seconds in (("tg:1", DAY - 1, 100.0), ("tg:1", DAY, 50.5), ("wx:1", DAY, 20.0),
                                ("tg:2", DAY + 1, 30.0), ("tg:5", DAY, 70.25), ("tg:6", DAY, 9.0)):
         await store.study_time.add_time(user, day, seconds, AT)
-    await _sit(store, "tg:1", ids["S1"], "a", 40.0, False)
-    await _sit(store, "tg:1", ids["S1"], "a", 90.0, True)
-    await _sit(store, "tg:2", ids["S2"], "a", 30.0, False)
-    await _sit(store, "tg:3", ids["S3"], "a", None, None, status="open")
-    await _sit(store, "tg:5", ids["S5"], "b", 70.0, True)
-    await _sit(store, "tg:5", ids["S5"], "b", 10.0, False, exam="other")
+    await sit(store, "tg:1", ids["S1"], "a", 40.0, False)
+    await sit(store, "tg:1", ids["S1"], "a", 90.0, True)
+    await sit(store, "tg:2", ids["S2"], "a", 30.0, False)
+    await sit(store, "tg:3", ids["S3"], "a", None, None, status="open")
+    await sit(store, "tg:5", ids["S5"], "b", 70.0, True)
+    await sit(store, "tg:5", ids["S5"], "b", 10.0, False, exam="other")
     await store.db.run(update(roster).where(R.staff_no == "S6").values(active=0))
     return ids
 
@@ -132,7 +116,7 @@ async def test_the_rollup_equals_a_recount_as_things_change(store, people):
     # an open attempt is submitted, a second one for S5 is expired with a low score
     open_id = (await store.db.run(select(attempts.c.id).where(attempts.c.status == "open"))).scalar()
     await store.attempts.finish_attempt(open_id, "submitted", AT + 90, 55.0, False)
-    await _sit(store, "tg:5", ids["S5"], "b", 20.0, False, status="expired")
+    await sit(store, "tg:5", ids["S5"], "b", 20.0, False, status="expired")
     await check(store)
     # S4 binds an account that already has study credit and 学时; S2 unbinds
     await _study(store, "tg:4", 4)
@@ -158,7 +142,7 @@ async def test_the_rollup_equals_a_recount_as_things_change(store, people):
     assert await store.roster_admin.erase(ids["S5"], 4.0) is not None
     assert await store.roster_admin.erase(ids["S1"], 4.0) is not None
     await check(store)
-    await _sit(store, "tg:6", ids["S6"], "a", 80.0, True)
+    await sit(store, "tg:6", ids["S6"], "a", 80.0, True)
     await check(store)
 
 
