@@ -28,13 +28,13 @@ from telegram.ext import (
     ExtBot,
     TypeHandler,
 )
-from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
+from telegram.warnings import PTBUserWarning
 
 from bot.app.messages import Attachment, Choice, Reply
 from bot.app.texts import LOCALES, tr
 from bot.channels.delivery import Delivery
 from bot.channels.ordering import KeyedLocks
-from bot.channels.telegram.aiohttp_request import AiohttpRequest
+from bot.channels.telegram.aiohttp_request import AiohttpRequest, retry_seconds
 from bot.channels.telegram.inbound import Document, RawUpdate, chat_id_of, inbound_of, raw_update
 from bot.channels.telegram.render import Part, caption_fits, keyboard, render
 from bot.config import ConfigError
@@ -108,10 +108,7 @@ async def call_api(make_call: Callable[[], Awaitable[T]]) -> T:
     try:
         return await make_call()
     except RetryAfter as exc:
-        with warnings.catch_warnings():  # PTB 22 warns that int seconds become a timedelta
-            warnings.simplefilter("ignore", PTBDeprecationWarning)
-            value = exc.retry_after
-        wait = value.total_seconds() if hasattr(value, "total_seconds") else float(value)
+        wait = retry_seconds(exc)
         if wait > MAX_RETRY_AFTER:
             raise
         log.warning("Telegram asked to retry after %.1f s", wait)
@@ -332,11 +329,7 @@ def delivery_of(exc: TelegramError) -> Delivery:
     """A Bot API error as an outbox outcome: 429 -> wait retry_after, 403 -> blocked, 400 ->
     permanent, network errors and 5xx (PTB raises NetworkError for them) -> transient."""
     if isinstance(exc, RetryAfter):
-        with warnings.catch_warnings():  # PTB 22 warns that retry_after becomes a timedelta
-            warnings.simplefilter("ignore", PTBDeprecationWarning)
-            wait = exc.retry_after
-            seconds = wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait)
-            return Delivery.wait(seconds, exc.message)
+        return Delivery.wait(retry_seconds(exc), exc.message)
     if isinstance(exc, Forbidden):
         return Delivery.blocked(str(exc))
     if isinstance(exc, (BadRequest, ChatMigrated, InvalidToken)):

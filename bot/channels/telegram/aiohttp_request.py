@@ -19,6 +19,7 @@ HTTP exchange itself."""
 
 from __future__ import annotations
 
+import datetime as dtm
 import json
 import warnings
 from http import HTTPStatus
@@ -59,6 +60,15 @@ def encode_params(params: dict[str, Any]) -> bytes:
     head = _ENCODE(plain)[:-1]
     tail = ",".join(f"{_ENCODE(k)}:{v}" for k, v in embedded)
     return f"{head}{',' if plain else ''}{tail}}}".encode()
+
+
+def retry_seconds(exc: RetryAfter) -> float:
+    """The seconds a 429 asks to wait: RetryAfter.retry_after read with PTB 22's deprecation
+    warning (int seconds becoming a timedelta) held back, as a float either way."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, dtm.timedelta) else float(value)
 
 
 def api_error(status: int, payload: bytes) -> TelegramError:

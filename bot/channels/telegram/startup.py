@@ -8,13 +8,12 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-import warnings
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TelegramError
-from telegram.warnings import PTBDeprecationWarning
 
+from bot.channels.telegram.aiohttp_request import retry_seconds
 from bot.config import ConfigError
 
 log = logging.getLogger(__name__)
@@ -28,13 +27,6 @@ _sleep = asyncio.sleep  # tests replace it
 
 class TelegramStartError(ConfigError):
     """The Bot API refused or kept failing a call start-up needs."""
-
-
-def _seconds(exc: RetryAfter) -> float:
-    with warnings.catch_warnings():  # PTB 22 warns that int seconds become a timedelta
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = exc.retry_after
-    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)
 
 
 async def retried(method: str, call: Callable[[], Awaitable[T]], tries: int = START_TRIES,
@@ -53,7 +45,7 @@ async def retried(method: str, call: Callable[[], Awaitable[T]], tries: int = ST
             if attempt == tries:
                 raise TelegramStartError(key="tg_start_failed", method=method, tries=tries,
                                          error=getattr(exc, "message", exc)) from None
-            delay = min(MAX_WAIT, _seconds(exc)) if isinstance(exc, RetryAfter) else wait
+            delay = min(MAX_WAIT, retry_seconds(exc)) if isinstance(exc, RetryAfter) else wait
             log.warning("Telegram %s failed (%s); try %d of %d in %.1f s", method, exc, attempt + 1, tries, delay)
             await _sleep(delay)
             wait = min(MAX_WAIT, wait * 2)
