@@ -228,18 +228,28 @@ FORWARDED = (("study", "refresh_study"), ("stats", "fold_item_sums"), ("stats", 
              ("admins", "log_admin"))
 
 
-async def _open_reader(main, main_loop: asyncio.AbstractEventLoop):
+async def open_reader(target):
+    """A read store on the database `target` names: a PostgreSQL URL (a pool of its own) or a
+    SQLite file (a read snapshot that refuses writes)."""
+    from sqlalchemy.engine import URL, make_url
+
     from bot.storage.sql.database import PostgresDatabase
     from bot.storage.sql.store import SqlStore
 
-    db = main.db
-    if isinstance(db, PostgresDatabase):
-        reader = PostgresDatabase(db.url, pool_size=2)
+    if isinstance(target, URL) or str(target).startswith("postgresql"):
+        reader = PostgresDatabase(make_url(target), pool_size=2)
         await reader.connect()
     else:
-        reader = _SnapshotSqlite(db.path)
+        reader = _SnapshotSqlite(str(target))
         reader.connect()
-    store = SqlStore(reader)
+    return SqlStore(reader)
+
+
+async def _open_reader(main, main_loop: asyncio.AbstractEventLoop):
+    from bot.storage.sql.database import PostgresDatabase
+
+    db = main.db
+    store = await open_reader(db.url if isinstance(db, PostgresDatabase) else db.path)
     for repo, name in FORWARDED:
         target = getattr(main, repo, None)
         if target is not None and hasattr(target, name):

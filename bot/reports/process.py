@@ -286,24 +286,17 @@ async def _refuse(*_args: Any, **_kwargs: Any) -> None:
     raise RuntimeError("the report process does not write; the caller does")
 
 
+# The writes a report can make (offloop.FORWARDED): the folds are made by the caller before the
+# job; any other write is refused.
+_FOLDED_BY_CALLER = frozenset({"refresh_study", "fold_item_sums"})
+
+
 async def _open(target: str) -> Any:
-    from bot.reports.offloop import _SnapshotSqlite
-    from bot.storage.sql.database import PostgresDatabase
-    from bot.storage.sql.store import SqlStore
+    from bot.reports.offloop import FORWARDED, open_reader
 
-    if target.startswith("postgresql"):
-        from sqlalchemy.engine import make_url
-
-        db: Any = PostgresDatabase(make_url(target), pool_size=2)
-        await db.connect()
-    else:
-        db = _SnapshotSqlite(target)
-        db.connect()
-    store = SqlStore(db)
-    store.study.refresh_study = _noop  # type: ignore[method-assign]  # folded by the caller first
-    store.stats.fold_item_sums = _noop  # type: ignore[method-assign]
-    store.stats.save_snapshot = _refuse  # type: ignore[method-assign]
-    store.admins.log_admin = _refuse  # type: ignore[method-assign]
+    store = await open_reader(target)
+    for repo, name in FORWARDED:
+        setattr(getattr(store, repo), name, _noop if name in _FOLDED_BY_CALLER else _refuse)
     return store
 
 
