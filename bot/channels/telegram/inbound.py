@@ -71,39 +71,34 @@ def parse_update(data: Any) -> Inbound | None:
     if update_id is None:
         return None
     query, message = data.get("callback_query"), data.get("message")
-    source: dict
-    is_query = isinstance(query, dict)
+    shown: dict | None = None  # for a pressed button: the message with it, if Telegram sent it
     if isinstance(query, dict):
-        source = query
-        shown = _obj(query.get("message"))  # the message with the button, if Telegram sent it
-        chat = _obj(shown.get("chat")) if shown else {}
+        source, shown = query, _obj(query.get("message"))
     elif isinstance(message, dict):
-        source, shown = message, {}
-        chat = _obj(message.get("chat"))
+        source = message
     else:
         return None
+    chat = _obj((source if shown is None else shown).get("chat"))
     sender = _obj(source.get("from"))
     user_id = _int(sender.get("id"))
     if user_id is None:
         return None
     chat_id = _int(chat.get("id"))
     private = chat_id is None or chat.get("type") == "private"
+    reply_to = user_id if chat_id is None else chat_id
     key, locale, uid = user_key(user_id), _str(sender.get("language_code")), f"tg:{update_id}"
-    if is_query:
-        data_field = source.get("data")
+    if shown is not None:
         # `data` is absent for game buttons; "" reaches the core, which refuses it plainly.
-        incoming = Incoming(key, action=data_field if isinstance(data_field, str) else "", locale=locale,
-                            update_id=uid, private=private)
+        incoming = Incoming(key, action=_str(source.get("data")) or "", locale=locale, update_id=uid,
+                            private=private)
         message_id = _int(shown.get("message_id"))
         # date 0: older than Telegram keeps (an inaccessible message): not editable, reply anew
         editable = (chat_id, message_id) if chat_id is not None and message_id is not None \
             and shown.get("date") != 0 else None
-        callback_id = _str(source.get("id"))
-        return Inbound(incoming, user_id, user_id if chat_id is None else chat_id, callback_id, editable, None)
+        return Inbound(incoming, user_id, reply_to, _str(source.get("id")), editable, None)
     text = _str(source.get("text")) or _str(source.get("caption")) or ""
     incoming = Incoming(key, text=text, locale=locale, update_id=uid, private=private)
-    return Inbound(incoming, user_id, user_id if chat_id is None else chat_id, None, None,
-                   _document(source.get("document")))
+    return Inbound(incoming, user_id, reply_to, None, None, _document(source.get("document")))
 
 
 def _document(value: Any) -> Document | None:
