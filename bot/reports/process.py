@@ -144,11 +144,9 @@ def _catalog_key(catalog: Any) -> tuple[int, int]:
 
 
 def _catalog_part(catalog: Any) -> dict[str, Any]:
-    """What a statistics file needs of the catalog: the official exams and the questions (the item
-    sheet's stems and citations); not the law texts, cases or guides."""
-    return {"root": catalog.root, "revision": catalog.revision,
-            "exams": {k: v for k, v in catalog.exams.items() if v.official},
-            "questions": dict(catalog.questions)}
+    """What a statistics file needs of the catalog besides the official exams (sent with every
+    job): the questions (the item sheet's stems and citations); not the law texts, cases or guides."""
+    return {"root": catalog.root, "revision": catalog.revision, "questions": dict(catalog.questions)}
 
 
 async def call(deps: Any, function: str, *args: Any, prepare: Callable[[], Awaitable[None]] | None = None,
@@ -318,7 +316,7 @@ async def _context(target: str, config: Any, key: tuple[int, int], part: dict[st
             catalog = held.deps.catalog
         else:
             catalog = Catalog(root=part["root"], laws=None, questions=part["questions"],  # type: ignore[arg-type]
-                              exams=part["exams"], revision=part["revision"])
+                              revision=part["revision"])
         held.deps = Deps(storage=held.store, catalog=catalog, clock=SystemClock(), config=config,
                          rng=random.Random())
         held.catalog_key = key
