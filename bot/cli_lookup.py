@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -17,11 +16,9 @@ def cache_dir_for(args: argparse.Namespace) -> Path | None:
         from bot.config import load_config
 
         return load_config(Path(args.config)).data_dir / "cache"  # where the bot keeps it (bot.serving)
-    chosen = os.environ.get("LAWBOT_CACHE_DIR", "").strip()
-    if chosen:
-        return None if chosen.lower() in ("off", "none", "0") else Path(chosen).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME", "").strip() or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "lawbot"
+    from bot.catalog.cachefiles import default_dir
+
+    return default_dir()
 
 
 class _Texts:

@@ -28,10 +28,14 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.catalog.cachefiles import default_dir, hash_files
+
 if TYPE_CHECKING:
     from bot.catalog.catalog import Catalog
 
 log = logging.getLogger(__name__)
+
+__all__ = ["catalog_key", "default_dir", "load", "store"]
 
 FORMAT = 1
 PREFIX = "catalog-"
@@ -42,27 +46,6 @@ _CODE = Path(__file__).resolve().parents[1]  # bot/
 CODE_DIRS = ("catalog", "domain")
 
 
-def default_dir() -> Path | None:
-    """LAWBOT_CACHE_DIR (None when it says off), else $XDG_CACHE_HOME/lawbot or ~/.cache/lawbot."""
-    chosen = os.environ.get("LAWBOT_CACHE_DIR", "").strip()
-    if chosen:
-        return None if chosen.lower() in ("off", "none", "0") else Path(chosen).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME", "").strip() or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "lawbot"
-
-
-def _files(top: Path, suffix: str = "") -> list[tuple[str, Path]]:
-    """(path relative to top with "/", path) of the files under top, sorted; none if top is missing."""
-    found = []
-    for folder, dirs, names in os.walk(top):
-        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-        rel = Path(folder).relative_to(top).as_posix()
-        for name in sorted(names):
-            if name.endswith(suffix):
-                found.append((name if rel == "." else f"{rel}/{name}", Path(folder) / name))
-    return found
-
-
 def catalog_key(root: Path) -> str:
     """SHA-256 over what the checked catalog is made from (see the module docstring)."""
     import yaml
@@ -71,15 +54,9 @@ def catalog_key(root: Path) -> str:
     digest.update(f"format {FORMAT} {sys.version} pyyaml {yaml.__version__} "
                   f"{getattr(yaml, '__with_libyaml__', False)}\nroot {Path(root).resolve()}\n".encode())
     for folder in CODE_DIRS:
-        for name, path in _files(_CODE / folder, ".py"):
-            data = path.read_bytes()
-            digest.update(f"code {folder}/{name} {len(data)}\n".encode())
-            digest.update(data)
+        hash_files(digest, "code", folder, _CODE / folder, ".py")
     for folder in CONTENT_DIRS:
-        for name, path in _files(Path(root) / folder):
-            data = path.read_bytes()
-            digest.update(f"file {folder}/{name} {len(data)}\n".encode())
-            digest.update(data)
+        hash_files(digest, "file", folder, Path(root) / folder)
     return digest.hexdigest()
 
 

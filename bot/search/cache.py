@@ -37,6 +37,7 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 
+from bot.catalog.cachefiles import hash_files
 from bot.search import text as tx
 from bot.search.bm25 import FieldIndex, matched, scores
 from bot.search.lookup import Hit, Lookup, SearchIndex, _Space
@@ -59,29 +60,10 @@ def content_key(root: Path) -> str:
     for package in ("jieba", "pypinyin", "opencc"):
         digest.update(f"{package} {_installed(package)}\n".encode())
     for folder in ("search", "catalog"):
-        for name, path in _files(str(_CODE / folder), ".py"):
-            digest.update(f"code {folder}/{name}\n".encode())
-            with open(path, "rb") as handle:
-                digest.update(handle.read())
+        hash_files(digest, "code", folder, _CODE / folder, ".py")
     for folder in CONTENT_DIRS:
-        for name, path in _files(os.path.join(root, folder)):
-            with open(path, "rb") as handle:
-                data = handle.read()
-            digest.update(f"file {folder}/{name} {len(data)}\n".encode())
-            digest.update(data)
+        hash_files(digest, "file", folder, Path(root) / folder)
     return digest.hexdigest()
-
-
-def _files(top: str, suffix: str = "") -> list[tuple[str, str]]:
-    """(path relative to top with "/", path) of the files under top, sorted; none if top is missing."""
-    out = []
-    for folder, dirs, names in os.walk(top):
-        dirs.sort()
-        rel = os.path.relpath(folder, top).replace(os.sep, "/")
-        for name in names:
-            if name.endswith(suffix) and not name.endswith(".pyc"):
-                out.append((name if rel == "." else f"{rel}/{name}", os.path.join(folder, name)))
-    return sorted(out)
 
 
 def _installed(package: str) -> str:
