@@ -116,6 +116,14 @@ async def call_api(make_call: Callable[[], Awaitable[T]]) -> T:
         return await make_call()
 
 
+def _message_params(chat_id: int, part: Part) -> dict[str, Any]:
+    """sendMessage's parameters for one text part (its keyboard as reply_markup JSON text)."""
+    params: dict[str, Any] = {"chat_id": chat_id, "text": part.text}
+    if part.markup is not None:
+        params["reply_markup"] = part.markup
+    return params
+
+
 def _not_modified(exc: BadRequest) -> bool:
     return "not modified" in str(exc).lower()
 
@@ -217,18 +225,14 @@ class TelegramChannel:
 
     @staticmethod
     async def _send(bot: Bot, chat_id: int, part: Part) -> None:
-        params: dict[str, Any] = {"chat_id": chat_id, "text": part.text}
-        if part.markup is not None:
-            params["reply_markup"] = part.markup
-        await call_api(partial(api_call, bot, "sendMessage", params))
+        await call_api(partial(api_call, bot, "sendMessage", _message_params(chat_id, part)))
 
     @staticmethod
     async def _edit(bot: Bot, message: tuple[int, int], part: Part) -> bool:
         """True when the message (chat id, message id) shows the part (edited, or already identical)."""
         chat_id, message_id = message
-        params: dict[str, Any] = {"chat_id": chat_id, "message_id": message_id, "text": part.text}
-        if part.markup is not None:
-            params["reply_markup"] = part.markup
+        params = _message_params(chat_id, part)
+        params["message_id"] = message_id
         try:
             await call_api(partial(api_call, bot, "editMessageText", params))
             return True
@@ -263,21 +267,16 @@ class TelegramSender:
         self.bot = bot
         self._interval = 1.0 / rate if rate > 0 else 0.0
         self._next = 0.0
-        self._parts: dict[str, list[tuple[str, str | None]]] = {}
+        self._parts: dict[str, list[Part]] = {}
 
     async def send(self, user: str, payload: dict) -> bool:
         chat_id = chat_id_of(user)
         if chat_id is None:
             return False
-        choices = [[Choice(str(label), str(action)) for label, action in row] for row in payload.get("choices", [])]
-        parts = render(Reply(str(payload.get("text", "")), choices))
-        for part in parts:
+        for part in self._rendered(payload):
             await self._pace()
-            params: dict[str, Any] = {"chat_id": chat_id, "text": part.text}
-            if part.markup is not None:
-                params["reply_markup"] = part.markup
             try:
-                await call_api(partial(api_call, self.bot, "sendMessage", params))
+                await TelegramChannel._send(self.bot, chat_id, part)
             except Forbidden:
                 log.info("user %s blocked the bot; outbox message not delivered", user)
                 raise
@@ -292,25 +291,22 @@ class TelegramSender:
         parts = self._rendered(payload)
         if not parts:
             return Delivery.permanent("empty message")
-        for text, markup in parts:
-            params: dict[str, Any] = {"chat_id": chat_id, "text": text}
-            if markup is not None:
-                params["reply_markup"] = markup
+        for part in parts:
             try:
                 # the raw call: PTB's errors (RetryAfter, Forbidden ...) without building a Message
                 # object per send, which costs more CPU than the send itself at broadcast rates
-                await api_call(self.bot, "sendMessage", params)
+                await api_call(self.bot, "sendMessage", _message_params(chat_id, part))
             except TelegramError as exc:
                 return delivery_of(exc)
         return Delivery.sent()
 
-    def _rendered(self, payload: dict) -> list[tuple[str, str | None]]:
-        """(text, reply_markup as JSON) per message part; a broadcast renders its payload once."""
+    def _rendered(self, payload: dict) -> list[Part]:
+        """The payload's message parts; a broadcast renders its payload once."""
         key = json.dumps(payload, ensure_ascii=False, sort_keys=True)
         cached = self._parts.get(key)
         if cached is None:
             choices = [[Choice(str(label), str(action)) for label, action in row] for row in payload.get("choices", [])]
-            cached = [(part.text, part.markup) for part in render(Reply(str(payload.get("text", "")), choices))]
+            cached = render(Reply(str(payload.get("text", "")), choices))
             if len(self._parts) >= 256:
                 self._parts.clear()
             self._parts[key] = cached
