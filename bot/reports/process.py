@@ -213,15 +213,6 @@ def export_path(config: Any, suffix: str) -> Path:
     return folder / f"{uuid.uuid4().hex}{suffix}"
 
 
-def take_file(path: str | Path) -> bytes:
-    """The bytes of a file the report process wrote; the file is removed."""
-    path = Path(path)
-    try:
-        return path.read_bytes()
-    finally:
-        path.unlink(missing_ok=True)
-
-
 def _at_exit() -> None:
     shutdown()
 

@@ -378,7 +378,7 @@ async def workbook(deps: Deps, actor: Actor, query: ViewQuery, now: float) -> Fi
         try:
             filename, detail = await process.call(deps, "bot.services.stats:_workbook_to_file", actor, query, now,
                                                   str(path), prepare=prepare, niceness=process.NICENESS)
-            file = FileResult(filename, process.take_file(path), XLSX)
+            file = FileResult(filename, path.read_bytes(), XLSX)
         finally:
             path.unlink(missing_ok=True)
     else:
