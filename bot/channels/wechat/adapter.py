@@ -39,7 +39,7 @@ from bot.channels.wechat.inbound import (
     user_id_of,
     user_key,
 )
-from bot.channels.wechat.render import messages, render
+from bot.channels.wechat.render import Rendered, messages, render
 from bot.channels.wechat.signing import Cipher, Refused, ReplayGuard, check_signature, cipher
 from bot.config import ConfigError
 
@@ -217,11 +217,11 @@ class WeChatChannel:
             if incoming is None:
                 return []
             replies = await self.service.handle(incoming)
-            return self.texts(replies, await self.service.locale_of(user))
+            locale = await self.service.locale_of(user)
+            return self.texts(render(replies, locale), locale)
 
-    def texts(self, replies: list[Reply], locale: str) -> list[str]:
-        """The replies as WeChat messages: choices as a numbered menu, split to fit."""
-        rendered = render(replies, locale)
+    def texts(self, rendered: Rendered, locale: str) -> list[str]:
+        """Rendered replies as WeChat messages: choices as a numbered menu, split to fit."""
         if not rendered.body and not rendered.menu:
             return []
         return messages(rendered, locale, self.platform.max_reply_bytes, self.platform.api is not None)
@@ -233,7 +233,7 @@ class WeChatChannel:
         rendered = render(replies, locale)
         if rendered.actions is not None:
             await self.storage.sessions.set_menu(user, rendered.actions, self.app.clock.now())
-        return self.texts(replies, locale)
+        return self.texts(rendered, locale)
 
     async def _deliver_late(self, entry: _Pending, user: str, key: str) -> None:
         try:
