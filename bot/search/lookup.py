@@ -73,11 +73,12 @@ FAIR_COVERAGE = 0.25
 MIN_COVERAGE = 0.2  # below this the best hit shares only a stray word with the query
 NONE_COVERAGE = 0.1  # when none of the first three covers this much: "not covered"
 LAW_RELATED = 0.3  # an article covering this much of the question is related to it
-STRICT_COVERAGE = 0.5
-# unless the question asks for a law, at most this many articles among the first FRONT hits
+STRICT_COVERAGE = 0.5  # what a hit must cover when the question has characters the content lacks
+# unless the question asks for a law, at most FRONT_ARTICLES articles among the first FRONT hits
 FRONT = 3
+FRONT_ARTICLES = 1
+# a verb and its object split by 了/过/个 or a "my"/"his" (Lookup._joined)
 SPLIT_VERB_RE = re.compile(r"([\u4e00-\u9fff])(?:了个|过个|了|过|个|[我你他她]的|人家的|别人的)([\u4e00-\u9fff]{1,2})")
-FRONT_ARTICLES = 1  # what a hit must cover when the question has characters the content lacks
 
 
 @dataclass(frozen=True, slots=True)
