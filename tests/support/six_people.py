@@ -28,3 +28,14 @@ async def sit(store, user, roster_id, unit, score, passed, status="submitted", e
     if status != "open":
         await store.attempts.finish_attempt(attempt.id, status, AT + 60, score, passed)
     return attempt.id
+
+
+async def sit_the_exams(store, ids: dict[str, int]) -> None:
+    """S1 failed then passed xf (40, 90); S2 failed (30); S3 has an open attempt only; S5 passed
+    xf in unit b (70) and failed another exam (10). Accounts tg:1, tg:2, tg:3, tg:5."""
+    await sit(store, "tg:1", ids["S1"], "a", 40.0, False)
+    await sit(store, "tg:1", ids["S1"], "a", 90.0, True)
+    await sit(store, "tg:2", ids["S2"], "a", 30.0, False)
+    await sit(store, "tg:3", ids["S3"], "a", None, None, status="open")
+    await sit(store, "tg:5", ids["S5"], "b", 70.0, True)
+    await sit(store, "tg:5", ids["S5"], "b", 10.0, False, exam="other")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.domain.study import ActivityRule
-from tests.support.six_people import AT, DAY, sit, six_people
+from tests.support.six_people import AT, DAY, sit, sit_the_exams, six_people
 
 
 @pytest.fixture
@@ -19,12 +19,7 @@ async def people(store):
         await store.practice.log_answers([(user, f"q{i}", 1, None, "practice", None, AT) for i in range(n)])
     await store.study.refresh_study(0, {"practice": ActivityRule(1, 0), "case_read": ActivityRule(2, 0),
                                         "daily": ActivityRule(5, 0)})
-    await sit(store, "tg:1", ids["S1"], "a", 40.0, False)
-    await sit(store, "tg:1", ids["S1"], "a", 90.0, True)
-    await sit(store, "tg:2", ids["S2"], "a", 30.0, False)
-    await sit(store, "tg:3", ids["S3"], "a", None, None, status="open")
-    await sit(store, "tg:5", ids["S5"], "b", 70.0, True)
-    await sit(store, "tg:5", ids["S5"], "b", 10.0, False, exam="other")
+    await sit_the_exams(store, ids)
     from sqlalchemy import update
 
     from bot.storage.tables import roster

@@ -13,7 +13,7 @@ from bot.domain.study import ActivityRule
 from bot.storage import stats_rollup
 from bot.storage.sql.stats import final_results
 from bot.storage.tables import attempts, bindings, roster, stats_finals, stats_people, study_daily, study_time
-from tests.support.six_people import AT, DAY, sit, six_people
+from tests.support.six_people import AT, DAY, sit, sit_the_exams, six_people
 
 RULES = {"practice": ActivityRule(1, 0), "case_read": ActivityRule(2, 0), "daily": ActivityRule(5, 0)}
 R, B, S, T = roster.c, bindings.c, study_daily.c, study_time.c
@@ -96,12 +96,7 @@ async def people(store):
     for user, day, seconds in (("tg:1", DAY - 1, 100.0), ("tg:1", DAY, 50.5), ("wx:1", DAY, 20.0),
                                ("tg:2", DAY + 1, 30.0), ("tg:5", DAY, 70.25), ("tg:6", DAY, 9.0)):
         await store.study_time.add_time(user, day, seconds, AT)
-    await sit(store, "tg:1", ids["S1"], "a", 40.0, False)
-    await sit(store, "tg:1", ids["S1"], "a", 90.0, True)
-    await sit(store, "tg:2", ids["S2"], "a", 30.0, False)
-    await sit(store, "tg:3", ids["S3"], "a", None, None, status="open")
-    await sit(store, "tg:5", ids["S5"], "b", 70.0, True)
-    await sit(store, "tg:5", ids["S5"], "b", 10.0, False, exam="other")
+    await sit_the_exams(store, ids)
     await store.db.run(update(roster).where(R.staff_no == "S6").values(active=0))
     return ids
 
