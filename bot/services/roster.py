@@ -9,6 +9,7 @@ Each write is recorded in the audit log (bot.services.audit) in the write's tran
 
 from __future__ import annotations
 
+import logging
 import secrets
 import tempfile
 from dataclasses import dataclass, field
@@ -21,6 +22,8 @@ from bot.reports import offloop
 from bot.services.audit import record
 from bot.services.rights import Actor, Forbidden
 from bot.storage.ports import PersonRecord
+
+log = logging.getLogger(__name__)
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 ROSTER_SUFFIXES = (".xlsx", ".csv", ".txt", ".yaml", ".yml")
@@ -218,7 +221,13 @@ async def read_roster_file(deps: Deps, actor: Actor, filename: str, data: bytes)
     units = {u.id: u.name for u in actor.tree.units.values()}
     if not units:
         raise RosterError("roster_no_units")
-    entries, errors, rows = await offloop.bank_file(_parse_numbered, name, data, units)
+    try:
+        entries, errors, rows = await offloop.bank_file(_parse_numbered, name, data, units)
+    except Exception as exc:  # noqa: BLE001 - a damaged file (openpyxl's zip, XML, …) is the sender's problem
+        log.warning("roster file %s unreadable: %s: %s", name, type(exc).__name__, str(exc)[:200])
+        raise RosterError("roster_file_unreadable", name=name) from None
+    if not entries and not errors:
+        raise RosterError("roster_file_no_rows", name=name)
     errors = await check_roster(deps, actor, entries, errors, rows, name)
     return entries, errors, rows
 
@@ -280,8 +289,9 @@ async def import_roster(deps: Deps, actor: Actor, upload_id: int, replace: bool 
         raise RosterError("roster_import_refused", n=len(errors))
     now = deps.clock.now()
     async with deps.storage.atomic():
+        if not await deps.storage.uploads.drop_upload(upload.id):  # a double click: the other request took it
+            raise RosterError("roster_upload_gone")
         added, updated, gone = await deps.storage.roster.upsert_roster(entries, now, replace=replace)
-        await deps.storage.uploads.drop_upload(upload.id)
         await record(deps, actor, "roster.import", f"file:{name}", unit=actor.role.unit,
                      after={"added": added, "updated": updated, "deactivated": gone, "rows": len(entries)})
     return RosterImported(name, added, updated, gone)

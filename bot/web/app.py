@@ -65,18 +65,12 @@ async def console_middleware(request: web.Request, handler):
             log.warning("console POST %s from another origin refused (%s)", request.path,
                         request.headers.get("Origin"))
             response = await forbidden_page(request, Forbidden("web_csrf_bad"))
+        elif request.path.startswith(security.STATIC_PREFIX) and not _static_file(request.path):
+            response = await _error_page(request, 404)  # aiohttp would answer a missing file in plain text
         else:
             response = await handler(request)
-    except web.HTTPNotFound:
-        response = await render(request, "error.html", status=404, code=404, message_key="web_not_found",
-                                message_values={})
-    except web.HTTPMethodNotAllowed:
-        response = await render(request, "error.html", status=405, code=405, message_key="web_not_found",
-                                message_values={})
     except web.HTTPException as exc:
-        response = web.Response(status=exc.status, headers=exc.headers, text=exc.text)
-        for name, morsel in exc.cookies.items():
-            response.cookies[name] = morsel
+        response = await _http_exception(request, exc)
     except Forbidden as exc:
         response = await forbidden_page(request, exc)
     except Exception:
@@ -84,6 +78,42 @@ async def console_middleware(request: web.Request, handler):
         response = await render(request, "error.html", status=500, code=500, message_key="web_error",
                                 message_values={})
     security.add_headers(request, response)
+    return response
+
+
+ERROR_TEXTS = {404: "web_not_found", 405: "web_method_not_allowed", 413: "web_too_large"}
+ERROR_HEADINGS = {413: "web_error_too_large"}
+
+
+def _static_file(path: str) -> bool:
+    """Whether /admin/static/<name> names a file of bot/web/static."""
+    name = path[len(security.STATIC_PREFIX):]
+    target = (STATIC / name).resolve()
+    return bool(name) and target.is_relative_to(STATIC.resolve()) and target.is_file()
+
+
+async def _error_page(request: web.Request, status: int) -> web.Response:
+    """The console's error page for an HTTP error status: one line in the page's language."""
+    code = status if status in ERROR_TEXTS else 400
+    return await render(request, "error.html", status=status, code=code,
+                        message_key=ERROR_TEXTS.get(status, "web_bad_request"),
+                        message_values={"method": request.method[:10]}, heading=ERROR_HEADINGS.get(status))
+
+
+async def _http_exception(request: web.Request, exc: web.HTTPException) -> web.Response:
+    """A redirect as it is (with its cookies); an error (aiohttp's own 400, 404, 405, 413 …) as
+    the console's page instead of aiohttp's plain English text."""
+    if exc.status < 400:
+        response = web.Response(status=exc.status, headers=exc.headers, text=exc.text)
+        for name, morsel in exc.cookies.items():
+            response.cookies[name] = morsel
+        return response
+    if exc.status >= 500:
+        log.error("console %s %s: HTTP %d", request.method, request.path, exc.status)
+        return await render(request, "error.html", status=500, code=500, message_key="web_error", message_values={})
+    response = await _error_page(request, exc.status)
+    if "Allow" in exc.headers:
+        response.headers["Allow"] = exc.headers["Allow"]
     return response
 
 

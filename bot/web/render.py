@@ -170,6 +170,14 @@ class Paging:
         return self.url(request, sort=key, order=order, page=1)
 
 
+def whole_number(text: object, digits: int = 18) -> int | None:
+    """`text` as a non-negative whole number when it is 1 to `digits` ASCII digits (so it fits a
+    database integer), else None: "abc", "-1", "²", "١٢" and 20-digit ids are not numbers here."""
+    if not isinstance(text, str) or not 0 < len(text) <= digits or not (text.isascii() and text.isdigit()):
+        return None
+    return int(text)
+
+
 def _int(value: str | None, default: int, low: int, high: int) -> int:
     try:
         number = int(value) if value is not None else default

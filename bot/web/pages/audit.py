@@ -15,7 +15,7 @@ from aiohttp import web
 from bot.services import audit
 from bot.web.auth import admin_required
 from bot.web.keys import ACTOR, REQUEST_DEPS
-from bot.web.render import Paging, render
+from bot.web.render import Paging, render, whole_number
 
 NAV = ("/admin/audit", "web_nav_audit")
 GROUPS = ("exam", "roster", "bank", "notice", "gap", "web")  # action prefixes offered as filters
@@ -34,10 +34,9 @@ async def audit_page(request: web.Request) -> web.Response:
     q = request.query
     after, before, last = q.get("after") or None, q.get("before") or None, q.get("last") == "1"
     cursor = last or audit.parse_cursor(after) is not None or audit.parse_cursor(before) is not None
-    known = q.get("n", "")
     page = await audit.entries(deps, actor, offset=0 if cursor else paging.offset, limit=paging.size, unit=unit,
                                action=action, after=after, before=before, last=last,
-                               total=int(known) if known.isdigit() and len(known) < 12 else None)
+                               total=whole_number(q.get("n"), digits=11))
     if last:
         paging = replace(paging, page=paging.pages(page.total))
     rows = [{"entry": e, "unit_name": actor.tree.name(e.unit_id) if e.unit_id else "",

@@ -10,7 +10,7 @@ from bot.services import gaps
 from bot.services.rights import Actor
 from bot.web.auth import admin_required, post_form
 from bot.web.keys import ACTOR, REQUEST_DEPS
-from bot.web.render import locale_of, render
+from bot.web.render import locale_of, render, whole_number
 
 NAV = ("/admin/gaps", "web_nav_gaps")
 SHOWS = ("open", "handled", "all")
@@ -21,8 +21,9 @@ def allowed(actor: Actor) -> bool:
     return actor.is_super
 
 
-def _days(raw: str | None) -> int:
-    return int(raw) if raw and raw.isdigit() and int(raw) in PERIODS else 30
+def _days(raw: object) -> int:
+    days = whole_number(raw, digits=3)
+    return days if days in PERIODS else 30
 
 
 @admin_required

@@ -14,7 +14,7 @@ from bot.app.texts import tr
 from bot.services import notices
 from bot.web.auth import admin_required, post_form
 from bot.web.keys import ACTOR, REQUEST_DEPS
-from bot.web.render import locale_of, render
+from bot.web.render import locale_of, render, whole_number
 
 NAV = ("/admin/notices", "web_nav_notices")
 
@@ -95,9 +95,10 @@ async def detail(request: web.Request) -> web.Response:
     deps = request[REQUEST_DEPS]
     campaign_id = request.match_info["campaign_id"]
     try:
-        if not campaign_id.isdigit():
+        number = whole_number(campaign_id)
+        if number is None:
             raise notices.NoticeError("bc_unknown", id=campaign_id[:12])
-        progress = await notices.progress(deps, await _sender(request), int(campaign_id))
+        progress = await notices.progress(deps, await _sender(request), number)
     except notices.NoticeError as exc:
         return await render(request, "notice_detail.html", status=404, title="web_nav_notices", progress=None,
                             error=tr(await locale_of(request), exc.key, **exc.values), done=None)
@@ -113,9 +114,10 @@ async def cancel(request: web.Request) -> web.StreamResponse:
     await post_form(request)
     campaign_id = request.match_info["campaign_id"]
     try:
-        if not campaign_id.isdigit():
+        number = whole_number(campaign_id)
+        if number is None:
             raise notices.NoticeError("bc_unknown", id=campaign_id[:12])
-        stopped = await notices.cancel(deps, await _sender(request), int(campaign_id), deps.clock.now())
+        stopped = await notices.cancel(deps, await _sender(request), number, deps.clock.now())
     except notices.NoticeError as exc:
         return await _refusal(request, exc)
     raise web.HTTPSeeOther(f"/admin/notices/{campaign_id}?done=cancelled&n={stopped}")

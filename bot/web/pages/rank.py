@@ -24,9 +24,9 @@ async def rank_page(request: web.Request) -> web.Response:
     actor, deps = request[ACTOR], request[REQUEST_DEPS]
     period = request.query.get("period", "week")
     metric = request.query.get("metric", "rate")
-    unit = request.query.get("unit") or (None if actor.is_super else actor.role.unit)
+    unit = (request.query.get("unit") or "")[:80] or (None if actor.is_super else actor.role.unit)
     if period not in PERIODS or metric not in UNIT_METRICS:
-        raise web.HTTPBadRequest(text="bad query")
+        raise web.HTTPBadRequest()  # the console's 400 page (bot/web/app.py), in Chinese
     query = RankQuery(actor.user, period, metric, unit)
     try:
         board = await Leaderboards(deps, Org(deps)).board(query, deps.clock.now())

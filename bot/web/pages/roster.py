@@ -13,7 +13,7 @@ from bot.catalog.bank_io.messages import localise
 from bot.services import roster as svc
 from bot.web.auth import admin_required, post_form
 from bot.web.keys import ACTOR, REQUEST_DEPS
-from bot.web.render import Paging, locale_of, render
+from bot.web.render import Paging, locale_of, render, whole_number
 
 NAV = ("/admin/roster", "web_nav_roster")
 SORTS = ("staff_no", "name", "unit")
@@ -35,8 +35,8 @@ def _units(actor) -> list[tuple[str, str]]:
     return out
 
 
-def _int(text: str | None) -> int | None:
-    return int(text) if text and text.isdigit() and len(text) <= 18 else None
+def _int(text: object) -> int | None:
+    return whole_number(text)
 
 
 async def _refused(request: web.Request, exc: svc.RosterError, status: int = 400, **context) -> web.Response:

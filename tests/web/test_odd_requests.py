@@ -1,0 +1,155 @@
+"""What an admin (or someone editing URLs by hand) can send the console besides what its pages
+send, over plain HTTP on a real server (no browser): odd numbers in addresses and forms,
+methods a page does not take, missing static files, an oversized login, damaged or empty roster
+files and a double-clicked roster import. Each gets one line in Chinese on the console's page,
+never aiohttp's English text or the 500 page, and nothing is stored twice."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import aiohttp
+import pytest
+from openpyxl import Workbook
+
+from bot.domain.units import RosterEntry, Unit
+from bot.httpserver import HttpServer
+from bot.services import accounts, audit
+from bot.services.rights import actor_for
+from bot.web.app import install
+from tests.support.transcript import make_app
+
+SUPER, UNIT_ADMIN = "cli:root", "tg:9001"
+UNITS = [Unit("city", "市"), Unit("ua", "甲局", "city"), Unit("ub", "乙局", "city"), Unit("ua1", "甲局一科", "ua")]
+EXAM = "xuefa2026-shili"  # the shipped official exam
+
+
+@pytest.fixture
+async def served(tmp_path, clock):
+    app = await make_app(tmp_path, clock, admin={"super_admins": [SUPER]})
+    store = app.storage
+    await store.roster.upsert_units(UNITS)
+    await store.admins.set_admin(UNIT_ADMIN, "ua", SUPER, clock.now())
+    await store.roster.upsert_roster([RosterEntry("A1", "张三", "ua", "公务员"), RosterEntry("B1", "李四", "ub", "公务员")],
+                                     clock.now())
+    server = HttpServer("127.0.0.1", 0, app.config.http.max_body_bytes, 5, [])  # as lawbot run has it
+    install(server.web_app, app.service.deps)
+    port = await server.start()
+    async with aiohttp.ClientSession(f"http://127.0.0.1:{port}", cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+        yield app.service.deps, session
+    await server.stop()
+    await app.close()
+
+
+async def _log_in(deps, session, user: str = SUPER) -> str:
+    """Log `session` in as `user`; returns the CSRF token its forms carry."""
+    link = await accounts.issue_link(deps, user)
+    async with session.post("/admin/login", data={"token": link.url.split("token=", 1)[1]},
+                            allow_redirects=False) as response:
+        assert response.status == 303
+        return accounts.csrf_for(response.cookies["lawbot_console"].value)
+
+
+def _message(body: str) -> str:
+    """The page's heading and its one-line message."""
+    heading = re.search(r"<h1>(.*?)</h1>", body, re.S)
+    line = re.search(r'<p class="(?:error|ok)"[^>]*>(.*?)</p>', body, re.S)
+    return " | ".join(m.group(1).strip() for m in (heading, line) if m)
+
+
+async def _send(session, method: str, path: str, data=None) -> tuple[int, str, aiohttp.ClientResponse]:
+    async with session.request(method, path, data=data, allow_redirects=False) as response:
+        return response.status, await response.text(errors="replace"), response
+
+
+async def test_odd_numbers_in_addresses_and_forms_get_a_chinese_line_not_the_500_page(served):
+    deps, session = served
+    csrf = await _log_in(deps, session)
+    huge = "9" * 23  # above any database integer
+    cases = [  # (method, path, form, status, words on the page)
+        ("GET", "/admin/audit?n=²", None, 200, "操作日志"),  # "²".isdigit() is True, int("²") fails
+        ("GET", "/admin/gaps?days=²", None, 200, "咨询缺口"),
+        ("GET", f"/admin/notices/{huge}", None, 404, f"没有编号为 #{huge[:12]} 的广播"),
+        ("GET", "/admin/notices/²", None, 404, "没有编号为 #² 的广播"),
+        ("POST", f"/admin/notices/{huge}/cancel", {"csrf": csrf}, 400, "的广播"),
+        ("POST", "/admin/roster/import", {"csrf": csrf, "upload": "²"}, 400, "这份名册已过期或已导入"),
+        ("POST", "/admin/bank/import/apply", {"csrf": csrf, "upload": "²"}, 400, "这份文件已过期或已处理"),
+        ("POST", f"/admin/exams/{EXAM}/window", {"csrf": csrf, "kind": "extend", "days": "²"}, 409, "天数须为"),
+        ("POST", f"/admin/exams/{EXAM}/window", {"csrf": csrf, "kind": "extend", "days": huge}, 409, "天数须为"),
+    ]
+    for method, path, form, status, words in cases:
+        got, body, _response = await _send(session, method, path, form)
+        assert (got, words in body, "出错了" in body) == (status, True, False), (method, path, got, _message(body))
+
+
+async def test_http_errors_are_the_consoles_chinese_pages(served):
+    deps, session = served
+    await _log_in(deps, session)
+    status, body, response = await _send(session, "PUT", "/admin/roster")
+    assert status == 405 and "GET" in response.headers["Allow"]
+    assert _message(body) == "不支持的请求方式 | 这个地址不能用 PUT 方式打开，请从页面上的链接或按钮操作。"
+    status, body, _response = await _send(session, "GET", "/admin/logout")  # a POST-only address
+    assert status == 405 and "不能用 GET 方式打开" in body
+    status, body, _response = await _send(session, "GET", "/admin/rank?period=decade&metric=%3Cb%3E")
+    assert (status, _message(body)) == (400, "请求无效 | 请求无效，请从页面上的链接或按钮重新操作。")  # was "bad query"
+    for path in ("/admin/static/nope.css", "/admin/static/"):
+        status, body, response = await _send(session, "GET", path)
+        assert (status, response.content_type) == (404, "text/html"), path
+        assert _message(body) == "页面不存在 | 没有这个页面。"
+    anonymous = aiohttp.ClientSession(str(session._base_url))
+    async with anonymous:
+        status, body, _response = await _send(anonymous, "POST", "/admin/login", {"token": "x" * 100_000})
+        assert status == 413 and _message(body) == "内容太大 | 提交的内容太大，已拒绝。"
+
+
+def _xlsx(rows: list[list[str]]) -> bytes:
+    from io import BytesIO
+
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+async def _upload(session, csrf: str, name: str, data: bytes) -> tuple[int, str]:
+    form = aiohttp.FormData()
+    form.add_field("csrf", csrf)
+    form.add_field("file", data, filename=name, content_type="application/octet-stream")
+    status, body, _response = await _send(session, "POST", "/admin/roster/upload", form)
+    return status, body
+
+
+async def test_a_damaged_or_empty_roster_file_is_refused_in_one_line_and_nothing_is_kept(served):
+    deps, session = served
+    csrf = await _log_in(deps, session, UNIT_ADMIN)
+    people = await deps.storage.roster.roster_count()
+    cases = [("damaged.xlsx", b"PK\x03\x04 not really a workbook", "无法读取文件“damaged.xlsx”"),
+             ("text.xlsx", "工号,姓名,单位\nC1,王五,ua1\n".encode(), "无法读取文件“text.xlsx”"),
+             ("header.csv", "工号,姓名,单位\n".encode(), "文件“header.csv”中没有人员"),
+             ("header.xlsx", _xlsx([["工号", "姓名", "单位"]]), "文件“header.xlsx”中没有人员"),
+             ("map.yaml", b"a: 1\n", "文件“map.yaml”中没有人员")]
+    for name, data, words in cases:
+        status, body = await _upload(session, csrf, name, data)
+        assert (status, words in _message(body)) == (400, True), (name, status, _message(body))
+        assert 'name="upload"' not in body  # no import button: nothing was kept to import
+    assert await deps.storage.roster.roster_count() == people
+
+
+async def test_a_double_clicked_roster_import_imports_once(served):
+    deps, session = served
+    csrf = await _log_in(deps, session, UNIT_ADMIN)
+    status, body = await _upload(session, csrf, "r.csv", "工号,姓名,单位\nC1,王五,ua1\nC2,赵六,ua1\n".encode())
+    assert status == 200
+    upload = re.search(r'name="upload" value="(\d+)"', body).group(1)
+    answers = await asyncio.gather(*[_send(session, "POST", "/admin/roster/import", {"csrf": csrf, "upload": upload})
+                                     for _ in range(3)])
+    lines = sorted((status, _message(body).split(" | ")[-1][:40]) for status, body, _response in answers)
+    assert [status for status, _line in lines] == [200, 400, 400], lines
+    assert all("已过期或已导入" in line for _status, line in lines[1:]), lines
+    super_actor = await actor_for(deps, SUPER)
+    imports = [e for e in (await audit.entries(deps, super_actor, offset=0, limit=50)).entries
+               if e.action == "roster.import"]
+    assert [e.after["added"] for e in imports] == [2]  # one import in the 操作日志, two people added
