@@ -266,3 +266,28 @@ def test_a_fill_question_takes_alternatives_and_refuses_a_missing_blank(bank, pa
     assert edited.blanks == ((q.blanks[0][0], f"{q.blanks[0][0]}原则"), (q.blanks[1][0],))
     assert f"{q.blanks[0][0]}原则" in (bank.deps.catalog.root / shown).read_text(encoding="utf-8")
     assert bank.run(bank.deps.storage.bank_versions.latest()).path == shown
+
+
+def test_a_save_after_another_admins_save_of_the_question_is_refused_then_overwrites_knowingly(bank, page, phone):
+    """Two admins (a desk and a phone) edit one question: the later save is refused (409) with
+    the saved version on the page and the typed text kept in the form; saving that again wins."""
+    used = {_first_of_a_law(bank)[0].id}
+    q = next(x for x in bank.deps.catalog.question_list if x.type is QType.JUDGE and x.id not in used)
+    for tab in (page, phone):
+        bank.login(tab)
+        bank.visit(tab, f"/admin/bank/q/{q.id}", "question")
+    page.fill("#edit-form textarea[name=explanation]", "第一位管理员改写的解析。")
+    page.click("#edit-form button[type=submit]")
+    page.wait_for_selector("#notice")
+    phone.fill("#edit-form textarea[name=explanation]", "第二位管理员改写的解析。")
+    with phone.expect_response(lambda r: r.url.endswith(f"/admin/bank/q/{q.id}/edit")) as refused:
+        phone.click("#edit-form button[type=submit]")
+    assert refused.value.status == 409
+    bank.shots.take(phone, "refused")
+    assert "其他管理员已保存了修改" in phone.inner_text("#edit-conflict")
+    assert "第一位管理员改写的解析。" in phone.inner_text("table.question")  # the saved version, above the form
+    assert phone.input_value("#edit-form textarea[name=explanation]") == "第二位管理员改写的解析。"  # kept
+    assert bank.deps.catalog.questions[q.id].explanation == "第一位管理员改写的解析。"
+    phone.click("#edit-form button[type=submit]")
+    phone.wait_for_selector("#notice")
+    assert bank.deps.catalog.questions[q.id].explanation == "第二位管理员改写的解析。"

@@ -6,23 +6,26 @@ this module parses requests and renders results."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 from urllib.parse import quote
 
 from aiohttp import web
 
 from bot.catalog.bank_io.messages import problem_text
+from bot.catalog.bank_io.yamlbank import question_mapping
 from bot.domain.models import LETTERS
 from bot.services import bank as svc
 from bot.web.auth import admin_required, post_form
 from bot.web.keys import ACTOR, REQUEST_DEPS
-from bot.web.render import Paging, locale_of, render
+from bot.web.render import Paging, locale_of, render, whole_number
 
 NAV = ("/admin/bank", "web_nav_bank")
 MAX_FIELD = 4000
 
 
-def _int(text: str | None) -> int | None:
-    return int(text) if text and text.isdigit() and len(text) <= 18 else None
+def _int(text: object) -> int | None:
+    return whole_number(text)
 
 
 async def _message(request: web.Request, key: str, values: dict, *, ok: bool = False, lines: list[str] | None = None,
@@ -66,8 +69,16 @@ def _form_values(detail_q, locale: str, form=None) -> dict:
             "subs": _sub_values(detail_q, locale) if detail_q.subs else []}
 
 
+def stamp(question) -> str:
+    """A fingerprint of a question as its edit form shows it: the form carries it as `base`, so a
+    save made after another admin's save of the same question is caught instead of undoing it."""
+    body = json.dumps(question_mapping(question), sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()[:20]
+
+
 async def _detail(request: web.Request, question_id: str, *, form=None, errors: list[str] | None = None,
-                  status: int = 200, notice: str = "") -> web.Response:
+                  status: int = 200, notice: str = "", base: str | None = None,
+                  conflict: bool = False) -> web.Response:
     actor, deps = request[ACTOR], request[REQUEST_DEPS]
     try:
         detail = await svc.question_detail(deps, actor, question_id)
@@ -76,7 +87,8 @@ async def _detail(request: web.Request, question_id: str, *, form=None, errors: 
     locale = await locale_of(request)
     return await render(request, "bank_question.html", status=status, title="web_nav_bank", d=detail,
                         q=detail.question, letters=LETTERS, values=_form_values(detail.question, locale, form),
-                        errors=errors or [], can_edit=actor.is_super, notice=notice,
+                        errors=errors or [], can_edit=actor.is_super, notice=notice, conflict=conflict,
+                        base=base or stamp(detail.question),
                         answer=svc.answer_text(detail.question, locale),
                         sub_answers=[svc.answer_text(s, locale) for s in detail.question.subs])
 
@@ -98,6 +110,10 @@ async def edit(request: web.Request) -> web.Response:
     subs = [{k: str(form.get(f"sub{n}_{k}", ""))[:MAX_FIELD] for k in SUB_FIELDS}
             for n in range(1, svc.SUB_SLOTS + 1)]
     tags = [t for t in text["tags"].replace("，", ",").replace("、", ",").split(",")]
+    base = str(form.get("base", ""))[:40]
+    current = deps.catalog.questions.get(qid)
+    if current is not None and base and base != stamp(current):  # another admin saved it since this form was opened
+        return await _detail(request, qid, form={**text, "subs": subs}, status=409, base=stamp(current), conflict=True)
     cmd = svc.EditQuestion(question_id=qid, stem=text["stem"], options=text["options"].splitlines(),
                            answer=text["answer"], explanation=text["explanation"], law=text["law"],
                            article=text["article"], tags=tags, difficulty=text["difficulty"],
@@ -109,7 +125,7 @@ async def edit(request: web.Request) -> web.Response:
         await svc.edit_question(deps, actor, cmd, locale)
     except svc.BankError as exc:
         if exc.key == "bank_edit_refused":
-            return await _detail(request, qid, form={**text, "subs": subs}, errors=exc.lines, status=400)
+            return await _detail(request, qid, form={**text, "subs": subs}, errors=exc.lines, status=400, base=base)
         return await _message(request, exc.key, exc.values, lines=exc.lines, status=400)
     raise web.HTTPSeeOther(f"/admin/bank/q/{quote(qid)}?done=saved")
 

@@ -4,6 +4,7 @@ window and open the 补考. Every rule is in bot.services.exams; this module par
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 
 from aiohttp import web
@@ -14,7 +15,7 @@ from bot.services import exams
 from bot.services.rights import Actor
 from bot.web.auth import admin_required, post_form
 from bot.web.keys import ACTOR, REQUEST_DEPS
-from bot.web.render import locale_of, render
+from bot.web.render import locale_of, render, whole_number
 
 NAV = ("/admin/exams", "web_nav_exams")
 KINDS = ("open", "close", "extend", "makeup")
@@ -67,9 +68,16 @@ def _form_values(form: exams.ExamForm | None) -> dict[str, object]:
             "per_question": form.per_question_seconds or ""}
 
 
+def stamp(form: exams.ExamForm) -> str:
+    """A fingerprint of a console exam as its edit form shows it: the form carries it as `base`, so
+    a save made after another admin's save of the same exam is caught instead of undoing it."""
+    return hashlib.sha256(repr(form).encode("utf-8")).hexdigest()[:20]
+
+
 def _raw_values(fields) -> dict:
     """What the admin typed, to show the form again after a refusal."""
     values = {k: fields.get(k, "") for k in FIELDS}
+    values["base"] = str(fields.get("base", ""))[:40]
     values["units"] = fields.getall("units", [])
     values["bp"] = [{"type": fields.get(f"bp_type_{i}", ""), "count": fields.get(f"bp_count_{i}", ""),
                      "points": fields.get(f"bp_points_{i}", ""), "tag": fields.get(f"bp_tag_{i}", ""),
@@ -122,7 +130,7 @@ async def edit_exam(request: web.Request) -> web.Response:
         form = await exams.form_of(deps, actor, exam_id)
     except exams.ExamError as exc:
         return await _refusal(request, exc)
-    return await _form_page(request, editing=exam_id, values=_form_values(form), errors=[])
+    return await _form_page(request, editing=exam_id, values={**_form_values(form), "base": stamp(form)}, errors=[])
 
 
 async def _values(request: web.Request, deps, exc: exams.ExamError) -> dict:
@@ -145,6 +153,10 @@ async def _save(request: web.Request, editing: str | None) -> web.StreamResponse
         form = exams.parse_form(fields, fields.getall("units", []))
         if editing is not None:
             form = replace(form, id=editing)
+            if await _changed_since(request, editing, str(fields.get("base", ""))):  # show what is saved now
+                latest = await exams.form_of(deps, actor, editing)
+                return await _form_page(request, editing=editing, values={**_form_values(latest), "base": stamp(latest)},
+                                        status=409, errors=[tr(await locale_of(request), "web_edit_conflict_reloaded")])
             await exams.update_exam(deps, actor, form, deps.clock.now())
         else:
             await exams.create_exam(deps, actor, form, deps.clock.now())
@@ -159,6 +171,15 @@ async def _save(request: web.Request, editing: str | None) -> web.StreamResponse
         return await _form_page(request, editing=editing, values=_raw_values(fields), status=409,
                                 errors=[tr(lang, exc.key, **await _values(request, deps, exc))])
     raise web.HTTPSeeOther(f"/admin/exams?done={'updated' if editing else 'created'}&exam={form.id}")
+
+
+async def _changed_since(request: web.Request, exam_id: str, base: str) -> bool:
+    """Whether another admin saved the exam after this form (carrying `base`) was opened."""
+    actor, deps = request[ACTOR], request[REQUEST_DEPS]
+    if not base:
+        return False  # a form from before the check: the save goes ahead as it always did
+    await exams.get_exam(deps, actor, exam_id, deps.clock.now())  # rights first
+    return base != stamp(await exams.form_of(deps, actor, exam_id))
 
 
 @admin_required
@@ -181,9 +202,10 @@ async def window(request: web.Request) -> web.StreamResponse:
     try:
         if kind not in KINDS:
             raise exams.ExamError("exam_unknown", id=kind[:20])
-        if not days.isdigit():
+        number = whole_number(days, digits=4)
+        if number is None:
             raise exams.ExamError("exam_err_days")
-        await exams.move_window(deps, actor, exam_id, kind, deps.clock.now(), int(days))
+        await exams.move_window(deps, actor, exam_id, kind, deps.clock.now(), number)
     except exams.ExamError as exc:
         return await _refusal(request, exc)
     raise web.HTTPSeeOther(f"/admin/exams?done={kind}&exam={exam_id}")
