@@ -77,6 +77,7 @@ async def test_odd_numbers_in_addresses_and_forms_get_a_chinese_line_not_the_500
         ("POST", "/admin/bank/import/apply", {"csrf": csrf, "upload": "²"}, 400, "这份文件已过期或已处理"),
         ("POST", f"/admin/exams/{EXAM}/window", {"csrf": csrf, "kind": "extend", "days": "²"}, 409, "天数须为"),
         ("POST", f"/admin/exams/{EXAM}/window", {"csrf": csrf, "kind": "extend", "days": huge}, 409, "天数须为"),
+        ("GET", f"/admin/flags?exam={EXAM}&unit=nope", None, 404, "没有编号为 nope 的单位"),  # was 范围：nope, 0 条
     ]
     for method, path, form, status, words in cases:
         got, body, _response = await _send(session, method, path, form)

@@ -34,6 +34,9 @@ async def flag_list(request: web.Request) -> web.Response:
     if definition is None or not definition.official:
         return await render(request, "error.html", status=404, code=404, message_key="stats_web_no_exam",
                             message_values={"exam": exam_id[:40]})
+    if unit is not None and unit not in actor.tree:  # as the 总览 of an unknown unit (a super admin covers any id)
+        return await render(request, "error.html", status=404, code=404, message_key="admin_unknown_unit",
+                            message_values={"unit": unit[:40]})
     views = await flags.list_flags(deps, actor, exam_id, unit)  # Forbidden outside the subtree -> 403
     locale = await locale_of(request)
     tree, zone = actor.tree, deps.config.timezone
