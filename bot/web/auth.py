@@ -9,9 +9,10 @@ check of forms.
         ...
 
 Not logged in (no cookie, unknown or idle session) -> 303 to /admin/login; the user is no longer
-an admin, or the handler raises rights.Forbidden -> the 403 page saying why; post_form with a
-missing or wrong CSRF token -> 403; a body above web.upload_max_mb -> 413. Before the handler runs,
-this worker's catalog takes in console exams another worker created or saved (services.exams.refresh).
+an admin -> the 403 page and the session ends; the handler raises rights.Forbidden -> the 403
+page saying why; post_form with a missing or wrong CSRF token -> 403; a body above
+web.upload_max_mb -> 413. Before the handler runs, this worker's catalog takes in console exams
+another worker created or saved (services.exams.refresh).
 """
 
 from __future__ import annotations
@@ -83,8 +84,11 @@ def admin_required(handler: Handler) -> Handler:
         request[CSRF] = session.csrf
         try:
             request[ACTOR] = await actor_for(deps, session.user)  # the role as it is now
-        except Forbidden as exc:
-            return await forbidden_page(request, exc)
+        except Forbidden as exc:  # no longer an admin: the session ends (a new role needs a new link)
+            await accounts.log_out(deps, request.cookies.get(COOKIE))
+            response = await forbidden_page(request, exc)
+            response.del_cookie(COOKIE, path="/admin")
+            return response
         await exams.refresh(deps)  # exams created or saved on another worker (one small query)
         try:
             return await handler(request)

@@ -154,3 +154,15 @@ async def test_a_double_clicked_roster_import_imports_once(served):
     imports = [e for e in (await audit.entries(deps, super_actor, offset=0, limit=50)).entries
                if e.action == "roster.import"]
     assert [e.after["added"] for e in imports] == [2]  # one import in the 操作日志, two people added
+
+
+async def test_an_admin_whose_role_is_taken_away_is_logged_out_and_a_new_role_needs_a_new_link(served, clock):
+    deps, session = served
+    await _log_in(deps, session, UNIT_ADMIN)
+    assert (await _send(session, "GET", "/admin/roster"))[0] == 200
+    await deps.storage.admins.remove_admin(UNIT_ADMIN)  # in chat, by a super admin
+    status, body, _response = await _send(session, "GET", "/admin/roster")
+    assert (status, _message(body)) == (403, "无权访问 | 此功能仅限管理员使用。")
+    await deps.storage.admins.set_admin(UNIT_ADMIN, "ua", SUPER, clock.now())  # made an admin again
+    status, _body, response = await _send(session, "GET", "/admin/roster")
+    assert (status, response.headers.get("Location")) == (303, "/admin/login")  # the old session did not come back
