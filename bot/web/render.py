@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 import jinja2
@@ -168,6 +168,13 @@ class Paging:
         """The URL that sorts by `key` (ascending; descending when already ascending by it)."""
         order = "desc" if self.sort == key and not self.descending else "asc"
         return self.url(request, sort=key, order=order, page=1)
+
+
+def attachment(filename: str) -> str:
+    """The Content-Disposition of a download named `filename` in any language: an ASCII name for
+    old clients (RFC 6266: no raw UTF-8 in a header) and the real name as filename* (browsers)."""
+    fallback = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "_" for c in filename).strip("._")
+    return f"attachment; filename=\"{fallback or 'download'}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def whole_number(text: object, digits: int = 18) -> int | None:

@@ -166,3 +166,17 @@ async def test_an_admin_whose_role_is_taken_away_is_logged_out_and_a_new_role_ne
     await deps.storage.admins.set_admin(UNIT_ADMIN, "ua", SUPER, clock.now())  # made an admin again
     status, _body, response = await _send(session, "GET", "/admin/roster")
     assert (status, response.headers.get("Location")) == (303, "/admin/login")  # the old session did not come back
+
+
+async def test_a_download_named_in_chinese_has_an_ascii_header_and_the_chinese_name_for_browsers(served):
+    deps, session = served
+    await deps.storage.roster.upsert_units([Unit("法制科", "法制科", "ua")])  # unit ids may be Chinese (\w)
+    await _log_in(deps, session, UNIT_ADMIN)
+    status, _body, response = await _send(session, "GET", f"/admin/overview/export?exam={EXAM}&unit=法制科")
+    assert status == 200
+    raw = dict(response.raw_headers)[b"Content-Disposition"]
+    assert raw.isascii(), raw  # was filename="stats-…-法制科.xlsx" in raw UTF-8 bytes
+    assert raw.decode() == ("attachment; filename=\"stats-xuefa2026-shili-___.xlsx\"; "
+                            "filename*=UTF-8''stats-xuefa2026-shili-%E6%B3%95%E5%88%B6%E7%A7%91.xlsx")
+    status, _body, response = await _send(session, "GET", f"/admin/overview/export?exam={EXAM}&unit=ub")
+    assert status == 403  # another unit's workbook

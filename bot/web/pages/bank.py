@@ -18,7 +18,7 @@ from bot.domain.models import LETTERS
 from bot.services import bank as svc
 from bot.web.auth import admin_required, post_form
 from bot.web.keys import ACTOR, REQUEST_DEPS
-from bot.web.render import Paging, locale_of, render, whole_number
+from bot.web.render import Paging, attachment, locale_of, render, whole_number
 
 NAV = ("/admin/bank", "web_nav_bank")
 MAX_FIELD = 4000
@@ -202,7 +202,7 @@ async def export(request: web.Request) -> web.Response:
     kind = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if fmt == "xlsx"
             else "text/csv; charset=utf-8")
     return web.Response(body=data, headers={"Content-Type": kind, "Cache-Control": "no-store",
-                                            "Content-Disposition": f'attachment; filename="{name}"'})
+                                            "Content-Disposition": attachment(name)})
 
 
 @admin_required

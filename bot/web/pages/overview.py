@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from aiohttp import web
 
@@ -27,7 +27,7 @@ from bot.services import flags, stats
 from bot.services.rights import Actor
 from bot.web.auth import admin_required
 from bot.web.keys import ACTOR, REQUEST_DEPS
-from bot.web.render import Paging, locale_of
+from bot.web.render import Paging, attachment, locale_of
 from bot.web.render import render as _render
 
 T = TypeVar("T")
@@ -177,9 +177,8 @@ async def export(request: web.Request) -> web.Response:
     except stats.TooBig as exc:
         return await render(request, "error.html", status=413, code=413, message_key="export_too_big",
                             message_values={"n": exc.n})
-    disposition = f"attachment; filename=\"{file.filename}\"; filename*=UTF-8''{quote(file.filename)}"
     return web.Response(body=file.data, content_type=file.content_type,
-                        headers={"Content-Disposition": disposition, "Cache-Control": "no-store"})
+                        headers={"Content-Disposition": attachment(file.filename), "Cache-Control": "no-store"})
 
 
 def routes() -> list[web.RouteDef]:
