@@ -402,6 +402,10 @@ def validate(deps: Deps, actor: Actor, form: ExamForm, *, creating: bool) -> Exa
                 actor.require_unit(unit)
     if not form.blueprint:
         problems.append(("exam_err_blueprint_empty", {}))
+    elif form.pass_mark > (total := sum(line.count * line.points for line in form.blueprint)):
+        problems.append(("exam_err_pass_mark_total", {"mark": f"{form.pass_mark:g}", "total": f"{total:g}"}))
+    if len({line.partial for line in form.blueprint if line.type is QType.FILL}) > 1:
+        problems.append(("exam_err_fill_partial", {}))  # the content check's own reason is English
     zone = ZoneInfo(deps.config.timezone)
     if form.closes <= form.opens:
         problems.append(("exam_err_window", {}))

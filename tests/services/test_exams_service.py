@@ -66,9 +66,10 @@ async def test_create_validates_like_the_content_check(app):
     text = svc.problem_texts("zh", refused.value)[0]
     assert f"需要 {have + 1} 道多选题" in text and f"只有 {have} 道" in text and law in text
 
-    with pytest.raises(svc.ExamInvalid) as refused:  # the content check's own rule: pass mark above the paper
+    with pytest.raises(svc.ExamInvalid) as refused:  # the content check's rule, said in Chinese: pass mark above the paper
         await svc.create_exam(deps, root, _form(pass_mark=500), START)
-    assert refused.value.problems[0][0] == "exam_err_content" and "exceeds" in refused.value.problems[0][1]["reason"]
+    assert refused.value.problems == [("exam_err_pass_mark_total", {"mark": "500", "total": "40"})]
+    assert svc.problem_texts("zh", refused.value) == ["及格分 500 超过了试卷总分 40。"]
     with pytest.raises(svc.ExamInvalid) as refused:
         await svc.create_exam(deps, root, _form(id="xuefa2026-shili", units=("nowhere",),
                                                 makeup_opens=BJ + timedelta(days=5)), START)

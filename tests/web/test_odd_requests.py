@@ -180,3 +180,20 @@ async def test_a_download_named_in_chinese_has_an_ascii_header_and_the_chinese_n
                             "filename*=UTF-8''stats-xuefa2026-shili-%E6%B3%95%E5%88%B6%E7%A7%91.xlsx")
     status, _body, response = await _send(session, "GET", f"/admin/overview/export?exam={EXAM}&unit=ub")
     assert status == 403  # another unit's workbook
+
+
+async def test_an_exam_form_the_content_check_refuses_says_why_in_chinese(served):
+    deps, session = served
+    csrf = await _log_in(deps, session)
+    form = {"csrf": csrf, "title_zh": "测试考试", "time_limit": "30", "pass_mark": "60", "attempts": "1",
+            "opens": "2027-01-01T00:00", "closes": "2027-02-01T00:00", "units": "ua",
+            "bp_type_0": "judge", "bp_count_0": "5", "bp_points_0": "20"}
+    fills = {"bp_type_0": "fill", "bp_count_0": "2", "bp_points_0": "10", "bp_partial_0": "1",
+             "bp_type_1": "fill", "bp_count_1": "2", "bp_points_1": "10"}
+    for n, (changes, words) in enumerate([({"pass_mark": "100.5"}, "及格分 100.5 超过了试卷总分 100。"),
+                                          (fills, "各行填空题的“按空给分”须一致")]):
+        status, body, _response = await _send(session, "POST", "/admin/exams/new", {**form, **changes, "id": f"cc{n}"})
+        errors = re.search(r'id="exam-errors">(.*?)</div>', body, re.S).group(1)
+        assert (status, words in errors, re.search(r"[a-z]{4,}", re.sub(r"<[^>]+>", "", errors))) == (400, True, None), \
+            errors  # was 内容检查未通过：pass_mark 100.5 exceeds the paper's 100 points
+        assert f"cc{n}" not in deps.catalog.exams
