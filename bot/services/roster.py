@@ -13,6 +13,7 @@ import logging
 import secrets
 import tempfile
 from dataclasses import dataclass, field
+from dataclasses import replace as with_fields  # import_roster has a `replace` flag
 from pathlib import Path
 
 from bot.app.context import Deps
@@ -228,6 +229,8 @@ async def read_roster_file(deps: Deps, actor: Actor, filename: str, data: bytes)
         raise RosterError("roster_file_unreadable", name=name) from None
     if not entries and not errors:
         raise RosterError("roster_file_no_rows", name=name)
+    entries = [e if "\x00" not in e.name + e.role else  # PostgreSQL refuses NUL in text (a YAML "\0", a CSV byte)
+               with_fields(e, name=e.name.replace("\x00", ""), role=e.role.replace("\x00", "")) for e in entries]
     errors = await check_roster(deps, actor, entries, errors, rows, name)
     return entries, errors, rows
 

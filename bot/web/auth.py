@@ -23,7 +23,8 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
-from multidict import MultiDictProxy
+from aiohttp.http_exceptions import BadHttpMessage
+from multidict import MultiDict, MultiDictProxy
 
 from bot.services import accounts, exams
 from bot.services.rights import Forbidden, actor_for
@@ -117,7 +118,23 @@ async def post_form(request: web.Request, *, max_bytes: int | None = None) -> Mu
         form = await source.post()
     except web.HTTPRequestEntityTooLarge:
         raise TooLarge(max(1, limit // (1024 * 1024))) from None
+    except BadHttpMessage as exc:  # e.g. a NUL in a multipart header (a file name): the 400 page, not a 500
+        log.warning("console POST %s: unreadable form: %s", request.path, exc)
+        raise web.HTTPBadRequest() from None
     if not csrf_ok(request, form.get("csrf")):
         log.warning("console POST %s without a valid CSRF token from %s", request.path, request.remote)
         raise CsrfRefused()
-    return form
+    return _plain(form)
+
+
+def _plain(form: MultiDictProxy) -> MultiDictProxy:
+    """The form as the pages expect it: text fields without NUL characters (PostgreSQL refuses
+    them in text: a pasted NUL was a 500), and a file only in a field named `file` (a file sent
+    in a text field would reach str methods)."""
+    out: MultiDict = MultiDict()
+    for name, value in form.items():
+        if isinstance(value, str):
+            out.add(name, value.replace("\x00", ""))
+        elif name == "file":
+            out.add(name, value)
+    return MultiDictProxy(out)
