@@ -65,6 +65,8 @@ async def console_middleware(request: web.Request, handler):
             log.warning("console POST %s from another origin refused (%s)", request.path,
                         request.headers.get("Origin"))
             response = await forbidden_page(request, Forbidden("web_csrf_bad"))
+        elif "\x00" in request.path:  # no page has one; an id with it would reach SQL (PostgreSQL refuses NUL)
+            response = await _error_page(request, 404)
         elif any("\x00" in value for value in request.query.values()):  # PostgreSQL refuses NUL in text
             response = await _error_page(request, 400)
         elif request.path.startswith(security.STATIC_PREFIX) and not _static_file(request.path):

@@ -206,6 +206,8 @@ async def test_a_nul_character_is_refused_in_addresses_and_dropped_from_forms_an
     for path in ("/admin/roster?q=%E5%BC%A0%00", "/admin/audit?action=%00", f"/admin/overview?exam={EXAM}&unit=ua%00"):
         status, body, _response = await _send(session, "GET", path)
         assert (status, _message(body)) == (400, "请求无效 | 请求无效，请从页面上的链接或按钮重新操作。"), path
+    status, body, _response = await _send(session, "POST", "/admin/exams/x%00/edit", {"csrf": csrf, "title_zh": "t"})
+    assert (status, _message(body)) == (404, "页面不存在 | 没有这个页面。")  # an exam id with NUL reached SQL
     status, _body, _response = await _send(session, "POST", "/admin/gaps/mark", {"csrf": csrf, "query": "办\x00证"})
     assert status == 303
     actor = await actor_for(deps, SUPER)
