@@ -137,10 +137,12 @@ class CaseFlow:
                 ] if case_id else [Reply(text, main_menu(turn))]
 
     async def on_text(self, turn: Turn, text: str) -> list[Reply] | None:
-        if turn.flow() != "case_quiz" or turn.state.get("answered"):
+        if turn.flow() != "case_quiz":
             return None
         question, _, _ = self._question(turn)
         chosen = views.parse_typed_answer(question, text) if question else None
+        if turn.state.get("answered"):  # a second answer to the same question: not counted
+            return [Reply(turn.t("stale"))] if views.looks_like_answer(text) else None
         if question is not None and chosen is not None and not on_screen(turn, f"case:{turn.state.get('serial')}"):
             picked = views.mask_to_set(int(turn.state.get("picked", 0)), question.option_count) or frozenset()
             return [Reply(turn.t("question_not_on_screen")), self._serve(turn, picked, fresh=False)]
@@ -161,7 +163,9 @@ class CaseFlow:
         return None
 
     async def _quiz_action(self, turn: Turn, verb: str, parts: list[str]) -> list[Reply] | None:
-        if turn.flow() != "case_quiz" or int(parts[2]) != turn.state.get("serial"):
+        if turn.flow() != "case_quiz":  # not a question of this user's quiz
+            return [Reply(turn.t("bad_action"), main_menu(turn))]
+        if int(parts[2]) != turn.state.get("serial"):
             return [Reply(turn.t("stale"), main_menu(turn))]
         question, _, _ = self._question(turn)
         if verb == "n":

@@ -20,17 +20,9 @@ from bot.storage.ports import AnswerLogRow
 log = logging.getLogger(__name__)
 SHEET_JUMPS = 20
 # words a user may type during an exam instead of pressing the button of the same name
-TYPED_COMMANDS = {"交卷": "h", "submit": "h", "hand in": "h", "答题卡": "s", "sheet": "s",
+TYPED_COMMANDS = {"交卷": "h", "submit": "h", "hand in": "h", "确定交卷": "H", "答题卡": "s", "sheet": "s",
                   "上一题": "prev", "previous": "prev", "下一题": "next", "next": "next",
                   **{word: "v" for word in views.MATERIAL_WORDS}}  # at most this many "go to question" buttons on the answer sheet
-
-
-def looks_like_answer(text: str) -> bool:
-    """Option letters or a true/false word, whatever the question."""
-    from bot.catalog.questions import parse_judge, parse_letters
-
-    cleaned = text.strip().rstrip("。.!！")
-    return parse_letters(cleaned) is not None or parse_judge(cleaned) is not None
 
 
 def _points(value: float) -> str:
@@ -262,7 +254,7 @@ class ExamFlow:
         word = TYPED_COMMANDS.get(text.strip().lower())
         if turn.flow() == "exam":
             attempt = await self.store.attempts.get_attempt(int(turn.state.get("attempt", 0)))
-        elif turn.flow() is None and (word or looks_like_answer(text)):
+        elif turn.flow() is None and (word or views.looks_like_answer(text)):
             attempt = await self.store.attempts.open_attempt_for(turn.user)  # left with /cancel or the menu
         else:
             return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -52,9 +53,9 @@ class Reply:
 
 
 def typed_number(text: str | None) -> int | None:
-    """The number a message consists of (1-3 ASCII digits, spaces around allowed), if any: a pick
-    from a numbered list."""
-    typed = (text or "").strip()
+    """The number a message consists of (1-3 digits, spaces around allowed; full-width ones as an
+    input method in full-width mode types them), if any: a pick from a numbered list."""
+    typed = unicodedata.normalize("NFKC", text or "").strip()
     return int(typed) if 0 < len(typed) <= 3 and typed.isascii() and typed.isdigit() else None
 
 

@@ -15,6 +15,8 @@ from bot.domain.models import QType, Question
 from bot.domain.practice_rules import wrong_book_step
 
 MODES = ("topic", "seq", "random", "wrong", "review")
+# the after-answer buttons' words, typed (text-only channels, or a user who types what they see)
+TYPED_WORDS = {"下一题": "n", "下一小题": "n", "next": "n", "结束练习": "e"}
 TOPIC_PAGE = 10  # laws per page of the 专项练习 menu
 
 
@@ -240,8 +242,8 @@ class PracticeFlow:
             return self.show_material(turn)
         if verb in ("a", "x", "c", "n") and len(parts) >= 3:
             serial = parts[2]
-            if turn.flow() != "practice" or not serial.isdigit():
-                return [Reply(turn.t("stale"), main_menu(turn))]
+            if turn.flow() != "practice" or not serial.isdigit():  # not a question of this user's practice
+                return [Reply(turn.t("bad_action"), main_menu(turn))]
             question = self.current(turn)
             if verb == "n":
                 if int(serial) == turn.state.get("serial") and turn.state.get("answered"):
@@ -276,7 +278,14 @@ class PracticeFlow:
             return None
         if question.parent and text.strip() in views.MATERIAL_WORDS:
             return self.show_material(turn)
+        word = TYPED_WORDS.get(text.strip().lower())
+        if word == "e":
+            return self.end(turn)
         if turn.state.get("answered"):
+            if word == "n":
+                return await self.on_action(turn, ["p", "n", str(turn.state.get("serial"))])
+            if views.parse_typed_answer(question, text) is not None:  # a second answer: not counted
+                return [Reply(turn.t("stale"), self._after_answer_rows(turn, turn.state["serial"]))]
             return None
         chosen = views.parse_typed_answer(question, text)
         if chosen is None:

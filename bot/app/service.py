@@ -62,7 +62,8 @@ KEYWORDS = {  # plain words that open a menu, as users type them
 
 
 def clean_text(text: str) -> str:
-    """Drop control and zero-width characters (keep line breaks), trim."""
+    """Drop control and zero-width characters (keep line breaks), trim; a command typed with a
+    full-width slash (／law, as Chinese input methods write it) gets the ASCII one."""
     out = []
     for ch in text:
         if ch in "\n\t":
@@ -71,7 +72,19 @@ def clean_text(text: str) -> str:
             continue
         else:
             out.append(ch)
-    return "".join(out).strip()
+    cleaned = "".join(out).strip()
+    return "/" + cleaned[1:] if cleaned.startswith("／") else cleaned
+
+
+_LANGUAGES = {"zh": "zh", "en": "en", "中文": "zh", "汉语": "zh", "简体中文": "zh", "chinese": "zh", "英文": "en",
+              "英语": "en", "english": "en"}  # what /lang takes
+
+
+def _split_command(text: str) -> tuple[str, str]:
+    """'/Law@bot　民法典 1254' -> ('law', '民法典 1254'): any white space (the full-width one too)
+    ends the command's name."""
+    head, *rest = text.split(maxsplit=1)
+    return head[1:].split("@", 1)[0].lower(), rest[0].strip() if rest else ""
 
 
 class ChatService:
@@ -226,13 +239,12 @@ class ChatService:
             return "upload"
         text = clean_text(incoming.text or "")
         if text.startswith("/"):
-            return text.partition(" ")[0][1:].split("@", 1)[0].lower()
+            return _split_command(text)[0]
         return KEYWORDS.get(text.lower())
 
     async def _on_command(self, turn: Turn, text: str) -> list[Reply]:
-        head, _, args = text.partition(" ")
-        name = head[1:].split("@", 1)[0].lower()
-        return await self._command(turn, name, args.strip())
+        name, args = _split_command(text)
+        return await self._command(turn, name, args)
 
     async def _command(self, turn: Turn, name: str, args: str) -> list[Reply]:
         if name in ("start", "menu"):
@@ -313,8 +325,11 @@ class ChatService:
         return Reply(running.text + "\n\n" + turn.t(key), running.choices + main_menu(turn))
 
     def _set_locale(self, turn: Turn, args: str) -> list[Reply]:
-        wanted = args.lower()
-        if wanted not in ("zh", "en"):
+        key = args.lower().replace("_", "-")
+        wanted = _LANGUAGES.get(key) or (key[:2] if key[:3] in ("zh-", "en-") else "")  # zh-CN, en_GB
+        if args and not wanted:  # "/lang xx": said so, nothing changed
+            return [Reply(turn.t("lang_usage", value=args[:20]), idle_menu(turn))]
+        if not wanted:
             wanted = "en" if turn.locale == "zh" else "zh"
         turn.state["locale"] = turn.locale = wanted
         return [menu_reply(turn, "lang_set")]

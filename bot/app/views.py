@@ -179,6 +179,14 @@ def parse_typed_answer(question: Question, text: str, order: tuple[int, ...] | N
     return frozenset(order[i] for i in letters)
 
 
+def looks_like_answer(text: str) -> bool:
+    """Option letters or a true/false word, whatever the question."""
+    from bot.catalog.questions import parse_judge, parse_letters
+
+    cleaned = text.strip().rstrip("。.!！")
+    return parse_letters(cleaned) is not None or parse_judge(cleaned) is not None
+
+
 def mask_to_set(mask: int, count: int) -> frozenset[int] | None:
     if mask < 0 or mask >= (1 << count):
         return None

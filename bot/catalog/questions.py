@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,8 +15,8 @@ from bot.domain.models import CHOICE_TYPES, LETTERS, TYPE_ALIASES, Citation, QTy
 from bot.domain.numerals import ArticleNo, parse_article_ref
 
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
-TRUE_WORDS = {"true", "对", "正确", "√", "t", "a", "yes", "是"}
-FALSE_WORDS = {"false", "错", "错误", "×", "f", "b", "no", "否"}
+TRUE_WORDS = {"true", "对", "正确", "√", "✓", "✔", "t", "a", "yes", "是"}
+FALSE_WORDS = {"false", "错", "错误", "×", "✗", "✘", "f", "b", "no", "否"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,8 +31,8 @@ class Problem:
 
 
 def parse_letters(value: str) -> list[int] | None:
-    """'ACD', 'A,C,D', 'A、C', 'a c' -> [0, 2, 3]; None if anything else is there."""
-    letters = re.sub(r"[\s,，、;；/]+", "", value).upper()
+    """'ACD', 'A,C,D', 'A、C', 'a c', full-width 'ＡＣＤ' -> [0, 2, 3]; None if anything else is there."""
+    letters = re.sub(r"[\s,，、;；/]+", "", unicodedata.normalize("NFKC", value)).upper()
     if not letters or any(ch not in LETTERS for ch in letters):
         return None
     return [LETTERS.index(ch) for ch in letters]
@@ -40,7 +41,7 @@ def parse_letters(value: str) -> list[int] | None:
 def parse_judge(value: Any) -> bool | None:
     if isinstance(value, bool):
         return value
-    word = str(value).strip().lower()
+    word = unicodedata.normalize("NFKC", str(value)).strip().lower()  # full-width Ｔ, ａ
     if word in TRUE_WORDS:
         return True
     if word in FALSE_WORDS:

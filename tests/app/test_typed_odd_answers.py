@@ -1,0 +1,151 @@
+"""Answers and commands typed the way people type them on a phone: full-width letters and slashes
+(Chinese input methods), check marks, the after-answer buttons' words, a second answer to the
+same question, a button of someone else's practice. Each is read as meant, or refused in one
+line, and nothing is counted twice."""
+
+from __future__ import annotations
+
+from bot.catalog.questions import parse_judge, parse_letters
+from bot.domain.models import LETTERS, QType
+from tests.support.transcript import Chat
+
+
+def test_full_width_letters_and_check_marks_are_answers():
+    assert parse_letters("ＡＣ") == [0, 2]
+    assert parse_letters("ａ，ｃ") == [0, 2]
+    assert parse_judge("Ｔ") is True and parse_judge("✓") is True and parse_judge("✔") is True
+    assert parse_judge("✗") is False and parse_judge("✘") is False and parse_judge("Ｆ") is False
+    assert parse_letters("Ａ Ｂ") == [0, 1] and parse_letters("Ｉ") is None  # only A-H
+
+
+def _full_width(text: str) -> str:
+    return "".join(chr(ord(ch) + 0xFEE0) if "A" <= ch <= "Z" else ch for ch in text)
+
+
+async def _practice_question(app, chat):
+    await chat.say("/practice")
+    await chat.press("随机练习")
+    for _ in range(50):  # a choice question (not 填空 or a 材料题's part)
+        state = await app.storage.sessions.get_state(chat.user)
+        q = app.catalog.questions[state["qid"]]
+        if q.type in (QType.SINGLE, QType.MULTIPLE) and not q.parent:
+            return q
+        await chat.press("结束练习")
+        await chat.say("/practice")
+        await chat.press("随机练习")
+    raise AssertionError("no choice question drawn")
+
+
+async def test_full_width_answer_in_practice_is_graded(app, chat):
+    q = await _practice_question(app, chat)
+    right = "".join(LETTERS[i] for i in sorted(q.answer))
+    await chat.say(_full_width(right))  # what a Chinese keyboard in full-width mode sends
+    assert "✅ 回答正确" in chat.text
+    assert await app.storage.practice.answer_stats(chat.user) == (1, 1)
+
+
+async def test_second_typed_answer_is_refused_and_not_counted(app, chat):
+    q = await _practice_question(app, chat)
+    right = "".join(LETTERS[i] for i in sorted(q.answer))
+    await chat.say(right)
+    assert "✅ 回答正确" in chat.text
+    wrong = next(LETTERS[i] for i in range(q.option_count) if i not in q.answer)
+    await chat.say(wrong)  # changing one's mind after the feedback
+    assert "已经作答过了" in chat.text and "请回复选项字母" not in chat.text
+    assert any("下一题" in label for label in chat.labels())  # the way on is offered again
+    assert await app.storage.practice.answer_stats(chat.user) == (1, 1)
+
+
+async def test_typed_next_and_end_work_in_practice(app, chat):
+    q = await _practice_question(app, chat)
+    await chat.say("".join(LETTERS[i] for i in sorted(q.answer)))
+    first = (await app.storage.sessions.get_state(chat.user))["serial"]
+    await chat.say("下一题")
+    assert "第 2 题" in chat.text
+    assert (await app.storage.sessions.get_state(chat.user))["serial"] > first
+    await chat.say("结束练习")
+    assert "练习" in chat.text and (await app.storage.sessions.get_state(chat.user)).get("flow") is None
+    assert await app.storage.practice.answer_stats(chat.user) == (1, 1)
+
+
+async def test_someone_elses_practice_button_is_refused_as_not_theirs(app, chat):
+    await _practice_question(app, chat)
+    serial = (await app.storage.sessions.get_state(chat.user))["serial"]
+    other = Chat(app, user="other")
+    await other.act(f"p:a:{serial}:0")
+    assert "按钮已失效或不属于您" in other.text and "已经作答过了" not in other.text
+    assert await app.storage.practice.answer_stats("other") == (0, 0)
+
+
+async def test_full_width_slash_and_ideographic_space_commands(chat):
+    for typed in ("／law 民法典 1254", "/law　民法典　1254", "／LAW 民法典 1254"):
+        await chat.say(typed)
+        assert "第一千二百五十四条 禁止从建筑物中抛掷物品" in chat.text, typed
+        assert "下一条 ▶" in chat.labels(), typed  # the article page itself, not a search hit list
+    await chat.say("／help")
+    assert "可用命令" in chat.text
+
+
+async def _exam(app, chat):
+    await chat.say("/exam")
+    await chat.press("年度学法考法")
+    await chat.press("开始考试")
+    action = next(a for a in chat.actions() if a.startswith(("x:g:", "x:a:")))
+    return await app.storage.attempts.get_attempt(int(action.split(":")[2]))
+
+
+async def test_full_width_answer_in_an_exam_is_saved(app, chat):
+    attempt = await _exam(app, chat)
+    item = attempt.paper[0]
+    question = app.catalog.questions[item.qid]
+    typed = "Ｂ" if question.type is not QType.JUDGE else "✗"
+    await chat.say(typed)
+    assert "第 2/50 题" in chat.text and "已答 1/50" in chat.text
+    saved = (await app.storage.attempts.get_attempt(attempt.id)).answers[0]
+    assert saved == frozenset({item.order[1]} if question.type is not QType.JUDGE else {1})
+
+
+async def test_typed_confirm_hands_in_from_the_confirmation(app, chat):
+    attempt = await _exam(app, chat)
+    await chat.say("交卷")
+    assert "确定交卷吗" in chat.text
+    await chat.say("确定交卷")
+    assert "成绩" in chat.text
+    assert (await app.storage.attempts.get_attempt(attempt.id)).status == "submitted"
+
+
+async def test_a_full_width_number_picks_from_a_text_channels_numbered_menu(app):
+    """WeChat shows choices as a numbered list; a phone's input method in full-width mode sends ３."""
+    from bot.app.messages import Incoming
+
+    await app.service.handle(Incoming(user="wx:fw", text="/practice", numbered=True))
+    replies = await app.service.handle(Incoming(user="wx:fw", text="３", numbered=True, update_id="wx:1"))
+    assert "【随机练习】第 1 题" in replies[0].text
+    assert (await app.storage.sessions.get_state("wx:fw"))["mode"] == "random"
+
+
+async def test_lang_with_an_unknown_language_changes_nothing(app, chat):
+    await chat.say("/lang xx")
+    assert "没有“xx”这种语言" in chat.text and "/lang en" in chat.text
+    assert (await app.storage.sessions.get_state(chat.user))["locale"] == "zh"
+    await chat.say("/lang English")
+    assert "Language set to English" in chat.text
+    await chat.say("/lang zh-CN")
+    assert "已切换为中文" in chat.text
+
+
+async def test_case_quiz_second_typed_answer_and_someone_elses_button(app, chat):
+    quiz = [q for q in app.catalog.cases["gaokong-paowu"].quiz if q in app.catalog.questions]
+    assert len(quiz) >= 2
+    await chat.act("c:q:gaokong-paowu")
+    q = app.catalog.questions[quiz[0]]
+    typed = ("对" if 0 in q.answer else "错") if q.type is QType.JUDGE else "".join(LETTERS[i] for i in sorted(q.answer))
+    await chat.say(_full_width(typed))
+    assert "回答正确" in chat.text
+    await chat.say(typed)  # once more
+    assert "已经作答过了" in chat.text and "请回复选项字母" not in chat.text
+    assert await app.storage.practice.answer_stats(chat.user) == (1, 1)
+    serial = (await app.storage.sessions.get_state(chat.user))["serial"]
+    other = Chat(app, user="other")
+    await other.act(f"c:a:{serial}:0")
+    assert "按钮已失效或不属于您" in other.text
