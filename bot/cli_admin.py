@@ -35,13 +35,28 @@ def _refused(args, what: str, errors, skip: bool, limit: int = 200) -> bool:
     return False
 
 
+def _unreadable(args, what: str, exc) -> int:
+    """A file that cannot be read at all (no such file, not a readable .xlsx): one line, exit 1."""
+    from bot.catalog.roster import RowError
+
+    if isinstance(exc, FileNotFoundError) or not Path(args.file).is_file():
+        warn(args, "bankcli_file_missing", file=args.file)
+        return 1
+    reason = exc.reason if hasattr(exc, "reason") else f"cannot read the file ({exc.strerror or type(exc).__name__})"
+    _refused(args, what, [RowError(Path(args.file).name, getattr(exc, "line", 0), reason)], False)
+    return 1
+
+
 async def _units_import(args) -> int:
-    from bot.catalog.roster import load_units
+    from bot.catalog.roster import UnreadableFile, load_units
 
     app = await _open_app(args)
     try:
         known = [u.id for u in await app.storage.roster.all_units()]
-        units, errors = load_units(Path(args.file), known)
+        try:
+            units, errors = load_units(Path(args.file), known)
+        except (UnreadableFile, OSError) as exc:
+            return _unreadable(args, "cli_what_units", exc)
         if _refused(args, "cli_what_units", errors, args.skip_errors):
             return 1
         await app.storage.roster.upsert_units(units)
@@ -55,6 +70,7 @@ async def _roster_import(args) -> int:
     """The roster import use case (bot/services/roster.py) as the operator: every unit, audited
     as "cli"."""
     from bot.app.org import AdminRole, Org
+    from bot.catalog.roster import UnreadableFile
     from bot.services import roster as roster_service
     from bot.services.rights import Actor
 
@@ -65,9 +81,15 @@ async def _roster_import(args) -> int:
             warn(args, "cli_roster_no_units")
             return 1
         actor = Actor(AdminRole("cli", None), tree)
-        done, errors = await roster_service.import_roster_file(app.service.deps, actor, Path(args.file),
-                                                               replace=args.replace, skip_errors=args.skip_errors)
-        if _refused(args, "cli_what_roster", errors, args.skip_errors) or done is None:
+        try:
+            done, errors = await roster_service.import_roster_file(app.service.deps, actor, Path(args.file),
+                                                                   replace=args.replace, skip_errors=args.skip_errors)
+        except (UnreadableFile, OSError) as exc:
+            return _unreadable(args, "cli_what_roster", exc)
+        if _refused(args, "cli_what_roster", errors, args.skip_errors):
+            return 1
+        if done is None:  # --skip-errors, and not one good row
+            warn(args, "cli_import_refused", what=tr(cli_locale(args), "cli_what_roster"), n=len(errors))
             return 1
         say(args, "cli_roster_imported", added=done.added, updated=done.updated, gone=done.deactivated,
             skipped=len(errors))

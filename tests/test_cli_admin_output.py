@@ -51,3 +51,18 @@ def test_bad_roster_rows_are_named_in_chinese(tmp_path):
     assert f"{roster.name}:2: 单位 '无此单位' 不在单位树中" in result.stderr
     assert "名单导入：有 1 行有误，未导入任何数据" in result.stderr
     assert "not in the unit tree" not in result.stderr
+
+
+def test_a_file_that_is_no_workbook_is_one_chinese_line_not_a_traceback(tmp_path):
+    data = str(tmp_path / "data")
+    fake = tmp_path / "名册.xlsx"
+    fake.write_text("工号,姓名,单位\nA001,张三,shili-sfj\n", encoding="utf-8")  # a CSV saved as .xlsx
+    units = lawbot("units", "import", str(fake), "--data-dir", data)
+    assert units.returncode == 1 and "Traceback" not in units.stderr
+    assert "名册.xlsx:0: 不是可读取的 .xlsx 文件" in units.stderr
+    assert lawbot("units", "import", "content/org/units.yaml", "--data-dir", data).returncode == 0
+    roster = lawbot("roster", "import", str(fake), "--replace", "--data-dir", data)
+    assert roster.returncode == 1 and "Traceback" not in roster.stderr
+    assert "名册.xlsx:0: 不是可读取的 .xlsx 文件" in roster.stderr and "未导入任何数据" in roster.stderr
+    missing = lawbot("roster", "import", str(tmp_path / "nowhere.csv"), "--data-dir", data)
+    assert missing.returncode == 1 and "找不到文件" in missing.stderr and "Traceback" not in missing.stderr

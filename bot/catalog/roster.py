@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.catalog.yamlsrc import LINE_KEY, SourceError, line_of, load_yaml
+from bot.catalog.zipsize import unpacked_too_large
 from bot.domain.units import RosterEntry, Unit, cycle_in
 
 MAX_ROWS = 500_000
@@ -26,6 +27,15 @@ _HEADERS = {  # accepted column titles -> field
     "role": "role", "身份": "role", "角色": "role", "类别": "role", "人员类别": "role",
     "phone_tail": "phone_tail", "手机尾号": "phone_tail", "手机后四位": "phone_tail",
 }
+
+
+UNIT_COLUMNS = (("id", "编号"), ("name", "名称"))  # required (field, column name as errors say it)
+ROSTER_COLUMNS = (("staff_no", "工号"), ("name", "姓名"), ("unit", "单位"))
+
+
+class UnreadableFile(SourceError):
+    """Not a readable .xlsx (a renamed text file, a truncated, encrypted or bomb-sized zip): the
+    loaders pass it on, so each caller can refuse the whole file in one line."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,15 +56,37 @@ def _cell(value: Any) -> str:
     return str(value).strip()
 
 
-def read_table(path: Path) -> list[tuple[int, dict[str, str]]]:
+def _xlsx_rows(path: Path) -> list[tuple[Any, ...]]:
+    """The first sheet's rows; a file that is no readable .xlsx (a renamed text file, a truncated
+    or encrypted one, a zip bomb) is a SourceError, never openpyxl's exception."""
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            too_large = unpacked_too_large(archive)
+        if too_large:
+            raise UnreadableFile(path, 0, too_large)
+        book = load_workbook(path, read_only=True, data_only=True)
+        try:
+            return [tuple(row) for row in book.worksheets[0].iter_rows(values_only=True)] if book.worksheets else []
+        finally:
+            book.close()
+    except UnreadableFile:
+        raise
+    except Exception as exc:  # noqa: BLE001 - zipfile, openpyxl and XML errors: the file is the problem
+        raise UnreadableFile(path, 0, f"not a readable .xlsx file ({type(exc).__name__})") from None
+
+
+def read_table(path: Path, required: Sequence[tuple[str, str]] = ()) -> list[tuple[int, dict[str, str]]]:
     """(row number, {field: text}) from a CSV or .xlsx file with a header row. Unknown columns
-    are ignored; the row number is the one a spreadsheet shows."""
+    are ignored; the row number is the one a spreadsheet shows. A header without one of the
+    `required` (field, column name) is a SourceError (one line, not one per row); a file that is
+    not a readable .xlsx an UnreadableFile."""
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
-        from openpyxl import load_workbook
-
-        sheet = load_workbook(path, read_only=True, data_only=True).worksheets[0]
-        rows: Iterable[Sequence[Any]] = sheet.iter_rows(values_only=True)
+        rows: Iterable[Sequence[Any]] = _xlsx_rows(path)
     elif suffix in (".csv", ".txt"):
         raw = path.read_bytes()
         for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GBK
@@ -76,6 +108,9 @@ def read_table(path: Path) -> list[tuple[int, dict[str, str]]]:
             if not any(cells):
                 continue
             header = [_HEADERS.get(c.lower()) or _HEADERS.get(c) for c in cells]
+            missing = [shown for f, shown in required if f not in header]
+            if missing:
+                raise SourceError(path, number, f"no {'/'.join(missing)} column in the header row")
             continue
         if not any(cells):
             continue
@@ -98,7 +133,7 @@ def _flatten_yaml_units(nodes: Any, parent: str | None, out: list[tuple[int, dic
 
 
 def load_units(path: Path, known: Iterable[str] = ()) -> tuple[list[Unit], list[RowError]]:
-    """A unit tree; a parent may be in the file or already stored (known)."""
+    """A unit tree; a parent may be in the file or already stored (known). Raises UnreadableFile."""
     shown = path.name
     try:
         if path.suffix.lower() in (".yaml", ".yml"):
@@ -106,7 +141,9 @@ def load_units(path: Path, known: Iterable[str] = ()) -> tuple[list[Unit], list[
             rows: list[tuple[int, dict[str, str]]] = []
             _flatten_yaml_units(data.get("units") if isinstance(data, dict) else data, None, rows)
         else:
-            rows = read_table(path)
+            rows = read_table(path, UNIT_COLUMNS)
+    except UnreadableFile:
+        raise
     except SourceError as exc:
         return [], [RowError(shown, exc.line, exc.reason)]
     errors: list[RowError] = []
@@ -138,7 +175,7 @@ def load_units(path: Path, known: Iterable[str] = ()) -> tuple[list[Unit], list[
 
 
 def load_roster(path: Path, units: dict[str, str]) -> tuple[list[RosterEntry], list[RowError]]:
-    """units: id -> name of the stored unit tree; the unit column may hold either."""
+    """units: id -> name of the stored unit tree; the unit column may hold either. Raises UnreadableFile."""
     shown = path.name
     by_name: dict[str, list[str]] = {}
     for uid, name in units.items():
@@ -150,7 +187,9 @@ def load_roster(path: Path, units: dict[str, str]) -> tuple[list[RosterEntry], l
             rows = [(line_of(p, 0), {k: _cell(v) for k, v in p.items() if k != LINE_KEY} if isinstance(p, dict) else {})
                     for p in (people if isinstance(people, list) else [])]
         else:
-            rows = read_table(path)
+            rows = read_table(path, ROSTER_COLUMNS)
+    except UnreadableFile:
+        raise
     except SourceError as exc:
         return [], [RowError(shown, exc.line, exc.reason)]
     errors: list[RowError] = []

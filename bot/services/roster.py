@@ -310,6 +310,9 @@ async def import_roster_file(deps: Deps, actor: Actor, path: Path, replace: bool
     if not units:
         raise RosterError("roster_no_units")
     entries, errors = await offloop.bank_file(load_roster, path, units)
+    if not entries:  # nothing to import; with replace it would have deactivated everyone
+        empty = "the file is empty" if path.suffix.lower() in (".yaml", ".yml") else "a header row but no rows below it"
+        return None, errors or [RowError(path.name, 1, empty)]
     if errors and not skip_errors:
         return None, errors
     now = deps.clock.now()

@@ -19,6 +19,7 @@ from bot.app.clock import ManualClock
 from bot.app.messages import Attachment, Incoming
 from bot.bootstrap import build, load_checked_catalog
 from tests.support import transcript
+from tests.support.bad_files import zip_bomb
 from tests.support.transcript import REPO, Chat
 
 ADMIN = "cli:admin"
@@ -230,3 +231,24 @@ async def test_pressing_import_twice_imports_once(app, tmp_path):
     await chat.act(confirm)  # and once more afterwards
     assert "已过期或已处理" in chat.text
     assert await app.storage.bank_versions.latest_version() == 1
+
+
+async def test_odd_uploads_get_one_plain_chinese_line_and_keep_nothing(app, tmp_path):
+    """/upload without a path or of a folder, a roster sent as a bank, a header with no rows, a
+    zip bomb: each is a line saying what is wrong; no 导入 button, nothing pending."""
+    chat = admin_chat(app, tmp_path)
+    assert await chat.say("/upload") == "" and chat.lines[-1].endswith("用法：/upload 文件路径（如 /upload 题库.xlsx）")
+    await chat.say(f"/upload {tmp_path}")
+    assert "这是一个文件夹" in chat.lines[-1]
+    await chat.say(f"/upload {tmp_path / 'missing.xlsx'}")
+    assert "找不到这个文件" in chat.lines[-1] and "No such file" not in chat.lines[-1]
+    roster = Workbook()
+    roster.active.append(["工号", "姓名", "单位"])
+    roster.active.append(["A1", "甲", "shili-sfj"])
+    roster.save(tmp_path / "名册.xlsx")
+    assert "表头中没有“题型/题干/答案/解析/依据”列" in await chat.say(f"/upload {tmp_path / '名册.xlsx'}")
+    assert "只有表头，下面没有试题" in await chat.say(f"/upload {workbook(tmp_path / 'header.xlsx')}")
+    bomb = zip_bomb(tmp_path / "bomb.xlsx", workbook(tmp_path / "one.xlsx", NEW_ROW), 210)
+    assert "解压后有 210 MB，超过 200 MB 的上限" in await chat.say(f"/upload {bomb}")
+    assert "导入" not in " ".join(chat.labels())
+    assert not (app.catalog.root / "quizzes" / "bank" / "imported.yaml").exists()

@@ -160,3 +160,17 @@ async def test_roster_files_are_parsed_off_the_event_loop(app, tmp_path, monkeyp
     assert done is not None and done.added == 1 and not errors
     assert {name for name, _ in readers} == {"read_table", "load_roster"}
     assert not [name for name, on_loop in readers if on_loop], readers
+
+
+@pytest.mark.parametrize(("name", "content"), [("名册.csv", HEADER), ("名册.csv", "姓名,备注\n张三,x\n"),
+                                               ("名册.yaml", "roster: []\n"), ("名册.csv", HEADER + "Z1,,a1\n")],
+                         ids=["header-only", "not-a-roster", "empty-yaml", "only-bad-rows"])
+async def test_a_replace_import_with_no_one_to_import_deactivates_no_one(app, tmp_path, name, content):
+    """`lawbot roster import FILE --replace --skip-errors` with a header and no rows, a table that
+    is not a roster, an empty list or only bad rows: refused, and everyone stays on the roster."""
+    deps, root, _unit = await _actors(app)
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    done, errors = await svc.import_roster_file(deps, root, path, replace=True, skip_errors=True)
+    assert done is None and len(errors) == 1
+    assert await deps.storage.roster.roster_count() == 2

@@ -242,8 +242,20 @@ def cite_text(q: Question) -> str:
     return f"《{q.cite.law}》{article_label(q.cite.article)}"
 
 
-def _blank(values: Sequence[Any]) -> bool:
+def blank(values: Sequence[Any]) -> bool:
     return not any(v is not None and str(v).strip() for v in values)
+
+
+def nothing_read(shown: str, header_only: Sequence[str | None], foreign: Sequence[str | None],
+                 empty: Sequence[str | None]) -> list[ImportProblem]:
+    """Why a file gave no questions and no problems, per sheet: a header and no rows below it, a
+    table whose header names none of the bank's columns (a roster sent as a bank, say), or empty."""
+    if header_only:
+        return [ImportProblem(shown, "a header row but no questions below it", sheet) for sheet in header_only]
+    if foreign:
+        names = "/".join(HEADERS[f] for f in REQUIRED)
+        return [ImportProblem(shown, f"no {names} column in the header row", sheet) for sheet in foreign]
+    return [ImportProblem(shown, "the sheet is empty (no header row and no questions)", sheet) for sheet in empty]
 
 
 def _header_text(header: Sequence[Any], index: int) -> str:
@@ -259,7 +271,7 @@ def read_table(rows: Iterable[Sequence[Any]], shown: str, sheet: str | None, max
     header: Sequence[Any] | None = None
     header_row = 0
     for header_row, values in enumerate(rows, start=1):  # noqa: B007 (read after the loop)
-        if not _blank(values):
+        if not blank(values):
             header = values
             break
     if header is None:
@@ -287,7 +299,7 @@ def read_table(rows: Iterable[Sequence[Any]], shown: str, sheet: str | None, max
     records = []
     total = max(0, (max_row or 0) - header_row)
     for number, values in enumerate(progress(rows, total, f"reading {shown}", show_progress), start=header_row + 1):
-        if _blank(values) or number in merged_rows:
+        if blank(values) or number in merged_rows:
             continue
         record = Record(file=shown, row=number, raw={}, sheet=sheet, columns=labels)
         cells = {f: (values[i] if i < len(values) else None) for f, i in columns.items()}

@@ -15,6 +15,7 @@ from bot.catalog.bank_io.columns import (
     ImportProblem,
     Record,
     header_field,
+    nothing_read,
     question_rows,
     read_table,
 )
@@ -79,8 +80,12 @@ def read_csv(path: Path, shown: str | None = None, show_progress: bool = True) -
         records, problems, empty = read_table(reader, shown, None, total, show_progress)
     except csv.Error as exc:
         return [], [ImportProblem(shown, f"malformed CSV: {exc}", None, reader.line_num)]
-    if empty:
+    if empty and _first_line(text):  # a table, but not of questions
+        problems.extend(nothing_read(shown, [], [None], []))
+    elif empty:
         problems.append(ImportProblem(shown, "the file is empty (no header row and no questions)"))
+    elif not records and not problems:
+        problems.extend(nothing_read(shown, [None], [], []))
     return records, problems
 
 

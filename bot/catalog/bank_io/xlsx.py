@@ -19,11 +19,14 @@ from bot.catalog.bank_io.columns import (
     HEADERS,
     ImportProblem,
     Record,
+    blank,
     column_letter,
+    nothing_read,
     question_rows,
     read_table,
 )
 from bot.catalog.bank_io.progress import byte_progress, progress
+from bot.catalog.zipsize import unpacked_too_large
 from bot.domain.models import Question
 
 README_SHEETS = {"说明", "readme", "使用说明", "填写说明"}
@@ -171,9 +174,14 @@ def read_xlsx(path: Path, shown: str | None = None, show_progress: bool = True) 
     shown = shown or path.name
     records: list[Record] = []
     problems: list[ImportProblem] = []
-    empty_sheets = []
+    empty_sheets: list[str] = []
+    foreign: list[str] = []  # sheets with a table that is not questions (no 题型, 题干 … header)
+    header_only: list[str] = []
     try:
         with zipfile.ZipFile(path) as archive:
+            too_large = unpacked_too_large(archive)
+            if too_large:
+                return [], [ImportProblem(shown, too_large)]
             package = _Package(archive)
             for title, member in package.sheets:
                 if title.strip().lower() in README_SHEETS:
@@ -182,15 +190,16 @@ def read_xlsx(path: Path, shown: str | None = None, show_progress: bool = True) 
                 sheet_records, sheet_problems, empty = read_table(rows, shown, title, len(rows), False,
                                                                   merged=merged, formulas=formulas)
                 if empty:
-                    empty_sheets.append(title)
+                    (foreign if any(not blank(r) for r in rows) else empty_sheets).append(title)
+                elif not sheet_records and not sheet_problems:
+                    header_only.append(title)
                 records.extend(sheet_records)
                 problems.extend(sheet_problems)
     except (zipfile.BadZipFile, KeyError, StopIteration, ValueError, IndexError, ElementTree.ParseError,
             OSError) as exc:
         return [], [ImportProblem(shown, f"not a readable .xlsx file ({type(exc).__name__})")]
     if not records and not problems:
-        for title in empty_sheets or ["-"]:
-            problems.append(ImportProblem(shown, "the sheet is empty (no header row and no questions)", title))
+        problems.extend(nothing_read(shown, header_only, foreign, empty_sheets or ["-"]))
     return records, problems
 
 

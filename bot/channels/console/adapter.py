@@ -44,6 +44,9 @@ class ConsoleChannel:
         return Incoming(user=self.user, text=line, locale=self.locale)
 
     def _read_upload(self, name: str) -> Attachment | None:
+        if not name.strip("'\" "):
+            self._out(f"{SEPARATOR}\n" + tr(self.shown_locale, "console_upload_usage"))
+            return None
         path = Path(name.strip("'\"")).expanduser()
         try:
             size = path.stat().st_size
@@ -51,8 +54,10 @@ class ConsoleChannel:
                 return Attachment(path.name, b"", "document", size=size)
             return Attachment(path.name, path.read_bytes(), "document")
         except OSError as exc:
-            self._out(f"{SEPARATOR}\n" + tr(self.shown_locale, "console_unreadable", name=name or "—",
-                                             reason=exc.strerror or exc))
+            known = {FileNotFoundError: "console_no_such_file", IsADirectoryError: "console_is_folder",
+                     PermissionError: "console_no_permission"}.get(type(exc))
+            reason = tr(self.shown_locale, known) if known else (exc.strerror or str(exc))
+            self._out(f"{SEPARATOR}\n" + tr(self.shown_locale, "console_unreadable", name=name, reason=reason))
             return None
 
     def show(self, replies: list[Reply]) -> None:

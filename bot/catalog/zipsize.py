@@ -1,0 +1,18 @@
+"""A limit on what an .xlsx (a zip) unpacks to, checked before any of it is read: a few
+megabytes of zip can hold gigabytes of sheet XML (a zip bomb), and both the bank reader and
+openpyxl hold what they parse in memory. zipfile never returns more bytes for a member than its
+header's file_size, so the sum of those sizes bounds what reading the file can produce."""
+
+from __future__ import annotations
+
+import zipfile
+
+MAX_UNPACKED_MB = 200  # the whole shipped bank (2,054 questions) unpacks to 4 MB; 150,000 people to ~40 MB
+
+
+def unpacked_too_large(archive: zipfile.ZipFile, limit_mb: int = MAX_UNPACKED_MB) -> str | None:
+    """The English problem (an imp_* template) when the members unpack to more than limit_mb; None if fine."""
+    total = sum(max(0, info.file_size) for info in archive.infolist())
+    if total > limit_mb * 1024 * 1024:
+        return f"the .xlsx file unpacks to {total // (1024 * 1024)} MB, more than {limit_mb} MB"
+    return None

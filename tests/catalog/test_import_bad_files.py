@@ -1,0 +1,85 @@
+"""Files that are not what they claim, given to the bank and roster importers: a text file or a
+truncated zip named .xlsx, a zip bomb, a header and nothing under it, another kind of table.
+Each is one line of reason (in Chinese for the admin), never an exception from openpyxl, and the
+bomb is refused before it is unpacked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from bot.catalog.bank_io.csvfile import read_csv
+from bot.catalog.bank_io.messages import localise, problem_text
+from bot.catalog.bank_io.xlsx import read_xlsx, write_template
+from bot.catalog.roster import UnreadableFile, load_roster, load_units
+from bot.catalog.zipsize import MAX_UNPACKED_MB
+from tests.support.bad_files import zip_bomb
+
+UNITS = {"u1": "一处"}
+
+
+def _workbook(path: Path, rows: list[list[object]]) -> Path:
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    book.save(path)
+    return path
+
+
+@pytest.mark.parametrize("content", [b"", b"this is text, not a workbook\n", b"PK\x03\x04 truncated"])
+def test_a_file_that_is_no_xlsx_is_one_reason_for_roster_and_units(tmp_path, content):
+    path = tmp_path / "名册.xlsx"
+    path.write_bytes(content)
+    with pytest.raises(UnreadableFile) as roster:
+        load_roster(path, UNITS)
+    with pytest.raises(UnreadableFile):
+        load_units(path)
+    assert localise(roster.value.reason, "zh").startswith("不是可读取的 .xlsx 文件")
+
+
+def test_a_zip_bomb_is_refused_before_it_is_unpacked(tmp_path):
+    template = tmp_path / "template.xlsx"
+    write_template(template)
+    bomb = zip_bomb(tmp_path / "题库.xlsx", template, MAX_UNPACKED_MB + 10)
+    assert bomb.stat().st_size < 2_000_000
+    records, problems = read_xlsx(bomb, show_progress=False)
+    assert not records and len(problems) == 1
+    assert localise(problems[0].reason, "zh").startswith(f"解压后有 {MAX_UNPACKED_MB + 10} MB，超过 {MAX_UNPACKED_MB} MB")
+    roster = zip_bomb(tmp_path / "名册.xlsx", _workbook(tmp_path / "r.xlsx", [["工号", "姓名", "单位"], ["A1", "甲", "u1"]]),
+                   MAX_UNPACKED_MB + 10)
+    with pytest.raises(UnreadableFile, match="unpacks to"):
+        load_roster(roster, UNITS)
+
+
+def test_a_roster_header_without_a_required_column_is_one_error(tmp_path):
+    rows = [["工号", "单位"]] + [[f"A{i}", "u1"] for i in range(50)]
+    people, errors = load_roster(_workbook(tmp_path / "名册.xlsx", rows), UNITS)
+    assert people == [] and len(errors) == 1  # not one per row
+    assert errors[0].row == 1 and localise(errors[0].reason, "zh") == "表头中没有“姓名”列"
+    units, errors = load_units(_workbook(tmp_path / "单位.xlsx", [["名称", "上级"], ["市局", ""]]))
+    assert units == [] and localise(errors[0].reason, "zh") == "表头中没有“编号”列"
+
+
+def test_bank_sheet_with_a_header_only_or_another_table_says_so(tmp_path):
+    template = tmp_path / "template.xlsx"
+    write_template(template)
+    from openpyxl import load_workbook
+
+    book = load_workbook(template)
+    book["题库"].delete_rows(2, 10)
+    book.save(tmp_path / "header.xlsx")
+    _records, problems = read_xlsx(tmp_path / "header.xlsx", show_progress=False)
+    assert [problem_text(p, "zh") for p in problems] == ["header.xlsx 工作表“题库”：只有表头，下面没有试题"]
+    roster = _workbook(tmp_path / "名册.xlsx", [["工号", "姓名", "单位"], ["A1", "甲", "u1"]])
+    _records, problems = read_xlsx(roster, show_progress=False)
+    assert [localise(p.reason, "zh") for p in problems] == ["表头中没有“题型/题干/答案/解析/依据”列"]
+    csv_header = tmp_path / "header.csv"
+    csv_header.write_text("题型,题干,选项A,选项B,答案,解析,依据\n", encoding="utf-8")
+    _records, problems = read_csv(csv_header, show_progress=False)
+    assert [localise(p.reason, "zh") for p in problems] == ["只有表头，下面没有试题"]
+    csv_roster = tmp_path / "名册.csv"
+    csv_roster.write_text("工号,姓名,单位\nA1,甲,u1\n", encoding="utf-8")
+    _records, problems = read_csv(csv_roster, show_progress=False)
+    assert [localise(p.reason, "zh") for p in problems] == ["表头中没有“题型/题干/答案/解析/依据”列"]
