@@ -83,3 +83,17 @@ def test_bank_sheet_with_a_header_only_or_another_table_says_so(tmp_path):
     csv_roster.write_text("工号,姓名,单位\nA1,甲,u1\n", encoding="utf-8")
     _records, problems = read_csv(csv_roster, show_progress=False)
     assert [localise(p.reason, "zh") for p in problems] == ["表头中没有“题型/题干/答案/解析/依据”列"]
+
+
+def test_aiken_written_with_a_chinese_colon_and_full_width_letter_is_read_as_aiken(tmp_path):
+    from bot.bootstrap import load_checked_catalog
+    from bot.catalog.bank_io import read_questions
+    from tests.support.transcript import REPO
+
+    path = tmp_path / "题库.txt"  # .txt: GIFT or Aiken, told apart by the ANSWER line
+    path.write_text("行政机关实施行政处罚，对违法事实不清、证据不足的，应当如何处理？\nA. 从轻处罚\nB. 不得给予行政处罚\n"
+                    "C. 减轻处罚\nANSWER：Ｂ\n解析：《行政处罚法》第四十条规定，违法事实不清、证据不足的，不得给予行政处罚。\n"
+                    "依据：《行政处罚法》第四十条\n", encoding="utf-8")
+    result = read_questions(path, load_checked_catalog(REPO).laws, show_progress=False)
+    assert not result.problems, [localise(p.reason, "zh") for p in result.problems]
+    assert [sorted(q.answer) for q in result.questions] == [[1]]

@@ -7,6 +7,7 @@ with strict=True it is a bad row instead. Near-duplicates within the file are al
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,7 @@ READERS: dict[str, Reader] = {"xlsx": read_xlsx, "csv": read_csv, "gift": read_g
 SUFFIXES = {".xlsx": "xlsx", ".xlsm": "xlsx", ".csv": "csv", ".tsv": "csv", ".gift": "gift",
             ".aiken": "aiken", ".yaml": "yaml", ".yml": "yaml"}
 MAX_SHOWN_ERRORS = 200
+_AIKEN_ANSWER = re.compile(r"^\s*ANSWER\s*[:：]", re.IGNORECASE | re.MULTILINE)
 
 
 class ImportFormatError(ValueError):
@@ -52,7 +54,7 @@ def detect_format(path: Path, fmt: str = "auto") -> str:
         return found
     if path.suffix.lower() == ".txt":  # GIFT and Aiken are both plain text
         head = path.read_bytes()[:65536].decode("utf-8", "replace")
-        if "ANSWER:" in head.upper() and "{" not in head:
+        if _AIKEN_ANSWER.search(head) and "{" not in head:  # ANSWER: B, also ANSWER：B (a Chinese colon)
             return "aiken"
         return "gift"
     raise ImportFormatError(f"{path.name}: unknown file type {path.suffix!r}; use --format "
