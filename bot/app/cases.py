@@ -146,7 +146,10 @@ class CaseFlow:
         if question is not None and chosen is not None and not on_screen(turn, f"case:{turn.state.get('serial')}"):
             picked = views.mask_to_set(int(turn.state.get("picked", 0)), question.option_count) or frozenset()
             return [Reply(turn.t("question_not_on_screen")), self._serve(turn, picked, fresh=False)]
-        return None if chosen is None else await self.answer(turn, chosen)
+        if chosen is None:
+            hint = views.answer_hint(question, text, turn.locale) if question else None
+            return [Reply(hint)] if hint else None
+        return await self.answer(turn, chosen)
 
     async def on_action(self, turn: Turn, parts: list[str]) -> list[Reply] | None:
         verb = parts[1] if len(parts) > 1 else ""

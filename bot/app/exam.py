@@ -286,7 +286,8 @@ class ExamFlow:
         if chosen is None:
             if question.type is QType.FILL:
                 return [Reply(turn.t("fill_count", n=len(question.blanks)))]
-            return None
+            hint = views.answer_hint(question, text, turn.locale)
+            return [Reply(hint)] if hint else None
         return await self.answer(turn, attempt, pos, chosen, advance=True)
 
     async def on_action(self, turn: Turn, parts: list[str]) -> list[Reply] | None:

@@ -291,7 +291,8 @@ class PracticeFlow:
         if chosen is None:
             if question.type is QType.FILL:
                 return [Reply(turn.t("fill_count", n=len(question.blanks)))]
-            return None
+            hint = views.answer_hint(question, text, turn.locale)
+            return [Reply(hint)] if hint else None
         if not on_screen(turn, f"practice:{turn.state.get('serial')}"):  # answers only the question on screen
             return [Reply(turn.t("question_not_on_screen")), self._question_reply(turn, question, self._picked(turn, question))]
         return await self.answer(turn, question, chosen)

@@ -179,6 +179,23 @@ def parse_typed_answer(question: Question, text: str, order: tuple[int, ...] | N
     return frozenset(order[i] for i in letters)
 
 
+def answer_hint(question: Question, text: str, locale: str) -> str | None:
+    """For letters that parse_typed_answer refused: what is wrong with them for this question
+    (two letters to a 单选, a letter past the last option, letters to a 判断); None otherwise."""
+    from bot.catalog.questions import parse_letters
+
+    letters = parse_letters(text.strip().rstrip("。.!！"))
+    if letters is None or question.type is QType.FILL:
+        return None
+    if question.type is QType.JUDGE:
+        return tr(locale, "hint_judge")
+    if any(i >= question.option_count for i in letters):
+        return tr(locale, "hint_range", last=LETTERS[question.option_count - 1])
+    if question.type is QType.SINGLE and len(set(letters)) > 1:
+        return tr(locale, "hint_single")
+    return None
+
+
 def looks_like_answer(text: str) -> bool:
     """Option letters or a true/false word, whatever the question."""
     from bot.catalog.questions import parse_judge, parse_letters

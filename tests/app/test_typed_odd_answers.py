@@ -149,3 +149,19 @@ async def test_case_quiz_second_typed_answer_and_someone_elses_button(app, chat)
     other = Chat(app, user="other")
     await other.act(f"c:a:{serial}:0")
     assert "按钮已失效或不属于您" in other.text
+
+
+async def test_letters_that_do_not_fit_the_question_say_why_and_save_nothing(app, chat):
+    attempt = await _exam(app, chat)
+    kinds = {app.catalog.questions[item.qid].type: pos for pos, item in reversed(list(enumerate(attempt.paper)))}
+    single, judge = kinds[QType.SINGLE], kinds[QType.JUDGE]
+    count = app.catalog.questions[attempt.paper[single].qid].option_count
+    await chat.act(f"x:g:{attempt.id}:{single}")
+    await chat.say("A C")
+    assert "本题是单选题，只能选一个答案" in chat.text
+    await chat.say(LETTERS[count])  # one past the last option
+    assert f"本题只有 A–{LETTERS[count - 1]} 这几个选项" in chat.text
+    await chat.act(f"x:g:{attempt.id}:{judge}")
+    await chat.say("C")
+    assert "本题是判断题，请回复 对 或 错" in chat.text
+    assert (await app.storage.attempts.get_attempt(attempt.id)).answers == {}
