@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.catalog.yamlsrc import LINE_KEY, SourceError, line_of, load_yaml
-from bot.catalog.zipsize import unpacked_too_large
+from bot.catalog.zipsize import unpacked_too_large, unreadable_reason
 from bot.domain.units import RosterEntry, Unit, cycle_in
 
 MAX_ROWS = 500_000
@@ -76,7 +76,7 @@ def _xlsx_rows(path: Path) -> list[tuple[Any, ...]]:
     except UnreadableFile:
         raise
     except Exception as exc:  # noqa: BLE001 - zipfile, openpyxl and XML errors: the file is the problem
-        raise UnreadableFile(path, 0, f"not a readable .xlsx file ({type(exc).__name__})") from None
+        raise UnreadableFile(path, 0, unreadable_reason(path, exc)) from None
 
 
 def read_table(path: Path, required: Sequence[tuple[str, str]] = ()) -> list[tuple[int, dict[str, str]]]:

@@ -97,3 +97,16 @@ def test_aiken_written_with_a_chinese_colon_and_full_width_letter_is_read_as_aik
     result = read_questions(path, load_checked_catalog(REPO).laws, show_progress=False)
     assert not result.problems, [localise(p.reason, "zh") for p in result.problems]
     assert [sorted(q.answer) for q in result.questions] == [[1]]
+
+
+def test_a_password_protected_workbook_or_old_xls_is_named_as_such(tmp_path):
+    """Excel saves a workbook with an opening password (and every .xls) as an OLE2 compound file,
+    not a zip: the admin is told to remove the password and save as .xlsx."""
+    path = tmp_path / "加密.xlsx"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(4088))
+    _records, problems = read_xlsx(path, show_progress=False)
+    assert [localise(p.reason, "zh") for p in problems] == [
+        "这是设了打开密码的工作簿或旧版 .xls 文件，不是 .xlsx：请在 Excel 中取消密码并另存为 .xlsx 后再导入"]
+    with pytest.raises(UnreadableFile) as roster:
+        load_roster(path, UNITS)
+    assert localise(roster.value.reason, "zh").startswith("这是设了打开密码的工作簿")

@@ -26,7 +26,7 @@ from bot.catalog.bank_io.columns import (
     read_table,
 )
 from bot.catalog.bank_io.progress import byte_progress, progress
-from bot.catalog.zipsize import unpacked_too_large
+from bot.catalog.zipsize import unpacked_too_large, unreadable_reason
 from bot.domain.models import Question
 
 README_SHEETS = {"说明", "readme", "使用说明", "填写说明"}
@@ -197,7 +197,7 @@ def read_xlsx(path: Path, shown: str | None = None, show_progress: bool = True) 
                 problems.extend(sheet_problems)
     except (zipfile.BadZipFile, KeyError, StopIteration, ValueError, IndexError, ElementTree.ParseError,
             OSError) as exc:
-        return [], [ImportProblem(shown, f"not a readable .xlsx file ({type(exc).__name__})")]
+        return [], [ImportProblem(shown, unreadable_reason(path, exc))]
     if not records and not problems:
         problems.extend(nothing_read(shown, header_only, foreign, empty_sheets or ["-"]))
     return records, problems
