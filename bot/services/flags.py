@@ -20,6 +20,7 @@ class Person:
     name: str
     staff_no: str
     unit_id: str
+    outside: bool = False  # outside the reader's scope: name and 工号 are not given (only the unit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +41,12 @@ async def list_flags(deps: Deps, actor: Actor, exam_id: str | None = None, unit:
         for roster_id in (record.roster_id, record.other_roster_id):
             if roster_id is not None and roster_id not in people:
                 entry = await deps.storage.roster.roster_entry(roster_id)
-                people[roster_id] = None if entry is None else Person(entry.id, entry.name, entry.staff_no,
-                                                                      entry.unit_id)
+                if entry is None:
+                    people[roster_id] = None
+                elif actor.covers(entry.unit_id):
+                    people[roster_id] = Person(entry.id, entry.name, entry.staff_no, entry.unit_id)
+                else:  # the other of an identical pair may be in another unit: its admins' data, not this reader's
+                    people[roster_id] = Person(entry.id, "", "", entry.unit_id, outside=True)
     return [FlagView(r, people.get(r.roster_id), people.get(r.other_roster_id) if r.other_roster_id else None)
             for r in records]
 

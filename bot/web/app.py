@@ -167,7 +167,7 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     """POST /admin/login: use the link up, set the session cookie, and redirect to the home page
     (the token is gone from the address bar)."""
     deps = request.app[DEPS]
-    form = await request.post()
+    form = await request.clone().post()  # a clone: the page rendered after it clones the request again
     token = form.get("token")
     if not isinstance(token, str) or not token:
         return await _refused(request, accounts.LoginRefused("web_link_invalid"))

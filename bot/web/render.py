@@ -81,6 +81,23 @@ def page_url(request: web.Request, **changes: object) -> str:
     return request.path + ("?" + urlencode(query) if query else "")
 
 
+async def _get_path(request: web.Request) -> str:
+    """The address a GET reopens this page at: its own, or after a POST (a preview, a refused form,
+    a result) the nearest address above it that a GET opens (/admin/roster for /admin/roster/upload)."""
+    path = request.path
+    if request.method in ("GET", "HEAD"):
+        return path
+    while path.startswith("/admin/") and path != "/admin/":
+        try:
+            probe = request.clone(method="GET", rel_url=path)
+        except RuntimeError:  # aiohttp clones no request whose body a handler read itself
+            break
+        if (await request.app.router.resolve(probe)).http_exception is None:
+            return path
+        path = path.rstrip("/").rsplit("/", 1)[0] or "/admin/"
+    return "/admin/"
+
+
 async def render(request: web.Request, template: str, *, status: int = 200, **context) -> web.Response:
     """The template rendered as an HTML response (security headers are added by the console's
     middleware). `status` sets the HTTP status (e.g. 400 for a form with errors)."""
@@ -103,11 +120,14 @@ async def render(request: web.Request, template: str, *, status: int = 200, **co
         return moment.strftime("%Y-%m-%d %H:%M:%S" if with_seconds else "%Y-%m-%d %H:%M")
 
     actor = request.get(ACTOR)
+    other = "en" if locale == "zh" else "zh"
+    here = await _get_path(request)  # the language switch of a page a POST rendered must not POST-only GET (405)
+    lang_link = page_url(request, lang=other, token=None) if here == request.path else f"{here}?lang={other}"
     values = {
         "t": t, "csrf_field": csrf_field, "csrf": csrf, "actor": actor, "lang": locale,
         "nav": request.app[NAV](actor) if actor is not None else [], "path": request.path, "request": request,
         "static": static_url, "url": lambda **changes: page_url(request, **changes), "fmt_time": fmt_time,
-        "title": context.pop("title", None), "has_text": lambda key: key in TEXTS["zh"],
+        "title": context.pop("title", None), "has_text": lambda key: key in TEXTS["zh"], "lang_link": lang_link,
     }
     values.update(context)
     body = environment().get_template(template).render(values)

@@ -226,3 +226,48 @@ async def test_a_nul_character_is_refused_in_addresses_and_dropped_from_forms_an
                             headers={"Content-Type": "multipart/form-data; boundary=b1"}) as response:
         status, body = response.status, await response.text()
     assert (status, _message(body)) == (400, "请求无效 | 请求无效，请从页面上的链接或按钮重新操作。")  # was the 500 page
+
+
+async def test_the_language_switch_of_a_page_a_post_rendered_opens_a_page(served):
+    """The roster preview, a refused form, a broadcast preview: their 中文/English link pointed at the
+    POST-only address (a 405 page)."""
+    deps, session = served
+    csrf = await _log_in(deps, session)
+    a1 = await deps.storage.roster.roster_by_staff_no("A1")
+    form = aiohttp.FormData()
+    form.add_field("csrf", csrf)
+    form.add_field("file", "工号,姓名,单位\nC1,王五,ua1\n".encode(), filename="r.csv", content_type="text/csv")
+    posts = [("/admin/roster/upload", form, "/admin/roster?lang=en"),
+             ("/admin/gaps/mark", {"csrf": csrf, "query": ""}, "/admin/gaps?lang=en"),
+             (f"/admin/roster/person/{a1.id}/code", {"csrf": csrf}, f"/admin/roster/person/{a1.id}?lang=en"),
+             ("/admin/exams/new", {"csrf": csrf, "id": "x"}, "/admin/exams/new?lang=en")]
+    for path, data, switch in posts:
+        await _send(session, "GET", "/admin/?lang=zh")  # the page in Chinese: its switch leads to English
+        _status, body, _response = await _send(session, "POST", path, data)
+        link = re.search(r'<a class="lang" href="([^"]+)"', body).group(1).replace("&amp;", "&")
+        assert link == switch, (path, link)
+        status, body, _response = await _send(session, "GET", link)
+        assert status == 200 and '<html lang="en">' in body, (link, status)
+    status, body, _response = await _send(session, "GET", "/admin/roster?q=%E5%BC%A0&lang=zh")  # a GET keeps its query
+    assert re.search(r'<a class="lang" href="([^"]+)"', body).group(1) == "/admin/roster?q=%E5%BC%A0&amp;lang=en"
+
+
+async def test_the_other_person_of_an_identical_pair_in_another_unit_is_not_named_to_a_unit_admin(served):
+    """公平性提示: 张三 (甲局, the unit admin's) has the same answers as 李四 (乙局): the admin of 甲局
+    sees the flag and that the other person is in 乙局, never 李四's name or 工号; a super admin does."""
+    from bot.services import flags
+    from bot.storage.ports import FlagRecord
+
+    deps, session = served
+    a1, b1 = [await deps.storage.roster.roster_by_staff_no(s) for s in ("A1", "B1")]
+    await deps.storage.fairness.add_flag(FlagRecord(None, f"{EXAM}:pair", "identical", EXAM, "regular", "ua", a1.id,
+                                                    None, b1.id, None, {"common": 12, "same_wrong": 5, "chance": 3e-7},
+                                                    deps.clock.now()))
+    await _log_in(deps, session, UNIT_ADMIN)
+    status, body, _response = await _send(session, "GET", f"/admin/flags?exam={EXAM}")
+    assert status == 200 and "张三" in body and "乙局的一名人员（不在您的管理范围内）" in body
+    assert "李四" not in body and "B1" not in body  # was 李四（B1·乙局）
+    [view] = await flags.list_flags(deps, await actor_for(deps, UNIT_ADMIN), EXAM)  # chat /stats and /export too
+    assert (view.other.name, view.other.staff_no, view.other.outside) == ("", "", True)
+    [view] = await flags.list_flags(deps, await actor_for(deps, SUPER), EXAM)
+    assert (view.other.name, view.other.staff_no) == ("李四", "B1")

@@ -21,6 +21,8 @@ NAV = None  # reached from the 总览 page of an exam
 def _who(locale: str, person: flags.Person | None, tree) -> str:
     if person is None:
         return tr(locale, "fair_person_gone")
+    if person.outside:
+        return tr(locale, "fair_person_outside", unit=tree.name(person.unit_id))
     return tr(locale, "fair_person", name=person_name(locale, person.staff_no, person.name), staff_no=person.staff_no,
               unit=tree.name(person.unit_id))
 
