@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -15,8 +16,8 @@ DAY = 24 * 60
 
 
 def parse_hhmm(text: str) -> int | None:
-    """'08:30' / '8:30' / '20：00' -> minute of the day; None if it is not a time."""
-    match = _HHMM.match(text or "")
+    """'08:30' / '8:30' / '20：00' / full-width '２０：３０' -> minute of the day; None if it is not a time."""
+    match = _HHMM.match(unicodedata.normalize("NFKC", text or ""))
     return int(match.group(1)) * 60 + int(match.group(2)) if match else None
 
 

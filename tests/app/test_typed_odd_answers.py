@@ -165,3 +165,10 @@ async def test_letters_that_do_not_fit_the_question_say_why_and_save_nothing(app
     await chat.say("C")
     assert "本题是判断题，请回复 对 或 错" in chat.text
     assert (await app.storage.attempts.get_attempt(attempt.id)).answers == {}
+
+
+async def test_reminder_time_typed_in_full_width(chat):
+    await chat.say("/remind ２０：３０")  # a Chinese input method in full-width mode
+    assert "没有看懂" not in chat.text and "20:30" in chat.text
+    await chat.say("/remind")
+    assert "每天 20:30" in chat.text
