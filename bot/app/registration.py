@@ -5,6 +5,7 @@ platform; rebinding only by an admin. Residents use the bot without registering.
 from __future__ import annotations
 
 import logging
+import unicodedata
 
 from bot.app.context import Deps, Turn, main_menu
 from bot.app.fairness import record_bind
@@ -48,14 +49,17 @@ class RegistrationFlow:
         if await self.store.activity.activity_count(turn.user, "bind_fail", day_start) >= cfg.max_failures_per_day:
             turn.clear_flow()
             return [Reply(turn.t("bind_too_many"), main_menu(turn))]
-        parts = text.replace("，", " ").replace(",", " ").split()
+        # full-width letters and digits (ＳＬ０００１) as an input method types them; comma or space between
+        parts = unicodedata.normalize("NFKC", text).replace(",", " ").split()
         roster_id = None
         if len(parts) == 1 and len(parts[0]) <= 16:
             roster_id = await self.store.roster.use_bind_code(parts[0].upper(), turn.user, turn.now)
         elif len(parts) == 2 and cfg.allow_staff_no:
-            entry = await self.store.roster.roster_by_staff_no(parts[0][:40])
-            if entry is not None and entry.name == parts[1]:
-                roster_id = entry.id
+            for staff_no, name in (parts, parts[::-1]):  # 工号 姓名, or 姓名 工号
+                entry = await self.store.roster.roster_by_staff_no(staff_no[:40])
+                if entry is not None and entry.name == name:
+                    roster_id = entry.id
+                    break
         if roster_id is None:
             await self.store.activity.log_activity(turn.user, "bind_fail", text[:40], turn.now)
             return [Reply(turn.t("bind_failed" if cfg.allow_staff_no else "bind_failed_code"),

@@ -172,3 +172,20 @@ async def test_reminder_time_typed_in_full_width(chat):
     assert "没有看懂" not in chat.text and "20:30" in chat.text
     await chat.say("/remind")
     assert "每天 20:30" in chat.text
+
+
+async def test_bind_with_a_full_width_staff_number_or_the_name_first(app):
+    from bot.domain.units import RosterEntry, Unit
+
+    await app.storage.roster.upsert_units([Unit("u1", "一处")])
+    await app.storage.roster.upsert_roster([RosterEntry(staff_no="SL0001", name="示例甲", unit_id="u1"),
+                                            RosterEntry(staff_no="SL0002", name="示例乙", unit_id="u1")], 1.0)
+    first = Chat(app, user="first")
+    await first.say("/bind ＳＬ０００１　示例甲")  # full-width letters, digits and space
+    assert "绑定成功" in first.text, first.text
+    second = Chat(app, user="second")
+    await second.say("/bind 示例乙，SL0002")  # name first, a Chinese comma between
+    assert "绑定成功" in second.text, second.text
+    third = Chat(app, user="third")
+    await third.say("/bind SL0002 示例甲")  # a staff number with someone else's name: still refused
+    assert "未能绑定" in third.text
