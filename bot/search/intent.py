@@ -136,6 +136,10 @@ PLACE_RE = re.compile(
     r"|哈尔滨|长春|石家庄|太原|南昌|兰州|乌鲁木齐|呼和浩特|拉萨|西宁|银川|海口|东莞|佛山|宁波|无锡|温州|大连"
     r"|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|湖南|广东|广西|海南|四川|贵州|云南|陕西|甘肃|青海"
     r"|内蒙古|西藏|宁夏|新疆)(?:省|市)?")
+# "要在多长时间内申请", "几天之内": how long one has to do something, i.e. its time limit, which the
+# statutes and guides call 期限 or 时效 (a question on how long a service takes has no 内)
+DEADLINE_RE = re.compile(r"(?:多长时间|多少时间|多久|多少天|几天|几个月|多少日|几年)(?:以内|之内|内)"
+                         r"(申请|起诉|上诉|提出|提起|投诉|报销|认定)?")
 KIN_RE = re.compile(r"(?<=[我他她])(?:哥哥|姐姐|弟弟|妹妹|叔叔|舅舅|姑姑|[哥姐弟妹叔舅姑姨])(?![夫娘妈婆])")
 
 
@@ -144,11 +148,16 @@ def topic(text: str, analyzer: Analyzer | None = None) -> str:
     inside a longer word stays ("申请" in "复议申请书", "手续" in "手续费"); words are cut with
     the analyzer of the index searched (default: jieba's dictionary). A wish before a verb
     ("想开个店"), an amount of money, a legal route ruled out ("不想打官司"), a statute-asking
-    frame ("是哪条规定"), a place ("在深圳") and a relative ("我哥") are dropped with the frames."""
+    frame ("是哪条规定"), a place ("在深圳") and a relative ("我哥") are dropped with the frames; a time
+    limit asked for ("多久内") is read as the word 期限."""
     text = AMOUNT_RE.sub(" ", MODAL_RE.sub(" ", _written(text)))
+    # the time limit and the act it is for ("申请"), kept apart from the frames removed below
+    limits = " ".join(f"{m.group(1) or ''}期限" for m in DEADLINE_RE.finditer(text))
+    text = DEADLINE_RE.sub(" ", text)
     text = KIN_RE.sub(" ", PLACE_RE.sub(" ", LAW_FRAME_RE.sub(" ", RULED_OUT_RE.sub(" ", text))))
     cuts = (analyzer or default_analyzer()).boundaries(text)
-    return FRAME_RE.sub(lambda m: " " if m.start() in cuts and m.end() in cuts else m.group(0), text)
+    text = FRAME_RE.sub(lambda m: " " if m.start() in cuts and m.end() in cuts else m.group(0), text)
+    return f"{text} {limits}" if limits else text
 
 
 def detect(text: str) -> Intent:

@@ -74,6 +74,9 @@ MIN_COVERAGE = 0.2  # below this the best hit shares only a stray word with the 
 NONE_COVERAGE = 0.1  # when none of the first three covers this much: "not covered"
 LAW_RELATED = 0.3  # an article covering this much of the question is related to it
 STRICT_COVERAGE = 0.5  # what a hit must cover when the question has characters the content lacks
+# a question that asks for the statute gets the articles first when the best one scores this
+# many times the next one (else the articles tie on the law's name and the guide citing them leads)
+ARTICLE_MARGIN = 1.1
 # unless the question asks for a law, at most FRONT_ARTICLES articles among the first FRONT hits
 FRONT = 3
 FRONT_ARTICLES = 1
@@ -580,13 +583,23 @@ class Lookup:
                 scored.append((score * prior, len(self._topics) + i, self._article_hit(i, 0.0), -2.0))
         scored.sort(key=lambda item: (-item[0], item[1]))
         self._same_topic_first(scored, intent.kind, q)
-        if not intent.law:
-            scored = _few_articles_in_front(scored)
+        scored = self._related_articles_first(q, scored) if intent.law else _few_articles_in_front(scored)
         hits = [Hit(h.kind, h.ref, h.name, round(s, 2), h.summary) for s, _, h, _ in scored[:limit]]
         confident, related = self._verdict(q, scored, intent) if scored else (False, False)
         if not confident and not related:
             return LookupResult(query, hits, False, "none")
         return LookupResult(query, hits, confident, "" if hits else "none")
+
+    def _related_articles_first(self, q: Query, scored: list) -> list:
+        """A question that asks for the statute gets the articles before the guides and cases
+        (each in score order) when the best article is related to it (covers LAW_RELATED) and
+        scores ARTICLE_MARGIN times the next article."""
+        articles = [item for item in scored if item[2].kind == "law"]
+        if not articles or self._cover(q, articles[0][1]) < LAW_RELATED:
+            return scored
+        if len(articles) > 1 and articles[0][0] < ARTICLE_MARGIN * articles[1][0]:
+            return scored  # no article stands out: the guide or case (citing them) answers first
+        return articles + [item for item in scored if item[2].kind != "law"]
 
     def _verdict(self, q: Query, scored: list, intent: Intent | None = None) -> tuple[bool, bool]:
         """(confident in the first hit, any of the first three related to the question)."""

@@ -1,0 +1,37 @@
+"""Questions that ask for the statute ("是哪条规定", "哪一条") get the article first when one stands
+out, and the guide or case that cites the articles when they tie on the law's name; a question on
+how long one has to do something ("多长时间内申请") asks for a time limit (期限, 时效)."""
+
+from __future__ import annotations
+
+from bot.search import synonyms
+from bot.search.intent import topic
+from tests.support.lookup import hit_keys as _keys
+
+
+def test_a_time_limit_asked_for_is_read_as_the_word_for_it():
+    assert "申请期限" in topic("工伤认定要在多久内申请")
+    assert topic("几天之内投诉").split() == ["投诉期限"]
+    # how long a service takes is no time limit
+    assert "期限" not in topic("办护照要多久") and "期限" not in topic("补办身份证要几天")
+    assert "时效" in synonyms.alternatives("期限")
+
+
+def test_the_article_asked_for_comes_before_the_guide(lookup):
+    # the guide on labour arbitration scores higher on the topic; the question asks for the rule
+    # (劳动争议调解仲裁法 art. 27: 申请仲裁的时效期间为一年)
+    result = lookup.search("劳动仲裁要在多长时间内申请，哪条规定的", 5)
+    assert result.confident and _keys(result)[0] == "law:劳动争议调解仲裁法:27", _keys(result)
+    assert _keys(lookup.search("民法典里高空抛物是哪一条", 5))[0] == "law:民法典:1254"
+
+
+def test_articles_that_tie_on_the_laws_name_leave_the_guide_first(lookup):
+    # every article of 工伤保险条例 has 工伤 in the law's name: none stands out, and the guide that
+    # cites them (14 says which cases count) answers better than whichever is shortest
+    keys = _keys(lookup.search("哪些情况算工伤法律是哪一条规定的", 5))
+    assert keys[0] in ("guide:gongshang-rending", "law:工伤保险条例:14"), keys
+
+
+def test_an_everyday_question_still_gets_the_guide_first(lookup):
+    keys = _keys(lookup.search("工伤认定要在多久内申请", 5))
+    assert keys[0] == "guide:gongshang-rending", keys
