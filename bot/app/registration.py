@@ -57,6 +57,8 @@ class RegistrationFlow:
         elif len(parts) == 2 and cfg.allow_staff_no:
             for staff_no, name in (parts, parts[::-1]):  # 工号 姓名, or 姓名 工号
                 entry = await self.store.roster.roster_by_staff_no(staff_no[:40])
+                if entry is None and staff_no != staff_no.upper():  # sl0001 for SL0001
+                    entry = await self.store.roster.roster_by_staff_no(staff_no[:40].upper())
                 if entry is not None and entry.name == name:
                     roster_id = entry.id
                     break

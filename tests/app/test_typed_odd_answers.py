@@ -189,3 +189,6 @@ async def test_bind_with_a_full_width_staff_number_or_the_name_first(app):
     third = Chat(app, user="third")
     await third.say("/bind SL0002 示例甲")  # a staff number with someone else's name: still refused
     assert "未能绑定" in third.text
+    await app.storage.roster.upsert_roster([RosterEntry(staff_no="SL0003", name="示例丙", unit_id="u1")], 2.0)
+    await third.say("/bind sl0003 示例丙")  # typed in lower case
+    assert "绑定成功" in third.text, third.text
