@@ -393,6 +393,8 @@ async def retire_question(deps: Deps, actor: Actor, question_id: str, reason: st
         now = deps.clock.now()
         async with deps.storage.atomic():
             before = await deps.storage.retired_questions.retired_info(q.id)
+            if (before is not None) == retire:  # already so (a double click, another admin): nothing to write
+                return await deps.storage.bank_versions.latest_version()
             if retire:
                 await deps.storage.retired_questions.retire(q.id, actor.user, now, reason.strip())
             else:

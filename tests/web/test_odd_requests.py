@@ -271,3 +271,17 @@ async def test_the_other_person_of_an_identical_pair_in_another_unit_is_not_name
     assert (view.other.name, view.other.staff_no, view.other.outside) == ("", "", True)
     [view] = await flags.list_flags(deps, await actor_for(deps, SUPER), EXAM)
     assert (view.other.name, view.other.staff_no) == ("李四", "B1")
+
+
+async def test_retiring_a_question_twice_at_once_retires_and_publishes_once(served):
+    deps, session = served
+    csrf = await _log_in(deps, session)
+    qid = next(q.id for q in deps.catalog.question_list if not q.parent)
+    version = await deps.storage.bank_versions.latest_version()
+    answers = await asyncio.gather(*[_send(session, "POST", f"/admin/bank/q/{qid}/retire", {"csrf": csrf, "reason": "重复"})
+                                     for _ in range(3)])
+    assert [status for status, _body, _response in answers] == [303, 303, 303]
+    actor = await actor_for(deps, SUPER)
+    retired = [e for e in (await audit.entries(deps, actor, offset=0, limit=50)).entries if e.action == "bank.retire"]
+    assert len(retired) == 1  # was 3 entries and 3 bank versions (each one reloaded by every worker)
+    assert await deps.storage.bank_versions.latest_version() == version + 1
