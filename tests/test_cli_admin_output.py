@@ -59,10 +59,10 @@ def test_a_file_that_is_no_workbook_is_one_chinese_line_not_a_traceback(tmp_path
     fake.write_text("工号,姓名,单位\nA001,张三,shili-sfj\n", encoding="utf-8")  # a CSV saved as .xlsx
     units = lawbot("units", "import", str(fake), "--data-dir", data)
     assert units.returncode == 1 and "Traceback" not in units.stderr
-    assert "名册.xlsx:0: 不是可读取的 .xlsx 文件" in units.stderr
+    assert "名册.xlsx:0: 不是 .xlsx 文件：可能是别的格式的文件改了扩展名" in units.stderr
     assert lawbot("units", "import", "content/org/units.yaml", "--data-dir", data).returncode == 0
     roster = lawbot("roster", "import", str(fake), "--replace", "--data-dir", data)
     assert roster.returncode == 1 and "Traceback" not in roster.stderr
-    assert "名册.xlsx:0: 不是可读取的 .xlsx 文件" in roster.stderr and "未导入任何数据" in roster.stderr
+    assert "名册.xlsx:0: 不是 .xlsx 文件" in roster.stderr and "未导入任何数据" in roster.stderr
     missing = lawbot("roster", "import", str(tmp_path / "nowhere.csv"), "--data-dir", data)
     assert missing.returncode == 1 and "找不到文件" in missing.stderr and "Traceback" not in missing.stderr

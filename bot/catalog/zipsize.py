@@ -31,4 +31,6 @@ def unreadable_reason(path: Path, error: Exception) -> str:
         head = b""
     if head == _OLE2:
         return "a password-protected workbook or an old .xls, not an .xlsx: save it as .xlsx without a password"
+    if isinstance(error, zipfile.BadZipFile):  # not a zip at all: a renamed CSV or document, a cut-off copy
+        return "not an .xlsx file: another kind of file renamed, or an incomplete copy"
     return f"not a readable .xlsx file ({type(error).__name__})"

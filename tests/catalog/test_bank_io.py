@@ -193,7 +193,7 @@ def test_not_an_xlsx(tmp_path, catalog):
     path = tmp_path / "fake.xlsx"
     path.write_bytes(b"\x00\x01garbage")
     assert _messages(read_questions(path, catalog.laws, show_progress=False)) == [
-        "fake.xlsx: not a readable .xlsx file (BadZipFile)"]
+        "fake.xlsx: not an .xlsx file: another kind of file renamed, or an incomplete copy"]
 
 
 def test_gift_fixture(catalog):

@@ -36,7 +36,7 @@ def test_a_file_that_is_no_xlsx_is_one_reason_for_roster_and_units(tmp_path, con
         load_roster(path, UNITS)
     with pytest.raises(UnreadableFile):
         load_units(path)
-    assert localise(roster.value.reason, "zh").startswith("不是可读取的 .xlsx 文件")
+    assert localise(roster.value.reason, "zh").startswith("不是 .xlsx 文件：可能是别的格式的文件改了扩展名")
 
 
 def test_a_zip_bomb_is_refused_before_it_is_unpacked(tmp_path):
