@@ -557,6 +557,8 @@ class Lookup:
             if ref.law is None:
                 return LookupResult(query, [], False, f"law:{ref.name}")
         intent = detect(query)
+        if intent.opinion:  # which product or dish is good: no guide, case or article says
+            return LookupResult(query, [], False, "none")
         if intent.kind in ("guide", "case"):
             boost = {intent.kind: INTENT_BOOST}
         else:

@@ -1,11 +1,14 @@
 """Questions that ask for the statute ("是哪条规定", "哪一条") get the article first when one stands
 out, and the guide or case that cites the articles when they tie on the law's name; a question on
-how long one has to do something ("多长时间内申请") asks for a time limit (期限, 时效)."""
+how long one has to do something ("多长时间内申请") asks for a time limit (期限, 时效). Which
+product or dish is good is a matter of taste the content does not cover."""
 
 from __future__ import annotations
 
+import pytest
+
 from bot.search import synonyms
-from bot.search.intent import topic
+from bot.search.intent import detect, topic
 from tests.support.lookup import hit_keys as _keys
 
 
@@ -35,3 +38,17 @@ def test_articles_that_tie_on_the_laws_name_leave_the_guide_first(lookup):
 def test_an_everyday_question_still_gets_the_guide_first(lookup):
     keys = _keys(lookup.search("工伤认定要在多久内申请", 5))
     assert keys[0] == "guide:gongshang-rending", keys
+
+
+@pytest.mark.parametrize("question", ["哪家奶茶好喝", "哪个手机牌子好", "附近哪里有好吃的饭店"])
+def test_asking_which_product_or_dish_is_good_is_not_covered(lookup, question):
+    # 奶茶 is in an alias of the guide on registering a shop (开奶茶店), 手机 in cases on phone
+    # numbers; which one tastes or works best is answered by none of them
+    result = lookup.search(question, 5)
+    assert result.uncovered == "none" and not result.confident, _keys(result)
+
+
+def test_a_plate_or_a_recommendation_letter_is_no_matter_of_taste(lookup):
+    assert not detect("车牌子丢了怎么补").opinion and not detect("人才落户需要单位推荐吗").opinion
+    assert detect("推荐几本好书").opinion
+    assert lookup.search("车牌子丢了怎么补", 3).uncovered == ""
