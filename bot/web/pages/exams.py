@@ -200,6 +200,9 @@ async def window(request: web.Request) -> web.StreamResponse:
     kind = fields.get("kind", "")
     days = fields.get("days", "7").strip()
     try:
+        definition = deps.catalog.exams.get(exam_id)  # admin_required took in other workers' exams
+        if definition is None or not definition.official:  # the service would answer with the chat's usage line
+            raise exams.ExamError("exam_unknown", id=exam_id[:40])
         if kind not in KINDS:
             raise exams.ExamError("exam_unknown", id=kind[:20])
         number = whole_number(days, digits=4)
