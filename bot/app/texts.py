@@ -514,6 +514,7 @@ ZH: dict[str, str] = {
     "bank_template_caption": "题库导入模板：按表头填写后直接发给我即可导入。",
     "bank_export_caption": "题库导出：共 {n} 题（{fmt}）。",
     "bank_export_usage": "用法：/bank export [xlsx|csv]",
+    "web_bank_export_format": "只能导出为 Excel（xlsx）或 CSV。",
     # --- command line: start-up errors, the console, admin commands ---------------------
     "cfg_not_found": "配置文件 {file} 不存在：请检查 --config 后面的路径。",
     "cfg_unreadable": "无法读取配置文件 {file}（{reason}）：请检查路径和文件权限。",
@@ -1431,6 +1432,7 @@ EN: dict[str, str] = {
     "bank_template_caption": "The bank import template: fill in the rows under the headers and send the file to me.",
     "bank_export_caption": "The question bank: {n} question(s) ({fmt}).",
     "bank_export_usage": "Usage: /bank export [xlsx|csv]",
+    "web_bank_export_format": "The bank exports as Excel (xlsx) or CSV only.",
     # --- command line: start-up errors, the console, admin commands ---------------------
     "cfg_not_found": "config file {file} not found: check the path given to --config.",
     "cfg_unreadable": "cannot read the config file {file} ({reason}): check the path and its permissions.",

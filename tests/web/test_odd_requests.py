@@ -78,6 +78,7 @@ async def test_odd_numbers_in_addresses_and_forms_get_a_chinese_line_not_the_500
         ("POST", f"/admin/exams/{EXAM}/window", {"csrf": csrf, "kind": "extend", "days": "²"}, 409, "天数须为"),
         ("POST", f"/admin/exams/{EXAM}/window", {"csrf": csrf, "kind": "extend", "days": huge}, 409, "天数须为"),
         ("GET", f"/admin/flags?exam={EXAM}&unit=nope", None, 404, "没有编号为 nope 的单位"),  # was 范围：nope, 0 条
+        ("GET", "/admin/bank/export?fmt=pdf", None, 400, "只能导出为 Excel（xlsx）或 CSV。"),  # was 用法：/bank export …
         ("POST", "/admin/exams/kemu1/window", {"csrf": csrf, "kind": "open", "days": "3"}, 404,  # a mock exam
          "没有编号为 kemu1 的正式考试"),  # was 409 and the chat's 用法：/exam_open 考试编号 [天数]；…
     ]

@@ -194,6 +194,8 @@ async def import_apply(request: web.Request) -> web.Response:
 async def export(request: web.Request) -> web.Response:
     actor, deps = request[ACTOR], request[REQUEST_DEPS]
     fmt = request.query.get("fmt", "xlsx")
+    if fmt not in ("xlsx", "csv"):  # the service's refusal is the chat's usage line
+        return await _message(request, "web_bank_export_format", {}, status=400)
     try:
         name, data, _n = await svc.export_bank(deps, actor, fmt, request.query.get("law", "")[:60],
                                                request.query.get("tag", "")[:60])
