@@ -1,9 +1,11 @@
 """What stops `lawbot` before it serves (a damaged database file, a config saved by Windows
-Notepad, an unusable data folder) is one plain line, within seconds, with nothing written."""
+Notepad, an unusable data folder) is one plain line, within seconds, with nothing written.
+
+The commands run in the test process (tests.support.cli), but for one real `python -m bot` child
+for a damaged database and for a GBK config that starts the chat."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import os
 import subprocess
@@ -14,6 +16,8 @@ from pathlib import Path
 import pytest
 
 from bot.config import ConfigError, load_config
+from tests.support import cli
+from tests.support.templates import migrated_sqlite
 
 REPO = Path(__file__).resolve().parents[1]
 ENV = {k: v for k, v in os.environ.items() if k not in ("LAWBOT_LANG", "LC_ALL", "LC_MESSAGES")}
@@ -28,9 +32,10 @@ def _overloaded() -> bool:
     return os.getloadavg()[0] > (os.cpu_count() or 1)
 
 
-def lawbot(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
-    """`python -m bot ARGS`. Fails the test when it hangs, or when it takes longer than QUICK
-    seconds on a machine that is not overloaded (other test runs slow start-up itself)."""
+def lawbot_process(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
+    """`python -m bot ARGS` in a child process. Fails the test when it hangs, or when it takes
+    longer than QUICK seconds on a machine that is not overloaded (other test runs slow start-up
+    itself)."""
     started = time.monotonic()
     result = subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
                             cwd=REPO, env=ENV, timeout=HANG)
@@ -39,16 +44,18 @@ def lawbot(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
     return result
 
 
+def lawbot(*args: str, stdin: str = "") -> cli.Result:
+    """`lawbot ARGS` in this process, within QUICK seconds too."""
+    started = time.monotonic()
+    result = cli.lawbot(*args, stdin=stdin)
+    elapsed = time.monotonic() - started
+    assert elapsed < QUICK or _overloaded(), f"lawbot {' '.join(args)} took {elapsed:.1f} s"
+    return result
+
+
 def _make_database(folder: Path) -> Path:
-    from bot.bootstrap import build
-
-    async def make():
-        app = await build(load_config(None, data_dir=str(folder)))
-        await app.close()
-
-    asyncio.run(make())
-    path = folder / "lawbot.sqlite3"
-    assert path.stat().st_size > 4096
+    path = migrated_sqlite(folder / "lawbot.sqlite3")  # what `lawbot chat` makes on its first start
+    assert path.stat().st_size > 12288
     return path
 
 
@@ -68,17 +75,18 @@ def _snapshot(folder: Path) -> dict[str, str]:
 
 
 @pytest.mark.sqlite_only
-@pytest.mark.parametrize("how, command", [
-    ("header", ["chat", "--data-dir"]), ("truncated", ["chat", "--data-dir"]), ("garbled", ["chat", "--data-dir"]),
-    ("header", ["stats", "--exam", "x", "--data-dir"]), ("truncated", ["stats", "snapshot", "--data-dir"]),
-])
-def test_a_damaged_database_is_one_line_and_nothing_is_written(tmp_path, how, command):
+@pytest.mark.parametrize("how, command, run", [
+    ("header", ["chat", "--data-dir"], lawbot_process), ("truncated", ["chat", "--data-dir"], lawbot),
+    ("garbled", ["chat", "--data-dir"], lawbot), ("header", ["stats", "--exam", "x", "--data-dir"], lawbot),
+    ("truncated", ["stats", "snapshot", "--data-dir"], lawbot),
+], ids=["header-chat-process", "truncated-chat", "garbled-chat", "header-stats", "truncated-snapshot"])
+def test_a_damaged_database_is_one_line_and_nothing_is_written(tmp_path, how, command, run):
     path = _make_database(tmp_path / "data")
     for extra in tmp_path.joinpath("data").glob("lawbot.sqlite3-*"):
         extra.unlink()
     _damage(path, how)
     before = _snapshot(path.parent)
-    result = lawbot(*command, str(path.parent), stdin="/start\n")
+    result = run(*command, str(path.parent), stdin="/start\n")
     assert result.returncode != 0
     assert "Traceback" not in result.stdout + result.stderr
     lines = result.stderr.strip().splitlines()
@@ -112,7 +120,7 @@ def test_a_config_saved_by_notepad_is_read(tmp_path, encoding):
 def test_a_gbk_config_starts_the_chat(tmp_path):
     path = tmp_path / "config.yaml"
     path.write_bytes(f"# 数据目录\ndata_dir: {tmp_path / 'data'}\n".encode("gbk"))
-    result = lawbot("--config", str(path), "chat", stdin="/quit\n")
+    result = lawbot_process("--config", str(path), "chat", stdin="/quit\n")
     assert result.returncode == 0 and "学法练习" in result.stdout, result.stderr
 
 
