@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.app.messages import Choice
 from bot.app.texts import tr
 from bot.catalog.laws import LawLibrary
@@ -156,6 +158,17 @@ def option_buttons(question: Question, prefix: str, picked: Answer, order: tuple
     return [r for r in rows if r]
 
 
+_ANSWER_WORDS = re.compile(r"^(?:我选|选择|选|答案是|答案为|答案[:：]?|应该是)?\s*(.+?)\s*(?:选项)?$")
+
+
+def answer_core(text: str) -> str:
+    """What a typed answer says without the words around it: '选B', '我选 AC', '答案：对', 'B。' -> 'B',
+    'AC', '对', 'B'."""
+    cleaned = text.strip().rstrip("。.!！")
+    match = _ANSWER_WORDS.match(cleaned)
+    return match.group(1) if match else cleaned
+
+
 def parse_typed_answer(question: Question, text: str, order: tuple[int, ...] | None = None) -> Answer | None:
     """A typed answer ('A', 'ac', 'A,C', '对', 'F') -> original option indexes; a fill question's
     typed blanks -> one text per blank; None if not an answer."""
@@ -165,7 +178,7 @@ def parse_typed_answer(question: Question, text: str, order: tuple[int, ...] | N
         return fill.split_typed(text, len(question.blanks))
     labels_count = question.option_count
     order = order or tuple(range(labels_count))
-    cleaned = text.strip().rstrip("。.!！")
+    cleaned = answer_core(text)
     if question.type is QType.JUDGE:
         verdict = parse_judge(cleaned)
         if verdict is None:
@@ -184,7 +197,7 @@ def answer_hint(question: Question, text: str, locale: str) -> str | None:
     (two letters to a 单选, a letter past the last option, letters to a 判断); None otherwise."""
     from bot.catalog.questions import parse_letters
 
-    letters = parse_letters(text.strip().rstrip("。.!！"))
+    letters = parse_letters(answer_core(text))
     if letters is None or question.type is QType.FILL:
         return None
     if question.type is QType.JUDGE:
@@ -200,7 +213,7 @@ def looks_like_answer(text: str) -> bool:
     """Option letters or a true/false word, whatever the question."""
     from bot.catalog.questions import parse_judge, parse_letters
 
-    cleaned = text.strip().rstrip("。.!！")
+    cleaned = answer_core(text)
     return parse_letters(cleaned) is not None or parse_judge(cleaned) is not None
 
 

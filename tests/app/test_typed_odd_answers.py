@@ -192,3 +192,19 @@ async def test_bind_with_a_full_width_staff_number_or_the_name_first(app):
     await app.storage.roster.upsert_roster([RosterEntry(staff_no="SL0003", name="示例丙", unit_id="u1")], 2.0)
     await third.say("/bind sl0003 示例丙")  # typed in lower case
     assert "绑定成功" in third.text, third.text
+
+
+async def test_an_answer_with_the_words_around_it(app, chat):
+    from bot.app.views import answer_core
+
+    q = await _practice_question(app, chat)
+    right = "".join(LETTERS[i] for i in sorted(q.answer))
+    await chat.say(f"我选 {right}。")
+    assert "✅ 回答正确" in chat.text
+    attempt = await _exam(app, chat)
+    item = attempt.paper[0]
+    typed = "答案：对" if app.catalog.questions[item.qid].type is QType.JUDGE else "选B"
+    await chat.say(typed)
+    assert "第 2/50 题" in chat.text and "已答 1/50" in chat.text
+    assert 0 in (await app.storage.attempts.get_attempt(attempt.id)).answers
+    assert answer_core("是否") == "是否" and answer_core("B选项") == "B"
