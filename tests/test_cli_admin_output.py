@@ -1,27 +1,23 @@
-"""The admin command line speaks the admin's language: Chinese by default, English with --lang en."""
+"""The admin command line speaks the admin's language: Chinese by default, English with --lang en.
+The commands run in the test process (tests.support.cli: the environment of a child with
+LANG=C.UTF-8); tests/test_startup_errors.py starts real `python -m bot` children."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
+from tests.support.cli import lawbot
+
 REPO = Path(__file__).resolve().parents[1]
-ENV = {k: v for k, v in os.environ.items() if k not in ("LAWBOT_LANG", "LC_ALL", "LC_MESSAGES")}
-ENV["LANG"] = "C.UTF-8"
-
-
-def lawbot(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True, cwd=REPO,
-                          env=env or ENV, timeout=60)
+UNITS = str(REPO / "content/org/units.yaml")
+ROSTER = str(REPO / "content/org/roster.csv")
 
 
 def test_imports_and_the_stats_table_are_chinese_by_default(tmp_path):
     data = str(tmp_path)
-    units = lawbot("units", "import", "content/org/units.yaml", "--data-dir", data)
+    units = lawbot("units", "import", UNITS, "--data-dir", data)
     assert units.returncode == 0 and units.stdout.startswith("单位导入：导入 "), units.stderr
-    roster = lawbot("roster", "import", "content/org/roster.csv", "--data-dir", data)
+    roster = lawbot("roster", "import", ROSTER, "--data-dir", data)
     assert roster.returncode == 0 and roster.stdout.startswith("名单导入：新增 "), roster.stderr
     table = lawbot("stats", "--exam", "xuefa2026-shili", "--data-dir", data)
     assert table.returncode == 0, table.stderr
@@ -31,7 +27,7 @@ def test_imports_and_the_stats_table_are_chinese_by_default(tmp_path):
     assert not any(word in table.stdout for word in ("rank", "roster", "median", "total"))
     english = lawbot("--lang", "en", "stats", "--exam", "xuefa2026-shili", "--data-dir", data)
     assert english.stdout.splitlines()[1].startswith("Rank\tUnit") and english.stdout.splitlines()[-1].startswith("Total")
-    by_locale = lawbot("stats", "--exam", "xuefa2026-shili", "--data-dir", data, env={**ENV, "LANG": "en_GB.UTF-8"})
+    by_locale = lawbot("stats", "--exam", "xuefa2026-shili", "--data-dir", data, env={"LANG": "en_GB.UTF-8"})
     assert by_locale.stdout.splitlines()[1].startswith("Rank\tUnit")
 
 
@@ -43,7 +39,7 @@ def test_an_unknown_exam_is_named(tmp_path):
 
 def test_bad_roster_rows_are_named_in_chinese(tmp_path):
     data = str(tmp_path / "data")
-    assert lawbot("units", "import", "content/org/units.yaml", "--data-dir", data).returncode == 0
+    assert lawbot("units", "import", UNITS, "--data-dir", data).returncode == 0
     roster = tmp_path / "roster.csv"
     roster.write_text("工号,姓名,单位\nA001,张三,无此单位\nA001,李四,shili-sfj\n", encoding="utf-8")
     result = lawbot("roster", "import", str(roster), "--data-dir", data)
@@ -60,7 +56,7 @@ def test_a_file_that_is_no_workbook_is_one_chinese_line_not_a_traceback(tmp_path
     units = lawbot("units", "import", str(fake), "--data-dir", data)
     assert units.returncode == 1 and "Traceback" not in units.stderr
     assert "名册.xlsx:0: 不是 .xlsx 文件：可能是别的格式的文件改了扩展名" in units.stderr
-    assert lawbot("units", "import", "content/org/units.yaml", "--data-dir", data).returncode == 0
+    assert lawbot("units", "import", UNITS, "--data-dir", data).returncode == 0
     roster = lawbot("roster", "import", str(fake), "--replace", "--data-dir", data)
     assert roster.returncode == 1 and "Traceback" not in roster.stderr
     assert "名册.xlsx:0: 不是 .xlsx 文件" in roster.stderr and "未导入任何数据" in roster.stderr
