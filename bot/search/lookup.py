@@ -461,6 +461,12 @@ class Lookup:
         # bigram of the texts that have it, though query_bigrams leaves such bigrams out
         grams += [w for w in dict.fromkeys(words) if len(w) == 2 and w not in grams and tx._HAN_RE.match(w)]
         loose = an.loose_chars(text)
+        # a character with other words for it ("爸": 父亲, "娃": 孩子) is a word of the question,
+        # not a character the content may lack
+        spoken = [ch for ch in loose if synonyms.alternatives(ch)]
+        if spoken:
+            precise = precise + spoken
+            loose = [ch for ch in loose if ch not in spoken]
         norm = tx.normalize(text)
         sounds = [f"{an.reading(a)} {an.reading(b)}" for a, b in itertools.pairwise(norm)
                   if a in loose and b in loose and a != b]
