@@ -1,27 +1,25 @@
 """`lawbot chat` takes part in the leader election (bot/storage/sql/leader.py): beside a running
 `lawbot run` that leads on the same database it fires no scheduler job, sweep or prune of its own;
-alone, it leads and runs them."""
+alone, it leads and runs them. The chat runs in the test process (tests.support.cli): the leader
+lock is an flock, held per open file, so the lock this test holds stands for another process's."""
 
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 from pathlib import Path
 
 from bot.storage.sql.leader import FileLeaderLock
 from bot.storage.sql.store import open_store
-from tests.channels.console.test_console_session import ENV
-from tests.support.transcript import REPO
+from tests.support.cli import lawbot
 
 OLD_KEY = "tg:update-from-long-ago"  # the leader's hourly prune (bot/runner.py) deletes it at once
 
 
 def _chat(data_dir: Path) -> None:
     lines = "".join("/help\n" for _ in range(8))
-    result = subprocess.run([sys.executable, "-m", "bot", "chat", "--data-dir", str(data_dir)], input=lines,
-                            capture_output=True, text=True, cwd=REPO, env=ENV, timeout=120)
+    result = lawbot("chat", "--data-dir", str(data_dir), stdin=lines)
     assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.count("> /help") == 8
 
 
 async def _remember_old_key(db: Path) -> None:
