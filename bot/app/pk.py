@@ -170,8 +170,8 @@ class PkFlow:
     async def answer(self, turn: Turn, match_id: int, pos: int, choice: int) -> list[Reply]:
         pk, user, now = self.store.pk, turn.user, turn.now
         match = await pk.get_match(match_id, lock=True)
-        if match is None or match.seat_of(user) is None:
-            return [Reply(turn.t("stale"))]
+        if match is None or match.seat_of(user) is None:  # not this user's match
+            return [Reply(turn.t("bad_action"))]
         if match.status != "active":
             return [Reply(turn.t("pk_over"), self._after_rows(turn.locale, match))]
         if pos != match.pos:
@@ -295,8 +295,8 @@ class PkFlow:
     async def leave(self, turn: Turn, match_id: int) -> list[Reply]:
         """The user leaves a running match: they lose, the other player is told and wins."""
         match = await self.store.pk.get_match(match_id, lock=True)
-        if match is None or match.seat_of(turn.user) is None:
-            return [Reply(turn.t("stale"))]
+        if match is None or match.seat_of(turn.user) is None:  # not this user's match
+            return [Reply(turn.t("bad_action"))]
         if match.status != "active":
             return [Reply(turn.t("pk_over"), self._after_rows(turn.locale, match))]
         turn.state.pop("pk", None)
@@ -306,8 +306,8 @@ class PkFlow:
     async def rematch(self, turn: Turn, match_id: int) -> list[Reply]:
         pk, user = self.store.pk, turn.user
         match = await pk.get_match(match_id, lock=True)
-        if match is None or match.seat_of(user) is None:
-            return [Reply(turn.t("stale"))]
+        if match is None or match.seat_of(user) is None:  # not this user's match
+            return [Reply(turn.t("bad_action"))]
         if match.status == "active" or await pk.active_match_of(user) is not None:
             return await self.join(turn)
         turn.state["pk"] = 1

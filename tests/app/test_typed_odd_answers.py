@@ -208,3 +208,17 @@ async def test_an_answer_with_the_words_around_it(app, chat):
     assert "第 2/50 题" in chat.text and "已答 1/50" in chat.text
     assert 0 in (await app.storage.attempts.get_attempt(attempt.id)).answers
     assert answer_core("是否") == "是否" and answer_core("B选项") == "B"
+
+
+async def test_someone_elses_pk_buttons_are_not_theirs(app, chat, clock):
+    from bot.runner import sweep_pk
+
+    await chat.say("/pk")
+    clock.advance(31)
+    assert await sweep_pk(app) == 1  # the robot plays
+    match = await app.storage.pk.get_match(await app.storage.pk.active_match_of(chat.user))
+    other = Chat(app, user="other")
+    for action in (f"v:a:{match.id}:{match.pos}:0", f"v:q:{match.id}", f"v:r:{match.id}"):
+        await other.act(action)
+        assert "按钮已失效或不属于您" in other.text and "已经作答过了" not in other.text, action
+    assert await app.storage.pk.answers(match.id) == [] and (await app.storage.pk.get_match(match.id)).status == "active"
