@@ -55,12 +55,10 @@ def test_token_comes_from_the_environment(monkeypatch, tmp_path):
 
 
 def test_cli_reports_a_bad_config_without_traceback(tmp_path):
-    import subprocess
-    import sys
+    from tests.support.cli import lawbot
 
     path = tmp_path / "config.yaml"
     path.write_text("exam: {sweep_interval_seconds: nope}\n", encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "bot", "--config", str(path), "content", "check"],
-                            capture_output=True, text=True, cwd=REPO)
+    result = lawbot("--config", str(path), "content", "check")
     assert result.returncode == 2
     assert "exam.sweep_interval_seconds" in result.stderr and "Traceback" not in result.stderr

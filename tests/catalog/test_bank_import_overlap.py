@@ -6,10 +6,7 @@ validators give reads in Chinese."""
 from __future__ import annotations
 
 import csv
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -28,8 +25,6 @@ SHIPPED = ["判断题", "人民调解委员会调解民间纠纷，不收取任�
 NEW = ["单选题", "网络运营者按照网络安全等级保护制度的要求，留存相关网络日志的期限不得少于多久？", "一个月", "三个月",
        "六个月", "一年", "C", "《网络安全法》第二十一条规定网络运营者应当按照规定留存相关的网络日志不少于六个月。",
        "《网络安全法》第二十一条"]
-ENV = {k: v for k, v in os.environ.items() if k not in ("LAWBOT_LANG", "LC_ALL", "LC_MESSAGES")}
-ENV["LANG"] = "C.UTF-8"
 
 
 @pytest.fixture
@@ -60,14 +55,14 @@ def imported(root: Path) -> list[dict]:
     return yaml.safe_load(target.read_text(encoding="utf-8"))["questions"] if target.exists() else []
 
 
-def test_rows_already_in_the_bank_are_skipped_and_the_rest_imports(tmp_path, root):
+def test_rows_already_in_the_bank_are_skipped_and_the_rest_imports(tmp_path, root, capsys):
     file = bank_csv(tmp_path / "unit.csv", NEW, SHIPPED)
-    result = subprocess.run([sys.executable, "-m", "bot", "bank", "import", str(file), "--content", str(root)],
-                            capture_output=True, text=True, cwd=REPO, env=ENV, timeout=60)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "unit.csv 第3行与已有题目 rmtj-0001 重复，已跳过" in result.stdout
-    assert "导入：读取 2 题，1 题通过检查，0 行有问题，1 题与已有题目重复。" in result.stdout
-    assert "新增 1 题，更新 0 题" in result.stdout
+    code = main(["bank", "import", str(file), "--content", str(root)])
+    out, err = capsys.readouterr()
+    assert code == 0, out + err
+    assert "unit.csv 第3行与已有题目 rmtj-0001 重复，已跳过" in out
+    assert "导入：读取 2 题，1 题通过检查，0 行有问题，1 题与已有题目重复。" in out
+    assert "新增 1 题，更新 0 题" in out
     assert [q["stem"] for q in imported(root)] == [NEW[1]]
 
 

@@ -3,19 +3,15 @@ content check flags them in the source files, and the shipped files have none.""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bot.catalog.spacing import stray_spaces, tidy
 from bot.catalog.yamlsrc import load_yaml
+from tests.support.cli import lawbot
 
 REPO = Path(__file__).resolve().parents[2]
-ENV = {k: v for k, v in os.environ.items() if k not in ("LAWBOT_LANG", "LC_ALL", "LC_MESSAGES")}
-ENV["LANG"] = "C.UTF-8"
 FOLDED = """\
 title: 相邻通行
 facts: >-
@@ -51,8 +47,7 @@ def test_the_content_check_flags_them_in_the_source(tmp_path):
     found = stray_spaces(tmp_path)
     assert [(s.file, s.line) for s in found] == [("content/cases/tongxing.yaml", 2)] * 4
     assert "进出， 雨季" in found[0].context
-    result = subprocess.run([sys.executable, "-m", "bot", "content", "check", "--content", str(tmp_path)],
-                            capture_output=True, text=True, cwd=REPO, env=ENV, timeout=60)
+    result = lawbot("content", "check", "--content", str(tmp_path))
     assert result.returncode == 1
     assert "content/cases/tongxing.yaml:2: 中文标点旁有多余的空格：“" in result.stdout
 
