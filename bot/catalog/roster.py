@@ -89,7 +89,9 @@ def read_table(path: Path, required: Sequence[tuple[str, str]] = ()) -> list[tup
         rows: Iterable[Sequence[Any]] = _xlsx_rows(path)
     elif suffix in (".csv", ".txt"):
         raw = path.read_bytes()
-        for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GBK
+        # Excel in China saves CSV as GBK, and "Unicode text" as tab-separated UTF-16 with a BOM
+        encodings = ("utf-16",) if raw.startswith((b"\xff\xfe", b"\xfe\xff")) else ("utf-8-sig", "gb18030")
+        for encoding in encodings:
             try:
                 text = raw.decode(encoding)
                 break
@@ -97,7 +99,8 @@ def read_table(path: Path, required: Sequence[tuple[str, str]] = ()) -> list[tup
                 continue
         else:
             raise SourceError(path, 1, "not UTF-8 or GB18030 text")
-        rows = csv.reader(io.StringIO(text))
+        first = next((line for line in text.splitlines() if line.strip()), "")
+        rows = csv.reader(io.StringIO(text, newline=""), delimiter=max(",\t;", key=first.count))
     else:
         raise SourceError(path, 0, "use .yaml, .csv or .xlsx")
     out: list[tuple[int, dict[str, str]]] = []

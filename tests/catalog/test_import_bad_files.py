@@ -110,3 +110,14 @@ def test_a_password_protected_workbook_or_old_xls_is_named_as_such(tmp_path):
     with pytest.raises(UnreadableFile) as roster:
         load_roster(path, UNITS)
     assert localise(roster.value.reason, "zh").startswith("这是设了打开密码的工作簿")
+
+
+def test_a_roster_saved_as_unicode_text_or_with_tabs_or_semicolons_is_read(tmp_path):
+    """Excel's 'Unicode text' is tab-separated UTF-16 with a BOM; European Excel separates with ';'."""
+    table = [["工号", "姓名", "单位"], ["A1", "甲", "u1"], ["A2", "乙", "一处"]]
+    for name, separator, encoding in (("unicode.txt", "\t", "utf-16"), ("tabs.csv", "\t", "utf-8"),
+                                      ("semicolons.csv", ";", "gb18030")):
+        path = tmp_path / name
+        path.write_bytes("\r\n".join(separator.join(row) for row in table).encode(encoding))
+        people, errors = load_roster(path, UNITS)
+        assert not errors and [(p.staff_no, p.name, p.unit_id) for p in people] == [("A1", "甲", "u1"), ("A2", "乙", "u1")], name
