@@ -515,6 +515,7 @@ ZH: dict[str, str] = {
     "bank_export_caption": "题库导出：共 {n} 题（{fmt}）。",
     "bank_export_usage": "用法：/bank export [xlsx|csv]",
     "web_bank_export_format": "只能导出为 Excel（xlsx）或 CSV。",
+    "web_window_changed": "这场考试的时间刚刚已被修改（重复提交，或其他管理员的操作），这次没有再改。请看清下面的当前时间后再操作。",
     # --- command line: start-up errors, the console, admin commands ---------------------
     "cfg_not_found": "配置文件 {file} 不存在：请检查 --config 后面的路径。",
     "cfg_unreadable": "无法读取配置文件 {file}（{reason}）：请检查路径和文件权限。",
@@ -1433,6 +1434,7 @@ EN: dict[str, str] = {
     "bank_export_caption": "The question bank: {n} question(s) ({fmt}).",
     "bank_export_usage": "Usage: /bank export [xlsx|csv]",
     "web_bank_export_format": "The bank exports as Excel (xlsx) or CSV only.",
+    "web_window_changed": "This exam's times were just changed (a repeated request, or another admin); nothing was changed this time. Check the times below, then try again.",
     # --- command line: start-up errors, the console, admin commands ---------------------
     "cfg_not_found": "config file {file} not found: check the path given to --config.",
     "cfg_unreadable": "cannot read the config file {file} ({reason}): check the path and its permissions.",

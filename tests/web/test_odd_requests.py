@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from bot.domain.units import RosterEntry, Unit
 from bot.httpserver import HttpServer
 from bot.services import accounts, audit
+from bot.services import exams as exam_service
 from bot.services.rights import actor_for
 from bot.web.app import install
 from tests.support.transcript import make_app
@@ -288,3 +289,20 @@ async def test_retiring_a_question_twice_at_once_retires_and_publishes_once(serv
     retired = [e for e in (await audit.entries(deps, actor, offset=0, limit=50)).entries if e.action == "bank.retire"]
     assert len(retired) == 1  # was 3 entries and 3 bank versions (each one reloaded by every worker)
     assert await deps.storage.bank_versions.latest_version() == version + 1
+
+
+async def test_a_window_button_sent_twice_moves_the_window_once(served):
+    """延长 7 天 pressed twice (a resent request, or two admins at once): the exam closed 14 days later."""
+    deps, session = served
+    csrf = await _log_in(deps, session)
+    _status, page, _response = await _send(session, "GET", "/admin/exams")
+    form = re.search(rf'action="/admin/exams/{EXAM}/window".*?name="base" value="([^"]+)"', page, re.S)
+    post = {"csrf": csrf, "kind": "extend", "days": "7", "base": form.group(1) if form else ""}
+    before = deps.catalog.exams[EXAM].official.closes
+    actor = await actor_for(deps, SUPER)
+    first, body, _response = await _send(session, "POST", f"/admin/exams/{EXAM}/window", post)
+    assert first == 303, _message(body)
+    second, body, _response = await _send(session, "POST", f"/admin/exams/{EXAM}/window", post)
+    assert (second, "这场考试的时间刚刚已被修改" in body) == (409, True)
+    spec = (await exam_service.get_exam(deps, actor, EXAM, deps.clock.now())).spec
+    assert spec.closes == before + 7 * 86400
