@@ -599,15 +599,17 @@ class Lookup:
         return LookupResult(query, hits, confident, "" if hits else "none")
 
     def _related_articles_first(self, q: Query, scored: list) -> list:
-        """A question that asks for the statute gets the articles before the guides and cases
-        (each in score order) when the best article is related to it (covers LAW_RELATED) and
-        scores ARTICLE_MARGIN times the next article."""
+        """A question that asks for the statute gets the best two articles first when the best
+        is related to it (covers LAW_RELATED) and scores ARTICLE_MARGIN times the next article;
+        the rest follow in score order."""
         articles = [item for item in scored if item[2].kind == "law"]
         if not articles or self._cover(q, articles[0][1]) < LAW_RELATED:
             return scored
         if len(articles) > 1 and articles[0][0] < ARTICLE_MARGIN * articles[1][0]:
             return scored  # no article stands out: the guide or case (citing them) answers first
-        return articles + [item for item in scored if item[2].kind != "law"]
+        # the best guide or case stays among the first three (it may be what was meant)
+        first = articles[:FRONT - 1]
+        return first + [item for item in scored if item not in first]
 
     def _verdict(self, q: Query, scored: list, intent: Intent | None = None) -> tuple[bool, bool]:
         """(confident in the first hit, any of the first three related to the question)."""
