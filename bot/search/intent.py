@@ -68,6 +68,9 @@ LAW_RE = re.compile(r"(哪条|哪一条|法条|条文|法律规定|哪部法|什
 # 好", "有什么好看的电视剧"): a matter of taste that no guide, case or statute answers, whatever
 # word it shares with them (奶茶 of 开奶茶店, 手机 of 手机卡)
 OPINION_RE = re.compile(r"(好吃|好喝|好玩|好看的|性价比|(?:哪个|哪种|什么)[\u4e00-\u9fff]{0,4}牌子|哪款|推荐(?:一下|几|一[部本个款家]|个))")
+# a question about the bot itself ("你是机器人吗", "你叫什么名字"): chit-chat no guide answers
+# (名字 is a word of the guides on adding a name to a property certificate)
+ABOUT_BOT_RE = re.compile(r"^(?:请问|那)?你(?:是谁|是不是(?:机器|真人|人工)|是机器|是真人|是人工|叫什么|几岁|多大|喜欢什么|会说|会不会说|是男|是女)")
 # "X了怎么办" asks what to do, usually a procedure, but also "对方不履行怎么办" (a case): a weak lean
 WEAK_PROCEDURE_RE = re.compile(r"(怎么办|咋办|如何是好|该怎么|怎么处理)")
 
@@ -82,7 +85,8 @@ class Intent:
     # when the wording has both a how-to and a rights frame, the kind of the one asked last
     # ("要公证才有效吗" asks about validity; "被骗了合法吗怎么报警" asks what to do)
     last: str = ""
-    opinion: bool = False  # asks which product or dish is good (OPINION_RE): not covered
+    # asks which product or dish is good (OPINION_RE) or about the bot itself: not covered
+    opinion: bool = False
 
     @property
     def kind(self) -> str:
@@ -182,7 +186,8 @@ def detect(text: str) -> Intent:
         if ends["guide"] != ends["case"]:
             last = max(ends, key=ends.__getitem__)
     return Intent(procedure=procedure, rights=rights, law=bool(LAW_RE.search(text)), weak_procedure=weak,
-                  benefit=bool(BENEFIT_RE.search(text)), last=last, opinion=bool(OPINION_RE.search(text)))
+                  benefit=bool(BENEFIT_RE.search(text)), last=last,
+                  opinion=bool(OPINION_RE.search(text) or ABOUT_BOT_RE.search(text)))
 
 
 def pays_out(name: str) -> bool:

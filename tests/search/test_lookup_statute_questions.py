@@ -54,3 +54,11 @@ def test_a_plate_or_a_recommendation_letter_is_no_matter_of_taste(lookup):
     assert not detect("车牌子丢了怎么补").opinion and not detect("人才落户需要单位推荐吗").opinion
     assert detect("推荐几本好书").opinion
     assert lookup.search("车牌子丢了怎么补", 3).uncovered == ""
+
+
+@pytest.mark.parametrize("question", ["你是机器人吗", "你叫什么名字", "你是不是真人"])
+def test_a_question_about_the_bot_itself_is_not_covered(lookup, question):
+    # 名字 is a word of the guide on adding a name to a property certificate, 机器 of a guide's alias
+    result = lookup.search(question, 5)
+    assert result.uncovered == "none" and not result.confident, _keys(result)
+    assert not detect("你们单位不给交社保").opinion and not detect("你说离婚要多久").opinion
