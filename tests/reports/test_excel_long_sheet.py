@@ -1,5 +1,6 @@
 """A long sheet is written as XML text (bot/reports/excel.py): the cells read back are those
-openpyxl writes for the same rows, and text that XML cannot hold as is stays readable."""
+openpyxl writes for the same rows (an empty text is no value, a float has 16 significant digits),
+and text that XML cannot hold as is stays readable."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from bot.reports.excel import NUMBER, PERCENT, Column, Sheet, build_workbook
 
 def _sheets(rows: int) -> list[Sheet]:
     people = [[f"S{i:05d}", "a&b <c> " if i % 7 == 0 else f"示例{i}", "第一局", 36 + i % 3,
-               None if i % 4 == 0 else 1.25 * i, 0.5 if i % 2 else None, "=1+1" if i == 3 else "是"]
+               None if i % 4 == 0 else 1.25 * i, 0.5 if i % 2 else (0.1 + 0.2 if i % 3 else None),
+               "=1+1" if i == 3 else ("" if i % 5 == 0 else "是")]
               for i in range(rows)]
     columns = [Column("工号", 12), Column("姓名"), Column("单位"), Column("积分"), Column("学时", 8, NUMBER),
                Column("比例", 8, PERCENT), Column("通过")]
