@@ -28,6 +28,7 @@ from markupsafe import Markup
 
 from bot.app.texts import TEXTS, normalize_locale, tr
 from bot.web.keys import ACTOR, CSRF, DEPS, LOCALE, NAV
+from bot.web.security import is_https
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -134,7 +135,7 @@ async def render(request: web.Request, template: str, *, status: int = 200, **co
     response = web.Response(status=status, text=body, content_type="text/html", charset="utf-8")
     if request.query.get("lang") in ("zh", "en"):
         response.set_cookie(LANG_COOKIE, request.query["lang"], max_age=365 * 86400, httponly=True,
-                            samesite="Strict", path="/admin")
+                            samesite="Strict", path="/admin", secure=is_https(request, deps.config.http.public_url))
     return response
 
 

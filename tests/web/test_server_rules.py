@@ -46,6 +46,9 @@ async def test_the_cookie_is_secure_when_the_console_is_served_over_https(served
         cookie = response.cookies["lawbot_console"]
         assert cookie["secure"] and cookie["httponly"] and cookie["samesite"] == "Strict"
         assert cookie["path"] == "/admin"
+    async with session.get("/admin/login?lang=en", allow_redirects=False) as response:
+        lang = response.cookies["lawbot_lang"]  # the language choice too (it was sent over http as well)
+        assert lang["secure"] and lang["httponly"] and lang["samesite"] == "Strict"
 
 
 async def test_a_form_above_the_upload_limit_is_refused_with_413(served):
