@@ -467,6 +467,14 @@ class Lookup:
         if spoken:
             precise = precise + spoken
             loose = [ch for ch in loose if ch not in spoken]
+        # a function character that jieba joined to such a word ("还吵" of "半夜还吵得睡不着"), when
+        # the content has no such word: the word is the character alone
+        known = self._topic_space.indexes["words"]
+        glued = {w: w[1] for w in precise if len(w) == 2 and w[0] in tx.STOP_CHARS and known.idf_of(w) is None
+                 and (synonyms.alternatives(w[1]) or w[1] in tx.SINGLE_OK)}
+        if glued:
+            precise = [glued.get(w, w) for w in precise]
+            words = words + list(glued.values())
         norm = tx.normalize(text)
         sounds = [f"{an.reading(a)} {an.reading(b)}" for a, b in itertools.pairwise(norm)
                   if a in loose and b in loose and a != b]

@@ -221,6 +221,7 @@ def release_build_tables() -> None:
 
 # single characters that carry meaning on their own in residents' questions
 _SINGLE_OK = frozenset("房车狗猫药毒税罚钱债婚病伤死领店告借偷骗吵迁变")
+SINGLE_OK = _SINGLE_OK
 
 
 class Analyzer:
@@ -376,6 +377,7 @@ def bigrams(text: str) -> list[str]:
 
 
 _STOP_CHARS = frozenset(w for w in STOPWORDS if len(w) == 1)
+STOP_CHARS = _STOP_CHARS  # the one-character function words
 
 
 _STOP_SPAN_RE = re.compile("|".join(sorted((re.escape(w) for w in STOPWORDS if len(w) > 1), key=len, reverse=True)))

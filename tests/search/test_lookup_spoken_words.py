@@ -27,3 +27,16 @@ def test_spoken_words_have_the_written_ones(spoken, written):
 def test_spoken_questions_find_their_guide(lookup, question, expected):
     result = lookup.search(question, 5)
     assert result.uncovered == "" and _keys(result)[0] == expected, _keys(result)
+
+
+def test_points_used_up_said_three_ways():
+    assert "扣完" in synonyms.alternatives("扣满") and "扣满" in synonyms.alternatives("扣光")
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("我的驾照分快扣满了怎么办", "guide:jiaotong-xuefa-jianfen"),  # the guide's alias says 扣完
+    ("隔壁半夜还吵得人睡不着找谁", "guide:rexian-12345"),  # jieba reads 还吵 as one word
+])
+def test_spoken_questions_get_a_confident_answer(lookup, question, expected):
+    result = lookup.search(question, 5)
+    assert result.confident and _keys(result)[0] == expected, (_keys(result), result.confident)
