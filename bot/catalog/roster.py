@@ -125,11 +125,18 @@ def read_table(path: Path, required: Sequence[tuple[str, str]] = ()) -> list[tup
     return out
 
 
+def _fields(node: dict[Any, Any]) -> dict[Any, Any]:
+    """A YAML mapping with its keys read like a table's header (工号 → staff_no, 名称 → name, …)."""
+    return {k if k == LINE_KEY else (_HEADERS.get(str(k).strip().lower()) or _HEADERS.get(str(k).strip()) or k): v
+            for k, v in node.items()}
+
+
 def _flatten_yaml_units(nodes: Any, parent: str | None, out: list[tuple[int, dict[str, str]]]) -> None:
     for node in nodes if isinstance(nodes, list) else []:
         if not isinstance(node, dict):
             out.append((line_of(node, 0), {"id": "", "name": "", "_bad": "a unit must be a mapping"}))
             continue
+        node = _fields(node)
         out.append((line_of(node), {"id": _cell(node.get("id")), "name": _cell(node.get("name")),
                                     "parent": parent or _cell(node.get("parent")), "sort": _cell(node.get("sort"))}))
         _flatten_yaml_units(node.get("children"), _cell(node.get("id")), out)
@@ -187,7 +194,7 @@ def load_roster(path: Path, units: dict[str, str]) -> tuple[list[RosterEntry], l
         if path.suffix.lower() in (".yaml", ".yml"):
             data = load_yaml(path)
             people = data.get("roster") if isinstance(data, dict) else data
-            rows = [(line_of(p, 0), {k: _cell(v) for k, v in p.items() if k != LINE_KEY} if isinstance(p, dict) else {})
+            rows = [(line_of(p, 0), {k: _cell(v) for k, v in _fields(p).items() if k != LINE_KEY} if isinstance(p, dict) else {})
                     for p in (people if isinstance(people, list) else [])]
         else:
             rows = read_table(path, ROSTER_COLUMNS)

@@ -121,3 +121,17 @@ def test_a_roster_saved_as_unicode_text_or_with_tabs_or_semicolons_is_read(tmp_p
         path.write_bytes("\r\n".join(separator.join(row) for row in table).encode(encoding))
         people, errors = load_roster(path, UNITS)
         assert not errors and [(p.staff_no, p.name, p.unit_id) for p in people] == [("A1", "甲", "u1"), ("A2", "乙", "u1")], name
+
+
+def test_yaml_roster_and_units_with_chinese_keys_and_broken_yaml(tmp_path):
+    roster = tmp_path / "名册.yaml"
+    roster.write_text("roster:\n  - {工号: A1, 姓名: 甲, 单位: u1}\n  - staff_no: A2\n    name: 乙\n    unit: 一处\n", encoding="utf-8")
+    people, errors = load_roster(roster, UNITS)
+    assert not errors and [(p.staff_no, p.name, p.unit_id) for p in people] == [("A1", "甲", "u1"), ("A2", "乙", "u1")]
+    units = tmp_path / "单位.yaml"
+    units.write_text("units:\n  - 编号: city\n    名称: 市局\n    children:\n      - {编号: c1, 名称: 一处}\n", encoding="utf-8")
+    tree, errors = load_units(units)
+    assert not errors and {(u.id, u.parent) for u in tree} == {("city", None), ("c1", "city")}
+    units.write_text("units: [\n", encoding="utf-8")
+    _tree, errors = load_units(units)
+    assert len(errors) == 1 and localise(errors[0].reason, "zh").startswith("YAML 格式错误（")
