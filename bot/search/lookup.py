@@ -615,7 +615,8 @@ class Lookup:
             return scored
         if len(articles) > 1 and articles[0][0] < ARTICLE_MARGIN * articles[1][0]:
             return scored  # no article stands out: the guide or case (citing them) answers first
-        # the best guide or case stays among the first three (it may be what was meant)
+        # two articles at most, then the rest in score order: the best guide or case (which may
+        # be what was meant) usually stays among the first three
         first = articles[:FRONT - 1]
         return first + [item for item in scored if item not in first]
 
