@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,7 +54,10 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # Excel stores 1001 as 1001.0
-    return str(value).strip()
+    text = str(value)
+    if not text.isprintable():  # control characters (a NUL, a tab pasted into a name) are dropped
+        text = "".join(ch for ch in text if unicodedata.category(ch) != "Cc")
+    return text.strip()
 
 
 def _xlsx_rows(path: Path) -> list[tuple[Any, ...]]:
@@ -103,6 +107,13 @@ def read_table(path: Path, required: Sequence[tuple[str, str]] = ()) -> list[tup
         rows = csv.reader(io.StringIO(text, newline=""), delimiter=max(",\t;", key=first.count))
     else:
         raise SourceError(path, 0, "use .yaml, .csv or .xlsx")
+    try:
+        return _table(path, rows, required)
+    except csv.Error as exc:  # a field over csv's size limit, a stray quote at the end
+        raise SourceError(path, getattr(rows, "line_num", 0), f"malformed CSV: {exc}") from None
+
+
+def _table(path: Path, rows: Iterable[Sequence[Any]], required: Sequence[tuple[str, str]]) -> list[tuple[int, dict[str, str]]]:
     out: list[tuple[int, dict[str, str]]] = []
     header: list[str | None] | None = None
     for number, row in enumerate(rows, start=1):

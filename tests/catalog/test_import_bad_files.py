@@ -135,3 +135,14 @@ def test_yaml_roster_and_units_with_chinese_keys_and_broken_yaml(tmp_path):
     units.write_text("units: [\n", encoding="utf-8")
     _tree, errors = load_units(units)
     assert len(errors) == 1 and localise(errors[0].reason, "zh").startswith("YAML 格式错误（")
+
+
+def test_a_roster_csv_with_a_huge_field_or_control_characters(tmp_path):
+    huge = tmp_path / "huge.csv"
+    huge.write_text("工号,姓名,单位\nA1," + "甲" * 200_000 + ",u1\n", encoding="utf-8")
+    people, errors = load_roster(huge, UNITS)
+    assert people == [] and len(errors) == 1 and localise(errors[0].reason, "zh").startswith("CSV 格式有误")
+    nul = tmp_path / "nul.csv"
+    nul.write_bytes("工号,姓名,单位\nA1,\x00甲\x07,u1\n".encode())
+    people, errors = load_roster(nul, UNITS)
+    assert not errors and [p.name for p in people] == ["甲"]
