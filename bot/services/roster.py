@@ -17,7 +17,7 @@ from dataclasses import replace as with_fields  # import_roster has a `replace` 
 from pathlib import Path
 
 from bot.app.context import Deps
-from bot.catalog.roster import RowError, load_roster
+from bot.catalog.roster import RowError, UnreadableFile, load_roster
 from bot.domain.units import RosterEntry, UnitTree
 from bot.reports import offloop
 from bot.services.audit import record
@@ -224,6 +224,8 @@ async def read_roster_file(deps: Deps, actor: Actor, filename: str, data: bytes)
         raise RosterError("roster_no_units")
     try:
         entries, errors, rows = await offloop.bank_file(_parse_numbered, name, data, units)
+    except UnreadableFile as exc:  # the reader says why (a password, a renamed file): an English imp_* reason
+        raise RosterError("roster_file_unreadable_why", name=name, reason=exc.reason) from None
     except Exception as exc:  # noqa: BLE001 - a damaged file (openpyxl's zip, XML, …) is the sender's problem
         log.warning("roster file %s unreadable: %s: %s", name, type(exc).__name__, str(exc)[:200])
         raise RosterError("roster_file_unreadable", name=name) from None

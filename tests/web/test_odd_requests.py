@@ -131,8 +131,9 @@ async def test_a_damaged_or_empty_roster_file_is_refused_in_one_line_and_nothing
     deps, session = served
     csrf = await _log_in(deps, session, UNIT_ADMIN)
     people = await deps.storage.roster.roster_count()
-    cases = [("damaged.xlsx", b"PK\x03\x04 not really a workbook", "无法读取文件“damaged.xlsx”"),
+    cases = [("damaged.xlsx", b"PK\x03\x04 not really a workbook", "无法读取文件“damaged.xlsx”：不是 .xlsx 文件"),
              ("text.xlsx", "工号,姓名,单位\nC1,王五,ua1\n".encode(), "无法读取文件“text.xlsx”"),
+             ("locked.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500), "这是设了打开密码的工作簿或旧版 .xls"),
              ("header.csv", "工号,姓名,单位\n".encode(), "文件“header.csv”中没有人员"),
              ("header.xlsx", _xlsx([["工号", "姓名", "单位"]]), "文件“header.xlsx”中没有人员"),
              ("map.yaml", b"a: 1\n", "文件“map.yaml”中没有人员")]

@@ -40,8 +40,10 @@ def _int(text: object) -> int | None:
 
 
 async def _refused(request: web.Request, exc: svc.RosterError, status: int = 400, **context) -> web.Response:
+    locale = await locale_of(request)  # a file reader's reason comes in English (imp_* texts)
+    values = {k: localise(v, locale) if k == "reason" and isinstance(v, str) else v for k, v in exc.values.items()}
     return await render(request, "roster_message.html", status=status, title="web_nav_roster",
-                        message_key=exc.key, message_values=dict(exc.values), **context)
+                        message_key=exc.key, message_values=values, **context)
 
 
 @admin_required
