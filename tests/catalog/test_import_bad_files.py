@@ -146,3 +146,12 @@ def test_a_roster_csv_with_a_huge_field_or_control_characters(tmp_path):
     nul.write_bytes("工号,姓名,单位\nA1,\x00甲\x07,u1\n".encode())
     people, errors = load_roster(nul, UNITS)
     assert not errors and [p.name for p in people] == ["甲"]
+
+
+def test_control_characters_in_bank_cells_are_dropped(tmp_path):
+    path = tmp_path / "题库.csv"
+    path.write_text("题型,题干,选项A,选项B,答案,解析,依据\n单选题,\"行政机关\x00实施\x1b[31m行政处罚，\r\n对违法事实不清的，应当如何处理？\","
+                    "从轻处罚\x07,不得给予行政处罚,B,见第四十条。,《行政处罚法》第四十条\n", encoding="utf-8")
+    records, problems = read_csv(path, show_progress=False)
+    assert not problems and records[0].raw["stem"] == "行政机关实施[31m行政处罚，\n对违法事实不清的，应当如何处理？"
+    assert records[0].raw["options"] == ["从轻处罚", "不得给予行政处罚"]

@@ -131,11 +131,16 @@ def stable_id(stem: str) -> str:
 
 
 def text_of(value: Any) -> str:
+    """A cell as text; control characters (a NUL, an ESC colour code pasted from a terminal) are
+    dropped, line breaks kept (\r\n as \n)."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    text = str(value)
+    if not text.isprintable():
+        text = "".join(ch for ch in text.replace("\r\n", "\n") if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+    return text.strip()
 
 
 def split_list(value: Any) -> list[str]:
