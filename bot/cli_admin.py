@@ -121,7 +121,6 @@ def format_table(report, locale: str = "zh") -> str:
 
 async def _stats(args) -> int:
     from bot.app.stats import Stats, StatsError
-    from bot.app.stats_files import workbook
 
     locale = args.locale or cli_locale(args)
     app = await _open_app(args)
@@ -143,13 +142,16 @@ async def _stats(args) -> int:
             return 2
         if args.stats_command == "export":
             out = Path(args.out or f"stats-{args.exam}-{report.unit_id or 'all'}.xlsx")
-            await stats.load_people(report, now)
             from bot.app.fairness import operator_flags_sheet  # the fair-exam flags, as /export has them
+            from bot.services.stats import write_workbook
 
             flags = await operator_flags_sheet(app.service.deps, args.exam, report.unit_id, report.tree, locale)
-            data = workbook(report, await stats.items(args.exam), app.catalog, locale, [flags])
-            out.write_bytes(data)
-            say(args, "cli_stats_exported", file=out, n=len(report.people or []))
+            found = await stats.items(args.exam)
+            part = out.with_name(out.name + ".part")  # streamed (people read a chunk at a time), then renamed
+            with part.open("wb") as file:
+                n = await write_workbook(stats, report, found, app.catalog, locale, file, now, [flags])
+            part.replace(out)
+            say(args, "cli_stats_exported", file=out, n=n)
             return 0
         print(format_table(report, locale))
         return 0

@@ -5,6 +5,8 @@ Used by the chat admin flow, the CLI and the benchmark."""
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -113,6 +115,32 @@ class Stats:
             spec, _since = await self.spec_since(report.exam, now)
             report.hours = await StudyHours(self.deps).by_roster(spec.study_from, now)
         return report.people
+
+    async def people_chunks(self, report: Report, now: float,
+                            size: int = 5000) -> AsyncGenerator[list[tuple[PersonRow, float]], None]:
+        """The people load_people gives (same order, same target rule), each with its 学时 seconds
+        since the exam's study_from, read `size` roster rows at a time (the whole-province export:
+        memory does not grow with the roster). report.people is left as it is."""
+        spec, since = await self.spec_since(report.exam, now)
+        zone = self.deps.config.timezone
+        first = study_time.local_day(spec.study_from, zone) if spec.study_from else 0
+        scope = report.tree.subtree(report.unit_id) if report.unit_id else None
+        chains: dict[str, list[str]] = {}
+        chunks = self.store.stats.person_row_chunks(report.exam.id, spec.final_score, since, first,
+                                                    study_time.local_day(now, zone), size)
+        async with aclosing(chunks):
+            async for rows in chunks:
+                kept = []
+                for row, seconds in rows:
+                    if scope is not None and row.unit_id not in scope:
+                        continue
+                    chain = chains.get(row.unit_id)
+                    if chain is None:
+                        chain = chains[row.unit_id] = report.tree.ancestors(row.unit_id) or [row.unit_id]
+                    if rules.is_target(spec, chain, row.role):
+                        kept.append((row, seconds))
+                if kept:
+                    yield kept
 
     async def _hours_per_person(self, definition: ExamDefinition, tree: UnitTree, unit_id: str | None,
                                 now: float, max_age: float = 0.0) -> float | None:

@@ -3,7 +3,8 @@ from texts.py. Shared by /export, /stats buttons, `lawbot stats export` and benc
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, BinaryIO
 
 from bot.app.stats import Report
 from bot.app.texts import tr
@@ -11,8 +12,8 @@ from bot.catalog.catalog import Catalog
 from bot.domain.statistics import ItemAnalysis, UnitStats, ranked
 from bot.domain.study_time import hours
 from bot.reports import charts
-from bot.reports.excel import NUMBER, PERCENT, Column, Sheet, build_workbook
-from bot.storage.ports import ERASED_PREFIX
+from bot.reports.excel import NUMBER, PERCENT, BookWriter, Column, Sheet, build_workbook
+from bot.storage.ports import ERASED_PREFIX, PersonRow
 
 
 def person_name(locale: str, staff_no: str, name: str) -> str:
@@ -32,7 +33,47 @@ def _summary_row(stats: UnitStats, rank: int | str) -> list[Any]:
 
 def workbook(report: Report, items: list[ItemAnalysis], catalog: Catalog, locale: str,
              extra: list[Sheet] | None = None) -> bytes:
-    """The summary, people and item sheets, then `extra` (the fair-exam flags sheet)."""
+    """The summary, people and item sheets, then `extra` (the fair-exam flags sheet), from the
+    people Stats.load_people put in the report (held at once; streamed_workbook does not)."""
+    assert report.people is not None, "the people are loaded (Stats.load_people) before a workbook"
+    hours_of = report.hours or {}
+    sheets = _sheets(report, items, catalog, locale, extra)
+    sheets[1].rows = person_rows(report, [(p, hours_of.get(p.roster_id, 0.0)) for p in report.people], locale)
+    return build_workbook(sheets)
+
+
+class PeopleWorkbook:
+    """The workbook of `workbook`, written to `out` while the people arrive a chunk at a time
+    (Stats.people_chunks): `write(chunk)` for each, then `close()`. Only one chunk's rows are
+    held at once, whatever the size of the organisation."""
+
+    def __init__(self, report: Report, items: list[ItemAnalysis], catalog: Catalog, locale: str, out: BinaryIO,
+                 extra: list[Sheet] | None = None, expected: int = 0):
+        self.report, self.locale = report, locale
+        self.book = BookWriter(_sheets(report, items, catalog, locale, extra), 1, out, expected)
+
+    def write(self, people: Sequence[tuple[PersonRow, float]]) -> None:
+        self.book.write(person_rows(self.report, people, self.locale))
+
+    def close(self) -> None:
+        self.book.close()
+
+
+def person_rows(report: Report, people: Iterable[tuple[PersonRow, float]], locale: str) -> list[list[Any]]:
+    """The people sheet's rows for (person, 学时 seconds) pairs."""
+    yes, no = tr(locale, "xl_yes"), tr(locale, "xl_no")
+    tree = report.tree
+    return [
+        [p.staff_no, person_name(locale, p.staff_no, p.name), tree.name(p.unit_id), p.role,
+         yes if p.registered else no, p.study_points,
+         yes if report.studied(p) else no, hours(seconds),
+         p.attempts, p.score, "" if p.score is None else (yes if p.passed else no)]
+        for p, seconds in people]
+
+
+def _sheets(report: Report, items: list[ItemAnalysis], catalog: Catalog, locale: str,
+            extra: list[Sheet] | None) -> list[Sheet]:
+    """The workbook's sheets, the people sheet (the second) without its rows."""
 
     def t(key: str, **kw: object) -> str:
         return tr(locale, key, **kw)
@@ -48,19 +89,11 @@ def workbook(report: Report, items: list[ItemAnalysis], catalog: Catalog, locale
         Column(t("xl_average"), 9, NUMBER), Column(t("xl_median"), 9, NUMBER)],
         summary_rows, bold_rows={len(summary_rows) - 1},
         title=t("xl_title", exam=report.exam.title_for(locale), unit=report.unit_name))
-    yes, no = t("xl_yes"), t("xl_no")
-    tree = report.tree
-    assert report.people is not None, "the people are loaded (Stats.load_people) before a workbook"
-    people_rows = [
-        [p.staff_no, person_name(locale, p.staff_no, p.name), tree.name(p.unit_id), p.role,
-         yes if p.registered else no, p.study_points,
-         yes if report.studied(p) else no, hours(report.hours.get(p.roster_id, 0.0)) if report.hours else 0.0,
-         p.attempts, p.score, "" if p.score is None else (yes if p.passed else no)]
-        for p in report.people]
     people = Sheet(t("xl_sheet_people"), [
         Column(t("xl_staff_no"), 12), Column(t("xl_name"), 10), Column(t("xl_unit"), 26), Column(t("xl_role"), 10),
         Column(t("xl_registered"), 8), Column(t("xl_points"), 8), Column(t("xl_studied"), 8),
-        Column(t("xl_study_hours"), 8, NUMBER), Column(t("xl_attempts"), 8), Column(t("xl_final_score"), 10), Column(t("xl_passed"), 8)], people_rows)
+        Column(t("xl_study_hours"), 8, NUMBER), Column(t("xl_attempts"), 8), Column(t("xl_final_score"), 10),
+        Column(t("xl_passed"), 8)], [])
     item_rows = []
     for item in items:
         question = catalog.questions.get(item.question_id)
@@ -71,7 +104,7 @@ def workbook(report: Report, items: list[ItemAnalysis], catalog: Catalog, locale
     analysis = Sheet(t("xl_sheet_items"), [
         Column(t("xl_question"), 16), Column(t("xl_cite"), 24), Column(t("xl_stem"), 60), Column(t("xl_answers"), 9),
         Column(t("xl_correct_rate"), 10, PERCENT), Column(t("xl_discrimination"), 10, "0.000")], item_rows)
-    return build_workbook([summary, people, analysis, *(extra or [])])
+    return [summary, people, analysis, *(extra or [])]
 
 
 def rates_chart(report: Report, locale: str, fmt: str = "png") -> bytes:

@@ -10,19 +10,23 @@ only render what they return. CPU work (openpyxl, matplotlib) runs off the event
 from __future__ import annotations
 
 import asyncio
+import io
 import math
 import threading
 from collections.abc import Callable
+from contextlib import aclosing
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 
 from bot.app import stats_files
 from bot.app.context import Deps
 from bot.app.stats import Report, Stats
+from bot.catalog.catalog import Catalog
 from bot.domain.models import ExamDefinition, OfficialSpec
-from bot.domain.statistics import UnitStats
+from bot.domain.statistics import ItemAnalysis, UnitStats
 from bot.domain.units import UnitTree
 from bot.reports import process
+from bot.reports.excel import Sheet
 from bot.services.rights import Actor, Forbidden
 from bot.storage.ports import PersonRow
 
@@ -52,6 +56,7 @@ __all__ = [
     "sort_units",
     "trend",
     "workbook",
+    "write_workbook",
 ]
 
 FILTERS = ("all", "not_studied", "not_sat", "not_passed")
@@ -387,28 +392,54 @@ async def workbook(deps: Deps, actor: Actor, query: ViewQuery, now: float) -> Fi
     return file
 
 
+EXPORT_CHUNK = 5000  # roster rows read, turned into sheet rows and written at a time
+
+
 async def _workbook_to_file(deps: Deps, actor: Actor, query: ViewQuery, now: float, path: str) -> tuple[str, str]:
     """(report process) The workbook written to `path`; returns (file name, admin log detail)."""
-    from pathlib import Path
-
-    file, detail = await _workbook_here(deps, actor, query, now)
-    Path(path).write_bytes(file.data)
-    return file.filename, detail
+    with open(path, "wb") as out:
+        return await _workbook_into(deps, actor, query, now, out)
 
 
 async def _workbook_here(deps: Deps, actor: Actor, query: ViewQuery, now: float) -> tuple[FileResult, str]:
     """The workbook built in this process, and the admin log line's detail (not written here)."""
+    out = io.BytesIO()
+    filename, detail = await _workbook_into(deps, actor, query, now, out)
+    return FileResult(filename, out.getvalue(), XLSX), detail
+
+
+async def _workbook_into(deps: Deps, actor: Actor, query: ViewQuery, now: float,
+                         out: BinaryIO) -> tuple[str, str]:
+    """The workbook of a view written to `out`; returns (file name, admin log detail)."""
     view = await overview(deps, actor, query, now)
     if view.total.roster > deps.config.admin.export_max_rows:
         raise TooBig(view.total.roster)
     stats = _stats(deps)
-    await stats.load_people(view.report, now)
     found = await stats.items(view.exam.id)
     from bot.app.fairness import flags_sheet  # the fair-exam flags of the view, with their evidence
     from bot.services.flags import list_flags
 
     flags = flags_sheet(query.locale, await list_flags(deps, actor, view.exam.id, view.unit_id), view.report.tree,
                         deps.config.timezone)
-    data = await asyncio.to_thread(stats_files.workbook, view.report, found, deps.catalog, query.locale, [flags])
-    detail = f"{view.exam.id}:{view.unit_id or ''}"
-    return FileResult(f"stats-{view.exam.id}-{view.unit_id or 'all'}.xlsx", data, XLSX), detail
+    await write_workbook(stats, view.report, found, deps.catalog, query.locale, out, now, [flags])
+    return f"stats-{view.exam.id}-{view.unit_id or 'all'}.xlsx", f"{view.exam.id}:{view.unit_id or ''}"
+
+
+async def write_workbook(stats: Stats, report: Report, items: list[ItemAnalysis], catalog: Catalog, locale: str,
+                         out: BinaryIO, now: float, extra: list[Sheet] | None = None,
+                         chunk: int | None = None) -> int:
+    """The workbook of a report (stats_files.workbook's sheets) written to `out` while its people
+    are read from the database `chunk` (default EXPORT_CHUNK) roster rows at a time
+    (Stats.people_chunks), so memory does not grow with the organisation: a province exports in
+    the memory of a city. The CPU work runs off the event loop (in the report process: on the
+    job's thread). Returns the number of people written."""
+    book = await asyncio.to_thread(stats_files.PeopleWorkbook, report, items, catalog, locale, out, extra,
+                                   report.total.roster)
+    written = 0
+    # aclosing: the database cursor is closed at once when writing fails
+    async with aclosing(stats.people_chunks(report, now, chunk or EXPORT_CHUNK)) as chunks:
+        async for people in chunks:
+            await asyncio.to_thread(book.write, people)
+            written += len(people)
+    await asyncio.to_thread(book.close)
+    return written

@@ -4,7 +4,7 @@ bot/storage/sql/ implements them with SQLAlchemy Core for SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import AsyncGenerator, Iterable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol, TypedDict
@@ -585,6 +585,10 @@ class StatsRepository(Protocol):
     """SQL aggregation for admin statistics; the maths is in bot/domain/statistics.py."""
     async def unit_counts(self, exam_id: str, final_score: str, since_day: int, min_points: int) -> UnitCounts: ...
     async def person_rows(self, exam_id: str, final_score: str = "best", since_day: int = 0) -> list[PersonRow]: ...
+    def person_row_chunks(self, exam_id: str, final_score: str, since_day: int, first_day: int, last_day: int,
+                          size: int = 5000) -> AsyncGenerator[list[tuple[PersonRow, float]], None]:
+        """person_rows `size` at a time, each with its 学时 seconds over local days [first_day, last_day]."""
+        ...
     async def item_sums(self, exam_id: str) -> list[ItemSums]: ...
     async def fold_item_sums(self) -> None: ...
     async def save_snapshot(self, day: str, exam_id: str, rows: list[tuple[str, int, int, int, int, int]],

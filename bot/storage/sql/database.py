@@ -6,8 +6,13 @@ Both offer the same small surface to the repositories:
     await db.run_many(stmt, rows)     one statement over many parameter sets (rowcount: SQLite only)
     await db.write(stmt, params)      a write whose outcome the caller does not read (see below)
     async with db.transaction(): ...  the unit of work: one transaction per task, nested calls join it
+    async for rows in db.stream(stmt, params, size): ...   a big SELECT read `size` rows at a time
 
-A statement outside a transaction runs in a transaction of its own.
+A statement outside a transaction runs in a transaction of its own. `stream` keeps at most `size`
+rows in Python at once (a whole-province export): on SQLite the statement's cursor is read with
+fetchmany between awaits (other statements may run on the connection meanwhile; the SELECT keeps
+its own read snapshot until it is read out or closed); on PostgreSQL a server-side cursor in a
+transaction (the caller's, or one of its own on a pooled connection).
 
 Statements are Core constructs compiled by SQLAlchemy for the database's dialect and executed on
 the driver's connection (sqlite3, asyncpg) with positional parameters; the column types used
@@ -43,7 +48,7 @@ import logging
 import re
 import sqlite3
 import threading
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from types import TracebackType
@@ -353,6 +358,20 @@ class SqliteDatabase(_Base):
             cur.close()
         return Rows([], count)
 
+    async def stream(self, stmt: Any, params: dict[str, Any] | None = None,
+                     size: int = 5000) -> AsyncGenerator[list[tuple[Any, ...]], None]:
+        """The rows of a SELECT, `size` at a time (see the module docstring)."""
+        c = self._compile(stmt, params)[0]
+        cur = self._raw.execute(c.sql, c.args(params))
+        try:
+            while True:
+                rows = cur.fetchmany(size)
+                if not rows:
+                    return
+                yield rows
+        finally:
+            cur.close()
+
     def sync_connection(self):
         """SQLAlchemy's connection (migrations, copies); callers know nothing else runs."""
         self._set_wait(True)
@@ -559,6 +578,30 @@ class PostgresDatabase(_Base):
             await self.run(stmt, params)
             return
         unit.pending.append(self._compile(stmt, params))
+
+    async def stream(self, stmt: Any, params: dict[str, Any] | None = None,
+                     size: int = 5000) -> AsyncGenerator[list[tuple[Any, ...]], None]:
+        """The rows of a SELECT, `size` at a time, from a server-side cursor (see the module
+        docstring)."""
+        c, args = self._compile(stmt, params)
+        unit = self._units.get(asyncio.current_task())
+        if unit is not None:
+            await self._open(unit)
+            async for rows in self._cursor(unit.conn, c, args, size):
+                yield rows
+            return
+        async with self.pool.acquire() as conn, conn.transaction():
+            async for rows in self._cursor(conn, c, args, size):
+                yield rows
+
+    @staticmethod
+    async def _cursor(conn: Any, c: _Compiled, args: list[Any], size: int) -> AsyncGenerator[list[tuple[Any, ...]], None]:
+        cursor = await conn.cursor(c.sql, *args)
+        while True:
+            rows = await cursor.fetch(size)
+            if not rows:
+                return
+            yield [tuple(r) for r in rows]
 
     async def run_many(self, stmt, rows: Iterable[dict[str, Any]]) -> Rows:
         rows = list(rows)

@@ -3,7 +3,11 @@ daily snapshots. The maths is in bot/domain/statistics.py."""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, FromClause, and_, case, func, select, text
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
+from typing import Any
+
+from sqlalchemy import ColumnElement, FromClause, and_, case, func, or_, select, text
 
 from bot.domain.statistics import ItemSums
 from bot.storage.ports import PersonRow, UnitCounts, UnitResult, UnitRoleCount
@@ -21,10 +25,11 @@ from bot.storage.tables import (
     stats_snapshots,
     study_daily,
     study_marks,
+    study_time,
     units,
 )
 
-A, R, B, S = attempts.c, roster.c, bindings.c, study_daily.c
+A, R, B, S, T = attempts.c, roster.c, bindings.c, study_daily.c, study_time.c
 
 
 def final_results(exam_id: str, final_score: str):
@@ -52,6 +57,34 @@ def _early_points(since_day: int):
             .where(S.day < since_day).group_by(B.roster_id).subquery("early"))
 
 
+def _person_query(exam_id: str, final_score: str, since_day: int, outside: FromClause | None = None):
+    """The active roster with registration, study points since a day and the final result on an
+    exam, ordered by unit and 工号; with `outside` (rid, s) also the rollup's 学时 seconds and
+    those of the days outside the wanted span."""
+    P, F = stats_people.c, stats_finals.c
+    points: ColumnElement = P.points
+    people: FromClause = roster.join(stats_people, P.roster_id == R.id)
+    if since_day > 0:
+        early = _early_points(since_day)
+        people = people.outerjoin(early, early.c.rid == R.id)
+        points = P.points - func.coalesce(early.c.pts, 0)
+    score, passed = (F.last_score, F.last_passed) if final_score == "last" else (F.best, F.best_passed)
+    columns: list[ColumnElement] = [R.id, R.staff_no, R.name, R.unit_id, R.role, P.bound, points, F.n, score, passed]
+    if outside is not None:
+        people = people.outerjoin(outside, outside.c.rid == R.id)
+        columns += [P.seconds, outside.c.s]
+    return (select(*columns)
+            .select_from(people.outerjoin(stats_finals, and_(F.exam_id == exam_id, F.roster_id == R.id)))
+            # an expression, not the column: SQLite then reads the roster in table order and
+            # sorts, instead of visiting it in roster_unit order row by row (40% less time)
+            .where(R.active == 1).order_by(func.coalesce(R.unit_id, ""), R.staff_no))
+
+
+def _person(r: Any) -> PersonRow:
+    return PersonRow(r[0], r[1], r[2], r[3], r[4], r[5] > 0, int(r[6]), r[7] or 0, r[8],
+                     None if r[9] is None else bool(r[9]))
+
+
 class SqlStats(Repo):
     def __init__(self, db):
         super().__init__(db)
@@ -63,22 +96,22 @@ class SqlStats(Repo):
         """Every active roster entry with its registration, study points since a day and its
         final result on the exam (best or last closed attempt, regular and makeup), read from
         the rollups (bot/storage/stats_rollup.py) as SqlStats.unit_counts does."""
-        P, F = stats_people.c, stats_finals.c
-        points: ColumnElement = P.points
-        people: FromClause = roster.join(stats_people, P.roster_id == R.id)
-        if since_day > 0:
-            early = _early_points(since_day)
-            people = people.outerjoin(early, early.c.rid == R.id)
-            points = P.points - func.coalesce(early.c.pts, 0)
-        score, passed = (F.last_score, F.last_passed) if final_score == "last" else (F.best, F.best_passed)
-        query = (select(R.id, R.staff_no, R.name, R.unit_id, R.role, P.bound, points, F.n, score, passed)
-                 .select_from(people.outerjoin(stats_finals, and_(F.exam_id == exam_id, F.roster_id == R.id)))
-                 # an expression, not the column: SQLite then reads the roster in table order and
-                 # sorts, instead of visiting it in roster_unit order row by row (40% less time)
-                 .where(R.active == 1).order_by(func.coalesce(R.unit_id, ""), R.staff_no))
-        rows = (await self.db.run(query)).rows
-        return [PersonRow(r[0], r[1], r[2], r[3], r[4], r[5] > 0, int(r[6]), r[7] or 0, r[8],
-                          None if r[9] is None else bool(r[9])) for r in rows]
+        rows = (await self.db.run(_person_query(exam_id, final_score, since_day))).rows
+        return [_person(r) for r in rows]
+
+    async def person_row_chunks(self, exam_id: str, final_score: str, since_day: int, first_day: int,
+                                last_day: int, size: int = 5000) -> AsyncGenerator[list[tuple[PersonRow, float]], None]:
+        """person_rows in the same order, `size` at a time (a streamed read: a province's roster is
+        never held at once), each with its 学时 seconds over local days [first_day, last_day] (the
+        rollup's seconds over all days, less those outside the span, as PersonListRepository.unit_seconds)."""
+        outside = (select(B.roster_id.label("rid"), func.sum(T.seconds).label("s"))
+                   .select_from(study_time.join(bindings, B.user_key == T.user_key))
+                   .where(or_(T.day < first_day, T.day > last_day)).group_by(B.roster_id).subquery("outside"))
+        query = _person_query(exam_id, final_score, since_day, outside)
+        stream = self.db.stream(query, size=size)
+        async with aclosing(stream):  # the cursor is closed when the reader stops early
+            async for rows in stream:
+                yield [(_person(r), max(0.0, float(r[10] or 0.0) - float(r[11] or 0.0))) for r in rows]
 
     async def stats_fingerprint(self) -> tuple[object, ...]:
         """Changes whenever anything the per-unit counts depend on changes (cheap, indexed)."""
