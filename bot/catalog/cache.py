@@ -13,8 +13,8 @@ two processes starting together may both load the content, but a reader never se
 half-written file. A file that cannot be read is ignored (and replaced). A file is read only
 when it belongs to this user and nobody else may write it, as a pickle can run code.
 
-The folder: LAWBOT_CACHE_DIR, else $XDG_CACHE_HOME/lawbot (~/.cache/lawbot), as the command
-line's search index; LAWBOT_CACHE_DIR=off turns the cache off."""
+The folder (bot.catalog.cachefiles.default_dir, shared with the search index): LAWBOT_CACHE_DIR,
+else $XDG_CACHE_HOME/lawbot (~/.cache/lawbot); LAWBOT_CACHE_DIR=off turns the cache off."""
 
 from __future__ import annotations
 
@@ -22,13 +22,12 @@ import hashlib
 import logging
 import os
 import pickle
-import stat
 import sys
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.catalog.cachefiles import default_dir, hash_files
+from bot.catalog.cachefiles import default_dir, hash_files, trusted
 
 if TYPE_CHECKING:
     from bot.catalog.catalog import Catalog
@@ -64,24 +63,13 @@ def cache_file(cache_dir: Path, key: str) -> Path:
     return Path(cache_dir) / f"{PREFIX}{key}{SUFFIX}"
 
 
-def _trusted(path: Path) -> bool:
-    """Whether the file and its folder are this user's and writable by nobody else."""
-    if not hasattr(os, "getuid"):
-        return True
-    for item in (path.parent, path):
-        info = item.stat()
-        if info.st_uid != os.getuid() or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-            return False
-    return True
-
-
 def load(cache_dir: Path, key: str) -> Catalog | None:
     """The stored catalog for this key, or None when there is none or it is not usable."""
     from bot.catalog.catalog import Catalog
 
     path = cache_file(cache_dir, key)
     try:
-        if not _trusted(path):
+        if not trusted(path):
             log.warning("catalog cache %s is writable by others or not ours; not read", path)
             return None
         with open(path, "rb") as handle:

@@ -1,10 +1,12 @@
 """What the on-disk caches (the checked catalog, bot.catalog.cache; the search index,
-bot.search.cache) share: the folder they live in and the hashing of the files a cache
-entry is made from."""
+bot.search.cache) share: the folder they live in, the check a file passes before it is read
+(both hold pickles, which can run code), and the hashing of the files a cache entry is made
+from."""
 
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 from typing import Protocol
 
@@ -21,6 +23,21 @@ def default_dir() -> Path | None:
         return None if chosen.lower() in ("off", "none", "0") else Path(chosen).expanduser()
     base = os.environ.get("XDG_CACHE_HOME", "").strip() or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "lawbot"
+
+
+def private(path: Path) -> bool:
+    """Whether the file or folder belongs to this user and nobody else may write it. Raises
+    OSError (FileNotFoundError) when it is missing. Always true where there are no user ids."""
+    if not hasattr(os, "getuid"):
+        return True
+    info = path.stat()
+    return info.st_uid == os.getuid() and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+def trusted(path: Path) -> bool:
+    """Whether a cache file may be unpickled: it and the folder holding it are private (so nobody
+    else can have written it or put another file in its place). Raises OSError when missing."""
+    return private(path.parent) and private(path)
 
 
 def files(top: Path, suffix: str = "") -> list[tuple[str, Path]]:
