@@ -155,3 +155,19 @@ def test_control_characters_in_bank_cells_are_dropped(tmp_path):
     records, problems = read_csv(path, show_progress=False)
     assert not problems and records[0].raw["stem"] == "行政机关实施[31m行政处罚，\n对违法事实不清的，应当如何处理？"
     assert records[0].raw["options"] == ["从轻处罚", "不得给予行政处罚"]
+
+
+def test_a_merged_title_row_above_the_header_is_skipped(tmp_path):
+    template = tmp_path / "template.xlsx"
+    write_template(template)
+    from openpyxl import load_workbook
+
+    book = load_workbook(template)
+    sheet = book["题库"]
+    sheet.insert_rows(1, 2)
+    sheet["A1"] = "2026年度学法考法题库（第一批）"
+    sheet.merge_cells("A1:T1")
+    book.save(tmp_path / "titled.xlsx")
+    records, problems = read_xlsx(tmp_path / "titled.xlsx", show_progress=False)
+    assert not problems and [r.row for r in records][:2] == [4, 5]
+    assert "行政机关实施行政处罚" in records[0].raw["stem"]

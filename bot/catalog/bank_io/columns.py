@@ -267,20 +267,34 @@ def _header_text(header: Sequence[Any], index: int) -> str:
     return str(header[index]).strip() if index < len(header) and header[index] is not None else ""
 
 
+HEADER_SEARCH = 10  # non-blank rows looked at for the header row
+
+
 def read_table(rows: Iterable[Sequence[Any]], shown: str, sheet: str | None, max_row: int | None,
                show_progress: bool = True, merged: Sequence[tuple[str, int, str]] = (),
                formulas: AbstractSet[tuple[str, int]] = frozenset()) -> tuple[list[Record], list[ImportProblem], bool]:
-    """Rows of cells (first non-blank row = header) -> records; also returns whether it was empty.
+    """Rows of cells -> records; also returns whether it was empty. The header is the first row
+    naming two of the bank's columns within the first HEADER_SEARCH non-blank rows (a title such
+    as 2026年学法题库 may stand above it), else the first non-blank row.
     merged: (first column, first row, range) of merged cells; formulas: (column, row) of formula cells."""
     rows = iter(rows)
     header: Sequence[Any] | None = None
-    header_row = 0
-    for header_row, values in enumerate(rows, start=1):  # noqa: B007 (read after the loop)
-        if not blank(values):
-            header = values
+    header_row, first, seen = 0, None, 0
+    for number, values in enumerate(rows, start=1):
+        if blank(values):
+            continue
+        first = first or (number, values)
+        seen += 1
+        if sum(1 for text in values if header_field(text)) >= 2:
+            header_row, header = number, values
             break
+        if seen >= HEADER_SEARCH:
+            break
+    if header is None and first is not None:  # no header found: reported on the first row (nothing is read)
+        header_row, header = first
     if header is None:
         return [], [], True
+    merged = [m for m in merged if m[1] >= header_row]  # a merged title above the header is fine
     columns: dict[str, int] = {}
     for index, text in enumerate(header):
         name = header_field(text)
