@@ -17,6 +17,7 @@ from bot.catalog.zipsize import unpacked_too_large, unreadable_reason
 from bot.domain.units import RosterEntry, Unit, cycle_in
 
 MAX_ROWS = 500_000
+HEADER_SEARCH = 10  # non-blank rows looked at for the header row
 _ID_RE = re.compile(r"^[\w\-.]{1,40}$")
 _HEADERS = {  # accepted column titles -> field
     "id": "id", "编号": "id", "单位编号": "id", "单位代码": "id",
@@ -113,26 +114,34 @@ def read_table(path: Path, required: Sequence[tuple[str, str]] = ()) -> list[tup
         raise SourceError(path, getattr(rows, "line_num", 0), f"malformed CSV: {exc}") from None
 
 
+def _header_fields(cells: list[str]) -> list[str | None]:
+    return [_HEADERS.get(c.lower()) or _HEADERS.get(c) for c in cells]
+
+
 def _table(path: Path, rows: Iterable[Sequence[Any]], required: Sequence[tuple[str, str]]) -> list[tuple[int, dict[str, str]]]:
-    out: list[tuple[int, dict[str, str]]] = []
-    header: list[str | None] | None = None
+    """The header is the first of the first HEADER_SEARCH non-blank rows that names two known
+    columns (a title such as 2026年学法人员名单 may stand above it), else the first non-blank row."""
+    table = []
     for number, row in enumerate(rows, start=1):
-        cells = [_cell(v) for v in row]
-        if header is None:
-            if not any(cells):
-                continue
-            header = [_HEADERS.get(c.lower()) or _HEADERS.get(c) for c in cells]
-            missing = [shown for f, shown in required if f not in header]
-            if missing:
-                raise SourceError(path, number, f"no {'/'.join(missing)} column in the header row")
-            continue
+        if number > 2 * MAX_ROWS:  # blank rows included: a limit before all of it is in memory
+            raise SourceError(path, number, f"more than {MAX_ROWS} rows")
+        table.append((number, [_cell(v) for v in row]))
+    filled = [(i, cells) for i, (_number, cells) in enumerate(table) if any(cells)]
+    if not filled:
+        raise SourceError(path, 1, "the file is empty")
+    at = next((i for i, cells in filled[:HEADER_SEARCH] if sum(1 for f in _header_fields(cells) if f) >= 2), filled[0][0])
+    number, cells = table[at]
+    header = _header_fields(cells)
+    missing = [shown for f, shown in required if f not in header]
+    if missing:
+        raise SourceError(path, number, f"no {'/'.join(missing)} column in the header row")
+    out: list[tuple[int, dict[str, str]]] = []
+    for number, cells in table[at + 1:]:
         if not any(cells):
             continue
         out.append((number, {f: cells[i] if i < len(cells) else "" for i, f in enumerate(header) if f}))
         if len(out) > MAX_ROWS:
             raise SourceError(path, number, f"more than {MAX_ROWS} rows")
-    if header is None:
-        raise SourceError(path, 1, "the file is empty")
     return out
 
 

@@ -171,3 +171,10 @@ def test_a_merged_title_row_above_the_header_is_skipped(tmp_path):
     records, problems = read_xlsx(tmp_path / "titled.xlsx", show_progress=False)
     assert not problems and [r.row for r in records][:2] == [4, 5]
     assert "行政机关实施行政处罚" in records[0].raw["stem"]
+
+
+def test_a_roster_with_a_title_row_above_the_header(tmp_path):
+    path = _workbook(tmp_path / "名册.xlsx", [["2026年度学法考法人员名单"], [], ["序号", "工号", "姓名", "单位"],
+                                              [1, "A1", "甲", "u1"], [2, "A2", "乙", "一处"]])
+    people, errors = load_roster(path, UNITS)
+    assert not errors and [p.staff_no for p in people] == ["A1", "A2"]
