@@ -242,6 +242,8 @@ def _when(ts: float, zone: str) -> str:
 def _who(locale: str, person: Person | None, tree: UnitTree) -> str:
     if person is None:
         return tr(locale, "fair_person_gone")
+    if person.outside:  # outside the reader's units: the unit, never a blank name
+        return tr(locale, "fair_person_outside", unit=tree.name(person.unit_id))
     return tr(locale, "fair_person", name=person.name, staff_no=person.staff_no, unit=tree.name(person.unit_id))
 
 

@@ -243,3 +243,29 @@ def test_lawbot_stats_export_has_the_flags_sheet(imported):
     rows = list(load_workbook(out)["公平性提示"].iter_rows(values_only=True))
     assert rows[1][:5] == ("考试期间换绑", "SL0007", "示例庚", "东县司法局", "补考")
     assert rows[1][6] == "tg 账号 tg:1 于 01-01 08:00 被解绑（操作人 cli:admin），01-01 08:01 改绑为 tg:2"
+
+
+async def test_the_other_person_of_an_identical_pair_outside_the_admins_units_is_named_by_unit_only(app):
+    """示例戊 (示例市公安局) has the same answers as 示例庚 (东县司法局): the admin of 示例市公安局
+    reads in /stats and the /export sheet that the other is a person of 东县司法局, never a blank
+    name (it read '（·东县司法局）') and never 示例庚 or SL0007; a super admin sees 示例庚."""
+    from bot.storage.ports import FlagRecord
+
+    admin, gaj_admin = Chat(app, "admin"), Chat(app, "gajadmin")
+    await admin.say("/admin add cli:gajadmin shili-gaj")
+    mine, other = [await app.storage.roster.roster_by_staff_no(s) for s in ("SL0005", "SL0007")]
+    await app.storage.fairness.add_flag(FlagRecord(None, "fair1:pair", "identical", "fair1", "regular", mine.unit_id,
+                                                   mine.id, None, other.id, None,
+                                                   {"common": 12, "same_wrong": 5, "chance": 3e-7}, START))
+    await gaj_admin.say("/stats fair1")
+    await gaj_admin.press("公平性提示")
+    text = gaj_admin.text
+    assert "【答案雷同】示例戊（SL0005·示例市公安局）：与 东县司法局的一名人员（不在您的管理范围内） 的 12 道" in text, text
+    assert "示例庚" not in text and "SL0007" not in text and "（·" not in text
+    await gaj_admin.say("/export fair1")
+    rows = list(load_workbook(io.BytesIO(gaj_admin.last[0].attachment.data))["公平性提示"].iter_rows(values_only=True))
+    assert rows[1][5] == "东县司法局的一名人员（不在您的管理范围内）"
+    assert "示例庚" not in rows[1][6]
+    await admin.say("/stats fair1")
+    await admin.press("公平性提示")
+    assert "与 示例庚（SL0007·东县司法局）" in admin.text
