@@ -9,13 +9,9 @@ from pathlib import Path
 
 
 def cache_dir_for(args: argparse.Namespace) -> Path | None:
-    """Where the command line keeps the search index: the config's cache folder with --config,
-    else LAWBOT_CACHE_DIR, else $XDG_CACHE_HOME/lawbot (~/.cache/lawbot). LAWBOT_CACHE_DIR=off
-    keeps the index in memory (built on every run)."""
-    if getattr(args, "config", None):
-        from bot.config import load_config
-
-        return load_config(Path(args.config)).data_dir / "cache"  # where the bot keeps it (bot.serving)
+    """Where the command line keeps the search index: the folder the bot keeps it in (bot.serving),
+    with or without --config: LAWBOT_CACHE_DIR, else $XDG_CACHE_HOME/lawbot (~/.cache/lawbot).
+    LAWBOT_CACHE_DIR=off keeps the index in memory (built on every run)."""
     from bot.catalog.cachefiles import default_dir
 
     return default_dir()
@@ -131,7 +127,7 @@ def add_lookup_parsers(sub, content_root: Callable) -> None:
     ask.add_argument("question", nargs="+")
     ask.add_argument("--limit", type=int, default=5)
     ask.add_argument("--content", help="content root (default: the shipped content)")
-    ask.add_argument("--config", help="config file (its cache_dir holds the search index)")
+    ask.add_argument("--config", help="config file (its content_root is searched)")
     ask.set_defaults(func=cmd_ask)
 
     law = sub.add_parser("law", help="print an article (民法典 1254) or search the laws (--search 高空抛物)")
@@ -139,5 +135,5 @@ def add_lookup_parsers(sub, content_root: Callable) -> None:
     law.add_argument("--search", action="store_true", help="keyword search across all shipped laws")
     law.add_argument("--limit", type=int, default=10)
     law.add_argument("--content", help="content root (default: the shipped content)")
-    law.add_argument("--config", help="config file (its cache_dir holds the search index)")
+    law.add_argument("--config", help="config file (its content_root is searched)")
     law.set_defaults(func=cmd_law)

@@ -50,12 +50,14 @@ async def serve(config: Config, *, stop: asyncio.Event | None = None,
         except (NotImplementedError, RuntimeError):  # not the main thread, or not supported
             pass
     app = await build(config)
+    from bot.catalog.cachefiles import default_dir
     from bot.search.lookup import start_preparing
 
-    # the search index, read from <data_dir>/cache (built there once per content version) in a
-    # background thread while the rest starts: ready before the first question (a question that
-    # comes first awaits it), and neither the loop nor the health check waits for a rebuild
-    start_preparing(app.catalog, config.data_dir / "cache")
+    # the search index, read from the cache folder the checked catalog is kept in (built there
+    # once per content version, by a child process) in a background thread while the rest
+    # starts: ready before the first question (a question that comes first awaits it), and
+    # neither the loop nor the health check waits for a rebuild
+    start_preparing(app.catalog, default_dir())
     settle_heap()
     tasks: list[asyncio.Task] = []
     try:

@@ -30,9 +30,10 @@ from tests.support.transcript import Chat, make_app
 shared_index.install()  # one search index per process for the shipped content (see its docstring)
 
 # One cache folder for the run, its pytest-xdist workers and the `lawbot` child processes they
-# start (they inherit the variable): the checked catalog (bot.catalog.cache) and the command
-# line's search index are made once per content version and read by every later process instead
-# of parsing the content again. Kept between runs; its files are keyed by the content's hash.
+# start (they inherit the variable): the checked catalog (bot.catalog.cache) and the search index
+# (bot.search.cache, for the bots that tests start and for the command line) are made once per
+# content version and read by every later process instead of parsing and indexing the content
+# again. Kept between runs; its files are keyed by the content's hash.
 if not os.environ.get("LAWBOT_CACHE_DIR"):
     os.environ["LAWBOT_CACHE_DIR"] = str(Path(tempfile.gettempdir()) / f"lawbot-tests-cache-{os.getuid()}")
 

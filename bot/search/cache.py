@@ -19,6 +19,13 @@ an advisory lock so that two processes starting together build it once; readers 
 read-only and never see a half-written index. A file that cannot be read or does not say it is
 complete is ignored and rebuilt. Answers are the same with and without the cache: the numbers
 are stored as the doubles they were computed as, and queries are cut with the same dictionary.
+
+The folder is the one the checked catalog is cached in (bot.catalog.cachefiles.default_dir:
+LAWBOT_CACHE_DIR, else ~/.cache/lawbot; off keeps the index in memory). The file holds a pickle,
+so, as for the catalog, it is read only when it and its folder belong to this user and nobody
+else may write them (bot.catalog.cachefiles.trusted); another file is ignored and rebuilt, and in
+a folder others may write the index is kept in memory. A bot that finds no index builds it in a
+child process (bot.search.builder), so that its own threads keep the interpreter.
 """
 
 from __future__ import annotations
@@ -37,7 +44,7 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 
-from bot.catalog.cachefiles import hash_files
+from bot.catalog.cachefiles import hash_files, private, trusted
 from bot.search import text as tx
 from bot.search.bm25 import FieldIndex, matched, scores
 from bot.search.lookup import Hit, Lookup, SearchIndex, _Space
@@ -236,7 +243,7 @@ class StoredIndex(SearchIndex):
 def write_index(index: SearchIndex, path: Path, key: str) -> None:
     """Write a built index to path atomically (a temporary file in the same folder, renamed)."""
     law = index.law_space()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
         tmp.unlink(missing_ok=True)
@@ -286,6 +293,7 @@ def write_index(index: SearchIndex, path: Path, key: str) -> None:
             conn.commit()
         finally:
             conn.close()
+        os.chmod(tmp, 0o600)  # whatever the umask: a file others may write would not be read
         with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, path)
@@ -332,36 +340,55 @@ class _BuildLock:
 def open_cached(cache_dir: Path, key: str) -> StoredIndex | None:
     """The cached index for this key, or None when there is none or it is not usable."""
     path = cache_file(cache_dir, key)
-    if not path.is_file():
-        return None
     try:
+        if not path.is_file():
+            return None
+        if not trusted(path):
+            log.warning("search index cache %s is writable by others or not ours; not read", path)
+            return None
         return StoredIndex(path, key)
     except (CacheError, sqlite3.Error, OSError) as exc:
         log.warning("search index cache %s is not usable (%s); rebuilding it", path, exc)
         return None
 
 
+def _in_memory(build: Callable[[], SearchIndex]) -> tuple[SearchIndex, str]:
+    index = build()
+    index.law_space()
+    return index, "memory"
+
+
 def load_or_build(root: Path, cache_dir: Path | None, build: Callable[[], SearchIndex],
-                  key: str | None = None) -> tuple[SearchIndex, str]:
+                  key: str | None = None, *, apart: bool = False) -> tuple[SearchIndex, str]:
     """The index for the content under root: read from cache_dir when it holds this content's
     index ("hit"), else built with build() and stored there ("built"); when cache_dir is None
-    or cannot be written, the built index is used from memory ("memory")."""
+    or cannot be written, or others may write it, the built index is used from memory
+    ("memory"). With apart, a missing index is built by a child process (bot.search.builder;
+    build() only if that fails)."""
     if cache_dir is None:
-        index = build()
-        index.law_space()
-        return index, "memory"
+        return _in_memory(build)
     cache_dir = Path(cache_dir)
     key = key or content_key(root)
     found = open_cached(cache_dir, key)
     if found is not None:
         return found, "hit"
     try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
+        cache_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        mine = private(cache_dir)
     except OSError as exc:
         log.warning("search index cache folder %s cannot be created (%s); index kept in memory", cache_dir, exc)
-        index = build()
-        index.law_space()
-        return index, "memory"
+        return _in_memory(build)
+    if not mine:
+        log.warning("search index cache folder %s is writable by others or not ours; index kept in memory",
+                    cache_dir)
+        return _in_memory(build)
+    if apart:
+        from bot.search.builder import build_apart
+
+        if build_apart(Path(root), cache_dir, key):
+            found = open_cached(cache_dir, key)
+            if found is not None:
+                return found, "built"
     with _BuildLock(cache_dir):
         found = open_cached(cache_dir, key)  # another process may have built it meanwhile
         if found is not None:
@@ -378,9 +405,13 @@ def load_or_build(root: Path, cache_dir: Path | None, build: Callable[[], Search
     return (stored, "built") if stored is not None else (index, "memory")
 
 
-def cached_lookup(catalog, cache_dir: Path | None) -> tuple[Lookup, str]:
-    """A Lookup over the catalog's content, its index read from (or built into) cache_dir."""
-    index, how = load_or_build(catalog.root, cache_dir, lambda: SearchIndex.build(catalog))
+def cached_lookup(catalog, cache_dir: Path | None, *, apart: bool = True) -> tuple[Lookup, str]:
+    """A Lookup over the catalog's content for a bot (bot.search.lookup.prepare_lookup, on the
+    thread start_preparing starts): its index read from cache_dir, or built into it by a child
+    process (bot.search.builder): built on a thread of a serving process, it would hold the
+    interpreter lock for seconds (its full garbage collections alone stopped the event loop for
+    up to 9 s under load). apart=False builds it here."""
+    index, how = load_or_build(catalog.root, cache_dir, lambda: SearchIndex.build(catalog), apart=apart)
     return Lookup(catalog, index=index), how
 
 

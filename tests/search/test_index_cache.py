@@ -7,8 +7,10 @@ build to about a second."""
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
 import sqlite3
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -51,8 +53,15 @@ def catalog(content):
 
 
 @pytest.fixture(scope="module")
+def memory_index(catalog) -> SearchIndex:
+    """The catalog's index built in memory once, for the tests that only need one written."""
+    return SearchIndex.build(catalog)
+
+
+@pytest.fixture(scope="module")
 def built(catalog, tmp_path_factory):
-    """(cache dir, how the first load went, the lookup read back from the cache)."""
+    """(cache dir, how the first load went, the lookup read back from the cache). Built as a bot
+    builds it: by a child process (bot.search.builder)."""
     folder = tmp_path_factory.mktemp("cache")
     lookup, how = cache.cached_lookup(catalog, folder)
     return folder, how, lookup
@@ -100,7 +109,7 @@ def test_a_content_change_gives_a_new_key_and_a_rebuild(tmp_path):
     folder = tmp_path / "cache"
     before = cache.content_key(root)
     catalog, _ = load_catalog(root)
-    _, how = cache.cached_lookup(catalog, folder)
+    _, how = cache.cached_lookup(catalog, folder, apart=False)
     assert how == "built"
     guide = root / "content" / "services" / "renmin-tiaojie.yaml"
     guide.write_text(guide.read_text(encoding="utf-8").replace("调解委员会, ", "调解委员会, 找社区调解员, "),
@@ -108,7 +117,7 @@ def test_a_content_change_gives_a_new_key_and_a_rebuild(tmp_path):
     after = cache.content_key(root)
     assert after != before
     catalog, _ = load_catalog(root)
-    lookup, how = cache.cached_lookup(catalog, folder)
+    lookup, how = cache.cached_lookup(catalog, folder, apart=False)
     assert how == "built"  # not the old file
     assert cache.cache_file(folder, after).is_file()
     assert lookup.search("找社区调解员").best.ref == "renmin-tiaojie"
@@ -130,7 +139,7 @@ def test_a_corrupt_file_is_ignored_and_rebuilt(built, catalog, tmp_path, damage)
             conn.execute("DELETE FROM meta WHERE name = 'complete'")
         conn.close()
     assert cache.open_cached(copy, cache.content_key(catalog.root)) is None
-    lookup, how = cache.cached_lookup(catalog, copy)
+    lookup, how = cache.cached_lookup(catalog, copy, apart=False)
     assert how == "built"
     assert lookup.search("人民调解收费吗").best.ref == "renmin-tiaojie"
     assert cache.open_cached(copy, cache.content_key(catalog.root)) is not None
@@ -150,7 +159,7 @@ from pathlib import Path
 from bot.catalog.catalog import load_catalog
 from bot.search import cache
 catalog, _ = load_catalog(Path(sys.argv[1]))
-lookup, how = cache.cached_lookup(catalog, Path(sys.argv[2]))
+lookup, how = cache.cached_lookup(catalog, Path(sys.argv[2]), apart=False)
 print(how, lookup.search("人民调解收费吗").best.ref)
 """
 
@@ -168,9 +177,9 @@ def test_two_processes_starting_at_once_build_one_file_and_both_answer(content, 
     assert len(list(folder.glob("search-*.sqlite3"))) == 1 and not list(folder.glob(".*.tmp"))
 
 
-def test_the_write_is_atomic(built, catalog, tmp_path, monkeypatch):
+def test_the_write_is_atomic(memory_index, tmp_path, monkeypatch):
     """A writer that fails half-way leaves no file under the final name (readers never see it)."""
-    index = SearchIndex.build(catalog)
+    index = memory_index
     path = tmp_path / "search-x.sqlite3"
 
     def boom(*args, **kwargs):
@@ -194,12 +203,20 @@ def test_cli_reads_the_cache_without_loading_the_catalog(built, content, monkeyp
     assert not any(law._articles for law in lookup.laws.laws.values() if law.short_name != "人民调解法")
 
 
-async def test_a_question_during_start_up_awaits_the_index_without_blocking_the_loop(tmp_path):
+async def test_a_question_during_start_up_awaits_the_index_without_blocking_the_loop(tmp_path, monkeypatch):
+    """A bot at start-up (start_preparing) leaves a cold build to another process
+    (bot.search.builder): its own threads keep the interpreter (Ctrl-C, the Telegram start) and
+    jieba stays out of its memory."""
     import asyncio
 
     from bot.search.lookup import lookup_ready, start_preparing
 
     catalog, _ = load_catalog(make_content(tmp_path / "c"))
+
+    def refuse(cls, catalog):
+        raise AssertionError("the index was built in the serving process")
+
+    monkeypatch.setattr(SearchIndex, "build", classmethod(refuse))
     preparing = start_preparing(catalog, tmp_path / "cache")
     ticks = 0
 
@@ -233,3 +250,106 @@ def test_an_open_index_keeps_answering_after_its_file_is_removed(built, catalog,
     worker.start()
     worker.join()
     assert answers[0].hits and answers[0] == Lookup(catalog).search("喝了酒开车被查了怎么处罚", 3)
+
+
+def _copy_of(built, tmp_path) -> tuple[Path, Path]:
+    folder, _, _ = built
+    copy = tmp_path / "cache"
+    shutil.copytree(folder, copy)
+    (path,) = copy.glob("search-*.sqlite3")
+    return copy, path
+
+
+@pytest.mark.parametrize("how", ["group-writable", "world-writable", "foreign owner"])
+def test_a_file_others_could_have_written_is_not_read(built, catalog, memory_index, tmp_path, monkeypatch, caplog,
+                                                      how):
+    """The file holds a pickle: as for the catalog cache, one that is not ours alone is rebuilt."""
+    copy, path = _copy_of(built, tmp_path)
+    if how == "foreign owner":
+        if os.getuid() != 0:
+            pytest.skip("only root can give a file to another user")
+        os.chown(path, 65534, 65534)  # nobody
+    else:
+        os.chmod(path, 0o620 if how == "group-writable" else 0o602)
+    unpickled, loads = [], pickle.loads
+    monkeypatch.setattr(cache.pickle, "loads", lambda data: unpickled.append(data) or loads(data))
+    key = cache.content_key(catalog.root)
+    assert cache.open_cached(copy, key) is None
+    assert not unpickled and "writable by others or not ours" in caplog.text
+    _, how_loaded = cache.load_or_build(catalog.root, copy, lambda: memory_index)
+    assert how_loaded == "built"  # replaced by a file of our own, read from then on
+    assert path.stat().st_uid == os.getuid() and stat.S_IMODE(path.stat().st_mode) == 0o600
+    lookup, how_loaded = cache.cached_lookup(catalog, copy)
+    assert how_loaded == "hit" and unpickled
+    assert lookup.search("人民调解收费吗").best.ref == "renmin-tiaojie"
+
+
+def test_a_folder_others_may_write_keeps_the_index_in_memory(built, catalog, memory_index, tmp_path, caplog):
+    copy, _ = _copy_of(built, tmp_path)
+    os.chmod(copy, 0o777)
+    before = sorted(copy.iterdir())
+    index, how = cache.load_or_build(catalog.root, copy, lambda: memory_index)
+    assert how == "memory" and index is memory_index and "writable by others or not ours" in caplog.text
+    assert sorted(copy.iterdir()) == before  # nothing written there
+    _, how = cache.load_or_build(catalog.root, copy / "new", lambda: memory_index)  # made here: ours alone
+    assert how == "built" and stat.S_IMODE((copy / "new").stat().st_mode) == 0o700
+
+
+def test_the_written_file_is_private_whatever_the_umask(catalog, memory_index, tmp_path):
+    old = os.umask(0o002)  # the usual umask of a user with a private group
+    try:
+        _, how = cache.load_or_build(catalog.root, tmp_path / "cache", lambda: memory_index)
+    finally:
+        os.umask(old)
+    (path,) = (tmp_path / "cache").glob("search-*.sqlite3")
+    assert how == "built" and stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert cache.cached_lookup(catalog, tmp_path / "cache")[1] == "hit"
+
+
+def test_when_the_builder_process_cannot_run_the_bot_builds_the_index_itself(tmp_path, monkeypatch, caplog):
+    from bot.search import builder
+    from bot.search.lookup import start_preparing
+
+    catalog, _ = load_catalog(make_content(tmp_path / "c"))
+    monkeypatch.setattr(builder.sys, "executable", str(tmp_path / "no-python"))
+    assert start_preparing(catalog, tmp_path / "cache").result(timeout=120) == "built"
+    assert "builder process could not start" in caplog.text
+    assert cache.open_cached(tmp_path / "cache", cache.content_key(catalog.root)) is not None
+
+
+def test_the_builder_refuses_content_changed_since_the_key_was_computed(tmp_path):
+    from bot.search import builder
+
+    root = make_content(tmp_path / "c")
+    assert builder.main([str(root), str(tmp_path / "cache"), "0" * 64]) == builder.STALE
+    assert not (tmp_path / "cache").exists()
+
+
+async def test_the_bot_and_the_command_line_share_the_catalogs_cache_folder(tmp_path, monkeypatch):
+    """serve prepares the index in the folder of the catalog cache (not <data_dir>/cache), the
+    one `lawbot ask`/`lawbot law` read; LAWBOT_CACHE_DIR=off keeps it in memory."""
+    import argparse
+    import asyncio
+
+    from bot.bootstrap import load_checked_catalog
+    from bot.catalog.cachefiles import default_dir
+    from bot.cli_lookup import cache_dir_for
+    from bot.search import lookup as lookup_module
+    from bot.serving import serve
+    from tests.support.transcript import REPO as SHIPPED
+    from tests.support.transcript import config_for
+
+    load_checked_catalog(SHIPPED)  # from the run's catalog cache, before the folder is changed
+    chosen = []
+
+    def record(catalog, cache_dir=None):
+        chosen.append(cache_dir)
+
+    monkeypatch.setattr(lookup_module, "start_preparing", record)
+    for setting in (str(tmp_path / "shared"), "off"):
+        monkeypatch.setenv("LAWBOT_CACHE_DIR", setting)
+        stop = asyncio.Event()
+        assert await serve(config_for(tmp_path / "data"), stop=stop, port=0, on_ready=lambda _, s=stop: s.set()) == 0
+        assert cache_dir_for(argparse.Namespace(config=None)) == default_dir()
+    assert chosen == [tmp_path / "shared", None]
+    assert not (tmp_path / "data" / "cache").exists()
