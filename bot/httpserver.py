@@ -1,13 +1,19 @@
 """The one HTTP server of `lawbot run` (aiohttp): the Telegram webhook, the WeChat and WeCom
 callbacks, and GET /healthz. Channels bring their routes; the server owns the socket, the body
-size limit and the graceful shutdown (stop accepting, finish requests in flight)."""
+size limit, the graceful shutdown (stop accepting, finish requests in flight) and the answer to a
+request its HTTP parser refuses (a one-line Chinese page, not aiohttp's English text)."""
 
 from __future__ import annotations
 
 import logging
 import time
+from html import escape
 
-from aiohttp import web
+from aiohttp import web, web_protocol
+from aiohttp.http_exceptions import HttpProcessingError, LineTooLong
+from aiohttp.web_request import BaseRequest
+
+from bot.app.texts import tr
 
 log = logging.getLogger(__name__)
 STARTED = web.AppKey("started", float)
@@ -30,6 +36,52 @@ async def _no_traceback(request: web.Request, handler):
         return web.Response(status=500, text="internal error")
 
 
+def refusal(exc: HttpProcessingError) -> web.Response:
+    """The 400 page for a request the HTTP parser refused: an address or a header line over
+    aiohttp's limits (max_line_size, max_field_size: 8190 bytes), too many headers, not HTTP at
+    all. The request could not be read, so neither its language nor its path is known: one line
+    in Chinese. aiohttp's own text is English and echoes the refused line back."""
+    title, line = tr("zh", "web_error_400"), tr("zh", "http_too_long" if isinstance(exc, LineTooLong) else
+                                                "web_bad_request")
+    page = (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{escape(title)}</title></head>'
+            f"<body><p>{escape(line)}</p></body></html>\n")
+    response = web.Response(status=400, text=page, content_type="text/html",
+                            headers={"Content-Security-Policy": "default-src 'none'",
+                                     "X-Content-Type-Options": "nosniff"})
+    response.force_close()
+    return response
+
+
+class _Handler(web_protocol.RequestHandler):
+    """aiohttp's connection handler; a request its parser refused gets `refusal` (logged in one line,
+    not as an error with a traceback: it is the client's)."""
+    __slots__ = ()
+
+    def handle_error(self, request: BaseRequest, status: int = 500, exc: BaseException | None = None,
+                     message: str | None = None) -> web.StreamResponse:
+        if status != 400 or not isinstance(exc, HttpProcessingError) or request.writer.output_size > 0:
+            return super().handle_error(request, status, exc, message)
+        log.info("HTTP request from %s refused by the parser: %s", request.remote, type(exc).__name__)
+        return refusal(exc)
+
+
+class _Server(web.Server):
+    def __call__(self) -> web_protocol.RequestHandler:
+        handler = super().__call__()
+        handler.__class__ = _Handler  # the same slots; only handle_error differs
+        return handler
+
+
+class _Runner(web.AppRunner):
+    """web.AppRunner whose connections use _Handler (aiohttp has no option for the parser's
+    error page: handler_args only sets limits such as max_line_size)."""
+
+    async def _make_server(self) -> web.Server:
+        server = await super()._make_server()
+        server.__class__ = _Server  # adds no state; only __call__ differs
+        return server
+
+
 class HttpServer:
     def __init__(self, host: str, port: int, max_body_bytes: int, shutdown_timeout: float,
                  routes: list[web.RouteDef]):
@@ -48,8 +100,8 @@ class HttpServer:
 
     async def start(self) -> int:
         """Listen; returns the bound port (useful with port 0 in tests and the benchmark)."""
-        self._runner = web.AppRunner(self.web_app, access_log=None, handle_signals=False,
-                                     shutdown_timeout=self.shutdown_timeout)
+        self._runner = _Runner(self.web_app, access_log=None, handle_signals=False,
+                               shutdown_timeout=self.shutdown_timeout)
         await self._runner.setup()
         from bot.supervisor import inherited_socket
 

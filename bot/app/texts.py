@@ -2488,6 +2488,14 @@ EN.update({
     "web_bank_preview": "Preview",
 })
 
+# --- HTTP server: a request its parser refuses (bot/httpserver.py) ---------
+ZH.update({
+    "http_too_long": "地址或请求头太长，请从页面上的链接或按钮重新操作。",
+})
+EN.update({
+    "http_too_long": "The address or a request header is too long; please use the links and buttons on the page.",
+})
+
 TEXTS = {"zh": ZH, "en": EN}
 
 

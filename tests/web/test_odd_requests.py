@@ -307,3 +307,43 @@ async def test_a_window_button_sent_twice_moves_the_window_once(served):
     assert (second, "这场考试的时间刚刚已被修改" in body) == (409, True)
     spec = (await exam_service.get_exam(deps, actor, EXAM, deps.clock.now())).spec
     assert spec.closes == before + 7 * 86400
+
+
+async def _raw(port: int, request: bytes) -> tuple[int, dict[str, str], str]:
+    """Send bytes as they are (aiohttp's client would refuse to) and read the answer."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(request)
+    await writer.drain()
+    data = await asyncio.wait_for(reader.read(), 10)
+    writer.close()
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines[1:])
+    return int(lines[0].split()[1]), headers, body.decode()
+
+
+async def test_a_request_the_http_parser_refuses_gets_a_chinese_line_not_aiohttps_english(tmp_path, clock):
+    """An address over 8 KB, a header over 8 KB, too many headers, not HTTP at all: aiohttp's parser
+    refuses them before any route or middleware, and answered 400 in English, echoing the line back
+    ('Got more than 8190 bytes when reading: …')."""
+    app = await make_app(tmp_path, clock, admin={"super_admins": [SUPER]})
+    server = HttpServer("127.0.0.1", 0, app.config.http.max_body_bytes, 5, [])
+    install(server.web_app, app.service.deps)
+    port = await server.start()
+    try:
+        too_long = "地址或请求头太长，请从页面上的链接或按钮重新操作。"
+        cases = [(b"GET /admin/roster?q=" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", too_long),
+                 (b"GET /admin/ HTTP/1.1\r\nHost: x\r\nCookie: " + b"a" * 9000 + b"\r\n\r\n", too_long),
+                 (b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-%d: 1\r\n" % i for i in range(200)) + b"\r\n",
+                  "请求无效，请从页面上的链接或按钮重新操作。"),
+                 (b"\x16\x03\x01 hello\r\n\r\n", "请求无效，请从页面上的链接或按钮重新操作。")]  # TLS on the HTTP port
+        for request, line in cases:
+            status, headers, body = await _raw(port, request)
+            assert status == 400 and headers["Content-Type"] == "text/html; charset=utf-8", (request[:30], headers)
+            assert re.search(r"<title>(.*?)</title>.*<p>(.*?)</p>", body).groups() == ("请求无效", line), body
+            assert "Got more" not in body and "aaaa" not in body and headers["X-Content-Type-Options"] == "nosniff"
+        status, _headers, body = await _raw(port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        assert status == 200 and '"status": "ok"' in body  # the server still answers
+    finally:
+        await server.stop()
+        await app.close()
