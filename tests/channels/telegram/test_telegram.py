@@ -363,15 +363,20 @@ async def test_exam_result_at_the_deadline_goes_through_the_outbox(bot, api, app
 
 
 async def test_run_telegram_polls_until_stopped(tmp_path, api, monkeypatch):
+    """`lawbot run` with a token polls, answers and stops. The waits are generous (a loaded
+    machine may take seconds per step); a bot that never polls or never stops fails them all the
+    same. The search index is read from the run's cache folder, or built by a child process,
+    never on a thread of this process (it held the interpreter for seconds: bot.search.builder)."""
     monkeypatch.setenv("LAWBOT_TELEGRAM_TOKEN", TOKEN)
     config = config_for(tmp_path, telegram={"base_url": api.base_url, "poll_timeout": 1})
     stop = asyncio.Event()
     task = asyncio.create_task(run_telegram(config, stop=stop))
-    await api.wait_for(lambda: api.counts.get("getMe", 0) >= 1)
-    api.push(api.text_update(ALICE, "/start"))
-    await api.wait_calls("sendMessage", 1)
+    await api.wait_for(lambda: api.counts.get("getMe", 0) >= 1 or task.done(), timeout=60)
+    api.push(api.text_update(ALICE, "/start"))  # answered only once the bot polls (getUpdates)
+    await api.wait_for(lambda: api.counts.get("sendMessage", 0) >= 1 or task.done(), timeout=60)
+    assert not task.done(), task.exception()
     stop.set()
-    assert await asyncio.wait_for(task, 10) == 0
+    assert await asyncio.wait_for(task, 30) == 0
     assert api.commands[""] and api.commands["en"]
 
 
