@@ -125,20 +125,22 @@ class Stats:
         zone = self.deps.config.timezone
         first = study_time.local_day(spec.study_from, zone) if spec.study_from else 0
         scope = report.tree.subtree(report.unit_id) if report.unit_id else None
-        chains: dict[str, list[str]] = {}
+        wanted: dict[tuple[str, str], bool] = {}  # (unit, role) -> in the view and targeted
         chunks = self.store.stats.person_row_chunks(report.exam.id, spec.final_score, since, first,
                                                     study_time.local_day(now, zone), size)
         async with aclosing(chunks):
             async for rows in chunks:
                 kept = []
-                for row, seconds in rows:
-                    if scope is not None and row.unit_id not in scope:
-                        continue
-                    chain = chains.get(row.unit_id)
-                    if chain is None:
-                        chain = chains[row.unit_id] = report.tree.ancestors(row.unit_id) or [row.unit_id]
-                    if rules.is_target(spec, chain, row.role):
-                        kept.append((row, seconds))
+                for person in rows:
+                    row = person[0]
+                    key = (row.unit_id, row.role)
+                    keep = wanted.get(key)
+                    if keep is None:
+                        chain = report.tree.ancestors(row.unit_id) or [row.unit_id]
+                        keep = wanted[key] = (scope is None or row.unit_id in scope) and \
+                            rules.is_target(spec, chain, row.role)
+                    if keep:
+                        kept.append(person)
                 if kept:
                     yield kept
 

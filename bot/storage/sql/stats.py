@@ -57,10 +57,11 @@ def _early_points(since_day: int):
             .where(S.day < since_day).group_by(B.roster_id).subquery("early"))
 
 
-def _person_query(exam_id: str, final_score: str, since_day: int, outside: FromClause | None = None):
+def _person_query(exam_id: str, final_score: str, since_day: int, outside: FromClause | None = None,
+                  seconds: bool = False):
     """The active roster with registration, study points since a day and the final result on an
-    exam, ordered by unit and 工号; with `outside` (rid, s) also the rollup's 学时 seconds and
-    those of the days outside the wanted span."""
+    exam, ordered by unit and 工号; with `seconds` also the rollup's 学时 seconds (all days), and
+    with `outside` (rid, s) those of the days outside the wanted span."""
     P, F = stats_people.c, stats_finals.c
     points: ColumnElement = P.points
     people: FromClause = roster.join(stats_people, P.roster_id == R.id)
@@ -70,9 +71,11 @@ def _person_query(exam_id: str, final_score: str, since_day: int, outside: FromC
         points = P.points - func.coalesce(early.c.pts, 0)
     score, passed = (F.last_score, F.last_passed) if final_score == "last" else (F.best, F.best_passed)
     columns: list[ColumnElement] = [R.id, R.staff_no, R.name, R.unit_id, R.role, P.bound, points, F.n, score, passed]
+    if seconds:
+        columns.append(P.seconds)
     if outside is not None:
         people = people.outerjoin(outside, outside.c.rid == R.id)
-        columns += [P.seconds, outside.c.s]
+        columns.append(outside.c.s)
     return (select(*columns)
             .select_from(people.outerjoin(stats_finals, and_(F.exam_id == exam_id, F.roster_id == R.id)))
             # an expression, not the column: SQLite then reads the roster in table order and
@@ -104,14 +107,19 @@ class SqlStats(Repo):
         """person_rows in the same order, `size` at a time (a streamed read: a province's roster is
         never held at once), each with its 学时 seconds over local days [first_day, last_day] (the
         rollup's seconds over all days, less those outside the span, as PersonListRepository.unit_seconds)."""
-        outside = (select(B.roster_id.label("rid"), func.sum(T.seconds).label("s"))
-                   .select_from(study_time.join(bindings, B.user_key == T.user_key))
-                   .where(or_(T.day < first_day, T.day > last_day)).group_by(B.roster_id).subquery("outside"))
-        query = _person_query(exam_id, final_score, since_day, outside)
-        stream = self.db.stream(query, size=size)
+        span = or_(T.day < first_day, T.day > last_day)
+        outside = None
+        if (await self.db.run(select(T.day).where(span).limit(1))).first() is not None:  # usually none
+            outside = (select(B.roster_id.label("rid"), func.sum(T.seconds).label("s"))
+                       .select_from(study_time.join(bindings, B.user_key == T.user_key))
+                       .where(span).group_by(B.roster_id).subquery("outside"))
+        stream = self.db.stream(_person_query(exam_id, final_score, since_day, outside, seconds=True), size=size)
         async with aclosing(stream):  # the cursor is closed when the reader stops early
             async for rows in stream:
-                yield [(_person(r), max(0.0, float(r[10] or 0.0) - float(r[11] or 0.0))) for r in rows]
+                if outside is None:
+                    yield [(_person(r), float(r[10])) for r in rows]
+                else:
+                    yield [(_person(r), max(0.0, float(r[10]) - float(r[11] or 0.0))) for r in rows]
 
     async def stats_fingerprint(self) -> tuple[object, ...]:
         """Changes whenever anything the per-unit counts depend on changes (cheap, indexed)."""
