@@ -227,7 +227,8 @@ def load_roster(path: Path, units: dict[str, str]) -> tuple[list[RosterEntry], l
     seen: dict[str, int] = {}
     for number, row in rows:
         staff_no, name, unit = row.get("staff_no", ""), row.get("name", ""), row.get("unit", "") or row.get("unit_id", "")
-        phone = row.get("phone_tail", "")
+        # full-width letters and digits (ＳＬ０００１, １２３４) as ASCII: people type /bind SL0001
+        staff_no, phone = unicodedata.normalize("NFKC", staff_no), unicodedata.normalize("NFKC", row.get("phone_tail", ""))
         if not staff_no or len(staff_no) > 40 or not _ID_RE.match(staff_no):
             errors.append(RowError(shown, number, f"staff number {staff_no!r} missing or invalid"))
         elif not name or len(name) > 40:

@@ -178,3 +178,11 @@ def test_a_roster_with_a_title_row_above_the_header(tmp_path):
                                               [1, "A1", "甲", "u1"], [2, "A2", "乙", "一处"]])
     people, errors = load_roster(path, UNITS)
     assert not errors and [p.staff_no for p in people] == ["A1", "A2"]
+
+
+def test_full_width_staff_numbers_are_stored_as_typed_in_ascii(tmp_path):
+    path = tmp_path / "名册.csv"
+    path.write_text("工号,姓名,单位,手机尾号\nＳＬ０００１,甲,u1,１２３４\nSL0001,乙,u1,\n", encoding="utf-8")
+    people, errors = load_roster(path, UNITS)
+    assert [(p.staff_no, p.phone_tail) for p in people] == [("SL0001", "1234")]
+    assert [localise(e.reason, "zh") for e in errors] == ["工号 SL0001 已在第 2 行出现"]  # the same number twice
