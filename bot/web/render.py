@@ -191,6 +191,13 @@ class Paging:
         return self.url(request, sort=key, order=order, page=1)
 
 
+async def unknown_unit_page(request: web.Request, unit: str) -> web.Response:
+    """404 for a ?unit= the unit tree lacks, on every page that takes one (总览, 公平性提示, 人员名册,
+    操作日志, 排行榜); a unit that exists outside the admin's scope is 403 (Forbidden) instead."""
+    return await render(request, "error.html", status=404, code=404, message_key="admin_unknown_unit",
+                        message_values={"unit": unit[:40]})
+
+
 def attachment(filename: str) -> str:
     """The Content-Disposition of a download named `filename` in any language: an ASCII name for
     old clients (RFC 6266: no raw UTF-8 in a header) and the real name as filename* (browsers)."""

@@ -347,3 +347,22 @@ async def test_a_request_the_http_parser_refuses_gets_a_chinese_line_not_aiohttp
     finally:
         await server.stop()
         await app.close()
+
+
+async def test_an_unknown_unit_is_404_on_every_page_and_a_unit_outside_the_scope_403(served):
+    """?unit= on 总览, its people list, 公平性提示, 人员名册, 操作日志 and 排行榜: a unit the tree lacks
+    is 404 (没有编号为 … 的单位) for any admin, as 总览 had it; 人员名册 and 操作日志 said 403, 排行榜
+    gave the bare 页面不存在. A unit that exists outside a unit admin's scope is 403."""
+    deps, session = served
+    pages = [f"/admin/overview?exam={EXAM}&unit=", f"/admin/overview/people?exam={EXAM}&unit=",
+             f"/admin/flags?exam={EXAM}&unit=", "/admin/roster?unit=", "/admin/audit?unit=", "/admin/rank?unit="]
+    for user in (SUPER, UNIT_ADMIN):
+        await _log_in(deps, session, user)
+        for page in pages:
+            status, body, _response = await _send(session, "GET", page + "nowhere")
+            assert (status, _message(body)) == (404, "页面不存在 | 没有编号为 nowhere 的单位。"), (user, page, status)
+    for page in pages:  # UNIT_ADMIN (甲局) asks for 乙局
+        status, body, _response = await _send(session, "GET", page + "ub")
+        assert status == 403 and "乙局" not in _message(body), (page, status, _message(body))
+        status, _body, _response = await _send(session, "GET", page + "ua1")  # their own subunit
+        assert status == 200, (page, status)

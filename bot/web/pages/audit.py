@@ -1,5 +1,5 @@
 """操作日志: the audit log, newest first, paged on the server, within the admin's scope
-(?unit= narrows to a unit's subtree; a unit outside the scope is 403). The pager's links carry a
+(?unit= narrows to a unit's subtree; a unit outside the scope is 403, an unknown one 404). The pager's links carry a
 cursor (`after=` the oldest entry shown for 下一页, `before=` the newest for 上一页, `last=1`
 for »), so a deep page is read from the index at the cursor instead of counting past every newer
 entry; `page=` is only the number shown (a bare ?page=N still works, by offset) and `n=` the total
@@ -15,7 +15,7 @@ from aiohttp import web
 from bot.services import audit
 from bot.web.auth import admin_required
 from bot.web.keys import ACTOR, REQUEST_DEPS
-from bot.web.render import Paging, render, whole_number
+from bot.web.render import Paging, render, unknown_unit_page, whole_number
 
 NAV = ("/admin/audit", "web_nav_audit")
 GROUPS = ("exam", "roster", "bank", "notice", "gap", "web")  # action prefixes offered as filters
@@ -30,6 +30,8 @@ async def audit_page(request: web.Request) -> web.Response:
     actor, deps = request[ACTOR], request[REQUEST_DEPS]
     paging = Paging.parse(request, size=50, max_size=200)
     unit = request.query.get("unit") or None
+    if unit is not None and unit not in actor.tree:  # 404 as on 总览; a unit outside the scope: 403
+        return await unknown_unit_page(request, unit)
     action = request.query.get("action") or None
     q = request.query
     after, before, last = q.get("after") or None, q.get("before") or None, q.get("last") == "1"

@@ -13,7 +13,7 @@ from bot.app.texts import tr
 from bot.services import flags
 from bot.web.auth import admin_required
 from bot.web.keys import ACTOR, REQUEST_DEPS
-from bot.web.render import locale_of, render
+from bot.web.render import locale_of, render, unknown_unit_page
 
 NAV = None  # reached from the 总览 page of an exam
 
@@ -37,8 +37,7 @@ async def flag_list(request: web.Request) -> web.Response:
         return await render(request, "error.html", status=404, code=404, message_key="stats_web_no_exam",
                             message_values={"exam": exam_id[:40]})
     if unit is not None and unit not in actor.tree:  # as the 总览 of an unknown unit (a super admin covers any id)
-        return await render(request, "error.html", status=404, code=404, message_key="admin_unknown_unit",
-                            message_values={"unit": unit[:40]})
+        return await unknown_unit_page(request, unit)
     views = await flags.list_flags(deps, actor, exam_id, unit)  # Forbidden outside the subtree -> 403
     locale = await locale_of(request)
     tree, zone = actor.tree, deps.config.timezone

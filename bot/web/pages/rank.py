@@ -14,7 +14,7 @@ from bot.domain.study_time import PERIODS, format_hours
 from bot.services.rights import Forbidden
 from bot.web.auth import admin_required
 from bot.web.keys import ACTOR, REQUEST_DEPS
-from bot.web.render import render
+from bot.web.render import render, unknown_unit_page
 
 NAV = ("/admin/rank", "web_nav_rank")
 
@@ -31,8 +31,8 @@ async def rank_page(request: web.Request) -> web.Response:
     try:
         board = await Leaderboards(deps, Org(deps)).board(query, deps.clock.now())
     except RankDenied as exc:
-        if exc.args and exc.args[0] == "rank_no_unit":
-            raise web.HTTPNotFound() from None
+        if exc.args and exc.args[0] == "rank_no_unit" and unit is not None:
+            return await unknown_unit_page(request, unit)
         raise Forbidden("admin_not_your_unit") from None
     units = [{"row": u, "link": actor.covers(u.unit_id)} for u in board.units]
     people = [{"row": p, "hours": format_hours(p.seconds)} for p in board.people]

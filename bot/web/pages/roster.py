@@ -13,7 +13,7 @@ from bot.catalog.bank_io.messages import localise
 from bot.services import roster as svc
 from bot.web.auth import admin_required, post_form
 from bot.web.keys import ACTOR, REQUEST_DEPS
-from bot.web.render import Paging, locale_of, render, whole_number
+from bot.web.render import Paging, locale_of, render, unknown_unit_page, whole_number
 
 NAV = ("/admin/roster", "web_nav_roster")
 SORTS = ("staff_no", "name", "unit")
@@ -52,6 +52,8 @@ async def roster_page(request: web.Request) -> web.Response:
     paging = Paging.parse(request, sorts=SORTS, default="staff_no", size=50, max_size=100)
     text = request.query.get("q", "")[:40]
     unit = request.query.get("unit") or None
+    if unit is not None and unit not in actor.tree:  # 404 as on 总览; a unit outside the scope: 403
+        return await unknown_unit_page(request, unit)
     query = svc.SearchPeople(text=text, unit=unit, page=paging.page, size=paging.size if paging.size in
                              svc.PAGE_SIZES else 50, sort=paging.sort, desc=paging.descending)
     page = await svc.search_people(deps, actor, query)
