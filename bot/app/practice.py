@@ -65,6 +65,18 @@ class PracticeFlow:
             [c("btn_review", "p:v"), c("btn_menu", "m")],
         ])]
 
+    async def command(self, turn: Turn, args: str) -> list[Reply]:
+        """/practice: the menu; /practice 民法典 (a law's short or full name): 专项练习 of that law,
+        or the menu with a line saying there is none."""
+        if not args:
+            return self.menu(turn)
+        law = self.catalog.laws.get(args.strip("《》 "))
+        name = law.short_name if law is not None else args.strip("《》 ")
+        if name in self._by_law:
+            return await self.start(turn, "topic", name)
+        menu = self.menu(turn)[0]
+        return [Reply(turn.t("practice_no_law", law=args[:30]) + "\n\n" + menu.text, menu.choices)]
+
     def topics(self, turn: Turn, page: int = 0) -> list[Reply]:
         """The laws with questions, TOPIC_PAGE per page (a numbered WeChat menu must fit one
         message; a keyboard stays short)."""

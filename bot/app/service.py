@@ -252,7 +252,7 @@ class ChatService:
         if name == "help":
             return [Reply(await help_text(turn, self.org, self.broadcast.admins, self.deps.config), main_menu(turn))]
         if name == "practice":
-            return self.practice.menu(turn)
+            return await self.practice.command(turn, args)
         if name == "exam":
             return await self.exam.menu(turn)
         if name == "wrong":

@@ -91,6 +91,7 @@ ZH: dict[str, str] = {
     "btn_next_sub": "➡ 下一小题",
     # practice
     "practice_menu": "学法练习：请选择练习方式。\n专项练习按法律分类，顺序练习从上次停下的地方继续。",
+    "practice_no_law": "没有“{law}”的专项练习题。可以在“专项练习”中选择法律。",
     "btn_topic": "📚 专项练习",
     "btn_sequential": "🔢 顺序练习",
     "btn_random": "🎲 随机练习",
@@ -1008,6 +1009,7 @@ EN: dict[str, str] = {
     "btn_material": "📄 View case",
     "btn_next_sub": "➡ Next part",
     "practice_menu": "Practice: choose a mode.\nBy law, in order (resumes where you stopped), or random.",
+    "practice_no_law": "There are no practice questions for “{law}”. Choose a law under Practice by law.",
     "btn_topic": "📚 By law",
     "btn_sequential": "🔢 In order",
     "btn_random": "🎲 Random",

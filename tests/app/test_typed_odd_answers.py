@@ -222,3 +222,12 @@ async def test_someone_elses_pk_buttons_are_not_theirs(app, chat, clock):
         await other.act(action)
         assert "按钮已失效或不属于您" in other.text and "已经作答过了" not in other.text, action
     assert await app.storage.pk.answers(match.id) == [] and (await app.storage.pk.get_match(match.id)).status == "active"
+
+
+async def test_practice_with_a_law_name_starts_that_laws_practice(app, chat):
+    await chat.say("/practice 中华人民共和国民法典")
+    state = await app.storage.sessions.get_state(chat.user)
+    assert state["mode"] == "topic" and state["scope"] == "民法典" and "第 1 题" in chat.text
+    await chat.say("/cancel")
+    await chat.say("/practice 不存在的法")
+    assert "没有“不存在的法”的专项练习题" in chat.text and "专项练习" in " ".join(chat.labels())
