@@ -43,7 +43,7 @@ FRAME_RE = re.compile(
     r"(要什么材料|需要什么材料|什么材料|哪些材料|材料|带什么|带哪些|准备什么|准备哪些|需要什么|需要哪些|要什么|要哪些"
     r"|什么手续|哪些手续|啥手续|手续|流程是啥|流程|步骤|多长时间|多久|多少天|几天|几个月|多少钱|收费吗|收费|要钱吗|要钱|交钱|费用|花钱"
     r"|去哪里|去哪儿|去哪|到哪里|到哪|在哪里|在哪儿|在哪|跑哪些地方|跑哪里|跑哪|哪些地方|什么地方|哪个地方|哪里|哪个部门|什么部门|哪些部门|找谁|找哪个|打什么电话|打哪个电话|哪个电话"
-    r"|怎么申请|如何申请|怎么办理|如何办理|申请|办理|怎么办|怎么弄|怎么搞|能不能|可不可以|可以吗|什么条件|哪些条件|条件)"
+    r"|怎么申请|如何申请|怎么办理|如何办理|申请|办理|怎么办|怎么整|怎么弄|怎么搞|能不能|可不可以|可以吗|什么条件|哪些条件|条件)"
 )
 # phrases that look like a how-to frame but ask who owes or whether a refusal is lawful: "工钱找谁
 # 要" asks who is liable, "法院不收起诉状" whether the court may refuse, "冷静期是多久" what a
@@ -60,8 +60,10 @@ BENEFIT_RE = re.compile(
 )
 # a guide that pays out money: what a benefit question is about
 BENEFIT_NAME_RE = re.compile(r"(金|待遇|津贴|补贴|补助|救助|赔偿|低保|供养)")
+# "…双倍工资那条": the article people have heard of, pointed at with 那条 (not "那条狗", "那条路")
+THAT_ARTICLE = r"那一?条(?=$|规定|法律|法条|是|说|怎么|吗|呢|[?？。])"
 LAW_RE = re.compile(r"(哪条|哪一条|法条|条文|法律规定|哪部法|什么法|法律依据|依据|第.{1,8}条"
-                    r"|(?<![合违犯非])法规定|条例规定|法里|法律上)")
+                    rf"|(?<![合违犯非])法规定|条例规定|法里|法律上|{THAT_ARTICLE})")
 
 
 # asking which product, dish or show is good, or for a recommendation ("哪家奶茶好喝", "哪个手机牌子
@@ -72,7 +74,7 @@ OPINION_RE = re.compile(r"(好吃|好喝|好玩|好看的|性价比|(?:哪个|�
 # (名字 is a word of the guides on adding a name to a property certificate)
 ABOUT_BOT_RE = re.compile(r"^(?:请问|那)?你(?:是谁|是不是(?:机器|真人|人工)|是机器|是真人|是人工|叫什么|几岁|多大|喜欢什么|会说|会不会说|是男|是女)")
 # "X了怎么办" asks what to do, usually a procedure, but also "对方不履行怎么办" (a case): a weak lean
-WEAK_PROCEDURE_RE = re.compile(r"(怎么办|咋办|如何是好|该怎么|怎么处理)")
+WEAK_PROCEDURE_RE = re.compile(r"(怎么办|咋办|怎么整|如何是好|该怎么|怎么处理)")  # 咋整 reads 怎么整
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +133,7 @@ LAW_FRAME_RE = re.compile(
     r"(法律上是怎么规定的|法律上怎么规定的?|法律是怎么规定的|法律怎么规定的?|法律是哪一?条(?:规定的?)?|法律有没有规定|法律有规定吗"
     r"|法律依据是什么|法律依据|依据是什么|法律上说|法律上|法律怎么说|有什么规定|是怎么规定的|怎么规定的?|有没有规定|有规定吗"
     r"|是哪一?条法律规定的?|是哪一?条规定的?|哪一?条法律规定的?|哪一?条规定的?|是哪一?条法律|哪一?条法律|是哪一?条|哪一?条"
-    r"|法条|条文|法律规定|规定的)"
+    r"|法条|条文|法律规定|规定的|那一?条(?:规定的?|法律|法条)?(?=$|是|说|怎么|吗|呢|[?？。]))"
 )
 # a legal route the asker rules out ("不想打官司", "不愿意去仲裁"): the question is about another way,
 # so the route is not a topic word (it would favour the guides for that route)
@@ -193,3 +195,19 @@ def detect(text: str) -> Intent:
 def pays_out(name: str) -> bool:
     """Whether a guide's name says it pays money out (失业保险金, 生育津贴, 国家赔偿, 低保…)."""
     return bool(BENEFIT_NAME_RE.search(name))
+
+
+def asks_time_limit(text: str) -> bool:
+    """Whether the question asks how long one has to do something ("要在多少天内申请")."""
+    return bool(DEADLINE_RE.search(_written(text)))
+
+
+# an article that gives the person a time limit for their own act: a period, then (after whom it
+# is addressed to) the act: "六十日内提出行政复议申请", "十五日内向人民法院提起诉讼", not a period
+# for the authority ("应当在五日内进行审查", "六十日内作出行政复议决定")
+PERSON_LIMIT_RE = re.compile(r"[0-9零〇一二两三四五六七八九十百]+(?:日|天|个月|年)内(?:[，,]?向[^，。；]{1,16})?"
+                             r"(?:提出|申请|提起|起诉|上诉)")
+
+
+def sets_person_limit(article_text: str) -> bool:
+    return bool(PERSON_LIMIT_RE.search(article_text))

@@ -104,3 +104,18 @@ def parse_ref(laws: LawLibrary, text: str) -> LawRef | None:
     if law is None and not looks_like_law_name(head):
         return None  # "被拖欠3个月工资" is not a reference
     return LawRef(law, number, head)
+
+
+def named_first(laws: LawLibrary, text: str) -> Law | None:
+    """The shipped law a question opens with, before what it asks about it ("行政诉讼法复议完了多少
+    天内能起诉", "民法典离婚冷静期那条"): such a question asks what that law says. Short names and
+    aliases of three characters or more; a name alone is a reference (parse_ref), not this."""
+    text = normalize(text).strip(_STRIP)
+    names = [(law.short_name, law) for law in laws.laws.values()]
+    names += [(alias, laws.laws[target]) for alias, target in laws.aliases.items()
+              if len(alias) >= 3 and target in laws.laws]
+    for name, law in sorted(names, key=lambda item: -len(item[0])):
+        if text.startswith(name) and len(text) > len(name) + 1:
+            return law
+    return None
+

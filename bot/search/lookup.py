@@ -15,7 +15,7 @@ import re
 import threading
 from collections.abc import Container, Mapping
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, TypedDict
 
 from bot.catalog.laws import Article, LawLibrary
@@ -24,8 +24,8 @@ from bot.search import synonyms
 from bot.search import text as tx
 from bot.search.bm25 import Field, FieldIndex, TermIndex, matched
 from bot.search.bm25 import scores as bm25_scores
-from bot.search.intent import Intent, detect, pays_out, topic
-from bot.search.lawref import parse_ref
+from bot.search.intent import Intent, asks_time_limit, detect, pays_out, sets_person_limit, topic
+from bot.search.lawref import named_first, parse_ref
 
 if TYPE_CHECKING:  # the catalog package is not needed to answer from a cached index
     from bot.catalog.catalog import Catalog
@@ -74,6 +74,14 @@ MIN_COVERAGE = 0.2  # below this the best hit shares only a stray word with the 
 NONE_COVERAGE = 0.1  # when none of the first three covers this much: "not covered"
 LAW_RELATED = 0.3  # an article covering this much of the question is related to it
 STRICT_COVERAGE = 0.5  # what a hit must cover when the question has characters the content lacks
+# a story: a question with more than STORY_WORDS distinct words (a long first-person account full
+# of details no guide has: 周六早上去菜市场买菜…). What a document covers of it is counted against
+# STORY_WORDS words' worth of it, not all of them (each of n words covers n / STORY_WORDS times as
+# much), and a character no document has is one more detail, not a sign the question is off-topic
+STORY_WORDS = 10
+# a question on how long one has to do something: articles that give the person a time limit for
+# that (…六十日内提出行政复议申请) count this many times, over those on the authority's own periods
+PERSON_LIMIT_BOOST = 1.2
 # a question that asks for the statute gets the articles first when the best one scores this
 # many times the next one (else the articles tie on the law's name and the guide citing them leads)
 ARTICLE_MARGIN = 1.1
@@ -124,6 +132,13 @@ class Query(TypedDict):
 
 
 ArticleKey = tuple[str, "int | ArticleNo"]
+
+
+def story_scale(query: Query) -> float:
+    """How many times a document's share of the question counts: n / STORY_WORDS for a story of n
+    distinct words, else 1."""
+    n = len(set(query["precise"]))
+    return n / STORY_WORDS if n > STORY_WORDS else 1.0
 
 
 def _space_terms(query: Query, space: str) -> list[str]:
@@ -310,6 +325,7 @@ class _Space:
         words = self.word_coverage(query, doc) if query["precise"] else 0.0
         grams = matched(self.indexes["grams"], query["grams"], doc) if query["grams"] else 0.0
         best = max(words, grams)
+        best = min(1.0, best * story_scale(query))
         loose = query["loose"]
         chars = self.chars
         if not loose or chars is None:
@@ -571,6 +587,8 @@ class Lookup:
             if ref.law is None:
                 return LookupResult(query, [], False, f"law:{ref.name}")
         intent = detect(query)
+        if not intent.law and "law" in kinds and named_first(self.laws, query) is not None:
+            intent = replace(intent, law=True)  # "行政诉讼法复议完了多少天内能起诉"
         if intent.opinion:  # which product or dish is good: no guide, case or article says
             return LookupResult(query, [], False, "none")
         if intent.kind in ("guide", "case"):
@@ -595,6 +613,9 @@ class Lookup:
             prior = 1.0 if intent.law else LAW_PRIOR
             space = self._laws()
             law_scores = heapq.nlargest(limit, space.scores(q).items(), key=lambda item: item[1])
+            if asks_time_limit(query):
+                law_scores = [(i, score * PERSON_LIMIT_BOOST if sets_person_limit(self.index.article_body(i)) else score)
+                              for i, score in law_scores]
             for i, score in law_scores:
                 scored.append((score * prior, len(self._topics) + i, self._article_hit(i, 0.0), -2.0))
         scored.sort(key=lambda item: (-item[0], item[1]))
@@ -644,7 +665,7 @@ class Lookup:
         # a character no guide, case or keyword has (and no typo of a known word, by pinyin):
         # the question is about something the content does not cover, unless the hit covers most
         # of it anyway
-        if is_topic and cover < STRICT_COVERAGE and topics.unexplained(q, top_i, self.an):
+        if is_topic and cover < STRICT_COVERAGE and story_scale(q) == 1.0 and topics.unexplained(q, top_i, self.an):
             confident = related = False
         return confident, related
 
