@@ -70,7 +70,7 @@ def _import(args: argparse.Namespace, root: Path) -> int:
 
     locale = cli_locale(args)
     if not args.file.is_file():
-        warn(args, "bankcli_file_missing", file=args.file)
+        warn(args, "bankcli_is_folder" if args.file.is_dir() else "bankcli_file_missing", file=args.file)
         return 2
     catalog = _load(root)
     try:

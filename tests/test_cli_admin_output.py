@@ -62,3 +62,8 @@ def test_a_file_that_is_no_workbook_is_one_chinese_line_not_a_traceback(tmp_path
     assert "名册.xlsx:0: 不是 .xlsx 文件" in roster.stderr and "未导入任何数据" in roster.stderr
     missing = lawbot("roster", "import", str(tmp_path / "nowhere.csv"), "--data-dir", data)
     assert missing.returncode == 1 and "找不到文件" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_bank_import_of_a_folder_says_it_is_a_folder(tmp_path):
+    result = lawbot("bank", "import", str(tmp_path), "--dry-run")
+    assert result.returncode == 2 and "是一个文件夹，请给出题库文件" in result.stderr and "找不到文件" not in result.stderr
