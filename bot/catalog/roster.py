@@ -61,23 +61,28 @@ def _cell(value: Any) -> str:
     return text.strip()
 
 
-def _xlsx_rows(path: Path) -> list[tuple[Any, ...]]:
-    """The first sheet's rows; a file that is no readable .xlsx (a renamed text file, a truncated
-    or encrypted one, a zip bomb) is a SourceError, never openpyxl's exception."""
+def _xlsx_rows(path: Path) -> tuple[list[tuple[Any, ...]], list[tuple[int, str]]]:
+    """The first sheet's rows and its merged cells (first row, range); a file that is no readable
+    .xlsx (a renamed text file, a truncated or encrypted one, a zip bomb) is an UnreadableFile,
+    never openpyxl's exception."""
     import zipfile
 
     from openpyxl import load_workbook
+
+    from bot.catalog.bank_io.xlsx import first_sheet_merges
 
     try:
         with zipfile.ZipFile(path) as archive:
             too_large = unpacked_too_large(archive)
         if too_large:
             raise UnreadableFile(path, 0, too_large)
+        merged = first_sheet_merges(path)
         book = load_workbook(path, read_only=True, data_only=True)
         try:
-            return [tuple(row) for row in book.worksheets[0].iter_rows(values_only=True)] if book.worksheets else []
+            rows = [tuple(row) for row in book.worksheets[0].iter_rows(values_only=True)] if book.worksheets else []
         finally:
             book.close()
+        return rows, merged
     except UnreadableFile:
         raise
     except Exception as exc:  # noqa: BLE001 - zipfile, openpyxl and XML errors: the file is the problem
@@ -90,8 +95,10 @@ def read_table(path: Path, required: Sequence[tuple[str, str]] = ()) -> list[tup
     `required` (field, column name) is a SourceError (one line, not one per row); a file that is
     not a readable .xlsx an UnreadableFile."""
     suffix = path.suffix.lower()
+    rows: Iterable[Sequence[Any]]
+    merged: list[tuple[int, str]] = []
     if suffix == ".xlsx":
-        rows: Iterable[Sequence[Any]] = _xlsx_rows(path)
+        rows, merged = _xlsx_rows(path)
     elif suffix in (".csv", ".txt"):
         raw = path.read_bytes()
         # Excel in China saves CSV as GBK, and "Unicode text" as tab-separated UTF-16 with a BOM
@@ -109,7 +116,7 @@ def read_table(path: Path, required: Sequence[tuple[str, str]] = ()) -> list[tup
     else:
         raise SourceError(path, 0, "use .yaml, .csv or .xlsx")
     try:
-        return _table(path, rows, required)
+        return _table(path, rows, required, merged)
     except csv.Error as exc:  # a field over csv's size limit, a stray quote at the end
         raise SourceError(path, getattr(rows, "line_num", 0), f"malformed CSV: {exc}") from None
 
@@ -118,7 +125,8 @@ def _header_fields(cells: list[str]) -> list[str | None]:
     return [_HEADERS.get(c.lower()) or _HEADERS.get(c) for c in cells]
 
 
-def _table(path: Path, rows: Iterable[Sequence[Any]], required: Sequence[tuple[str, str]]) -> list[tuple[int, dict[str, str]]]:
+def _table(path: Path, rows: Iterable[Sequence[Any]], required: Sequence[tuple[str, str]],
+           merged: Sequence[tuple[int, str]] = ()) -> list[tuple[int, dict[str, str]]]:
     """The header is the first of the first HEADER_SEARCH non-blank rows that names two known
     columns (a title such as 2026年学法人员名单 may stand above it), else the first non-blank row."""
     table = []
@@ -135,6 +143,9 @@ def _table(path: Path, rows: Iterable[Sequence[Any]], required: Sequence[tuple[s
     missing = [shown for f, shown in required if f not in header]
     if missing:
         raise SourceError(path, number, f"no {'/'.join(missing)} column in the header row")
+    for top, ref in merged:  # a merged title above the header is fine; a merged 单位 over people is not
+        if top >= number:
+            raise SourceError(path, top, f"merged cells {ref}: unmerge them and fill in every cell")
     out: list[tuple[int, dict[str, str]]] = []
     for number, cells in table[at + 1:]:
         if not any(cells):

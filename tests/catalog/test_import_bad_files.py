@@ -186,3 +186,22 @@ def test_full_width_staff_numbers_are_stored_as_typed_in_ascii(tmp_path):
     people, errors = load_roster(path, UNITS)
     assert [(p.staff_no, p.phone_tail) for p in people] == [("SL0001", "1234")]
     assert [localise(e.reason, "zh") for e in errors] == ["工号 SL0001 已在第 2 行出现"]  # the same number twice
+
+
+def test_a_roster_with_a_merged_unit_column_says_so(tmp_path):
+    """HR sheets often merge 单位 over the people of one unit: one error naming the range, not
+    'unit '' is not in the unit tree' on every row under the first; a merged title is fine."""
+    book = Workbook()
+    sheet = book.active
+    for row in (["2026年名单"], ["工号", "姓名", "单位"], ["A1", "甲", "u1"], ["A2", "乙", None], ["A3", "丙", None]):
+        sheet.append(row)
+    sheet.merge_cells("A1:C1")
+    sheet.merge_cells("C3:C5")
+    book.save(tmp_path / "名册.xlsx")
+    people, errors = load_roster(tmp_path / "名册.xlsx", UNITS)
+    assert people == [] and [(e.row, localise(e.reason, "zh")) for e in errors] == [
+        (3, "合并单元格 C3:C5：请取消合并并逐格填写")]
+    sheet.unmerge_cells("C3:C5")
+    book.save(tmp_path / "名册.xlsx")
+    people, errors = load_roster(tmp_path / "名册.xlsx", UNITS)
+    assert [p.staff_no for p in people] == ["A1"] and len(errors) == 2  # the empty units, row by row

@@ -4,6 +4,7 @@ the import template."""
 from __future__ import annotations
 
 import posixpath
+import re
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -168,6 +169,28 @@ def _scan_sheet(archive: zipfile.ZipFile, member: str, strings: list[str], shown
                     merged.append((col, row, f"{first}:{last}" if last else first))
     parser.close()
     return rows, merged, formulas
+
+
+_MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell ref="([A-Z]{1,3})([0-9]{1,7})(?::[A-Z]{1,3}[0-9]{1,7})?"')
+
+
+def first_sheet_merges(path: Path) -> list[tuple[int, str]]:
+    """(first row, range) of the merged cells of the first worksheet, for readers that use
+    openpyxl's read-only mode (which does not report them). The sheet XML is searched as bytes."""
+    found: dict[str, int] = {}
+    with zipfile.ZipFile(path) as archive:
+        sheets = _Package(archive).sheets
+        if not sheets:
+            return []
+        tail = b""
+        with archive.open(sheets[0][1]) as source:
+            while chunk := source.read(1 << 20):
+                data = tail + chunk
+                for match in _MERGE_REF.finditer(data):
+                    ref = match.group(0).split(b'"')[1].decode()
+                    found[ref] = int(match.group(2))
+                tail = data[-128:]
+    return sorted((row, ref) for ref, row in found.items())
 
 
 def read_xlsx(path: Path, shown: str | None = None, show_progress: bool = True) -> tuple[list[Record], list[ImportProblem]]:
