@@ -71,6 +71,9 @@ CONFIDENT_SCORE = 9.0
 FAIR_SCORE = 4.5
 FAIR_COVERAGE = 0.25
 MIN_COVERAGE = 0.2  # below this the best hit shares only a stray word with the query
+# a hit CLEAR_LEAD times the score of every other candidate is confident from CLEAR_COVERAGE
+CLEAR_LEAD = 2.5
+CLEAR_COVERAGE = 0.15
 NONE_COVERAGE = 0.1  # when none of the first three covers this much: "not covered"
 LAW_RELATED = 0.3  # an article covering this much of the question is related to it
 STRICT_COVERAGE = 0.5  # what a hit must cover when the question has characters the content lacks
@@ -650,6 +653,9 @@ class Lookup:
         is_topic = top_i < len(self._topics)
         confident = cover >= MIN_COVERAGE and (top_score >= CONFIDENT_SCORE
                                                or (top_score >= FAIR_SCORE and cover >= FAIR_COVERAGE))
+        if (not confident and is_topic and cover >= CLEAR_COVERAGE and top_score >= CONFIDENT_SCORE
+                and top_score >= CLEAR_LEAD * max((s for s, i, _, _ in scored[1:] if i != top_i), default=0.0)):
+            confident = True  # far ahead of every other candidate, though the question has many details
         if is_topic and q["precise"] and all(topics.in_key(q, w, top_i) for w in q["precise"]):
             confident = True  # every word of the question is in the guide's or case's name or aliases
         if confident and is_topic and not topics.shares_word(q, top_i):

@@ -79,3 +79,10 @@ def test_the_persons_limit_outranks_the_authoritys_periods(lookup):
     assert "law:行政复议法:20" in keys[:3], keys
     others = [k for k in keys if k.startswith("law:行政复议法:") and k != "law:行政复议法:20"]
     assert all(keys.index("law:行政复议法:20") < keys.index(k) for k in others), keys
+
+
+def test_a_guide_far_ahead_of_the_rest_is_confident_though_the_story_has_details(lookup):
+    # the retirement guide scored over twice any other, but the details (五十五, 纺织厂, 一辈子)
+    # kept its share of the question under the line
+    result = lookup.search("我妈今年五十五了在纺织厂干了一辈子，下个月就满退休年龄了，厂里人事说退休的事要她自己跑。退休要办些啥", 5)
+    assert result.confident and _keys(result)[0] == "guide:tuixiu", _keys(result)
