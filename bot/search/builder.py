@@ -64,7 +64,20 @@ def _stop(signum: int, _frame: object) -> None:
 
 
 def main(argv: list[str]) -> int:
+    """Build (or find) the index for ROOT's content under KEY in DIR; 0 when it is there after."""
     root, cache_dir, key = Path(argv[0]), Path(argv[1]), argv[2]
+    from bot.search.cache import content_key, load_or_build
+    from bot.search.lookup import SearchIndex
+
+    if content_key(root) != key:
+        return STALE
+    # the catalog is loaded only to build: a builder that waited for another's lock reads its file
+    _, how = load_or_build(root, cache_dir, lambda: SearchIndex.build(_catalog(root)), key)
+    return 0 if how in ("hit", "built") else 1
+
+
+def _as_child() -> int:
+    """The child process: a lower priority, SIGTERM unwinding, warnings to the inherited stderr."""
     signal.signal(signal.SIGTERM, _stop)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if hasattr(os, "nice"):
@@ -72,18 +85,11 @@ def main(argv: list[str]) -> int:
             os.nice(NICE)
         except OSError:
             pass
-    from bot.search.cache import content_key, load_or_build
-    from bot.search.lookup import SearchIndex
-
-    if content_key(root) != key:
-        return STALE
-    catalog = _catalog(root)
-    _, how = load_or_build(root, cache_dir, lambda: SearchIndex.build(catalog), key)
-    return 0 if how in ("hit", "built") else 1
+    try:
+        return main(sys.argv[1:])
+    except KeyboardInterrupt:
+        return 130
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main(sys.argv[1:]))
-    except KeyboardInterrupt:  # Ctrl-C at the terminal reaches the whole process group
-        sys.exit(130)
+    sys.exit(_as_child())

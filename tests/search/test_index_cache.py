@@ -317,6 +317,20 @@ def test_when_the_builder_process_cannot_run_the_bot_builds_the_index_itself(tmp
     assert cache.open_cached(tmp_path / "cache", cache.content_key(catalog.root)) is not None
 
 
+def test_a_builder_that_finds_the_index_built_meanwhile_does_not_load_the_content(built, content, tmp_path,
+                                                                                  monkeypatch):
+    """Bots starting together each start a builder; those that waited for the lock read the file."""
+    from bot.search import builder
+
+    copy, _ = _copy_of(built, tmp_path)
+
+    def refuse(root):
+        raise AssertionError("the content was loaded though the index was there")
+
+    monkeypatch.setattr(builder, "_catalog", refuse)
+    assert builder.main([str(content), str(copy), cache.content_key(content)]) == 0
+
+
 def test_the_builder_refuses_content_changed_since_the_key_was_computed(tmp_path):
     from bot.search import builder
 
