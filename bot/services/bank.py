@@ -12,6 +12,8 @@ and the console call these functions."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import logging
 import re
 import tempfile
@@ -57,6 +59,20 @@ class BankError(Exception):
         self.key = key
         self.lines = lines or []
         self.values = values
+
+
+class EditConflict(BankError):
+    """Another admin saved the question after the edit form (carrying `base`) was opened: nothing
+    of this save is kept."""
+
+    def __init__(self) -> None:
+        super().__init__("web_edit_conflict")
+
+
+def question_stamp(question: Question) -> str:
+    """A fingerprint of a question as its edit form shows it (the form carries it as `base`)."""
+    body = json.dumps(question_mapping(question), sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()[:20]
 
 
 def _lock() -> asyncio.Lock:
@@ -218,6 +234,7 @@ class EditQuestion:
     tags: list[str]
     difficulty: str = "2"
     subs: list[EditSub] = field(default_factory=list)  # a material's sub-questions, in order
+    base: str = ""  # the question_stamp the edit form showed ("": no check)
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,7 +350,10 @@ async def edit_question(deps: Deps, actor: Actor, cmd: EditQuestion, locale: str
     """Validate the edited question exactly as an import row is validated; a refusal carries the
     reasons. The question keeps its id, type and bank file. A material is edited whole: its text
     and 2 to 5 sub-questions (cmd.subs; existing ones keep their id and type, blank slots are
-    dropped, new ones are added), validated as a material in a bank file is."""
+    dropped, new ones are added), validated as a material in a bank file is. With cmd.base, a
+    question saved by another admin since the form was opened is refused (EditConflict): compared
+    under the bank's lock with the question in its bank file, so of two saves at the same instant
+    the second is compared with the first's result instead of both passing."""
     actor.require_super()
     catalog = deps.catalog
     old = catalog.questions.get(cmd.question_id)
@@ -341,6 +361,8 @@ async def edit_question(deps: Deps, actor: Actor, cmd: EditQuestion, locale: str
         raise BankError("bank_no_such_question", id=cmd.question_id[:60])
     if old.type not in EDITABLE:
         raise BankError("bank_edit_refused", lines=[old.type.value])
+    if cmd.base and cmd.base != question_stamp(old):
+        raise EditConflict()  # before validating; checked again under the lock
     shown = old.origin.rpartition(":")[0]
     if not _inside_root(deps, shown):
         raise BankError("bank_edit_outside", file=shown)
@@ -358,6 +380,9 @@ async def edit_question(deps: Deps, actor: Actor, cmd: EditQuestion, locale: str
         return Edited(old, await deps.storage.bank_versions.latest_version(), False)
     async with _lock():
         current = await asyncio.to_thread(_file_questions, deps, shown)
+        latest = next((q for q in current if q.id == old.id), None)  # as on disk: another worker's save too
+        if cmd.base and (latest is None or cmd.base != question_stamp(latest)):
+            raise EditConflict()
         merged, _added, _updated = merge(current, [new])
         body, stored = await asyncio.to_thread(_write_file, deps, shown, merged)
         now = deps.clock.now()

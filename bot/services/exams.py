@@ -21,6 +21,7 @@ every target unit is theirs; YAML exams are the super admins'."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import weakref
@@ -53,6 +54,19 @@ class ExamError(Exception):
         super().__init__(key)
         self.key = key
         self.values = values
+
+
+class EditConflict(ExamError):
+    """Another admin saved the exam after the edit form (carrying `base`) was opened, or between
+    this save's read and its write: nothing of this save is kept."""
+
+    def __init__(self) -> None:
+        super().__init__("web_edit_conflict_reloaded")
+
+
+def form_stamp(form: ExamForm) -> str:
+    """A fingerprint of a console exam as its edit form shows it (the form carries it as `base`)."""
+    return hashlib.sha256(repr(form).encode("utf-8")).hexdigest()[:20]
 
 
 class ExamInvalid(Exception):
@@ -443,8 +457,11 @@ async def create_exam(deps: Deps, actor: Actor, form: ExamForm, now: float) -> E
     return definition
 
 
-async def update_exam(deps: Deps, actor: Actor, form: ExamForm, now: float) -> ExamDefinition:
-    """Edit a console exam before its window opens (afterwards only its windows move)."""
+async def update_exam(deps: Deps, actor: Actor, form: ExamForm, now: float, base: str = "") -> ExamDefinition:
+    """Edit a console exam before its window opens (afterwards only its windows move). `base`: the
+    form_stamp the edit form showed; EditConflict when the stored exam differs (another admin saved
+    it since). The write is conditional on the revision read here, so of two saves that both read
+    the same revision only one is stored (EditConflict for the other; a form without base too)."""
     await refresh(deps)
     current = deps.catalog.exams.get(form.id)
     row = await deps.storage.console_exams.console_exam(form.id)
@@ -453,10 +470,14 @@ async def update_exam(deps: Deps, actor: Actor, form: ExamForm, now: float) -> E
     _require_manage(actor, current)
     if rules.phase_at(await spec_of(deps, current), now) != rules.BEFORE:
         raise ExamError("exam_err_started", title=current.title)
+    if base and base != form_stamp(form_from_body(row.body)):
+        raise EditConflict()
     definition = validate(deps, actor, form, creating=False)
     body = form.body(ZoneInfo(deps.config.timezone))
     async with deps.storage.atomic():
-        await deps.storage.console_exams.save_console_exam(form.id, body, actor.user, now, create=False)
+        if not await deps.storage.console_exams.save_console_exam(form.id, body, actor.user, now, create=False,
+                                                                  expected_revision=row.revision):
+            raise EditConflict()  # saved by another admin since `row` was read (rolls this transaction back)
         if await deps.storage.windows.window_override(form.id) is not None:  # the form's window wins over earlier moves
             spec = definition.official
             assert spec is not None

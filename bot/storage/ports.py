@@ -433,8 +433,9 @@ class ConsoleExamRepository(Protocol):
     async def console_exams(self) -> list[ConsoleExamRow]: ...
     async def console_exam(self, exam_id: str) -> ConsoleExamRow | None: ...
     async def save_console_exam(self, exam_id: str, body: dict[str, Any], by: str, now: float,
-                                create: bool) -> bool:
-        """Insert (create=True; False when the id is taken) or update (False when missing)."""
+                                create: bool, expected_revision: int | None = None) -> bool:
+        """Insert (create=True; False when the id is taken) or update (False when missing, or when
+        expected_revision is given and the stored revision is another: a save made since it was read)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import and_, delete, func, select, update
 
 from bot.storage.ports import ConsoleExamRow, GapMark
 from bot.storage.sql.base import Repo, dumps
@@ -36,7 +36,8 @@ class SqlConsoleExams(Repo):
         row = (await self.db.run(select(*_COLUMNS).where(E.id == exam_id))).first()
         return None if row is None else _row(row)
 
-    async def save_console_exam(self, exam_id: str, body: dict, by: str, now: float, create: bool) -> bool:
+    async def save_console_exam(self, exam_id: str, body: dict, by: str, now: float, create: bool,
+                                expected_revision: int | None = None) -> bool:
         async with self.db.transaction():
             revision = int((await self.db.run(select(func.coalesce(func.max(E.revision), 0)))).scalar()) + 1
             if create:
@@ -44,7 +45,10 @@ class SqlConsoleExams(Repo):
                     "id": exam_id, "body": dumps(body), "revision": revision, "created_by": by, "created_at": now,
                     "updated_by": by, "updated_at": now})
             else:
-                done = await self.db.run(update(console_exams).where(E.id == exam_id).values(
+                match = E.id == exam_id  # and, for a conditional write, the revision the caller read
+                if expected_revision is not None:
+                    match = and_(match, E.revision == expected_revision)
+                done = await self.db.run(update(console_exams).where(match).values(
                     body=dumps(body), revision=revision, updated_by=by, updated_at=now))
             return done.rowcount > 0
 

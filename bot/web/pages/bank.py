@@ -6,14 +6,11 @@ this module parses requests and renders results."""
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 from urllib.parse import quote
 
 from aiohttp import web
 
 from bot.catalog.bank_io.messages import problem_text
-from bot.catalog.bank_io.yamlbank import question_mapping
 from bot.domain.models import LETTERS
 from bot.services import bank as svc
 from bot.web.auth import admin_required, post_form
@@ -71,9 +68,9 @@ def _form_values(detail_q, locale: str, form=None) -> dict:
 
 def stamp(question) -> str:
     """A fingerprint of a question as its edit form shows it: the form carries it as `base`, so a
-    save made after another admin's save of the same question is caught instead of undoing it."""
-    body = json.dumps(question_mapping(question), sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()[:20]
+    save made after another admin's save of the same question is caught instead of undoing it
+    (svc.edit_question compares it under the bank's lock)."""
+    return svc.question_stamp(question)
 
 
 async def _detail(request: web.Request, question_id: str, *, form=None, errors: list[str] | None = None,
@@ -111,18 +108,19 @@ async def edit(request: web.Request) -> web.Response:
             for n in range(1, svc.SUB_SLOTS + 1)]
     tags = [t for t in text["tags"].replace("，", ",").replace("、", ",").split(",")]
     base = str(form.get("base", ""))[:40]
-    current = deps.catalog.questions.get(qid)
-    if current is not None and base and base != stamp(current):  # another admin saved it since this form was opened
-        return await _detail(request, qid, form={**text, "subs": subs}, status=409, base=stamp(current), conflict=True)
     cmd = svc.EditQuestion(question_id=qid, stem=text["stem"], options=text["options"].splitlines(),
                            answer=text["answer"], explanation=text["explanation"], law=text["law"],
                            article=text["article"], tags=tags, difficulty=text["difficulty"],
                            subs=[svc.EditSub(id=sub["id"], type=sub["type"], stem=sub["stem"],
                                              options=sub["options"].splitlines(), answer=sub["answer"],
                                              explanation=sub["explanation"], law=sub["law"], article=sub["article"])
-                                 for sub in subs])
+                                 for sub in subs], base=base)
     try:
         await svc.edit_question(deps, actor, cmd, locale)
+    except svc.EditConflict:  # another admin saved it since this form was opened: theirs above, the typed text kept
+        current = deps.catalog.questions.get(qid)
+        return await _detail(request, qid, form={**text, "subs": subs}, status=409,
+                             base=stamp(current) if current is not None else None, conflict=True)
     except svc.BankError as exc:
         if exc.key == "bank_edit_refused":
             return await _detail(request, qid, form={**text, "subs": subs}, errors=exc.lines, status=400, base=base)

@@ -4,7 +4,6 @@ window and open the 补考. Every rule is in bot.services.exams; this module par
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import replace
 
 from aiohttp import web
@@ -70,8 +69,9 @@ def _form_values(form: exams.ExamForm | None) -> dict[str, object]:
 
 def stamp(form: exams.ExamForm) -> str:
     """A fingerprint of a console exam as its edit form shows it: the form carries it as `base`, so
-    a save made after another admin's save of the same exam is caught instead of undoing it."""
-    return hashlib.sha256(repr(form).encode("utf-8")).hexdigest()[:20]
+    a save made after another admin's save of the same exam is caught instead of undoing it
+    (exams.update_exam compares it and writes conditionally)."""
+    return exams.form_stamp(form)
 
 
 def window_stamp(spec) -> str:
@@ -159,13 +159,14 @@ async def _save(request: web.Request, editing: str | None) -> web.StreamResponse
         form = exams.parse_form(fields, fields.getall("units", []))
         if editing is not None:
             form = replace(form, id=editing)
-            if await _changed_since(request, editing, str(fields.get("base", ""))):  # show what is saved now
-                latest = await exams.form_of(deps, actor, editing)
-                return await _form_page(request, editing=editing, values={**_form_values(latest), "base": stamp(latest)},
-                                        status=409, errors=[tr(await locale_of(request), "web_edit_conflict_reloaded")])
-            await exams.update_exam(deps, actor, form, deps.clock.now())
+            await exams.update_exam(deps, actor, form, deps.clock.now(), base=str(fields.get("base", ""))[:40])
         else:
             await exams.create_exam(deps, actor, form, deps.clock.now())
+    except exams.EditConflict as exc:  # another admin saved it since the form was opened: show what is saved now
+        assert editing is not None
+        latest = await exams.form_of(deps, actor, editing)
+        return await _form_page(request, editing=editing, values={**_form_values(latest), "base": stamp(latest)},
+                                status=409, errors=[tr(await locale_of(request), exc.key)])
     except exams.ExamInvalid as exc:
         errors = exams.problem_texts(await locale_of(request), exc)
         values = _raw_values(fields)
@@ -177,15 +178,6 @@ async def _save(request: web.Request, editing: str | None) -> web.StreamResponse
         return await _form_page(request, editing=editing, values=_raw_values(fields), status=409,
                                 errors=[tr(lang, exc.key, **await _values(request, deps, exc))])
     raise web.HTTPSeeOther(f"/admin/exams?done={'updated' if editing else 'created'}&exam={form.id}")
-
-
-async def _changed_since(request: web.Request, exam_id: str, base: str) -> bool:
-    """Whether another admin saved the exam after this form (carrying `base`) was opened."""
-    actor, deps = request[ACTOR], request[REQUEST_DEPS]
-    if not base:
-        return False  # a form from before the check: the save goes ahead as it always did
-    await exams.get_exam(deps, actor, exam_id, deps.clock.now())  # rights first
-    return base != stamp(await exams.form_of(deps, actor, exam_id))
 
 
 @admin_required
