@@ -86,3 +86,15 @@ def test_a_guide_far_ahead_of_the_rest_is_confident_though_the_story_has_details
     # kept its share of the question under the line
     result = lookup.search("我妈今年五十五了在纺织厂干了一辈子，下个月就满退休年龄了，厂里人事说退休的事要她自己跑。退休要办些啥", 5)
     assert result.confident and _keys(result)[0] == "guide:tuixiu", _keys(result)
+
+
+@pytest.mark.parametrize("question", ["公司黄了想把执照销掉", "厂子没了营业执照怎么销掉"])
+def test_xiao_diao_is_cancelling_the_licence(lookup, question):
+    # 销掉 is what the guides call 注销; the company-opening guide came first
+    result = lookup.search(question, 3)
+    assert _keys(result)[0] == "guide:qiye-jianyi-zhuxiao", _keys(result)
+
+
+def test_money_sent_to_a_fraudster_and_wanted_back_reaches_the_fraud_guide(lookup):
+    # 打钱 / 要回来 are 转账 / 追回 in the guide's words
+    assert "guide:dianxin-zhapian-baoan" in _keys(lookup.search("被人骗了打钱过去能要回来吗", 3))
