@@ -3,7 +3,7 @@ the 5-second rule, and the outbox senders for `wx` and `wecom`.
 
 A callback is authenticated (timestamp window, signature in constant time, nonce not seen
 before), decrypted in safe mode, parsed, and answered with a passive reply. The turn runs in a
-task keyed by the message (MsgId, or FromUserName+CreateTime for events): WeChat's retries of a
+task keyed by the message (MsgId, or FromUserName+CreateTime+Event+EventKey for events): WeChat's retries of a
 message join that task and get the same answer, so a message is processed once. An answer that
 does not fit in one message continues through the message API via the outbox; an answer not
 ready within `reply_timeout_seconds` is replaced by a short note and delivered the same way

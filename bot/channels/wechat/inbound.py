@@ -31,12 +31,15 @@ class Callback:
     event_key: str = ""
     msg_id: int = 0
     create_time: int = 0
+    event: str = ""  # Event, lower case, for events
 
     def dedupe_key(self, platform: str) -> str:
-        """WeChat's advice: MsgId for messages, FromUserName + CreateTime for events."""
+        """WeChat's advice (消息排重): MsgId for messages, FromUserName + CreateTime for events.
+        CreateTime is in seconds, so an event's key also carries its Event and EventKey: two
+        different menu clicks in one second are two events, a retry repeats all four."""
         if self.msg_id:
             return f"{platform}:{self.msg_id}"
-        return f"{platform}:{self.user_id}:{self.create_time}"
+        return f"{platform}:{self.user_id}:{self.create_time}:{self.event}:{self.event_key}"
 
 
 def encrypted_field(body: bytes) -> str:
@@ -76,10 +79,10 @@ def parse_callback(xml: bytes | str, platform: str) -> Callback:
         if event == "click":
             key = message.key
             return Callback(user_id, account, "click", event_key=key if isinstance(key, str) else "",
-                            create_time=create_time)
+                            create_time=create_time, event=event)
         if event in ("subscribe", "subscribe_scan", "enter_agent"):
-            return Callback(user_id, account, "subscribe", create_time=create_time)
-        return Callback(user_id, account, "event", create_time=create_time)
+            return Callback(user_id, account, "subscribe", create_time=create_time, event=event)
+        return Callback(user_id, account, "event", create_time=create_time, event=event)
     return Callback(user_id, account, "other", msg_id=msg_id, create_time=create_time)
 
 

@@ -137,6 +137,26 @@ async def test_events_are_deduplicated_by_user_and_create_time(tmp_path, clock):
         assert first.content == again.content and "学法练习" in first.content
 
 
+@pytest.mark.parametrize("mode", ["plain", "safe"])
+async def test_two_different_clicks_in_one_second_are_both_handled(tmp_path, clock, mode):
+    async with serve(tmp_path, clock, mode) as h:
+        calls = []
+        handle = h.app.service.handle
+
+        async def counting(incoming):
+            calls.append(incoming.action)
+            return await handle(incoming)
+
+        h.app.service.handle = counting
+        second = 1_767_225_000
+        practice = await h.peer.post(h.peer.click_xml(USER, "p:m", create_time=second))
+        law = await h.peer.post(h.peer.click_xml(USER, "l:m", create_time=second))  # same user, same second
+        assert "学法练习" in practice.content and "查法条" in law.content
+        retry = await h.peer.post(h.peer.click_xml(USER, "l:m", create_time=second))  # WeChat's retry
+        assert retry.content == law.content
+        assert calls == ["p:m", "l:m"]
+
+
 async def test_long_answer_continues_through_the_message_api(tmp_path, clock):
     api = FakeWeChatApi()
     await api.start()
