@@ -102,6 +102,11 @@ def add_lookup_parsers(sub, content_root: Callable) -> None:
             message, _ = unknown_law_reply(texts, laws, ref.name if ref else text)
             print(f"lawbot: {message}", file=sys.stderr)
             return 1
+        if ref.bad_number:  # "民法典 -1", "民法典 1254.5": the chat's answer
+            from bot.app.law import bad_number_text
+
+            print(f"lawbot: {bad_number_text(texts, ref.law, ref.bad_number)}", file=sys.stderr)
+            return 1
         notice = ""
         if ref.law.stale:  # bot.app.law (the chat's notice) is imported only when one is due
             from bot.app.law import stale_notice

@@ -48,6 +48,12 @@ def unknown_law_reply(turn: Texts, laws: LawLibrary, name: str) -> tuple[str, li
     return turn.t("law_unknown", name=name, close=shown, n=len(laws.laws)), close
 
 
+def bad_number_text(turn: Texts, law: Law, typed: str) -> str:
+    """For "/law 民法典 -1" or "1254.5": no such article, and which ones there are."""
+    key = "law_negative_article" if typed.startswith("-") else "law_not_whole_article"
+    return turn.t(key, law=law.short_name, number=typed, first=min(law.articles, default=0), max=law.max_article)
+
+
 def _law_order(laws: LawLibrary) -> list[str]:
     return sorted(laws.names())
 
@@ -87,12 +93,13 @@ class LawFlow:
             return await self.search(turn, args)
         if ref.law is None:
             return self.unknown_law(turn, ref.name)
+        if ref.bad_number or (ref.number is not None and ref.number not in ref.law.articles):
+            text = bad_number_text(turn, ref.law, ref.bad_number) if ref.bad_number else \
+                turn.t("law_no_article", law=ref.law.short_name, number=ref.number, max=ref.law.max_article)
+            return [Reply(text, [[Choice(f"《{ref.law.short_name}》", f"l:i:{self.order.index(ref.law.short_name)}")],
+                                 [turn.choice("btn_menu", "m")]])]
         if ref.number is None:
             return self.overview(turn, ref.law)
-        if ref.number not in ref.law.articles:
-            return [Reply(turn.t("law_no_article", law=ref.law.short_name, number=ref.number,
-                                 max=ref.law.max_article), [[Choice(f"《{ref.law.short_name}》", f"l:i:{self.order.index(ref.law.short_name)}")],
-                                                            [turn.choice("btn_menu", "m")]])]
         return await self.show(turn, ref.law.articles[ref.number])
 
     def unknown_law(self, turn: Turn, name: str) -> list[Reply]:

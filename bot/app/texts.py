@@ -2500,6 +2500,19 @@ EN.update({
     "http_too_long": "The address or a request header is too long; please use the links and buttons on the page.",
 })
 
+# --- odd input: /law numbers no article has; 查看材料 on a question without one ---
+ZH.update({
+    "law_negative_article": "《{law}》没有第 {number} 条：条文从第 {first} 条到第 {max} 条。",
+    "law_not_whole_article": "条号是整数，没有第 {number} 条：《{law}》的条文从第 {first} 条到第 {max} 条。",
+    "question_no_material": "这道题不是材料题，没有材料可看；请直接作答。",
+})
+EN.update({
+    "law_negative_article": "《{law}》 has no article {number}: its articles run from {first} to {max}.",
+    "law_not_whole_article": "Article numbers are whole numbers, there is no article {number}: "
+                             "《{law}》 runs from article {first} to {max}.",
+    "question_no_material": "This question has no case material; just answer it.",
+})
+
 TEXTS = {"zh": ZH, "en": EN}
 
 

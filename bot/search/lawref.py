@@ -13,6 +13,10 @@ _NUM = r"[0-9]+|[零〇一二三四五六七八九十百千万两]+"
 _SUB = r"\s*之\s*[一二三四五六七八九十]+"  # 第一百三十三条之一, 133之一
 _REF_RE = re.compile(rf"(第\s*(?:{_NUM})\s*条|第\s*[0-9]+|(?<![0-9])[0-9]+\s*条?"
                      rf"|(?<![零〇一二三四五六七八九十百千万两])[零〇一二三四五六七八九十百千万两]+条)(?:{_SUB})?")
+# a law name and then only a number: bare Chinese numerals ("民法典 一千二百五十四"), or a number
+# no article has ("民法典 -1", "民法典 1254.5"), which must not fall through to a keyword search
+_BARE_CN_RE = re.compile(rf"^(.+?)\s*([零〇一二三四五六七八九十百千万两]+(?:{_SUB})?)$")
+_BAD_NUM_RE = re.compile(r"^(.+?)\s*第?\s*([-－−][0-9]+(?:[.．][0-9]+)?|[0-9]+[.．][0-9]+)\s*条?$")
 _LAWISH_RE = re.compile(r"(法|典|条例|规定|办法|解释)$")
 # what an unshipped law's name looks like: Han characters (and brackets), a statute suffix, no
 # question words; "劳动仲裁的规定" or "离婚冷静期法律规定" are topics, not names
@@ -31,6 +35,7 @@ class LawRef:
     law: Law | None  # None when the name did not resolve
     number: int | ArticleNo | None  # None when no article number was given
     name: str  # the law name as typed
+    bad_number: str = ""  # a number typed where the article's goes that no article has: "-1", "1254.5"
 
 
 def resolve_law(laws: LawLibrary, typed: str) -> Law | None:
@@ -90,6 +95,8 @@ def closest_laws(laws: LawLibrary, typed: str, limit: int = 3, cutoff: float = 0
 def parse_ref(laws: LawLibrary, text: str) -> LawRef | None:
     """A law name followed by an article number, or a law name alone; None for other text."""
     text = normalize(text).strip(_STRIP)
+    if odd := _odd_number_ref(laws, text):
+        return odd
     match = _REF_RE.search(text)
     if match is None:
         law = resolve_law(laws, text) if _LAWISH_RE.search(text) and len(text) <= 24 else None
@@ -104,6 +111,26 @@ def parse_ref(laws: LawLibrary, text: str) -> LawRef | None:
     if law is None and not looks_like_law_name(head):
         return None  # "被拖欠3个月工资" is not a reference
     return LawRef(law, number, head)
+
+
+def _odd_number_ref(laws: LawLibrary, text: str) -> LawRef | None:
+    """A shipped law's name followed by bare Chinese numerals (an article number), or by a
+    negative or fractional number (bad_number); None for anything else."""
+    for pattern in (_BARE_CN_RE, _BAD_NUM_RE):
+        match = pattern.match(text)
+        if match is None:
+            continue
+        head = match.group(1).strip(_STRIP)
+        law = resolve_law(laws, head) if head else None
+        if law is None:
+            continue
+        if pattern is _BAD_NUM_RE:
+            return LawRef(law, None, head, bad_number=match.group(2).replace("－", "-").replace("−", "-")
+                          .replace("．", "."))
+        number = parse_article_ref(re.sub(r"\s", "", match.group(2)))
+        if number is not None:
+            return LawRef(law, number, head)
+    return None
 
 
 def named_first(laws: LawLibrary, text: str) -> Law | None:

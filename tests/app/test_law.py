@@ -66,3 +66,12 @@ def test_long_article_is_split_under_the_limit():
     assert len(parts) >= 2
     assert all(len(p) <= 4000 for p in parts)
     assert "".join(parts).replace("\n", "") == text.replace("\n", "")
+
+
+async def test_odd_article_numbers_get_a_plain_answer(chat):
+    await chat.say("/law 民法典 一千二百五十四")  # Chinese numerals without 第/条
+    assert "《民法典》第一千二百五十四条" in chat.text and "禁止从建筑物中抛掷物品" in chat.text
+    await chat.say("/law 民法典 -1")
+    assert chat.text == "《民法典》没有第 -1 条：条文从第 1 条到第 1260 条。"
+    await chat.say("/law 民法典 1254.5")
+    assert chat.text.startswith("条号是整数，没有第 1254.5 条") and "第一千二百五十四条" not in chat.text
