@@ -320,8 +320,8 @@ class ExamFlow:
         if verb == "v" and len(parts) == 4 and parts[3].isdigit() and int(parts[3]) < count:
             question = self.catalog.questions[attempt.paper[int(parts[3])].qid]
             material = self.catalog.material_of(question)
-            if material is None:
-                return None
+            if material is None:  # "查看材料" typed on a question that has no case
+                return [Reply(turn.t("question_no_material"))]
             return [Reply(views.material_text(material, turn.locale))] + await self.show(turn, attempt, int(parts[3]), edit=False)
         if verb == "h" and len(parts) == 3:
             unanswered = attempt.unanswered()

@@ -288,8 +288,10 @@ class PracticeFlow:
         question = self.current(turn)
         if question is None:
             return None
-        if question.parent and text.strip() in views.MATERIAL_WORDS:
-            return self.show_material(turn)
+        typed = text.strip()
+        if typed in views.MATERIAL_WORDS and not (typed == "材料" and question.type is QType.FILL and not question.parent):
+            # a 填空 answer may be the word 材料; on any other question without a case, say so plainly
+            return self.show_material(turn) if question.parent else [Reply(turn.t("question_no_material"))]
         word = TYPED_WORDS.get(text.strip().lower())
         if word == "e":
             return self.end(turn)

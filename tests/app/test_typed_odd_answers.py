@@ -231,3 +231,18 @@ async def test_practice_with_a_law_name_starts_that_laws_practice(app, chat):
     await chat.say("/cancel")
     await chat.say("/practice 不存在的法")
     assert "没有“不存在的法”的专项练习题" in chat.text and "专项练习" in " ".join(chat.labels())
+
+
+async def test_view_material_on_a_question_without_one_says_so(app, chat):
+    q = await _practice_question(app, chat)
+    await chat.say("查看材料")
+    assert chat.text == "这道题不是材料题，没有材料可看；请直接作答。"
+    state = await app.storage.sessions.get_state(chat.user)
+    assert state["qid"] == q.id and not state.get("answered")  # nothing answered, the question stays
+    await chat.say("A")
+    assert "回答正确" in chat.text or "回答错误" in chat.text
+    attempt = await _exam(app, chat)
+    assert app.catalog.material_of(app.catalog.questions[attempt.paper[0].qid]) is None
+    await chat.say("查看材料")
+    assert chat.text == "这道题不是材料题，没有材料可看；请直接作答。"
+    assert 0 not in (await app.storage.attempts.get_attempt(attempt.id)).answers
