@@ -59,3 +59,27 @@ def test_forged_row_number_is_refused_plainly(tmp_path):
             target.writestr(item, data)
     records, problems = read_xlsx(forged, show_progress=False)
     assert records == [] and [str(p) for p in problems] == ["forged.xlsx: not a readable .xlsx file (ValueError)"]
+
+
+def test_date_cells_read_as_the_date_excel_shows(tmp_path):
+    """A date typed into a text cell (答案, 题干, 选项) is stored as its serial number (45293) with a
+    date style: it is read as Excel shows it, not as the number. Plain numbers stay numbers."""
+    import datetime as dt
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["题型", "题干", "选项A", "选项B", "答案", "难度", "解析", "依据"])
+    sheet.append(["填空", "《民法典》公布于____。", None, None, dt.date(2020, 5, 28), 2, "见公布令。", "民法典 1260"])
+    sheet["E2"].number_format = 'yyyy"年"m"月"d"日"'
+    sheet.append(["单选", "哪一天？", dt.datetime(2024, 1, 2), dt.datetime(2024, 1, 2, 13, 30), "A", 1, "解析", "民法典 1"])
+    sheet["C3"].number_format = "mm-dd-yy"  # Excel's built-in short date (its look depends on the locale)
+    sheet["D3"].number_format = "yyyy/m/d h:mm"
+    sheet.append(["填空", "下班时间是____。", None, None, dt.time(17, 30), 45293, "解析", "民法典 2"])
+    sheet["E4"].number_format = "h:mm"
+    path = tmp_path / "dates.xlsx"
+    workbook.save(path)
+    records, problems = read_xlsx(path, show_progress=False)
+    assert problems == []
+    assert records[0].raw["answer"] == "2020年5月28日"
+    assert records[1].raw["options"] == ["2024-01-02", "2024/1/2 13:30"]
+    assert records[2].raw["answer"] == "17:30" and records[2].raw["difficulty"] == 45293

@@ -7,12 +7,14 @@ import posixpath
 import re
 import zipfile
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from bot.catalog.bank_io.columns import (
@@ -27,6 +29,7 @@ from bot.catalog.bank_io.columns import (
     read_table,
 )
 from bot.catalog.bank_io.progress import byte_progress, progress
+from bot.catalog.bank_io.xlsxdates import date_shown, date_styles, epoch_of
 from bot.catalog.zipsize import unpacked_too_large, unreadable_reason
 from bot.domain.models import Question
 
@@ -59,6 +62,9 @@ class _Package:
                        if rels.get(sheet.get(_REL_ID, ""), ("",))[0] == "worksheet"]
         shared = [path for kind, path in rels.values() if kind == "sharedStrings"]
         self.strings = self._shared_strings(shared[0]) if shared else []
+        styles = [path for kind, path in rels.values() if kind == "styles"]
+        self.dates = self._date_styles(styles[0]) if styles else {}  # style index -> date format
+        self.epoch = epoch_of(root)
 
     def _rels(self, part: str) -> dict[str, tuple[str, str]]:
         """Relationship id -> (type, part path) for a part ("" is the package itself)."""
@@ -73,6 +79,13 @@ class _Package:
             path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
             found[rel.get("Id", "")] = (rel.get("Type", "").rpartition("/")[2], path)
         return found
+
+    def _date_styles(self, member: str) -> dict[str, str]:
+        """The date styles; none when the styles part is missing or unreadable (values as stored)."""
+        try:
+            return date_styles(self.archive.read(member))
+        except (KeyError, ValueError, ElementTree.ParseError):
+            return {}
 
     def _shared_strings(self, member: str) -> list[str]:
         strings = []
@@ -128,10 +141,14 @@ def _ended(parser: ElementTree.XMLPullParser[ElementTree.Element]) -> Iterator[E
             yield element
 
 
-def _scan_sheet(archive: zipfile.ZipFile, member: str, strings: list[str], shown: str, show_progress: bool
+def _scan_sheet(archive: zipfile.ZipFile, member: str, strings: list[str], shown: str, show_progress: bool,
+                dates: dict[str, str] | None = None, epoch: datetime | None = None,
                 ) -> tuple[list[tuple[Any, ...]], list[tuple[str, int, str]], set[tuple[str, int]]]:
-    """One streaming pass: rows of values (row 1 first, missing rows empty), merged ranges
-    (first column, first row, range text) and formula cells (column, row)."""
+    """One streaming pass: rows of values (row 1 first, missing rows empty; a number in a date
+    style as the date Excel shows), merged ranges (first column, first row, range text) and
+    formula cells (column, row)."""
+    dates = dates or {}
+    epoch = epoch or CALENDAR_WINDOWS_1900
     rows: list[tuple[Any, ...]] = []
     merged: list[tuple[str, int, str]] = []
     formulas: set[tuple[str, int]] = set()
@@ -155,7 +172,11 @@ def _scan_sheet(archive: zipfile.ZipFile, member: str, strings: list[str], shown
                             values.extend(None for _ in range(column - len(values)))
                         formula = cell.find(_FORMULA)
                         if formula is None:
-                            values.append(_cell_value(cell, strings))
+                            value = _cell_value(cell, strings)
+                            if dates and cell.get("t", "n") == "n" and value is not None \
+                                    and (code := dates.get(cell.get("s", "0"))) is not None:
+                                value = date_shown(value, code, epoch)
+                            values.append(value)
                         else:  # reported as a problem; the text is kept as openpyxl shows it
                             formulas.add((column_letter(len(values)), number))
                             values.append("=" + (formula.text or ""))
@@ -209,7 +230,8 @@ def read_xlsx(path: Path, shown: str | None = None, show_progress: bool = True) 
             for title, member in package.sheets:
                 if title.strip().lower() in README_SHEETS:
                     continue
-                rows, merged, formulas = _scan_sheet(archive, member, package.strings, shown, show_progress)
+                rows, merged, formulas = _scan_sheet(archive, member, package.strings, shown, show_progress,
+                                                     package.dates, package.epoch)
                 sheet_records, sheet_problems, empty = read_table(rows, shown, title, len(rows), False,
                                                                   merged=merged, formulas=formulas)
                 if empty:
