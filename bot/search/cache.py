@@ -352,7 +352,22 @@ def open_cached(cache_dir: Path, key: str) -> StoredIndex | None:
         return None
 
 
-def _in_memory(build: Callable[[], SearchIndex]) -> tuple[SearchIndex, str]:
+def _in_memory(build: Callable[[], SearchIndex], root: Path, key: str | None,
+               apart: bool) -> tuple[SearchIndex, str]:
+    """An index kept by this process alone ("memory"). With apart, a child process builds it into
+    a private temporary folder and this process opens the file, which is removed at once (the open
+    connection goes on reading it, as after a prune): nothing is kept on disk, and the build does
+    not run on this process's threads."""
+    if apart:
+        import tempfile
+
+        from bot.search.builder import build_apart
+
+        key = key or content_key(root)
+        with tempfile.TemporaryDirectory(prefix="lawbot-index-", ignore_cleanup_errors=True) as folder:
+            found = open_cached(Path(folder), key) if build_apart(Path(root), Path(folder), key) else None
+        if found is not None:
+            return found, "memory"
     index = build()
     index.law_space()
     return index, "memory"
@@ -364,9 +379,9 @@ def load_or_build(root: Path, cache_dir: Path | None, build: Callable[[], Search
     index ("hit"), else built with build() and stored there ("built"); when cache_dir is None
     or cannot be written, or others may write it, the built index is used from memory
     ("memory"). With apart, a missing index is built by a child process (bot.search.builder;
-    build() only if that fails)."""
+    build() only if that fails), for memory into a temporary folder removed once it is open."""
     if cache_dir is None:
-        return _in_memory(build)
+        return _in_memory(build, root, key, apart)
     cache_dir = Path(cache_dir)
     key = key or content_key(root)
     found = open_cached(cache_dir, key)
@@ -377,11 +392,11 @@ def load_or_build(root: Path, cache_dir: Path | None, build: Callable[[], Search
         mine = private(cache_dir)
     except OSError as exc:
         log.warning("search index cache folder %s cannot be created (%s); index kept in memory", cache_dir, exc)
-        return _in_memory(build)
+        return _in_memory(build, root, key, apart)
     if not mine:
         log.warning("search index cache folder %s is writable by others or not ours; index kept in memory",
                     cache_dir)
-        return _in_memory(build)
+        return _in_memory(build, root, key, apart)
     if apart:
         from bot.search.builder import build_apart
 

@@ -306,6 +306,26 @@ def test_the_written_file_is_private_whatever_the_umask(catalog, memory_index, t
     assert cache.cached_lookup(catalog, tmp_path / "cache")[1] == "hit"
 
 
+def test_without_a_cache_folder_a_bot_still_builds_apart_and_keeps_nothing(tmp_path, monkeypatch):
+    """LAWBOT_CACHE_DIR=off: the builder writes into a private temporary folder, the bot opens the
+    file and the folder is removed at once; the open index goes on answering."""
+    import tempfile
+
+    catalog, _ = load_catalog(make_content(tmp_path / "c"))
+
+    def refuse(cls, catalog):
+        raise AssertionError("the index was built in the serving process")
+
+    monkeypatch.setattr(SearchIndex, "build", classmethod(refuse))
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    lookup, how = cache.cached_lookup(catalog, None)
+    assert how == "memory" and isinstance(lookup.index, cache.StoredIndex)
+    assert not list((tmp_path / "tmp").iterdir())
+    assert lookup.search("人民调解收费吗").best.ref == "renmin-tiaojie"
+    assert lookup.search_laws("酒后驾驶", 3)
+
+
 def test_when_the_builder_process_cannot_run_the_bot_builds_the_index_itself(tmp_path, monkeypatch, caplog):
     from bot.search import builder
     from bot.search.lookup import start_preparing
