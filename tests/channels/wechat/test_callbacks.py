@@ -137,7 +137,7 @@ async def test_events_are_deduplicated_by_user_and_create_time(tmp_path, clock):
         assert first.content == again.content and "学法练习" in first.content
 
 
-@pytest.mark.parametrize("mode", ["plain", "safe"])
+@pytest.mark.parametrize("mode", ["plain", "safe", "wecom"])
 async def test_two_different_clicks_in_one_second_are_both_handled(tmp_path, clock, mode):
     async with serve(tmp_path, clock, mode) as h:
         calls = []
