@@ -9,9 +9,9 @@ module listed in bot/web/pages/__init__.py (PAGES). See docs/web.md."""
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import logging
+import threading
 from collections.abc import Callable
 from types import ModuleType
 
@@ -219,12 +219,16 @@ def _load_charts() -> None:
 
 async def _warm_charts(_app: web.Application) -> None:
     """Start loading the chart library in a thread when the server starts, so the first 总览 (three
-    charts) does not pay for it; serving starts at once and does not wait for it."""
-    def report(done: asyncio.Future[None]) -> None:
-        if not done.cancelled() and done.exception() is not None:
-            log.warning("loading the charts failed: %s", done.exception())
+    charts) does not pay for it; serving starts at once and does not wait for it. A daemon thread,
+    not the loop's default executor: shutdown (Ctrl-C during start-up) joins the executor's
+    threads, and would wait seconds for matplotlib's import to finish."""
+    def run() -> None:
+        try:
+            _load_charts()
+        except Exception as exc:  # noqa: BLE001 (the first 总览 loads it again, or says why)
+            log.warning("loading the charts failed: %s", exc)
 
-    asyncio.get_running_loop().run_in_executor(None, _load_charts).add_done_callback(report)
+    threading.Thread(target=run, name="chart-warm-up", daemon=True).start()
 
 
 def install(web_app: web.Application, deps: Deps) -> None:
