@@ -34,11 +34,17 @@ def _log_to_file(folder: Path) -> Path | None:
 async def run_console(config_path: str | None = None, data_dir: str | None = None, user: str = "local",
                       stdin: TextIO | None = None) -> int:
     from bot.bootstrap import build, settle_heap
+    from bot.catalog.cachefiles import default_dir
     from bot.config import load_config
+    from bot.search.lookup import start_preparing
 
     config = load_config(Path(config_path) if config_path else None, data_dir=data_dir)
     app = await build(config)
     _log_to_file(config.data_dir)  # after build: a folder build refused gets no log file either
+    # the search index, as `lawbot run` prepares it (bot/serving.py): read from the cache folder,
+    # or built there by a child process, in a background thread while the greeting shows; a first
+    # question that comes sooner awaits it without blocking the loop (it was built in memory, on it)
+    start_preparing(app.catalog, default_dir())
     settle_heap()
     stream = stdin or sys.stdin
     interactive = stream.isatty()
