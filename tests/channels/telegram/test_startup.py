@@ -44,7 +44,9 @@ def waits(monkeypatch) -> list[float]:
 
 def _polling(tmp_path, api, monkeypatch):
     monkeypatch.setenv("LAWBOT_TELEGRAM_TOKEN", TOKEN)
-    return config_for(tmp_path, telegram={"base_url": api.base_url, "poll_timeout": 1})
+    # no admin console: nothing binds the default HTTP port 8080, which another test (or another
+    # pytest-xdist worker's `lawbot run`) may hold at the same moment
+    return config_for(tmp_path, telegram={"base_url": api.base_url, "poll_timeout": 1}, web={"enabled": False})
 
 
 async def _serves_start(api: FakeBotApi, task: asyncio.Task) -> None:
@@ -119,8 +121,8 @@ async def test_set_webhook_failing_for_good_is_one_line(tmp_path, api, waits):
 
 async def _lawbot_run(tmp_path, api) -> asyncio.subprocess.Process:
     config = tmp_path / "config.yaml"
-    config.write_text(f"data_dir: {tmp_path / 'data'}\ntelegram:\n  base_url: {api.base_url}\n  poll_timeout: 1\n",
-                      encoding="utf-8")
+    config.write_text(f"data_dir: {tmp_path / 'data'}\ntelegram:\n  base_url: {api.base_url}\n  poll_timeout: 1\n"
+                      "web:\n  enabled: false\n", encoding="utf-8")  # no HTTP port taken (see _polling)
     env = {**os.environ, "LAWBOT_TELEGRAM_TOKEN": TOKEN, "LANG": "C.UTF-8"}
     env.pop("LAWBOT_LANG", None)
     return await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "--config", str(config), "run",
