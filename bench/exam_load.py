@@ -60,11 +60,11 @@ if str(REPO) not in sys.path:  # runnable as `python bench/exam_load.py` from an
 
 from bot.app.clock import SystemClock  # noqa: E402
 from bot.app.messages import Incoming, Reply  # noqa: E402
-from bot.app.texts import tr  # noqa: E402
 from bot.bootstrap import App, ContentError, build, load_checked_catalog, settle_heap  # noqa: E402
 from bot.catalog.catalog import Catalog, load_catalog  # noqa: E402
 from bot.config import load_config  # noqa: E402
 from bot.domain.models import Attempt, QType  # noqa: E402
+from bot.texts import tr  # noqa: E402
 
 EXAM = "kemu1"
 TARGETS = {"sqlite": (5000.0, 20.0), "postgresql": (2500.0, 50.0)}  # answers/s saturation, p99 ms at 1000/s

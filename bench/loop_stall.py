@@ -47,9 +47,9 @@ if str(REPO) not in sys.path:
 from bench.stats import EXAMS, bench_catalog  # noqa: E402  (the same city and exams as stats.py)
 from bot.app.clock import SystemClock  # noqa: E402
 from bot.app.messages import Incoming, Reply  # noqa: E402
-from bot.app.texts import tr  # noqa: E402
 from bot.bootstrap import App, build, settle_heap  # noqa: E402
 from bot.config import load_config  # noqa: E402
+from bot.texts import tr  # noqa: E402
 
 ADMIN = "cli:bench-admin"
 DAY = 86_400

@@ -9,8 +9,8 @@ import logging
 from aiohttp import web
 
 from bot.app.certs import Certificates, NoKey, verdict_text
-from bot.app.texts import tr
 from bot.domain import certificate as rules
+from bot.texts import tr
 
 log = logging.getLogger(__name__)
 STATUS = {rules.VALID: 200, rules.REVOKED: 410, rules.INVALID: 404}

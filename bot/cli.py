@@ -21,9 +21,9 @@ def _content_root(args: argparse.Namespace) -> Path:
 def _stray_spaces(args: argparse.Namespace) -> list:
     """Print each space next to Chinese punctuation in the content's source files (tidied when
     loaded, flagged so that the source gets fixed)."""
-    from bot.app.texts import tr
     from bot.catalog.spacing import stray_spaces
     from bot.cli_text import cli_locale
+    from bot.texts import tr
 
     found = stray_spaces(_content_root(args))
     for stray in found:
@@ -32,9 +32,9 @@ def _stray_spaces(args: argparse.Namespace) -> list:
 
 
 def cmd_content_check(args: argparse.Namespace) -> int:
-    from bot.app.texts import tr
     from bot.catalog.check import check_content, stale_citations
     from bot.cli_text import cli_locale
+    from bot.texts import tr
 
     catalog, problems = check_content(_content_root(args))
     for problem in problems:
@@ -149,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         error = database_error_in(exc)
         if error is None:
             raise
-        from bot.app.texts import tr
+        from bot.texts import tr
 
         print(f"lawbot: {tr(cli_locale(args), 'db_error', detail=error)}", file=sys.stderr)
         return 1

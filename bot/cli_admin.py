@@ -8,8 +8,8 @@ import asyncio
 import sys
 from pathlib import Path
 
-from bot.app.texts import tr
 from bot.cli_text import cli_locale, say, warn
+from bot.texts import tr
 
 
 async def _open_app(args: argparse.Namespace):

@@ -7,8 +7,8 @@ from __future__ import annotations
 import asyncio
 import getpass
 
-from bot.app.texts import tr
 from bot.cli_text import cli_locale, warn
+from bot.texts import tr
 
 
 async def _verify(args) -> int:

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.app.messages import Incoming
-from bot.app.texts import tr
 from bot.channels.console.adapter import ConsoleChannel, ConsoleSender, read_lines
 from bot.runner import drain_once, leader_task
+from bot.texts import tr
 
 
 def _log_to_file(folder: Path) -> Path | None:

@@ -24,7 +24,7 @@ class _Texts:
         self.locale = locale
 
     def t(self, key: str, **values: object) -> str:
-        from bot.app.texts import tr
+        from bot.texts import tr
 
         return tr(self.locale, key, **values)
 

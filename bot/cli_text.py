@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import sys
 
-from bot.app.texts import tr
+from bot.texts import tr
 
 
 def cli_locale(args: object = None) -> str:

@@ -8,8 +8,8 @@ import argparse
 import asyncio
 from pathlib import Path
 
-from bot.app.texts import tr
 from bot.cli_text import cli_locale, warn
+from bot.texts import tr
 
 
 async def _web_link(args: argparse.Namespace) -> int:

@@ -23,7 +23,7 @@ def _warn_once(key: str, message: str) -> None:
 
 
 class ConfigError(Exception):
-    """A problem that stops start-up, said in one line. Raised with a text key of bot.app.texts
+    """A problem that stops start-up, said in one line. Raised with a text key of bot.texts
     (and its values) it is said in the admin's language; raised with a message, that message."""
 
     def __init__(self, message: str = "", *, key: str | None = None, **values: object):
@@ -33,7 +33,7 @@ class ConfigError(Exception):
     def text(self, locale: str = "zh") -> str:
         if self.key is None:
             return str(self.args[0]) if self.args else ""
-        from bot.app.texts import tr
+        from bot.texts import tr
 
         return tr(locale, self.key, **self.values)
 

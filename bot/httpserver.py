@@ -13,7 +13,7 @@ from aiohttp import web, web_protocol
 from aiohttp.http_exceptions import HttpProcessingError, LineTooLong
 from aiohttp.web_request import BaseRequest
 
-from bot.app.texts import tr
+from bot.texts import tr
 
 log = logging.getLogger(__name__)
 STARTED = web.AppKey("started", float)

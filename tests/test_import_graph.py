@@ -56,7 +56,7 @@ def _within(module: str, package: str) -> bool:
 
 
 def _known(graph: dict[str, set[str]], module: str) -> bool:
-    """An import names a module of ours (not `from bot.app import texts`'s attribute guess)."""
+    """An import names a module of ours (not `from bot.app import context`'s attribute guess)."""
     return module in graph
 
 
@@ -126,14 +126,12 @@ def _cycles(edges: dict[str, set[str]]) -> list[set[str]]:
 # Cycles that remain between top-level packages, each with why. The list must match exactly:
 # a new package in a cycle fails the test, and so does a cycle that has been broken (remove it).
 KNOWN_CYCLES = [
-    # bot.services use bot.app's Deps (bot.app.context), texts and flow helpers while the chat
-    # flows call the services; bot.config, bot.catalog's importer (and bot.search through the
-    # catalog) word their messages with bot.app.texts. Breaking it means moving Deps and the
-    # texts below all of them.
-    # bot.reports joins it through the report process (bot/reports/process.py): the spawned
-    # process builds a Deps (bot.app.context) to run the statistics services there, and the chat's
-    # deferred replies (bot.app.deferred) name its ReportFailed. Same remedy: Deps below them all.
-    {"bot.app", "bot.catalog", "bot.config", "bot.reports", "bot.search", "bot.services"},
+    # bot.services use bot.app's Deps (bot.app.context) and flow helpers while the chat flows
+    # call the services. bot.reports joins it through the report process
+    # (bot/reports/process.py): the spawned process builds a Deps to run the statistics services
+    # there, and the chat's deferred replies (bot.app.deferred) name its ReportFailed.
+    # Breaking it means moving Deps and the helpers below them all.
+    {"bot.app", "bot.reports", "bot.services"},
 ]
 
 

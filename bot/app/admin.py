@@ -13,12 +13,12 @@ from bot.app.messages import Attachment, Choice, Reply
 from bot.app.official import _when
 from bot.app.org import AdminRole, Org
 from bot.app.stats import Report, Stats, StatsError
-from bot.app.texts import join
 from bot.domain.models import ExamDefinition, OfficialSpec
 from bot.domain.statistics import percent
 from bot.domain.study_time import format_hours
 from bot.services import stats as stats_service
 from bot.services.rights import Actor, Forbidden
+from bot.texts import join
 
 log = logging.getLogger(__name__)
 DAY = 86_400

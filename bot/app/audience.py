@@ -83,7 +83,7 @@ class AttemptsDigest:
         self.catalog = catalog
 
     async def digest(self, admin: str, locale: str, now: float) -> str:
-        from bot.app.texts import tr
+        from bot.texts import tr
 
         rows = await self.storage.attempts.exam_week_stats(now - 7 * 86400, now)
         if not rows:

@@ -18,11 +18,11 @@ from zoneinfo import ZoneInfo
 from bot.app.context import Deps, Turn, main_menu
 from bot.app.messages import Attachment, Choice, Reply
 from bot.app.org import Org
-from bot.app.texts import tr
 from bot.config import Config
 from bot.domain import certificate as rules
 from bot.domain.models import Attempt
 from bot.storage.ports import CertificateRecord
+from bot.texts import tr
 
 log = logging.getLogger(__name__)
 KEY_FILE = "cert_secret"

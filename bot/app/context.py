@@ -8,10 +8,10 @@ from typing import Any
 
 from bot.app.clock import Clock
 from bot.app.messages import Choice, Reply
-from bot.app.texts import tr
 from bot.catalog.catalog import Catalog
 from bot.config import Config
 from bot.storage.ports import Store
+from bot.texts import tr
 
 
 @dataclass

@@ -16,8 +16,8 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from bot.app.messages import Reply
-from bot.app.texts import tr
 from bot.reports.process import ReportFailed
+from bot.texts import tr
 
 if TYPE_CHECKING:
     from bot.app.admin import AdminFlow

@@ -11,11 +11,11 @@ from bot.app.context import Deps, Turn, main_menu, menu_reply, on_screen
 from bot.app.fairness import FairExams
 from bot.app.messages import Choice, Reply
 from bot.app.official import OfficialExams
-from bot.app.texts import join, tr
 from bot.domain import exam_rules, fairness, review
 from bot.domain.answers import Answer, is_given
 from bot.domain.models import Attempt, ExamDefinition, QType, Question
 from bot.storage.ports import AnswerLogRow
+from bot.texts import join, tr
 
 log = logging.getLogger(__name__)
 SHEET_JUMPS = 20

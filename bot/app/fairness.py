@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 from bot.app.context import Deps, Turn
 from bot.app.messages import Choice, Reply
 from bot.app.org import AdminRole, Org
-from bot.app.texts import join, tr
 from bot.domain import fairness as rules
 from bot.domain.answers import Answer, is_given
 from bot.domain.models import Attempt, ExamDefinition, PaperItem, QType, Question
@@ -23,6 +22,7 @@ from bot.domain.units import UnitTree
 from bot.services.flags import FlagView, Person, list_flags
 from bot.services.rights import Actor, Forbidden
 from bot.storage.ports import FlagRecord
+from bot.texts import join, tr
 
 if TYPE_CHECKING:
     from bot.reports.excel import Sheet

@@ -8,10 +8,10 @@ from bot.app.messages import Reply
 from bot.app.official import OfficialExams, amount
 from bot.app.org import Org
 from bot.app.study_hours import StudyHours
-from bot.app.texts import join
 from bot.domain import official_exam as rules
 from bot.domain.study import ACTIVITIES
 from bot.domain.study_time import format_hours
+from bot.texts import join
 
 
 class MeFlow:

@@ -8,11 +8,11 @@ from dataclasses import dataclass, replace
 from bot.app.context import Deps, Turn
 from bot.app.org import Org
 from bot.app.study_hours import StudyHours
-from bot.app.texts import join
 from bot.domain import official_exam as rules
 from bot.domain.models import Attempt, ExamDefinition, OfficialSpec
 from bot.domain.study_time import hours
 from bot.domain.units import RosterEntry
+from bot.texts import join
 
 
 @dataclass(frozen=True, slots=True)

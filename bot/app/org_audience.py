@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 
 from bot.app.audience import ConfigExamSchedule
 from bot.app.org import AdminRole, Org
-from bot.app.texts import tr
 from bot.domain.official_exam import is_target
 from bot.domain.reminder_rules import ExamWindow
+from bot.texts import tr
 
 if TYPE_CHECKING:
     from bot.app.audience import DigestSource

@@ -17,10 +17,10 @@ from bot.app import views
 from bot.app.context import Deps, Turn, main_menu
 from bot.app.messages import Choice, Reply
 from bot.app.org import Org
-from bot.app.texts import tr
 from bot.domain import pk as rules
 from bot.domain.models import QType, Question
 from bot.storage.ports import PkAnswer, PkMatch, PkQueueEntry
+from bot.texts import tr
 
 TYPES = (QType.SINGLE, QType.JUDGE)
 

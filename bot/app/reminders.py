@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.app import views
 from bot.app.context import Deps, Turn, main_menu
 from bot.app.messages import Choice, Reply
-from bot.app.texts import tr
 from bot.domain.models import QType, Question
 from bot.domain.reminder_rules import QuietHours, fmt_hhmm, parse_hhmm
 from bot.storage.ports import ReminderPref
+from bot.texts import tr
 
 if TYPE_CHECKING:
     from bot.app.practice import PracticeFlow

@@ -31,9 +31,9 @@ from bot.app.ranking import RankFlow
 from bot.app.registration import RegistrationFlow
 from bot.app.reminders import ReminderFlow
 from bot.app.study_hours import StudyHours, counts_as_study
-from bot.app.texts import normalize_locale, tr
 from bot.app.web_login import web_command
 from bot.services.exams import refresh as refresh_exams
+from bot.texts import normalize_locale, tr
 
 log = logging.getLogger(__name__)
 

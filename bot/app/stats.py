@@ -183,7 +183,7 @@ class Stats:
 
     async def report(self, exam_id: str, unit_id: str | None, now: float, locale: str = "zh",
                      with_hours: bool = True, hours_max_age: float = 0.0) -> Report:
-        from bot.app.texts import tr
+        from bot.texts import tr
 
         definition = self.exam(exam_id)
         tree = await self.org.tree()

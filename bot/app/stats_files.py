@@ -7,13 +7,13 @@ from collections.abc import Iterable, Sequence
 from typing import Any, BinaryIO
 
 from bot.app.stats import Report
-from bot.app.texts import tr
 from bot.catalog.catalog import Catalog
 from bot.domain.statistics import ItemAnalysis, UnitStats, ranked
 from bot.domain.study_time import hours
 from bot.reports import charts
 from bot.reports.excel import NUMBER, PERCENT, BookWriter, Column, Sheet, build_workbook
 from bot.storage.ports import ERASED_PREFIX, PersonRow
+from bot.texts import tr
 
 
 def person_name(locale: str, staff_no: str, name: str) -> str:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 
 from bot.app.messages import Choice
-from bot.app.texts import tr
 from bot.catalog.laws import LawLibrary
 from bot.domain import fill
 from bot.domain.answers import Answer
 from bot.domain.models import LETTERS, QType, Question
+from bot.texts import tr
 
 ARTICLE_PREVIEW = 1200  # characters of the cited article shown after an answer
 MATERIAL_WORDS = ("查看材料", "材料", "看材料", "view case")  # typed instead of the 查看材料 button

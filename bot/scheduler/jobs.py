@@ -17,10 +17,10 @@ from bot.app.audience import (
     SnapshotHook,
 )
 from bot.app.reminders import daily_payload, daily_question_of, quiet_hours, scheduler_zone
-from bot.app.texts import tr
 from bot.domain import reminder_rules as rules
 from bot.services.notices import channel_of
 from bot.storage.ports import OutboxRow
+from bot.texts import tr
 
 log = logging.getLogger(__name__)
 DAILY_BATCH = 5000

@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 from bot.app.context import Deps
-from bot.app.texts import tr
 from bot.catalog.bank_io import ImportFormatError, ImportResult, export_questions, import_into_bank, read_questions
 from bot.catalog.bank_io.columns import ImportProblem, Record
 from bot.catalog.bank_io.importer import bank_target, validate
@@ -36,6 +35,7 @@ from bot.domain.models import LETTERS, QType, Question
 from bot.services.audit import record
 from bot.services.rights import Actor
 from bot.storage.ports import PendingUpload
+from bot.texts import tr
 
 log = logging.getLogger(__name__)
 

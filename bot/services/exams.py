@@ -378,7 +378,7 @@ def parse_form(fields: Mapping[str, str], units: list[str] | None = None) -> Exa
 
 def problem_texts(locale: str, error: ExamInvalid) -> list[str]:
     """The reasons, in the admin's language (field and type names translated)."""
-    from bot.app.texts import tr
+    from bot.texts import tr
 
     out = []
     for key, values in error.problems:
@@ -551,7 +551,7 @@ def _window_dict(spec: OfficialSpec) -> dict[str, float | None]:
 
 def text_of(deps: Deps, locale: str, error: ExamError) -> str:
     """An ExamError as the admin reads it (times in the configured timezone)."""
-    from bot.app.texts import tr
+    from bot.texts import tr
 
     values = {k: when(deps, v) if k in ("opens", "closes") and isinstance(v, float) else
               (v.get(locale) or v.get("zh", "")) if k == "title" and isinstance(v, dict) else v

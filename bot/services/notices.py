@@ -32,7 +32,7 @@ NO_UNIT = ""  # the per-unit preview's bucket for reachable users on no roster
 
 
 class NoticeError(Exception):
-    """A refusal the admin can act on: `key` names the text in bot/app/texts.py."""
+    """A refusal the admin can act on: `key` names the text in bot/texts.py."""
 
     def __init__(self, key: str, **values: object):
         super().__init__(key)

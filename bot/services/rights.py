@@ -13,7 +13,7 @@ from bot.domain.units import UnitTree
 
 
 class Forbidden(Exception):
-    """The actor may not do this; `key` names the text in bot/app/texts.py that says why."""
+    """The actor may not do this; `key` names the text in bot/texts.py that says why."""
 
     def __init__(self, key: str = "admin_only", **values: object):
         super().__init__(key)

@@ -68,7 +68,7 @@ _draw = threading.Lock()  # pyplot keeps global state: one chart at a time acros
 
 
 class NotFound(Exception):
-    """No such official exam or unit; `key` names the text in bot/app/texts.py."""
+    """No such official exam or unit; `key` names the text in bot/texts.py."""
 
     def __init__(self, key: str, **values: object):
         super().__init__(key)
@@ -221,7 +221,7 @@ async def _resolve(deps: Deps, actor: Actor, exam_id: str, unit_id: str | None) 
 
 
 def _crumbs(actor: Actor, report: Report, locale: str) -> list[Crumb]:
-    from bot.app.texts import tr
+    from bot.texts import tr
 
     tree = report.tree
     if report.unit_id is None:

@@ -2,13 +2,13 @@
 
     return await render(request, "roster.html", people=people, paging=paging, total=total)
 
-Every template extends base.html and gets: `t(key, **values)` (bot/app/texts.py in the page's
+Every template extends base.html and gets: `t(key, **values)` (bot/texts.py in the page's
 locale), `csrf_field()` (the hidden CSRF input; put it inside every <form method="post">),
 `csrf` (the token itself), `actor` (bot.services.rights.Actor, or None on the login page), `nav`
 (the pages this actor may open: [(path, label key)]), `path` (the request path), `request`, `lang`,
 `static(name)` (a versioned URL of bot/web/static/<name>), `url(**query)` (this page's URL with
 some query parameters changed), `fmt_time(epoch)` (local time, the configured time zone) and
-`has_text(key)` (whether bot/app/texts.py has that key, for labels built from data).
+`has_text(key)` (whether bot/texts.py has that key, for labels built from data).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import jinja2
 from aiohttp import web
 from markupsafe import Markup
 
-from bot.app.texts import TEXTS, normalize_locale, tr
+from bot.texts import TEXTS, normalize_locale, tr
 from bot.web.keys import ACTOR, CSRF, DEPS, LOCALE, NAV
 from bot.web.security import is_https
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.app.texts import join, tr
+from bot.texts import join, tr
 from tests.app.test_practice import _right_letter
 
 

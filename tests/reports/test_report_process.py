@@ -16,8 +16,8 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.app.messages import Incoming
-from bot.app.texts import tr
 from bot.reports import process
+from bot.texts import tr
 from tests.reports.test_export_off_loop import ADMIN, EXAM, STALL_BOUND, TICK, unit_of_thousands
 from tests.support.loop_lag import loop_lag
 from tests.support.transcript import make_app

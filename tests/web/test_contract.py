@@ -9,7 +9,7 @@ import re
 
 from aiohttp import web
 
-from bot.app.texts import EN, ZH
+from bot.texts import EN, ZH
 from bot.web.app import page_modules, routes
 from bot.web.render import TEMPLATES
 

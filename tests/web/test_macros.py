@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from aiohttp.test_utils import make_mocked_request
 
-from bot.app.texts import tr
+from bot.texts import tr
 from bot.web.render import Paging, environment
 
 TABLE = ('{% from "_macros.html" import data_table with context %}'

@@ -70,8 +70,8 @@ class Duplicate:
     similarity: float
 
     def text(self, locale: str, with_file: bool = True) -> str:
-        from bot.app.texts import tr
         from bot.catalog.bank_io.messages import where
+        from bot.texts import tr
 
         similar = "" if self.similarity >= 0.995 else tr(locale, "bankcli_similar", similarity=f"{self.similarity:.2f}")
         return tr(locale, "bankcli_duplicate", where=where(self.row, locale, with_file), id=self.existing,
@@ -96,8 +96,8 @@ class ImportResult:
 
     def report_lines(self, locale: str = "en") -> list[str]:
         """Bad rows, skipped duplicates and notes, one line each, in `locale`."""
-        from bot.app.texts import tr
         from bot.catalog.bank_io.messages import localise, problem_text
+        from bot.texts import tr
 
         lines = [problem_text(p, locale) for p in self.problems[:MAX_SHOWN_ERRORS]]
         if len(self.problems) > MAX_SHOWN_ERRORS:
@@ -109,7 +109,7 @@ class ImportResult:
         return lines
 
     def summary(self, locale: str = "en") -> str:
-        from bot.app.texts import tr
+        from bot.texts import tr
 
         text = tr(locale, "bankcli_summary", rows=self.rows, valid=len(self.questions), bad=self.bad_rows,
                   dups=len(self.duplicates))

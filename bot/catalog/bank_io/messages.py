@@ -1,6 +1,6 @@
 """Import problems in the admin's language. The validators (bot.catalog.questions, the readers,
 the importer) write their reasons in English; every such reason has an `imp_*` entry in
-bot/app/texts.py whose English text is the reason's template. A reason is matched against those
+bot/texts.py whose English text is the reason's template. A reason is matched against those
 templates and said again in the wanted locale with the same values; a reason without an entry
 stays as it is."""
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from bot.app.texts import EN, tr
 from bot.catalog.bank_io.columns import ImportProblem
+from bot.texts import EN, tr
 
 _FIELD = re.compile(r"\{(\w+)\}")
 

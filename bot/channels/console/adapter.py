@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.app.messages import Attachment, Choice, Incoming, Reply
-from bot.app.texts import tr
 from bot.channels.console.render import render
+from bot.texts import tr
 
 SEPARATOR = "─" * 40
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.app.messages import Choice, Reply
-from bot.app.texts import tr
+from bot.texts import tr
 
 
 def render(reply: Reply, saved: Path | None = None, locale: str = "zh") -> tuple[str, list[Choice]]:

@@ -31,13 +31,13 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot.app.messages import Attachment, Choice, Reply
-from bot.app.texts import LOCALES, tr
 from bot.channels.delivery import Delivery
 from bot.channels.ordering import KeyedLocks
 from bot.channels.telegram.aiohttp_request import AiohttpRequest, retry_seconds
 from bot.channels.telegram.inbound import Document, RawUpdate, chat_id_of, inbound_of, raw_update
 from bot.channels.telegram.render import Part, caption_fits, keyboard, render
 from bot.config import ConfigError
+from bot.texts import LOCALES, tr
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,6 @@ from wechatpy.exceptions import WeChatClientException
 from wechatpy.replies import TextReply
 
 from bot.app.messages import Choice, Reply
-from bot.app.texts import tr
 from bot.channels.delivery import Delivery, Outcome
 from bot.channels.ordering import KeyedLocks
 from bot.channels.wechat.api import MessageApi, official_account_api, wecom_api
@@ -42,6 +41,7 @@ from bot.channels.wechat.inbound import (
 from bot.channels.wechat.render import Rendered, messages, render
 from bot.channels.wechat.signing import Cipher, Refused, ReplayGuard, check_signature, cipher
 from bot.config import ConfigError
+from bot.texts import tr
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.app.messages import Choice, Reply, numbered_actions
-from bot.app.texts import tr
+from bot.texts import tr
 
 SEPARATOR = "\n\n"
 

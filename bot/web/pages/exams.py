@@ -8,10 +8,10 @@ from dataclasses import replace
 
 from aiohttp import web
 
-from bot.app.texts import tr
 from bot.domain.models import QType
 from bot.services import exams
 from bot.services.rights import Actor
+from bot.texts import tr
 from bot.web.auth import admin_required, post_form
 from bot.web.keys import ACTOR, REQUEST_DEPS
 from bot.web.render import locale_of, render, whole_number

@@ -9,8 +9,8 @@ from aiohttp import web
 
 from bot.app import fairness as words
 from bot.app.stats_files import person_name
-from bot.app.texts import tr
 from bot.services import flags
+from bot.texts import tr
 from bot.web.auth import admin_required
 from bot.web.keys import ACTOR, REQUEST_DEPS
 from bot.web.render import locale_of, render, unknown_unit_page

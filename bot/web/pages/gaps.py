@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.app.texts import tr
 from bot.services import gaps
 from bot.services.rights import Actor
+from bot.texts import tr
 from bot.web.auth import admin_required, post_form
 from bot.web.keys import ACTOR, REQUEST_DEPS
 from bot.web.render import locale_of, render, whole_number

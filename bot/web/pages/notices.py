@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from bot.app.texts import tr
 from bot.services import notices
+from bot.texts import tr
 from bot.web.auth import admin_required, post_form
 from bot.web.keys import ACTOR, REQUEST_DEPS
 from bot.web.render import locale_of, render, whole_number

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.app.texts import tr
+from bot.texts import tr
 from tests.app import test_bank_upload as bank
 from tests.channels.telegram.test_telegram import api, bot  # noqa: F401 (fixtures; `bot` uses the `app` below)
 

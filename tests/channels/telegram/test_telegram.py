@@ -13,13 +13,13 @@ from telegram import Update
 from telegram.ext import TypeHandler
 
 from bot.app.messages import Attachment, Choice, Reply
-from bot.app.texts import tr
 from bot.channels.telegram import adapter
 from bot.channels.telegram.adapter import COMMANDS, TelegramSender, build_application, start_bot
 from bot.channels.telegram.render import MAX_TEXT, render, split_text, utf16_len
 from bot.cli_run import run_telegram
 from bot.config import ConfigError
 from bot.runner import drain_outbox, sweep_exams
+from bot.texts import tr
 from tests.support.fake_bot_api import TOKEN, Call, FakeBotApi
 from tests.support.transcript import config_for
 
