@@ -32,8 +32,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.app.clock import ManualClock
 from bot.bootstrap import build, load_checked_catalog
+from bot.clock import ManualClock
 from bot.config import load_config
 from bot.services import audit
 from bot.services.rights import actor_for

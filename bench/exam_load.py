@@ -58,10 +58,10 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # runnable as `python bench/exam_load.py` from anywhere
     sys.path.insert(0, str(REPO))
 
-from bot.app.clock import SystemClock  # noqa: E402
 from bot.app.messages import Incoming, Reply  # noqa: E402
 from bot.bootstrap import App, ContentError, build, load_checked_catalog, settle_heap  # noqa: E402
 from bot.catalog.catalog import Catalog, load_catalog  # noqa: E402
+from bot.clock import SystemClock  # noqa: E402
 from bot.config import load_config  # noqa: E402
 from bot.domain.models import Attempt, QType  # noqa: E402
 from bot.texts import tr  # noqa: E402

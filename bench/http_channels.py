@@ -68,7 +68,7 @@ def run_child(config_json: str) -> int:
 async def one_run(concurrency: int, requests: int, mix: str = "both", scheduler: bool = False) -> dict:
     import aiohttp
 
-    from bot.app.clock import SystemClock
+    from bot.clock import SystemClock
     from tests.support.fake_bot_api import FakeBotApi
     from tests.support.wechat_peer import AES_KEY, WeChatPeer
 

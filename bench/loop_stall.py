@@ -45,9 +45,9 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from bench.stats import EXAMS, bench_catalog  # noqa: E402  (the same city and exams as stats.py)
-from bot.app.clock import SystemClock  # noqa: E402
 from bot.app.messages import Incoming, Reply  # noqa: E402
 from bot.bootstrap import App, build, settle_heap  # noqa: E402
+from bot.clock import SystemClock  # noqa: E402
 from bot.config import load_config  # noqa: E402
 from bot.texts import tr  # noqa: E402
 

@@ -37,9 +37,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.stats import NOW, _units
-from bot.app.clock import ManualClock
 from bot.app.org import AdminRole
 from bot.bootstrap import build, load_checked_catalog
+from bot.clock import ManualClock
 from bot.config import load_config
 from bot.services import notices
 

@@ -42,9 +42,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.app import stats_files
-from bot.app.clock import ManualClock
 from bot.app.stats import Stats
 from bot.bootstrap import build, load_checked_catalog
+from bot.clock import ManualClock
 from bot.config import load_config
 from bot.domain.units import Unit
 from bot.services.stats import write_workbook

@@ -30,8 +30,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.app.clock import ManualClock
 from bot.bootstrap import build
+from bot.clock import ManualClock
 from bot.config import load_config
 
 HERE = Path(__file__).resolve().parent

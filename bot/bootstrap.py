@@ -10,13 +10,13 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.app.clock import Clock, SystemClock
-from bot.app.context import Deps
 from bot.app.service import ChatService
 from bot.catalog.catalog import Catalog
 from bot.catalog.check import check_content
+from bot.clock import Clock, SystemClock
 from bot.config import Config, ConfigError
 from bot.database_file import check_before_open
+from bot.deps import Deps
 from bot.storage.ports import Store
 from bot.storage.sql.store import open_store
 

@@ -13,9 +13,9 @@ from bot.texts import tr
 
 
 async def _web_link(args: argparse.Namespace) -> int:
-    from bot.app.clock import SystemClock
-    from bot.app.context import Deps
+    from bot.clock import SystemClock
     from bot.config import load_config
+    from bot.deps import Deps
     from bot.services import accounts
     from bot.services.rights import Forbidden
     from bot.storage.sql.store import open_store

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 import bot.storage.sql.store as store_module
-from bot.app.clock import ManualClock
+from bot.clock import ManualClock
 from tests.support import pg, shared_index, templates
 from tests.support.transcript import Chat, make_app
 

@@ -80,7 +80,7 @@ async def test_one_config_serves_telegram_webhook_wechat_and_wecom(tmp_path, clo
                                     headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}) as response:
                 assert response.status == 200
             # WeChat OA (safe mode) and WeCom on the same server, real time (SystemClock)
-            from bot.app.clock import SystemClock
+            from bot.clock import SystemClock
 
             oa = WeChatPeer(session, f"{base}/wechat", SystemClock(), aes_key=AES_KEY)
             answer = await oa.say(OPENID, "菜单")
@@ -99,14 +99,14 @@ async def test_polling_telegram_beside_wechat(tmp_path):
             assert api.calls_of("setWebhook") == []
             api.push(api.text_update(77, "/start"))
             await api.wait_calls("sendMessage", 1)
-            from bot.app.clock import SystemClock
+            from bot.clock import SystemClock
 
             oa = WeChatPeer(session, f"{running.server.url}/wechat", SystemClock())
             assert shows_menu((await oa.say(OPENID, "菜单")).content)
 
 
 async def test_stop_finishes_requests_in_flight(tmp_path):
-    from bot.app.clock import SystemClock
+    from bot.clock import SystemClock
 
     config = _config(tmp_path, **sections("plain"))
     served = Served(config)

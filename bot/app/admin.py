@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import logging
 
-from bot.app.context import Deps, Turn, idle_menu
+from bot.app.context import Turn, idle_menu
 from bot.app.fairness import FairStatsView  # fair-exam flags
 from bot.app.messages import Attachment, Choice, Reply
 from bot.app.official import _when
 from bot.app.org import AdminRole, Org
 from bot.app.stats import Report, Stats, StatsError
+from bot.deps import Deps
 from bot.domain.models import ExamDefinition, OfficialSpec
 from bot.domain.statistics import percent
 from bot.domain.study_time import format_hours

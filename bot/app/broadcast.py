@@ -11,10 +11,11 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.app.audience import AdminDirectory, ConfigAdmins
-from bot.app.context import Deps, Turn, idle_menu, main_menu
+from bot.app.context import Turn, idle_menu, main_menu
 from bot.app.messages import Choice, Reply
 from bot.app.org import AdminRole
 from bot.app.reminders import scheduler_zone
+from bot.deps import Deps
 from bot.services import notices
 from bot.services.notices import MAX_BROADCAST, channel_of  # noqa: F401  (imported from here by others)
 

@@ -7,11 +7,12 @@ from zoneinfo import ZoneInfo
 
 from bot.app import views
 from bot.app.chunks import split_text
-from bot.app.context import Deps, Turn, main_menu, on_screen
+from bot.app.context import Turn, main_menu, on_screen
 from bot.app.guides import law_button
 from bot.app.law import stale_notices
 from bot.app.messages import Choice, Reply
 from bot.catalog.guides import Case
+from bot.deps import Deps
 from bot.domain.answers import Answer
 from bot.domain.models import QType, Question
 from bot.search.lookup import lookup_for

@@ -15,10 +15,11 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.app.context import Deps, Turn, main_menu
+from bot.app.context import Turn, main_menu
 from bot.app.messages import Attachment, Choice, Reply
 from bot.app.org import Org
 from bot.config import Config
+from bot.deps import Deps
 from bot.domain import certificate as rules
 from bot.domain.models import Attempt
 from bot.storage.ports import CertificateRecord

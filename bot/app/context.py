@@ -1,26 +1,13 @@
-"""What every flow gets: the dependencies (Deps) and the current user's turn (Turn)."""
+"""What every chat flow gets besides the dependencies (bot/deps.py): the current user's turn
+(Turn) and the main menu."""
 
 from __future__ import annotations
 
-import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from bot.app.clock import Clock
 from bot.app.messages import Choice, Reply
-from bot.catalog.catalog import Catalog
-from bot.config import Config
-from bot.storage.ports import Store
 from bot.texts import tr
-
-
-@dataclass
-class Deps:
-    storage: Store
-    catalog: Catalog
-    clock: Clock
-    config: Config
-    rng: random.Random = field(default_factory=random.Random)
 
 
 @dataclass

@@ -21,7 +21,8 @@ from bot.texts import tr
 
 if TYPE_CHECKING:
     from bot.app.admin import AdminFlow
-    from bot.app.context import Deps, Turn
+    from bot.app.context import Turn
+    from bot.deps import Deps
 
 log = logging.getLogger(__name__)
 

@@ -7,10 +7,11 @@ from collections.abc import Awaitable, Callable
 
 from bot.app import views
 from bot.app.certs import CertFlow, Certificates
-from bot.app.context import Deps, Turn, main_menu, menu_reply, on_screen
+from bot.app.context import Turn, main_menu, menu_reply, on_screen
 from bot.app.fairness import FairExams
 from bot.app.messages import Choice, Reply
 from bot.app.official import OfficialExams
+from bot.deps import Deps
 from bot.domain import exam_rules, fairness, review
 from bot.domain.answers import Answer, is_given
 from bot.domain.models import Attempt, ExamDefinition, QType, Question

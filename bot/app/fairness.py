@@ -11,9 +11,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from bot.app.context import Deps, Turn
+from bot.app.context import Turn
 from bot.app.messages import Choice, Reply
 from bot.app.org import AdminRole, Org
+from bot.deps import Deps
 from bot.domain import fairness as rules
 from bot.domain.answers import Answer, is_given
 from bot.domain.models import Attempt, ExamDefinition, PaperItem, QType, Question

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from bot.app.chunks import split_text
-from bot.app.context import Deps, Turn
+from bot.app.context import Turn
 from bot.app.messages import Choice, Reply
 from bot.catalog.guides import PLACEHOLDERS, ServiceGuide
+from bot.deps import Deps
 from bot.domain.numerals import ArticleNo
 
 SECTIONS = ("audience", "conditions", "materials", "steps", "time_limit", "fee")

@@ -6,9 +6,10 @@ from collections.abc import Iterable
 from typing import Protocol
 
 from bot.app.chunks import split_text
-from bot.app.context import Deps, Turn
+from bot.app.context import Turn
 from bot.app.messages import Choice, Reply
 from bot.catalog.laws import Article, Law, LawLibrary, short_name
+from bot.deps import Deps
 from bot.domain.numerals import ArticleNo, parse_article_ref
 from bot.search.lawref import closest_laws, parse_ref
 from bot.search.lookup import lookup_for

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.app.context import Deps, Turn, idle_menu, main_menu
+from bot.app.context import Turn, idle_menu, main_menu
 from bot.app.law import article_action, stale_notice, unknown_law_reply
 from bot.app.messages import Choice, Reply
+from bot.deps import Deps
 from bot.search.intent import detect
 from bot.search.lookup import Hit, LookupResult, lookup_ready
 

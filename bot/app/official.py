@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from bot.app.context import Deps, Turn
+from bot.app.context import Turn
 from bot.app.org import Org
 from bot.app.study_hours import StudyHours
+from bot.deps import Deps
 from bot.domain import official_exam as rules
 from bot.domain.models import Attempt, ExamDefinition, OfficialSpec
 from bot.domain.study_time import hours

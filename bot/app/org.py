@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from bot.app.context import Deps
+from bot.deps import Deps
 from bot.domain import study
 from bot.domain.official_exam import StudyProgress
 from bot.domain.units import RosterEntry, UnitTree

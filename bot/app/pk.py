@@ -14,9 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.app import views
-from bot.app.context import Deps, Turn, main_menu
+from bot.app.context import Turn, main_menu
 from bot.app.messages import Choice, Reply
 from bot.app.org import Org
+from bot.deps import Deps
 from bot.domain import pk as rules
 from bot.domain.models import QType, Question
 from bot.storage.ports import PkAnswer, PkMatch, PkQueueEntry

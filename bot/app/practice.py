@@ -7,8 +7,9 @@ from __future__ import annotations
 import hashlib
 
 from bot.app import views
-from bot.app.context import Deps, Turn, main_menu, menu_reply, on_screen
+from bot.app.context import Turn, main_menu, menu_reply, on_screen
 from bot.app.messages import Choice, Reply
+from bot.deps import Deps
 from bot.domain import review
 from bot.domain.answers import Answer
 from bot.domain.models import QType, Question

@@ -7,10 +7,11 @@ from __future__ import annotations
 import logging
 import unicodedata
 
-from bot.app.context import Deps, Turn, main_menu
+from bot.app.context import Turn, main_menu
 from bot.app.fairness import record_bind
 from bot.app.messages import Reply
 from bot.app.org import Org
+from bot.deps import Deps
 
 log = logging.getLogger(__name__)
 DAY = 86_400

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.app import views
-from bot.app.context import Deps, Turn, main_menu
+from bot.app.context import Turn, main_menu
 from bot.app.messages import Choice, Reply
+from bot.deps import Deps
 from bot.domain.models import QType, Question
 from bot.domain.reminder_rules import QuietHours, fmt_hhmm, parse_hhmm
 from bot.storage.ports import ReminderPref

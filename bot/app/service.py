@@ -13,7 +13,7 @@ from bot.app.admin import AdminFlow
 from bot.app.bank_admin import BankAdminFlow, Inspection
 from bot.app.broadcast import BroadcastFlow
 from bot.app.cases import CaseFlow
-from bot.app.context import Deps, Turn, idle_menu, main_menu, menu_reply
+from bot.app.context import Turn, idle_menu, main_menu, menu_reply
 from bot.app.deferred import OffLoopAdmin
 from bot.app.deferred import resolve as resolve_later
 from bot.app.exam import ExamFlow
@@ -32,6 +32,7 @@ from bot.app.registration import RegistrationFlow
 from bot.app.reminders import ReminderFlow
 from bot.app.study_hours import StudyHours, counts_as_study
 from bot.app.web_login import web_command
+from bot.deps import Deps
 from bot.services.exams import refresh as refresh_exams
 from bot.texts import normalize_locale, tr
 

@@ -12,9 +12,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.app.context import Deps
 from bot.app.org import Org
 from bot.app.study_hours import StudyHours
+from bot.deps import Deps
 from bot.domain import official_exam as rules
 from bot.domain import study_time
 from bot.domain.models import ExamDefinition, OfficialSpec

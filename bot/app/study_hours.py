@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.app.context import Deps
+from bot.deps import Deps
 from bot.domain import study_time as st
 
 # Turns that are not study: menus, settings, registration, admin work, the leaderboard.

@@ -4,8 +4,9 @@ refusal."""
 
 from __future__ import annotations
 
-from bot.app.context import Deps, Turn, idle_menu
+from bot.app.context import Turn, idle_menu
 from bot.app.messages import Reply
+from bot.deps import Deps
 from bot.services import accounts
 from bot.services.rights import Forbidden
 

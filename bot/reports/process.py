@@ -295,9 +295,9 @@ async def _context(target: str, config: Any, key: tuple[int, int], part: dict[st
                    exams: dict[str, Any]) -> _Context | None:
     import random
 
-    from bot.app.clock import SystemClock
-    from bot.app.context import Deps
     from bot.catalog.catalog import Catalog
+    from bot.clock import SystemClock
+    from bot.deps import Deps
 
     held = _contexts.get(target)
     if held is None:

@@ -22,8 +22,8 @@ import logging
 import secrets
 from dataclasses import dataclass
 
-from bot.app.context import Deps
 from bot.config import Config
+from bot.deps import Deps
 from bot.services.audit import record
 from bot.services.rights import Actor, Forbidden, actor_for
 

@@ -16,7 +16,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from bot.app.context import Deps
+from bot.deps import Deps
 from bot.services.rights import Actor, Forbidden
 from bot.storage.ports import AuditEntry
 

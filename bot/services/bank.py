@@ -23,7 +23,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.app.context import Deps
 from bot.catalog.bank_io import ImportFormatError, ImportResult, export_questions, import_into_bank, read_questions
 from bot.catalog.bank_io.columns import ImportProblem, Record
 from bot.catalog.bank_io.importer import bank_target, validate
@@ -31,6 +30,7 @@ from bot.catalog.bank_io.messages import problem_text
 from bot.catalog.bank_io.xlsx import write_template
 from bot.catalog.bank_io.yamlbank import dump_questions, merge, question_mapping, write_atomically
 from bot.catalog.questions import load_bank_file
+from bot.deps import Deps
 from bot.domain.models import LETTERS, QType, Question
 from bot.services.audit import record
 from bot.services.rights import Actor

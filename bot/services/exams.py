@@ -31,8 +31,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.app.context import Deps
 from bot.catalog.exams import parse_exam
+from bot.deps import Deps
 from bot.domain import official_exam as rules
 from bot.domain.exam_rules import blueprint_shortfalls
 from bot.domain.models import TYPE_ALIASES, ExamDefinition, OfficialSpec, QType

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.app.context import Deps
+from bot.deps import Deps
 from bot.services.rights import Actor
 from bot.storage.ports import FlagRecord
 

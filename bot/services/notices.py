@@ -17,10 +17,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.app.audience import AdminDirectory
-from bot.app.context import Deps
 from bot.app.org import AdminRole, Org
 from bot.app.org_audience import OrgAdmins
 from bot.app.reminders import quiet_hours, scheduler_zone
+from bot.deps import Deps
 from bot.domain.reminder_rules import minute_of
 from bot.services.rights import Actor
 from bot.storage.ports import CampaignInfo, OutboxRow

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.app.context import Deps
 from bot.app.org import AdminRole, Org
+from bot.deps import Deps
 from bot.domain.units import UnitTree
 
 

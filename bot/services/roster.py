@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from dataclasses import replace as with_fields  # import_roster has a `replace` flag
 from pathlib import Path
 
-from bot.app.context import Deps
 from bot.catalog.roster import RowError, UnreadableFile, load_roster
+from bot.deps import Deps
 from bot.domain.units import RosterEntry, UnitTree
 from bot.reports import offloop
 from bot.services.audit import record

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from bot.app import stats_files
-from bot.app.context import Deps
 from bot.app.stats import Report, Stats
 from bot.catalog.catalog import Catalog
+from bot.deps import Deps
 from bot.domain.models import ExamDefinition, OfficialSpec
 from bot.domain.statistics import ItemAnalysis, UnitStats
 from bot.domain.units import UnitTree

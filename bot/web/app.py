@@ -17,7 +17,7 @@ from types import ModuleType
 
 from aiohttp import web
 
-from bot.app.context import Deps
+from bot.deps import Deps
 from bot.services import accounts
 from bot.services.rights import Actor, Forbidden
 from bot.web import security

@@ -4,7 +4,7 @@ check of forms.
     @admin_required
     async def roster(request):
         actor = request[ACTOR]            # bot.services.rights.Actor, read now (keys: bot/web/keys.py)
-        deps = request[REQUEST_DEPS]      # bot.app.context.Deps
+        deps = request[REQUEST_DEPS]      # bot.deps.Deps
         form = await post_form(request)   # POST only: 403 without the session's CSRF token
         ...
 

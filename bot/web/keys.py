@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from aiohttp import web
 
-from bot.app.context import Deps
+from bot.deps import Deps
 from bot.services.accounts import SessionInfo
 from bot.services.rights import Actor
 

@@ -15,9 +15,9 @@ import pytest
 import yaml
 from openpyxl import Workbook, load_workbook
 
-from bot.app.clock import ManualClock
 from bot.app.messages import Attachment, Incoming
 from bot.bootstrap import build, load_checked_catalog
+from bot.clock import ManualClock
 from tests.support import transcript
 from tests.support.bad_files import zip_bomb
 from tests.support.transcript import REPO, Chat

@@ -18,10 +18,10 @@ import pytest
 from pypdf import PdfReader
 
 from bot.app.certs import Certificates
-from bot.app.clock import ManualClock
 from bot.bootstrap import build, load_checked_catalog, own_catalog
 from bot.cert_page import verify_routes
 from bot.cli import main as cli
+from bot.clock import ManualClock
 from bot.httpserver import HttpServer
 from tests.app.test_official_exam import EXAM, JAN_17, _practice, _sit, imported  # noqa: F401 (fixture)
 from tests.support.sql import sql_one, sql_write

@@ -12,9 +12,9 @@ import random
 import pytest
 from openpyxl import load_workbook
 
-from bot.app.clock import ManualClock
 from bot.bootstrap import build, load_checked_catalog
 from bot.cli import main as cli
+from bot.clock import ManualClock
 from bot.domain.exam_rules import eligible
 from bot.domain.models import BlueprintItem, ExamDefinition, OfficialSpec, QType
 from tests.app.test_exam import _attempt, _display_letters

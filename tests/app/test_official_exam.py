@@ -12,10 +12,10 @@ import re
 import pytest
 from openpyxl import load_workbook
 
-from bot.app.clock import ManualClock
 from bot.app.messages import Incoming
 from bot.bootstrap import build, load_checked_catalog, own_catalog
 from bot.cli import main as cli
+from bot.clock import ManualClock
 from tests.app.test_exam import _attempt, _display_letters
 from tests.app.test_practice import _right_letter
 from tests.support.sql import sql_one

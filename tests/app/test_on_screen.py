@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import json
 
-from bot.app.clock import ManualClock
 from bot.channels.console.adapter import ConsoleSender
+from bot.clock import ManualClock
 from bot.domain.models import LETTERS, QType
 from bot.runner import drain_once
 from bot.scheduler.wiring import build_scheduler

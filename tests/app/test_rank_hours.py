@@ -9,9 +9,9 @@ from dataclasses import replace
 
 import pytest
 
-from bot.app.clock import ManualClock
 from bot.bootstrap import build, load_checked_catalog
 from bot.cli import main as cli
+from bot.clock import ManualClock
 from bot.domain.models import Prerequisite
 from tests.app.test_practice import _right_letter
 from tests.support.transcript import REPO, Chat, config_for

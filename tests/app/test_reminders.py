@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.app.clock import ManualClock
 from bot.channels.console.adapter import ConsoleSender
+from bot.clock import ManualClock
 from bot.domain.models import QType
 from bot.runner import drain_once
 from bot.scheduler.wiring import build_scheduler

@@ -24,7 +24,7 @@ from datetime import datetime
 import aiohttp
 import yaml
 
-from bot.app.clock import SystemClock
+from bot.clock import SystemClock
 from bot.domain.models import LETTERS
 from bot.storage.ports import OutboxRow
 from bot.storage.sql.store import open_store

@@ -16,7 +16,7 @@ import sys
 import aiohttp
 import pytest
 
-from bot.app.clock import SystemClock
+from bot.clock import SystemClock
 from tests.multiworker.processes import REPO, Process, free_port, wait_healthy, write_config
 from tests.support.wechat_peer import WeChatPeer
 

@@ -25,7 +25,7 @@ def _pids(output: str) -> dict[int, int]:
 
 
 async def test_workers_share_the_port_one_leads_and_a_killed_worker_comes_back(tmp_path):
-    from bot.app.clock import SystemClock
+    from bot.clock import SystemClock
 
     port = free_port()
     config = write_config(tmp_path, "sup", port)

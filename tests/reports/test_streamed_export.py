@@ -17,10 +17,10 @@ import openpyxl
 import pytest
 
 from bot.app import stats_files
-from bot.app.clock import ManualClock
 from bot.app.org import AdminRole, Org
 from bot.app.stats import Stats
 from bot.bootstrap import build
+from bot.clock import ManualClock
 from bot.config import load_config
 from bot.domain import study_time
 from bot.services import stats as svc

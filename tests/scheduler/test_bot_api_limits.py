@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from telegram import Bot
 
-from bot.app.clock import SystemClock
 from bot.channels.telegram.adapter import TelegramSender, delivery_of
 from bot.channels.telegram.aiohttp_request import AiohttpRequest
+from bot.clock import SystemClock
 from bot.scheduler.delivery import Outcome
 from bot.scheduler.outbox_sender import OutboxSender, SenderSettings
 from bot.storage.ports import OutboxRow

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.app.clock import ManualClock
+from bot.clock import ManualClock
 from bot.domain.models import PaperItem
 from bot.scheduler.jobs import ReminderJobs
 from bot.scheduler.wiring import JobTable, Scheduler, build_jobs, build_scheduler

@@ -8,7 +8,7 @@ import asyncio
 
 import pytest
 
-from bot.app.clock import ManualClock
+from bot.clock import ManualClock
 from bot.scheduler.delivery import Delivery, Outcome
 from bot.scheduler.outbox_sender import OutboxSender, RateLimiter, SenderSettings
 from bot.storage.ports import OutboxRow

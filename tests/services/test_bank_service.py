@@ -10,9 +10,9 @@ from dataclasses import replace
 
 import pytest
 
-from bot.app.clock import ManualClock
 from bot.bank_sync import BankSync
 from bot.bootstrap import build, load_checked_catalog
+from bot.clock import ManualClock
 from bot.domain.models import ExamDefinition, QType
 from bot.domain.units import Unit
 from bot.services import bank as svc

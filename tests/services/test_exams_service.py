@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.app.clock import ManualClock
 from bot.bootstrap import build, load_checked_catalog, own_catalog
+from bot.clock import ManualClock
 from bot.domain import official_exam as rules
 from bot.domain.exam_rules import eligible
 from bot.domain.models import QType

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from bot.app.clock import ManualClock
 from bot.bootstrap import App
+from bot.clock import ManualClock
 from bot.domain.units import RosterEntry, Unit
 from tests.support.transcript import Chat, make_app
 

@@ -17,9 +17,9 @@ import time
 
 from telegram import Bot
 
-from bot.app.clock import SystemClock
 from bot.channels.telegram.adapter import TelegramSender
 from bot.channels.telegram.aiohttp_request import AiohttpRequest
+from bot.clock import SystemClock
 from bot.scheduler.outbox_sender import OutboxSender, SenderSettings
 from bot.storage.sql.store import open_store
 from tests.support.fake_bot_api import TOKEN

@@ -5,10 +5,10 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from bot.app.clock import ManualClock
 from bot.app.messages import Incoming, Reply
 from bot.bootstrap import App, build, load_checked_catalog, own_catalog
 from bot.channels.console.adapter import ConsoleChannel
+from bot.clock import ManualClock
 from bot.config import Config, load_config
 from tests.support.templates import migrated_sqlite
 

@@ -16,8 +16,8 @@ import shutil
 import aiohttp
 import pytest
 
-from bot.app.clock import ManualClock
 from bot.bootstrap import build, load_checked_catalog, own_catalog
+from bot.clock import ManualClock
 from bot.domain.models import QType
 from bot.domain.units import Unit
 from bot.httpserver import HttpServer

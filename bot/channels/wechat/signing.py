@@ -11,7 +11,7 @@ from typing import Protocol
 from wechatpy.crypto import PrpCrypto as OfficialAccountCipher
 from wechatpy.enterprise.crypto import PrpCrypto as WeComCipher
 
-from bot.app.clock import Clock
+from bot.clock import Clock
 
 
 class Refused(Exception):

@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from bot.app.context import Deps
+from bot.deps import Deps
 from bot.domain.statistics import percent
 from bot.domain.study_time import format_hours
 from bot.reports import offloop
