@@ -37,11 +37,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.stats import NOW, _units
-from bot.app.org import AdminRole
 from bot.bootstrap import build, load_checked_catalog
 from bot.clock import ManualClock
 from bot.config import load_config
 from bot.services import notices
+from bot.services.org import AdminRole
 
 
 def generate(path: Path, people: int, seed: int) -> None:

@@ -41,13 +41,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.app import stats_files
-from bot.app.stats import Stats
 from bot.bootstrap import build, load_checked_catalog
 from bot.clock import ManualClock
 from bot.config import load_config
 from bot.domain.units import Unit
+from bot.services import stats_files
 from bot.services.stats import write_workbook
+from bot.services.stats_report import Stats
 from bot.storage import stats_rollup
 
 NOW = 1_768_003_200.0  # 2026-01-10T00:00Z

@@ -69,9 +69,9 @@ async def _units_import(args) -> int:
 async def _roster_import(args) -> int:
     """The roster import use case (bot/services/roster.py) as the operator: every unit, audited
     as "cli"."""
-    from bot.app.org import AdminRole, Org
     from bot.catalog.roster import UnreadableFile
     from bot.services import roster as roster_service
+    from bot.services.org import AdminRole, Org
     from bot.services.rights import Actor
 
     app = await _open_app(args)
@@ -120,7 +120,7 @@ def format_table(report, locale: str = "zh") -> str:
 
 
 async def _stats(args) -> int:
-    from bot.app.stats import Stats, StatsError
+    from bot.services.stats_report import Stats, StatsError
 
     locale = args.locale or cli_locale(args)
     app = await _open_app(args)
@@ -142,7 +142,7 @@ async def _stats(args) -> int:
             return 2
         if args.stats_command == "export":
             out = Path(args.out or f"stats-{args.exam}-{report.unit_id or 'all'}.xlsx")
-            from bot.app.fairness import operator_flags_sheet  # the fair-exam flags, as /export has them
+            from bot.services.flag_words import operator_flags_sheet  # the fair-exam flags, as /export has them
             from bot.services.stats import write_workbook
 
             flags = await operator_flags_sheet(app.service.deps, args.exam, report.unit_id, report.tree, locale)

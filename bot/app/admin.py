@@ -11,14 +11,14 @@ from bot.app.context import Turn, idle_menu
 from bot.app.fairness import FairStatsView  # fair-exam flags
 from bot.app.messages import Attachment, Choice, Reply
 from bot.app.official import _when
-from bot.app.org import AdminRole, Org
-from bot.app.stats import Report, Stats, StatsError
 from bot.deps import Deps
 from bot.domain.models import ExamDefinition, OfficialSpec
 from bot.domain.statistics import percent
 from bot.domain.study_time import format_hours
 from bot.services import stats as stats_service
+from bot.services.org import AdminRole, Org
 from bot.services.rights import Actor, Forbidden
+from bot.services.stats_report import Report, Stats, StatsError
 from bot.texts import join
 
 log = logging.getLogger(__name__)

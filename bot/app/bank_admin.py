@@ -18,13 +18,13 @@ from typing import Any
 
 from bot.app.context import Turn, idle_menu, main_menu
 from bot.app.messages import Attachment, Reply
-from bot.app.org import Org
 from bot.catalog.bank_io import ImportResult
 from bot.catalog.bank_io.columns import ImportProblem
 from bot.catalog.bank_io.messages import problem_text
 from bot.deps import Deps
 from bot.services import bank as bank_service
 from bot.services.bank import EXPORT_FORMATS, SUFFIXES, TEMPLATE, BankError, safe_name  # noqa: F401 - re-exported
+from bot.services.org import Org
 from bot.services.rights import Actor, Forbidden, actor_for
 
 log = logging.getLogger(__name__)

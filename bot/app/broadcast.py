@@ -10,14 +10,13 @@ import difflib
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.app.audience import AdminDirectory, ConfigAdmins
 from bot.app.context import Turn, idle_menu, main_menu
 from bot.app.messages import Choice, Reply
-from bot.app.org import AdminRole
-from bot.app.reminders import scheduler_zone
 from bot.deps import Deps
 from bot.services import notices
-from bot.services.notices import MAX_BROADCAST, channel_of  # noqa: F401  (imported from here by others)
+from bot.services.audience import AdminDirectory, ConfigAdmins
+from bot.services.notices import MAX_BROADCAST, channel_of, scheduler_zone  # noqa: F401  (imported from here by others)
+from bot.services.org import AdminRole
 
 SUB_COMMANDS = {"status": "status", "progress": "status", "进度": "status", "cancel": "cancel", "stop": "cancel",
                 "停止": "cancel", "send": "send", "发送": "send"}

@@ -17,11 +17,11 @@ from zoneinfo import ZoneInfo
 
 from bot.app.context import Turn, main_menu
 from bot.app.messages import Attachment, Choice, Reply
-from bot.app.org import Org
 from bot.config import Config
 from bot.deps import Deps
 from bot.domain import certificate as rules
 from bot.domain.models import Attempt
+from bot.services.org import Org
 from bot.storage.ports import CertificateRecord
 from bot.texts import tr
 

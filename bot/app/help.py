@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot.app.audience import AdminDirectory
 from bot.app.context import Turn
-from bot.app.org import Org
 from bot.config import Config
+from bot.services.audience import AdminDirectory
+from bot.services.org import Org
 
 UNIT_ADMIN = ("stats", "export", "code", "unbind", "bank", "web")
 SUPER_ADMIN = ("upload", "admin", "exam_open", "exam_close", "makeup_open", "cert")

@@ -6,12 +6,12 @@ from __future__ import annotations
 from bot.app.context import Turn, main_menu
 from bot.app.messages import Reply
 from bot.app.official import OfficialExams, amount
-from bot.app.org import Org
-from bot.app.study_hours import StudyHours
 from bot.deps import Deps
 from bot.domain import official_exam as rules
 from bot.domain.study import ACTIVITIES
 from bot.domain.study_time import format_hours
+from bot.services.org import Org
+from bot.services.study_hours import StudyHours
 from bot.texts import join
 
 

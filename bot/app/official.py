@@ -6,13 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from bot.app.context import Turn
-from bot.app.org import Org
-from bot.app.study_hours import StudyHours
 from bot.deps import Deps
 from bot.domain import official_exam as rules
 from bot.domain.models import Attempt, ExamDefinition, OfficialSpec
 from bot.domain.study_time import hours
 from bot.domain.units import RosterEntry
+from bot.services.org import Org
+from bot.services.study_hours import StudyHours
 from bot.texts import join
 
 

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from bot.app import views
 from bot.app.context import Turn, main_menu
 from bot.app.messages import Choice, Reply
-from bot.app.org import Org
 from bot.deps import Deps
 from bot.domain import pk as rules
 from bot.domain.models import QType, Question
+from bot.services.org import Org
 from bot.storage.ports import PkAnswer, PkMatch, PkQueueEntry
 from bot.texts import tr
 

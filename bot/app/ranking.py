@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 from bot.app.context import Turn, main_menu
 from bot.app.messages import Choice, Reply
-from bot.app.org import Org
 from bot.deps import Deps
 from bot.domain import study_time as st
 from bot.domain.ranking import UNIT_METRICS, UnitFigures, competition_ranks, mask_name
 from bot.domain.units import UnitTree
+from bot.services.org import Org
 
 TOP = 10
 ADMIN_TOP = 30

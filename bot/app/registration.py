@@ -8,10 +8,10 @@ import logging
 import unicodedata
 
 from bot.app.context import Turn, main_menu
-from bot.app.fairness import record_bind
 from bot.app.messages import Reply
-from bot.app.org import Org
 from bot.deps import Deps
+from bot.services.flags import record_bind
+from bot.services.org import Org
 
 log = logging.getLogger(__name__)
 DAY = 86_400

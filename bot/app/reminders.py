@@ -13,35 +13,18 @@ from bot.app.context import Turn, main_menu
 from bot.app.messages import Choice, Reply
 from bot.deps import Deps
 from bot.domain.models import QType, Question
-from bot.domain.reminder_rules import QuietHours, fmt_hhmm, parse_hhmm
+from bot.domain.reminder_rules import fmt_hhmm, parse_hhmm
+from bot.services.notices import config_minute, quiet_hours, scheduler_zone
 from bot.storage.ports import ReminderPref
 from bot.texts import tr
 
 if TYPE_CHECKING:
     from bot.app.practice import PracticeFlow
     from bot.catalog.catalog import Catalog
-    from bot.config import Config
 
 PRESET_TIMES = (7 * 60 + 30, 8 * 60, 12 * 60, 18 * 60, 20 * 60, 21 * 60)
 OFF_WORDS = {"off", "stop", "关", "关闭", "取消", "退订"}
 ON_WORDS = {"on", "start", "开", "开启", "打开", "订阅"}
-
-
-def _minute(text: str) -> int:
-    """A configured time of day (checked when the config loads) -> minute of the day."""
-    minute = parse_hhmm(text)
-    if minute is None:
-        raise ValueError(f"not a time of day: {text!r}")
-    return minute
-
-
-def quiet_hours(config: Config) -> QuietHours:
-    q = config.scheduler.quiet_hours
-    return QuietHours(_minute(q.start), _minute(q.end))
-
-
-def scheduler_zone(config: Config) -> str:
-    return config.scheduler.timezone or config.timezone
 
 
 def daily_question_of(catalog: Catalog, date: str) -> Question:
@@ -124,7 +107,7 @@ class ReminderFlow:
             q = config.quiet_hours
             return [Reply(turn.t("remind_quiet_refused", start=q.start, end=q.end), self._buttons(turn, pref))]
         new_enabled = enabled if enabled is not None else True
-        new_minute = minute if minute is not None else (pref.minute if pref else _minute(config.daily_default_time))
+        new_minute = minute if minute is not None else (pref.minute if pref else config_minute(config.daily_default_time))
         new_zone = zone if zone is not None else (pref.tz if pref else None)
         await self.store.reminders.set_reminder(turn.user, new_enabled, new_minute, new_zone, turn.now)
         pref = await self.store.reminders.get_reminder(turn.user)
@@ -134,7 +117,7 @@ class ReminderFlow:
     def _describe(self, turn: Turn, pref: ReminderPref | None) -> str:
         config = self.deps.config.scheduler
         enabled = bool(pref and pref.enabled)
-        minute = pref.minute if pref else _minute(config.daily_default_time)
+        minute = pref.minute if pref else config_minute(config.daily_default_time)
         zone = (pref.tz if pref else None) or scheduler_zone(self.deps.config)
         return turn.t("remind_status", state=turn.t("remind_state_on" if enabled else "remind_state_off"),
                       time=fmt_hhmm(minute), zone=zone, quiet_start=config.quiet_hours.start,

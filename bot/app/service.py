@@ -23,17 +23,17 @@ from bot.app.law import LawFlow
 from bot.app.lookup import LookupFlow
 from bot.app.me import MeFlow
 from bot.app.messages import Incoming, Reply, numbered_actions, typed_number
-from bot.app.org import Org
-from bot.app.org_audience import OrgAdmins
 from bot.app.pk import PkFlow
 from bot.app.practice import PracticeFlow
 from bot.app.ranking import RankFlow
 from bot.app.registration import RegistrationFlow
 from bot.app.reminders import ReminderFlow
-from bot.app.study_hours import StudyHours, counts_as_study
 from bot.app.web_login import web_command
 from bot.deps import Deps
 from bot.services.exams import refresh as refresh_exams
+from bot.services.org import Org
+from bot.services.org_audience import OrgAdmins
+from bot.services.study_hours import StudyHours, counts_as_study
 from bot.texts import normalize_locale, tr
 
 log = logging.getLogger(__name__)

@@ -71,12 +71,12 @@ def _drawn(fn: Callable[..., T], *args: Any) -> T:
 
 
 async def workbook(build: Callable[..., bytes], *args: Any) -> bytes:
-    """An Excel workbook, e.g. workbook(bot.app.stats_files.workbook, report, items, catalog, locale)."""
+    """An Excel workbook, e.g. workbook(bot.services.stats_files.workbook, report, items, catalog, locale)."""
     return await run(build, *args)
 
 
 async def chart(draw: Callable[..., bytes], *args: Any) -> bytes:
-    """A matplotlib chart, e.g. chart(bot.app.stats_files.rates_chart, report, locale)."""
+    """A matplotlib chart, e.g. chart(bot.services.stats_files.rates_chart, report, locale)."""
     return await run(_drawn, draw, *args)
 
 

@@ -243,7 +243,7 @@ class _Context:
 _contexts: dict[str, _Context] = {}
 
 
-WARM_IMPORTS = ("bot.services.stats", "bot.services.flags", "bot.app.fairness", "bot.reports.charts",
+WARM_IMPORTS = ("bot.services.stats", "bot.services.flags", "bot.services.flag_words", "bot.reports.charts",
                 "bot.reports.excel", "bot.storage.sql.store", "matplotlib.pyplot")
 
 

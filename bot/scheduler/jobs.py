@@ -7,7 +7,9 @@ import logging
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.app.audience import (
+from bot.app.reminders import daily_payload, daily_question_of
+from bot.domain import reminder_rules as rules
+from bot.services.audience import (
     AdminDirectory,
     AttemptsDigest,
     ConfigAdmins,
@@ -16,9 +18,7 @@ from bot.app.audience import (
     ExamSchedule,
     SnapshotHook,
 )
-from bot.app.reminders import daily_payload, daily_question_of, quiet_hours, scheduler_zone
-from bot.domain import reminder_rules as rules
-from bot.services.notices import channel_of
+from bot.services.notices import channel_of, quiet_hours, scheduler_zone
 from bot.storage.ports import OutboxRow
 from bot.texts import tr
 

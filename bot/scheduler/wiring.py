@@ -136,9 +136,9 @@ def org_ports(app) -> dict:
     official = getattr(getattr(service, "exam", None), "official", None)
     if org is None or official is None:
         return {}
-    from bot.app.audience import AttemptsDigest, ConfigExamSchedule
-    from bot.app.org_audience import OfficialDigest, OfficialExamSchedule, OrgAdmins
-    from bot.app.stats import Stats
+    from bot.services.audience import AttemptsDigest, ConfigExamSchedule
+    from bot.services.org_audience import OfficialDigest, OfficialExamSchedule, OrgAdmins
+    from bot.services.stats_report import Stats
 
     config = app.config
     zone = ZoneInfo(config.scheduler.timezone or config.timezone)

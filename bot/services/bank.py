@@ -182,7 +182,7 @@ async def search_questions(deps: Deps, actor: Actor, query: BankQuery) -> BankPa
 
 
 async def question_detail(deps: Deps, actor: Actor, question_id: str) -> QuestionDetail:
-    from bot.app.stats import Stats
+    from bot.services.stats_report import Stats
 
     catalog = deps.catalog
     q = catalog.questions.get(question_id)

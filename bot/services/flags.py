@@ -1,7 +1,8 @@
 """Fair-exam flags for admins: the flags of official exams within an actor's scope,
 with the people they name, for chat /stats, the /export workbook and the web console. A super
 admin sees every unit's flags, a unit admin those of their unit and the units below it; anyone
-else is refused (actor_for raises Forbidden). Flags are for checking, never a penalty."""
+else is refused (actor_for raises Forbidden). Flags are for checking, never a penalty. Also the
+bind and unbind events of roster entries, which the re-bind flag reads."""
 
 from __future__ import annotations
 
@@ -70,3 +71,18 @@ def counts(flags: list[FlagView]) -> dict[str, int]:
     for view in flags:
         out[view.record.kind] = out.get(view.record.kind, 0) + 1
     return out
+
+
+async def record_bind(deps: Deps, roster_id: int, user: str, now: float, by: str = "") -> None:
+    """A chat account was bound to a roster entry (the re-bind flag reads these events)."""
+    await deps.storage.fairness.record_bind_event(roster_id, user.split(":", 1)[0], user, "bind", now, by)
+
+
+async def unbind_recorded(deps: Deps, roster_id: int, platform: str | None, by: str, now: float) -> int:
+    """Unbind a roster entry's accounts (one platform or all) and record which were removed."""
+    before = await deps.storage.roster.users_of(roster_id)
+    removed = await deps.storage.roster.unbind(roster_id, platform)
+    for user in before:
+        if platform is None or user.split(":", 1)[0] == platform:
+            await deps.storage.fairness.record_bind_event(roster_id, user.split(":", 1)[0], user, "unbind", now, by)
+    return removed

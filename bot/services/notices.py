@@ -2,7 +2,7 @@
 hours respected, as the scheduler does), watch progress, cancel. The chat's /broadcast
 (bot/app/broadcast.py) and the console's 通知 page are two entry points on these functions.
 
-Who may send to whom is the AdminDirectory's (bot/app/audience.py): a super admin
+Who may send to whom is the AdminDirectory's (bot/services/audience.py): a super admin
 (`admin.super_admins`) reaches every reachable user, a unit admin the bound members of
 their unit and the units below it. A campaign's progress and its cancel button belong to its
 author and to super admins. A schedule writes the campaign and all its outbox rows in one
@@ -13,22 +13,43 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from bot.app.audience import AdminDirectory
-from bot.app.org import AdminRole, Org
-from bot.app.org_audience import OrgAdmins
-from bot.app.reminders import quiet_hours, scheduler_zone
 from bot.deps import Deps
-from bot.domain.reminder_rules import minute_of
+from bot.domain.reminder_rules import QuietHours, minute_of, parse_hhmm
+from bot.services.audience import AdminDirectory
+from bot.services.org import AdminRole, Org
+from bot.services.org_audience import OrgAdmins
 from bot.services.rights import Actor
 from bot.storage.ports import CampaignInfo, OutboxRow
+
+if TYPE_CHECKING:
+    from bot.config import Config
 
 MAX_BROADCAST = 3500  # leaves room in one 4096-character Telegram message
 MAX_AHEAD = 90 * 86_400  # a notice is scheduled at most 90 days ahead
 KIND = "broadcast"
 NO_UNIT = ""  # the per-unit preview's bucket for reachable users on no roster
+
+
+def config_minute(text: str) -> int:
+    """A configured time of day (checked when the config loads) -> minute of the day."""
+    minute = parse_hhmm(text)
+    if minute is None:
+        raise ValueError(f"not a time of day: {text!r}")
+    return minute
+
+
+def quiet_hours(config: Config) -> QuietHours:
+    """The configured quiet hours (scheduler.quiet_hours): no proactive message is sent in them."""
+    q = config.scheduler.quiet_hours
+    return QuietHours(config_minute(q.start), config_minute(q.end))
+
+
+def scheduler_zone(config: Config) -> str:
+    """The time zone of scheduled messages and quiet hours."""
+    return config.scheduler.timezone or config.timezone
 
 
 class NoticeError(Exception):

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.app.org import AdminRole, Org
 from bot.deps import Deps
 from bot.domain.units import UnitTree
+from bot.services.org import AdminRole, Org
 
 
 class Forbidden(Exception):

@@ -346,7 +346,7 @@ async def unbind_person(deps: Deps, actor: Actor, roster_id: int, platform: str 
     """Remove the person's chat accounts (on one platform, or all); returns how many."""
     person = await get_person(deps, actor, roster_id)
     async with deps.storage.atomic():
-        from bot.app.fairness import unbind_recorded  # the re-bind flag of fair exams reads these events
+        from bot.services.flags import unbind_recorded  # the re-bind flag of fair exams reads these events
 
         removed = await unbind_recorded(deps, roster_id, platform[:10] if platform else None, actor.user,
                                         deps.clock.now())

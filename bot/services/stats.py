@@ -18,8 +18,6 @@ from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-from bot.app import stats_files
-from bot.app.stats import Report, Stats
 from bot.catalog.catalog import Catalog
 from bot.deps import Deps
 from bot.domain.models import ExamDefinition, OfficialSpec
@@ -27,7 +25,9 @@ from bot.domain.statistics import ItemAnalysis, UnitStats
 from bot.domain.units import UnitTree
 from bot.reports import process
 from bot.reports.excel import Sheet
+from bot.services import stats_files
 from bot.services.rights import Actor, Forbidden
+from bot.services.stats_report import Report, Stats
 from bot.storage.ports import PersonRow
 
 __all__ = [
@@ -416,7 +416,7 @@ async def _workbook_into(deps: Deps, actor: Actor, query: ViewQuery, now: float,
         raise TooBig(view.total.roster)
     stats = _stats(deps)
     found = await stats.items(view.exam.id)
-    from bot.app.fairness import flags_sheet  # the fair-exam flags of the view, with their evidence
+    from bot.services.flag_words import flags_sheet  # the fair-exam flags of the view, with their evidence
     from bot.services.flags import list_flags
 
     flags = flags_sheet(query.locale, await list_flags(deps, actor, view.exam.id, view.unit_id), view.report.tree,

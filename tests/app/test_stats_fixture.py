@@ -7,10 +7,10 @@ import dataclasses
 
 import pytest
 
-from bot.app.stats import Stats, StatsError
 from bot.catalog.roster import load_roster, load_units
 from bot.domain.models import PaperItem
 from bot.domain.units import RosterEntry
+from bot.services.stats_report import Stats, StatsError
 from tests.support.sql import sql_one, sql_write
 from tests.support.transcript import REPO
 

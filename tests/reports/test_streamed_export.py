@@ -16,15 +16,15 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from bot.app import stats_files
-from bot.app.org import AdminRole, Org
-from bot.app.stats import Stats
 from bot.bootstrap import build
 from bot.clock import ManualClock
 from bot.config import load_config
 from bot.domain import study_time
 from bot.services import stats as svc
+from bot.services import stats_files
+from bot.services.org import AdminRole, Org
 from bot.services.rights import Actor
+from bot.services.stats_report import Stats
 from tests.app.test_stats_fixture import EXAM, _setup
 from tests.support.transcript import REPO
 

@@ -8,8 +8,8 @@ import logging
 import pytest
 
 import bot.config
-from bot.app.org import AdminRole
 from bot.config import load_config
+from bot.services.org import AdminRole
 
 
 @pytest.fixture(autouse=True)

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.app.org import AdminRole
 from bot.services import audit, gaps, notices
+from bot.services.org import AdminRole
 from bot.services.rights import Forbidden, actor_for
 from tests.support.notice_org import HOUR, NOON, ROOT, UNIT_ADMIN, org_app
 from tests.support.transcript import Chat

@@ -9,8 +9,8 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from bot.app.org import AdminRole, Org
 from bot.services import stats as svc
+from bot.services.org import AdminRole, Org
 from bot.services.rights import Actor, Forbidden
 from tests.app.test_stats_fixture import EXAM, _setup
 

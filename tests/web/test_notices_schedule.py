@@ -12,9 +12,9 @@ import asyncio
 import pytest
 from sqlalchemy import select, update
 
-from bot.app.org import AdminRole
 from bot.domain.units import Unit
 from bot.services import audit, notices
+from bot.services.org import AdminRole
 from bot.services.rights import actor_for
 from bot.storage.tables import audit_log, outbox, users
 from tests.support.notice_org import HOUR, NOON, ROOT, UNIT_ADMIN, org_app

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.app import fairness as words
-from bot.app.stats_files import person_name
+from bot.services import flag_words as words
 from bot.services import flags
+from bot.services.stats_files import person_name
 from bot.texts import tr
 from bot.web.auth import admin_required
 from bot.web.keys import ACTOR, REQUEST_DEPS

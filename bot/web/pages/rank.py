@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.app.org import Org
 from bot.app.ranking import Leaderboards, RankDenied, RankQuery
 from bot.domain.ranking import UNIT_METRICS
 from bot.domain.study_time import PERIODS, format_hours
+from bot.services.org import Org
 from bot.services.rights import Forbidden
 from bot.web.auth import admin_required
 from bot.web.keys import ACTOR, REQUEST_DEPS

@@ -1,4 +1,4 @@
-"""The audience ports (bot/app/audience.py) implemented on the organisation: official exam
+"""The audience ports (bot/services/audience.py) implemented on the organisation: official exam
 windows, the roster (who still has to sit or pass), admin roles (super / unit), per-unit rates for
 the weekly digest and the nightly rates snapshot (Stats.take_snapshot)."""
 
@@ -6,20 +6,29 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
-from bot.app.audience import ConfigExamSchedule
-from bot.app.org import AdminRole, Org
 from bot.domain.official_exam import is_target
 from bot.domain.reminder_rules import ExamWindow
+from bot.services.audience import ConfigExamSchedule
+from bot.services.org import AdminRole, Org
 from bot.texts import tr
 
 if TYPE_CHECKING:
-    from bot.app.audience import DigestSource
-    from bot.app.official import OfficialExams
-    from bot.app.stats import Stats
+    from bot.deps import Deps
+    from bot.domain.models import ExamDefinition, OfficialSpec
+    from bot.services.audience import DigestSource
+    from bot.services.stats_report import Stats
     from bot.storage.ports import Store
+
+
+class OfficialSpecs(Protocol):
+    """The official exams and their effective windows (the chat's OfficialExams, bot/app/official.py)."""
+    deps: Deps
+
+    def definitions(self) -> list[ExamDefinition]: ...
+    async def spec(self, definition: ExamDefinition) -> OfficialSpec: ...
 
 
 def _pct(part: int, whole: int) -> str:
@@ -31,10 +40,10 @@ class OfficialExamSchedule:
     bound to target roster entries without a passing final result. Exams only in
     `scheduler.exam_windows` fall back to the config schedule."""
 
-    def __init__(self, storage: Store, official: OfficialExams, org: Org, zone: ZoneInfo,
+    def __init__(self, storage: Store, official: OfficialSpecs, org: Org, zone: ZoneInfo,
                  fallback: ConfigExamSchedule) -> None:
         self.storage = storage
-        self.official = official  # app.service.exam.official (OfficialExams)
+        self.official = official  # app.service.exam.official (the chat's OfficialExams)
         self.org = org
         self.zone = zone
         self.fallback = fallback

@@ -1,7 +1,7 @@
 """Who a proactive message is for: small ports (ExamSchedule, AdminDirectory, DigestSource) and
 implementations on the config and the attempts table: exam windows from
 `scheduler.exam_windows`, super admins from `admin.super_admins`. The organisation's
-implementations (official exams, unit admins) are in bot/app/org_audience.py."""
+implementations (official exams, unit admins) are in bot/services/org_audience.py."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import TYPE_CHECKING, Protocol
 
-from bot.app.org import AdminRole
 from bot.domain.reminder_rules import ExamWindow
+from bot.services.org import AdminRole
 
 if TYPE_CHECKING:
     from bot.catalog.catalog import Catalog

@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, BinaryIO
 
-from bot.app.stats import Report
 from bot.catalog.catalog import Catalog
 from bot.domain.statistics import ItemAnalysis, UnitStats, ranked
 from bot.domain.study_time import hours
 from bot.reports import charts
 from bot.reports.excel import NUMBER, PERCENT, BookWriter, Column, Sheet, build_workbook
+from bot.services.stats_report import Report
 from bot.storage.ports import ERASED_PREFIX, PersonRow
 from bot.texts import tr
 

@@ -12,14 +12,14 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.app.org import Org
-from bot.app.study_hours import StudyHours
 from bot.deps import Deps
 from bot.domain import official_exam as rules
 from bot.domain import study_time
 from bot.domain.models import ExamDefinition, OfficialSpec
 from bot.domain.statistics import ItemAnalysis, UnitStats, aggregate_units, analyse, ranked
 from bot.domain.units import UnitTree
+from bot.services.org import Org
+from bot.services.study_hours import StudyHours
 from bot.storage.ports import PersonRow
 
 
