@@ -14,8 +14,9 @@ folds the new study and answer logs on its own store (short transactions on the 
 connection), and in the report process those folds are no-ops; the admin log line is written by
 the caller after the call.
 
-One process (a `ProcessPoolExecutor` of size 1, started with 'spawn' on the first call or by
-`warm()` when an admin opens the statistics), so jobs run one after another and an export never
+One process (a daemon `multiprocessing.Process` started with 'spawn' on the first call or by
+`warm()` when an admin opens the statistics, and a Pipe to it that carries one request at a
+time, each awaited on a daemon thread), so jobs run one after another and an export never
 takes both cores from the users; a long job (an export) runs on a thread whose CPU priority is
 lowered by NICENESS on PostgreSQL (SQLITE_NICENESS, 0, on SQLite), so the users' answers and
 their server processes win the CPU when both want it, while a chart after it is drawn at the
@@ -24,7 +25,9 @@ bot process (`lawbot run --workers N`) has its own. When the report process dies
 of memory) the call raises `ReportFailed` — the chat answers with one line — and the next call
 starts a new process; a job that runs longer than JOB_TIMEOUT is killed the same way. The
 process exits on its own when the bot process that started it is gone (checked every second),
-and is stopped when the interpreter exits; `shutdown()` stops it at once. After a job that left
+and is killed when the interpreter exits, without waiting for a job under way (an atexit hook;
+the requests wait on daemon threads, which the exit does not wait for); `shutdown()` kills it
+at once. After a job that left
 the process above RECYCLE_RSS bytes of resident memory, the process is replaced before the next
 job (Python keeps freed memory for reuse). An export streams its people from the database a
 chunk at a time (bot.services.stats.write_workbook): the process peaked at 168 MB exporting a
@@ -37,6 +40,7 @@ in-thread path, for comparisons)."""
 from __future__ import annotations
 
 import asyncio
+import atexit
 import concurrent.futures
 import dataclasses
 import gc
@@ -44,10 +48,12 @@ import importlib
 import logging
 import multiprocessing
 import os
+import signal
 import threading
+import traceback
 import uuid
 from collections.abc import Awaitable, Callable
-from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -85,60 +91,130 @@ def _target(store: Any) -> str | None:
 
 
 # --- the parent's side -------------------------------------------------------------------------
+class _Gone(Exception):
+    """The report process died (or was killed) before it answered."""
+
+
+class _Stale(Exception):
+    """The report process was retired before the request was sent: ask the next one."""
+
+
+class _Worker:
+    """The report process and the pipe to it: one request at a time (`lock`), answered in turn.
+    Only public multiprocessing: a daemon Process (multiprocessing stops it when this interpreter
+    exits) and a Pipe, whose end-of-file says the process is gone."""
+
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=_serve, args=(child, os.getpid()), name="lawbot-report",
+                                       daemon=True)
+        self.process.start()
+        child.close()  # the child's end lives in the child only: its death is our end-of-file
+        self.lock = threading.Lock()  # held while a request is under way
+        self._state = threading.Lock()  # guards retired and busy
+        self.retired = False
+        self.busy = False
+        self.sent: dict[str, tuple[int, int]] = {}  # target -> catalog key this process has
+
+    def ask(self, request: tuple[Any, ...]) -> Any:
+        """Send `request` and wait for its answer (blocking: called on a thread of its own). Raises
+        _Stale when the process was retired first, _Gone when it died during the request, and the
+        request's own exception when it raised one there."""
+        with self.lock:
+            with self._state:
+                if self.retired:
+                    raise _Stale
+                self.busy = True
+            try:
+                self.conn.send(request)
+                answer = self.conn.recv()
+            except (EOFError, OSError) as exc:
+                raise _Gone from exc
+            finally:
+                with self._state:
+                    self.busy = False
+                    close = self.retired
+                if close:
+                    self.conn.close()
+        if answer[0] == "error":
+            _kind, error, remote = answer
+            raise error from _RemoteError(remote)
+        return answer[1]
+
+    def retire(self, kill: bool) -> None:
+        """Take no more requests; kill the process (a request under way fails with _Gone), or let
+        it finish the request under way and exit when the pipe closes."""
+        with self._state:
+            self.retired = True
+            busy = self.busy
+        if kill and self.process.is_alive():
+            self.process.kill()
+        if not busy:  # else the request under way closes the pipe when it ends
+            self.conn.close()
+
+
+class _RemoteError(Exception):
+    """The traceback of an exception raised in the report process (the cause of the one raised here)."""
+
+
 _lock = threading.Lock()
-_pool: concurrent.futures.ProcessPoolExecutor | None = None
-_sent: dict[str, tuple[int, int]] = {}  # target -> catalog key the current process has
+_worker: _Worker | None = None
 
 
-def _executor() -> concurrent.futures.ProcessPoolExecutor:
-    global _pool
+def _current() -> _Worker:
+    global _worker
     with _lock:
-        if _pool is None:
-            _sent.clear()
-            _pool = concurrent.futures.ProcessPoolExecutor(
-                1, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker,
-                initargs=(os.getpid(),))
-        return _pool
+        if _worker is None:
+            _worker = _Worker()
+        return _worker
 
 
-def _retire(pool: concurrent.futures.ProcessPoolExecutor, kill: bool) -> None:
-    """Stop using `pool` (the next call starts a new process); kill its process if asked."""
-    global _pool
+def _retire(worker: _Worker, kill: bool) -> None:
+    """Stop using `worker` (the next call starts a new process); kill its process if asked."""
+    global _worker
     with _lock:
-        if _pool is pool:
-            _pool = None
-            _sent.clear()
-    if kill:
-        for process in list(getattr(pool, "_processes", {}).values()):
-            if process.is_alive():
-                process.kill()
-    pool.shutdown(wait=False, cancel_futures=kill)
+        if _worker is worker:
+            _worker = None
+    worker.retire(kill)
+
+
+async def _ask(worker: _Worker, request: tuple[Any, ...], timeout: float) -> Any:
+    """worker.ask(request) on a daemon thread (a request under way never holds up the
+    interpreter's exit), awaited for at most `timeout` seconds."""
+    done: concurrent.futures.Future[Any] = concurrent.futures.Future()
+
+    def run() -> None:
+        done.set_running_or_notify_cancel()  # from here the waiter's cancel leaves it to us
+        try:
+            done.set_result(worker.ask(request))
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting coroutine
+            done.set_exception(exc)
+
+    threading.Thread(target=run, name="lawbot-report-call", daemon=True).start()
+    return await asyncio.wait_for(asyncio.wrap_future(done), timeout)
 
 
 def warm(deps: Any) -> None:
     """Start the report process in the background if it is not running (an admin opened the
     statistics: a chart or an export may follow), so the first file does not wait for its start."""
-    if _pool is None and enabled(deps):
-        _executor().submit(_noop_job)
-
-
-def _noop_job() -> None:
-    return None
+    if _worker is None and enabled(deps):
+        _current()
 
 
 def worker_pids() -> list[int]:
     """The report process's id, if one runs (tests)."""
-    pool = _pool
-    if pool is None:
+    worker = _worker
+    if worker is None or worker.process.pid is None or not worker.process.is_alive():
         return []
-    return [p.pid for p in list(getattr(pool, "_processes", {}).values()) if p.pid is not None]
+    return [worker.process.pid]
 
 
 def shutdown() -> None:
     """Stop the report process now (a job under way is abandoned)."""
-    pool = _pool
-    if pool is not None:
-        _retire(pool, kill=True)
+    worker = _worker
+    if worker is not None:
+        _retire(worker, kill=True)
 
 
 def _catalog_key(catalog: Any) -> tuple[int, int]:
@@ -165,32 +241,30 @@ async def call(deps: Any, function: str, *args: Any, prepare: Callable[[], Await
     catalog = deps.catalog
     key = _catalog_key(catalog)
     exams = {k: v for k, v in catalog.exams.items() if v.official}
-    for _attempt in range(2):
-        pool = _executor()
-        part = None if _sent.get(target) == key else _catalog_part(catalog)
+    for _attempt in range(3):
+        worker = _current()
+        part = None if worker.sent.get(target) == key else _catalog_part(catalog)
+        request = ("job", target, deps.config, key, part, exams, function, args, niceness)
         try:
-            future = pool.submit(_job, target, deps.config, key, part, exams, function, args, niceness)
-            outcome = await asyncio.wait_for(asyncio.wrap_future(future), JOB_TIMEOUT)
-        except BrokenProcessPool as exc:
+            outcome = await _ask(worker, request, JOB_TIMEOUT)
+        except _Stale:  # another caller retired this process before our turn: the next one
+            continue
+        except _Gone as exc:
             log.error("the report process died during %s", function)
-            _retire(pool, kill=True)
+            _retire(worker, kill=True)
             raise ReportFailed(function) from exc
         except TimeoutError as exc:
             log.error("%s took over %.0f s in the report process: stopped", function, JOB_TIMEOUT)
-            _retire(pool, kill=True)
+            _retire(worker, kill=True)
             raise ReportFailed(function) from exc
-        except RuntimeError as exc:  # submit after shutdown: another caller retired this pool
-            if "shutdown" not in str(exc):
-                raise
-            continue
         if outcome[0] == _NEED_CATALOG:
-            _sent.pop(target, None)
+            worker.sent.pop(target, None)
             continue
         _done, result, rss = outcome
-        _sent[target] = key
+        worker.sent[target] = key
         if rss > RECYCLE_RSS:
             log.info("report process at %.0f MB after %s: replaced", rss / 2**20, function)
-            _retire(pool, kill=False)
+            _retire(worker, kill=False)
         return result
     raise ReportFailed(function)
 
@@ -198,14 +272,16 @@ async def call(deps: Any, function: str, *args: Any, prepare: Callable[[], Await
 async def release(store: Any) -> None:
     """Close the report process's connection to `store`'s database (when the app closes), so a
     dropped database or a removed folder is not held open."""
-    pool, target = _pool, _target(store)
-    if pool is None or target is None:
+    worker, target = _worker, _target(store)
+    if worker is None or target is None:
         return
     try:
-        await asyncio.wait_for(asyncio.wrap_future(pool.submit(_release, target)), 30)
-    except (BrokenProcessPool, TimeoutError, RuntimeError):
-        _retire(pool, kill=True)
-    _sent.pop(target, None)
+        await _ask(worker, ("release", target), 30)
+    except _Stale:
+        pass
+    except (_Gone, TimeoutError):
+        _retire(worker, kill=True)
+    worker.sent.pop(target, None)
 
 
 def export_path(config: Any, suffix: str) -> Path:
@@ -215,16 +291,10 @@ def export_path(config: Any, suffix: str) -> Path:
     return folder / f"{uuid.uuid4().hex}{suffix}"
 
 
-def _at_exit() -> None:
-    shutdown()
-
-
-try:  # before concurrent.futures' own exit hook, which would wait for a job under way
-    threading._register_atexit(_at_exit)  # type: ignore[attr-defined]
-except (AttributeError, RuntimeError):  # pragma: no cover - other interpreters
-    import atexit
-
-    atexit.register(_at_exit)
+# At exit the report process is killed (a job under way is abandoned). Nothing else waits for it:
+# the requests wait on daemon threads, and this hook runs before multiprocessing's own (which
+# would stop the daemon process too, with SIGTERM, and reap it).
+atexit.register(shutdown)
 
 
 # --- the report process's side --------------------------------------------------------------
@@ -250,6 +320,7 @@ WARM_IMPORTS = ("bot.services.stats", "bot.services.flags", "bot.services.flag_w
 def _init_worker(parent: int) -> None:
     global _IN_WORKER, _loop
     _IN_WORKER = True
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the bot's to handle: it stops this process
     for module in WARM_IMPORTS:  # at the bot's priority: the first job need not wait for them at a low one
         try:
             importlib.import_module(module)
@@ -394,3 +465,28 @@ def _release(target: str) -> None:
     held = _contexts.pop(target, None)
     if held is not None:
         _loop.run_until_complete(held.store.close())
+
+
+_REQUESTS: dict[str, Callable[..., Any]] = {"job": _job, "release": _release}
+
+
+def _serve(conn: Connection, parent: int) -> None:
+    """(report process) Answer the parent's requests one by one until it closes the pipe (or is
+    gone): ("ok", value) or ("error", exception, its traceback)."""
+    _init_worker(parent)
+    while True:
+        try:
+            request = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            answer: tuple[Any, ...] = ("ok", _REQUESTS[request[0]](*request[1:]))
+        except Exception as exc:  # noqa: BLE001 - handed to the caller
+            answer = ("error", exc, traceback.format_exc())
+        try:
+            conn.send(answer)
+        except (EOFError, OSError):
+            return
+        except Exception as exc:  # noqa: BLE001 - an answer that does not pickle: say so instead
+            conn.send(("error", RuntimeError(f"the report process could not send its answer: {exc!r}"),
+                       traceback.format_exc()))
