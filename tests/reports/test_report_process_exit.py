@@ -79,6 +79,23 @@ async def test_a_job_past_its_time_is_killed_and_the_next_call_gets_a_new_proces
         process.shutdown()
 
 
+@pytest.mark.slow  # spawns the report process twice
+async def test_a_process_grown_too_big_exits_after_its_job_and_the_next_call_gets_a_new_one(tmp_path, clock,
+                                                                                          monkeypatch):
+    app = await make_app(tmp_path, clock)
+    try:
+        deps = app.service.deps
+        monkeypatch.setattr(process, "RECYCLE_RSS", 0)  # every process is too big after its job
+        first = await process.call(deps, NAP, 0)
+        assert process.worker_pids() == []  # retired: its job's answer came back all the same
+        assert _gone(first, 10), "the retired report process exited when its pipe closed"
+        second = await process.call(deps, NAP, 0)
+        assert second not in (first, os.getpid())
+    finally:
+        await app.close()
+        process.shutdown()
+
+
 EXIT_SCRIPT = """
 import asyncio, sys
 from pathlib import Path
