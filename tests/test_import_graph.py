@@ -60,7 +60,7 @@ def _within(module: str, package: str) -> bool:
 
 
 def _known(graph: dict[str, set[str]], module: str) -> bool:
-    """An import names a module of ours (not `from bot.app import context`'s attribute guess)."""
+    """An import names a module of ours (not the guess `bot.app.context.Turn` that `from bot.app.context import Turn` adds)."""
     return module in graph
 
 
