@@ -72,7 +72,24 @@ class Terminal:
                 return self.proc.returncode
             if time.monotonic() > deadline:
                 return None
-            time.sleep(0.01)
+            self.drain(0.01)  # what it writes on the way out must never fill the terminal and block it
+
+    def drain(self, seconds: float) -> None:
+        ready, _, _ = select.select([self.master], [], [], seconds)
+        if ready:
+            try:
+                self.seen += os.read(self.master, 65536)
+            except OSError:  # the other side closed
+                time.sleep(seconds)
+
+    def stacks(self) -> str:
+        """Every thread's stack of a process that did not end (lawbot prints them on SIGUSR1)."""
+        before = len(self.seen)
+        self.proc.send_signal(signal.SIGUSR1)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            self.drain(0.1)
+        return self.seen[before:].decode("utf-8", "replace")
 
     def close(self) -> None:
         if self.proc.poll() is None:
@@ -95,6 +112,8 @@ def _session(tmp_path: Path, end) -> tuple[int | None, str, float]:
         before = terminal.cpu_so_far()
         end(terminal)
         code = terminal.ended_within(ENDS_WITHIN)
+        if code is None:
+            return None, terminal.stacks(), 0.0
         return code, shown + terminal.seen.decode("utf-8", "replace"), terminal.cpu - before
     finally:
         terminal.close()
@@ -102,7 +121,7 @@ def _session(tmp_path: Path, end) -> tuple[int | None, str, float]:
 
 def test_the_greeting_says_how_to_quit_and_ctrl_c_ends_at_once(tmp_path):
     code, shown, cpu = _session(tmp_path, lambda t: t.proc.send_signal(signal.SIGINT))
-    assert code is not None, f"Ctrl-C did not end the chat within {ENDS_WITHIN} s"
+    assert code is not None, f"Ctrl-C did not end the chat within {ENDS_WITHIN} s; its threads:\n{shown}"
     assert cpu < AT_ONCE_CPU, f"the chat worked {cpu:.2f} s of CPU after Ctrl-C before it ended"
     assert "输入 /quit 或按 Ctrl-D" in shown and "Ctrl-C" in shown
     assert "Traceback" not in shown and "KeyboardInterrupt" not in shown
@@ -111,6 +130,19 @@ def test_the_greeting_says_how_to_quit_and_ctrl_c_ends_at_once(tmp_path):
 def test_ctrl_d_ends_the_chat_cleanly(tmp_path):
     code, shown, cpu = _session(tmp_path, lambda t: t.type(b"\x04"))
     assert code == 0 and cpu < AT_ONCE_CPU and "Traceback" not in shown
+
+
+def test_sigusr1_prints_every_threads_stack_and_the_chat_goes_on(tmp_path):
+    terminal = Terminal(tmp_path)
+    try:
+        terminal.read_until("Ctrl-D")
+        dump = terminal.stacks()
+        assert "Current thread" in dump or "Thread 0x" in dump, dump
+        assert 'File "' in dump, dump
+        terminal.type(b"/me\n")
+        terminal.read_until("我的学习", timeout=30)
+    finally:
+        terminal.close()
 
 
 def test_log_records_stay_out_of_the_conversation(tmp_path):
