@@ -129,8 +129,11 @@ def main(argv: list[str] | None = None) -> int:
     import faulthandler
     import signal
 
-    if hasattr(signal, "SIGUSR1"):  # `kill -USR1 <pid>` prints every thread's stack to stderr (a stuck process)
-        faulthandler.register(signal.SIGUSR1, all_threads=True)
+    if hasattr(signal, "SIGUSR1") and sys.__stderr__ is not None:
+        try:  # `kill -USR1 <pid>` prints every thread's stack to stderr (a stuck process)
+            faulthandler.register(signal.SIGUSR1, file=sys.__stderr__, all_threads=True)
+        except (OSError, ValueError, AttributeError):  # no file descriptor behind stderr
+            pass
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
