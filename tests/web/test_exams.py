@@ -21,6 +21,7 @@ from bot.domain.models import QType
 from bot.domain.units import RosterEntry, Unit
 from tests.app.test_exam import _attempt, _display_letters
 from tests.support.transcript import Chat
+from tests.web.exam_setup import create_exam_opening_tomorrow
 
 
 def _local(console, seconds_from_now: float) -> str:
@@ -225,21 +226,8 @@ def test_exam_pages_fit_a_phone(console, phone, shots):
 
 
 def test_edit_before_it_opens_and_not_after(console, page, shot, people):
-    from bot.services import exams as svc
-    from bot.services.rights import actor_for
-
     exam_id = f"ed-{people['tag']}"
-    zone = ZoneInfo(console.config.timezone)
-    tomorrow = datetime.fromtimestamp(console.clock.now() + 86400, zone).replace(tzinfo=None, second=0, microsecond=0)
-
-    async def create():
-        actor = await actor_for(console.deps, console.SUPER)
-        form = svc.ExamForm(id=exam_id, title_zh="待修改的考试", blueprint=(svc.BlueprintLine(QType.JUDGE, 5, 20.0),),
-                            time_limit_minutes=20, pass_mark=60, opens=tomorrow, closes=tomorrow + timedelta(days=5),
-                            units=(people["unit"],))
-        await svc.create_exam(console.deps, actor, form, console.clock.now())
-
-    console.run(create())
+    create_exam_opening_tomorrow(console, exam_id, "待修改的考试", people["unit"])
     console.login(page, console.SUPER)
     console.visit(page, "/admin/exams")
     assert "未开始" in _row(page, exam_id).locator(".phase").inner_text()

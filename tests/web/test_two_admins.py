@@ -8,27 +8,12 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from bot.domain.models import QType
+from tests.web.exam_setup import create_exam_opening_tomorrow
 
 
 def _create_exam(console, exam_id: str) -> None:
-    from bot.services import exams as svc
-    from bot.services.rights import actor_for
-
-    zone = ZoneInfo(console.config.timezone)
-    tomorrow = datetime.fromtimestamp(console.clock.now() + 86400, zone).replace(tzinfo=None, second=0, microsecond=0)
-
-    async def create():
-        actor = await actor_for(console.deps, console.SUPER)
-        form = svc.ExamForm(id=exam_id, title_zh="两人同时修改的考试", blueprint=(svc.BlueprintLine(QType.JUDGE, 5, 20.0),),
-                            time_limit_minutes=20, pass_mark=60, opens=tomorrow, closes=tomorrow + timedelta(days=5),
-                            units=(console.UNIT_A1,))
-        await svc.create_exam(console.deps, actor, form, console.clock.now())
-
-    console.run(create())
+    create_exam_opening_tomorrow(console, exam_id, "两人同时修改的考试", console.UNIT_A1)
 
 
 def test_the_later_of_two_saves_of_one_exam_is_refused_with_the_saved_form(console, page, phone, shots):
