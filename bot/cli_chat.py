@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -54,6 +55,7 @@ async def run_console(config_path: str | None = None, data_dir: str | None = Non
     # the scheduler, sweepers and sender run only while this session is the elected leader
     # (bot/storage/sql/leader.py): beside `lawbot run` on the same database, jobs never fire twice
     tasks = [leader_task(app, senders)]
+    interrupted = _on_ctrl_c(asyncio.get_running_loop(), asyncio.current_task())
     try:
         greeting = await app.service.handle(Incoming(user=channel.user, text="/start"))
         await channel.follow_locale()
@@ -66,10 +68,44 @@ async def run_console(config_path: str | None = None, data_dir: str | None = Non
                 print(f"> {line}", flush=True)
             await channel.send_line(line)
             await drain_once(app, senders)
+    except asyncio.CancelledError:
+        if not interrupted:
+            raise
     finally:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)  # the leader lock is let go
         await drain_once(app, senders)
         await app.close()
-    return 0
+    return 130 if interrupted else 0
+
+
+class _Interrupted:
+    """Truthy once Ctrl-C has cancelled the chat."""
+
+    def __init__(self) -> None:
+        self.seen = False
+
+    def __bool__(self) -> bool:
+        return self.seen
+
+
+def _on_ctrl_c(loop: asyncio.AbstractEventLoop, main: asyncio.Task | None) -> _Interrupted:
+    """Ctrl-C cancels the chat through the loop's signal handler. asyncio.run's own SIGINT handler
+    runs only when the main thread next executes Python code: a SIGINT the kernel delivers to another
+    thread (the input reader, the checkpointer) left the main thread asleep in select() with nothing
+    scheduled, and the chat never ended. The loop's handler also writes to its wake-up pipe, from
+    whichever thread the signal lands on."""
+    interrupted = _Interrupted()
+    if main is None or not hasattr(signal, "SIGINT"):
+        return interrupted
+
+    def cancel() -> None:
+        interrupted.seen = True
+        main.cancel()
+
+    try:
+        loop.add_signal_handler(signal.SIGINT, cancel)
+    except (NotImplementedError, RuntimeError, ValueError):  # not the main thread (tests), or no Unix signals
+        pass
+    return interrupted
