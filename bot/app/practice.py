@@ -293,7 +293,7 @@ class PracticeFlow:
         if typed in views.MATERIAL_WORDS and not (typed == "材料" and question.type is QType.FILL and not question.parent):
             # a 填空 answer may be the word 材料; on any other question without a case, say so plainly
             return self.show_material(turn) if question.parent else [Reply(turn.t("question_no_material"))]
-        word = TYPED_WORDS.get(text.strip().lower())
+        word = TYPED_WORDS.get(typed.lower())
         if word == "e":
             return self.end(turn)
         if turn.state.get("answered"):
