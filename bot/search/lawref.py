@@ -16,7 +16,8 @@ _REF_RE = re.compile(rf"(第\s*(?:{_NUM})\s*条|第\s*[0-9]+|(?<![0-9])[0-9]+\s*
 # a law name and then only a number: bare Chinese numerals ("民法典 一千二百五十四"), or a number
 # no article has ("民法典 -1", "民法典 1254.5"), which must not fall through to a keyword search
 _BARE_CN_RE = re.compile(rf"^(.+?)\s*([零〇一二三四五六七八九十百千万两]+(?:{_SUB})?)$")
-_BAD_NUM_RE = re.compile(r"^(.+?)\s*第?\s*([-－−][0-9]+(?:[.．][0-9]+)?|[0-9]+[.．][0-9]+)\s*条?$")
+# (the text is normalized first: full-width －/． are already -/.; the minus sign U+2212 is not)
+_BAD_NUM_RE = re.compile(r"^(.+?)\s*第?\s*([-−][0-9]+(?:\.[0-9]+)?|[0-9]+\.[0-9]+)\s*条?$")
 _LAWISH_RE = re.compile(r"(法|典|条例|规定|办法|解释)$")
 # what an unshipped law's name looks like: Han characters (and brackets), a statute suffix, no
 # question words; "劳动仲裁的规定" or "离婚冷静期法律规定" are topics, not names
@@ -125,8 +126,7 @@ def _odd_number_ref(laws: LawLibrary, text: str) -> LawRef | None:
         if law is None:
             continue
         if pattern is _BAD_NUM_RE:
-            return LawRef(law, None, head, bad_number=match.group(2).replace("－", "-").replace("−", "-")
-                          .replace("．", "."))
+            return LawRef(law, None, head, bad_number=match.group(2).replace("−", "-"))
         number = parse_article_ref(re.sub(r"\s", "", match.group(2)))
         if number is not None:
             return LawRef(law, number, head)
