@@ -5,7 +5,7 @@ Used by the chat admin flow, the CLI and the benchmark."""
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import datetime
@@ -124,23 +124,12 @@ class Stats:
         spec, since = await self.spec_since(report.exam, now)
         zone = self.deps.config.timezone
         first = study_time.local_day(spec.study_from, zone) if spec.study_from else 0
-        scope = report.tree.subtree(report.unit_id) if report.unit_id else None
-        wanted: dict[tuple[str, str], bool] = {}  # (unit, role) -> in the view and targeted
+        keep = _targeted(spec, report.tree, report.unit_id)
         chunks = self.store.stats.person_row_chunks(report.exam.id, spec.final_score, since, first,
                                                     study_time.local_day(now, zone), size)
         async with aclosing(chunks):
             async for rows in chunks:
-                kept = []
-                for person in rows:
-                    row = person[0]
-                    key = (row.unit_id, row.role)
-                    keep = wanted.get(key)
-                    if keep is None:
-                        chain = report.tree.ancestors(row.unit_id) or [row.unit_id]
-                        keep = wanted[key] = (scope is None or row.unit_id in scope) and \
-                            rules.is_target(spec, chain, row.role)
-                    if keep:
-                        kept.append(person)
+                kept = [person for person in rows if keep(person[0])]
                 if kept:
                     yield kept
 
@@ -168,18 +157,8 @@ class Stats:
                       now: float) -> list[PersonRow]:
         spec, since = await self.spec_since(definition, now)
         rows = await self.store.stats.person_rows(definition.id, spec.final_score, since)
-        scope = tree.subtree(unit_id) if unit_id else None
-        chains: dict[str, list[str]] = {}
-        out = []
-        for row in rows:
-            if scope is not None and row.unit_id not in scope:
-                continue
-            chain = chains.get(row.unit_id)
-            if chain is None:
-                chain = chains[row.unit_id] = tree.ancestors(row.unit_id) or [row.unit_id]
-            if rules.is_target(spec, chain, row.role):
-                out.append(row)
-        return out
+        keep = _targeted(spec, tree, unit_id)
+        return [row for row in rows if keep(row)]
 
     async def report(self, exam_id: str, unit_id: str | None, now: float, locale: str = "zh",
                      with_hours: bool = True, hours_max_age: float = 0.0) -> Report:
@@ -242,3 +221,20 @@ class Stats:
         today = datetime.fromtimestamp(now, ZoneInfo(self.deps.config.timezone)).strftime("%Y-%m-%d")
         total = live.total
         return [p for p in points if p[0] != today] + [(today, total.study_rate, total.sit_rate, total.pass_rate_roster)]
+
+
+def _targeted(spec: OfficialSpec, tree: UnitTree, unit_id: str | None) -> Callable[[PersonRow], bool]:
+    """Whether a roster row is in the view of `unit_id` (None: everyone) and a target of the exam;
+    decided once per (unit, role)."""
+    scope = tree.subtree(unit_id) if unit_id else None
+    wanted: dict[tuple[str, str], bool] = {}
+
+    def keep(row: PersonRow) -> bool:
+        key = (row.unit_id, row.role)
+        kept = wanted.get(key)
+        if kept is None:
+            chain = tree.ancestors(row.unit_id) or [row.unit_id]
+            kept = wanted[key] = (scope is None or row.unit_id in scope) and rules.is_target(spec, chain, row.role)
+        return kept
+
+    return keep
