@@ -34,7 +34,7 @@ def _summary_row(stats: UnitStats, rank: int | str) -> list[Any]:
 def workbook(report: Report, items: list[ItemAnalysis], catalog: Catalog, locale: str,
              extra: list[Sheet] | None = None) -> bytes:
     """The summary, people and item sheets, then `extra` (the fair-exam flags sheet), from the
-    people Stats.load_people put in the report (held at once; streamed_workbook does not)."""
+    people Stats.load_people put in the report (held at once; PeopleWorkbook streams them)."""
     assert report.people is not None, "the people are loaded (Stats.load_people) before a workbook"
     hours_of = report.hours or {}
     sheets = _sheets(report, items, catalog, locale, extra)
