@@ -69,7 +69,7 @@ async def run_console(config_path: str | None = None, data_dir: str | None = Non
             await channel.send_line(line)
             await drain_once(app, senders)
     except asyncio.CancelledError:
-        if not interrupted:
+        if not interrupted.is_set():
             raise
     finally:
         for task in tasks:
@@ -77,31 +77,21 @@ async def run_console(config_path: str | None = None, data_dir: str | None = Non
         await asyncio.gather(*tasks, return_exceptions=True)  # the leader lock is let go
         await drain_once(app, senders)
         await app.close()
-    return 130 if interrupted else 0
+    return 130 if interrupted.is_set() else 0
 
 
-class _Interrupted:
-    """Truthy once Ctrl-C has cancelled the chat."""
-
-    def __init__(self) -> None:
-        self.seen = False
-
-    def __bool__(self) -> bool:
-        return self.seen
-
-
-def _on_ctrl_c(loop: asyncio.AbstractEventLoop, main: asyncio.Task | None) -> _Interrupted:
+def _on_ctrl_c(loop: asyncio.AbstractEventLoop, main: asyncio.Task | None) -> asyncio.Event:
     """Ctrl-C cancels the chat through the loop's signal handler. asyncio.run's own SIGINT handler
     runs only when the main thread next executes Python code: a SIGINT the kernel delivers to another
     thread (the input reader, the checkpointer) left the main thread asleep in select() with nothing
     scheduled, and the chat never ended. The loop's handler also writes to its wake-up pipe, from
     whichever thread the signal lands on."""
-    interrupted = _Interrupted()
+    interrupted = asyncio.Event()  # set once Ctrl-C has cancelled the chat
     if main is None or not hasattr(signal, "SIGINT"):
         return interrupted
 
     def cancel() -> None:
-        interrupted.seen = True
+        interrupted.set()
         main.cancel()
 
     try:
