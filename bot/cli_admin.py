@@ -148,9 +148,12 @@ async def _stats(args) -> int:
             flags = await operator_flags_sheet(app.service.deps, args.exam, report.unit_id, report.tree, locale)
             found = await stats.items(args.exam)
             part = out.with_name(out.name + ".part")  # streamed (people read a chunk at a time), then renamed
-            with part.open("wb") as file:
-                n = await write_workbook(stats, report, found, app.catalog, locale, file, now, [flags])
-            part.replace(out)
+            try:
+                with part.open("wb") as file:
+                    n = await write_workbook(stats, report, found, app.catalog, locale, file, now, [flags])
+                part.replace(out)
+            finally:
+                part.unlink(missing_ok=True)  # a failed export leaves no half-written file behind
             say(args, "cli_stats_exported", file=out, n=n)
             return 0
         print(format_table(report, locale))
