@@ -21,10 +21,6 @@ NAV = ("/admin/bank", "web_nav_bank")
 MAX_FIELD = 4000
 
 
-def _int(text: object) -> int | None:
-    return whole_number(text)
-
-
 async def _message(request: web.Request, key: str, values: dict, *, ok: bool = False, lines: list[str] | None = None,
                    status: int = 200) -> web.Response:
     return await render(request, "bank_message.html", status=status, title="web_nav_bank", message_key=key,
@@ -66,13 +62,6 @@ def _form_values(detail_q, locale: str, form=None) -> dict:
             "subs": _sub_values(detail_q, locale) if detail_q.subs else []}
 
 
-def stamp(question) -> str:
-    """A fingerprint of a question as its edit form shows it: the form carries it as `base`, so a
-    save made after another admin's save of the same question is caught instead of undoing it
-    (svc.edit_question compares it under the bank's lock)."""
-    return svc.question_stamp(question)
-
-
 async def _detail(request: web.Request, question_id: str, *, form=None, errors: list[str] | None = None,
                   status: int = 200, notice: str = "", base: str | None = None,
                   conflict: bool = False) -> web.Response:
@@ -85,7 +74,7 @@ async def _detail(request: web.Request, question_id: str, *, form=None, errors: 
     return await render(request, "bank_question.html", status=status, title="web_nav_bank", d=detail,
                         q=detail.question, letters=LETTERS, values=_form_values(detail.question, locale, form),
                         errors=errors or [], can_edit=actor.is_super, notice=notice, conflict=conflict,
-                        base=base or stamp(detail.question),
+                        base=base or svc.question_stamp(detail.question),
                         answer=svc.answer_text(detail.question, locale),
                         sub_answers=[svc.answer_text(s, locale) for s in detail.question.subs])
 
@@ -120,7 +109,7 @@ async def edit(request: web.Request) -> web.Response:
     except svc.EditConflict:  # another admin saved it since this form was opened: theirs above, the typed text kept
         current = deps.catalog.questions.get(qid)
         return await _detail(request, qid, form={**text, "subs": subs}, status=409,
-                             base=stamp(current) if current is not None else None, conflict=True)
+                             base=svc.question_stamp(current) if current is not None else None, conflict=True)
     except svc.BankError as exc:
         if exc.key == "bank_edit_refused":
             return await _detail(request, qid, form={**text, "subs": subs}, errors=exc.lines, status=400, base=base)
@@ -171,7 +160,7 @@ async def import_preview(request: web.Request) -> web.Response:
 async def import_apply(request: web.Request) -> web.Response:
     actor, deps = request[ACTOR], request[REQUEST_DEPS]
     form = await post_form(request)
-    upload_id = _int(form.get("upload"))
+    upload_id = whole_number(form.get("upload"))
     if upload_id is None:
         return await _message(request, "bank_upload_gone", {}, status=400)
     if form.get("cancel") == "1":

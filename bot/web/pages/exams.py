@@ -67,13 +67,6 @@ def _form_values(form: exams.ExamForm | None) -> dict[str, object]:
             "per_question": form.per_question_seconds or ""}
 
 
-def stamp(form: exams.ExamForm) -> str:
-    """A fingerprint of a console exam as its edit form shows it: the form carries it as `base`, so
-    a save made after another admin's save of the same exam is caught instead of undoing it
-    (exams.update_exam compares it and writes conditionally)."""
-    return exams.form_stamp(form)
-
-
 def window_stamp(spec) -> str:
     """The windows a row of the list shows (its buttons' form carries it as `base`): a button
     pressed twice (a resent request, two admins) moves the window once; the second is refused."""
@@ -136,7 +129,7 @@ async def edit_exam(request: web.Request) -> web.Response:
         form = await exams.form_of(deps, actor, exam_id)
     except exams.ExamError as exc:
         return await _refusal(request, exc)
-    return await _form_page(request, editing=exam_id, values={**_form_values(form), "base": stamp(form)}, errors=[])
+    return await _form_page(request, editing=exam_id, values={**_form_values(form), "base": exams.form_stamp(form)}, errors=[])
 
 
 async def _values(request: web.Request, deps, exc: exams.ExamError) -> dict:
@@ -165,7 +158,7 @@ async def _save(request: web.Request, editing: str | None) -> web.StreamResponse
     except exams.EditConflict as exc:  # another admin saved it since the form was opened: show what is saved now
         assert editing is not None
         latest = await exams.form_of(deps, actor, editing)
-        return await _form_page(request, editing=editing, values={**_form_values(latest), "base": stamp(latest)},
+        return await _form_page(request, editing=editing, values={**_form_values(latest), "base": exams.form_stamp(latest)},
                                 status=409, errors=[tr(await locale_of(request), exc.key)])
     except exams.ExamInvalid as exc:
         errors = exams.problem_texts(await locale_of(request), exc)
