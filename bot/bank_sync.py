@@ -50,7 +50,12 @@ class BankSync:
             log.info("bank version %d: %s changed on disk since; the file is kept", change.version, change.path)
             self.applied = change.version
             return self.applied
-        questions, problems = await asyncio.to_thread(self._write_and_load, target, change.body, change.path)
+        from bot.services.bank import bank_lock
+
+        async with bank_lock(catalog.root):  # not while a change on another worker writes the file
+            if await versions.latest_version() != change.version:  # a newer one came meanwhile: next round
+                return self.applied
+            questions, problems = await asyncio.to_thread(self._write_and_load, target, change.body, change.path)
         if problems:
             log.error("bank version %d (%s): %d problems, e.g. %s", change.version, change.path, len(problems),
                       problems[0])

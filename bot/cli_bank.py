@@ -64,15 +64,24 @@ def _load(root: Path):
 
 
 def _import(args: argparse.Namespace, root: Path) -> int:
+    if not args.file.is_file():
+        warn(args, "bankcli_is_folder" if args.file.is_dir() else "bankcli_file_missing", file=args.file)
+        return 2
+    catalog = _load(root)
+    if args.dry_run:
+        return _import_locked(args, root, catalog)
+    from bot.services.bank import folder_lock
+
+    with folder_lock(root):  # the lock every worker's bank change takes: the merge reads what they wrote
+        return _import_locked(args, root, catalog)
+
+
+def _import_locked(args: argparse.Namespace, root: Path, catalog) -> int:
     from bot.catalog.bank_io import ImportFormatError, import_into_bank, read_questions
     from bot.catalog.bank_io.importer import bank_target
     from bot.catalog.bank_io.messages import localise
 
     locale = cli_locale(args)
-    if not args.file.is_file():
-        warn(args, "bankcli_is_folder" if args.file.is_dir() else "bankcli_file_missing", file=args.file)
-        return 2
-    catalog = _load(root)
     try:
         if args.dry_run:
             result = read_questions(args.file, catalog.laws, args.format, existing=catalog.questions,

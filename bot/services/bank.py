@@ -12,12 +12,16 @@ and the console call these functions."""
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import hashlib
 import json
 import logging
+import os
 import re
 import tempfile
 import weakref
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -82,6 +86,58 @@ def _lock() -> asyncio.Lock:
     if lock is None:
         lock = _locks[loop] = asyncio.Lock()
     return lock
+
+
+LOCK_WAIT_FIRST = 0.005  # seconds between tries of a busy bank folder lock, doubling up to LOCK_WAIT_MAX
+LOCK_WAIT_MAX = 0.05
+
+
+def _open_folder(root: Path) -> int:
+    """A descriptor of the content root's bank folder (made if missing), the thing every process
+    of a deployment locks; the root itself when the folder cannot be made (a read-only root, where
+    no process writes a bank file)."""
+    folder = root / "quizzes" / "bank"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        folder = root
+    return os.open(folder, os.O_RDONLY)
+
+
+@contextmanager
+def folder_lock(root: Path) -> Iterator[None]:
+    """The bank's lock across processes, for a caller without an event loop (`lawbot bank import`):
+    an flock on the bank folder (it writes nothing; released when the descriptor is closed, or
+    when the process dies). Blocks until free."""
+    fd = _open_folder(root)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+@asynccontextmanager
+async def bank_lock(root: Path) -> AsyncIterator[None]:
+    """One bank change at a time in the deployment: this process's lock, then the bank folder's
+    flock (see folder_lock), shared by every worker, the web console and `lawbot bank import`, so
+    of two changes at the same instant the second reads the file the first wrote. The flock is
+    tried without blocking; while another process holds it, tried again after a short wait that
+    leaves the event loop free (a cancelled wait leaves nothing behind)."""
+    async with _lock():
+        fd = _open_folder(root)
+        try:
+            wait = LOCK_WAIT_FIRST
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    await asyncio.sleep(wait)
+                    wait = min(wait * 2, LOCK_WAIT_MAX)
+            yield
+        finally:
+            os.close(fd)  # releases the flock
 
 
 # --- browsing --------------------------------------------------------------------------
@@ -378,7 +434,7 @@ async def edit_question(deps: Deps, actor: Actor, cmd: EditQuestion, locale: str
     changed = replace(old, origin="") != replace(new, origin="")
     if not changed:
         return Edited(old, await deps.storage.bank_versions.latest_version(), False)
-    async with _lock():
+    async with bank_lock(catalog.root):
         current = await asyncio.to_thread(_file_questions, deps, shown)
         latest = next((q for q in current if q.id == old.id), None)  # as on disk: another worker's save too
         if cmd.base and (latest is None or cmd.base != question_stamp(latest)):
@@ -409,7 +465,7 @@ async def retire_question(deps: Deps, actor: Actor, question_id: str, reason: st
     if q is None or q.parent:
         raise BankError("bank_no_such_question", id=question_id[:60])
     shown = q.origin.rpartition(":")[0]
-    async with _lock():
+    async with bank_lock(catalog.root):
         current = await asyncio.to_thread(_file_questions, deps, shown)
         body = dump_questions(current) if not (catalog.root / shown).is_file() else \
             (catalog.root / shown).read_text(encoding="utf-8")
@@ -564,7 +620,7 @@ async def import_claimed(deps: Deps, actor: Actor, upload: PendingUpload, skip_b
                          locale: str = "zh") -> BankImported:
     """apply_import for an upload already taken by claim_upload."""
     actor.require_super()
-    async with _lock():
+    async with bank_lock(deps.catalog.root):
         try:
             result, stored = await asyncio.to_thread(_import, deps, upload.filename, upload.data, skip_bad)
         except ImportFormatError as exc:
