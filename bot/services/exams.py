@@ -501,11 +501,29 @@ def _unit_of(actor: Actor, form: ExamForm) -> str | None:
     return form.units[0] if len(form.units) == 1 else actor.role.unit
 
 
-async def move_window(deps: Deps, actor: Actor, exam_id: str, kind: str, now: float, days: int = 7) -> WindowChange:
+KINDS = ("open", "close", "makeup", "extend")
+WINDOW_LOCK = "exam-window:"  # + exam id: the key of the lock a window change holds (PostgreSQL)
+
+
+def window_stamp(spec: OfficialSpec) -> str:
+    """The windows as the console's list shows them (its buttons' form carries it as `base`):
+    move_window refuses a change whose base is not the stamp of the windows it is about to move."""
+    return "-".join(f"{moment or 0:.0f}" for moment in (spec.opens, spec.closes, spec.makeup_opens, spec.makeup_closes))
+
+
+async def move_window(deps: Deps, actor: Actor, exam_id: str, kind: str, now: float, days: int = 7,
+                      base: str = "") -> WindowChange:
     """kind: open (the main window from now for `days`; a 补考 that would come first or overlap
     moves after it), close (the main window ends now), makeup (the 补考 window from now for `days`,
     only after the main window closed), extend (the window open now, or not yet open, ends `days`
-    later)."""
+    later).
+
+    The windows are read, checked and written in one transaction that holds the exam's window
+    lock (on SQLite every write transaction is one at a time; on PostgreSQL a transaction-level
+    advisory lock on the exam), so of two changes at the same instant the second starts from the
+    first's result. `base`: the window_stamp the admin saw (a console button); when the windows
+    changed since (a repeated request, another admin), nothing is written: ExamError
+    "web_window_changed"."""
     await refresh(deps)
     definition = deps.catalog.exams.get(exam_id)
     if definition is None or not definition.official:
@@ -513,34 +531,40 @@ async def move_window(deps: Deps, actor: Actor, exam_id: str, kind: str, now: fl
     _require_manage(actor, definition)
     if not 1 <= days <= 365:
         raise ExamError("exam_err_days")
-    before = await spec_of(deps, definition)
-    end = now + days * DAY
-    if kind == "open":
-        window = rules.move_main_window(before, now, end)
-    elif kind == "close":
-        window = rules.WindowOverride(closes=now)
-    elif kind == "makeup":
-        if before.closes > now:
-            raise ExamError("window_makeup_during_main", title=definition.title, id=definition.id,
-                            closes=before.closes)
-        window = rules.WindowOverride(makeup_opens=now, makeup_closes=end)
-    elif kind == "extend":
-        phase = rules.phase_at(before, now)
-        if phase in (rules.BEFORE, rules.OPEN):
-            window = rules.move_main_window(before, before.opens, before.closes + days * DAY)
-        elif phase == rules.MAKEUP and before.makeup_closes is not None:
-            window = rules.WindowOverride(makeup_closes=before.makeup_closes + days * DAY)
-        else:
-            raise ExamError("exam_err_nothing_to_extend", title=definition.title)
-    else:
+    if kind not in KINDS:
         raise ExamError("exam_unknown", id=kind[:20])
-    async with deps.storage.atomic():
+    async with deps.storage.atomic():  # a refusal below rolls it back: nothing written
+        await deps.storage.turns.lock_user(WINDOW_LOCK + definition.id)
+        before = await spec_of(deps, definition)
+        if base and window_stamp(before) != base:
+            raise ExamError("web_window_changed")
+        window = _moved(definition, before, kind, now, days)
         await deps.storage.windows.set_window(definition.id, window, actor.user, now)
         after = await spec_of(deps, definition)
         await record(deps, actor, f"exam.{kind}", f"exam:{definition.id}", before=_window_dict(before),
                      after=_window_dict(after), unit=None if not definition.official.units or
                      len(definition.official.units) != 1 else definition.official.units[0])
     return WindowChange(definition, kind, before, after)
+
+
+def _moved(definition: ExamDefinition, before: OfficialSpec, kind: str, now: float, days: int) -> rules.WindowOverride:
+    """The override that makes `kind` of the windows `before` (bot.domain.official_exam's rules)."""
+    end = now + days * DAY
+    if kind == "open":
+        return rules.move_main_window(before, now, end)
+    if kind == "close":
+        return rules.WindowOverride(closes=now)
+    if kind == "makeup":
+        if before.closes > now:
+            raise ExamError("window_makeup_during_main", title=definition.title, id=definition.id,
+                            closes=before.closes)
+        return rules.WindowOverride(makeup_opens=now, makeup_closes=end)
+    phase = rules.phase_at(before, now)  # extend
+    if phase in (rules.BEFORE, rules.OPEN):
+        return rules.move_main_window(before, before.opens, before.closes + days * DAY)
+    if phase == rules.MAKEUP and before.makeup_closes is not None:
+        return rules.WindowOverride(makeup_closes=before.makeup_closes + days * DAY)
+    raise ExamError("exam_err_nothing_to_extend", title=definition.title)
 
 
 def _window_dict(spec: OfficialSpec) -> dict[str, float | None]:
