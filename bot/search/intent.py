@@ -62,7 +62,8 @@ BENEFIT_RE = re.compile(
 BENEFIT_NAME_RE = re.compile(r"(金|待遇|津贴|补贴|补助|救助|赔偿|低保|供养)")
 # "…双倍工资那条": the article people have heard of, pointed at with 那条 (not "那条狗", "那条路")
 THAT_ARTICLE = r"那一?条(?=$|规定|法律|法条|是|说|怎么|吗|呢|[?？。])"
-LAW_RE = re.compile(r"(哪条|哪一条|法条|条文|法律规定|哪部法|什么法|法律依据|依据|第.{1,8}条"
+LAW_RE = re.compile(r"(哪条|哪一条|法条|条文|法律规定|法律有(?:没有)?(?:明确)?规定|法律(?:是)?怎么规定|有没有规定|有规定吗"
+                    r"|哪部法|什么法|法律依据|依据|第.{1,8}条"
                     rf"|(?<![合违犯非])法规定|条例规定|法里|法律上|{THAT_ARTICLE})")
 
 

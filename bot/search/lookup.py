@@ -91,6 +91,8 @@ ARTICLE_MARGIN = 1.1
 # unless the question asks for a law, at most FRONT_ARTICLES articles among the first FRONT hits
 FRONT = 3
 FRONT_ARTICLES = 1
+# a number in Han numerals and nothing else ("三千", "三十八"; not "七天", "二手", "五保")
+NUMBER_RE = re.compile(r"[零〇一二两三四五六七八九十百千万亿几]{2,}")
 # a verb and its object split by 了/过/个 or a "my"/"his" (Lookup._joined)
 SPLIT_VERB_RE = re.compile(r"([\u4e00-\u9fff])(?:了个|过个|了|过|个|[我你他她]的|人家的|别人的)([\u4e00-\u9fff]{1,2})")
 
@@ -473,8 +475,10 @@ class Lookup:
 
     def _query(self, text: str) -> Query:
         an = self.an
-        precise = an.precise_words(text)
-        words = an.words(text)
+        # a bare number ("月收入三千", "三十八度") is a detail of the story, not what it is about: like
+        # an amount with its unit (intent.AMOUNT_RE) it is no word of the question
+        precise = [w for w in an.precise_words(text) if not NUMBER_RE.fullmatch(w)]
+        words = [w for w in an.words(text) if not NUMBER_RE.fullmatch(w)]
         grams = tx.query_bigrams(text)
         # a two-character word with a function character in it ("小时", "时间", "上班") is a
         # bigram of the texts that have it, though query_bigrams leaves such bigrams out

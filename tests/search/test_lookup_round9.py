@@ -1,0 +1,51 @@
+"""Round 9 of the lookup tuning (issue 13 item 6), general changes found on lookup_dev.yaml batch 9:
+asking whether the law has a rule asks for the statute; a bare number is a detail of the story;
+everyday words for a married couple, compensation, sick leave after a work injury
+and grave illnesses."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.search import synonyms
+from bot.search.intent import detect
+from tests.support.lookup import hit_keys as _keys
+
+
+@pytest.mark.parametrize("question", ["试用期最长几个月法律有规定吗", "一天最多加几个小时班，法律有没有规定",
+                                      "产假多少天法律有明确规定吗", "这种情况有没有规定"])
+def test_asking_whether_the_law_has_a_rule_asks_for_the_statute(question):
+    assert detect(question).law
+
+
+def test_a_question_without_a_statute_frame_does_not_ask_for_it():
+    assert not detect("试用期最长几个月").law
+    assert not detect("法律援助怎么申请").law
+
+
+def test_a_bare_number_is_a_detail_not_a_word_of_the_question(lookup):
+    q = lookup._query("每月收入八百")
+    assert "八百" not in q["precise"] and "八百" not in q["words"]
+    assert "收入" in q["precise"]
+    # words that only start with a numeral stay
+    assert "二手车" in lookup._query("二手车")["precise"]
+
+
+def test_a_small_income_does_not_hide_the_service_asked_for(lookup):
+    result = lookup.search("每月收入八百能申请法律援助吗", 3)
+    assert result.confident and _keys(result)[0] == "guide:falv-yuanzhu", _keys(result)
+
+
+@pytest.mark.parametrize("word, other", [("赔", "赔偿"), ("两口子", "夫妻"),
+                                         ("养伤", "停工留薪期"), ("癌症", "大病"), ("白血病", "重病")])
+def test_everyday_words_have_the_contents_words(word, other):
+    assert other in synonyms.alternatives(word)
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("派出所抓错了人能让国家赔吗", "guide:guojia-peichang"),  # 赔 alone: 国家赔偿
+    ("两口子商量好离婚要带什么", "guide:lihun-dengji"),  # 两口子: husband and wife
+])
+def test_everyday_words_find_the_guide_confidently(lookup, question, expected):
+    result = lookup.search(question, 3)
+    assert result.confident and _keys(result)[0] == expected, _keys(result)
