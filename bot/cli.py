@@ -49,12 +49,12 @@ def cmd_content_check(args: argparse.Namespace) -> int:
                  amended=stale.amended), file=sys.stderr)
     if warnings:
         print(tr(locale, "check_stale_summary", n=len(warnings)), file=sys.stderr)
-    summary = (f"{len(catalog.laws.laws)} laws, {len(catalog.questions)} questions, "
-               f"{len(catalog.exams)} exams, {len(catalog.cases)} cases, {len(catalog.services)} service guides")
+    summary = tr(locale, "cli_check_counts", laws=len(catalog.laws.laws), questions=len(catalog.questions),
+                 exams=len(catalog.exams), cases=len(catalog.cases), services=len(catalog.services))
     if problems:
-        print(f"content check: {len(problems)} problem(s); loaded {summary}", file=sys.stderr)
+        print(tr(locale, "cli_check_failed", n=len(problems), summary=summary), file=sys.stderr)
         return 1
-    print(f"content check: OK — {summary}")
+    print(tr(locale, "cli_check_ok", summary=summary))
     return 0
 
 

@@ -42,7 +42,8 @@ def _unreadable(args, what: str, exc) -> int:
     if isinstance(exc, FileNotFoundError) or not Path(args.file).is_file():
         warn(args, "bankcli_file_missing", file=args.file)
         return 1
-    reason = exc.reason if hasattr(exc, "reason") else f"cannot read the file ({exc.strerror or type(exc).__name__})"
+    reason = exc.reason if hasattr(exc, "reason") else tr(cli_locale(args), "imp_file_unreadable",
+                                                          error=exc.strerror or type(exc).__name__)
     _refused(args, what, [RowError(Path(args.file).name, getattr(exc, "line", 0), reason)], False)
     return 1
 

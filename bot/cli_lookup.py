@@ -48,10 +48,12 @@ def _lookup(args: argparse.Namespace, content_root: Callable):
 
     def load():
         from bot.catalog.check import check_content
+        from bot.cli_text import cli_locale
+        from bot.texts import tr
 
         catalog, problems = check_content(root)
         if problems:
-            print(f"lawbot: content has {len(problems)} problem(s); run `lawbot content check`", file=sys.stderr)
+            print(f"lawbot: {tr(cli_locale(args), 'cli_content_problems', n=len(problems))}", file=sys.stderr)
         return catalog
 
     lookup, _ = cli_lookup(root, cache_dir_for(args), load)
@@ -72,7 +74,9 @@ def add_lookup_parsers(sub, content_root: Callable) -> None:
         for hit in result.hits:
             print(f"{hit.kind}\t{hit.name}\t{hit.score:.2f}")
         if not result.confident:
-            print("(no confident match: 12345 for services, 12348 for legal questions)", file=sys.stderr)
+            from bot.cli_text import warn
+
+            warn(args, "cli_ask_unsure")
         return 0 if result.confident else 1
 
     def cmd_law(args: argparse.Namespace) -> int:
@@ -83,7 +87,7 @@ def add_lookup_parsers(sub, content_root: Callable) -> None:
         text = " ".join(args.words).strip()
         if args.search or not text:
             if not text:
-                print("usage: lawbot law 民法典 1254 | lawbot law --search 高空抛物", file=sys.stderr)
+                print(texts.t("cli_law_usage"), file=sys.stderr)
                 return 2
             laws, lookup = _lookup(args, content_root)
             hits = lookup.search_laws(text, args.limit)
@@ -113,13 +117,13 @@ def add_lookup_parsers(sub, content_root: Callable) -> None:
 
             notice = stale_notice(texts, ref.law)
         if ref.number is None:
-            print(f"{ref.law.title}\t{ref.law.revision}\t{len(ref.law.articles)} articles")
+            print(texts.t("cli_law_overview", title=ref.law.title, revision=ref.law.revision, n=len(ref.law.articles)))
             if notice:
                 print(notice)
             return 0
         article = ref.law.articles.get(ref.number)
         if article is None:
-            print(f"lawbot: {ref.law.short_name} has no article {ref.number} (it has {ref.law.max_article})",
+            print(f"lawbot: {texts.t('law_no_article', law=ref.law.short_name, number=ref.number, max=ref.law.max_article)}",
                   file=sys.stderr)
             return 1
         print(f"《{ref.law.short_name}》{article.label}（{ref.law.revision}）")

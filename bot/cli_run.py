@@ -15,8 +15,7 @@ async def run_telegram(config, *, stop: asyncio.Event | None = None) -> int:
     (`serve`) requiring a Telegram token: polling or webhook as configured, beside WeChat/WeCom
     when enabled."""
     if not config.telegram.resolved_token():
-        raise ConfigError(f"telegram: no bot token: set the environment variable "
-                          f"{config.telegram.token_env} or telegram.token in the config file")
+        raise ConfigError(key="cli_no_telegram_token", env=config.telegram.token_env)
     return await serve(config, stop=stop)
 
 

@@ -2513,6 +2513,28 @@ EN.update({
     "question_no_material": "This question has no case material; just answer it.",
 })
 
+# --- the command line's own lines (bot/cli*.py): content check, lawbot ask / law, lawbot run ---
+ZH.update({
+    "cli_check_counts": "{laws} 部法律法规、{questions} 道题、{exams} 场考试、{cases} 个案例、{services} 份办事指南",
+    "cli_check_ok": "内容检查：通过 — {summary}",
+    "cli_check_failed": "内容检查：发现 {n} 个问题；已加载 {summary}",
+    "cli_content_problems": "内容有 {n} 个问题；请运行 `lawbot content check` 查看",
+    "cli_ask_unsure": "（没有有把握的结果：办事问题可拨打 12345 政务服务便民热线，法律问题可拨打 12348 公共法律服务热线）",
+    "cli_law_usage": "用法：lawbot law 民法典 1254 | lawbot law --search 高空抛物",
+    "cli_law_overview": "{title}\t{revision}\t共 {n} 条",
+    "cli_no_telegram_token": "telegram：没有机器人令牌：请设置环境变量 {env}，或在配置文件中填写 telegram.token",
+})
+EN.update({
+    "cli_check_counts": "{laws} laws, {questions} questions, {exams} exams, {cases} cases, {services} service guides",
+    "cli_check_ok": "content check: OK — {summary}",
+    "cli_check_failed": "content check: {n:problem|problems}; loaded {summary}",
+    "cli_content_problems": "content has {n:problem|problems}; run `lawbot content check`",
+    "cli_ask_unsure": "(no confident match: 12345 for services, 12348 for legal questions)",
+    "cli_law_usage": "usage: lawbot law 民法典 1254 | lawbot law --search 高空抛物",
+    "cli_law_overview": "{title}\t{revision}\t{n} articles",
+    "cli_no_telegram_token": "telegram: no bot token: set the environment variable {env} or telegram.token in the config file",
+})
+
 TEXTS = {"zh": ZH, "en": EN}
 
 
