@@ -28,7 +28,7 @@ from tests.support.transcript import REPO
 pytestmark = pytest.mark.sqlite_only  # the children open the SQLite file of the parent's tmp folder
 
 ROOT = "cli:root"
-ROUNDS = 8
+ROUNDS = 6
 WAIT = 30  # seconds a barrier waits for the others before the test fails (a child that died)
 
 
