@@ -74,8 +74,9 @@ OPINION_RE = re.compile(r"(好吃|好喝|好玩|好看的|性价比|(?:哪个|�
 # a question about the bot itself ("你是机器人吗", "你叫什么名字"): chit-chat no guide answers
 # (名字 is a word of the guides on adding a name to a property certificate)
 ABOUT_BOT_RE = re.compile(r"^(?:请问|那)?你(?:是谁|是不是(?:机器|真人|人工)|是机器|是真人|是人工|叫什么|几岁|多大|喜欢什么|会说|会不会说|是男|是女)")
-# "X了怎么办" asks what to do, usually a procedure, but also "对方不履行怎么办" (a case): a weak lean
-WEAK_PROCEDURE_RE = re.compile(r"(怎么办|咋办|怎么整|如何是好|该怎么|怎么处理)")  # 咋整 reads 怎么整
+# "X了怎么办" / "有什么办法" asks what to do, usually a procedure, but also "对方不履行怎么办" (a
+# case): a weak lean
+WEAK_PROCEDURE_RE = re.compile(r"(怎么办|咋办|怎么整|如何是好|该怎么|怎么处理|有什么办法|有没有办法|什么办法|有办法吗)")  # 咋整 reads 怎么整
 
 
 @dataclass(frozen=True, slots=True)

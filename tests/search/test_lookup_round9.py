@@ -1,7 +1,7 @@
 """Round 9 of the lookup tuning (issue 13 item 6), general changes found on lookup_dev.yaml batch 9:
-asking whether the law has a rule asks for the statute; a bare number is a detail of the story;
-everyday words for a married couple, compensation, sick leave after a work injury
-and grave illnesses."""
+asking whether the law has a rule asks for the statute; asking for a way ("有什么办法") is a weak
+how-to; a bare number is a detail of the story; everyday words for a married couple, compensation,
+sick leave after a work injury and grave illnesses."""
 
 from __future__ import annotations
 
@@ -49,3 +49,18 @@ def test_everyday_words_have_the_contents_words(word, other):
 def test_everyday_words_find_the_guide_confidently(lookup, question, expected):
     result = lookup.search(question, 3)
     assert result.confident and _keys(result)[0] == expected, _keys(result)
+
+
+@pytest.mark.parametrize("question", ["欠钱不还有什么办法", "钱要不回来有没有办法", "这种情况有办法吗"])
+def test_asking_for_a_way_is_a_weak_how_to(question):
+    intent = detect(question)
+    assert intent.weak_procedure and intent.kind == "guide"
+
+
+@pytest.mark.parametrize("question", ["借给朋友八千块钱到现在不还，我不想打官司，有什么办法",
+                                      "借给朋友的钱他不还我又不想打官司有没有办法"])
+def test_asking_for_a_way_to_get_a_loan_back_puts_the_guide_first(lookup, question):
+    # the case on a loan's interest came first; 有什么办法 asks what to do: the payment-order guide
+    result = lookup.search(question, 3)
+    assert _keys(result)[0] == "guide:zhifuling", _keys(result)
+    assert "case:jiekuan-lixi" in _keys(result)
