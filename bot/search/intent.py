@@ -74,6 +74,10 @@ OPINION_RE = re.compile(r"(好吃|好喝|好玩|好看的|性价比|(?:哪个|�
 # a question about the bot itself ("你是机器人吗", "你叫什么名字"): chit-chat no guide answers
 # (名字 is a word of the guides on adding a name to a property certificate)
 ABOUT_BOT_RE = re.compile(r"^(?:请问|那)?你(?:是谁|是不是(?:机器|真人|人工)|是机器|是真人|是人工|叫什么|几岁|多大|喜欢什么|会说|会不会说|是男|是女)")
+# asking for a knack, a strategy, how hard something is or which style to choose ("有啥技巧", "难不
+# 难", "选什么风格"): advice no guide, case or statute gives. Unlike OPINION_RE not decisive on its
+# own ("打官司有什么技巧" may still be about the guide it names): see Lookup._verdict
+ADVICE_RE = re.compile(r"(技巧|窍门|诀窍|秘诀|攻略|难不难|好不好考|难考吗|好考吗|什么风格|哪种风格)")
 # "X了怎么办" / "有什么办法" asks what to do, usually a procedure, but also "对方不履行怎么办" (a
 # case): a weak lean
 WEAK_PROCEDURE_RE = re.compile(r"(怎么办|咋办|怎么整|如何是好|该怎么|怎么处理|有什么办法|有没有办法|什么办法|有办法吗)")  # 咋整 reads 怎么整
@@ -91,6 +95,8 @@ class Intent:
     last: str = ""
     # asks which product or dish is good (OPINION_RE) or about the bot itself: not covered
     opinion: bool = False
+    # asks for a knack, strategy, difficulty or style (ADVICE_RE)
+    advice: bool = False
 
     @property
     def kind(self) -> str:
@@ -191,7 +197,8 @@ def detect(text: str) -> Intent:
             last = max(ends, key=ends.__getitem__)
     return Intent(procedure=procedure, rights=rights, law=bool(LAW_RE.search(text)), weak_procedure=weak,
                   benefit=bool(BENEFIT_RE.search(text)), last=last,
-                  opinion=bool(OPINION_RE.search(text) or ABOUT_BOT_RE.search(text)))
+                  opinion=bool(OPINION_RE.search(text) or ABOUT_BOT_RE.search(text)),
+                  advice=bool(ADVICE_RE.search(text)))
 
 
 def pays_out(name: str) -> bool:

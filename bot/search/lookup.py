@@ -24,7 +24,7 @@ from bot.search import synonyms
 from bot.search import text as tx
 from bot.search.bm25 import Field, FieldIndex, TermIndex, matched
 from bot.search.bm25 import scores as bm25_scores
-from bot.search.intent import Intent, asks_time_limit, detect, pays_out, sets_person_limit, topic
+from bot.search.intent import ADVICE_RE, Intent, asks_time_limit, detect, pays_out, sets_person_limit, topic
 from bot.search.lawref import named_first, parse_ref
 
 if TYPE_CHECKING:  # the catalog package is not needed to answer from a cached index
@@ -676,6 +676,12 @@ class Lookup:
         # the question is about something the content does not cover, unless the hit covers most
         # of it anyway
         if is_topic and cover < STRICT_COVERAGE and story_scale(q) == 1.0 and topics.unexplained(q, top_i, self.an):
+            confident = related = False
+        # advice (a knack, how hard, which style: intent.ADVICE_RE) that the hit answers only in
+        # part: it shares a word with the question ("考驾照", "装修"), not what is asked. A guide or
+        # case named by every other word of it stays ("申请低保有什么窍门": the 低保 guide)
+        if (intent is not None and intent.advice and cover < STRICT_COVERAGE
+                and not (is_topic and all(topics.in_key(q, w, top_i) for w in q["precise"] if not ADVICE_RE.search(w)))):
             confident = related = False
         return confident, related
 

@@ -1,6 +1,7 @@
 """Round 9 of the lookup tuning (issue 13 item 6), general changes found on lookup_dev.yaml batch 9:
 asking whether the law has a rule asks for the statute; asking for a way ("有什么办法") is a weak
-how-to; a bare number is a detail of the story; everyday words for a married couple, compensation,
+how-to; asking for a knack or how hard something is, shared with a hit by one word only, is not
+covered; a bare number is a detail of the story; everyday words for a married couple, compensation,
 sick leave after a work injury and grave illnesses."""
 
 from __future__ import annotations
@@ -64,3 +65,15 @@ def test_asking_for_a_way_to_get_a_loan_back_puts_the_guide_first(lookup, questi
     result = lookup.search(question, 3)
     assert _keys(result)[0] == "guide:zhifuling", _keys(result)
     assert "case:jiekuan-lixi" in _keys(result)
+
+
+@pytest.mark.parametrize("question", ["考驾照科目一有什么技巧", "二手车砍价有什么诀窍", "律师考试好考吗"])
+def test_asking_for_a_knack_or_how_hard_something_is_is_not_covered(lookup, question):
+    # they shared a word (考驾照, 二手车, 律师) with a guide, case or article, not what is asked
+    assert detect(question).advice
+    assert not lookup.search(question, 3).confident
+
+
+def test_a_knack_for_a_service_a_guide_names_still_finds_the_guide(lookup):
+    result = lookup.search("申请低保有什么窍门吗", 3)
+    assert result.confident and _keys(result)[0] == "guide:dibao-shenqing", _keys(result)
