@@ -16,11 +16,18 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def test_an_articles_own_words_are_indexed_as_words(lookup):
+    """Through the index's public side, as a bot reads it (built in memory or from the cache)."""
+    from bot.bootstrap import load_checked_catalog
+
     index = lookup.index
-    at = next(i for i, a in enumerate(index.articles) if a.law == "劳动合同法" and str(a.number) == "47")
-    article = index.articles[at]
-    borrowed = " ".join([article.law, article.chapter, *index.cited_by.get((article.law, article.number), [])])
-    assert "年限" in article.body and "年限" not in borrowed
+    at = next(i for i in range(index.article_count) if index.article_hit(i, 0.0).ref == "劳动合同法:47")
+    catalog = load_checked_catalog(REPO)
+    article = catalog.laws.get("劳动合同法").articles[47]
+    citing = [t for t in (*catalog.services.values(), *catalog.cases.values())
+              if any(c.law == "劳动合同法" and str(c.article) == "47" for c in t.cites)]
+    borrowed = " ".join([article.law, article.chapter, *(w for t in citing for w in (
+        [t.name, *t.aliases] if hasattr(t, "aliases") else list(t.keywords)))])
+    assert "年限" in index.article_body(at) and "年限" not in borrowed
     assert index.law_space().indexes["words"].has(at, "年限")
 
 

@@ -7,11 +7,19 @@ guides and cases, and own_catalog shares those objects with the process's checke
 for a catalog holding exactly those objects the index built once is the same index.
 `install()` makes SearchIndex.build return that one index for such catalogs (and build as before
 for any other content: a test's own content root, a changed law library). A test that replaces
-SearchIndex.build itself (monkeypatch) still sees its own replacement."""
+SearchIndex.build itself (monkeypatch) still sees its own replacement.
+
+That one index is read from the run's cache folder (LAWBOT_CACHE_DIR, which tests/conftest.py
+sets for the run and its pytest-xdist workers), as a serving bot reads it: the first process to
+need it builds and stores it (bot.search.cache.load_or_build, under its build lock), every other
+worker and later run opens the file instead of spending seconds of CPU indexing the content
+again. Without the variable it is built in memory."""
 
 from __future__ import annotations
 
+import os
 import threading
+from pathlib import Path
 
 from bot.search.lookup import SearchIndex
 
@@ -37,9 +45,22 @@ def _build(cls, catalog) -> SearchIndex:
         for key, index in _shared:
             if all(a is b for a, b in zip(key, content, strict=True)):
                 return index
-        index = _original.__func__(cls, catalog)
+        index = _stored(cls, catalog)
         _shared.append((content, index))
         return index
+
+
+def _stored(cls, catalog) -> SearchIndex:
+    from bot.search.cache import load_or_build
+
+    def build() -> SearchIndex:
+        return _original.__func__(cls, catalog)
+
+    cache_dir = os.environ.get("LAWBOT_CACHE_DIR")
+    if not cache_dir:
+        return build()
+    index, _how = load_or_build(Path(catalog.root), Path(cache_dir), build)
+    return index
 
 
 def install() -> None:
