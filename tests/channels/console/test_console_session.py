@@ -87,8 +87,14 @@ class Terminal:
         before = len(self.seen)
         self.proc.send_signal(signal.SIGUSR1)
         deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
+        quiet = 0.0  # seconds without new output since the dump began
+        while time.monotonic() < deadline and quiet < 0.5:
+            size = len(self.seen)
             self.drain(0.1)
+            if len(self.seen) > before and len(self.seen) == size:
+                quiet += 0.1
+            else:
+                quiet = 0.0
         return self.seen[before:].decode("utf-8", "replace")
 
     def close(self) -> None:
