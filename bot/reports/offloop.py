@@ -40,6 +40,7 @@ import asyncio
 import dataclasses
 import gc
 import logging
+import os
 import sys
 import threading
 from collections.abc import Awaitable, Callable
@@ -140,6 +141,17 @@ class _ReportLoop:
 _REPORTS = _ReportLoop()
 
 
+def _forget_in_child() -> None:
+    """A forked child has none of this process's threads: the report loop's thread is gone, and a
+    lock or semaphore a thread held at the fork stays held. Start from nothing there."""
+    global _REPORTS, _threads, _draw, _gc_lock, _gc_jobs, _gc_saved
+    _REPORTS = _ReportLoop()
+    _threads = threading.BoundedSemaphore(MAX_THREADS)
+    _draw = threading.Lock()
+    _gc_lock = threading.Lock()
+    _gc_jobs, _gc_saved = 0, None
+
+
 def shareable(store) -> bool:
     """Can a second connection reach this store's data (False: an in-memory SQLite database)?"""
     db = getattr(store, "db", None)
@@ -155,6 +167,7 @@ _switch_default = sys.getswitchinterval()
 _gc_lock = threading.Lock()
 _gc_jobs = 0
 _gc_saved: tuple[int, int, int] | None = None
+os.register_at_fork(after_in_child=_forget_in_child)
 
 
 @contextmanager

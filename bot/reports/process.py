@@ -162,6 +162,16 @@ _lock = threading.Lock()
 _worker: _Worker | None = None
 
 
+def _forget_in_child() -> None:
+    """A forked child does not own the parent's report process or its pipe: it starts its own
+    when it needs one (and a lock a thread held at the fork would stay held)."""
+    global _lock, _worker
+    _lock, _worker = threading.Lock(), None
+
+
+os.register_at_fork(after_in_child=_forget_in_child)
+
+
 def _current() -> _Worker:
     global _worker
     with _lock:

@@ -11,6 +11,7 @@ import heapq
 import itertools
 import logging
 import math
+import os
 import re
 import threading
 from collections.abc import Container, Mapping
@@ -713,6 +714,18 @@ def _few_articles_in_front(scored: list) -> list:
 _CACHE: dict[int, Lookup] = {}
 _CACHE_LOCK = threading.Lock()
 _PREPARING: dict[int, Future] = {}
+
+
+def _forget_in_child() -> None:
+    """A forked child has no thread preparing an index: a future still pending would never end."""
+    global _CACHE_LOCK
+    _CACHE_LOCK = threading.Lock()
+    for key, future in list(_PREPARING.items()):
+        if not future.done():
+            del _PREPARING[key]
+
+
+os.register_at_fork(after_in_child=_forget_in_child)
 
 
 def lookup_for(catalog: Catalog) -> Lookup:
