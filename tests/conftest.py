@@ -82,7 +82,7 @@ SLOW_PATHS = {  # globs under tests/
     "multiworker/*": "starts `lawbot run` processes (workers, supervisor, nginx) or races workers",
     "bench/test_*_smoke.py": "runs a benchmark script on small inputs",
 }
-SLOW_TESTS = {  # path under tests/ :: test function (all its parameters); measured at 5-18 s of CPU each
+SLOW_TESTS = {  # path under tests/ :: test function (all its parameters); measured at 2-18 s each
     "app/test_crash_resume.py::test_sigkill_mid_exam_then_resume":
         "kills a `lawbot chat` child process mid-exam and starts another (each loads the whole catalog)",
     "catalog/test_bank_io.py::test_cli_import_export_template": "runs `lawbot bank` child processes",
@@ -94,6 +94,25 @@ SLOW_TESTS = {  # path under tests/ :: test function (all its parameters); measu
         "compares the pairs of the whole shipped bank",
     "catalog/test_near_duplicates.py::test_same_pairs_as_before_on_near_duplicates":
         "compares the pairs of ~7,000 synthetic stems at five thresholds",
+    # each 2-5 s of wall time at idle (measured 2026-11-25): processes, real-time waits, big data
+    "scheduler/test_bot_api_limits.py::test_sigkill_mid_campaign_then_restart_loses_nothing":
+        "two outbox-sender child processes, one SIGKILLed, sending 600 messages to a rate-capped server",
+    "scheduler/test_bot_api_limits.py::test_limits_429_403_and_5xx_every_message_once":
+        "waits out the rate-capped server's real one-second retry_after several times",
+    "reports/test_streamed_export.py::test_a_generated_city_streams_to_the_same_workbook":
+        "generates a 3,000-person city and exports it twice per unit and exam",
+    "reports/test_streamed_export.py::test_export_memory_does_not_grow_with_the_organisation":
+        "generates 1,000- and 5,000-person cities and traces the export's memory",
+    "search/test_index_cache.py::test_two_processes_starting_at_once_build_one_file_and_both_answer":
+        "two child processes each load jieba and build the index",
+    "search/test_index_cache.py::test_a_question_during_start_up_awaits_the_index_without_blocking_the_loop":
+        "a builder child process loads jieba and builds the index",
+    "search/test_index_cache.py::test_without_a_cache_folder_a_bot_still_builds_apart_and_keeps_nothing":
+        "a builder child process loads jieba and builds the index",
+    "channels/console/test_console_session.py::test_log_records_stay_out_of_the_conversation":
+        "a `lawbot chat` child process runs two admin commands",
+    "storage/test_concurrent_open.py::test_processes_that_open_a_new_file_together_all_succeed":
+        "several child processes open one new database file at once",
 }
 BROWSER_FIXTURES = {"browser", "console_server"}  # Chromium, or the console's `lawbot run` server
 
