@@ -12,8 +12,9 @@ console's server (tests/web), and the few others named in SLOW_TESTS (child proc
 the whole catalog, whole-bank round trips); other tests carry @pytest.mark.slow themselves (the
 Excel exports of a 6,000-person unit in tests/reports)."""
 
-from __future__ import annotations
+from __future__ import annotations  # noqa: I001 - tests.support.bytecode stays first
 
+import tests.support.bytecode  # noqa: F401 - first: what is imported after it is cached (see there)
 import os
 import socket
 import tempfile
