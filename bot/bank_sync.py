@@ -1,9 +1,9 @@
 """Every worker serves the same question bank. A bank import in chat (or an edit in the console)
 writes the bank file on the worker that ran it and records the file's new text as a version in the database
 (storage.bank_versions); a retirement in the console is stored in storage.retired_questions and
-announced with a version too. Each worker applies the newest version it has not applied yet: it
-writes the file under its own content root (so a restart loads it too) and puts the questions
-into its running catalog. Workers look at start, when PostgreSQL announces a version (LISTEN),
+announced with a version too. Each worker applies, for every bank file changed since the version
+it applied last, that file's newest version: it writes the file under its own content root (so a
+restart loads it too) and puts the questions into its running catalog. Workers look at start, when PostgreSQL announces a version (LISTEN),
 and every few seconds (the only way on SQLite, and a safety net for a dropped listener)."""
 
 from __future__ import annotations
@@ -28,9 +28,10 @@ class BankSync:
         self._wake = asyncio.Event()
 
     async def catch_up(self) -> int:
-        """Apply the newest version if it is newer than the last one applied; returns it. At a
-        worker's start a bank file changed on disk after that version was made (a `lawbot bank
-        import` on this machine, a deployment) is kept: it is what the catalog was loaded from."""
+        """Apply, for every bank file changed since the last version applied, that file's newest
+        version (oldest first); returns the newest version applied. At a worker's start a bank
+        file changed on disk after its version was made (a `lawbot bank import` on this machine, a
+        deployment) is kept: it is what the catalog was loaded from."""
         starting = self.applied == 0
         versions = self.app.storage.bank_versions
         latest = await versions.latest_version()
@@ -38,31 +39,44 @@ class BankSync:
             self.app.catalog.set_retired(await self.app.storage.retired_questions.retired_ids())
         if latest <= self.applied:
             return self.applied
-        change = await versions.latest()
+        changes = await versions.newest_per_path(self.applied)
+        if not changes:
+            return self.applied
         catalog = self.app.catalog
         root = catalog.root.resolve()
-        target = (root / change.path).resolve()
-        if not target.is_relative_to(root):
-            log.error("bank version %d names %s, outside the content root: ignored", change.version, change.path)
-            self.applied = change.version
-            return self.applied
-        if starting and _modified_after(target, change.created_at):
-            log.info("bank version %d: %s changed on disk since; the file is kept", change.version, change.path)
-            self.applied = change.version
-            return self.applied
-        from bot.services.bank import bank_lock
+        wanted = []
+        for change in changes:
+            target = (root / change.path).resolve()
+            if not target.is_relative_to(root):
+                log.error("bank version %d names %s, outside the content root: ignored", change.version, change.path)
+            elif starting and _modified_after(target, change.created_at):
+                log.info("bank version %d: %s changed on disk since; the file is kept", change.version, change.path)
+            else:
+                wanted.append((change, target))
+        superseded: list[int] = []
+        applied = 0
+        if wanted:
+            from bot.services.bank import bank_lock
 
-        async with bank_lock(catalog.root):  # not while a change on another worker writes the file
-            if await versions.latest_version() != change.version:  # a newer one came meanwhile: next round
-                return self.applied
-            questions, problems = await asyncio.to_thread(self._write_and_load, target, change.body, change.path)
-        if problems:
-            log.error("bank version %d (%s): %d problems, e.g. %s", change.version, change.path, len(problems),
-                      problems[0])
-        catalog.add_questions(questions)
-        self.app.service.practice.reload_questions()
-        self.applied = change.version
-        log.info("question bank version %d applied (%s, %d questions)", change.version, change.path, len(questions))
+            async with bank_lock(catalog.root):  # not while a change on another worker writes a file
+                fresh = {c.path: c.version for c in await versions.newest_per_path(self.applied)}
+                for change, target in wanted:
+                    if fresh.get(change.path) != change.version:  # a newer one of this file came meanwhile
+                        superseded.append(change.version)
+                        continue
+                    questions, problems = await asyncio.to_thread(self._write_and_load, target, change.body,
+                                                                  change.path)
+                    if problems:
+                        log.error("bank version %d (%s): %d problems, e.g. %s", change.version, change.path,
+                                  len(problems), problems[0])
+                    catalog.add_questions(questions)
+                    applied += 1
+                    log.info("question bank version %d applied (%s, %d questions)", change.version, change.path,
+                             len(questions))
+        if applied:
+            self.app.service.practice.reload_questions()
+        # a superseded file is applied next round: every version before it is done
+        self.applied = min(superseded) - 1 if superseded else changes[-1].version
         return self.applied
 
     def _write_and_load(self, target: Path, body: str, shown: str):

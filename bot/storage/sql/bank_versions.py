@@ -1,5 +1,5 @@
-"""Question-bank changes made in chat, as whole bank files: every worker applies the newest one
-(bot/bank_sync.py), so an import on one worker reaches all of them, on any machine. PostgreSQL
+"""Question-bank changes made in chat, as whole bank files: every worker applies each file's newest
+one (bot/bank_sync.py), so an import on one worker reaches all of them, on any machine. PostgreSQL
 also announces each change with NOTIFY on BANK_CHANNEL when its transaction commits."""
 
 from __future__ import annotations
@@ -22,6 +22,14 @@ class SqlBankVersions(Repo):
         row = (await self.db.run(select(V.version, V.path, V.body, V.created_at, V.created_by)
                                  .order_by(V.version.desc()).limit(1))).first()
         return BankVersion(*row) if row else None
+
+    async def newest_per_path(self, after: int) -> list[BankVersion]:
+        """Each bank file's newest version among those after `after`, oldest first: what a worker
+        that applied `after` still has to apply (two files changed meanwhile: both)."""
+        newest = select(func.max(V.version)).where(V.version > after).group_by(V.path)
+        rows = (await self.db.run(select(V.version, V.path, V.body, V.created_at, V.created_by)
+                                  .where(V.version.in_(newest)).order_by(V.version))).rows
+        return [BankVersion(*row) for row in rows]
 
     async def publish(self, path: str, body: str, now: float, by: str | None) -> int:
         """Record a bank file's new text as the next version (joins the caller's transaction).

@@ -1,0 +1,119 @@
+"""Two workers on one database, each with a content root of its own (bot/bank_sync.py): worker A
+edits questions of two different bank files, one after the other, while worker B does not look;
+B's next catch_up must bring both files and both questions, not only the newest version's file
+(which left the other file old on B's disk and in its catalog)."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+
+from bot.bank_sync import BankSync
+from bot.bootstrap import build, load_checked_catalog
+from bot.clock import ManualClock
+from bot.domain.models import QType
+from bot.services import bank as svc
+from bot.services.rights import actor_for
+from tests.support import transcript
+from tests.support.transcript import REPO
+
+ROOT = "cli:root"
+
+
+def _catalog(tmp_path, name):
+    shared = load_checked_catalog(REPO)  # cached and shared: never mutated
+    root = tmp_path / name
+    (root / "quizzes" / "bank").mkdir(parents=True)
+    return replace(shared, root=root, questions=dict(shared.questions))
+
+
+async def _app(tmp_path, name):
+    config = transcript.config_for(tmp_path, admin={"super_admins": [ROOT]})
+    return await build(config, clock=ManualClock(), rng=random.Random(3), database=tmp_path / "bank.sqlite3",
+                       catalog=_catalog(tmp_path, name))
+
+
+def _three_files(app):
+    """One editable single-choice question from each of three bank files."""
+    picked: dict[str, object] = {}
+    for q in app.catalog.question_list:
+        shown = q.origin.rpartition(":")[0]
+        if q.type is QType.SINGLE and not q.parent and shown.startswith("quizzes/bank/") and shown not in picked:
+            picked[shown] = q
+        if len(picked) == 3:
+            return list(picked.values())
+    raise AssertionError("the bank has fewer than three files with single-choice questions")
+
+
+async def _edit(app, q, mark):
+    deps = app.service.deps
+    edited = await svc.edit_question(deps, await actor_for(deps, ROOT), svc.EditQuestion(
+        question_id=q.id, stem=q.stem + mark, options=list(q.options), answer="".join("ABCDEFG"[i] for i in q.answer),
+        explanation=q.explanation, law=q.cite.law, article=str(q.cite.article), tags=list(q.tags),
+        difficulty=str(q.difficulty)))
+    assert edited.changed
+    return edited.version
+
+
+async def test_two_files_changed_between_two_looks_both_reach_the_other_worker(tmp_path):
+    a = await _app(tmp_path, "root-a")
+    b = await _app(tmp_path, "root-b")
+    try:
+        first, q1, q2 = _three_files(a)
+        sync = BankSync(b)
+        v1 = await _edit(a, first, "（一）")
+        assert await sync.catch_up() == v1  # B is up to date with version 1
+        assert b.catalog.questions[first.id].stem.endswith("（一）")
+        v2 = await _edit(a, q1, "（二）")  # two files changed while B does not look
+        v3 = await _edit(a, q2, "（三）")
+        assert v3 == v2 + 1 == v1 + 2
+        assert await sync.catch_up() == v3
+        for q, mark in ((q1, "（二）"), (q2, "（三）")):
+            assert b.catalog.questions[q.id].stem == q.stem + mark
+            shown = q.origin.rpartition(":")[0]
+            on_disk = (b.catalog.root / shown).read_text(encoding="utf-8")
+            assert on_disk == (a.catalog.root / shown).read_text(encoding="utf-8") and mark in on_disk
+        assert q1.id in b.service.practice._order and b.catalog.questions[first.id].stem.endswith("（一）")
+        assert await sync.catch_up() == v3  # nothing new: nothing done
+    finally:
+        await b.close()
+        await a.close()
+
+
+async def test_a_file_changed_again_while_applying_waits_for_the_next_round(tmp_path):
+    a = await _app(tmp_path, "root-a")
+    b = await _app(tmp_path, "root-b")
+    try:
+        first, q1, q2 = _three_files(a)
+        sync = BankSync(b)
+        v1 = await _edit(a, first, "（一）")
+        assert await sync.catch_up() == v1
+        v2 = await _edit(a, q1, "（二）")
+        v3 = await _edit(a, q2, "（三）")
+        shown = q1.origin.rpartition(":")[0]
+        newer = (a.catalog.root / shown).read_text(encoding="utf-8").replace(q1.stem + "（二）", q1.stem + "（四）")
+        versions = b.storage.bank_versions
+        looked = versions.newest_per_path
+        calls = []
+
+        async def then_another_change(after):  # q1's file changes again once B has looked, before B's lock
+            found = await looked(after)
+            calls.append(after)
+            if len(calls) == 1:
+                await a.storage.bank_versions.publish(shown, newer, a.clock.now(), ROOT)
+            return found
+
+        versions.newest_per_path = then_another_change
+        try:
+            assert await sync.catch_up() == v2 - 1  # q2's file applied; q1's file next round
+            assert calls == [v1, v1]
+        finally:
+            del versions.newest_per_path
+        assert b.catalog.questions[q2.id].stem == q2.stem + "（三）"
+        assert b.catalog.questions[q1.id].stem == q1.stem
+        assert await sync.catch_up() == v3 + 1
+        assert b.catalog.questions[q1.id].stem == q1.stem + "（四）"
+        assert (b.catalog.root / shown).read_text(encoding="utf-8") == newer
+    finally:
+        await b.close()
+        await a.close()
