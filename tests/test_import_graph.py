@@ -13,6 +13,7 @@ imports alike; `if TYPE_CHECKING:` imports count too): arrows point down only.
 from __future__ import annotations
 
 import ast
+import functools
 from collections import defaultdict
 from pathlib import Path
 
@@ -46,8 +47,14 @@ def _imports(path: Path) -> set[str]:
     return {m for m in found if m == "bot" or m.startswith("bot.")}
 
 
+@functools.cache
+def _read_graph() -> tuple[tuple[str, frozenset[str]], ...]:
+    return tuple((_module_name(path), frozenset(_imports(path))) for path in sorted(BOT.rglob("*.py")))
+
+
 def _graph() -> dict[str, set[str]]:
-    return {_module_name(path): _imports(path) for path in sorted(BOT.rglob("*.py"))}
+    """The package's import graph, read once per run (each test gets its own copy)."""
+    return {module: set(imports) for module, imports in _read_graph()}
 
 
 def _top(module: str) -> str:

@@ -18,6 +18,7 @@ from bot.clock import ManualClock
 from bot.domain.exam_rules import eligible
 from bot.domain.models import BlueprintItem, ExamDefinition, OfficialSpec, QType
 from tests.app.test_exam import _attempt, _display_letters
+from tests.support.templates import migrated_sqlite
 from tests.support.transcript import REPO, Chat, config_for
 
 START = 1_767_225_600.0  # 2026-01-01T00:00Z
@@ -37,6 +38,7 @@ def _exam(catalog, exam_id: str, per_question: int = 0) -> ExamDefinition:
 
 @pytest.fixture
 def imported(tmp_path):
+    migrated_sqlite(tmp_path / "lawbot.sqlite3")  # as tests/app/test_official_exam.py's imported
     assert cli(["units", "import", str(REPO / "content/org/units.yaml"), "--data-dir", str(tmp_path)]) == 0
     assert cli(["roster", "import", str(REPO / "content/org/roster.csv"), "--data-dir", str(tmp_path)]) == 0
     return tmp_path

@@ -19,6 +19,7 @@ from bot.clock import ManualClock
 from tests.app.test_exam import _attempt, _display_letters
 from tests.app.test_practice import _right_letter
 from tests.support.sql import sql_one
+from tests.support.templates import migrated_sqlite
 from tests.support.transcript import REPO, Chat, config_for
 
 EXAM = "xuefa2026-shili"
@@ -28,7 +29,10 @@ PNG = b"\x89PNG"
 
 @pytest.fixture
 def imported(tmp_path):
-    """The shipped example tree and roster, imported with the CLI like an admin would."""
+    """The shipped example tree and roster, imported with the CLI like an admin would (into a
+    database already at the newest schema revision: building one from nothing is tested in
+    tests/storage and tests/test_cli_admin_output.py)."""
+    migrated_sqlite(tmp_path / "lawbot.sqlite3")
     assert cli(["units", "import", str(REPO / "content/org/units.yaml"), "--data-dir", str(tmp_path)]) == 0
     assert cli(["roster", "import", str(REPO / "content/org/roster.csv"), "--data-dir", str(tmp_path)]) == 0
     return tmp_path
