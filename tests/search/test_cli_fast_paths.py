@@ -61,3 +61,12 @@ def test_printing_an_article_loads_neither_the_catalog_nor_the_tokenisers():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60)
     assert out.stdout.strip().splitlines()[-1] == "0 []", out.stdout + out.stderr
     assert "第一千二百五十四条" in out.stdout
+
+
+def test_building_a_bot_does_not_import_the_spreadsheet_library():
+    """openpyxl (with numpy and Pillow, ~0.18 s and ~25 MB) is imported when a workbook is read
+    or written, not when `lawbot chat`, `lawbot run` or an admin command starts."""
+    code = ("import sys; import bot.bootstrap, bot.serving, bot.cli_chat, bot.cli_admin; "
+            "print([m for m in ('openpyxl', 'numpy', 'PIL') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout + out.stderr

@@ -12,11 +12,6 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900
-from openpyxl.worksheet.datavalidation import DataValidation
-
 from bot.catalog.bank_io.columns import (
     EXPORT_FIELDS,
     HEADERS,
@@ -29,7 +24,7 @@ from bot.catalog.bank_io.columns import (
     read_table,
 )
 from bot.catalog.bank_io.progress import byte_progress, progress
-from bot.catalog.bank_io.xlsxdates import date_shown, date_styles, epoch_of
+from bot.catalog.bank_io.xlsxdates import WINDOWS_1900, date_shown, date_styles, epoch_of
 from bot.catalog.zipsize import unpacked_too_large, unreadable_reason
 from bot.domain.models import Question
 
@@ -148,7 +143,7 @@ def _scan_sheet(archive: zipfile.ZipFile, member: str, strings: list[str], shown
     style as the date Excel shows), merged ranges (first column, first row, range text) and
     formula cells (column, row)."""
     dates = dates or {}
-    epoch = epoch or CALENDAR_WINDOWS_1900
+    epoch = epoch or WINDOWS_1900
     rows: list[tuple[Any, ...]] = []
     merged: list[tuple[str, int, str]] = []
     formulas: set[tuple[str, int]] = set()
@@ -249,6 +244,8 @@ def read_xlsx(path: Path, shown: str | None = None, show_progress: bool = True) 
 
 
 def write_xlsx(questions: list[Question], path: Path, show_progress: bool = True) -> None:
+    from openpyxl import Workbook
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("题库")
     for i, f in enumerate(EXPORT_FIELDS):
@@ -317,6 +314,10 @@ TEMPLATE_README = [
 
 def write_template(path: Path) -> None:
     """The import template: header row, one example per type, a 题型 dropdown, a 说明 sheet."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.datavalidation import DataValidation
+
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "题库"

@@ -9,9 +9,9 @@ import datetime as dt
 import re
 from xml.etree import ElementTree
 
-from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
-from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
-
+# openpyxl's pieces are imported where used: importing openpyxl costs ~0.18 s at every start.
+WINDOWS_1900 = dt.datetime(1899, 12, 30)  # Excel's day 0 (openpyxl's CALENDAR_WINDOWS_1900)
+MAC_1904 = dt.datetime(1904, 1, 1)  # the 1904 date system's day 0 (openpyxl's CALENDAR_MAC_1904)
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 # the East Asian locales' built-in date and time formats (ECMA-376 18.8.30), not in openpyxl's table
 _LOCALE_DATE_IDS = set(range(27, 37)) | set(range(50, 59))
@@ -22,12 +22,14 @@ def epoch_of(workbook: ElementTree.Element) -> dt.datetime:
     """The workbook's date system: 1900 (Windows), or 1904 (old Mac workbooks)."""
     pr = workbook.find(f"{_MAIN}workbookPr")
     flag = (pr.get("date1904") or "") if pr is not None else ""
-    return CALENDAR_MAC_1904 if flag.lower() in ("1", "true") else CALENDAR_WINDOWS_1900
+    return MAC_1904 if flag.lower() in ("1", "true") else WINDOWS_1900
 
 
 def date_styles(xml: bytes) -> dict[str, str]:
     """Style index (a cell's s attribute) -> number format code, for the styles that show a date
     or a time; "" for a built-in format."""
+    from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
+
     root = ElementTree.fromstring(xml)
     custom = {f.get("numFmtId", ""): f.get("formatCode", "") for f in root.iter(f"{_MAIN}numFmt")}
     xfs = root.find(f"{_MAIN}cellXfs")
@@ -45,6 +47,8 @@ def date_styles(xml: bytes) -> dict[str, str]:
 
 def date_shown(serial: int | float, code: str, epoch: dt.datetime) -> str | int | float:
     """The serial number of a date cell as Excel shows it (the number itself if it is no date)."""
+    from openpyxl.utils.datetime import from_excel
+
     try:
         when = from_excel(serial, epoch)
     except (ValueError, OverflowError, TypeError):
