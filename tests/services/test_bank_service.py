@@ -5,41 +5,21 @@ written)."""
 
 from __future__ import annotations
 
-import random
-from dataclasses import replace
-
 import pytest
 
 from bot.bank_sync import BankSync
-from bot.bootstrap import build, load_checked_catalog
-from bot.clock import ManualClock
 from bot.domain.models import ExamDefinition, QType
 from bot.domain.units import Unit
 from bot.services import bank as svc
 from bot.services.rights import Forbidden, actor_for
-from tests.support import transcript
-from tests.support.transcript import REPO
+from tests.support.bank_apps import ROOT, worker_app
 
-ROOT = "cli:root"
 UNIT_ADMIN = "cli:unit-a"
-
-
-def _catalog(tmp_path, name):
-    shared = load_checked_catalog(REPO)  # cached and shared: never mutated
-    root = tmp_path / name
-    (root / "quizzes" / "bank").mkdir(parents=True)
-    return replace(shared, root=root, questions=dict(shared.questions))
-
-
-async def _app(tmp_path, name):
-    config = transcript.config_for(tmp_path, admin={"super_admins": [ROOT]})
-    return await build(config, clock=ManualClock(), rng=random.Random(3), database=tmp_path / "bank.sqlite3",
-                       catalog=_catalog(tmp_path, name))
 
 
 @pytest.fixture
 async def app(tmp_path):
-    app = await _app(tmp_path, "root-1")
+    app = await worker_app(tmp_path, "root-1")
     await app.storage.roster.upsert_units([Unit("a", "甲局")])
     await app.storage.admins.set_admin(UNIT_ADMIN, "a", ROOT, 1.0)
     yield app
@@ -94,7 +74,7 @@ async def test_edit_is_validated_like_an_import_and_reaches_another_worker(app, 
     assert app.catalog.questions[q.id].stem.endswith("（修订）")
     shown = q.origin.rpartition(":")[0]
     assert "（修订）" in (app.catalog.root / shown).read_text(encoding="utf-8")
-    other = await _app(tmp_path, "root-2")  # a second worker on the same database
+    other = await worker_app(tmp_path, "root-2")  # a second worker on the same database
     try:
         assert other.catalog.questions[q.id].stem == q.stem
         await BankSync(other).catch_up()
@@ -120,7 +100,7 @@ async def test_retired_questions_are_kept_but_never_drawn(app, tmp_path):
     assert (await svc.search_questions(deps, root, svc.BankQuery(text=q.id))).total == 0
     detail = await svc.question_detail(deps, root, q.id)
     assert detail.retired[2] == "条文已修改"
-    other = await _app(tmp_path, "root-2")  # another worker, or this one after a restart
+    other = await worker_app(tmp_path, "root-2")  # another worker, or this one after a restart
     try:
         assert q.id not in {x.id for x in other.catalog.question_list}
         await BankSync(other).catch_up()

@@ -5,32 +5,11 @@ B's next catch_up must bring both files and both questions, not only the newest 
 
 from __future__ import annotations
 
-import random
-from dataclasses import replace
-
 from bot.bank_sync import BankSync
-from bot.bootstrap import build, load_checked_catalog
-from bot.clock import ManualClock
 from bot.domain.models import QType
 from bot.services import bank as svc
 from bot.services.rights import actor_for
-from tests.support import transcript
-from tests.support.transcript import REPO
-
-ROOT = "cli:root"
-
-
-def _catalog(tmp_path, name):
-    shared = load_checked_catalog(REPO)  # cached and shared: never mutated
-    root = tmp_path / name
-    (root / "quizzes" / "bank").mkdir(parents=True)
-    return replace(shared, root=root, questions=dict(shared.questions))
-
-
-async def _app(tmp_path, name):
-    config = transcript.config_for(tmp_path, admin={"super_admins": [ROOT]})
-    return await build(config, clock=ManualClock(), rng=random.Random(3), database=tmp_path / "bank.sqlite3",
-                       catalog=_catalog(tmp_path, name))
+from tests.support.bank_apps import ROOT, worker_app
 
 
 def _three_files(app):
@@ -55,15 +34,22 @@ async def _edit(app, q, mark):
     return edited.version
 
 
+async def _workers_at_version_one(tmp_path):
+    """Workers A and B, three questions of three bank files, B's sync and version 1 (A edited the
+    first question; B applied it)."""
+    a = await worker_app(tmp_path, "root-a")
+    b = await worker_app(tmp_path, "root-b")
+    first, q1, q2 = _three_files(a)
+    sync = BankSync(b)
+    v1 = await _edit(a, first, "（一）")
+    assert await sync.catch_up() == v1  # B is up to date with version 1
+    assert b.catalog.questions[first.id].stem.endswith("（一）")
+    return a, b, sync, (first, q1, q2), v1
+
+
 async def test_two_files_changed_between_two_looks_both_reach_the_other_worker(tmp_path):
-    a = await _app(tmp_path, "root-a")
-    b = await _app(tmp_path, "root-b")
+    a, b, sync, (first, q1, q2), v1 = await _workers_at_version_one(tmp_path)
     try:
-        first, q1, q2 = _three_files(a)
-        sync = BankSync(b)
-        v1 = await _edit(a, first, "（一）")
-        assert await sync.catch_up() == v1  # B is up to date with version 1
-        assert b.catalog.questions[first.id].stem.endswith("（一）")
         v2 = await _edit(a, q1, "（二）")  # two files changed while B does not look
         v3 = await _edit(a, q2, "（三）")
         assert v3 == v2 + 1 == v1 + 2
@@ -81,13 +67,8 @@ async def test_two_files_changed_between_two_looks_both_reach_the_other_worker(t
 
 
 async def test_a_file_changed_again_while_applying_waits_for_the_next_round(tmp_path):
-    a = await _app(tmp_path, "root-a")
-    b = await _app(tmp_path, "root-b")
+    a, b, sync, (_first, q1, q2), v1 = await _workers_at_version_one(tmp_path)
     try:
-        first, q1, q2 = _three_files(a)
-        sync = BankSync(b)
-        v1 = await _edit(a, first, "（一）")
-        assert await sync.catch_up() == v1
         v2 = await _edit(a, q1, "（二）")
         v3 = await _edit(a, q2, "（三）")
         shown = q1.origin.rpartition(":")[0]
