@@ -17,6 +17,7 @@ import hashlib
 import os
 import threading
 import uuid
+import warnings
 
 import asyncpg
 import pytest
@@ -128,7 +129,7 @@ def create_database(*, migrated: bool = False) -> str:
 
 _clones: set[str] = set()  # migrated clones handed out and not yet given back
 _free: list[str] = []  # emptied clones, ready for the next test
-_template_shape: list[str] = []  # the template's fingerprint (_shape), read once
+_template_shape: list[str | None] = []  # the template's fingerprint (_shape), read once
 
 # What must be as the migrations left it for an emptied clone to count as new: the tables,
 # columns, constraints, indexes, sequences, functions, triggers, schemas, extensions and the
@@ -168,15 +169,16 @@ async def _connect(name: str):
                                  password=url.password, database=name, timeout=5)
 
 
-async def _empty(name: str) -> bool:
-    """End the database's other sessions and delete every row but alembic_version's, restart
-    its sequences; True when it is then as a fresh clone would be."""
+async def _empty(name: str) -> str | None:
+    """End the database's other sessions, delete every row but alembic_version's, restart its
+    sequences and rename it (a session a test leaked cannot reconnect to the next test's database
+    by its name); the new name when it is then as a fresh clone would be, else None."""
     await _admin(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                  f"WHERE datname = '{name}' AND pid <> pg_backend_pid()")
     conn = await _connect(name)
     try:
-        if await _shape(conn) != _template_shape[0]:
-            return False
+        if await _shape(conn) != _template_shape[0]:  # emptying changes nothing the shape reads
+            return None
         tables = [r[0] for r in await conn.fetch(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")]
         sequences = [r[0] for r in await conn.fetch("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'")]
@@ -184,7 +186,24 @@ async def _empty(name: str) -> bool:
             await conn.execute("SET LOCAL session_replication_role = replica")  # no foreign-key order needed
             await conn.execute("".join(f'DELETE FROM "{t}";' for t in tables)
                                + "".join(f'ALTER SEQUENCE "{q}" RESTART;' for q in sequences))
-        return await _shape(conn) == _template_shape[0]
+    finally:
+        await conn.close()
+    renamed = f"lawbot_t_{os.getpid()}_{uuid.uuid4().hex[:10]}"
+    await _admin(f'ALTER DATABASE "{name}" RENAME TO "{renamed}"')  # fails if a session came back: dropped
+    return renamed
+
+
+async def _read_template_shape() -> str | None:
+    """The template's shape, or None when its clones must not be reused (it holds rows a
+    migration wrote, which emptying would lose)."""
+    conn = await _connect(_templates[0])
+    try:
+        tables = [r[0] for r in await conn.fetch(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")]
+        for table in tables:
+            if await conn.fetchval(f'SELECT EXISTS (SELECT 1 FROM "{table}")'):
+                return None
+        return await _shape(conn)
     finally:
         await conn.close()
 
@@ -199,32 +218,29 @@ def drop_templates() -> None:
 
 def drop_database(url: str) -> None:
     """Drop a test's database; a migrated clone is emptied for the next test instead, when it can
-    be made as new (see the module's docstring)."""
+    be made as new (see the module's docstring). The first failure to empty one (a server user
+    who may not set session_replication_role, say) is reported once and ends reuse for the run."""
     name = make_url(url).database
     with _template_lock:
-        reuse = name in _clones
+        reuse = name in _clones and _reuse[0]
         _clones.discard(name)
     if reuse and name:
         try:
             if not _template_shape:
-                async def template_shape() -> str:
-                    conn = await _connect(_templates[0])
-                    try:
-                        tables = [r[0] for r in await conn.fetch(
-                            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                            "AND tablename <> 'alembic_version'")]
-                        for table in tables:  # rows a migration wrote would be lost by emptying
-                            if await conn.fetchval(f'SELECT EXISTS (SELECT 1 FROM "{table}")'):
-                                return f"the template holds rows in {table}: clones are not reused"
-                        return await _shape(conn)
-                    finally:
-                        await conn.close()
-
-                _template_shape.append(run_sync(template_shape()))
-            if run_sync(_empty(name)):
-                with _template_lock:
-                    _free.append(name)
-                return
-        except (OSError, asyncpg.PostgresError):
-            pass  # dropped below
+                _template_shape.append(run_sync(_read_template_shape()))
+            if _template_shape[0] is None:
+                _reuse[0] = False
+            else:
+                renamed = run_sync(_empty(name))
+                if renamed is not None:
+                    with _template_lock:
+                        _free.append(renamed)
+                    return
+        except Exception as exc:  # noqa: BLE001 - the database is dropped below; reuse ends
+            _reuse[0] = False
+            warnings.warn(f"emptying test database {name} for reuse failed ({exc!r}); clones are dropped "
+                          f"from now on", stacklevel=2)
     run_sync(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+_reuse = [True]  # False once emptying failed or the template may not be reused
