@@ -25,6 +25,9 @@ class BankSync:
     def __init__(self, app):
         self.app = app
         self.applied = 0  # the newest version this worker applied
+        # versions decided without writing them (kept at start, outside the content root): a round
+        # that comes back to an older version (a file superseded meanwhile) leaves them as decided
+        self._settled: set[int] = set()
         self._wake = asyncio.Event()
 
     async def catch_up(self) -> int:
@@ -47,10 +50,14 @@ class BankSync:
         wanted = []
         for change in changes:
             target = (root / change.path).resolve()
+            if change.version in self._settled:
+                continue
             if not target.is_relative_to(root):
                 log.error("bank version %d names %s, outside the content root: ignored", change.version, change.path)
+                self._settled.add(change.version)
             elif starting and _modified_after(target, change.created_at):
                 log.info("bank version %d: %s changed on disk since; the file is kept", change.version, change.path)
+                self._settled.add(change.version)
             else:
                 wanted.append((change, target))
         superseded: list[int] = []
