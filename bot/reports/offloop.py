@@ -145,6 +145,9 @@ def _forget_in_child() -> None:
     """A forked child has none of this process's threads: the report loop's thread is gone, and a
     lock or semaphore a thread held at the fork stays held. Start from nothing there."""
     global _REPORTS, _threads, _draw, _gc_lock, _gc_jobs, _gc_saved
+    if _gc_saved is not None:  # forked inside no_full_collections: the child collects as usual
+        gc.set_threshold(*_gc_saved)
+        sys.setswitchinterval(_switch_default)
     _REPORTS = _ReportLoop()
     _threads = threading.BoundedSemaphore(MAX_THREADS)
     _draw = threading.Lock()

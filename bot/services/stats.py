@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import io
 import math
+import os
 import threading
 from collections.abc import Callable
 from contextlib import aclosing
@@ -65,6 +66,15 @@ CHARTS = ("rates", "hist", "trend")
 UNIT_SORTS = ("rank", "name", "roster", "study_rate", "sit_rate", "pass_rate", "pass_rate_roster", "average")
 PAGE_SIZES = (20, 50, 100, 200)
 _draw = threading.Lock()  # pyplot keeps global state: one chart at a time across threads
+
+
+def _forget_in_child() -> None:
+    """A forked child has no chart thread: a lock one held at the fork would stay held."""
+    global _draw
+    _draw = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_in_child)
 
 
 class NotFound(Exception):
