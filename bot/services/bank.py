@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bot import fslock
 from bot.catalog.bank_io import ImportFormatError, ImportResult, export_questions, import_into_bank, read_questions
 from bot.catalog.bank_io.columns import ImportProblem, Record
 from bot.catalog.bank_io.importer import bank_target, validate
@@ -92,29 +93,24 @@ LOCK_WAIT_FIRST = 0.005  # seconds between tries of a busy bank folder lock, dou
 LOCK_WAIT_MAX = 0.05
 
 
-def _open_folder(root: Path) -> int:
-    """A descriptor of the content root's bank folder (made if missing), the thing every process
-    of a deployment locks; the root itself when the folder cannot be made (a read-only root, where
-    no process writes a bank file)."""
+def _bank_folder(root: Path) -> Path:
+    """The content root's bank folder (made if missing), the thing every process of a deployment
+    locks; the root itself when the folder cannot be made (a read-only root, where no process
+    writes a bank file)."""
     folder = root / "quizzes" / "bank"
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
         folder = root
-    return os.open(folder, os.O_RDONLY)
+    return folder
 
 
 @contextmanager
 def folder_lock(root: Path) -> Iterator[None]:
     """The bank's lock across processes, for a caller without an event loop (`lawbot bank import`):
-    an flock on the bank folder (it writes nothing; released when the descriptor is closed, or
-    when the process dies). Blocks until free."""
-    fd = _open_folder(root)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    the bank folder's flock (bot.fslock). Blocks until free."""
+    with fslock.folder_lock(_bank_folder(root)):
         yield
-    finally:
-        os.close(fd)
 
 
 @asynccontextmanager
@@ -125,7 +121,7 @@ async def bank_lock(root: Path) -> AsyncIterator[None]:
     tried without blocking; while another process holds it, tried again after a short wait that
     leaves the event loop free (a cancelled wait leaves nothing behind)."""
     async with _lock():
-        fd = _open_folder(root)
+        fd = os.open(_bank_folder(root), os.O_RDONLY)
         try:
             wait = LOCK_WAIT_FIRST
             while True:

@@ -9,8 +9,6 @@ Opening upgrades the schema to the newest Alembic revision (see bot/storage/sche
 
 from __future__ import annotations
 
-import fcntl
-import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +16,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError
 
+from bot.fslock import folder_lock
 from bot.storage import schema
 from bot.storage.sql.attempts import SqlAttempts
 from bot.storage.sql.bank_changes import SqlRetiredQuestions
@@ -97,12 +96,8 @@ def _directory_lock(folder: Path | None) -> Iterator[None]:
     if folder is None:
         yield
         return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    with folder_lock(folder):
         yield
-    finally:
-        os.close(fd)  # releases the lock
 
 
 async def open_store(target: str | Path, synchronous: str = "NORMAL", *, pool_size: int = 10) -> SqlStore:
