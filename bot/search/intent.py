@@ -60,9 +60,12 @@ BENEFIT_RE = re.compile(
 )
 # a guide that pays out money: what a benefit question is about
 BENEFIT_NAME_RE = re.compile(r"(金|待遇|津贴|补贴|补助|救助|赔偿|低保|供养)")
+# "有没有规定" asks about the law, unless an organisation's own rules are meant ("公司有没有规定")
+NOT_AN_ORGANISATION = "".join(f"(?<!{w})" for w in ("公司", "单位", "小区", "学校", "物业", "厂里", "厂子", "医院",
+                                                      "银行", "平台", "商家", "店里", "部门", "班级", "群里"))
 # "…双倍工资那条": the article people have heard of, pointed at with 那条 (not "那条狗", "那条路")
 THAT_ARTICLE = r"那一?条(?=$|规定|法律|法条|是|说|怎么|吗|呢|[?？。])"
-LAW_RE = re.compile(r"(哪条|哪一条|法条|条文|法律规定|法律有(?:没有)?(?:明确)?规定|法律(?:是)?怎么规定|有没有规定|有规定吗"
+LAW_RE = re.compile(rf"(哪条|哪一条|法条|条文|法律规定|法律有(?:没有)?(?:明确)?规定|法律(?:是)?怎么规定|{NOT_AN_ORGANISATION}(?:有没有规定|有规定吗)"
                     r"|哪部法|什么法|法律依据|依据|第.{1,8}条"
                     rf"|(?<![合违犯非])法规定|条例规定|法里|法律上|{THAT_ARTICLE})")
 
@@ -80,7 +83,7 @@ ABOUT_BOT_RE = re.compile(r"^(?:请问|那)?你(?:是谁|是不是(?:机器|真�
 ADVICE_RE = re.compile(r"(技巧|窍门|诀窍|秘诀|攻略|难不难|好不好考|难考吗|好考吗|什么风格|哪种风格)")
 # "X了怎么办" / "有什么办法" asks what to do, usually a procedure, but also "对方不履行怎么办" (a
 # case): a weak lean
-WEAK_PROCEDURE_RE = re.compile(r"(怎么办|咋办|怎么整|如何是好|该怎么|怎么处理|有什么办法|有没有办法|什么办法|有办法吗)")  # 咋整 reads 怎么整
+WEAK_PROCEDURE_RE = re.compile(r"(怎么办|咋办|怎么整|如何是好|该怎么|怎么处理|有没有办法|什么办法|有办法吗)")  # 咋整 reads 怎么整
 
 
 @dataclass(frozen=True, slots=True)

@@ -480,7 +480,7 @@ class Lookup:
         # an amount with its unit (intent.AMOUNT_RE) it is no word of the question
         precise = [w for w in an.precise_words(text) if not NUMBER_RE.fullmatch(w)]
         words = [w for w in an.words(text) if not NUMBER_RE.fullmatch(w)]
-        grams = tx.query_bigrams(text)
+        grams = [g for g in tx.query_bigrams(text) if not NUMBER_RE.fullmatch(g)]
         # a two-character word with a function character in it ("小时", "时间", "上班") is a
         # bigram of the texts that have it, though query_bigrams leaves such bigrams out
         grams += [w for w in dict.fromkeys(words) if len(w) == 2 and w not in grams and tx._HAN_RE.match(w)]

@@ -77,3 +77,8 @@ def test_asking_for_a_knack_or_how_hard_something_is_is_not_covered(lookup, ques
 def test_a_knack_for_a_service_a_guide_names_still_finds_the_guide(lookup):
     result = lookup.search("申请低保有什么窍门吗", 3)
     assert result.confident and _keys(result)[0] == "guide:dibao-shenqing", _keys(result)
+
+
+@pytest.mark.parametrize("question", ["公司有没有规定加班要先申请", "单位有规定吗", "小区有没有规定不能养狗"])
+def test_an_organisations_own_rules_are_not_a_statute_question(question):
+    assert not detect(question).law
