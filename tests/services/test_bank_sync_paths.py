@@ -98,3 +98,45 @@ async def test_a_file_changed_again_while_applying_waits_for_the_next_round(tmp_
     finally:
         await b.close()
         await a.close()
+
+
+async def test_a_file_kept_at_start_stays_kept_when_a_round_comes_back_for_a_superseded_file(tmp_path):
+    """At B's start its copy of one bank file was changed on disk after that file's version (a
+    `lawbot bank import` on B's machine): B keeps it. Another file is superseded while B applies
+    (a newer version comes between B's look and its lock), so B comes back next round from below
+    that file's version; the kept file must not be written then either."""
+    a = await worker_app(tmp_path, "root-a")
+    b = await worker_app(tmp_path, "root-b")
+    try:
+        p1, p3, p2 = _three_files(a)
+        v1 = await _edit(a, p1, "（一）")
+        v2 = await _edit(a, p3, "（三）")
+        await _edit(a, p2, "（二）")  # v3: the file B keeps
+        kept = p2.origin.rpartition(":")[0]
+        local = (a.catalog.root / kept).read_text(encoding="utf-8").replace(p2.stem + "（二）", p2.stem + "（本机）")
+        (b.catalog.root / kept).write_text(local, encoding="utf-8")  # changed on B's disk after v3 was made
+        shown = p3.origin.rpartition(":")[0]
+        newer = (a.catalog.root / shown).read_text(encoding="utf-8").replace(p3.stem + "（三）", p3.stem + "（四）")
+        versions = b.storage.bank_versions
+        looked = versions.newest_per_path
+        calls = []
+
+        async def then_another_change(after):  # p3's file changes again once B has looked
+            found = await looked(after)
+            calls.append(after)
+            if len(calls) == 1:
+                await a.storage.bank_versions.publish(shown, newer, a.clock.now(), ROOT)
+            return found
+
+        versions.newest_per_path = then_another_change
+        sync = BankSync(b)
+        try:
+            assert await sync.catch_up() == v2 - 1 == v1  # p3's file superseded: back to below it
+        finally:
+            del versions.newest_per_path
+        assert await sync.catch_up() > v2  # the newer p3 applied
+        assert b.catalog.questions[p3.id].stem == p3.stem + "（四）"
+        assert (b.catalog.root / kept).read_text(encoding="utf-8") == local  # still B's own text
+    finally:
+        await b.close()
+        await a.close()
