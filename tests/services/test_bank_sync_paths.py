@@ -5,6 +5,8 @@ B's next catch_up must bring both files and both questions, not only the newest 
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from bot.bank_sync import BankSync
 from bot.domain.models import QType
 from bot.services import bank as svc
@@ -66,30 +68,40 @@ async def test_two_files_changed_between_two_looks_both_reach_the_other_worker(t
         await a.close()
 
 
+@contextmanager
+def _changed_again_after_the_first_look(a, b, q, before: str, after: str):
+    """While in the `with` body, the first time B looks for versions, A publishes q's file once more
+    (q's stem ending in `after` instead of `before`): between B's look and B's lock. Yields the list
+    of `after` arguments B looked with, and the new text."""
+    shown = q.origin.rpartition(":")[0]
+    newer = (a.catalog.root / shown).read_text(encoding="utf-8").replace(q.stem + before, q.stem + after)
+    versions = b.storage.bank_versions
+    looked = versions.newest_per_path
+    calls: list[int] = []
+
+    async def then_another_change(since):
+        found = await looked(since)
+        calls.append(since)
+        if len(calls) == 1:
+            await a.storage.bank_versions.publish(shown, newer, a.clock.now(), ROOT)
+        return found
+
+    versions.newest_per_path = then_another_change
+    try:
+        yield calls, newer
+    finally:
+        del versions.newest_per_path
+
+
 async def test_a_file_changed_again_while_applying_waits_for_the_next_round(tmp_path):
     a, b, sync, (_first, q1, q2), v1 = await _workers_at_version_one(tmp_path)
     try:
         v2 = await _edit(a, q1, "（二）")
         v3 = await _edit(a, q2, "（三）")
         shown = q1.origin.rpartition(":")[0]
-        newer = (a.catalog.root / shown).read_text(encoding="utf-8").replace(q1.stem + "（二）", q1.stem + "（四）")
-        versions = b.storage.bank_versions
-        looked = versions.newest_per_path
-        calls = []
-
-        async def then_another_change(after):  # q1's file changes again once B has looked, before B's lock
-            found = await looked(after)
-            calls.append(after)
-            if len(calls) == 1:
-                await a.storage.bank_versions.publish(shown, newer, a.clock.now(), ROOT)
-            return found
-
-        versions.newest_per_path = then_another_change
-        try:
+        with _changed_again_after_the_first_look(a, b, q1, "（二）", "（四）") as (calls, newer):
             assert await sync.catch_up() == v2 - 1  # q2's file applied; q1's file next round
             assert calls == [v1, v1]
-        finally:
-            del versions.newest_per_path
         assert b.catalog.questions[q2.id].stem == q2.stem + "（三）"
         assert b.catalog.questions[q1.id].stem == q1.stem
         assert await sync.catch_up() == v3 + 1
@@ -115,25 +127,9 @@ async def test_a_file_kept_at_start_stays_kept_when_a_round_comes_back_for_a_sup
         kept = p2.origin.rpartition(":")[0]
         local = (a.catalog.root / kept).read_text(encoding="utf-8").replace(p2.stem + "（二）", p2.stem + "（本机）")
         (b.catalog.root / kept).write_text(local, encoding="utf-8")  # changed on B's disk after v3 was made
-        shown = p3.origin.rpartition(":")[0]
-        newer = (a.catalog.root / shown).read_text(encoding="utf-8").replace(p3.stem + "（三）", p3.stem + "（四）")
-        versions = b.storage.bank_versions
-        looked = versions.newest_per_path
-        calls = []
-
-        async def then_another_change(after):  # p3's file changes again once B has looked
-            found = await looked(after)
-            calls.append(after)
-            if len(calls) == 1:
-                await a.storage.bank_versions.publish(shown, newer, a.clock.now(), ROOT)
-            return found
-
-        versions.newest_per_path = then_another_change
         sync = BankSync(b)
-        try:
+        with _changed_again_after_the_first_look(a, b, p3, "（三）", "（四）"):
             assert await sync.catch_up() == v2 - 1 == v1  # p3's file superseded: back to below it
-        finally:
-            del versions.newest_per_path
         assert await sync.catch_up() > v2  # the newer p3 applied
         assert b.catalog.questions[p3.id].stem == p3.stem + "（四）"
         assert (b.catalog.root / kept).read_text(encoding="utf-8") == local  # still B's own text
