@@ -12,11 +12,9 @@ and the console call these functions."""
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import hashlib
 import json
 import logging
-import os
 import re
 import tempfile
 import weakref
@@ -89,10 +87,6 @@ def _lock() -> asyncio.Lock:
     return lock
 
 
-LOCK_WAIT_FIRST = 0.005  # seconds between tries of a busy bank folder lock, doubling up to LOCK_WAIT_MAX
-LOCK_WAIT_MAX = 0.05
-
-
 def _bank_folder(root: Path) -> Path:
     """The content root's bank folder (made if missing), the thing every process of a deployment
     locks; the root itself when the folder cannot be made (a read-only root, where no process
@@ -119,21 +113,9 @@ async def bank_lock(root: Path) -> AsyncIterator[None]:
     flock (see folder_lock), shared by every worker, the web console and `lawbot bank import`, so
     of two changes at the same instant the second reads the file the first wrote. The flock is
     tried without blocking; while another process holds it, tried again after a short wait that
-    leaves the event loop free (a cancelled wait leaves nothing behind)."""
-    async with _lock():
-        fd = os.open(_bank_folder(root), os.O_RDONLY)
-        try:
-            wait = LOCK_WAIT_FIRST
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    await asyncio.sleep(wait)
-                    wait = min(wait * 2, LOCK_WAIT_MAX)
-            yield
-        finally:
-            os.close(fd)  # releases the flock
+    leaves the event loop free (bot.fslock.held)."""
+    async with _lock(), fslock.held(_bank_folder(root)):
+        yield
 
 
 # --- browsing --------------------------------------------------------------------------
