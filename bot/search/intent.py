@@ -176,6 +176,11 @@ def topic(text: str, analyzer: Analyzer | None = None) -> str:
     # the time limit and the act it is for ("申请"), kept apart from the frames removed below
     limits = " ".join(f"{m.group(1) or ''}期限" for m in DEADLINE_RE.finditer(text))
     text = DEADLINE_RE.sub(" ", text)
+    # being in two different places ("人在深圳户口在河南"): the question is about living in one
+    # place and belonging to another, which the guides call 异地 ("从北京到上海" is not)
+    places = {m.group(1) for m in PLACE_RE.finditer(text) if text[max(0, m.start() - 1):m.start()] == "在"}
+    if len(places) > 1:
+        limits = f"{limits} 异地".strip()
     text = KIN_RE.sub(" ", PLACE_RE.sub(" ", LAW_FRAME_RE.sub(" ", RULED_OUT_RE.sub(" ", text))))
     cuts = (analyzer or default_analyzer()).boundaries(text)
     text = FRAME_RE.sub(lambda m: " " if m.start() in cuts and m.end() in cuts else m.group(0), text)

@@ -92,6 +92,11 @@ ARTICLE_MARGIN = 1.1
 # unless the question asks for a law, at most FRONT_ARTICLES articles among the first FRONT hits
 FRONT = 3
 FRONT_ARTICLES = 1
+# a story's ask: in a question of more than STORY_WORDS words, the guides and cases named (in their
+# name, aliases, title or keywords) by a word of its last clause ("…我觉得太冤了，想申请复议") count
+# ASK_BOOST times: the story's details match other documents, the last clause says what is wanted
+ASK_BOOST = 1.5
+CLAUSE_RE = re.compile(r"[。，,！!？?；;\n]+")
 # a number in Han numerals and nothing else ("三千", "三十八"; not "七天", "二手", "五保")
 NUMBER_RE = re.compile(r"[零〇一二两三四五六七八九十百千万亿几]{2,}")
 # a verb and its object split by 了/过/个 or a "my"/"his" (Lookup._joined)
@@ -606,6 +611,7 @@ class Lookup:
         q = self._query(self._joined(topic(query, self.an)))
         scored: list[tuple[float, int, Hit, float]] = []
         topic_scores = self._topic_space.scores(q)
+        ask = self._ask_words(query) if story_scale(q) > 1.0 else []
         # the strongest candidates are weighed by how much of the question they cover: one that
         # has every word of it beats one that has a rare word of it many times
         strongest = heapq.nlargest(RERANK, topic_scores.items(), key=lambda item: item[1])
@@ -616,6 +622,8 @@ class Lookup:
                 weight = boost.get(base.kind, 1.0) * (COORD_FLOOR + (1 - COORD_FLOOR) * cover)
                 if intent.benefit and base.kind == "guide" and self._pays_out[i]:
                     weight *= BENEFIT_BOOST
+                if ask and any(self._topic_space.in_key(q, w, i) for w in ask):
+                    weight *= ASK_BOOST
                 scored.append((score * weight, i, base, cover))
         if "law" in kinds:
             prior = 1.0 if intent.law else LAW_PRIOR
@@ -634,6 +642,14 @@ class Lookup:
         if not confident and not related:
             return LookupResult(query, hits, False, "none")
         return LookupResult(query, hits, confident, "" if hits else "none")
+
+    def _ask_words(self, query: str) -> list[str]:
+        """The words of a story's last clause (what the asker wants after telling what happened),
+        without its frames; none when the question is one clause."""
+        clauses = [c for c in CLAUSE_RE.split(query) if c.strip()]
+        if len(clauses) < 2:
+            return []
+        return list(dict.fromkeys(self.an.precise_words(self._joined(topic(clauses[-1], self.an)))))
 
     def _related_articles_first(self, q: Query, scored: list) -> list:
         """A question that asks for the statute gets the best two articles first when the best
