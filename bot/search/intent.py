@@ -73,7 +73,12 @@ LAW_RE = re.compile(rf"(哪条|哪一条|法条|条文|法律规定|法律有(?:
 # asking which product, dish or show is good, or for a recommendation ("哪家奶茶好喝", "哪个手机牌子
 # 好", "有什么好看的电视剧"): a matter of taste that no guide, case or statute answers, whatever
 # word it shares with them (奶茶 of 开奶茶店, 手机 of 手机卡)
-OPINION_RE = re.compile(r"(好吃|好喝|好玩|好看的|性价比|(?:哪个|哪种|什么)[\u4e00-\u9fff]{0,4}牌子|哪款|推荐(?:一下|几|一[部本个款家]|个))")
+# Also which shop, bank or school is better ("哪家银行利息高", "哪家幼儿园比较好"), which gift to
+# give, what to wear, or whether something looks good
+OPINION_RE = re.compile(r"(好吃|好喝|好玩|好看的|好看(?=$|吗|呢|些|点|一点)|性价比|(?:哪个|哪种|什么)[\u4e00-\u9fff]{0,4}牌子|哪款"
+                        r"|推荐(?:一下|几|一[部本个款家]|个)"
+                        r"|哪家[\u4e00-\u9fff]{0,10}(?:比较|更|最)?(?:好|靠谱|划算|便宜|实惠|高)(?:一些|一点|点)?(?=$|吗|呢|啊|[?？。])"
+                        r"|(?:什么|啥)礼物|穿(?:什么|啥))")
 # a question about the bot itself ("你是机器人吗", "你叫什么名字"): chit-chat no guide answers
 # (名字 is a word of the guides on adding a name to a property certificate)
 ABOUT_BOT_RE = re.compile(r"^(?:请问|那)?你(?:是谁|是不是(?:机器|真人|人工)|是机器|是真人|是人工|叫什么|几岁|多大|喜欢什么|会说|会不会说|是男|是女)")

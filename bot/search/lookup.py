@@ -672,8 +672,11 @@ class Lookup:
         cover = covers[0]
         topics = self._topic_space
         is_topic = top_i < len(self._topics)
+        # an article first for a question that does not ask for the statute: no guide or case
+        # answers it well, so a fair score is not enough
+        fair = is_topic or (intent is not None and intent.law)
         confident = cover >= MIN_COVERAGE and (top_score >= CONFIDENT_SCORE
-                                               or (top_score >= FAIR_SCORE and cover >= FAIR_COVERAGE))
+                                               or (fair and top_score >= FAIR_SCORE and cover >= FAIR_COVERAGE))
         if (not confident and is_topic and cover >= CLEAR_COVERAGE and top_score >= CONFIDENT_SCORE
                 and top_score >= CLEAR_LEAD * max((s for s, i, _, _ in scored[1:] if i != top_i), default=0.0)):
             confident = True  # far ahead of every other candidate, though the question has many details

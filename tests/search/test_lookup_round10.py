@@ -1,0 +1,68 @@
+"""Round 10 of the lookup tuning (issue 13 item 6), general changes found on lookup_dev.yaml batches
+9 and 10: asking which shop or bank is better, which gift to give or what to wear is a matter of
+taste; an article that leads for a question not asking for the statute needs a strong score; a
+story's last clause says what is wanted; being in two places is 异地; 俺 is a pronoun; everyday
+words for closing a business, benefits, hardship, appliances, fakes and overcharging."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.search import synonyms
+from bot.search.intent import detect, topic
+from tests.support.lookup import hit_keys as _keys
+
+
+@pytest.mark.parametrize("question", ["哪家银行存钱利息高", "附近哪家驾校比较靠谱", "哪家超市东西便宜",
+                                      "过生日送妈妈什么礼物", "参加婚礼穿啥合适", "这件衣服好看吗"])
+def test_asking_which_is_better_is_a_matter_of_taste(lookup, question):
+    assert detect(question).opinion
+    result = lookup.search(question, 3)
+    assert not result.confident and result.uncovered == "none"
+
+
+@pytest.mark.parametrize("question", ["哪家医院能做伤残鉴定", "去哪家银行办社保卡", "哪家法院管我这个案子"])
+def test_asking_which_place_handles_a_service_is_not_taste(question):
+    assert not detect(question).opinion
+
+
+def test_an_article_leading_a_question_that_does_not_ask_for_the_statute_needs_a_strong_score(lookup):
+    result = lookup.search("微信号被封了怎么解开", 3)
+    assert not result.confident, _keys(result)
+
+
+def test_a_storys_last_clause_names_what_is_wanted(lookup):
+    story = ("我在路边开了个小吃摊卖煎饼。前天城管的人来说我占道经营要罚款五百，我当场就把摊子挪开了。"
+             "我觉得罚得太重了，想申请行政复议")
+    assert {"行政复议", "复议"} & set(lookup._ask_words(story)), lookup._ask_words(story)
+    assert "guide:xingzheng-fuyi" in _keys(lookup.search(story, 3))[:3]
+    assert lookup._ask_words("想申请行政复议") == []  # one clause: no story
+
+
+def test_being_in_two_places_reads_as_yidi(lookup):
+    assert "异地" in topic("人在广州户口在四川，能在广州办吗", lookup.an)
+    assert "异地" not in topic("从广州到四川的火车票", lookup.an)
+    assert "guide:kuasheng-tongban" in _keys(lookup.search("我人在杭州户口在安徽，一些证明能在杭州办吗", 3))[:3]
+
+
+def test_an_is_a_pronoun_not_a_missing_word(lookup):
+    assert "俺" not in lookup._query("俺想办个体户执照")["loose"]
+    result = lookup.search("俺想在镇上开个小卖部执照咋办", 3)
+    assert result.confident and _keys(result)[0] == "guide:getihu-dengji", _keys(result)
+
+
+@pytest.mark.parametrize("word, other", [("关掉", "注销"), ("不想干了", "关门"), ("补贴", "津贴"),
+                                         ("揭不开锅", "生活困难"), ("看不起病", "看病"), ("高仿", "假货"),
+                                         ("电饭锅", "家电"), ("多收", "乱收费"), ("隔壁", "邻居"),
+                                         ("没孩子", "无儿无女"), ("没收入", "无生活来源"), ("吵", "纠纷")])
+def test_everyday_words_have_the_contents_words(word, other):
+    assert other in synonyms.alternatives(word)
+
+
+def test_closing_a_company_that_never_opened_finds_deregistration(lookup):
+    assert "guide:qiye-jianyi-zhuxiao" in _keys(lookup.search("公司注册了但从来没营业，想关掉", 3))[:3]
+
+
+def test_a_refused_resignation_certificate_goes_to_labour_inspection(lookup):
+    result = lookup.search("公司不肯给我开离职证明", 3)
+    assert result.confident and _keys(result)[0] == "guide:laodong-jiancha-tousu", _keys(result)
