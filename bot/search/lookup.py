@@ -89,6 +89,8 @@ PERSON_LIMIT_BOOST = 1.2
 # a question that asks for the statute gets the articles first when the best one scores this
 # many times the next one (else the articles tie on the law's name and the guide citing them leads)
 ARTICLE_MARGIN = 1.1
+# see _a_guide_among_the_first
+GUIDE_SHARE = 0.3
 # unless the question asks for a law, at most FRONT_ARTICLES articles among the first FRONT hits
 FRONT = 3
 FRONT_ARTICLES = 1
@@ -637,6 +639,8 @@ class Lookup:
         scored.sort(key=lambda item: (-item[0], item[1]))
         self._same_topic_first(scored, intent.kind, q)
         scored = self._related_articles_first(q, scored) if intent.law else _few_articles_in_front(scored)
+        if intent.kind != "case" and not intent.law:
+            scored = _a_guide_among_the_first(scored)
         hits = [Hit(h.kind, h.ref, h.name, round(s, 2), h.summary) for s, _, h, _ in scored[:limit]]
         confident, related = self._verdict(q, scored, intent) if scored else (False, False)
         if not confident and not related:
@@ -728,6 +732,23 @@ def _few_articles_in_front(scored: list) -> list:
             articles += 1
         front.append(item)
     return front + later
+
+
+def _a_guide_among_the_first(scored: list) -> list:
+    """Two cases among the first three, the third of them a case, for a question that asks neither
+    whether something is lawful nor for the statute: the best guide after them takes the third
+    place if it scores GUIDE_SHARE of the first (a resident telling what happened to them may want
+    to know where to take it; the case moves one place down)."""
+    front = scored[:FRONT]
+    if len(front) < FRONT or front[-1][2].kind != "case" or sum(item[2].kind == "case" for item in front) < 2:
+        return scored
+    for pos in range(FRONT, min(len(scored), RERANK)):
+        item = scored[pos]
+        if item[2].kind == "guide":
+            if item[0] < GUIDE_SHARE * front[0][0]:
+                return scored
+            return front[:FRONT - 1] + [item] + [x for x in scored[FRONT - 1:] if x is not item]
+    return scored
 
 
 _CACHE: dict[int, Lookup] = {}

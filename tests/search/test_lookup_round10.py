@@ -66,3 +66,21 @@ def test_closing_a_company_that_never_opened_finds_deregistration(lookup):
 def test_a_refused_resignation_certificate_goes_to_labour_inspection(lookup):
     result = lookup.search("公司不肯给我开离职证明", 3)
     assert result.confident and _keys(result)[0] == "guide:laodong-jiancha-tousu", _keys(result)
+
+
+def test_a_story_of_what_happened_keeps_a_guide_among_the_first_three(lookup):
+    # two cases ahead and a third case would fill the list: the best guide takes the third place
+    from bot.search.lookup import Hit, _a_guide_among_the_first
+
+    def item(score, kind, ref):
+        return (score, 0, Hit(kind, ref, ref, score), 0.0)
+
+    scored = [item(10, "case", "a"), item(9, "guide", "g1"), item(8, "case", "b"), item(7, "case", "c"),
+              item(5, "guide", "g2")]
+    assert [x[2].ref for x in _a_guide_among_the_first(scored)] == ["a", "g1", "g2", "b", "c"]
+    weak = scored[:4] + [item(2, "guide", "g2")]  # under GUIDE_SHARE of the first: left alone
+    assert _a_guide_among_the_first(weak) == weak
+    two_guides = [item(10, "case", "a"), item(9, "guide", "g1"), item(8, "guide", "g3"), item(5, "guide", "g2")]
+    assert _a_guide_among_the_first(two_guides) == two_guides
+    keys = _keys(lookup.search("网上买的电暖器用了一个礼拜就冒烟了，店家说让我找厂家", 3))
+    assert any(k.startswith("guide:") for k in keys[:3]), keys
