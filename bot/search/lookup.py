@@ -640,7 +640,7 @@ class Lookup:
         self._same_topic_first(scored, intent.kind, q)
         scored = self._related_articles_first(q, scored) if intent.law else _few_articles_in_front(scored)
         if intent.kind != "case" and not intent.law:
-            scored = _a_guide_among_the_first(scored)
+            scored = _a_guide_among_the_first(scored, intent.kind == "guide")
         hits = [Hit(h.kind, h.ref, h.name, round(s, 2), h.summary) for s, _, h, _ in scored[:limit]]
         confident, related = self._verdict(q, scored, intent) if scored else (False, False)
         if not confident and not related:
@@ -734,21 +734,28 @@ def _few_articles_in_front(scored: list) -> list:
     return front + later
 
 
-def _a_guide_among_the_first(scored: list) -> list:
-    """Two cases among the first three, the third of them a case, for a question that asks neither
-    whether something is lawful nor for the statute: the best guide after them takes the third
-    place if it scores GUIDE_SHARE of the first (a resident telling what happened to them may want
-    to know where to take it; the case moves one place down)."""
-    front = scored[:FRONT]
-    if len(front) < FRONT or front[-1][2].kind != "case" or sum(item[2].kind == "case" for item in front) < 2:
+def _a_guide_among_the_first(scored: list, how_to: bool) -> list:
+    """For a question that asks neither whether something is lawful nor for the statute: when two
+    cases are among the first three and the third is one of them, the third gives way to the best
+    guide after them that scores GUIDE_SHARE of the first (a resident telling what happened to them
+    may want to know where to take it); for a how-to question, every case after the first there
+    gives way so. The cases move down, in their order."""
+    front, rest = list(scored[:FRONT]), list(scored[FRONT:])
+    if len(front) < FRONT:
         return scored
-    for pos in range(FRONT, min(len(scored), RERANK)):
-        item = scored[pos]
-        if item[2].kind == "guide":
-            if item[0] < GUIDE_SHARE * front[0][0]:
-                return scored
-            return front[:FRONT - 1] + [item] + [x for x in scored[FRONT - 1:] if x is not item]
-    return scored
+    for _ in range(FRONT):
+        cases = [pos for pos, item in enumerate(front) if item[2].kind == "case"]
+        if len(cases) < 2 or not (how_to or cases[-1] == FRONT - 1):
+            break
+        guide = next((item for item in rest[:RERANK] if item[2].kind == "guide"), None)
+        if guide is None or guide[0] < GUIDE_SHARE * front[0][0]:
+            break
+        rest.remove(guide)
+        rest.insert(0, front.pop(cases[-1]))
+        front.append(guide)
+        if not how_to:
+            break
+    return front + rest
 
 
 _CACHE: dict[int, Lookup] = {}

@@ -77,10 +77,15 @@ def test_a_story_of_what_happened_keeps_a_guide_among_the_first_three(lookup):
 
     scored = [item(10, "case", "a"), item(9, "guide", "g1"), item(8, "case", "b"), item(7, "case", "c"),
               item(5, "guide", "g2")]
-    assert [x[2].ref for x in _a_guide_among_the_first(scored)] == ["a", "g1", "g2", "b", "c"]
+    assert [x[2].ref for x in _a_guide_among_the_first(scored, False)] == ["a", "g1", "g2", "b", "c"]
     weak = scored[:4] + [item(2, "guide", "g2")]  # under GUIDE_SHARE of the first: left alone
-    assert _a_guide_among_the_first(weak) == weak
+    assert _a_guide_among_the_first(weak, False) == weak
     two_guides = [item(10, "case", "a"), item(9, "guide", "g1"), item(8, "guide", "g3"), item(5, "guide", "g2")]
-    assert _a_guide_among_the_first(two_guides) == two_guides
+    assert _a_guide_among_the_first(two_guides, True) == two_guides
+    # a how-to question: every case after the first gives way, the cases keep their order
+    cases_first = [item(10, "case", "a"), item(9, "case", "b"), item(8, "guide", "g1"), item(7, "case", "c"),
+                   item(6, "guide", "g2")]
+    assert [x[2].ref for x in _a_guide_among_the_first(cases_first, False)] == ["a", "b", "g1", "c", "g2"]
+    assert [x[2].ref for x in _a_guide_among_the_first(cases_first, True)] == ["a", "g1", "g2", "b", "c"]
     keys = _keys(lookup.search("网上买的电暖器用了一个礼拜就冒烟了，店家说让我找厂家", 3))
     assert any(k.startswith("guide:") for k in keys[:3]), keys
