@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.domain.numerals import cn_to_int
 from bot.search.text import Analyzer, default_analyzer, normalize
 
 # asking how, where, with what, how long, how much, or whether one can apply
@@ -170,6 +171,21 @@ DEADLINE_RE = re.compile(r"(?:多长时间|多少时间|多久|多少天|几天|
 KIN_RE = re.compile(r"(?<=[我他她])(?:哥哥|姐姐|弟弟|妹妹|叔叔|舅舅|姑姑|[哥姐弟妹叔舅姑姨])(?![夫娘妈婆])")
 
 
+# a child under sixteen at work ("招了个十五岁的孩子干活"): what the statutes call 童工 (劳动法 art. 15)
+AGE_RE = re.compile(r"([0-9]{1,2}|[一二三四五六七八九十]{1,3})周?岁")
+WORK_RE = re.compile(r"(干活|打工|上班|做工|当学徒|招工|端盘子|进厂)")
+
+
+def _child_at_work(text: str) -> bool:
+    if not WORK_RE.search(text):
+        return False
+    for m in AGE_RE.finditer(text):
+        age = int(m.group(1)) if m.group(1).isdigit() else cn_to_int(m.group(1))
+        if age is not None and 0 < age < 16:
+            return True
+    return False
+
+
 def topic(text: str, analyzer: Analyzer | None = None) -> str:
     """The question without its frames: what it is about ("人民调解收费吗" -> "人民调解"). A frame
     inside a longer word stays ("申请" in "复议申请书", "手续" in "手续费"); words are cut with
@@ -186,6 +202,8 @@ def topic(text: str, analyzer: Analyzer | None = None) -> str:
     places = {m.group(1) for m in PLACE_RE.finditer(text) if text[max(0, m.start() - 1):m.start()] == "在"}
     if len(places) > 1:
         limits = f"{limits} 异地".strip()
+    if _child_at_work(text):
+        limits = f"{limits} 童工".strip()
     text = KIN_RE.sub(" ", PLACE_RE.sub(" ", LAW_FRAME_RE.sub(" ", RULED_OUT_RE.sub(" ", text))))
     cuts = (analyzer or default_analyzer()).boundaries(text)
     text = FRAME_RE.sub(lambda m: " " if m.start() in cuts and m.end() in cuts else m.group(0), text)

@@ -89,3 +89,14 @@ def test_a_story_of_what_happened_keeps_a_guide_among_the_first_three(lookup):
     assert [x[2].ref for x in _a_guide_among_the_first(cases_first, True)] == ["a", "g1", "g2", "b", "c"]
     keys = _keys(lookup.search("网上买的电暖器用了一个礼拜就冒烟了，店家说让我找厂家", 3))
     assert any(k.startswith("guide:") for k in keys[:3]), keys
+
+
+@pytest.mark.parametrize("question, child", [("饭店老板让一个十四岁的小孩端盘子", True), ("厂里有13岁的孩子在上班", True),
+                                             ("十八岁的孩子暑假打工要签合同吗", False), ("孩子五岁了上幼儿园", False)])
+def test_a_child_under_sixteen_at_work_is_child_labour(lookup, question, child):
+    assert ("童工" in topic(question, lookup.an)) is child
+
+
+def test_child_labour_finds_labour_inspection(lookup):
+    keys = _keys(lookup.search("邻居家开的厂子雇了几个十四岁的孩子干活去哪里举报", 3))
+    assert keys[0] == "guide:laodong-jiancha-tousu", keys
