@@ -100,3 +100,12 @@ def test_a_child_under_sixteen_at_work_is_child_labour(lookup, question, child):
 def test_child_labour_finds_labour_inspection(lookup):
     keys = _keys(lookup.search("邻居家开的厂子雇了几个十四岁的孩子干活去哪里举报", 3))
     assert keys[0] == "guide:laodong-jiancha-tousu", keys
+
+
+@pytest.mark.parametrize("text, joined", [("单位扣了很多钱", "扣钱"), ("他骗了我好多钱", "骗钱"), ("被罚了不少款", "罚款")])
+def test_a_verb_and_its_object_split_by_an_amount_are_joined(lookup, text, joined):
+    assert joined in lookup._joined(text)
+
+
+def test_not_accepting_a_decision_is_not_agreeing_to_it():
+    assert "不服" in synonyms.alternatives("不认")
