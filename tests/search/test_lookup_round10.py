@@ -54,7 +54,9 @@ def test_an_is_a_pronoun_not_a_missing_word(lookup):
 @pytest.mark.parametrize("word, other", [("关掉", "注销"), ("不想干了", "关门"), ("补贴", "津贴"),
                                          ("揭不开锅", "生活困难"), ("看不起病", "看病"), ("高仿", "假货"),
                                          ("电饭锅", "家电"), ("多收", "乱收费"), ("隔壁", "邻居"),
-                                         ("没孩子", "无儿无女"), ("没收入", "无生活来源"), ("吵", "纠纷")])
+                                         ("没孩子", "无儿无女"), ("没收入", "无生活来源"), ("吵", "纠纷"),
+                                         ("出差", "因工外出"), ("大爷", "老年人"), ("身分证", "身份证"),
+                                         ("喝醉", "醉酒"), ("住院费", "医疗费"), ("丢", "丢失"), ("坏", "损坏")])
 def test_everyday_words_have_the_contents_words(word, other):
     assert other in synonyms.alternatives(word)
 
