@@ -98,6 +98,7 @@ FRONT_ARTICLES = 1
 # name, aliases, title or keywords) by a word of its last clause ("…我觉得太冤了，想申请复议") count
 # ASK_BOOST times: the story's details match other documents, the last clause says what is wanted
 ASK_BOOST = 1.5
+WISH_RE = re.compile(r"(?:想要|想|打算|准备)")
 CLAUSE_RE = re.compile(r"[。，,！!？?；;\n]+")
 # a number in Han numerals and nothing else ("三千", "三十八"; not "七天", "二手", "五保")
 NUMBER_RE = re.compile(r"[零〇一二两三四五六七八九十百千万亿几]{2,}")
@@ -615,7 +616,7 @@ class Lookup:
         q = self._query(self._joined(topic(query, self.an)))
         scored: list[tuple[float, int, Hit, float]] = []
         topic_scores = self._topic_space.scores(q)
-        ask = self._ask_words(query) if story_scale(q) > 1.0 else []
+        ask = self._ask_words(query, story_scale(q) > 1.0) if len(set(q["precise"])) >= 5 else []
         # the strongest candidates are weighed by how much of the question they cover: one that
         # has every word of it beats one that has a rare word of it many times
         strongest = heapq.nlargest(RERANK, topic_scores.items(), key=lambda item: item[1])
@@ -649,13 +650,19 @@ class Lookup:
             return LookupResult(query, hits, False, "none")
         return LookupResult(query, hits, confident, "" if hits else "none")
 
-    def _ask_words(self, query: str) -> list[str]:
+    def _ask_words(self, query: str, story: bool = True) -> list[str]:
         """The words of a story's last clause (what the asker wants after telling what happened),
-        without its frames; none when the question is one clause."""
+        without its frames; none when the question is one clause. In a shorter question, what
+        follows its last 想/想要/打算 ("…吵了好几年想找村委会给调一调")."""
         clauses = [c for c in CLAUSE_RE.split(query) if c.strip()]
-        if len(clauses) < 2:
-            return []
-        return list(dict.fromkeys(self.an.precise_words(self._joined(topic(clauses[-1], self.an)))))
+        if len(clauses) >= 2 and story:
+            last = clauses[-1]
+        else:
+            wishes = list(WISH_RE.finditer(query))
+            if not wishes or wishes[-1].start() < 4:
+                return []
+            last = query[wishes[-1].end():]
+        return list(dict.fromkeys(self.an.precise_words(self._joined(topic(last, self.an)))))
 
     def _related_articles_first(self, q: Query, scored: list) -> list:
         """A question that asks for the statute gets the best two articles first when the best

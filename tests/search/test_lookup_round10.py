@@ -124,3 +124,10 @@ def test_everyday_life_advice_is_not_covered(lookup, question):
 @pytest.mark.parametrize("question", ["超市卖的牛奶过期了喝了拉肚子能要赔偿吗", "过期食品还能吃吗法律怎么规定"])
 def test_life_words_in_a_rights_or_statute_question_stay_covered(question):
     assert not detect(question).opinion
+
+
+def test_what_follows_the_last_wish_says_what_is_wanted(lookup):
+    question = "跟对门因为楼道放东西的事闹了好几个月想请社区的人给调解一下"
+    assert "调解" in lookup._ask_words(question, story=False)
+    assert lookup._ask_words("想调解", story=False) == []  # nothing told before the wish
+    assert "guide:renmin-tiaojie" in _keys(lookup.search(question, 3))[:3]
