@@ -128,6 +128,6 @@ def test_life_words_in_a_rights_or_statute_question_stay_covered(question):
 
 def test_what_follows_the_last_wish_says_what_is_wanted(lookup):
     question = "跟对门因为楼道放东西的事闹了好几个月想请社区的人给调解一下"
-    assert "调解" in lookup._ask_words(question, story=False)
+    assert {"调解", "给调解"} & set(lookup._ask_words(question, story=False))
     assert lookup._ask_words("想调解", story=False) == []  # nothing told before the wish
     assert "guide:renmin-tiaojie" in _keys(lookup.search(question, 3))[:3]
