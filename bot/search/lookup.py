@@ -89,6 +89,10 @@ PERSON_LIMIT_BOOST = 1.2
 # a question that asks for the statute gets the articles first when the best one scores this
 # many times the next one (else the articles tie on the law's name and the guide citing them leads)
 ARTICLE_MARGIN = 1.1
+# a question that asks for the statute: the LAW_POOL best articles by raw score are weighed by how
+# much of the question they cover, as the guides and cases are (one that has every word of the
+# question beats one that has a rare word of it many times)
+LAW_POOL = 15
 # see _a_guide_among_the_first
 GUIDE_SHARE = 0.3
 # unless the question asks for a law, at most FRONT_ARTICLES articles among the first FRONT hits
@@ -634,6 +638,10 @@ class Lookup:
             prior = 1.0 if intent.law else LAW_PRIOR
             space = self._laws()
             law_scores = heapq.nlargest(limit, space.scores(q).items(), key=lambda item: item[1])
+            if intent.law:  # the articles a statute question asks for, weighed by their coverage of it
+                pool = heapq.nlargest(LAW_POOL, space.scores(q).items(), key=lambda item: item[1])
+                law_scores = heapq.nlargest(limit, ((i, score * (COORD_FLOOR + (1 - COORD_FLOOR) * space.coverage(q, i)))
+                                                    for i, score in pool), key=lambda item: item[1])
             if asks_time_limit(query):
                 law_scores = [(i, score * PERSON_LIMIT_BOOST if sets_person_limit(self.index.article_body(i)) else score)
                               for i, score in law_scores]

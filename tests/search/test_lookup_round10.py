@@ -134,3 +134,15 @@ def test_what_follows_the_last_wish_says_what_is_wanted(lookup):
     assert {"调解", "给调解"} & set(lookup._ask_words(question, story=False))
     assert lookup._ask_words("想调解", story=False) == []  # nothing told before the wish
     assert "guide:renmin-tiaojie" in _keys(lookup.search(question, 3))[:3]
+
+
+@pytest.mark.parametrize("question", ["被公司开了该走哪条路", "去法院走哪条道近"])
+def test_which_road_is_no_statute_question(question):
+    assert not detect(question).law
+
+
+def test_a_statute_question_weighs_articles_by_coverage(lookup):
+    # every word of the question is in 劳动合同法 art. 38 (未依法为劳动者缴纳社会保险费的, 劳动者可以解除),
+    # while the articles its cases cite for resigning share the law's name and 辞职 only
+    keys = _keys(lookup.search("公司不给员工交社保员工可以辞职吗，劳动合同法哪条规定的", 3))
+    assert "law:劳动合同法:38" in keys[:3], keys
