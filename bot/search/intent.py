@@ -162,7 +162,7 @@ LAW_FRAME_RE = re.compile(
 )
 # a legal route the asker rules out ("不想打官司", "不愿意去仲裁"): the question is about another way,
 # so the route is not a topic word (it would favour the guides for that route)
-RULED_OUT_RE = re.compile(r"(?:不想|不愿意|不愿|不打算|不要|不用|别)(?:去|走|上|找)?"
+RULED_OUT_RE = re.compile(r"(?:不想|不愿意|不愿|不打算|不要|不用|别)(?:直接|马上|一上来就|先)?(?:去|走|上|找|闹到)?"
                           r"(?:打官司|起诉|诉讼|仲裁|法院|法律程序|报警|复议)")
 # details of the asker's story that no guide or case turns on: where they are (a province or a
 # large city: the guides are national; not the 西安 of "东西安全") and a brother, sister, uncle or

@@ -78,6 +78,9 @@ CLEAR_COVERAGE = 0.15
 NONE_COVERAGE = 0.1  # when none of the first three covers this much: "not covered"
 LAW_RELATED = 0.3  # an article covering this much of the question is related to it
 STRICT_COVERAGE = 0.5  # what a hit must cover when the question has characters the content lacks
+# ... in a question of at most DETAIL_WORDS distinct words: in a longer one such a character is a
+# detail of the story ("身上青一块紫一块")
+DETAIL_WORDS = 7
 # a story: a question with more than STORY_WORDS distinct words (a long first-person account full
 # of details no guide has: 周六早上去菜市场买菜…). What a document covers of it is counted against
 # STORY_WORDS words' worth of it, not all of them (each of n words covers n / STORY_WORDS times as
@@ -716,7 +719,8 @@ class Lookup:
         # a character no guide, case or keyword has (and no typo of a known word, by pinyin):
         # the question is about something the content does not cover, unless the hit covers most
         # of it anyway
-        if is_topic and cover < STRICT_COVERAGE and story_scale(q) == 1.0 and topics.unexplained(q, top_i, self.an):
+        if (is_topic and cover < STRICT_COVERAGE and len(set(q["precise"])) <= DETAIL_WORDS
+                and topics.unexplained(q, top_i, self.an)):
             confident = related = False
         # advice (a knack, how hard, which style: intent.ADVICE_RE) that the hit answers only in
         # part: it shares a word with the question ("考驾照", "装修"), not what is asked. A guide or

@@ -52,7 +52,7 @@ def test_an_is_a_pronoun_not_a_missing_word(lookup):
 
 
 @pytest.mark.parametrize("word, other", [("关掉", "注销"), ("不想干了", "关门"), ("补贴", "津贴"),
-                                         ("揭不开锅", "生活困难"), ("看不起病", "看病"), ("高仿", "假货"),
+                                         ("揭不开锅", "生活困难"), ("救急", "急难"), ("看不起病", "看病"), ("高仿", "假货"),
                                          ("电饭锅", "家电"), ("多收", "乱收费"), ("隔壁", "邻居"),
                                          ("没孩子", "无儿无女"), ("没收入", "无生活来源"), ("吵", "纠纷"),
                                          ("出差", "因工外出"), ("大爷", "老年人"), ("身分证", "身份证"),
@@ -146,3 +146,15 @@ def test_a_statute_question_weighs_articles_by_coverage(lookup):
     # while the articles its cases cite for resigning share the law's name and 辞职 only
     keys = _keys(lookup.search("公司不给员工交社保员工可以辞职吗，劳动合同法哪条规定的", 3))
     assert "law:劳动合同法:38" in keys[:3], keys
+
+
+def test_a_character_the_content_lacks_is_a_detail_of_a_longer_question(lookup):
+    question = "我老公一喝酒就动手，胳膊上青一块紫一块，想让法院管住他不许再靠近我和孩子，怎么申请"
+    result = lookup.search(question, 3)
+    assert result.uncovered == "" and "guide:renshen-anquan-baohuling" in _keys(result)[:3], _keys(result)
+
+
+@pytest.mark.parametrize("question, gone", [("不想直接打官司有没有别的办法", "打官司"),
+                                            ("不想一上来就闹到仲裁", "仲裁")])
+def test_a_route_ruled_out_with_an_adverb_is_no_topic(lookup, question, gone):
+    assert gone not in topic(question, lookup.an)
