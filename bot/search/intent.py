@@ -68,7 +68,7 @@ NOT_AN_ORGANISATION = "".join(f"(?<!{w})" for w in ("公司", "单位", "小区"
 THAT_ARTICLE = r"那一?条(?=$|规定|法律|法条|是|说|怎么|吗|呢|[?？。])"
 LAW_RE = re.compile(rf"(哪一?条(?!路|道|街|线)|法条|条文|法律规定|法律有(?:没有)?(?:明确)?规定|法律(?:是)?怎么规定|{NOT_AN_ORGANISATION}(?:有没有规定|有规定吗)"
                     r"|哪部法|什么法|法律依据|依据|第.{1,8}条"
-                    rf"|(?<![合违犯非])法规定|条例规定|法里|法律上|{THAT_ARTICLE})")
+                    rf"|(?<![合违犯非])法规定|条例规定|法里|法律上(?!的事|的问题|的纠纷|的麻烦)|{THAT_ARTICLE})")
 
 
 # asking which product, dish or show is good, or for a recommendation ("哪家奶茶好喝", "哪个手机牌子
@@ -89,7 +89,7 @@ OPINION_RE = re.compile(r"(好吃|好喝|好玩|好看的|好看(?=$|吗|呢|些
 LIFE_RE = re.compile(r"(怎么做(?:才|得)?(?:好吃|入味|好喝|香|嫩)|做法|怎么[煮炒炖蒸腌熬烤]|还能[吃喝]吗|能[吃喝]吗|能放多久|放多久|"
                      r"练[背腿胸腹臀肩]|健身动作|哪些动作|去哪(?:里|儿)?(?:玩|旅游|旅行)|旅游.{0,4}(?:人少|好玩)|配置要求|充话费"
                      r"|要不要去医院|要不要看医生|挂什么科|挂哪个科|打.{0,4}疫苗|估价|估个价|值多少钱|免签|装修.{0,6}(?:多少钱|花多少|要花)"
-                     r"|漏雨|怎么修(?![复改正订])|收入高|收入怎么样|停车方便|好停车|(?:为啥|为什么)是?[红黄蓝绿白黑紫]色)")
+                     r"|漏雨|怎么修(?![复改正订])|收入高|收入怎么样|能挣多少|能赚多少|一个月挣多少|停车方便|好停车|(?:为啥|为什么)是?[红黄蓝绿白黑紫]色)")
 # a question about the bot itself ("你是机器人吗", "你叫什么名字"): chit-chat no guide answers
 # (名字 is a word of the guides on adding a name to a property certificate)
 ABOUT_BOT_RE = re.compile(r"^(?:请问|那)?你(?:是谁|是不是(?:机器|真人|人工)|是机器|是真人|是人工|叫什么|几岁|多大|喜欢什么|会说|会不会说|是男|是女)")
@@ -158,13 +158,13 @@ AMOUNT_RE = re.compile(r"[0-9零〇一二两三四五六七八九十百千万几
 # 规定 (法律援助). A law's own name stays ("社会保险法怎么规定" -> "社会保险法").
 LAW_FRAME_RE = re.compile(
     r"(法律上是怎么规定的|法律上怎么规定的?|法律是怎么规定的|法律怎么规定的?|法律是哪一?条(?:规定的?)?|法律有没有规定|法律有规定吗"
-    r"|法律依据是什么|法律依据|依据是什么|法律上说|法律上|法律怎么说|有什么规定|是怎么规定的|怎么规定的?|有没有规定|有规定吗"
+    r"|法律依据是什么|法律依据|依据是什么|法律上说|法律上(?!的事|的问题|的纠纷|的麻烦)|法律怎么说|有什么规定|是怎么规定的|怎么规定的?|有没有规定|有规定吗"
     r"|是哪一?条法律规定的?|是哪一?条规定的?|哪一?条法律规定的?|哪一?条规定的?|是哪一?条法律|哪一?条法律|是哪一?条(?!路|道|街|线)|哪一?条(?!路|道|街|线)"
     r"|法条|条文|法律规定|规定的|那一?条(?:规定的?|法律|法条)?(?=$|是|说|怎么|吗|呢|[?？。]))"
 )
 # a legal route the asker rules out ("不想打官司", "不愿意去仲裁"): the question is about another way,
 # so the route is not a topic word (it would favour the guides for that route)
-RULED_OUT_RE = re.compile(r"(?:不想|不愿意|不愿|不打算|不要|不用|别)(?:直接|马上|一上来就|先)?(?:去|走|上|找|闹到)?"
+RULED_OUT_RE = re.compile(r"(?:不想|不愿意|不愿|不打算|不要|不用|别|不(?=去|走|上|找))(?:直接|马上|一上来就|先)?(?:去|走|上|找|闹到)?"
                           r"(?:打官司|起诉|诉讼|仲裁|法院|法律程序|报警|复议)")
 # details of the asker's story that no guide or case turns on: where they are (a province or a
 # large city: the guides are national; not the 西安 of "东西安全") and a brother, sister, uncle or
@@ -182,7 +182,7 @@ KIN_RE = re.compile(r"(?<=[我他她])(?:哥哥|姐姐|弟弟|妹妹|叔叔|舅�
 
 
 # a child under sixteen at work ("招了个十五岁的孩子干活"): what the statutes call 童工 (劳动法 art. 15)
-AGE_RE = re.compile(r"([0-9]{1,2}|[一二三四五六七八九十]{1,3})周?岁")
+AGE_RE = re.compile(r"([0-9]{1,2}|[一二三四五六七八九十]{1,4})周?岁")
 WORK_RE = re.compile(r"(干活|打工|上班|做工|当学徒|招工|端盘子|进厂)")
 
 
@@ -190,7 +190,9 @@ def _child_at_work(text: str) -> bool:
     if not WORK_RE.search(text):
         return False
     for m in AGE_RE.finditer(text):
-        age = int(m.group(1)) if m.group(1).isdigit() else cn_to_int(m.group(1))
+        number = m.group(1)
+        # a range ("十四五岁"): its first age
+        age = int(number) if number.isdigit() else (cn_to_int(number) or cn_to_int(number[:-1]))
         if age is not None and 0 < age < 16:
             return True
     return False

@@ -110,7 +110,7 @@ CLAUSE_RE = re.compile(r"[。，,！!？?；;\n]+")
 # a number in Han numerals and nothing else ("三千", "三十八"; not "七天", "二手", "五保")
 NUMBER_RE = re.compile(r"[零〇一二两三四五六七八九十百千万亿几]{2,}")
 # a verb and its object split by 了/过/个, a "my"/"his" or an amount ("扣了很多钱") (Lookup._joined)
-SPLIT_VERB_RE = re.compile(r"([\u4e00-\u9fff])(?:了[我你他她]?(?:很多|好多|不少|一大笔)|了个|过个|了|过|个|[我你他她]的|人家的|别人的)"
+SPLIT_VERB_RE = re.compile(r"([\u4e00-\u9fff])(?:了[我你他她]?(?:很多|好多|不少|一大笔)|了个|过个|了|过|个|[我你他她]的|人家的|别人的|的)"
                            r"([\u4e00-\u9fff]{1,2})")
 
 

@@ -159,3 +159,16 @@ def test_a_character_the_content_lacks_is_a_detail_of_a_longer_question(lookup):
                                             ("不想一上来就闹到仲裁", "仲裁")])
 def test_a_route_ruled_out_with_an_adverb_is_no_topic(lookup, question, gone):
     assert gone not in topic(question, lookup.an)
+
+
+def test_a_legal_matter_is_no_statute_question():
+    assert not detect("有点法律上的事想找人问问").law
+    assert detect("这种情况法律上怎么说").law
+
+
+def test_more_everyday_words_and_frames(lookup):
+    assert "第一次" in synonyms.alternatives("头一回")
+    assert detect("快递员一个月能挣多少").opinion
+    assert "法院" not in topic("不去法院的话还能找谁", lookup.an)
+    assert "童工" in topic("作坊里雇了几个十三四岁的孩子干活", lookup.an)
+    assert "罚款" in lookup._joined("城管罚的款太多了")
