@@ -81,6 +81,9 @@ STRICT_COVERAGE = 0.5  # what a hit must cover when the question has characters 
 # ... in a question of at most DETAIL_WORDS distinct words: in a longer one such a character is a
 # detail of the story ("身上青一块紫一块")
 DETAIL_WORDS = 7
+# ... and whose best hit scores under STRONG_SCORE (a hit this strong shares the question's rare
+# words: the unknown character is a detail, as in "娃胳膊上老是青一块紫一块…该不该报告")
+STRONG_SCORE = 2 * CONFIDENT_SCORE
 # a story: a question with more than STORY_WORDS distinct words (a long first-person account full
 # of details no guide has: 周六早上去菜市场买菜…). What a document covers of it is counted against
 # STORY_WORDS words' worth of it, not all of them (each of n words covers n / STORY_WORDS times as
@@ -720,6 +723,7 @@ class Lookup:
         # the question is about something the content does not cover, unless the hit covers most
         # of it anyway
         if (is_topic and cover < STRICT_COVERAGE and len(set(q["precise"])) <= DETAIL_WORDS
+                and top_score < STRONG_SCORE
                 and topics.unexplained(q, top_i, self.an)):
             confident = related = False
         # advice (a knack, how hard, which style: intent.ADVICE_RE) that the hit answers only in

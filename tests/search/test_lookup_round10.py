@@ -52,7 +52,8 @@ def test_an_is_a_pronoun_not_a_missing_word(lookup):
 
 
 @pytest.mark.parametrize("word, other", [("关掉", "注销"), ("不想干了", "关门"), ("补贴", "津贴"),
-                                         ("揭不开锅", "生活困难"), ("救急", "急难"), ("税", "个税"), ("扣错", "错抓"), ("开罚单", "罚款"), ("摊位", "摆摊"), ("看不起病", "看病"), ("高仿", "假货"),
+                                         ("揭不开锅", "生活困难"), ("救急", "急难"), ("税", "个税"), ("扣错", "错抓"), ("开罚单", "罚款"), ("行车本", "行驶证"),
+                                         ("赌债", "赌博"), ("要债的", "债主"), ("跳槽", "辞职"), ("不过了", "离婚"), ("摊位", "摆摊"), ("看不起病", "看病"), ("高仿", "假货"),
                                          ("电饭锅", "家电"), ("多收", "乱收费"), ("隔壁", "邻居"),
                                          ("没孩子", "无儿无女"), ("没收入", "无生活来源"), ("吵", "纠纷"),
                                          ("出差", "因工外出"), ("大爷", "老年人"), ("身分证", "身份证"),
@@ -172,3 +173,8 @@ def test_more_everyday_words_and_frames(lookup):
     assert "法院" not in topic("不去法院的话还能找谁", lookup.an)
     assert "童工" in topic("作坊里雇了几个十三四岁的孩子干活", lookup.an)
     assert "罚款" in lookup._joined("城管罚的款太多了")
+
+
+def test_a_strong_hit_is_not_overruled_by_a_character_the_content_lacks(lookup):
+    result = lookup.search("我是初中老师，班上有个孩子胳膊上老是青一块紫一块，问他也不说，该不该报告", 3)
+    assert result.uncovered == "" and _keys(result)[0] == "case:qiangzhi-baogao", _keys(result)
