@@ -155,8 +155,9 @@ def main() -> int:
         parts["tuning extras (lookup_dev.yaml)"] = dev
         # batch 2 was written before the round-2 changes (and tuned on after); batch 3 after them;
         # batches 4 and 5 were written before the round-3 changes, batch 6 before the round-4 ones,
-        # then studied for general causes; batch 7 before round 5 and batch 8 before round 6 (each
-        # written from content/ and committed before its first run, then studied for general causes)
+        # then studied for general causes; batch 7 before round 5 and batch 8 before round 6, and
+        # batches 9-14 before rounds 9-10 (each written from content/ and committed before its first
+        # run, then studied for general causes)
         for batch in sorted({r["batch"] for r in dev if "batch" in r}):
             parts[f"  of which batch {batch}"] = [r for r in dev if r.get("batch") == batch]
     print(f"{len(rows)} labelled queries ({len(tuning)} tuning, {len(held)} held back); {len(catalog.services)} guides, "
