@@ -83,9 +83,9 @@ OPINION_RE = re.compile(r"(好吃|好喝|好玩|好看的|好看(?=$|吗|呢|些
 # everyday-life advice no guide, case or statute gives: cooking, whether food kept at home is still
 # fine to eat, exercises, where to travel, a device's specifications, whether to see a doctor or get
 # a vaccine, what a thing is worth, what decorating costs, home repairs, what a job earns, parking,
-# why something has its colour ("啤酒鸭怎么做才入味", "牛奶过期
-# 一天了还能喝吗", "练背有哪些动作", "国庆去哪旅游人少"). Decisive unless the question also asks
-# whether something is lawful or who is liable ("喝了过期牛奶拉肚子商家要赔吗")
+# why something has its colour ("啤酒鸭怎么做才入味", "牛奶过期一天了还能喝吗", "练背有哪些动作",
+# "国庆去哪旅游人少"). Decisive unless the question also asks whether something is lawful or who is
+# liable, or asks for the statute ("喝了过期牛奶拉肚子商家要赔吗")
 LIFE_RE = re.compile(r"(怎么做(?:才|得)?(?:好吃|入味|好喝|香|嫩)|做法|怎么[煮炒炖蒸腌熬烤]|还能[吃喝]吗|能[吃喝]吗|能放多久|放多久|"
                      r"练[背腿胸腹臀肩]|健身动作|哪些动作|去哪(?:里|儿)?(?:玩|旅游|旅行)|旅游.{0,4}(?:人少|好玩)|配置要求|充话费"
                      r"|要不要去医院|要不要看医生|挂什么科|挂哪个科|打.{0,4}疫苗|估价|估个价|值多少钱|免签|装修.{0,6}(?:多少钱|花多少|要花)"

@@ -104,9 +104,10 @@ GUIDE_SHARE = 0.3
 # unless the question asks for a law, at most FRONT_ARTICLES articles among the first FRONT hits
 FRONT = 3
 FRONT_ARTICLES = 1
-# a story's ask: in a question of more than STORY_WORDS words, the guides and cases named (in their
-# name, aliases, title or keywords) by a word of its last clause ("…我觉得太冤了，想申请复议") count
-# ASK_BOOST times: the story's details match other documents, the last clause says what is wanted
+# the ask of a question of five words or more: the guides and cases named (in their name, aliases,
+# title or keywords) by a word of a story's last clause ("…我觉得太冤了，想申请复议"), or of what
+# follows the question's last wish ("…吵了好几年想找村委会给调一调"), count ASK_BOOST times: the
+# details told match other documents, the ask says what is wanted (Lookup._ask_words)
 ASK_BOOST = 1.5
 WISH_RE = re.compile(r"(?:想要|想|打算|准备)")
 CLAUSE_RE = re.compile(r"[。，,！!？?；;\n]+")
@@ -643,11 +644,13 @@ class Lookup:
         if "law" in kinds:
             prior = 1.0 if intent.law else LAW_PRIOR
             space = self._laws()
-            law_scores = heapq.nlargest(limit, space.scores(q).items(), key=lambda item: item[1])
+            article_scores = space.scores(q)
             if intent.law:  # the articles a statute question asks for, weighed by their coverage of it
-                pool = heapq.nlargest(LAW_POOL, space.scores(q).items(), key=lambda item: item[1])
+                pool = heapq.nlargest(LAW_POOL, article_scores.items(), key=lambda item: item[1])
                 law_scores = heapq.nlargest(limit, ((i, score * (COORD_FLOOR + (1 - COORD_FLOOR) * space.coverage(q, i)))
                                                     for i, score in pool), key=lambda item: item[1])
+            else:
+                law_scores = heapq.nlargest(limit, article_scores.items(), key=lambda item: item[1])
             if asks_time_limit(query):
                 law_scores = [(i, score * PERSON_LIMIT_BOOST if sets_person_limit(self.index.article_body(i)) else score)
                               for i, score in law_scores]
