@@ -136,7 +136,9 @@ class Intent:
 
 # "想" / "打算" / "准备" before a verb: jieba joins 想 with some verbs into another word ("想开"
 # = get over it), which hides the verb ("想开个店" is about opening a shop)
-MODAL_RE = re.compile(r"(?<![思理梦构感猜幻回联设预料])(?:想要|想|打算|准备)(?=[开办申领补换迁告问找买卖租退取离结注转把给])")
+# a wish ("想", "打算"), not the 想 of 思想/理想/梦想…
+WISH_RE = re.compile(r"(?<![思理梦构感猜幻回联设预料])(?:想要|想|打算|准备)")
+MODAL_RE = re.compile(WISH_RE.pattern + r"(?=[开办申领补换迁告问找买卖租退取离结注转把给])")
 
 
 # spoken question words and the written ones the frames above are worded with: "要啥证" asks

@@ -25,7 +25,7 @@ from bot.search import synonyms
 from bot.search import text as tx
 from bot.search.bm25 import Field, FieldIndex, TermIndex, matched
 from bot.search.bm25 import scores as bm25_scores
-from bot.search.intent import ADVICE_RE, Intent, asks_time_limit, detect, pays_out, sets_person_limit, topic
+from bot.search.intent import ADVICE_RE, WISH_RE, Intent, asks_time_limit, detect, pays_out, sets_person_limit, topic
 from bot.search.lawref import named_first, parse_ref
 
 if TYPE_CHECKING:  # the catalog package is not needed to answer from a cached index
@@ -109,7 +109,6 @@ FRONT_ARTICLES = 1
 # follows the question's last wish ("…吵了好几年想找村委会给调一调"), count ASK_BOOST times: the
 # details told match other documents, the ask says what is wanted (Lookup._ask_words)
 ASK_BOOST = 1.5
-WISH_RE = re.compile(r"(?:想要|想|打算|准备)")
 CLAUSE_RE = re.compile(r"[。，,！!？?；;\n]+")
 # a number in Han numerals and nothing else ("三千", "三十八"; not "七天", "二手", "五保")
 NUMBER_RE = re.compile(r"[零〇一二两三四五六七八九十百千万亿几]{2,}")

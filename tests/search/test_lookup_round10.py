@@ -178,3 +178,7 @@ def test_more_everyday_words_and_frames(lookup):
 def test_a_strong_hit_is_not_overruled_by_a_character_the_content_lacks(lookup):
     result = lookup.search("我是初中老师，班上有个孩子胳膊上老是青一块紫一块，问他也不说，该不该报告", 3)
     assert result.uncovered == "" and _keys(result)[0] == "case:qiangzhi-baogao", _keys(result)
+
+
+def test_the_xiang_of_an_ideal_is_no_wish(lookup):
+    assert lookup._ask_words("我从小的理想是当律师，现在该怎么考", story=False) == []
